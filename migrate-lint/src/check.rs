@@ -1,0 +1,329 @@
+//! The pipeline for one file (scan -> psql-only text -> parse -> directives -> transaction
+//! structure -> statement rules) and for a folder (names, versions, pairs of up and down files).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use crate::diagnostic::{Diagnostic, Position};
+use crate::directives::{self, Directives, UNUSED_ALLOW};
+use crate::discover::{
+    self, Entry, EntryKind, FileName, DUPLICATE_VERSION, INVALID_NAME, NESTED_FOLDER, NOT_UTF8,
+    NUL_BYTE, ORPHAN_DOWN, UNREADABLE_FILE,
+};
+use crate::model::{Migration, Outcome, Script};
+use crate::objects::Earlier;
+use crate::parse::{self, EMPTY_MIGRATION, SYNTAX};
+use crate::rules::{self, Check, Hit, Rule, ScriptKind, StatementCtx};
+use crate::source::{checksum, line_at, line_col, normalise, TextError};
+use crate::{structure, Options};
+
+/// Checks a migration folder on disk. `display` is how the folder is named in messages
+/// (`migrations`), usually as the user wrote it.
+pub fn check_dir(dir: &Path, display: &str, options: &Options) -> Outcome {
+    match discover::read_dir(dir) {
+        Ok(entries) => check_entries(display, entries, options),
+        Err(e) => Outcome {
+            migrations: Vec::new(),
+            diagnostics: vec![Diagnostic {
+                rule: UNREADABLE_FILE.name,
+                severity: UNREADABLE_FILE.severity,
+                path: display.to_owned(),
+                position: None,
+                message: format!("cannot read the migration folder {}: {e}", dir.display()),
+                source_line: None,
+                help: "create the folder, or give the path relative to the crate's \
+                       Cargo.toml"
+                    .to_owned(),
+            }],
+        },
+    }
+}
+
+/// Checks the entries of a folder, already read. Pure: all I/O is in [`discover::read_dir`].
+pub fn check_entries(display: &str, entries: Vec<Entry>, options: &Options) -> Outcome {
+    let mut diagnostics = Vec::new();
+    let mut ups: BTreeMap<i64, Vec<(String, Script)>> = BTreeMap::new();
+    let mut downs: BTreeMap<i64, Vec<(String, Script)>> = BTreeMap::new();
+    for entry in entries {
+        let path = format!("{}/{}", display.trim_end_matches('/'), entry.name);
+        let file_problem = |rule: &'static Rule, message: String, help: String| Diagnostic {
+            rule: rule.name,
+            severity: rule.severity,
+            path: path.clone(),
+            position: None,
+            message,
+            source_line: None,
+            help,
+        };
+        let bytes = match entry.kind {
+            EntryKind::Folder { holds_sql: true } => {
+                diagnostics.push(file_problem(
+                    &NESTED_FOLDER,
+                    "a sub-folder holding `.sql` files".to_owned(),
+                    NESTED_FOLDER.help.to_owned(),
+                ));
+                continue;
+            }
+            EntryKind::Folder { holds_sql: false } => continue,
+            EntryKind::File(bytes) => bytes,
+        };
+        let (version, name, kind) = match discover::classify(&entry.name) {
+            FileName::Ignored => continue,
+            FileName::Invalid { problem, help } => {
+                diagnostics.push(file_problem(&INVALID_NAME, problem, help));
+                continue;
+            }
+            FileName::Up { version, name } => (version, name, ScriptKind::Up),
+            FileName::Down { version, name } => (version, name, ScriptKind::Down),
+        };
+        let bytes = match bytes {
+            Ok(bytes) => bytes,
+            Err(e) => {
+                diagnostics.push(file_problem(
+                    &UNREADABLE_FILE,
+                    format!("cannot read the file: {e}"),
+                    UNREADABLE_FILE.help.to_owned(),
+                ));
+                continue;
+            }
+        };
+        let text = match normalise(&bytes) {
+            Ok(text) => text,
+            Err(error) => {
+                diagnostics.push(text_problem(&path, &bytes, error));
+                continue;
+            }
+        };
+        let (script, found) = check_script(&path, &text, kind, options);
+        diagnostics.extend(found);
+        let Some((transaction, statements)) = script else {
+            continue;
+        };
+        let script = Script {
+            path,
+            file: entry.path,
+            text,
+            transaction,
+            statements,
+        };
+        let files = match kind {
+            ScriptKind::Up => &mut ups,
+            ScriptKind::Down => &mut downs,
+        };
+        files.entry(version).or_default().push((name, script));
+    }
+
+    for files in ups.values().chain(downs.values()) {
+        let first = &files[0].1.path;
+        for (_, script) in &files[1..] {
+            diagnostics.push(Diagnostic {
+                rule: DUPLICATE_VERSION.name,
+                severity: DUPLICATE_VERSION.severity,
+                path: script.path.clone(),
+                position: None,
+                message: format!("the same version as {first}"),
+                source_line: None,
+                help: DUPLICATE_VERSION.help.to_owned(),
+            });
+        }
+    }
+    let mut migrations = Vec::new();
+    for (version, mut files) in ups {
+        let (name, up) = files.swap_remove(0);
+        let down = match downs.remove(&version) {
+            Some(mut d) if d[0].0 == name => Some(d.swap_remove(0).1),
+            Some(d) => {
+                diagnostics.push(orphan(&d[0].1, Some(&up.path)));
+                None
+            }
+            None => None,
+        };
+        migrations.push(Migration {
+            version,
+            checksum: checksum(&up.text),
+            name,
+            up,
+            down,
+        });
+    }
+    for (_, files) in downs {
+        diagnostics.push(orphan(&files[0].1, None));
+    }
+    diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    Outcome {
+        migrations,
+        diagnostics,
+    }
+}
+
+fn orphan(down: &Script, up_of_version: Option<&str>) -> Diagnostic {
+    let message = match up_of_version {
+        Some(up) => format!("down file does not match the name of its up file {up}"),
+        None => "down file without an up file of the same version".to_owned(),
+    };
+    Diagnostic {
+        rule: ORPHAN_DOWN.name,
+        severity: ORPHAN_DOWN.severity,
+        path: down.path.clone(),
+        position: None,
+        message,
+        source_line: None,
+        help: ORPHAN_DOWN.help.to_owned(),
+    }
+}
+
+fn text_problem(path: &str, bytes: &[u8], error: TextError) -> Diagnostic {
+    let (rule, offset, message) = match error {
+        TextError::NotUtf8 { offset } => (&NOT_UTF8, offset, "the file is not valid UTF-8"),
+        TextError::NulByte { offset } => (&NUL_BYTE, offset, "the file holds a NUL byte"),
+    };
+    // The valid text before the problem gives its position.
+    let before = String::from_utf8_lossy(&bytes[..offset]);
+    let (line, column) = line_col(&before, before.len());
+    Diagnostic {
+        rule: rule.name,
+        severity: rule.severity,
+        path: path.to_owned(),
+        position: Some(Position { line, column }),
+        message: message.to_owned(),
+        source_line: None,
+        help: rule.help.to_owned(),
+    }
+}
+
+/// What checking one script gives: its transaction mode and statement ranges (unless it has
+/// errors that make them meaningless), and its findings.
+type Checked = (
+    Option<(crate::model::TransactionMode, Vec<std::ops::Range<usize>>)>,
+    Vec<Diagnostic>,
+);
+
+/// Checks one file's normalised text. Pure.
+pub(crate) fn check_script(path: &str, text: &str, kind: ScriptKind, options: &Options) -> Checked {
+    let mut findings = Findings {
+        path,
+        text,
+        options,
+        directives: Directives::default(),
+        diagnostics: Vec::new(),
+    };
+    let tokens = match parse::scan(text) {
+        Ok(tokens) => tokens,
+        Err(hit) => {
+            findings.report(&SYNTAX, hit, None);
+            return (None, findings.diagnostics);
+        }
+    };
+
+    // psql-only text cannot be parsed: report it and blank it out, so the rest is checked.
+    let mut parsable = text.to_owned();
+    for rule in rules::all() {
+        if let Check::Tokens(check) = rule.check {
+            for found in check(text, &tokens) {
+                let blank: String = text[found.blank.clone()]
+                    .chars()
+                    .map(|c| if c == '\n' { '\n' } else { ' ' })
+                    .collect();
+                parsable.replace_range(found.blank, &blank);
+                findings.report(rule, found.hit, None);
+            }
+        }
+    }
+    let statements = match parse::parse(&parsable) {
+        Ok(statements) => statements,
+        Err(hit) => {
+            findings.report(&SYNTAX, hit, None);
+            return (None, findings.diagnostics);
+        }
+    };
+
+    let ranges: Vec<_> = statements.iter().map(|s| s.range.clone()).collect();
+    let (directives, problems) = directives::read(text, &tokens, &ranges);
+    findings.directives = directives;
+    for (rule, hit) in problems {
+        findings.report(rule, hit, None);
+    }
+
+    let (structure, problems) = structure::check(&statements, findings.directives.no_transaction);
+    for (rule, hit) in problems {
+        let index = ranges.iter().position(|r| r.start == hit.at);
+        findings.report(rule, hit, index);
+    }
+
+    let mut earlier = Earlier::default();
+    for i in structure.run.clone() {
+        let statement = &statements[i];
+        let ctx = StatementCtx {
+            node: &statement.node,
+            range: statement.range.clone(),
+            text: &parsable,
+            earlier: &earlier,
+        };
+        for rule in rules::all() {
+            if let Check::Statement { down_files, check } = rule.check {
+                if kind == ScriptKind::Up || down_files {
+                    for hit in check(&ctx) {
+                        findings.report(rule, hit, Some(i));
+                    }
+                }
+            }
+        }
+        earlier.record(&statement.node);
+    }
+
+    if kind == ScriptKind::Up && structure.run.is_empty() {
+        findings.report(
+            &EMPTY_MIGRATION,
+            Hit::new(0, "the migration has no statement"),
+            None,
+        );
+    }
+    let unused: Vec<Hit> = findings
+        .directives
+        .unused()
+        .map(|allow| {
+            Hit::new(
+                allow.at,
+                format!(
+                    "`{}` is allowed here but nothing breaks it",
+                    allow.rule.name
+                ),
+            )
+        })
+        .collect();
+    for hit in unused {
+        findings.report(&UNUSED_ALLOW, hit, None);
+    }
+
+    let statements = structure.run.map(|i| ranges[i].clone()).collect();
+    (Some((structure.mode, statements)), findings.diagnostics)
+}
+
+/// Collects the findings of one file, applying allow directives and options.
+struct Findings<'a> {
+    path: &'a str,
+    text: &'a str,
+    options: &'a Options,
+    directives: Directives,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl Findings<'_> {
+    fn report(&mut self, rule: &'static Rule, hit: Hit, statement: Option<usize>) {
+        if rule.allowable
+            && (self.directives.allows(rule, statement) || self.options.allows(rule.name))
+        {
+            return;
+        }
+        let (line, column) = line_col(self.text, hit.at);
+        self.diagnostics.push(Diagnostic {
+            rule: rule.name,
+            severity: rule.severity,
+            path: self.path.to_owned(),
+            position: Some(Position { line, column }),
+            message: hit.message,
+            source_line: Some(line_at(self.text, hit.at).to_owned()),
+            help: hit.help.unwrap_or_else(|| rule.help.to_owned()),
+        });
+    }
+}

@@ -1,0 +1,105 @@
+//! Findings, as the build, the CLI and CI show them.
+
+use std::fmt;
+
+/// How bad a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    /// Fails the build.
+    Error,
+    /// Shown, does not fail the build.
+    Warning,
+}
+
+impl Severity {
+    /// `error` or `warning`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A 1-based line and column (counted in characters) in a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Position {
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column, in characters.
+    pub column: usize,
+}
+
+/// One problem found in a migration folder.
+///
+/// Its [`Display`](fmt::Display) is the form the build prints:
+///
+/// ```text
+/// migrations/003_add_users.sql:4:1: error[missing-if-not-exists]: `CREATE TABLE users` fails when ...
+///     4 | CREATE TABLE users (
+///       = help: write `CREATE TABLE IF NOT EXISTS users (...)`
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// The rule's stable kebab-case name.
+    pub rule: &'static str,
+    /// Error or warning.
+    pub severity: Severity,
+    /// The file, as the folder was named by the caller (`migrations/003_add_users.sql`).
+    pub path: String,
+    /// Where in the file, when the finding is about a place and not the whole file.
+    pub position: Option<Position>,
+    /// What is wrong.
+    pub message: String,
+    /// The source line at `position`: for a statement, its first line.
+    pub source_line: Option<String>,
+    /// What to write instead.
+    pub help: String,
+}
+
+impl Diagnostic {
+    /// `path:line:col` (or `path` for a finding about the whole file).
+    pub fn location(&self) -> String {
+        match self.position {
+            Some(p) => format!("{}:{}:{}", self.path, p.line, p.column),
+            None => self.path.clone(),
+        }
+    }
+
+    /// Whether this finding fails the build.
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+
+    pub(crate) fn sort_key(&self) -> (&str, Option<Position>, &'static str) {
+        (&self.path, self.position, self.rule)
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}: {}[{}]: {}",
+            self.location(),
+            self.severity,
+            self.rule,
+            self.message
+        )?;
+        let gutter = match (self.position, &self.source_line) {
+            (Some(p), Some(line)) => {
+                let number = p.line.to_string();
+                write!(f, "\n    {number} | {line}")?;
+                " ".repeat(number.len())
+            }
+            _ => String::new(),
+        };
+        write!(f, "\n    {gutter} = help: {}", self.help)
+    }
+}

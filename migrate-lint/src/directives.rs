@@ -1,0 +1,388 @@
+//! `-- migrate:` comments: read from the scanner's comment tokens, since statement locations
+//! from the parser exclude the comments above them.
+//!
+//! * `-- migrate:no-transaction` in the header (the comments before the first statement);
+//! * `-- migrate:allow-file(rule, ...) reason` in the header: the rules are allowed in the file;
+//! * `-- migrate:allow(rule, ...) reason` in the comments right above a statement: the rules are
+//!   allowed for that statement.
+
+use std::cell::Cell;
+use std::ops::Range;
+
+use pg_query::protobuf::{ScanToken, Token};
+
+use crate::diagnostic::Severity;
+use crate::rules::{self, Check, Family, Hit, Rule};
+
+pub(crate) static UNKNOWN_DIRECTIVE: Rule = Rule {
+    name: "unknown-directive",
+    family: Family::Directives,
+    severity: Severity::Error,
+    reason: "a `-- migrate:` comment that is not a directive is probably a typo that would \
+             otherwise be ignored",
+    help: "write `-- migrate:no-transaction`, `-- migrate:allow-file(rule, ...) reason` or \
+           `-- migrate:allow(rule, ...) reason`",
+    allowable: false,
+    check: Check::Stage,
+};
+
+pub(crate) static UNKNOWN_RULE: Rule = Rule {
+    name: "unknown-rule",
+    family: Family::Directives,
+    severity: Severity::Error,
+    reason: "allowing a rule that does not exist allows nothing",
+    help: "use a rule name from the README's rules table",
+    allowable: false,
+    check: Check::Stage,
+};
+
+pub(crate) static INVALID_DIRECTIVE: Rule = Rule {
+    name: "invalid-directive",
+    family: Family::Directives,
+    severity: Severity::Error,
+    reason: "a directive must be written exactly, allow a rule that can be allowed, and say why",
+    help: "write `-- migrate:allow(rule, ...) reason`, e.g. \
+           `-- migrate:allow(drop-table) replaced by audit_log in 012`",
+    allowable: false,
+    check: Check::Stage,
+};
+
+pub(crate) static MISPLACED_DIRECTIVE: Rule = Rule {
+    name: "misplaced-directive",
+    family: Family::Directives,
+    severity: Severity::Error,
+    reason: "a directive in the wrong place would apply to nothing",
+    help: "put `no-transaction` and `allow-file` in the comments before the first statement, \
+           and `allow` in the comments right above the statement it allows",
+    allowable: false,
+    check: Check::Stage,
+};
+
+pub(crate) static UNUSED_ALLOW: Rule = Rule {
+    name: "unused-allow",
+    family: Family::Directives,
+    severity: Severity::Warning,
+    reason: "an allow directive that allows nothing hides nothing today, but would silently \
+             allow a future problem",
+    help: "remove the rule from the directive",
+    allowable: false,
+    check: Check::Stage,
+};
+
+/// One allowed rule of a directive, and whether a finding used it.
+#[derive(Debug)]
+pub(crate) struct Allow {
+    pub rule: &'static Rule,
+    pub at: usize,
+    pub used: Cell<bool>,
+}
+
+/// The directives of one file.
+#[derive(Debug, Default)]
+pub(crate) struct Directives {
+    /// Byte offset of `-- migrate:no-transaction`, when present.
+    pub no_transaction: Option<usize>,
+    /// Rules allowed in the whole file.
+    pub file: Vec<Allow>,
+    /// Rules allowed per statement, indexed like the statements.
+    pub statements: Vec<Vec<Allow>>,
+}
+
+impl Directives {
+    /// Whether `rule` is allowed for statement `index` (marks the allow as used).
+    pub fn allows(&self, rule: &Rule, index: Option<usize>) -> bool {
+        let statement = index.and_then(|i| self.statements.get(i));
+        statement
+            .into_iter()
+            .flatten()
+            .chain(&self.file)
+            .find(|a| a.rule.name == rule.name)
+            .inspect(|a| a.used.set(true))
+            .is_some()
+    }
+
+    /// Allows that no finding used.
+    pub fn unused(&self) -> impl Iterator<Item = &Allow> {
+        self.statements
+            .iter()
+            .flatten()
+            .chain(&self.file)
+            .filter(|a| !a.used.get())
+    }
+}
+
+/// Reads the directives of a file. `statements` are the statement ranges, in order.
+pub(crate) fn read(
+    text: &str,
+    tokens: &[ScanToken],
+    statements: &[Range<usize>],
+) -> (Directives, Vec<(&'static Rule, Hit)>) {
+    let mut directives = Directives {
+        statements: statements.iter().map(|_| Vec::new()).collect(),
+        ..Directives::default()
+    };
+    let mut problems = Vec::new();
+    let header_end = statements.first().map_or(text.len(), |s| s.start);
+    for token in tokens.iter().filter(|t| t.token() == Token::SqlComment) {
+        let at = token.start as usize;
+        let comment = text[at..token.end as usize].trim_start_matches('-').trim();
+        let Some(directive) = comment.strip_prefix("migrate:") else {
+            continue;
+        };
+        let in_header = at < header_end;
+        match parse(directive) {
+            Err(problem) => problems.push(problem.at(at)),
+            Ok(Directive::NoTransaction) if in_header => directives.no_transaction = Some(at),
+            Ok(Directive::AllowFile(names)) if in_header => {
+                directives.file.extend(resolve(&names, at, &mut problems));
+            }
+            Ok(Directive::Allow(names)) => {
+                // The statement right below: the first that starts after the comment, when no
+                // statement is around the comment.
+                let next = statements.iter().position(|s| s.start > at);
+                let inside = statements.iter().any(|s| s.start < at && at < s.end);
+                match next {
+                    Some(i) if !inside && (i == 0 || statements[i - 1].end < at) => {
+                        directives.statements[i].extend(resolve(&names, at, &mut problems));
+                    }
+                    _ => problems.push((
+                        &MISPLACED_DIRECTIVE,
+                        Hit::new(at, "`allow` is not right above a statement").help(
+                            "put it in the comments right above the statement it allows, \
+                             or use `allow-file` in the header for the whole file",
+                        ),
+                    )),
+                }
+            }
+            Ok(directive) => problems.push((
+                &MISPLACED_DIRECTIVE,
+                Hit::new(
+                    at,
+                    format!(
+                        "`{}` must be in the header, before the first statement",
+                        directive.keyword()
+                    ),
+                )
+                .help("move it to the top of the file, above the first statement"),
+            )),
+        }
+    }
+    (directives, problems)
+}
+
+enum Directive {
+    NoTransaction,
+    AllowFile(Vec<String>),
+    Allow(Vec<String>),
+}
+
+impl Directive {
+    fn keyword(&self) -> &'static str {
+        match self {
+            Directive::NoTransaction => "no-transaction",
+            Directive::AllowFile(_) => "allow-file",
+            Directive::Allow(_) => "allow",
+        }
+    }
+}
+
+struct Problem {
+    rule: &'static Rule,
+    message: String,
+    help: Option<String>,
+}
+
+impl Problem {
+    fn at(self, at: usize) -> (&'static Rule, Hit) {
+        let hit = Hit::new(at, self.message);
+        let hit = match self.help {
+            Some(help) => hit.help(help),
+            None => hit,
+        };
+        (self.rule, hit)
+    }
+}
+
+/// Reads what follows `migrate:`.
+fn parse(directive: &str) -> Result<Directive, Problem> {
+    let word_end = directive
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+        .unwrap_or(directive.len());
+    let (word, rest) = directive.split_at(word_end);
+    let invalid = |message: String, help: &str| Problem {
+        rule: &INVALID_DIRECTIVE,
+        message,
+        help: Some(help.to_owned()),
+    };
+    match word {
+        "no-transaction" if rest.is_empty() || rest.starts_with(char::is_whitespace) => {
+            Ok(Directive::NoTransaction)
+        }
+        "allow" | "allow-file" => {
+            let example = format!("write `-- migrate:{word}(drop-column) why this is safe`");
+            let Some((list, reason)) = rest.strip_prefix('(').and_then(|r| r.split_once(')'))
+            else {
+                return Err(invalid(
+                    format!("`{word}` needs a list of rules in parentheses"),
+                    &example,
+                ));
+            };
+            let names: Vec<String> = list
+                .split(',')
+                .map(|n| n.trim().to_owned())
+                .filter(|n| !n.is_empty())
+                .collect();
+            if names.is_empty() {
+                return Err(invalid(format!("`{word}()` names no rule"), &example));
+            }
+            if reason.trim().is_empty() {
+                return Err(invalid(
+                    format!("`{word}({})` does not say why", list.trim()),
+                    &format!(
+                        "add the reason after the parenthesis: `-- migrate:{word}({}) why this \
+                         is safe`",
+                        list.trim()
+                    ),
+                ));
+            }
+            Ok(if word == "allow" {
+                Directive::Allow(names)
+            } else {
+                Directive::AllowFile(names)
+            })
+        }
+        _ => Err(Problem {
+            rule: &UNKNOWN_DIRECTIVE,
+            message: format!("unknown directive `migrate:{}`", directive.trim()),
+            help: None,
+        }),
+    }
+}
+
+/// Looks the rule names up; unknown and non-allowable names are problems.
+fn resolve(names: &[String], at: usize, problems: &mut Vec<(&'static Rule, Hit)>) -> Vec<Allow> {
+    names
+        .iter()
+        .filter_map(|name| match rules::find(name) {
+            Some(rule) if rule.allowable => Some(Allow {
+                rule,
+                at,
+                used: Cell::new(false),
+            }),
+            Some(rule) => {
+                problems.push((
+                    &INVALID_DIRECTIVE,
+                    Hit::new(at, format!("rule `{}` cannot be allowed", rule.name)).help(rule.help),
+                ));
+                None
+            }
+            None => {
+                let help = match closest_rule(name) {
+                    Some(close) => format!("did you mean `{close}`?"),
+                    None => UNKNOWN_RULE.help.to_owned(),
+                };
+                problems.push((
+                    &UNKNOWN_RULE,
+                    Hit::new(at, format!("unknown rule `{name}`")).help(help),
+                ));
+                None
+            }
+        })
+        .collect()
+}
+
+/// The rule name closest to a misspelt one, if close enough to be what was meant.
+pub(crate) fn closest_rule(name: &str) -> Option<&'static str> {
+    rules::all()
+        .iter()
+        .map(|r| (edit_distance(name, r.name), r.name))
+        .filter(|&(d, _)| d <= 3.max(name.len() / 4))
+        .min()
+        .map(|(_, n)| n)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut previous = row[0];
+        row[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let current = row[j + 1];
+            row[j + 1] = (previous + usize::from(ca != cb))
+                .min(row[j] + 1)
+                .min(current + 1);
+            previous = current;
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::{parse, scan};
+
+    fn read_sql(text: &str) -> (Directives, Vec<(&'static str, String)>) {
+        let tokens = scan(text).unwrap();
+        let statements: Vec<_> = parse(text).unwrap().into_iter().map(|s| s.range).collect();
+        let (directives, problems) = read(text, &tokens, &statements);
+        let problems = problems
+            .into_iter()
+            .map(|(r, h)| (r.name, h.message))
+            .collect();
+        (directives, problems)
+    }
+
+    #[test]
+    fn header_and_statement_directives_are_read() {
+        let (d, problems) = read_sql(
+            "-- migrate:no-transaction\n-- migrate:allow-file(truncate) test data only\n\
+             SELECT 1;\n-- a note\n--migrate:allow(drop-table, cascade) moved to archive\n\
+             DROP TABLE IF EXISTS t CASCADE;\n",
+        );
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(d.no_transaction, Some(0));
+        assert_eq!(d.file[0].rule.name, "truncate");
+        assert!(d.statements[0].is_empty());
+        let names: Vec<_> = d.statements[1].iter().map(|a| a.rule.name).collect();
+        assert_eq!(names, ["drop-table", "cascade"]);
+    }
+
+    #[test]
+    fn typos_misplacements_and_missing_reasons_are_errors() {
+        let (_, problems) = read_sql(
+            "-- migrate:no-transactoin\n-- migrate:allow(drop-tabel) reason\nSELECT 1;\n\
+             -- migrate:no-transaction\nSELECT 2;\n-- migrate:allow(truncate)\nSELECT 3;\n\
+             -- migrate:allow(syntax) never\nSELECT 4;\nSELECT 5 -- migrate:allow(truncate) x\n\
+             ;\n-- migrate:allow(truncate) at the end\n",
+        );
+        let rules: Vec<_> = problems.iter().map(|p| p.0).collect();
+        assert_eq!(
+            rules,
+            [
+                "unknown-directive",
+                "unknown-rule",
+                "misplaced-directive",
+                "invalid-directive",
+                "invalid-directive",
+                "misplaced-directive",
+                "misplaced-directive",
+            ]
+        );
+    }
+
+    #[test]
+    fn directives_in_block_comments_and_strings_are_not_directives() {
+        let (d, problems) =
+            read_sql("/* -- migrate:no-transaction */\nSELECT '-- migrate:nothing';\n");
+        assert!(problems.is_empty());
+        assert_eq!(d.no_transaction, None);
+    }
+
+    #[test]
+    fn suggestions_find_the_meant_rule() {
+        assert_eq!(closest_rule("drop-tabel"), Some("drop-table"));
+        assert_eq!(closest_rule("completely-different-thing"), None);
+    }
+}

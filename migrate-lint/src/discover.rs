@@ -1,0 +1,289 @@
+//! Finding the migration files of a folder and reading their names.
+//!
+//! `{version}_{name}.sql` is an up file, `{version}_{name}.down.sql` its down file. The version is
+//! the leading digits, compared as an integer. Hidden files, editor backups and files that do not
+//! end in `.sql` are ignored; every other `.sql` file must follow the convention.
+
+use std::path::{Path, PathBuf};
+
+use crate::diagnostic::Severity;
+use crate::rules::{Check, Family, Rule};
+
+pub(crate) static INVALID_NAME: Rule = Rule {
+    name: "invalid-name",
+    family: Family::Files,
+    severity: Severity::Error,
+    reason: "a `.sql` file whose name does not follow `{version}_{name}.sql` would otherwise be \
+             skipped without a word",
+    help: "rename it `{version}_{name}.sql` (or `{version}_{name}.down.sql` for a down file), \
+           e.g. `003_add_users.sql`",
+    allowable: false,
+    check: Check::Stage,
+};
+
+pub(crate) static DUPLICATE_VERSION: Rule = Rule {
+    name: "duplicate-version",
+    family: Family::Files,
+    severity: Severity::Error,
+    reason: "two files with the same version (`1` and `001` are the same) cannot both be applied \
+             in a defined order",
+    help: "give one of them the next free version",
+    allowable: false,
+    check: Check::Stage,
+};
+
+pub(crate) static ORPHAN_DOWN: Rule = Rule {
+    name: "orphan-down",
+    family: Family::Files,
+    severity: Severity::Error,
+    reason: "a down file reverts an up file; without one of the same version and name it can \
+             never run",
+    help: "name it after its up file (`003_add_users.sql` -> `003_add_users.down.sql`) or \
+           delete it",
+    allowable: false,
+    check: Check::Stage,
+};
+
+pub(crate) static NESTED_FOLDER: Rule = Rule {
+    name: "nested-folder",
+    family: Family::Files,
+    severity: Severity::Error,
+    reason: "migrations are read from one folder only; `.sql` files in a sub-folder would never \
+             run",
+    help: "move the files up into the migration folder as `{version}_{name}.sql` (a diesel \
+           `{version}_{name}/up.sql` becomes `{version}_{name}.sql`, its `down.sql` \
+           `{version}_{name}.down.sql`)",
+    allowable: false,
+    check: Check::Stage,
+};
+
+pub(crate) static UNREADABLE_FILE: Rule = Rule {
+    name: "unreadable-file",
+    family: Family::Files,
+    severity: Severity::Error,
+    reason: "a migration file (or the folder) cannot be read",
+    help: "check that the path exists and that the build can read it",
+    allowable: false,
+    check: Check::Stage,
+};
+
+pub(crate) static NOT_UTF8: Rule = Rule {
+    name: "not-utf8",
+    family: Family::Files,
+    severity: Severity::Error,
+    reason: "migration files are UTF-8 text; other encodings would be sent to PostgreSQL garbled",
+    help: "save the file as UTF-8",
+    allowable: false,
+    check: Check::Stage,
+};
+
+pub(crate) static NUL_BYTE: Rule = Rule {
+    name: "nul-byte",
+    family: Family::Files,
+    severity: Severity::Error,
+    reason: "PostgreSQL cannot receive a NUL byte in a query; the file is probably binary or \
+             UTF-16",
+    help: "remove the NUL byte, or save the file as UTF-8 if it is UTF-16",
+    allowable: false,
+    check: Check::Stage,
+};
+
+/// A directory entry, read but not yet judged.
+#[derive(Debug)]
+pub struct Entry {
+    /// The file name.
+    pub name: String,
+    /// Where it is on disk.
+    pub path: PathBuf,
+    /// What it is.
+    pub kind: EntryKind,
+}
+
+/// What a directory entry is.
+#[derive(Debug)]
+pub enum EntryKind {
+    /// A file (or a link to one) and its bytes, or the error reading it.
+    File(Result<Vec<u8>, String>),
+    /// A sub-folder, and whether it holds `.sql` files (directly or in a sub-folder of its own).
+    Folder {
+        /// Whether any `.sql` file is below it.
+        holds_sql: bool,
+    },
+}
+
+/// Reads a migration folder: every entry, with file contents. Entries are sorted by name.
+pub fn read_dir(dir: &Path) -> std::io::Result<Vec<Entry>> {
+    let mut entries = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let kind = if path.is_dir() {
+            EntryKind::Folder {
+                holds_sql: holds_sql(&path),
+            }
+        } else {
+            EntryKind::File(std::fs::read(&path).map_err(|e| e.to_string()))
+        };
+        entries.push(Entry { name, path, kind });
+    }
+    entries.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(entries)
+}
+
+fn holds_sql(dir: &Path) -> bool {
+    std::fs::read_dir(dir).is_ok_and(|entries| {
+        entries.flatten().any(|e| {
+            let path = e.path();
+            if path.is_dir() {
+                holds_sql(&path)
+            } else {
+                has_sql_extension(&e.file_name().to_string_lossy())
+            }
+        })
+    })
+}
+
+/// What a file name says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum FileName {
+    /// Not a migration file, and rightly so: hidden, a backup, not `.sql`.
+    Ignored,
+    /// `{version}_{name}.sql`
+    Up { version: i64, name: String },
+    /// `{version}_{name}.down.sql`
+    Down { version: i64, name: String },
+    /// A `.sql` file whose name breaks the convention: what is wrong, and the fix.
+    Invalid { problem: String, help: String },
+}
+
+fn has_sql_extension(name: &str) -> bool {
+    name.len() > 4 && name[name.len() - 4..].eq_ignore_ascii_case(".sql")
+}
+
+/// Reads a file name. Pure.
+pub(crate) fn classify(file: &str) -> FileName {
+    let is_backup = file.starts_with('.')
+        || file.starts_with('#')
+        || file.ends_with('~')
+        || file.ends_with(".swp")
+        || file.ends_with(".swo");
+    if is_backup || !has_sql_extension(file) {
+        return FileName::Ignored;
+    }
+    let invalid = |problem: &str, help: String| FileName::Invalid {
+        problem: problem.to_owned(),
+        help,
+    };
+    let Some(stem) = file.strip_suffix(".sql") else {
+        let stem = &file[..file.len() - 4];
+        return invalid(
+            "the extension must be `.sql` in lower case",
+            format!("rename it `{stem}.sql`"),
+        );
+    };
+    let (stem, down) = match stem.strip_suffix(".down") {
+        Some(stem) => (stem, true),
+        None => (stem, false),
+    };
+    if let Some(up) = stem.strip_suffix(".up") {
+        return invalid(
+            "an up file has no `.up` in its name",
+            format!("rename it `{up}.sql`"),
+        );
+    }
+    let digits = stem.bytes().take_while(u8::is_ascii_digit).count();
+    if digits == 0 {
+        return invalid(
+            "the name must start with a version number",
+            format!("rename it `{{version}}_{stem}.sql`, e.g. `001_{stem}.sql`"),
+        );
+    }
+    let (version, rest) = stem.split_at(digits);
+    let Some(name) = rest.strip_prefix('_').filter(|n| !n.is_empty()) else {
+        return invalid(
+            "the version must be followed by `_` and a name",
+            format!(
+                "rename it `{version}_{}{}.sql`, e.g. `{version}_add_users.sql`",
+                rest.trim_start_matches(['_', '-', '.']),
+                if down { ".down" } else { "" }
+            ),
+        );
+    };
+    let Ok(version) = version.parse::<i64>() else {
+        return invalid(
+            "the version does not fit in a bigint (at most 19 digits)",
+            "use a shorter version, such as a sequence number or `YYYYMMDDHHMMSS`".to_owned(),
+        );
+    };
+    let name = name.to_owned();
+    if down {
+        FileName::Down { version, name }
+    } else {
+        FileName::Up { version, name }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn up(version: i64, name: &str) -> FileName {
+        FileName::Up {
+            version,
+            name: name.to_owned(),
+        }
+    }
+
+    #[test]
+    fn versions_are_integers_and_names_are_kept_as_written() {
+        assert_eq!(classify("001_baseline.sql"), up(1, "baseline"));
+        assert_eq!(classify("1_baseline.sql"), up(1, "baseline"));
+        assert_eq!(
+            classify("20251018143000_add-Users.v2.sql"),
+            up(20251018143000, "add-Users.v2")
+        );
+        assert_eq!(
+            classify("003_add_users.down.sql"),
+            FileName::Down {
+                version: 3,
+                name: "add_users".to_owned()
+            }
+        );
+    }
+
+    #[test]
+    fn hidden_backup_and_other_files_are_ignored() {
+        for name in [
+            "README.md",
+            ".001_x.sql",
+            "001_x.sql~",
+            ".#001_x.sql",
+            "#001_x.sql#",
+            ".001_x.sql.swp",
+            "001_x.sql.swp",
+            "notes.txt",
+            "metadata.toml",
+        ] {
+            assert_eq!(classify(name), FileName::Ignored, "{name}");
+        }
+    }
+
+    #[test]
+    fn every_other_sql_file_is_an_error_with_a_fix() {
+        for (name, fix) in [
+            ("baseline.sql", "001_baseline.sql"),
+            ("001.sql", "001_add_users.sql"),
+            ("001-baseline.sql", "001_baseline.sql"),
+            ("001_.sql", "001_add_users.sql"),
+            ("001_x.SQL", "001_x.sql"),
+            ("001_x.up.sql", "001_x.sql"),
+            ("99999999999999999999_x.sql", "YYYYMMDDHHMMSS"),
+        ] {
+            match classify(name) {
+                FileName::Invalid { help, .. } => assert!(help.contains(fix), "{name}: {help}"),
+                other => panic!("{name}: {other:?}"),
+            }
+        }
+    }
+}

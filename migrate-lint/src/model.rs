@@ -1,0 +1,73 @@
+//! The checked migration set: what the macro embeds and the CLI runs.
+
+use std::ops::Range;
+use std::path::PathBuf;
+
+use crate::diagnostic::Diagnostic;
+
+/// How a script runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TransactionMode {
+    /// In one transaction, with the history-table change.
+    Single,
+    /// `-- migrate:no-transaction`: statement by statement, outside a transaction block.
+    None,
+}
+
+/// One checked SQL file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Script {
+    /// The path as shown in messages (`migrations/003_add_users.sql`).
+    pub path: String,
+    /// The path on disk.
+    pub file: PathBuf,
+    /// The normalised text: leading BOM removed, CRLF turned into LF.
+    pub text: String,
+    /// How the statements run.
+    pub transaction: TransactionMode,
+    /// Byte ranges of the statements to run in `text`: the file's own outer `BEGIN;`/`COMMIT;`
+    /// removed, semicolons and surrounding comments excluded.
+    pub statements: Vec<Range<usize>>,
+}
+
+/// One checked migration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Migration {
+    /// The version, from the file name's leading digits.
+    pub version: i64,
+    /// The rest of the file name, as written.
+    pub name: String,
+    /// Hex SHA-256 of the up script's normalised text.
+    pub checksum: String,
+    /// The up file.
+    pub up: Script,
+    /// The down file, if any.
+    pub down: Option<Script>,
+}
+
+/// The result of checking a folder: every finding of every file, and the migrations.
+#[derive(Debug, Clone, Default)]
+pub struct Outcome {
+    /// Every migration whose up file checked without error, in ascending version order. Only a
+    /// complete set when [`Outcome::has_errors`] is false.
+    pub migrations: Vec<Migration>,
+    /// Errors and warnings of all files, sorted by file and position.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Outcome {
+    /// Whether any finding is an error.
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+
+    /// The errors.
+    pub fn errors(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.diagnostics.iter().filter(|d| d.is_error())
+    }
+
+    /// The warnings.
+    pub fn warnings(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.diagnostics.iter().filter(|d| !d.is_error())
+    }
+}

@@ -1,0 +1,207 @@
+//! `missing-if-not-exists`: a `CREATE` or `ADD` that has an `IF NOT EXISTS` form but does not use
+//! it fails when the migration runs a second time (after a partial apply, or against a database
+//! that already has the object).
+
+use pg_query::protobuf::{AlterTableType, ObjectType};
+use pg_query::NodeEnum;
+
+use crate::diagnostic::Severity;
+use crate::objects::{alter_table_cmds, display_relation, relation_name, strings, ObjectKey};
+use crate::rules::{Check, Family, Hit, Rule, StatementCtx};
+
+pub(crate) static RULE: Rule = Rule {
+    name: "missing-if-not-exists",
+    family: Family::Idempotency,
+    severity: Severity::Error,
+    reason: "`CREATE TABLE/INDEX/SCHEMA/SEQUENCE/EXTENSION/MATERIALIZED VIEW`, `ADD COLUMN` and \
+             `ADD VALUE` without `IF NOT EXISTS` fail when the object already exists",
+    help: "add `IF NOT EXISTS`",
+    allowable: true,
+    check: Check::Statement {
+        down_files: false,
+        check,
+    },
+};
+
+fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
+    let missing = |what: &str, name: &str, fixed: &str, key: Option<ObjectKey>| {
+        if key.is_some_and(|k| ctx.earlier.dropped_if_exists(&k)) {
+            return None;
+        }
+        Some(
+            ctx.hit(format!(
+                "`{what} {name}` without `IF NOT EXISTS` fails when it already exists"
+            ))
+            .help(format!("write `{fixed} {name}`")),
+        )
+    };
+    let hit = match ctx.node {
+        NodeEnum::CreateStmt(s) if !s.if_not_exists => {
+            let name = display_relation(s.relation.as_ref());
+            let key = s
+                .relation
+                .as_ref()
+                .map(|r| ObjectKey::new(ObjectType::ObjectTable, relation_name(r)));
+            missing("CREATE TABLE", &name, "CREATE TABLE IF NOT EXISTS", key)
+        }
+        // An unnamed index cannot use IF NOT EXISTS: `unnamed-index` reports it.
+        NodeEnum::IndexStmt(s) if !s.if_not_exists && !s.idxname.is_empty() => {
+            let keyword = if s.unique {
+                "CREATE UNIQUE INDEX"
+            } else {
+                "CREATE INDEX"
+            };
+            let fixed = format!(
+                "{keyword}{} IF NOT EXISTS",
+                if s.concurrent { " CONCURRENTLY" } else { "" }
+            );
+            let key = ObjectKey::new(ObjectType::ObjectIndex, vec![s.idxname.clone()]);
+            missing(keyword, &s.idxname, &fixed, Some(key))
+        }
+        NodeEnum::CreateSchemaStmt(s) if !s.if_not_exists => {
+            let key = ObjectKey::new(ObjectType::ObjectSchema, vec![s.schemaname.clone()]);
+            missing(
+                "CREATE SCHEMA",
+                &s.schemaname,
+                "CREATE SCHEMA IF NOT EXISTS",
+                Some(key),
+            )
+        }
+        NodeEnum::CreateSeqStmt(s) if !s.if_not_exists => {
+            let name = display_relation(s.sequence.as_ref());
+            let key = s
+                .sequence
+                .as_ref()
+                .map(|r| ObjectKey::new(ObjectType::ObjectSequence, relation_name(r)));
+            missing(
+                "CREATE SEQUENCE",
+                &name,
+                "CREATE SEQUENCE IF NOT EXISTS",
+                key,
+            )
+        }
+        NodeEnum::CreateExtensionStmt(s) if !s.if_not_exists => missing(
+            "CREATE EXTENSION",
+            &s.extname,
+            "CREATE EXTENSION IF NOT EXISTS",
+            Some(ObjectKey::new(
+                ObjectType::ObjectExtension,
+                vec![s.extname.clone()],
+            )),
+        ),
+        NodeEnum::CreateTableAsStmt(s) if !s.if_not_exists => {
+            let relation = s.into.as_ref().and_then(|i| i.rel.as_ref());
+            let name = display_relation(relation);
+            let (what, kind) = match s.objtype() {
+                ObjectType::ObjectMatview => {
+                    ("CREATE MATERIALIZED VIEW", ObjectType::ObjectMatview)
+                }
+                _ => ("CREATE TABLE", ObjectType::ObjectTable),
+            };
+            let key = relation.map(|r| ObjectKey::new(kind, relation_name(r)));
+            missing(what, &name, &format!("{what} IF NOT EXISTS"), key)
+        }
+        NodeEnum::AlterEnumStmt(s) if !s.new_val.is_empty() && !s.skip_if_new_val_exists => {
+            let name = strings(&s.type_name).join(".");
+            Some(
+                ctx.hit(format!(
+                    "`ALTER TYPE {name} ADD VALUE '{}'` without `IF NOT EXISTS` fails when the \
+                     value already exists",
+                    s.new_val
+                ))
+                .help(format!(
+                    "write `ALTER TYPE {name} ADD VALUE IF NOT EXISTS '{}'`",
+                    s.new_val
+                )),
+            )
+        }
+        _ => None,
+    };
+    let add_columns = alter_table_cmds(ctx.node)
+        .filter(|(_, cmd)| cmd.subtype() == AlterTableType::AtAddColumn && !cmd.missing_ok)
+        .filter_map(|(relation, cmd)| match cmd.def.as_ref()?.node.as_ref()? {
+            NodeEnum::ColumnDef(column) => Some((relation, column)),
+            _ => None,
+        })
+        .map(|(relation, column)| {
+            Hit::new(
+                ctx.at(column.location),
+                format!(
+                    "`ADD COLUMN {}` to `{}` without `IF NOT EXISTS` fails when the column \
+                     already exists",
+                    column.colname,
+                    display_relation(relation)
+                ),
+            )
+            .help(format!(
+                "write `ADD COLUMN IF NOT EXISTS {}`",
+                column.colname
+            ))
+        });
+    hit.into_iter().chain(add_columns).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RULE;
+    use crate::rules::testing::{findings, fires, passes};
+
+    #[test]
+    fn fires_on_creates_without_if_not_exists() {
+        for sql in [
+            "CREATE TABLE users (id bigint PRIMARY KEY);",
+            "CREATE UNLOGGED TABLE app.cache (k text);",
+            "CREATE INDEX users_email ON users (email);",
+            "CREATE UNIQUE INDEX CONCURRENTLY users_email ON users (email);",
+            "CREATE SCHEMA app;",
+            "CREATE SEQUENCE ids;",
+            "CREATE EXTENSION pgcrypto;",
+            "CREATE MATERIALIZED VIEW totals AS SELECT 1 AS n;",
+            "CREATE TABLE copy AS SELECT 1 AS n;",
+            "ALTER TYPE mood ADD VALUE 'meh';",
+        ] {
+            fires(&RULE, sql);
+        }
+    }
+
+    #[test]
+    fn points_at_each_added_column() {
+        let sql = "ALTER TABLE users\n  ADD COLUMN IF NOT EXISTS a int,\n  ADD COLUMN b int,\n  \
+                   ADD c int;";
+        let found = findings(&RULE, sql);
+        assert_eq!(found.len(), 2);
+        assert_eq!((found[0].0, found[0].1), (3, 14));
+        assert!(found[1].2.contains("`ADD COLUMN c` to `users`"));
+    }
+
+    #[test]
+    fn passes_idempotent_forms_and_guarded_creates() {
+        for sql in [
+            "CREATE TABLE IF NOT EXISTS users (id bigint PRIMARY KEY);",
+            "CREATE INDEX IF NOT EXISTS users_email ON users (email);",
+            "CREATE SCHEMA IF NOT EXISTS app;",
+            "CREATE SEQUENCE IF NOT EXISTS ids;",
+            "CREATE EXTENSION IF NOT EXISTS pgcrypto;",
+            "CREATE MATERIALIZED VIEW IF NOT EXISTS totals AS SELECT 1 AS n;",
+            "ALTER TABLE users ADD COLUMN IF NOT EXISTS email text;",
+            "ALTER TYPE mood ADD VALUE IF NOT EXISTS 'meh';",
+            "SELECT 'CREATE TABLE users (id int)';",
+            "DO $$ BEGIN CREATE TABLE users (id int); END $$;",
+            "-- migrate:allow(drop-table) rebuilt from scratch\n\
+             DROP TABLE IF EXISTS scratch;\nCREATE TABLE scratch (id int);",
+            "-- migrate:allow(missing-if-not-exists) created once by design\n\
+             CREATE TABLE users (id int);",
+        ] {
+            passes(&RULE, sql);
+        }
+    }
+
+    #[test]
+    fn the_message_names_the_object_and_the_fix() {
+        let message = fires(&RULE, "CREATE TABLE app.users (id int);");
+        assert_eq!(
+            message,
+            "`CREATE TABLE app.users` without `IF NOT EXISTS` fails when it already exists"
+        );
+    }
+}

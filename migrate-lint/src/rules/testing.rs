@@ -1,0 +1,42 @@
+//! Helpers for the rules' own tests: check one up (or down) file and keep one rule's findings.
+
+use crate::check::check_script;
+use crate::rules::{Rule, ScriptKind};
+use crate::Options;
+
+/// `(line, column, message)` of each finding of `rule` in an up file holding `sql`.
+pub(crate) fn findings(rule: &Rule, sql: &str) -> Vec<(usize, usize, String)> {
+    findings_in(rule, sql, ScriptKind::Up)
+}
+
+/// Like [`findings`], in a down file.
+pub(crate) fn findings_in(rule: &Rule, sql: &str, kind: ScriptKind) -> Vec<(usize, usize, String)> {
+    let (_, diagnostics) = check_script("test.sql", sql, kind, &Options::default());
+    diagnostics
+        .into_iter()
+        .filter(|d| d.rule == rule.name)
+        .map(|d| {
+            let p = d.position.expect("statement findings have a position");
+            (p.line, p.column, d.message)
+        })
+        .collect()
+}
+
+/// Asserts that `rule` fires on `sql`, and returns the first finding's message.
+#[track_caller]
+pub(crate) fn fires(rule: &Rule, sql: &str) -> String {
+    let found = findings(rule, sql);
+    assert!(!found.is_empty(), "`{}` should fire on:\n{sql}", rule.name);
+    found[0].2.clone()
+}
+
+/// Asserts that `rule` does not fire on `sql`.
+#[track_caller]
+pub(crate) fn passes(rule: &Rule, sql: &str) {
+    let found = findings(rule, sql);
+    assert!(
+        found.is_empty(),
+        "`{}` should not fire on:\n{sql}\nbut found {found:?}",
+        rule.name
+    );
+}
