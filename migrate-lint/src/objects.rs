@@ -4,8 +4,13 @@
 //! an earlier `DROP TYPE IF EXISTS` of the same type) and lock hazards (an index on a table created
 //! in the same file locks nobody).
 
-use pg_query::protobuf::{AlterTableType, ObjectType, RangeVar};
+use pg_query::protobuf::{
+    a_const, AlterTableCmd, AlterTableType, ColumnDef, Constraint, DropStmt, FuncCall, ObjectType,
+    ObjectWithArgs, RangeVar, Token, TypeName,
+};
 use pg_query::{Node, NodeEnum};
+
+use crate::rules::StatementCtx;
 
 /// An object a statement creates or drops: its kind and its (possibly qualified) name.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,6 +62,15 @@ impl Earlier {
     /// statement without an idempotent form safe to run again.
     pub fn dropped_if_exists(&self, key: &ObjectKey) -> bool {
         self.dropped_if_exists.iter().any(|k| k.same_object(key))
+    }
+
+    /// Whether an earlier `DROP TABLE IF EXISTS` of the file removed this table, and with it
+    /// the constraints, triggers, policies and rules on it.
+    pub fn dropped_table_if_exists(&self, relation: &RangeVar) -> bool {
+        self.dropped_if_exists(&ObjectKey::new(
+            ObjectType::ObjectTable,
+            relation_name(relation),
+        ))
     }
 
     /// Adds what one statement creates and drops.
@@ -186,11 +200,7 @@ fn creates(node: &NodeEnum) -> Vec<ObjectKey> {
 
 fn drops_if_exists(node: &NodeEnum) -> Vec<ObjectKey> {
     match node {
-        NodeEnum::DropStmt(s) if s.missing_ok => s
-            .objects
-            .iter()
-            .map(|o| ObjectKey::new(s.remove_type(), object_name(o)))
-            .collect(),
+        NodeEnum::DropStmt(s) if s.missing_ok => dropped(s).collect(),
         NodeEnum::DropRoleStmt(s) if s.missing_ok => s
             .roles
             .iter()
@@ -216,12 +226,304 @@ fn drops_if_exists(node: &NodeEnum) -> Vec<ObjectKey> {
     }
 }
 
+/// The objects a `DROP` statement names.
+pub(crate) fn dropped(s: &DropStmt) -> impl Iterator<Item = ObjectKey> + '_ {
+    s.objects
+        .iter()
+        .map(|o| ObjectKey::new(s.remove_type(), object_name(o)))
+}
+
+/// The objects of a `DROP` statement as written: `app.users, orders`.
+pub(crate) fn dropped_names(s: &DropStmt) -> String {
+    let names: Vec<String> = s
+        .objects
+        .iter()
+        .map(|o| display_object(s.remove_type(), o))
+        .collect();
+    names.join(", ")
+}
+
+/// A `DROP` statement as written, without its `CASCADE`: `DROP TABLE IF EXISTS users, orders`.
+pub(crate) fn display_drop(s: &DropStmt) -> String {
+    format!(
+        "DROP {}{}{} {}",
+        kind_keyword(s.remove_type()),
+        if s.concurrent { " CONCURRENTLY" } else { "" },
+        if s.missing_ok { " IF EXISTS" } else { "" },
+        dropped_names(s)
+    )
+}
+
+/// The keywords naming a kind of object in SQL: `MATERIALIZED VIEW` for `DROP MATERIALIZED VIEW`.
+pub(crate) fn kind_keyword(kind: ObjectType) -> &'static str {
+    use ObjectType as O;
+    match kind {
+        O::ObjectAccessMethod => "ACCESS METHOD",
+        O::ObjectAggregate => "AGGREGATE",
+        O::ObjectAttribute => "ATTRIBUTE",
+        O::ObjectCast => "CAST",
+        O::ObjectColumn => "COLUMN",
+        O::ObjectCollation => "COLLATION",
+        O::ObjectConversion => "CONVERSION",
+        O::ObjectDatabase => "DATABASE",
+        O::ObjectDomain => "DOMAIN",
+        O::ObjectDomconstraint | O::ObjectTabconstraint => "CONSTRAINT",
+        O::ObjectEventTrigger => "EVENT TRIGGER",
+        O::ObjectExtension => "EXTENSION",
+        O::ObjectFdw => "FOREIGN DATA WRAPPER",
+        O::ObjectForeignServer => "SERVER",
+        O::ObjectForeignTable => "FOREIGN TABLE",
+        O::ObjectFunction => "FUNCTION",
+        O::ObjectIndex => "INDEX",
+        O::ObjectLanguage => "LANGUAGE",
+        O::ObjectLargeobject => "LARGE OBJECT",
+        O::ObjectMatview => "MATERIALIZED VIEW",
+        O::ObjectOpclass => "OPERATOR CLASS",
+        O::ObjectOperator => "OPERATOR",
+        O::ObjectOpfamily => "OPERATOR FAMILY",
+        O::ObjectPolicy => "POLICY",
+        O::ObjectProcedure => "PROCEDURE",
+        O::ObjectPublication => "PUBLICATION",
+        O::ObjectRole => "ROLE",
+        O::ObjectRoutine => "ROUTINE",
+        O::ObjectRule => "RULE",
+        O::ObjectSchema => "SCHEMA",
+        O::ObjectSequence => "SEQUENCE",
+        O::ObjectSubscription => "SUBSCRIPTION",
+        O::ObjectStatisticExt => "STATISTICS",
+        O::ObjectTable => "TABLE",
+        O::ObjectTablespace => "TABLESPACE",
+        O::ObjectTransform => "TRANSFORM",
+        O::ObjectTrigger => "TRIGGER",
+        O::ObjectTsconfiguration => "TEXT SEARCH CONFIGURATION",
+        O::ObjectTsdictionary => "TEXT SEARCH DICTIONARY",
+        O::ObjectTsparser => "TEXT SEARCH PARSER",
+        O::ObjectTstemplate => "TEXT SEARCH TEMPLATE",
+        O::ObjectType => "TYPE",
+        O::ObjectUserMapping => "USER MAPPING",
+        O::ObjectView => "VIEW",
+        _ => "OBJECT",
+    }
+}
+
+/// An object of a `DROP` statement as written in SQL: `users`, `app.f(int4, text)`,
+/// `trg ON users`, `(text AS mood)`.
+pub(crate) fn display_object(kind: ObjectType, node: &Node) -> String {
+    match node.node.as_ref() {
+        Some(NodeEnum::ObjectWithArgs(f)) => display_routine(f),
+        Some(NodeEnum::TypeName(t)) => display_type(t),
+        Some(NodeEnum::List(list)) if kind == ObjectType::ObjectCast => {
+            let types: Vec<String> = list
+                .items
+                .iter()
+                .filter_map(|n| match n.node.as_ref() {
+                    Some(NodeEnum::TypeName(t)) => Some(display_type(t)),
+                    _ => None,
+                })
+                .collect();
+            format!("({})", types.join(" AS "))
+        }
+        _ => display_name(kind, &object_name(node)),
+    }
+}
+
+/// A name as written after its kind's keywords: `app.users`, or `trg ON app.users` for the
+/// objects that belong to a table, `name USING btree` for operator classes and families.
+pub(crate) fn display_name(kind: ObjectType, name: &[String]) -> String {
+    use ObjectType as O;
+    match (kind, name) {
+        (O::ObjectTrigger | O::ObjectPolicy | O::ObjectRule, [table @ .., last])
+            if !table.is_empty() =>
+        {
+            format!("{last} ON {}", table.join("."))
+        }
+        (O::ObjectOpclass | O::ObjectOpfamily, [method, rest @ ..]) if !rest.is_empty() => {
+            format!("{} USING {method}", rest.join("."))
+        }
+        _ => name.join("."),
+    }
+}
+
+/// A function, procedure, aggregate or operator with its argument types when given: `f(int4)`.
+fn display_routine(f: &ObjectWithArgs) -> String {
+    let name = strings(&f.objname).join(".");
+    if f.args_unspecified {
+        return name;
+    }
+    let args: Vec<String> = f
+        .objargs
+        .iter()
+        .map(|n| match n.node.as_ref() {
+            Some(NodeEnum::TypeName(t)) => display_type(t),
+            _ => "NONE".to_owned(),
+        })
+        .collect();
+    format!("{name}({})", args.join(", "))
+}
+
+/// A type name as PostgreSQL accepts it back: `int4`, `varchar(320)`, `app.mood[]`.
+pub(crate) fn display_type(t: &TypeName) -> String {
+    let names: Vec<String> = strings(&t.names)
+        .into_iter()
+        .filter(|n| n != "pg_catalog")
+        .collect();
+    let modifiers: Vec<String> = t
+        .typmods
+        .iter()
+        .filter_map(|m| match m.node.as_ref() {
+            Some(NodeEnum::AConst(c)) => match c.val.as_ref() {
+                Some(a_const::Val::Ival(i)) => Some(i.ival.to_string()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect();
+    let modifiers = if modifiers.is_empty() {
+        String::new()
+    } else {
+        format!("({})", modifiers.join(", "))
+    };
+    format!(
+        "{}{modifiers}{}",
+        names.join("."),
+        "[]".repeat(t.array_bounds.len())
+    )
+}
+
+/// The `ALTER TABLE` sub-commands of the statement, with the table and the byte offset where
+/// each sub-command starts in the file (the statement's start when it cannot be found).
+pub(crate) fn alter_table_cmds_at<'a>(
+    ctx: &StatementCtx<'a>,
+) -> Vec<(Option<&'a RangeVar>, &'a AlterTableCmd, usize)> {
+    let cmds: Vec<_> = alter_table_cmds(ctx.node).collect();
+    let starts = cmds
+        .first()
+        .and_then(|(relation, _)| *relation)
+        .map(|r| command_starts(ctx, r))
+        .filter(|starts| starts.len() == cmds.len())
+        .unwrap_or_else(|| vec![ctx.range.start; cmds.len()]);
+    cmds.into_iter()
+        .zip(starts)
+        .map(|((relation, cmd), at)| (relation, cmd, at))
+        .collect()
+}
+
+/// Where the comma-separated sub-commands after the table name start: the first token after the
+/// (possibly qualified) name, then the token after each comma outside brackets.
+fn command_starts(ctx: &StatementCtx<'_>, relation: &RangeVar) -> Vec<usize> {
+    let Ok(scanned) = pg_query::scan(ctx.sql()) else {
+        return Vec::new();
+    };
+    let tokens: Vec<_> = scanned
+        .tokens
+        .iter()
+        .filter(|t| !matches!(t.token(), Token::SqlComment | Token::CComment))
+        .map(|t| (t.token(), ctx.range.start + t.start as usize))
+        .collect();
+    let Some(mut i) = tokens
+        .iter()
+        .position(|&(_, at)| at == ctx.at(relation.location))
+    else {
+        return Vec::new();
+    };
+    i += 1;
+    while tokens.get(i).is_some_and(|&(t, _)| t == Token::Ascii46) {
+        i += 2;
+    }
+    if tokens.get(i).is_some_and(|&(t, _)| t == Token::Ascii42) {
+        i += 1;
+    }
+    let Some(&(_, first)) = tokens.get(i) else {
+        return Vec::new();
+    };
+    let mut starts = vec![first];
+    let mut depth = 0usize;
+    for pair in tokens[i..].windows(2) {
+        match pair[0].0 {
+            Token::Ascii40 | Token::Ascii91 => depth += 1,
+            Token::Ascii41 | Token::Ascii93 => depth = depth.saturating_sub(1),
+            Token::Ascii44 if depth == 0 => starts.push(pair[1].1),
+            _ => {}
+        }
+    }
+    starts
+}
+
 /// The name of the constraint an `ADD CONSTRAINT` sub-command adds, when it has one.
 pub(crate) fn constraint_name(cmd: &pg_query::protobuf::AlterTableCmd) -> Option<&str> {
     match cmd.def.as_ref().and_then(|d| d.node.as_ref()) {
         Some(NodeEnum::Constraint(c)) if !c.conname.is_empty() => Some(&c.conname),
         _ => None,
     }
+}
+
+/// The `ALTER TABLE` sub-commands of a statement on a table that existed before it, with where
+/// each starts: a table created earlier in the same file is empty and seen by nobody, so locking
+/// it harms no one.
+pub(crate) fn existing_table_cmds<'a>(
+    ctx: &StatementCtx<'a>,
+) -> impl Iterator<Item = (&'a RangeVar, &'a AlterTableCmd, usize)> + 'a {
+    let earlier = ctx.earlier;
+    alter_table_cmds_at(ctx)
+        .into_iter()
+        .filter_map(move |(relation, cmd, at)| {
+            relation
+                .filter(|r| !earlier.created_relation(r))
+                .map(|r| (r, cmd, at))
+        })
+}
+
+/// The column an `ADD COLUMN` or `ALTER COLUMN ... TYPE` sub-command defines.
+pub(crate) fn cmd_column(cmd: &AlterTableCmd) -> Option<&ColumnDef> {
+    match cmd.def.as_ref()?.node.as_ref()? {
+        NodeEnum::ColumnDef(column) => Some(column),
+        _ => None,
+    }
+}
+
+/// The constraint an `ADD CONSTRAINT` sub-command adds.
+pub(crate) fn cmd_constraint(cmd: &AlterTableCmd) -> Option<&Constraint> {
+    match cmd.def.as_ref()?.node.as_ref()? {
+        NodeEnum::Constraint(constraint) => Some(constraint),
+        _ => None,
+    }
+}
+
+/// The function calls in an expression, outer calls first. Sub-queries are not entered.
+pub(crate) fn function_calls(node: &Node) -> Vec<&FuncCall> {
+    fn walk<'a>(node: &'a Node, calls: &mut Vec<&'a FuncCall>) {
+        let children: Vec<&Node> = match node.node.as_ref() {
+            Some(NodeEnum::FuncCall(f)) => {
+                calls.push(f);
+                f.args.iter().collect()
+            }
+            Some(NodeEnum::TypeCast(c)) => c.arg.as_deref().into_iter().collect(),
+            Some(NodeEnum::CollateClause(c)) => c.arg.as_deref().into_iter().collect(),
+            Some(NodeEnum::NullTest(t)) => t.arg.as_deref().into_iter().collect(),
+            Some(NodeEnum::AExpr(e)) => e.lexpr.iter().chain(&e.rexpr).map(|b| &**b).collect(),
+            Some(NodeEnum::CaseExpr(c)) => c
+                .arg
+                .iter()
+                .chain(&c.defresult)
+                .map(|b| &**b)
+                .chain(&c.args)
+                .collect(),
+            Some(NodeEnum::CaseWhen(w)) => w.expr.iter().chain(&w.result).map(|b| &**b).collect(),
+            Some(NodeEnum::BoolExpr(e)) => e.args.iter().collect(),
+            Some(NodeEnum::CoalesceExpr(e)) => e.args.iter().collect(),
+            Some(NodeEnum::MinMaxExpr(e)) => e.args.iter().collect(),
+            Some(NodeEnum::RowExpr(e)) => e.args.iter().collect(),
+            Some(NodeEnum::AArrayExpr(e)) => e.elements.iter().collect(),
+            Some(NodeEnum::List(l)) => l.items.iter().collect(),
+            _ => Vec::new(),
+        };
+        for child in children {
+            walk(child, calls);
+        }
+    }
+    let mut calls = Vec::new();
+    walk(node, &mut calls);
+    calls
 }
 
 #[cfg(test)]

@@ -88,13 +88,15 @@ pub(crate) fn check(
         )
     };
     let is_commit = |i: usize| kind(i) == Some(TransactionStmtKind::TransStmtCommit);
-    // The outer wrapper: the first BEGIN and the first COMMIT after it.
+    // The outer wrapper: the first BEGIN and the last COMMIT after it, so that a COMMIT in
+    // between is reported as what it is, not the statements after it as untransacted.
     let wrapper = match no_transaction {
         Some(_) => None,
         None => (0..statements.len())
             .find(|&i| is_begin(i))
             .and_then(|begin| {
                 (begin + 1..statements.len())
+                    .rev()
                     .find(|&i| is_commit(i))
                     .map(|commit| (begin, commit))
             }),
@@ -105,7 +107,18 @@ pub(crate) fn check(
         (None, None) => (TransactionMode::Single, 0..statements.len()),
     };
     for i in 0..statements.len() {
-        let Some(kind) = kind(i) else {
+        // In a transaction, a savepoint is a statement of the migration like any other: fine
+        // inside the file's BEGIN/COMMIT, untransacted outside it.
+        let savepoint = |k: &TransactionStmtKind| {
+            matches!(
+                k,
+                TransactionStmtKind::TransStmtSavepoint
+                    | TransactionStmtKind::TransStmtRelease
+                    | TransactionStmtKind::TransStmtRollbackTo
+            )
+        };
+        let kind = kind(i).filter(|k| !(mode == TransactionMode::Single && savepoint(k)));
+        let Some(kind) = kind else {
             if !run.contains(&i) {
                 hits.push((
                     &UNTRANSACTED,
@@ -118,14 +131,8 @@ pub(crate) fn check(
             }
             continue;
         };
-        let savepoint = matches!(
-            kind,
-            TransactionStmtKind::TransStmtSavepoint
-                | TransactionStmtKind::TransStmtRelease
-                | TransactionStmtKind::TransStmtRollbackTo
-        );
         let in_wrapper = wrapper.is_some_and(|(begin, commit)| i == begin || i == commit);
-        if in_wrapper || (savepoint && mode == TransactionMode::Single) {
+        if in_wrapper {
             continue;
         }
         let sql = keyword(kind);
@@ -161,7 +168,10 @@ pub(crate) fn check(
                     &TRANSACTION_CONTROL,
                     hit(
                         begin,
-                        "`BEGIN` with options: the runner opens the transaction itself",
+                        &format!(
+                            "`{}` with options: the runner opens the transaction itself",
+                            keyword(t.kind())
+                        ),
                         "write `BEGIN;` and put `SET TRANSACTION ...;` as the first statement",
                     ),
                 ));
@@ -252,5 +262,349 @@ pub(crate) fn refused_in_transaction(node: &NodeEnum) -> Option<&'static str> {
             })
             .then_some("`DETACH PARTITION CONCURRENTLY`"),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::check_script;
+    use crate::rules::testing::{findings, passes};
+    use crate::rules::ScriptKind;
+    use crate::Options;
+
+    const RULES: [&Rule; 4] = [
+        &UNTRANSACTED,
+        &TRANSACTION_CONTROL,
+        &NEEDS_NO_TRANSACTION,
+        &UNNEEDED_NO_TRANSACTION,
+    ];
+
+    /// `(rule, line, column, message)` of every transaction finding of an up file.
+    fn structure_findings(sql: &str) -> Vec<(&'static str, usize, usize, String)> {
+        let (_, diagnostics) = check_script("t.sql", sql, ScriptKind::Up, &Options::default());
+        diagnostics
+            .into_iter()
+            .filter(|d| RULES.iter().any(|r| r.name == d.rule))
+            .map(|d| {
+                let p = d.position.unwrap();
+                (d.rule, p.line, p.column, d.message)
+            })
+            .collect()
+    }
+
+    /// The mode and the text of the statements that run.
+    fn runs(sql: &str) -> (TransactionMode, Vec<&str>) {
+        let (script, _) = check_script("t.sql", sql, ScriptKind::Up, &Options::default());
+        let (mode, ranges) = script.expect("the file parses");
+        (mode, ranges.into_iter().map(|r| &sql[r]).collect())
+    }
+
+    fn assert_clean(sql: &str) {
+        let found = structure_findings(sql);
+        assert!(
+            found.is_empty(),
+            "no transaction finding expected in:\n{sql}\n{found:?}"
+        );
+    }
+
+    #[test]
+    fn an_outer_begin_commit_is_accepted_and_not_run() {
+        for sql in [
+            "BEGIN;\nCREATE TABLE IF NOT EXISTS t (id int);\nSELECT 1;\nCOMMIT;\n",
+            "-- header\nbegin;\n\nCREATE TABLE IF NOT EXISTS t (id int);\nSELECT 1;\n\ncommit;",
+            "START TRANSACTION;\nCREATE TABLE IF NOT EXISTS t (id int);\nSELECT 1;\nEND;",
+            "BEGIN TRANSACTION;\nCREATE TABLE IF NOT EXISTS t (id int);\nSELECT 1;\nCOMMIT WORK;",
+        ] {
+            assert_clean(sql);
+            assert_eq!(
+                runs(sql),
+                (
+                    TransactionMode::Single,
+                    vec!["CREATE TABLE IF NOT EXISTS t (id int)", "SELECT 1"]
+                ),
+                "{sql}"
+            );
+        }
+        assert_eq!(
+            runs("SELECT 1;\nSELECT 2;"),
+            (TransactionMode::Single, vec!["SELECT 1", "SELECT 2"])
+        );
+    }
+
+    #[test]
+    fn statements_before_begin_or_after_commit_are_untransacted() {
+        let sql = "SET search_path = app;\nBEGIN;\nSELECT 1;\nCOMMIT;\nSELECT 2;\n";
+        assert_eq!(
+            structure_findings(sql),
+            vec![
+                (
+                    "untransacted",
+                    1,
+                    1,
+                    "statement outside the file's BEGIN/COMMIT".to_owned()
+                ),
+                (
+                    "untransacted",
+                    5,
+                    1,
+                    "statement outside the file's BEGIN/COMMIT".to_owned()
+                ),
+            ]
+        );
+        // A savepoint outside the wrapper runs outside the transaction too.
+        let found = findings(&UNTRANSACTED, "BEGIN;\nSELECT 1;\nCOMMIT;\nSAVEPOINT s;");
+        assert_eq!(found.len(), 1);
+        assert_eq!((found[0].0, found[0].1), (4, 1));
+    }
+
+    #[test]
+    fn a_second_begin_is_transaction_control() {
+        let sql = "BEGIN;\nSELECT 1;\nBEGIN;\nSELECT 2;\nCOMMIT;";
+        assert_eq!(
+            structure_findings(sql),
+            vec![(
+                "transaction-control",
+                3,
+                1,
+                "a second `BEGIN`: the file already has an outer transaction".to_owned()
+            )]
+        );
+    }
+
+    #[test]
+    fn commit_or_rollback_in_the_middle_is_transaction_control() {
+        for (sql, line, message) in [
+            (
+                "SELECT 1;\nCOMMIT;\nSELECT 2;",
+                2,
+                "`COMMIT` in the middle of the migration",
+            ),
+            (
+                "SELECT 1;\nROLLBACK;\nSELECT 2;",
+                2,
+                "`ROLLBACK` in the middle of the migration",
+            ),
+            (
+                "BEGIN;\nSELECT 1;\nROLLBACK;\nSELECT 2;\nCOMMIT;",
+                3,
+                "`ROLLBACK` in the middle of the migration",
+            ),
+            (
+                "BEGIN;\nSELECT 1;\nCOMMIT;\nSELECT 2;\nCOMMIT;",
+                3,
+                "`COMMIT` in the middle of the migration",
+            ),
+            (
+                "SELECT 1;\nABORT;\nSELECT 2;",
+                2,
+                "`ROLLBACK` in the middle of the migration",
+            ),
+        ] {
+            let found = structure_findings(sql);
+            assert_eq!(
+                found,
+                vec![("transaction-control", line, 1, message.to_owned())],
+                "{sql}"
+            );
+        }
+        // Two transactions in one file: the second `BEGIN` and the first `COMMIT` are reported.
+        let found = structure_findings("BEGIN;\nSELECT 1;\nCOMMIT;\nBEGIN;\nSELECT 2;\nCOMMIT;");
+        let rules: Vec<_> = found.iter().map(|f| (f.0, f.1)).collect();
+        assert_eq!(
+            rules,
+            vec![("transaction-control", 3), ("transaction-control", 4)]
+        );
+    }
+
+    #[test]
+    fn begin_without_commit_is_transaction_control() {
+        let sql = "BEGIN;\nCREATE TABLE IF NOT EXISTS t (id int);\n";
+        assert_eq!(
+            structure_findings(sql),
+            vec![(
+                "transaction-control",
+                1,
+                1,
+                "`BEGIN` without a matching `COMMIT`".to_owned()
+            )]
+        );
+        let found = structure_findings("START TRANSACTION;\nSELECT 1;\nROLLBACK;");
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(found[0]
+            .3
+            .contains("`START TRANSACTION` without a matching `COMMIT`"));
+        assert_eq!(found[1].3, "`ROLLBACK` in the middle of the migration");
+    }
+
+    #[test]
+    fn begin_with_options_is_transaction_control() {
+        for (sql, keyword) in [
+            (
+                "BEGIN ISOLATION LEVEL SERIALIZABLE;\nSELECT 1;\nCOMMIT;",
+                "BEGIN",
+            ),
+            (
+                "START TRANSACTION READ WRITE;\nSELECT 1;\nCOMMIT;",
+                "START TRANSACTION",
+            ),
+        ] {
+            let found = structure_findings(sql);
+            assert_eq!(
+                found,
+                vec![(
+                    "transaction-control",
+                    1,
+                    1,
+                    format!("`{keyword}` with options: the runner opens the transaction itself")
+                )],
+                "{sql}"
+            );
+        }
+        assert_clean("BEGIN;\nSET TRANSACTION ISOLATION LEVEL SERIALIZABLE;\nSELECT 1;\nCOMMIT;");
+    }
+
+    #[test]
+    fn savepoints_inside_the_transaction_are_fine() {
+        assert_clean(
+            "BEGIN;\nSAVEPOINT a;\nSELECT 1;\nROLLBACK TO SAVEPOINT a;\nRELEASE SAVEPOINT a;\n\
+             COMMIT;",
+        );
+        assert_clean("SAVEPOINT a;\nSELECT 1;\nRELEASE a;");
+        let found = structure_findings("-- migrate:no-transaction\nSAVEPOINT a;\nVACUUM t;");
+        assert_eq!(
+            found,
+            vec![(
+                "transaction-control",
+                2,
+                1,
+                "`SAVEPOINT` in a `-- migrate:no-transaction` file".to_owned()
+            )]
+        );
+    }
+
+    #[test]
+    fn statements_refused_in_a_transaction_need_the_header() {
+        for (sql, what) in [
+            (
+                "CREATE INDEX CONCURRENTLY IF NOT EXISTS i ON t (a);",
+                "`CREATE INDEX CONCURRENTLY`",
+            ),
+            (
+                "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS i ON t (a);",
+                "`CREATE INDEX CONCURRENTLY`",
+            ),
+            (
+                "DROP INDEX CONCURRENTLY IF EXISTS i;",
+                "`DROP INDEX CONCURRENTLY`",
+            ),
+            ("REINDEX INDEX CONCURRENTLY i;", "`REINDEX CONCURRENTLY`"),
+            ("REINDEX (CONCURRENTLY) TABLE t;", "`REINDEX CONCURRENTLY`"),
+            ("REINDEX SCHEMA app;", "`REINDEX SCHEMA/SYSTEM/DATABASE`"),
+            ("VACUUM t;", "`VACUUM`"),
+            ("VACUUM (ANALYZE) t;", "`VACUUM`"),
+            (
+                "ALTER TABLE events DETACH PARTITION events_2020 CONCURRENTLY;",
+                "`DETACH PARTITION CONCURRENTLY`",
+            ),
+        ] {
+            let found = structure_findings(&format!("SELECT 1;\n{sql}"));
+            assert_eq!(
+                found,
+                vec![(
+                    "needs-no-transaction",
+                    2,
+                    1,
+                    format!("{what} cannot run inside a transaction block")
+                )],
+                "{sql}"
+            );
+            // Inside the file's own BEGIN/COMMIT too.
+            let wrapped = format!("BEGIN;\n{sql}\nCOMMIT;");
+            assert_eq!(
+                findings(&NEEDS_NO_TRANSACTION, &wrapped).len(),
+                1,
+                "{wrapped}"
+            );
+            // With the header, the file runs statement by statement.
+            let header = format!("-- migrate:no-transaction\n{sql}\n");
+            assert_clean(&header);
+            let (mode, statements) = runs(&header);
+            assert_eq!(mode, TransactionMode::None);
+            assert_eq!(statements, vec![sql.trim_end_matches(';')]);
+        }
+        for sql in [
+            "ANALYZE t;",
+            "REINDEX INDEX i;",
+            "CREATE INDEX IF NOT EXISTS i ON t (a);",
+            "DROP INDEX IF EXISTS i;",
+            "ALTER TABLE events DETACH PARTITION events_2020;",
+            "CLUSTER t USING t_pkey;",
+        ] {
+            passes(&NEEDS_NO_TRANSACTION, sql);
+        }
+    }
+
+    #[test]
+    fn an_unneeded_header_is_a_warning() {
+        let sql = "-- migrate:no-transaction\nCREATE TABLE IF NOT EXISTS t (id int);";
+        let (_, diagnostics) = check_script("t.sql", sql, ScriptKind::Up, &Options::default());
+        let d: Vec<_> = diagnostics
+            .iter()
+            .filter(|d| d.rule == UNNEEDED_NO_TRANSACTION.name)
+            .collect();
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].severity, Severity::Warning);
+        assert_eq!(d[0].location(), "t.sql:1:1");
+        assert_eq!(runs(sql).0, TransactionMode::None);
+        // It can be allowed in the file's header.
+        passes(
+            &UNNEEDED_NO_TRANSACTION,
+            "-- migrate:no-transaction\n\
+             -- migrate:allow-file(unneeded-no-transaction) runs outside a transaction on purpose\n\
+             CREATE TABLE IF NOT EXISTS t (id int);",
+        );
+    }
+
+    #[test]
+    fn begin_and_commit_in_a_no_transaction_file_are_errors() {
+        let sql = "-- migrate:no-transaction\nBEGIN;\nCREATE INDEX CONCURRENTLY IF NOT EXISTS i \
+                   ON t (a);\nCOMMIT;";
+        assert_eq!(
+            structure_findings(sql),
+            vec![
+                (
+                    "transaction-control",
+                    2,
+                    1,
+                    "`BEGIN` in a `-- migrate:no-transaction` file".to_owned()
+                ),
+                (
+                    "transaction-control",
+                    4,
+                    1,
+                    "`COMMIT` in a `-- migrate:no-transaction` file".to_owned()
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn transaction_words_in_bodies_strings_and_comments_do_not_count() {
+        for sql in [
+            "CREATE OR REPLACE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $$\nBEGIN\n  \
+             PERFORM 1;\nEND;\n$$;",
+            "CREATE OR REPLACE PROCEDURE p() LANGUAGE plpgsql AS $body$\nBEGIN\n  COMMIT;\n  \
+             ROLLBACK;\nEND\n$body$;",
+            "DO $$ BEGIN PERFORM 1; END $$;",
+            "SELECT 'BEGIN; COMMIT; ROLLBACK;';",
+            "-- BEGIN;\nSELECT 1;\n/* COMMIT; */",
+            "BEGIN;\nDO $$ BEGIN COMMIT; END $$;\nSELECT 'COMMIT';\nCOMMIT;",
+            "SELECT E'VACUUM t; CREATE INDEX CONCURRENTLY i ON t (a);';",
+            "CREATE OR REPLACE FUNCTION f() RETURNS void LANGUAGE sql AS \
+             'CREATE INDEX CONCURRENTLY i ON t (a)';",
+        ] {
+            assert_clean(sql);
+        }
     }
 }

@@ -1,14 +1,23 @@
-//! `cascade`: PLACEHOLDER, to be written.
+//! `cascade`: `CASCADE` silently drops (or empties) everything that depends on the object:
+//! views, foreign keys, columns of a dropped type, tables referencing a truncated one. What it
+//! destroys is not written in the migration, so it needs an explicit confirmation. Down files
+//! revert a migration and may cascade.
+
+use pg_query::protobuf::{AlterTableType, DropBehavior};
+use pg_query::NodeEnum;
 
 use crate::diagnostic::Severity;
+use crate::objects::{alter_table_cmds_at, display_drop, display_relation, relation_name, strings};
 use crate::rules::{Check, Family, Hit, Rule, StatementCtx};
 
 pub(crate) static RULE: Rule = Rule {
     name: "cascade",
-    family: Family::Idempotency,
+    family: Family::Destructive,
     severity: Severity::Error,
-    reason: "PLACEHOLDER",
-    help: "PLACEHOLDER",
+    reason: "`CASCADE` also drops or empties every object that depends on the one named, \
+             without naming them",
+    help: "drop the dependent objects by name first and remove `CASCADE`; if the cascade is \
+           intended, confirm it right above the statement: `-- migrate:allow(cascade) <reason>`",
     allowable: true,
     check: Check::Statement {
         down_files: false,
@@ -16,6 +25,150 @@ pub(crate) static RULE: Rule = Rule {
     },
 };
 
-fn check(_ctx: &StatementCtx<'_>) -> Vec<Hit> {
-    Vec::new()
+fn cascades(behavior: DropBehavior) -> bool {
+    behavior == DropBehavior::DropCascade
+}
+
+fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
+    let message = match ctx.node {
+        NodeEnum::DropStmt(s) if cascades(s.behavior()) => Some(format!(
+            "`{} CASCADE` also drops every object that depends on it (views, foreign keys, \
+             columns, ...)",
+            display_drop(s)
+        )),
+        NodeEnum::TruncateStmt(s) if cascades(s.behavior()) => {
+            let tables: Vec<String> = s
+                .relations
+                .iter()
+                .filter_map(|r| match r.node.as_ref() {
+                    Some(NodeEnum::RangeVar(r)) => Some(relation_name(r).join(".")),
+                    _ => None,
+                })
+                .collect();
+            Some(format!(
+                "`TRUNCATE {} CASCADE` also empties every table with a foreign key to it",
+                tables.join(", ")
+            ))
+        }
+        NodeEnum::AlterDomainStmt(s) if s.subtype == "X" && cascades(s.behavior()) => {
+            Some(format!(
+                "`ALTER DOMAIN {} DROP CONSTRAINT {} CASCADE` also drops what depends on the \
+                 constraint",
+                strings(&s.type_name).join("."),
+                s.name
+            ))
+        }
+        NodeEnum::DropOwnedStmt(s) if cascades(s.behavior()) => Some(
+            "`DROP OWNED ... CASCADE` also drops every object that depends on what the roles \
+             own"
+            .to_owned(),
+        ),
+        _ => None,
+    };
+    message
+        .map(|m| ctx.hit(m))
+        .into_iter()
+        .chain(alter_table_cascades(ctx))
+        .collect()
+}
+
+/// `DROP COLUMN ... CASCADE` and `DROP CONSTRAINT ... CASCADE` sub-commands.
+fn alter_table_cascades(ctx: &StatementCtx<'_>) -> Vec<Hit> {
+    alter_table_cmds_at(ctx)
+        .into_iter()
+        .filter(|(_, cmd, _)| cascades(cmd.behavior()))
+        .filter_map(|(relation, cmd, at)| {
+            let (what, dependents) = match cmd.subtype() {
+                AlterTableType::AtDropColumn => ("COLUMN", "the views, indexes and constraints"),
+                AlterTableType::AtDropConstraint => ("CONSTRAINT", "the foreign keys"),
+                _ => return None,
+            };
+            Some(Hit::new(
+                at,
+                format!(
+                    "`DROP {what} {} CASCADE` on `{}` also drops {dependents} that use it",
+                    cmd.name,
+                    display_relation(relation)
+                ),
+            ))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RULE;
+    use crate::rules::testing::{findings, findings_in, fires, passes};
+    use crate::rules::ScriptKind;
+
+    #[test]
+    fn fires_on_every_cascade() {
+        for sql in [
+            "DROP TABLE IF EXISTS users CASCADE;",
+            "DROP TYPE IF EXISTS mood CASCADE;",
+            "DROP SCHEMA IF EXISTS app CASCADE;",
+            "DROP FUNCTION IF EXISTS f(int) CASCADE;",
+            "TRUNCATE users CASCADE;",
+            "ALTER TABLE users DROP COLUMN IF EXISTS email CASCADE;",
+            "ALTER TABLE users DROP CONSTRAINT IF EXISTS users_pkey CASCADE;",
+            "ALTER DOMAIN email DROP CONSTRAINT IF EXISTS c CASCADE;",
+            "DROP OWNED BY app CASCADE;",
+        ] {
+            fires(&RULE, sql);
+        }
+    }
+
+    #[test]
+    fn the_message_names_the_object() {
+        assert_eq!(
+            fires(&RULE, "DROP TYPE IF EXISTS app.mood CASCADE;"),
+            "`DROP TYPE IF EXISTS app.mood CASCADE` also drops every object that depends on it \
+             (views, foreign keys, columns, ...)"
+        );
+        assert_eq!(
+            fires(&RULE, "TRUNCATE users, orders CASCADE;"),
+            "`TRUNCATE users, orders CASCADE` also empties every table with a foreign key to it"
+        );
+    }
+
+    #[test]
+    fn points_at_the_sub_command() {
+        let sql = "ALTER TABLE users\n  DROP COLUMN IF EXISTS a,\n  DROP COLUMN IF EXISTS b \
+                   CASCADE;";
+        let found = findings(&RULE, sql);
+        assert_eq!(found.len(), 1);
+        assert_eq!((found[0].0, found[0].1), (3, 3));
+        assert_eq!(
+            found[0].2,
+            "`DROP COLUMN b CASCADE` on `users` also drops the views, indexes and constraints \
+             that use it"
+        );
+    }
+
+    #[test]
+    fn passes_restrict_text_and_confirmed_cascades() {
+        for sql in [
+            "DROP TABLE IF EXISTS users;",
+            "DROP TABLE IF EXISTS users RESTRICT;",
+            "TRUNCATE users;",
+            "ALTER TABLE users DROP COLUMN IF EXISTS email;",
+            "ALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (user_id) REFERENCES users (id) \
+             ON DELETE CASCADE;",
+            "CREATE TABLE IF NOT EXISTS orders (user_id int REFERENCES users ON DELETE CASCADE);",
+            "SELECT 'DROP TABLE users CASCADE';",
+            "-- DROP TABLE users CASCADE;\nSELECT 1;",
+            "DO $$ BEGIN DROP TABLE users CASCADE; END $$;",
+            "-- migrate:allow(cascade, drop-table) the old views go with it\n\
+             DROP TABLE IF EXISTS users CASCADE;",
+            "-- migrate:allow-file(cascade) cleanup\nDROP VIEW IF EXISTS v CASCADE;",
+        ] {
+            passes(&RULE, sql);
+        }
+    }
+
+    #[test]
+    fn down_files_may_cascade() {
+        let sql = "DROP TYPE IF EXISTS mood CASCADE;";
+        assert!(findings_in(&RULE, sql, ScriptKind::Down).is_empty());
+    }
 }

@@ -1,21 +1,141 @@
-//! `constraint-without-not-valid`: PLACEHOLDER, to be written.
+//! `constraint-without-not-valid`: `ALTER TABLE ... ADD CONSTRAINT` of a `FOREIGN KEY` or a
+//! `CHECK` reads every row of the table to validate it, while holding a lock that blocks writes
+//! (and, for a foreign key, also writes to the referenced table). `ADD CONSTRAINT ... NOT VALID`
+//! is instant: it enforces the constraint for new rows only. `VALIDATE CONSTRAINT`, in a later
+//! migration, then checks the old rows under a lock that lets reads and writes go on. A table
+//! created earlier in the same file is empty and not reported.
+
+use pg_query::protobuf::{AlterTableType, ConstrType};
 
 use crate::diagnostic::Severity;
+use crate::objects::{cmd_constraint, display_relation, existing_table_cmds};
 use crate::rules::{Check, Family, Hit, Rule, StatementCtx};
 
 pub(crate) static RULE: Rule = Rule {
     name: "constraint-without-not-valid",
-    family: Family::Idempotency,
-    severity: Severity::Error,
-    reason: "PLACEHOLDER",
-    help: "PLACEHOLDER",
+    family: Family::LockHazards,
+    severity: Severity::Warning,
+    reason: "adding a `FOREIGN KEY` or `CHECK` constraint to an existing table scans all its rows \
+             while blocking writes",
+    help: "add the constraint with `NOT VALID`, then `VALIDATE CONSTRAINT` it in a later \
+           migration",
     allowable: true,
     check: Check::Statement {
-        down_files: false,
+        down_files: true,
         check,
     },
 };
 
-fn check(_ctx: &StatementCtx<'_>) -> Vec<Hit> {
-    Vec::new()
+fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
+    existing_table_cmds(ctx)
+        .filter(|(_, cmd, _)| cmd.subtype() == AlterTableType::AtAddConstraint)
+        .filter_map(|(relation, cmd, _)| Some((relation, cmd_constraint(cmd)?)))
+        .filter(|(_, c)| !c.skip_validation && c.is_enforced)
+        .filter_map(|(relation, c)| {
+            let kind = match c.contype() {
+                ConstrType::ConstrForeign => "FOREIGN KEY",
+                ConstrType::ConstrCheck => "CHECK",
+                _ => return None,
+            };
+            let table = display_relation(Some(relation));
+            let name = if c.conname.is_empty() {
+                "<name>"
+            } else {
+                &c.conname
+            };
+            let what = if c.conname.is_empty() {
+                format!("`{kind}` constraint")
+            } else {
+                format!("`{kind}` constraint `{}`", c.conname)
+            };
+            Some(
+                Hit::new(
+                    ctx.at(c.location),
+                    format!(
+                        "adding the {what} to `{table}` without `NOT VALID` scans the whole \
+                         table while blocking writes"
+                    ),
+                )
+                .help(format!(
+                    "write `ALTER TABLE {table} ADD CONSTRAINT {name} {kind} ... NOT VALID`, \
+                     then `ALTER TABLE {table} VALIDATE CONSTRAINT {name}` in a later migration"
+                )),
+            )
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RULE;
+    use crate::rules::testing::{findings, findings_in, fires, passes};
+    use crate::rules::ScriptKind;
+
+    #[test]
+    fn fires_on_foreign_keys_and_checks_of_existing_tables() {
+        for sql in [
+            "ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) \
+             REFERENCES users (id);",
+            "ALTER TABLE orders ADD FOREIGN KEY (user_id) REFERENCES users;",
+            "ALTER TABLE app.orders ADD CONSTRAINT positive CHECK (amount > 0);",
+            "ALTER TABLE orders ADD CHECK (amount > 0) NO INHERIT;",
+            "CREATE TABLE IF NOT EXISTS users (id int);\n\
+             ALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (user_id) REFERENCES users;",
+        ] {
+            fires(&RULE, sql);
+        }
+        let down = "ALTER TABLE t ADD CONSTRAINT c CHECK (a > 0);";
+        assert_eq!(findings_in(&RULE, down, ScriptKind::Down).len(), 1);
+    }
+
+    #[test]
+    fn points_at_each_constraint_and_says_what_to_write() {
+        let sql = "ALTER TABLE orders\n  ADD CONSTRAINT positive CHECK (amount > 0),\n  \
+                   ADD CONSTRAINT ok CHECK (amount < 10) NOT VALID,\n  \
+                   ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id);";
+        let found = findings(&RULE, sql);
+        assert_eq!(found.len(), 2);
+        assert_eq!((found[0].0, found[0].1), (2, 7));
+        assert_eq!(
+            found[0].2,
+            "adding the `CHECK` constraint `positive` to `orders` without `NOT VALID` scans the \
+             whole table while blocking writes"
+        );
+        assert_eq!((found[1].0, found[1].1), (4, 7));
+        let (_, diagnostics) =
+            crate::check::check_script("t.sql", sql, ScriptKind::Up, &crate::Options::default());
+        let helps: Vec<_> = diagnostics
+            .iter()
+            .filter(|d| d.rule == RULE.name)
+            .map(|d| d.help.as_str())
+            .collect();
+        assert_eq!(
+            helps[1],
+            "write `ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY ... NOT VALID`, \
+             then `ALTER TABLE orders VALIDATE CONSTRAINT orders_user_fk` in a later migration"
+        );
+    }
+
+    #[test]
+    fn passes_not_valid_other_constraints_new_tables_text_and_allowed() {
+        for sql in [
+            "ALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (user_id) REFERENCES users \
+             NOT VALID;",
+            "ALTER TABLE orders ADD CONSTRAINT positive CHECK (amount > 0) NOT VALID;",
+            "ALTER TABLE orders VALIDATE CONSTRAINT positive;",
+            "ALTER TABLE orders ADD CONSTRAINT positive CHECK (amount > 0) NOT ENFORCED;",
+            "ALTER TABLE orders ADD CONSTRAINT orders_pkey PRIMARY KEY USING INDEX orders_id;",
+            "CREATE TABLE IF NOT EXISTS orders (id int, user_id int);\n\
+             ALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (user_id) REFERENCES users;",
+            "CREATE TABLE IF NOT EXISTS orders (id int, user_id int REFERENCES users, \
+             CHECK (id > 0));",
+            "SELECT 'ALTER TABLE orders ADD CHECK (amount > 0)';",
+            "-- ALTER TABLE orders ADD CHECK (amount > 0);\nSELECT 1;",
+            "DO $$ BEGIN ALTER TABLE orders ADD CHECK (amount > 0); END $$;",
+            "-- migrate:allow(constraint-without-not-valid) small table\n\
+             ALTER TABLE orders ADD CONSTRAINT positive CHECK (amount > 0);",
+        ] {
+            passes(&RULE, sql);
+        }
+    }
 }

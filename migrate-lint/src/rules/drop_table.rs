@@ -1,14 +1,21 @@
-//! `drop-table`: PLACEHOLDER, to be written.
+//! `drop-table`: `DROP TABLE` destroys the table and every row in it, and a migration cannot be
+//! undone once it has run. Even `IF EXISTS` destroys the table when it exists, so every
+//! `DROP TABLE` needs an explicit confirmation. Down files revert a migration and may drop.
+
+use pg_query::protobuf::ObjectType;
+use pg_query::NodeEnum;
 
 use crate::diagnostic::Severity;
+use crate::objects::display_drop;
 use crate::rules::{Check, Family, Hit, Rule, StatementCtx};
 
 pub(crate) static RULE: Rule = Rule {
     name: "drop-table",
-    family: Family::Idempotency,
+    family: Family::Destructive,
     severity: Severity::Error,
-    reason: "PLACEHOLDER",
-    help: "PLACEHOLDER",
+    reason: "`DROP TABLE` destroys the table and its data",
+    help: "if the data loss is intended, confirm it right above the statement: \
+           `-- migrate:allow(drop-table) <reason>`",
     allowable: true,
     check: Check::Statement {
         down_files: false,
@@ -16,6 +23,78 @@ pub(crate) static RULE: Rule = Rule {
     },
 };
 
-fn check(_ctx: &StatementCtx<'_>) -> Vec<Hit> {
-    Vec::new()
+fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
+    match ctx.node {
+        NodeEnum::DropStmt(s) if s.remove_type() == ObjectType::ObjectTable => {
+            let what = if s.objects.len() > 1 {
+                "the tables and their data"
+            } else {
+                "the table and its data"
+            };
+            vec![ctx.hit(format!("`{}` destroys {what}", display_drop(s)))]
+        }
+        _ => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RULE;
+    use crate::rules::testing::{findings_in, fires, passes};
+    use crate::rules::ScriptKind;
+
+    #[test]
+    fn fires_on_every_drop_table() {
+        for sql in [
+            "DROP TABLE users;",
+            "DROP TABLE IF EXISTS app.users;",
+            "DROP TABLE users CASCADE;",
+        ] {
+            fires(&RULE, sql);
+        }
+    }
+
+    #[test]
+    fn the_message_names_the_tables() {
+        assert_eq!(
+            fires(&RULE, "DROP TABLE users;"),
+            "`DROP TABLE users` destroys the table and its data"
+        );
+        assert_eq!(
+            fires(&RULE, "DROP TABLE IF EXISTS app.users, orders;"),
+            "`DROP TABLE IF EXISTS app.users, orders` destroys the tables and their data"
+        );
+    }
+
+    #[test]
+    fn passes_other_drops_text_and_confirmed_drops() {
+        for sql in [
+            "DROP VIEW IF EXISTS users;",
+            "DROP INDEX IF EXISTS users_email;",
+            "ALTER TABLE users DROP COLUMN IF EXISTS email;",
+            "SELECT 'DROP TABLE users';",
+            "-- DROP TABLE users;\nSELECT 1;",
+            "/* DROP TABLE users; */ SELECT 1;",
+            "DO $$ BEGIN DROP TABLE users; END $$;",
+            "-- migrate:allow(drop-table) replaced by people in 012\nDROP TABLE IF EXISTS users;",
+            "-- migrate:allow-file(drop-table) this migration removes the old audit tables\n\n\
+             DROP TABLE IF EXISTS audit_2019;\nDROP TABLE IF EXISTS audit_2020;",
+        ] {
+            passes(&RULE, sql);
+        }
+    }
+
+    #[test]
+    fn the_confirmation_is_per_statement() {
+        let sql = "-- migrate:allow(drop-table) replaced by people\nDROP TABLE IF EXISTS users;\n\
+                   DROP TABLE IF EXISTS orders;";
+        let found = crate::rules::testing::findings(&RULE, sql);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].0, 3);
+    }
+
+    #[test]
+    fn down_files_may_drop() {
+        assert!(findings_in(&RULE, "DROP TABLE users;", ScriptKind::Down).is_empty());
+    }
 }

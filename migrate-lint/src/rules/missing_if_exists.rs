@@ -1,14 +1,23 @@
-//! `missing-if-exists`: PLACEHOLDER, to be written.
+//! `missing-if-exists`: a `DROP` that has an `IF EXISTS` form but does not use it fails when the
+//! migration runs a second time (after a partial apply), because the object is already gone.
+//! Dropping an object that an earlier statement of the same file creates is safe: it exists.
+
+use pg_query::protobuf::{AlterTableType, DropBehavior, DropStmt, ObjectType};
+use pg_query::NodeEnum;
 
 use crate::diagnostic::Severity;
+use crate::objects::{
+    alter_table_cmds_at, display_relation, dropped, dropped_names, kind_keyword, strings,
+};
 use crate::rules::{Check, Family, Hit, Rule, StatementCtx};
 
 pub(crate) static RULE: Rule = Rule {
     name: "missing-if-exists",
     family: Family::Idempotency,
     severity: Severity::Error,
-    reason: "PLACEHOLDER",
-    help: "PLACEHOLDER",
+    reason: "`DROP ...`, `DROP COLUMN` and `DROP CONSTRAINT` without `IF EXISTS` fail when the \
+             object is already gone",
+    help: "add `IF EXISTS`",
     allowable: true,
     check: Check::Statement {
         down_files: false,
@@ -16,6 +25,228 @@ pub(crate) static RULE: Rule = Rule {
     },
 };
 
-fn check(_ctx: &StatementCtx<'_>) -> Vec<Hit> {
-    Vec::new()
+fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
+    let hit = match ctx.node {
+        NodeEnum::DropStmt(s) if !s.missing_ok => drop_stmt(ctx, s),
+        NodeEnum::DropRoleStmt(s) if !s.missing_ok => {
+            let names: Vec<String> = s
+                .roles
+                .iter()
+                .filter_map(|r| match r.node.as_ref() {
+                    Some(NodeEnum::RoleSpec(r)) => Some(r.rolename.clone()),
+                    _ => None,
+                })
+                .collect();
+            Some(missing(
+                "DROP ROLE",
+                &names.join(", "),
+                "DROP ROLE IF EXISTS",
+            ))
+        }
+        NodeEnum::DropSubscriptionStmt(s) if !s.missing_ok => Some(missing(
+            "DROP SUBSCRIPTION",
+            &s.subname,
+            "DROP SUBSCRIPTION IF EXISTS",
+        )),
+        NodeEnum::DropUserMappingStmt(s) if !s.missing_ok => {
+            let user = s.user.as_ref().map_or("", |u| u.rolename.as_str());
+            let name = format!("FOR {user} SERVER {}", s.servername);
+            Some(missing(
+                "DROP USER MAPPING",
+                &name,
+                "DROP USER MAPPING IF EXISTS",
+            ))
+        }
+        NodeEnum::AlterDomainStmt(s) if s.subtype == "X" && !s.missing_ok => {
+            let domain = strings(&s.type_name).join(".");
+            Some(missing(
+                &format!("ALTER DOMAIN {domain} DROP CONSTRAINT"),
+                &s.name,
+                &format!("ALTER DOMAIN {domain} DROP CONSTRAINT IF EXISTS"),
+            ))
+        }
+        _ => None,
+    };
+    let hit = hit.map(|(message, fixed)| ctx.hit(message).help(format!("write `{fixed}`")));
+    hit.into_iter().chain(alter_table_drops(ctx)).collect()
+}
+
+/// The message and the statement to write instead for a `what name` without `IF EXISTS`.
+fn missing(what: &str, name: &str, fixed: &str) -> (String, String) {
+    (
+        format!("`{what} {name}` without `IF EXISTS` fails when it does not exist"),
+        format!("{fixed} {name}"),
+    )
+}
+
+/// A `DROP` of objects not created earlier in the file.
+fn drop_stmt(ctx: &StatementCtx<'_>, s: &DropStmt) -> Option<(String, String)> {
+    let kind = s.remove_type();
+    let created = dropped(s).all(|key| ctx.earlier.created(&key));
+    if created {
+        return None;
+    }
+    let what = format!(
+        "DROP {}{}",
+        kind_keyword(kind),
+        if s.concurrent { " CONCURRENTLY" } else { "" }
+    );
+    let (message, fixed) = missing(&what, &dropped_names(s), &format!("{what} IF EXISTS"));
+    let cascade = if s.behavior() == DropBehavior::DropCascade {
+        " CASCADE"
+    } else {
+        ""
+    };
+    Some((message, format!("{fixed}{cascade}")))
+}
+
+/// `DROP COLUMN` and `DROP CONSTRAINT` sub-commands without `IF EXISTS`.
+fn alter_table_drops(ctx: &StatementCtx<'_>) -> Vec<Hit> {
+    let altered = alter_kind(ctx);
+    alter_table_cmds_at(ctx)
+        .into_iter()
+        .filter(|(_, cmd, _)| !cmd.missing_ok)
+        .filter_map(|(relation, cmd, at)| {
+            let what = match (cmd.subtype(), altered) {
+                (AlterTableType::AtDropColumn, ObjectType::ObjectType) => "DROP ATTRIBUTE",
+                (AlterTableType::AtDropColumn, _) => "DROP COLUMN",
+                (AlterTableType::AtDropConstraint, _) => "DROP CONSTRAINT",
+                _ => return None,
+            };
+            Some(
+                Hit::new(
+                    at,
+                    format!(
+                        "`{what} {}` of `{}` without `IF EXISTS` fails when it does not exist",
+                        cmd.name,
+                        display_relation(relation)
+                    ),
+                )
+                .help(format!("write `{what} IF EXISTS {}`", cmd.name)),
+            )
+        })
+        .collect()
+}
+
+/// What an `ALTER TABLE`-like statement alters: a table, a type (`ALTER TYPE ... DROP
+/// ATTRIBUTE`), a foreign table.
+fn alter_kind(ctx: &StatementCtx<'_>) -> ObjectType {
+    match ctx.node {
+        NodeEnum::AlterTableStmt(s) => s.objtype(),
+        _ => ObjectType::Undefined,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RULE;
+    use crate::rules::testing::{findings, fires, passes};
+
+    #[test]
+    fn fires_on_drops_without_if_exists() {
+        for sql in [
+            "DROP TABLE users;",
+            "DROP VIEW app.totals;",
+            "DROP INDEX CONCURRENTLY users_email;",
+            "DROP TYPE mood;",
+            "DROP FUNCTION f(int, text);",
+            "DROP TRIGGER trg ON users;",
+            "DROP POLICY p ON users;",
+            "DROP EXTENSION pgcrypto;",
+            "DROP ROLE app;",
+            "DROP USER app;",
+            "DROP CAST (text AS mood);",
+            "DROP SUBSCRIPTION sub;",
+            "ALTER DOMAIN email DROP CONSTRAINT email_check;",
+            "ALTER TABLE users DROP COLUMN email;",
+            "ALTER TABLE users DROP email;",
+            "ALTER TABLE users DROP CONSTRAINT users_email_key;",
+            "ALTER TYPE address DROP ATTRIBUTE zip;",
+        ] {
+            fires(&RULE, sql);
+        }
+    }
+
+    #[test]
+    fn the_message_names_the_objects_and_the_fix() {
+        assert_eq!(
+            fires(&RULE, "DROP TABLE app.users, orders;"),
+            "`DROP TABLE app.users, orders` without `IF EXISTS` fails when it does not exist"
+        );
+        assert_eq!(
+            fires(&RULE, "DROP FUNCTION app.f(int, text[]);"),
+            "`DROP FUNCTION app.f(int4, text[])` without `IF EXISTS` fails when it does not \
+             exist"
+        );
+        assert_eq!(
+            fires(&RULE, "DROP TRIGGER trg ON app.users;"),
+            "`DROP TRIGGER trg ON app.users` without `IF EXISTS` fails when it does not exist"
+        );
+    }
+
+    #[test]
+    fn the_fix_keeps_cascade() {
+        let (_, diagnostics) = crate::check::check_script(
+            "test.sql",
+            "DROP SCHEMA app CASCADE;",
+            crate::rules::ScriptKind::Up,
+            &crate::Options::default(),
+        );
+        let found = diagnostics.iter().find(|d| d.rule == RULE.name).unwrap();
+        assert_eq!(found.help, "write `DROP SCHEMA IF EXISTS app CASCADE`");
+    }
+
+    #[test]
+    fn points_at_each_dropped_column_and_constraint() {
+        let sql = "ALTER TABLE users\n  DROP COLUMN IF EXISTS a,\n  ALTER COLUMN b TYPE \
+                   numeric(10, 2),\n  DROP COLUMN c,\n  DROP CONSTRAINT users_d_check;";
+        let found = findings(&RULE, sql);
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert_eq!((found[0].0, found[0].1), (4, 3));
+        assert_eq!(
+            found[0].2,
+            "`DROP COLUMN c` of `users` without `IF EXISTS` fails when it does not exist"
+        );
+        assert_eq!((found[1].0, found[1].1), (5, 3));
+    }
+
+    #[test]
+    fn points_at_the_command_after_a_qualified_name() {
+        let found = findings(&RULE, "ALTER TABLE ONLY \"app\" . users DROP COLUMN c;");
+        assert_eq!((found[0].0, found[0].1), (1, 32));
+    }
+
+    #[test]
+    fn passes_idempotent_forms() {
+        for sql in [
+            "DROP TABLE IF EXISTS users;",
+            "DROP INDEX CONCURRENTLY IF EXISTS users_email;",
+            "DROP FUNCTION IF EXISTS f(int);",
+            "DROP ROLE IF EXISTS app;",
+            "ALTER TABLE users DROP COLUMN IF EXISTS email, DROP CONSTRAINT IF EXISTS c;",
+            "ALTER TABLE users ALTER COLUMN email DROP NOT NULL, ALTER COLUMN a DROP DEFAULT;",
+            "CREATE TABLE IF NOT EXISTS scratch (id int);\nDROP TABLE scratch;",
+            "CREATE INDEX IF NOT EXISTS tmp_idx ON users (id);\nDROP INDEX tmp_idx;",
+            "SELECT 'DROP TABLE users';",
+            "-- DROP TABLE users;\nSELECT 1;",
+            "DO $$ BEGIN DROP TABLE users; END $$;",
+            "CREATE FUNCTION f() RETURNS void LANGUAGE sql AS $body$ DROP TABLE users $body$;",
+        ] {
+            passes(&RULE, sql);
+        }
+    }
+
+    #[test]
+    fn allow_directives_silence_it() {
+        passes(
+            &RULE,
+            "-- migrate:allow(missing-if-exists, drop-table) fails loudly on purpose\n\
+             DROP TABLE users;",
+        );
+        passes(
+            &RULE,
+            "-- migrate:allow-file(missing-if-exists) drops are checked by hand\n\
+             SELECT 1;\nDROP VIEW v;",
+        );
+    }
 }

@@ -101,7 +101,10 @@ fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
             let key = relation.map(|r| ObjectKey::new(kind, relation_name(r)));
             missing(what, &name, &format!("{what} IF NOT EXISTS"), key)
         }
-        NodeEnum::AlterEnumStmt(s) if !s.new_val.is_empty() && !s.skip_if_new_val_exists => {
+        // `RENAME VALUE` sets `old_val` too; it has no `IF NOT EXISTS` form (see `non-idempotent`).
+        NodeEnum::AlterEnumStmt(s)
+            if !s.new_val.is_empty() && s.old_val.is_empty() && !s.skip_if_new_val_exists =>
+        {
             let name = strings(&s.type_name).join(".");
             Some(
                 ctx.hit(format!(
@@ -117,7 +120,12 @@ fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
         }
         _ => None,
     };
+    // `ALTER TYPE ... ADD ATTRIBUTE` is an `ADD COLUMN` to a composite type, without an
+    // `IF NOT EXISTS` form.
+    let is_type =
+        matches!(ctx.node, NodeEnum::AlterTableStmt(s) if s.objtype() == ObjectType::ObjectType);
     let add_columns = alter_table_cmds(ctx.node)
+        .filter(|_| !is_type)
         .filter(|(_, cmd)| cmd.subtype() == AlterTableType::AtAddColumn && !cmd.missing_ok)
         .filter_map(|(relation, cmd)| match cmd.def.as_ref()?.node.as_ref()? {
             NodeEnum::ColumnDef(column) => Some((relation, column)),
@@ -185,6 +193,8 @@ mod tests {
             "CREATE MATERIALIZED VIEW IF NOT EXISTS totals AS SELECT 1 AS n;",
             "ALTER TABLE users ADD COLUMN IF NOT EXISTS email text;",
             "ALTER TYPE mood ADD VALUE IF NOT EXISTS 'meh';",
+            "ALTER TYPE mood RENAME VALUE 'meh' TO 'fine';",
+            "ALTER TYPE address ADD ATTRIBUTE zip text;",
             "SELECT 'CREATE TABLE users (id int)';",
             "DO $$ BEGIN CREATE TABLE users (id int); END $$;",
             "-- migrate:allow(drop-table) rebuilt from scratch\n\

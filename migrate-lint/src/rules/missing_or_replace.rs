@@ -1,14 +1,22 @@
-//! `missing-or-replace`: PLACEHOLDER, to be written.
+//! `missing-or-replace`: `CREATE FUNCTION/PROCEDURE/AGGREGATE/VIEW/TRIGGER/RULE` without
+//! `OR REPLACE` fails when the migration runs a second time, because the object already exists.
+//! An earlier `DROP ... IF EXISTS` of the same object (or of the table a trigger or rule is on)
+//! in the same file makes it safe.
+
+use pg_query::protobuf::{ObjectType, RangeVar};
+use pg_query::NodeEnum;
 
 use crate::diagnostic::Severity;
+use crate::objects::{display_name, kind_keyword, relation_name, strings, ObjectKey};
 use crate::rules::{Check, Family, Hit, Rule, StatementCtx};
 
 pub(crate) static RULE: Rule = Rule {
     name: "missing-or-replace",
     family: Family::Idempotency,
     severity: Severity::Error,
-    reason: "PLACEHOLDER",
-    help: "PLACEHOLDER",
+    reason: "`CREATE FUNCTION/PROCEDURE/AGGREGATE/VIEW/TRIGGER/RULE` without `OR REPLACE` fails \
+             when the object already exists",
+    help: "write `CREATE OR REPLACE`, or drop the object first with `DROP ... IF EXISTS`",
     allowable: true,
     check: Check::Statement {
         down_files: false,
@@ -16,6 +24,227 @@ pub(crate) static RULE: Rule = Rule {
     },
 };
 
-fn check(_ctx: &StatementCtx<'_>) -> Vec<Hit> {
-    Vec::new()
+/// What a `CREATE` statement without `OR REPLACE` creates.
+struct Created<'a> {
+    kind: ObjectType,
+    /// Name parts; for triggers and rules, the table's then the object's.
+    name: Vec<String>,
+    /// The table a trigger or rule is on.
+    table: Option<&'a RangeVar>,
+    /// Whether `OR REPLACE` exists for it (not for constraint triggers).
+    replaceable: bool,
+}
+
+fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
+    let Some(created) = created(ctx.node) else {
+        return Vec::new();
+    };
+    if guarded(ctx, &created) {
+        return Vec::new();
+    }
+    let keyword = kind_keyword(created.kind);
+    let name = display_name(created.kind, &created.name);
+    let guard = format!("DROP {keyword} IF EXISTS {name}");
+    let help = if created.replaceable {
+        let own = match created.table {
+            Some(_) => created.name.last().cloned().unwrap_or_default(),
+            None => name.clone(),
+        };
+        format!("write `CREATE OR REPLACE {keyword} {own} ...`, or put `{guard};` before it")
+    } else {
+        format!("`OR REPLACE` does not exist for a constraint trigger: put `{guard};` before it")
+    };
+    let what = if created.replaceable {
+        keyword
+    } else {
+        "CONSTRAINT TRIGGER"
+    };
+    vec![ctx
+        .hit(format!(
+            "`CREATE {what} {name}` without `OR REPLACE` fails when it already exists"
+        ))
+        .help(help)]
+}
+
+fn on_table<'a>(
+    kind: ObjectType,
+    table: Option<&'a RangeVar>,
+    name: &str,
+    replaceable: bool,
+) -> Created<'a> {
+    let mut parts = table.map(relation_name).unwrap_or_default();
+    parts.push(name.to_owned());
+    Created {
+        kind,
+        name: parts,
+        table,
+        replaceable,
+    }
+}
+
+fn created(node: &NodeEnum) -> Option<Created<'_>> {
+    let named = |kind, name| Created {
+        kind,
+        name,
+        table: None,
+        replaceable: true,
+    };
+    match node {
+        NodeEnum::CreateFunctionStmt(s) if !s.replace => {
+            let kind = if s.is_procedure {
+                ObjectType::ObjectProcedure
+            } else {
+                ObjectType::ObjectFunction
+            };
+            Some(named(kind, strings(&s.funcname)))
+        }
+        NodeEnum::DefineStmt(s) if !s.replace && s.kind() == ObjectType::ObjectAggregate => {
+            Some(named(ObjectType::ObjectAggregate, strings(&s.defnames)))
+        }
+        NodeEnum::ViewStmt(s) if !s.replace => Some(named(
+            ObjectType::ObjectView,
+            s.view.as_ref().map(relation_name).unwrap_or_default(),
+        )),
+        NodeEnum::CreateTrigStmt(s) if !s.replace => Some(on_table(
+            ObjectType::ObjectTrigger,
+            s.relation.as_ref(),
+            &s.trigname,
+            !s.isconstraint,
+        )),
+        NodeEnum::RuleStmt(s) if !s.replace => Some(on_table(
+            ObjectType::ObjectRule,
+            s.relation.as_ref(),
+            &s.rulename,
+            true,
+        )),
+        _ => None,
+    }
+}
+
+/// Dropped with `IF EXISTS` earlier in the file: the object itself, a routine through
+/// `DROP ROUTINE`, or the table a trigger or rule is on.
+fn guarded(ctx: &StatementCtx<'_>, created: &Created<'_>) -> bool {
+    let dropped = |kind| {
+        ctx.earlier
+            .dropped_if_exists(&ObjectKey::new(kind, created.name.clone()))
+    };
+    dropped(created.kind)
+        || (matches!(
+            created.kind,
+            ObjectType::ObjectFunction | ObjectType::ObjectProcedure
+        ) && dropped(ObjectType::ObjectRoutine))
+        || created
+            .table
+            .is_some_and(|t| ctx.earlier.dropped_table_if_exists(t))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RULE;
+    use crate::rules::testing::{fires, passes};
+
+    const FUNCTION: &str = "CREATE FUNCTION app.touch() RETURNS trigger LANGUAGE plpgsql AS \
+                            $$ BEGIN NEW.updated_at := now(); RETURN NEW; END $$;";
+
+    #[test]
+    fn fires_on_creates_without_or_replace() {
+        for sql in [
+            FUNCTION,
+            "CREATE PROCEDURE p() LANGUAGE sql AS $$ SELECT 1 $$;",
+            "CREATE AGGREGATE agg(int) (SFUNC = int4pl, STYPE = int);",
+            "CREATE VIEW totals AS SELECT 1 AS n;",
+            "CREATE TRIGGER trg BEFORE UPDATE ON users FOR EACH ROW EXECUTE FUNCTION touch();",
+            "CREATE RULE r AS ON INSERT TO users DO INSTEAD NOTHING;",
+            "CREATE CONSTRAINT TRIGGER c AFTER INSERT ON users FOR EACH ROW EXECUTE FUNCTION \
+             touch();",
+        ] {
+            fires(&RULE, sql);
+        }
+    }
+
+    #[test]
+    fn the_message_names_the_object_and_the_fix() {
+        assert_eq!(
+            fires(&RULE, FUNCTION),
+            "`CREATE FUNCTION app.touch` without `OR REPLACE` fails when it already exists"
+        );
+        assert_eq!(
+            fires(
+                &RULE,
+                "CREATE TRIGGER trg BEFORE UPDATE ON app.users FOR EACH ROW EXECUTE FUNCTION \
+                 touch();"
+            ),
+            "`CREATE TRIGGER trg ON app.users` without `OR REPLACE` fails when it already exists"
+        );
+    }
+
+    #[test]
+    fn the_help_shows_or_replace_and_the_guard() {
+        let help = |sql: &str| {
+            let (_, diagnostics) = crate::check::check_script(
+                "test.sql",
+                sql,
+                crate::rules::ScriptKind::Up,
+                &crate::Options::default(),
+            );
+            diagnostics
+                .into_iter()
+                .find(|d| d.rule == RULE.name)
+                .unwrap()
+                .help
+        };
+        assert_eq!(
+            help(
+                "CREATE TRIGGER trg BEFORE UPDATE ON app.users FOR EACH ROW EXECUTE FUNCTION f();"
+            ),
+            "write `CREATE OR REPLACE TRIGGER trg ...`, or put `DROP TRIGGER IF EXISTS trg ON \
+             app.users;` before it"
+        );
+        assert_eq!(
+            help("CREATE VIEW app.totals AS SELECT 1 AS n;"),
+            "write `CREATE OR REPLACE VIEW app.totals ...`, or put `DROP VIEW IF EXISTS \
+             app.totals;` before it"
+        );
+    }
+
+    #[test]
+    fn passes_or_replace_and_guarded_creates() {
+        for sql in [
+            "CREATE OR REPLACE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;",
+            "CREATE OR REPLACE VIEW totals AS SELECT 1 AS n;",
+            "CREATE OR REPLACE TRIGGER trg BEFORE UPDATE ON users FOR EACH ROW EXECUTE \
+             FUNCTION touch();",
+            "CREATE OR REPLACE RULE r AS ON INSERT TO users DO INSTEAD NOTHING;",
+            "DROP VIEW IF EXISTS totals;\nCREATE VIEW totals AS SELECT 1 AS n;",
+            "DROP FUNCTION IF EXISTS app.f(int);\n\
+             CREATE FUNCTION app.f(a int) RETURNS int LANGUAGE sql AS $$ SELECT a $$;",
+            "DROP ROUTINE IF EXISTS p;\nCREATE PROCEDURE p() LANGUAGE sql AS $$ SELECT 1 $$;",
+            "DROP TRIGGER IF EXISTS trg ON app.users;\nCREATE CONSTRAINT TRIGGER trg AFTER \
+             INSERT ON app.users FOR EACH ROW EXECUTE FUNCTION touch();",
+            "DROP RULE IF EXISTS r ON users;\n\
+             CREATE RULE r AS ON INSERT TO users DO INSTEAD NOTHING;",
+            "SELECT 'CREATE VIEW v AS SELECT 1';",
+            "/* CREATE VIEW v AS SELECT 1; */ SELECT 1;",
+            "DO $$ BEGIN EXECUTE 'CREATE VIEW v AS SELECT 1'; END $$;",
+            "-- migrate:allow(missing-or-replace) created once by design\n\
+             CREATE VIEW totals AS SELECT 1 AS n;",
+            "-- migrate:allow-file(missing-or-replace) reviewed by hand\n\n\
+             CREATE VIEW totals AS SELECT 1 AS n;",
+        ] {
+            passes(&RULE, sql);
+        }
+    }
+
+    #[test]
+    fn a_drop_of_another_object_does_not_guard() {
+        fires(
+            &RULE,
+            "DROP VIEW IF EXISTS other;\nCREATE VIEW totals AS SELECT 1 AS n;",
+        );
+        fires(
+            &RULE,
+            "DROP TRIGGER IF EXISTS trg ON orders;\nCREATE TRIGGER trg BEFORE UPDATE ON users \
+             FOR EACH ROW EXECUTE FUNCTION touch();",
+        );
+    }
 }

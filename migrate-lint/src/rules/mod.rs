@@ -255,6 +255,53 @@ mod tests {
         }
     }
 
+    /// The README's rules table, as the registry says it should be.
+    fn rules_table() -> String {
+        let mut table = String::from(
+            "| rule | family | level | what it flags, and why | what to write instead | allow |\n\
+             |---|---|---|---|---|---|\n",
+        );
+        for rule in all() {
+            let allow = if rule.allowable {
+                format!("`-- migrate:allow({}) reason`", rule.name)
+            } else {
+                "no".to_owned()
+            };
+            table.push_str(&format!(
+                "| `{}` | {} | {} | {} | {} | {} |\n",
+                rule.name,
+                rule.family.as_str(),
+                rule.severity,
+                rule.reason.replace('|', "\\|"),
+                rule.help.replace('|', "\\|"),
+                allow
+            ));
+        }
+        table
+    }
+
+    /// Keeps the README's rules table true. `UPDATE_README=1` rewrites it.
+    #[test]
+    fn the_readme_lists_every_rule() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md");
+        let readme = std::fs::read_to_string(path).expect("README.md beside the workspace");
+        let (start, end) = ("<!-- rules-table -->\n", "<!-- /rules-table -->");
+        let from = readme.find(start).expect("rules-table marker") + start.len();
+        let to = readme.find(end).expect("/rules-table marker");
+        let expected = rules_table();
+        if readme[from..to] != expected {
+            if std::env::var_os("UPDATE_README").is_some() {
+                let updated = format!("{}{expected}{}", &readme[..from], &readme[to..]);
+                std::fs::write(path, updated).expect("write README.md");
+            } else {
+                panic!(
+                    "README.md's rules table is out of date; run \
+                     `UPDATE_README=1 cargo test -p migrate-lint the_readme_lists_every_rule`"
+                );
+            }
+        }
+    }
+
     #[test]
     fn families_are_listed_in_order() {
         assert!(all().windows(2).all(|w| w[0].family <= w[1].family));

@@ -1,14 +1,31 @@
-//! `non-idempotent`: PLACEHOLDER, to be written.
+//! `non-idempotent`: statements with no `IF [NOT] EXISTS` or `OR REPLACE` form fail when the
+//! migration runs a second time: `ALTER TABLE ... ADD CONSTRAINT`, `CREATE TYPE`, `CREATE DOMAIN`,
+//! `CREATE POLICY`, `CREATE ROLE/USER/GROUP` (the object exists) and every `RENAME` (the old name
+//! is gone). Each is safe after an earlier `DROP ... IF EXISTS` of the same object in the file
+//! (or of the table a constraint, policy or renamed column belongs to); inside a `DO` block,
+//! which can catch the error or check the catalog first, the parser does not see it.
+
+use pg_query::protobuf::{
+    AlterEnumStmt, AlterTableCmd, AlterTableType, ConstrType, CreatePolicyStmt, CreateRoleStmt,
+    ObjectType, RangeVar, RenameStmt, RoleStmtType,
+};
+use pg_query::NodeEnum;
 
 use crate::diagnostic::Severity;
+use crate::objects::{
+    alter_table_cmds_at, constraint_name, display_name, display_object, display_relation,
+    kind_keyword, object_name, relation_name, strings, ObjectKey,
+};
 use crate::rules::{Check, Family, Hit, Rule, StatementCtx};
 
 pub(crate) static RULE: Rule = Rule {
     name: "non-idempotent",
     family: Family::Idempotency,
     severity: Severity::Error,
-    reason: "PLACEHOLDER",
-    help: "PLACEHOLDER",
+    reason: "`ADD CONSTRAINT`, `CREATE TYPE/DOMAIN/POLICY/ROLE` and `RENAME` have no idempotent \
+             form and fail when the migration runs a second time",
+    help: "wrap the statement in a `DO` block that skips it when it was already done, or put a \
+           `DROP ... IF EXISTS` of the same object before it",
     allowable: true,
     check: Check::Statement {
         down_files: false,
@@ -16,6 +33,481 @@ pub(crate) static RULE: Rule = Rule {
     },
 };
 
-fn check(_ctx: &StatementCtx<'_>) -> Vec<Hit> {
-    Vec::new()
+/// Statements longer than this are abbreviated in the examples of the help.
+const SHORT: usize = 100;
+
+fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
+    let hit = match ctx.node {
+        NodeEnum::CreateEnumStmt(s) => create_type(ctx, strings(&s.type_name)),
+        NodeEnum::CreateRangeStmt(s) => create_type(ctx, strings(&s.type_name)),
+        NodeEnum::CompositeTypeStmt(s) => create_type(
+            ctx,
+            s.typevar.as_ref().map(relation_name).unwrap_or_default(),
+        ),
+        NodeEnum::DefineStmt(s) if s.kind() == ObjectType::ObjectType => {
+            create_type(ctx, strings(&s.defnames))
+        }
+        NodeEnum::CreateDomainStmt(s) => create(
+            ctx,
+            "DOMAIN",
+            ObjectKey::new(ObjectType::ObjectDomain, strings(&s.domainname)),
+        ),
+        NodeEnum::CreatePolicyStmt(s) => create_policy(ctx, s),
+        NodeEnum::CreateRoleStmt(s) => create_role(ctx, s),
+        NodeEnum::RenameStmt(s) => rename(ctx, s),
+        NodeEnum::AlterEnumStmt(s) if !s.old_val.is_empty() => Some(rename_value(ctx, s)),
+        _ => None,
+    };
+    hit.into_iter().chain(add_constraints(ctx)).collect()
+}
+
+/// The statement as an example: itself when short, else its first words and `...`.
+fn example(ctx: &StatementCtx<'_>, head: &str) -> String {
+    let sql = ctx.sql();
+    if sql.len() <= SHORT && !sql.contains('\n') {
+        sql.to_owned()
+    } else {
+        format!("{head} ...")
+    }
+}
+
+/// `DO $$ BEGIN <body>; EXCEPTION WHEN <condition> THEN NULL; END $$;`, with another quote tag
+/// when the body holds `$$`.
+fn skip_on(body: &str, condition: &str) -> String {
+    let tag = if body.contains("$$") { "$do$" } else { "$$" };
+    format!("DO {tag} BEGIN {body}; EXCEPTION WHEN {condition} THEN NULL; END {tag};")
+}
+
+fn create_type(ctx: &StatementCtx<'_>, name: Vec<String>) -> Option<Hit> {
+    create(ctx, "TYPE", ObjectKey::new(ObjectType::ObjectType, name))
+}
+
+/// `CREATE <keyword> <name>` unless an earlier `DROP <keyword> IF EXISTS <name>` guards it.
+fn create(ctx: &StatementCtx<'_>, keyword: &str, key: ObjectKey) -> Option<Hit> {
+    if ctx.earlier.dropped_if_exists(&key) {
+        return None;
+    }
+    let name = display_name(key.kind, &key.name);
+    let what = format!("CREATE {keyword} {name}");
+    Some(
+        ctx.hit(format!(
+            "`{what}` has no `IF NOT EXISTS` form and fails when it already exists"
+        ))
+        .help(format!(
+            "skip it when it exists: `{}`; or put `DROP {keyword} IF EXISTS {name};` before it",
+            skip_on(&example(ctx, &what), "duplicate_object")
+        )),
+    )
+}
+
+fn create_policy(ctx: &StatementCtx<'_>, s: &CreatePolicyStmt) -> Option<Hit> {
+    let table = s.table.as_ref()?;
+    if ctx.earlier.dropped_table_if_exists(table) {
+        return None;
+    }
+    let mut name = relation_name(table);
+    name.push(s.policy_name.clone());
+    create(
+        ctx,
+        "POLICY",
+        ObjectKey::new(ObjectType::ObjectPolicy, name),
+    )
+}
+
+fn create_role(ctx: &StatementCtx<'_>, s: &CreateRoleStmt) -> Option<Hit> {
+    let keyword = match s.stmt_type() {
+        RoleStmtType::RolestmtUser => "USER",
+        RoleStmtType::RolestmtGroup => "GROUP",
+        _ => "ROLE",
+    };
+    let key = ObjectKey::new(ObjectType::ObjectRole, vec![s.role.clone()]);
+    create(ctx, keyword, key)
+}
+
+/// `ADD CONSTRAINT` sub-commands, unless an earlier `DROP CONSTRAINT IF EXISTS` of the named
+/// constraint (in the file or the same statement), or `DROP TABLE IF EXISTS` of the table,
+/// guards them.
+fn add_constraints(ctx: &StatementCtx<'_>) -> impl Iterator<Item = Hit> {
+    let cmds = alter_table_cmds_at(ctx);
+    let dropped_before = |i: usize, name: &str| {
+        cmds[..i].iter().any(|(_, cmd, _)| {
+            cmd.subtype() == AlterTableType::AtDropConstraint && cmd.missing_ok && cmd.name == name
+        })
+    };
+    let hits: Vec<Hit> = cmds
+        .iter()
+        .enumerate()
+        .filter(|(_, (_, cmd, _))| cmd.subtype() == AlterTableType::AtAddConstraint)
+        .filter(|(_, (relation, _, _))| {
+            !relation.is_some_and(|r| ctx.earlier.dropped_table_if_exists(r))
+        })
+        .filter_map(|(i, &(relation, cmd, at))| {
+            let table = display_relation(relation);
+            match constraint_name(cmd) {
+                Some(name) if dropped_before(i, name) => None,
+                Some(name) => named_constraint(ctx, relation, &table, name),
+                None => Some(unnamed_constraint(&table, cmd)),
+            }
+            .map(|(message, help)| Hit::new(at, message).help(help))
+        })
+        .collect();
+    hits.into_iter()
+}
+
+fn named_constraint(
+    ctx: &StatementCtx<'_>,
+    relation: Option<&RangeVar>,
+    table: &str,
+    name: &str,
+) -> Option<(String, String)> {
+    let mut key = relation.map(relation_name).unwrap_or_default();
+    key.push(name.to_owned());
+    if ctx
+        .earlier
+        .dropped_if_exists(&ObjectKey::new(ObjectType::ObjectTabconstraint, key))
+    {
+        return None;
+    }
+    Some((
+        format!(
+            "`ADD CONSTRAINT {name}` to `{table}` has no `IF NOT EXISTS` form and fails when \
+             the constraint already exists"
+        ),
+        format!(
+            "skip it when it exists: `DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_constraint \
+             WHERE conrelid = '{table}'::regclass AND conname = '{name}') THEN ALTER TABLE \
+             {table} ADD CONSTRAINT {name} ...; END IF; END $$;`; or put `ALTER TABLE {table} \
+             DROP CONSTRAINT IF EXISTS {name};` before it"
+        ),
+    ))
+}
+
+fn unnamed_constraint(table: &str, cmd: &AlterTableCmd) -> (String, String) {
+    let kind = match cmd.def.as_ref().and_then(|d| d.node.as_ref()) {
+        Some(NodeEnum::Constraint(c)) => match c.contype() {
+            ConstrType::ConstrCheck => "CHECK",
+            ConstrType::ConstrPrimary => "PRIMARY KEY",
+            ConstrType::ConstrUnique => "UNIQUE",
+            ConstrType::ConstrForeign => "FOREIGN KEY",
+            ConstrType::ConstrExclusion => "EXCLUDE",
+            ConstrType::ConstrNotnull => "NOT NULL",
+            _ => "CONSTRAINT",
+        },
+        _ => "CONSTRAINT",
+    };
+    (
+        format!(
+            "`ADD {kind}` to `{table}` has no constraint name: running it again adds a second \
+             copy, or fails"
+        ),
+        format!(
+            "name it, `ADD CONSTRAINT <name> {kind} ...`, and put `ALTER TABLE {table} DROP \
+             CONSTRAINT IF EXISTS <name>;` before it (or skip it in a `DO` block when \
+             `pg_constraint` has it)"
+        ),
+    )
+}
+
+/// The kinds whose `ALTER ... IF EXISTS ... RENAME TO` form skips a missing object.
+fn relation_kind(kind: ObjectType) -> bool {
+    matches!(
+        kind,
+        ObjectType::ObjectTable
+            | ObjectType::ObjectSequence
+            | ObjectType::ObjectView
+            | ObjectType::ObjectMatview
+            | ObjectType::ObjectIndex
+            | ObjectType::ObjectForeignTable
+    )
+}
+
+/// The kinds that belong to a table (or a composite type) named by `relation`.
+fn table_part(kind: ObjectType) -> bool {
+    matches!(
+        kind,
+        ObjectType::ObjectColumn
+            | ObjectType::ObjectAttribute
+            | ObjectType::ObjectTabconstraint
+            | ObjectType::ObjectTrigger
+            | ObjectType::ObjectPolicy
+            | ObjectType::ObjectRule
+    )
+}
+
+/// The error a `RENAME` of a missing object raises.
+fn missing_condition(kind: ObjectType) -> &'static str {
+    match kind {
+        ObjectType::ObjectColumn | ObjectType::ObjectAttribute => "undefined_column",
+        ObjectType::ObjectSchema => "invalid_schema_name",
+        ObjectType::ObjectFunction
+        | ObjectType::ObjectProcedure
+        | ObjectType::ObjectRoutine
+        | ObjectType::ObjectAggregate => "undefined_function",
+        ObjectType::ObjectDatabase => "invalid_catalog_name",
+        _ => "undefined_object",
+    }
+}
+
+fn rename(ctx: &StatementCtx<'_>, s: &RenameStmt) -> Option<Hit> {
+    let kind = s.rename_type();
+    let relation = s.relation.as_ref();
+    if s.missing_ok && relation_kind(kind) {
+        return None;
+    }
+    let noun = kind_keyword(kind).to_lowercase();
+    let (subject, old) = if table_part(kind) {
+        if relation.is_some_and(|r| ctx.earlier.dropped_table_if_exists(r)) {
+            return None;
+        }
+        let on = display_relation(relation);
+        (
+            format!("{noun} `{}` of `{on}`", s.subname),
+            s.subname.clone(),
+        )
+    } else {
+        let name = renamed_name(s);
+        if renamed_guarded(ctx, kind, &name, &s.newname) {
+            return None;
+        }
+        let shown = match (kind, s.object.as_deref()) {
+            (ObjectType::ObjectDomconstraint, Some(domain)) => {
+                format!(
+                    "`{}` of domain `{}`",
+                    s.subname,
+                    object_name(domain).join(".")
+                )
+            }
+            (_, Some(object)) => format!("`{}`", display_object(kind, object)),
+            _ => format!("`{}`", name.join(".")),
+        };
+        let old = name.last().cloned().unwrap_or_default();
+        (format!("{noun} {shown}"), old)
+    };
+    let message = format!(
+        "renaming {subject} to `{}` fails when it runs again: `{old}` no longer exists",
+        s.newname
+    );
+    let help = if relation_kind(kind) {
+        let name = display_relation(relation);
+        format!(
+            "write `ALTER {} IF EXISTS {name} RENAME TO {}`",
+            kind_keyword(kind),
+            s.newname
+        )
+    } else {
+        format!(
+            "skip it when `{old}` is gone: `{}`",
+            skip_on(&example(ctx, "ALTER ... RENAME"), missing_condition(kind))
+        )
+    };
+    Some(ctx.hit(message).help(help))
+}
+
+/// The name parts of a renamed object that does not belong to a table.
+fn renamed_name(s: &RenameStmt) -> Vec<String> {
+    if let Some(relation) = s.relation.as_ref() {
+        return relation_name(relation);
+    }
+    let mut name = s.object.as_deref().map(object_name).unwrap_or_default();
+    if !s.subname.is_empty() {
+        name.push(s.subname.clone());
+    }
+    name
+}
+
+/// Created earlier in the file, with the new name dropped `IF EXISTS` before: each run
+/// recreates the object and renames it again.
+fn renamed_guarded(ctx: &StatementCtx<'_>, kind: ObjectType, name: &[String], new: &str) -> bool {
+    let Some((_, qualifiers)) = name.split_last() else {
+        return false;
+    };
+    let renamed: Vec<String> = qualifiers.iter().cloned().chain([new.to_owned()]).collect();
+    ctx.earlier.created(&ObjectKey::new(kind, name.to_vec()))
+        && ctx
+            .earlier
+            .dropped_if_exists(&ObjectKey::new(kind, renamed))
+}
+
+fn rename_value(ctx: &StatementCtx<'_>, s: &AlterEnumStmt) -> Hit {
+    let name = strings(&s.type_name).join(".");
+    let (old, new) = (&s.old_val, &s.new_val);
+    ctx.hit(format!(
+        "renaming value '{old}' of type `{name}` to '{new}' fails when it runs again: '{old}' \
+         no longer exists"
+    ))
+    .help(format!(
+        "skip it when '{old}' is gone: `DO $$ BEGIN IF EXISTS (SELECT 1 FROM pg_enum WHERE \
+         enumtypid = '{name}'::regtype AND enumlabel = '{old}') THEN ALTER TYPE {name} RENAME \
+         VALUE '{old}' TO '{new}'; END IF; END $$;`"
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RULE;
+    use crate::rules::testing::{findings, fires, passes};
+
+    #[test]
+    fn fires_on_statements_without_an_idempotent_form() {
+        for sql in [
+            "ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE (email);",
+            "ALTER TABLE users ADD CHECK (age > 0);",
+            "ALTER TABLE orders ADD FOREIGN KEY (user_id) REFERENCES users (id);",
+            "CREATE TYPE mood AS ENUM ('sad', 'ok');",
+            "CREATE TYPE address AS (street text, zip text);",
+            "CREATE TYPE span AS RANGE (subtype = int4);",
+            "CREATE TYPE shell;",
+            "CREATE DOMAIN email AS text CHECK (VALUE LIKE '%@%');",
+            "CREATE POLICY own ON users USING (id = current_user_id());",
+            "CREATE ROLE app;",
+            "CREATE USER app WITH PASSWORD 'secret';",
+            "CREATE GROUP staff;",
+            "ALTER TABLE users RENAME TO people;",
+            "ALTER TABLE users RENAME COLUMN email TO mail;",
+            "ALTER TABLE IF EXISTS users RENAME COLUMN email TO mail;",
+            "ALTER TABLE users RENAME CONSTRAINT a TO b;",
+            "ALTER INDEX users_email RENAME TO users_mail;",
+            "ALTER TYPE mood RENAME TO feeling;",
+            "ALTER TYPE mood RENAME VALUE 'sad' TO 'blue';",
+            "ALTER FUNCTION f(int) RENAME TO g;",
+            "ALTER SCHEMA app RENAME TO core;",
+            "ALTER TRIGGER trg ON users RENAME TO trg2;",
+            "ALTER DOMAIN email RENAME CONSTRAINT c TO d;",
+        ] {
+            fires(&RULE, sql);
+        }
+    }
+
+    #[test]
+    fn the_messages_name_the_object() {
+        assert_eq!(
+            fires(&RULE, "CREATE TYPE app.mood AS ENUM ('sad', 'ok');"),
+            "`CREATE TYPE app.mood` has no `IF NOT EXISTS` form and fails when it already exists"
+        );
+        assert_eq!(
+            fires(&RULE, "CREATE POLICY own ON users USING (true);"),
+            "`CREATE POLICY own ON users` has no `IF NOT EXISTS` form and fails when it already \
+             exists"
+        );
+        assert_eq!(
+            fires(&RULE, "ALTER TABLE app.users RENAME COLUMN email TO mail;"),
+            "renaming column `email` of `app.users` to `mail` fails when it runs again: `email` \
+             no longer exists"
+        );
+        assert_eq!(
+            fires(&RULE, "ALTER FUNCTION app.f(int) RENAME TO g;"),
+            "renaming function `app.f(int4)` to `g` fails when it runs again: `f` no longer \
+             exists"
+        );
+    }
+
+    fn help(sql: &str) -> String {
+        let (_, diagnostics) = crate::check::check_script(
+            "test.sql",
+            sql,
+            crate::rules::ScriptKind::Up,
+            &crate::Options::default(),
+        );
+        diagnostics
+            .into_iter()
+            .find(|d| d.rule == RULE.name)
+            .expect("the rule fires")
+            .help
+    }
+
+    #[test]
+    fn the_help_shows_the_do_block_or_the_guard() {
+        assert_eq!(
+            help("CREATE TYPE mood AS ENUM ('sad', 'ok');"),
+            "skip it when it exists: `DO $$ BEGIN CREATE TYPE mood AS ENUM ('sad', 'ok'); \
+             EXCEPTION WHEN duplicate_object THEN NULL; END $$;`; or put `DROP TYPE IF EXISTS \
+             mood;` before it"
+        );
+        assert_eq!(
+            help("ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE (email);"),
+            "skip it when it exists: `DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_constraint \
+             WHERE conrelid = 'users'::regclass AND conname = 'users_email_key') THEN ALTER \
+             TABLE users ADD CONSTRAINT users_email_key ...; END IF; END $$;`; or put `ALTER \
+             TABLE users DROP CONSTRAINT IF EXISTS users_email_key;` before it"
+        );
+        assert_eq!(
+            help("CREATE DOMAIN code AS text DEFAULT $$none$$;"),
+            "skip it when it exists: `DO $do$ BEGIN CREATE DOMAIN code AS text DEFAULT \
+             $$none$$; EXCEPTION WHEN duplicate_object THEN NULL; END $do$;`; or put `DROP \
+             DOMAIN IF EXISTS code;` before it"
+        );
+        assert_eq!(
+            help("ALTER TABLE users RENAME TO people;"),
+            "write `ALTER TABLE IF EXISTS users RENAME TO people`"
+        );
+        assert_eq!(
+            help("ALTER TABLE users\n  RENAME COLUMN email TO mail;"),
+            "skip it when `email` is gone: `DO $$ BEGIN ALTER ... RENAME ...; EXCEPTION WHEN \
+             undefined_column THEN NULL; END $$;`"
+        );
+    }
+
+    #[test]
+    fn points_at_each_added_constraint() {
+        let sql = "ALTER TABLE users\n  ADD COLUMN IF NOT EXISTS a int,\n  ADD CONSTRAINT \
+                   users_a_check CHECK (a > 0),\n  ADD UNIQUE (a);";
+        let found = findings(&RULE, sql);
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert_eq!((found[0].0, found[0].1), (3, 3));
+        assert_eq!((found[1].0, found[1].1), (4, 3));
+        assert_eq!(
+            found[1].2,
+            "`ADD UNIQUE` to `users` has no constraint name: running it again adds a second \
+             copy, or fails"
+        );
+    }
+
+    #[test]
+    fn passes_guarded_statements() {
+        for sql in [
+            "ALTER TABLE users DROP CONSTRAINT IF EXISTS users_email_key;\n\
+             ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE (email);",
+            "ALTER TABLE app.users DROP CONSTRAINT IF EXISTS c, ADD CONSTRAINT c CHECK (a > 0);",
+            "DROP TYPE IF EXISTS mood;\nCREATE TYPE mood AS ENUM ('sad', 'ok');",
+            "DROP TYPE IF EXISTS app.address;\nCREATE TYPE app.address AS (street text);",
+            "DROP DOMAIN IF EXISTS email;\nCREATE DOMAIN email AS text;",
+            "DROP POLICY IF EXISTS own ON users;\nCREATE POLICY own ON users USING (true);",
+            "DROP ROLE IF EXISTS app;\nCREATE ROLE app;",
+            "DROP USER IF EXISTS app;\nCREATE USER app;",
+            "-- migrate:allow(drop-table) rebuilt\nDROP TABLE IF EXISTS t;\n\
+             CREATE TABLE t (a int);\nALTER TABLE t ADD CHECK (a > 0);\n\
+             ALTER TABLE t RENAME COLUMN a TO b;\nCREATE POLICY p ON t USING (true);",
+            "-- migrate:allow(drop-table) rebuilt\nDROP TABLE IF EXISTS people;\n\
+             CREATE TABLE IF NOT EXISTS users (id int);\nALTER TABLE users RENAME TO people;",
+            "ALTER TABLE IF EXISTS users RENAME TO people;",
+            "ALTER INDEX IF EXISTS users_email RENAME TO users_mail;",
+            "DO $$ BEGIN CREATE TYPE mood AS ENUM ('sad'); EXCEPTION WHEN duplicate_object \
+             THEN NULL; END $$;",
+            "SELECT 'CREATE ROLE app';",
+            "-- CREATE ROLE app;\nSELECT 1;",
+            "CREATE OR REPLACE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $$ BEGIN \
+             CREATE ROLE app; END $$;",
+            "-- migrate:allow(non-idempotent) runs once, checked by hand\nCREATE ROLE app;",
+            "-- migrate:allow-file(non-idempotent) reviewed\nCREATE ROLE app;\nCREATE TYPE t;",
+        ] {
+            passes(&RULE, sql);
+        }
+    }
+
+    #[test]
+    fn a_drop_of_another_object_does_not_guard() {
+        fires(
+            &RULE,
+            "DROP TYPE IF EXISTS other;\nCREATE TYPE mood AS ENUM ('sad');",
+        );
+        fires(
+            &RULE,
+            "ALTER TABLE orders DROP CONSTRAINT IF EXISTS c;\nALTER TABLE users ADD CONSTRAINT c \
+             CHECK (true);",
+        );
+        fires(
+            &RULE,
+            "DROP DOMAIN IF EXISTS mood;\nCREATE TYPE mood AS ENUM ('sad');",
+        );
+    }
 }

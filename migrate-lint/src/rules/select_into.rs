@@ -1,14 +1,20 @@
-//! `select-into`: PLACEHOLDER, to be written.
+//! `select-into`: `SELECT ... INTO t` creates the table `t` and has no `IF NOT EXISTS` form, so it
+//! fails when the migration runs a second time. `CREATE TABLE IF NOT EXISTS t AS SELECT ...`
+//! does the same and can run again. An earlier `DROP TABLE IF EXISTS t` in the file guards it.
+
+use pg_query::protobuf::{IntoClause, SelectStmt};
+use pg_query::NodeEnum;
 
 use crate::diagnostic::Severity;
+use crate::objects::display_relation;
 use crate::rules::{Check, Family, Hit, Rule, StatementCtx};
 
 pub(crate) static RULE: Rule = Rule {
     name: "select-into",
     family: Family::Idempotency,
     severity: Severity::Error,
-    reason: "PLACEHOLDER",
-    help: "PLACEHOLDER",
+    reason: "`SELECT ... INTO table` has no `IF NOT EXISTS` form and fails when the table exists",
+    help: "write `CREATE TABLE IF NOT EXISTS t AS SELECT ...`",
     allowable: true,
     check: Check::Statement {
         down_files: false,
@@ -16,6 +22,81 @@ pub(crate) static RULE: Rule = Rule {
     },
 };
 
-fn check(_ctx: &StatementCtx<'_>) -> Vec<Hit> {
-    Vec::new()
+fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
+    let NodeEnum::SelectStmt(s) = ctx.node else {
+        return Vec::new();
+    };
+    let Some(into) = into_clause(s) else {
+        return Vec::new();
+    };
+    let Some(table) = into.rel.as_ref() else {
+        return Vec::new();
+    };
+    if ctx.earlier.dropped_table_if_exists(table) {
+        return Vec::new();
+    }
+    let name = display_relation(Some(table));
+    vec![Hit::new(
+        ctx.at(table.location),
+        format!("`SELECT ... INTO {name}` creates `{name}` and fails when it already exists"),
+    )
+    .help(format!(
+        "write `CREATE TABLE IF NOT EXISTS {name} AS SELECT ...` (the same query, without \
+         `INTO {name}`)"
+    ))]
+}
+
+/// The `INTO` of a `SELECT`; in a `UNION`, it is on the first `SELECT`.
+fn into_clause(s: &SelectStmt) -> Option<&IntoClause> {
+    s.into_clause
+        .as_deref()
+        .or_else(|| s.larg.as_deref().and_then(into_clause))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RULE;
+    use crate::rules::testing::{findings, fires, passes};
+
+    #[test]
+    fn fires_on_select_into() {
+        for sql in [
+            "SELECT * INTO backup FROM users;",
+            "SELECT id INTO TEMP ids FROM users;",
+            "SELECT 1 AS n INTO app.numbers UNION SELECT 2;",
+        ] {
+            fires(&RULE, sql);
+        }
+    }
+
+    #[test]
+    fn points_at_the_new_table() {
+        let found = findings(&RULE, "SELECT id, email\nINTO app.backup\nFROM users;");
+        assert_eq!(found.len(), 1);
+        assert_eq!((found[0].0, found[0].1), (2, 6));
+        assert_eq!(
+            found[0].2,
+            "`SELECT ... INTO app.backup` creates `app.backup` and fails when it already exists"
+        );
+    }
+
+    #[test]
+    fn passes_other_selects() {
+        for sql in [
+            "CREATE TABLE IF NOT EXISTS backup AS SELECT * FROM users;",
+            "SELECT * FROM users;",
+            "SELECT 'SELECT * INTO backup FROM users';",
+            "-- SELECT * INTO backup FROM users;\nSELECT 1;",
+            "DO $$ DECLARE n int; BEGIN SELECT count(*) INTO n FROM users; END $$;",
+            "CREATE OR REPLACE FUNCTION f() RETURNS int LANGUAGE plpgsql AS $$ DECLARE n int; \
+             BEGIN SELECT 1 INTO n; RETURN n; END $$;",
+            "-- migrate:allow(drop-table) the backup is rebuilt\n\
+             DROP TABLE IF EXISTS backup;\nSELECT * INTO backup FROM users;",
+            "-- migrate:allow(select-into) the backup is dropped first\n\
+             SELECT * INTO backup FROM users;",
+            "-- migrate:allow-file(select-into) reviewed\nSELECT * INTO backup FROM users;",
+        ] {
+            passes(&RULE, sql);
+        }
+    }
 }

@@ -1,21 +1,111 @@
-//! `set-not-null`: PLACEHOLDER, to be written.
+//! `set-not-null`: `ALTER COLUMN ... SET NOT NULL` reads every row of the table to prove the
+//! column has no `NULL`, holding an `ACCESS EXCLUSIVE` lock that blocks reads and writes for the
+//! whole scan. Since PostgreSQL 12 the scan is skipped when a valid `CHECK (col IS NOT NULL)`
+//! constraint already proves it, and that constraint can be added `NOT VALID` (instant) and
+//! validated under a weaker lock. A table created earlier in the same file is not reported.
+
+use pg_query::protobuf::AlterTableType;
 
 use crate::diagnostic::Severity;
+use crate::objects::{display_relation, existing_table_cmds};
 use crate::rules::{Check, Family, Hit, Rule, StatementCtx};
 
 pub(crate) static RULE: Rule = Rule {
     name: "set-not-null",
-    family: Family::Idempotency,
-    severity: Severity::Error,
-    reason: "PLACEHOLDER",
-    help: "PLACEHOLDER",
+    family: Family::LockHazards,
+    severity: Severity::Warning,
+    reason: "`SET NOT NULL` on an existing table scans all its rows under an `ACCESS EXCLUSIVE` \
+             lock that blocks reads and writes",
+    help: "add a `CHECK (col IS NOT NULL) NOT VALID` constraint, `VALIDATE CONSTRAINT` it in a \
+           later migration, then `SET NOT NULL` (no scan) and drop the check",
     allowable: true,
     check: Check::Statement {
-        down_files: false,
+        down_files: true,
         check,
     },
 };
 
-fn check(_ctx: &StatementCtx<'_>) -> Vec<Hit> {
-    Vec::new()
+fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
+    existing_table_cmds(ctx)
+        .filter(|(_, cmd, _)| cmd.subtype() == AlterTableType::AtSetNotNull)
+        .map(|(relation, cmd, at)| {
+            let table = display_relation(Some(relation));
+            let column = &cmd.name;
+            let check = format!("{}_{column}_not_null", relation.relname);
+            Hit::new(
+                at,
+                format!(
+                    "`ALTER COLUMN {column} SET NOT NULL` scans all of `{table}` under an \
+                     `ACCESS EXCLUSIVE` lock"
+                ),
+            )
+            .help(format!(
+                "write `ALTER TABLE {table} ADD CONSTRAINT {check} CHECK ({column} IS NOT NULL) \
+                 NOT VALID`; in a later migration `ALTER TABLE {table} VALIDATE CONSTRAINT \
+                 {check}`, then `ALTER TABLE {table} ALTER COLUMN {column} SET NOT NULL` (it \
+                 uses the valid check instead of a scan) and `DROP CONSTRAINT IF EXISTS {check}`"
+            ))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RULE;
+    use crate::rules::testing::{findings, findings_in, fires, passes};
+    use crate::rules::ScriptKind;
+
+    #[test]
+    fn fires_on_set_not_null_of_existing_tables() {
+        for sql in [
+            "ALTER TABLE users ALTER COLUMN email SET NOT NULL;",
+            "ALTER TABLE IF EXISTS app.users ALTER email SET NOT NULL;",
+            "CREATE TABLE IF NOT EXISTS other (id int);\n\
+             ALTER TABLE users ALTER COLUMN email SET NOT NULL;",
+        ] {
+            fires(&RULE, sql);
+        }
+        let down = "ALTER TABLE users ALTER COLUMN email SET NOT NULL;";
+        assert_eq!(findings_in(&RULE, down, ScriptKind::Down).len(), 1);
+    }
+
+    #[test]
+    fn names_each_column_and_the_table() {
+        let sql = "SELECT 1;\nALTER TABLE app.users ALTER COLUMN email SET NOT NULL, \
+                   ALTER COLUMN name SET NOT NULL, ALTER COLUMN bio DROP NOT NULL;";
+        let found = findings(&RULE, sql);
+        assert_eq!(found.len(), 2);
+        assert_eq!((found[0].0, found[0].1), (2, 23));
+        assert_eq!((found[1].0, found[1].1), (2, 56));
+        assert_eq!(
+            found[0].2,
+            "`ALTER COLUMN email SET NOT NULL` scans all of `app.users` under an \
+             `ACCESS EXCLUSIVE` lock"
+        );
+        assert!(found[1].2.starts_with("`ALTER COLUMN name SET NOT NULL`"));
+        let (_, diagnostics) =
+            crate::check::check_script("t.sql", sql, ScriptKind::Up, &crate::Options::default());
+        let d = diagnostics.iter().find(|d| d.rule == RULE.name).unwrap();
+        assert!(d.help.starts_with(
+            "write `ALTER TABLE app.users ADD CONSTRAINT users_email_not_null CHECK (email IS \
+             NOT NULL) NOT VALID`"
+        ));
+    }
+
+    #[test]
+    fn passes_new_tables_other_commands_text_and_allowed() {
+        for sql in [
+            "CREATE TABLE IF NOT EXISTS users (id int, email text);\n\
+             ALTER TABLE users ALTER COLUMN email SET NOT NULL;",
+            "ALTER TABLE users ALTER COLUMN email DROP NOT NULL;",
+            "ALTER TABLE users ADD COLUMN IF NOT EXISTS email text NOT NULL DEFAULT '';",
+            "SELECT 'ALTER TABLE users ALTER COLUMN email SET NOT NULL';",
+            "-- ALTER TABLE users ALTER COLUMN email SET NOT NULL;\nSELECT 1;",
+            "DO $$ BEGIN ALTER TABLE users ALTER COLUMN email SET NOT NULL; END $$;",
+            "-- migrate:allow(set-not-null) validated by users_email_not_null\n\
+             ALTER TABLE users ALTER COLUMN email SET NOT NULL;",
+        ] {
+            passes(&RULE, sql);
+        }
+    }
 }

@@ -1,0 +1,114 @@
+//! Runs the checker and turns its outcome into tokens: compile errors, warnings, or the
+//! `migrate_runtime::Migrations` value.
+
+use std::path::PathBuf;
+
+use migrate_lint::{Migration, Script, TransactionMode};
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+
+use crate::input::Input;
+
+/// The `Migrations` expression, or the compile errors in expression position (followed by an
+/// empty set, so that the errors are the only errors the user sees). Warnings are emitted in both
+/// cases, so a failing build still shows them next to its errors.
+pub(crate) fn expand(input: &Input) -> TokenStream {
+    let span = input.folder.span();
+    let Some(manifest_dir) = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from) else {
+        let error = syn::Error::new(span, "CARGO_MANIFEST_DIR is not set: build with cargo")
+            .into_compile_error();
+        return quote! {{ #error ::migrate_runtime::Migrations::__new(&[]) }};
+    };
+    let display = input.folder.value();
+    let outcome = migrate_lint::check_dir(&manifest_dir.join(&display), &display, &input.options);
+
+    let warnings: Vec<TokenStream> = outcome
+        .warnings()
+        .enumerate()
+        .map(|(i, d)| warning(i, &d.to_string(), span))
+        .collect();
+    let errors = outcome
+        .errors()
+        .map(|d| syn::Error::new(span, d.to_string()))
+        .reduce(|mut all, e| {
+            all.combine(e);
+            all
+        });
+    if let Some(errors) = errors {
+        let errors = errors.into_compile_error();
+        return quote! {{ #errors #(#warnings)* ::migrate_runtime::Migrations::__new(&[]) }};
+    }
+
+    let includes = outcome
+        .migrations
+        .iter()
+        .flat_map(|m| std::iter::once(&m.up).chain(&m.down))
+        .map(|s| {
+            let file = s.file.to_string_lossy();
+            quote! { const _: &[u8] = ::core::include_bytes!(#file); }
+        });
+    let migrations = outcome.migrations.iter().map(migration);
+    quote! {
+        {
+            #(#includes)*
+            #(#warnings)*
+            ::migrate_runtime::Migrations::__new(&[#(#migrations),*])
+        }
+    }
+}
+
+/// A warning on stable Rust: the use of a deprecated item, whose note is the finding.
+fn warning(index: usize, message: &str, span: Span) -> TokenStream {
+    let name = format_ident!("migration_warning_{}", index, span = span);
+    let note = format!("\n{message}");
+    quote_spanned! {span=>
+        const _: () = {
+            #[deprecated(note = #note)]
+            #[allow(non_camel_case_types)]
+            struct #name;
+            let _ = #name;
+        };
+    }
+}
+
+fn migration(m: &Migration) -> TokenStream {
+    let Migration {
+        version,
+        name,
+        checksum,
+        up,
+        down,
+    } = m;
+    let up = script(up);
+    let down = match down {
+        Some(d) => {
+            let d = script(d);
+            quote!(::core::option::Option::Some(#d))
+        }
+        None => quote!(::core::option::Option::None),
+    };
+    quote! {
+        ::migrate_runtime::Migration::__new(#version, #name, #checksum, #up, #down)
+    }
+}
+
+fn script(s: &Script) -> TokenStream {
+    let Script {
+        path,
+        text,
+        transaction,
+        statements,
+        ..
+    } = s;
+    let transaction = match transaction {
+        TransactionMode::Single => quote!(::migrate_runtime::Transaction::Single),
+        TransactionMode::None => quote!(::migrate_runtime::Transaction::None),
+    };
+    let statements = statements.iter().map(|r| {
+        let (start, end) = (r.start, r.end);
+        quote!(::migrate_runtime::Statement::__new(#start, #end))
+    });
+    quote! {
+        ::migrate_runtime::Script::__new(#path, #text, #transaction, &[#(#statements),*])
+    }
+}

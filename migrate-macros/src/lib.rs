@@ -1,0 +1,31 @@
+//! `embed_migrations!`: checks a PostgreSQL migration folder at build time and embeds it.
+//!
+//! Use it through `migrate_runtime`, which re-exports it:
+//!
+//! ```ignore
+//! static MIGRATIONS: migrate_runtime::Migrations =
+//!     migrate_runtime::embed_migrations!("migrations");
+//! ```
+//!
+//! The path is relative to the crate's `Cargo.toml`. Every error of every file becomes a compile
+//! error; warnings show in cargo's output. Rules can be allowed for the whole set:
+//!
+//! ```ignore
+//! static MIGRATIONS: migrate_runtime::Migrations =
+//!     migrate_runtime::embed_migrations!("migrations", allow = ["unguarded-insert"]);
+//! ```
+//!
+//! Each file is included with `include_bytes!`, so editing one rebuilds the crate. For cargo to
+//! notice a *new* file, add a `build.rs` holding
+//! `fn main() { println!("cargo:rerun-if-changed=migrations"); }`.
+
+mod expand;
+mod input;
+
+/// Checks every file of a migration folder with PostgreSQL's parser and the rules, fails the build
+/// on errors, and expands to a `migrate_runtime::Migrations` value.
+#[proc_macro]
+pub fn embed_migrations(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
+    let input = syn::parse_macro_input!(input as input::Input);
+    expand::expand(&input).into()
+}
