@@ -327,3 +327,173 @@ impl Findings<'_> {
         });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    fn file(name: &str, bytes: &[u8]) -> Entry {
+        Entry {
+            name: name.to_owned(),
+            path: PathBuf::from("/nowhere").join(name),
+            kind: EntryKind::File(Ok(bytes.to_vec())),
+        }
+    }
+
+    fn check(entries: Vec<Entry>) -> Outcome {
+        check_entries("migrations", entries, &Options::default())
+    }
+
+    /// `location rule` of every finding.
+    fn found(outcome: &Outcome) -> Vec<String> {
+        outcome
+            .diagnostics
+            .iter()
+            .map(|d| format!("{} {}", d.location(), d.rule))
+            .collect()
+    }
+
+    const TABLE: &[u8] = b"CREATE TABLE IF NOT EXISTS t (id int);\n";
+
+    #[test]
+    fn migrations_are_ordered_by_numeric_version_with_their_down_files() {
+        let outcome = check(vec![
+            file("10_ten.sql", TABLE),
+            file("9_nine.sql", TABLE),
+            file("9_nine.down.sql", b"DROP TABLE IF EXISTS t;"),
+            file("README.md", b"# not a migration"),
+            file("0100_hundred.sql", TABLE),
+        ]);
+        assert!(outcome.diagnostics.is_empty(), "{:?}", found(&outcome));
+        let versions: Vec<i64> = outcome.migrations.iter().map(|m| m.version).collect();
+        assert_eq!(versions, [9, 10, 100]);
+        let nine = &outcome.migrations[0];
+        assert_eq!(nine.name, "nine");
+        assert_eq!(nine.up.path, "migrations/9_nine.sql");
+        assert_eq!(
+            nine.down.as_ref().map(|d| d.path.as_str()),
+            Some("migrations/9_nine.down.sql")
+        );
+        assert_eq!(nine.checksum, checksum(std::str::from_utf8(TABLE).unwrap()));
+    }
+
+    #[test]
+    fn the_outer_wrapper_is_not_among_the_statements_that_run() {
+        let text = "-- seed style\nBEGIN;\nCREATE TABLE IF NOT EXISTS t (id int);\nCOMMIT;\n";
+        let outcome = check(vec![file("001_t.sql", text.as_bytes())]);
+        let up = &outcome.migrations[0].up;
+        let run: Vec<&str> = up.statements.iter().map(|r| &up.text[r.clone()]).collect();
+        assert_eq!(run, ["CREATE TABLE IF NOT EXISTS t (id int)"]);
+        assert_eq!(up.transaction, crate::TransactionMode::Single);
+    }
+
+    #[test]
+    fn a_crlf_and_bom_copy_checks_and_hashes_like_the_original() {
+        let lf = "CREATE TABLE IF NOT EXISTS t (\n  note text DEFAULT 'a\nb'\n);\n";
+        let windows = format!("\u{feff}{}", lf.replace('\n', "\r\n"));
+        let a = check(vec![file("001_t.sql", lf.as_bytes())]);
+        let b = check(vec![file("001_t.sql", windows.as_bytes())]);
+        assert_eq!(a.migrations[0].checksum, b.migrations[0].checksum);
+        assert_eq!(a.migrations[0].up.text, b.migrations[0].up.text);
+        assert_eq!(a.migrations[0].up.statements, b.migrations[0].up.statements);
+    }
+
+    #[test]
+    fn every_file_problem_is_reported_in_one_pass_sorted_by_file_and_line() {
+        let unreadable = Entry {
+            name: "007_locked.sql".to_owned(),
+            path: PathBuf::from("/nowhere/007_locked.sql"),
+            kind: EntryKind::File(Err("permission denied".to_owned())),
+        };
+        let outcome = check(vec![
+            file("001_a.sql", TABLE),
+            file("1_b.sql", TABLE),
+            file(
+                "002_c.sql",
+                b"SELECT 1;\nSELECT 2 fro x;\nCREATE TABLE t (id int);\n",
+            ),
+            file("003_d.sql", b"CREATE TABLE t (id int);\nDROP TABLE t;\n"),
+            file("004_e.down.sql", b"SELECT 1;"),
+            file("005_f.sql", TABLE),
+            file("005_g.down.sql", b"SELECT 1;"),
+            file("006_h.sql", b"SELECT 1;\nSELECT '\xff';"),
+            file("baseline.sql", TABLE),
+            file("008_nul.sql", b"SELECT 1;\n SELECT\0"),
+            unreadable,
+            Entry {
+                name: "20240101000000_diesel".to_owned(),
+                path: PathBuf::from("/nowhere/20240101000000_diesel"),
+                kind: EntryKind::Folder { holds_sql: true },
+            },
+        ]);
+        assert_eq!(
+            found(&outcome),
+            [
+                "migrations/002_c.sql:2:14 syntax",
+                "migrations/003_d.sql:1:1 missing-if-not-exists",
+                "migrations/003_d.sql:2:1 drop-table",
+                "migrations/004_e.down.sql orphan-down",
+                "migrations/005_g.down.sql orphan-down",
+                "migrations/006_h.sql:2:9 not-utf8",
+                "migrations/007_locked.sql unreadable-file",
+                "migrations/008_nul.sql:2:8 nul-byte",
+                "migrations/1_b.sql duplicate-version",
+                "migrations/20240101000000_diesel nested-folder",
+                "migrations/baseline.sql invalid-name",
+            ]
+        );
+        let duplicate = &outcome.diagnostics[8];
+        assert_eq!(
+            duplicate.message,
+            "the same version as migrations/001_a.sql"
+        );
+        assert!(outcome.has_errors());
+    }
+
+    #[test]
+    fn a_missing_folder_is_an_error_naming_it() {
+        let outcome = check_dir(
+            Path::new("/definitely/not/here"),
+            "migrations",
+            &Options::default(),
+        );
+        assert_eq!(found(&outcome), ["migrations unreadable-file"]);
+        assert!(outcome.diagnostics[0]
+            .message
+            .contains("/definitely/not/here"));
+    }
+
+    #[test]
+    fn a_finding_prints_location_rule_source_line_and_help() {
+        let outcome = check(vec![file(
+            "003_add_users.sql",
+            b"-- users\n\nCREATE TABLE users (\n  id int\n);\n",
+        )]);
+        assert_eq!(
+            outcome.diagnostics[0].to_string(),
+            "migrations/003_add_users.sql:3:1: error[missing-if-not-exists]: `CREATE TABLE \
+             users` without `IF NOT EXISTS` fails when it already exists\n    \
+             3 | CREATE TABLE users (\n      = help: write `CREATE TABLE IF NOT EXISTS users`"
+        );
+    }
+
+    #[test]
+    fn options_allow_a_rule_in_every_file_but_not_unknown_or_structural_rules() {
+        let options = Options::default().allow("missing-if-not-exists").unwrap();
+        let outcome = check_entries(
+            "m",
+            vec![file("001_t.sql", b"CREATE TABLE t (id int);")],
+            &options,
+        );
+        assert!(outcome.diagnostics.is_empty());
+        assert_eq!(
+            Options::default()
+                .allow("drop-tabel")
+                .unwrap_err()
+                .to_string(),
+            "unknown rule `drop-tabel`; did you mean `drop-table`?"
+        );
+        assert!(Options::default().allow("syntax").is_err());
+    }
+}
