@@ -1,0 +1,2 @@
+-- Migration: 002_nothing_yet
+-- TODO

@@ -1,0 +1,3 @@
+CREATE DATABASE analytics;
+ALTER SYSTEM SET work_mem = '64MB';
+CREATE TABLESPACE fast_ssd LOCATION '/mnt/ssd';

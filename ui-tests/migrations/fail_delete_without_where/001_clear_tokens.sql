@@ -1,0 +1,2 @@
+DELETE FROM refresh_tokens WHERE expires_at < now();
+DELETE FROM sessions;

@@ -1,0 +1,4 @@
+-- Migration 003
+BEGIN;
+ALTER TABLE users DROP COLUMN IF EXISTS email;
+COMMIT;

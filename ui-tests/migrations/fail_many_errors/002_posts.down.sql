@@ -1,0 +1,2 @@
+DROP TABLE IF EXISTS posts;
+DELETE FROM schema_migrations WHERE version = 2;

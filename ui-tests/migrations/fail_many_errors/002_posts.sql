@@ -1,0 +1,5 @@
+CREATE TABLE IF NOT EXISTS posts (
+    id bigint PRIMARY KEY,
+    title text NOT NULL
+    body text NOT NULL
+);

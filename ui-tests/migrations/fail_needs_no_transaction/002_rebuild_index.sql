@@ -1,0 +1,3 @@
+DROP INDEX CONCURRENTLY IF EXISTS idx_jobs_old;
+REINDEX INDEX CONCURRENTLY idx_jobs_created_at;
+VACUUM ANALYZE ingestion_jobs;

@@ -1,0 +1,1 @@
+CREATE TABLE IF NOT EXISTS posts (id bigint PRIMARY KEY);

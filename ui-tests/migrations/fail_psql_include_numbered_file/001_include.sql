@@ -1,0 +1,3 @@
+BEGIN;
+\i schema/migrations/002_add_query_cache.sql
+COMMIT;

@@ -1,0 +1,3 @@
+SELECT id, email
+INTO users_backup
+FROM users;

@@ -1,0 +1,2 @@
+BEGIN;
+CREATE TABLE IF NOT EXISTS comments (id bigint PRIMARY KEY);

@@ -1,0 +1,1 @@
+TRUNCATE query_cache;

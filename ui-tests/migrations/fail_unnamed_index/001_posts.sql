@@ -1,0 +1,6 @@
+CREATE TABLE IF NOT EXISTS posts (
+    id bigint PRIMARY KEY,
+    author_id bigint NOT NULL
+);
+
+CREATE INDEX ON posts (author_id);

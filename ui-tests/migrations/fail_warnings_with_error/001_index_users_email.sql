@@ -1,0 +1,2 @@
+-- migrate:no-transaction
+CREATE INDEX IF NOT EXISTS idx_users_email ON users (email);

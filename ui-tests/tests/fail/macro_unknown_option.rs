@@ -1,0 +1,6 @@
+//! The only option is `allow = [...]`.
+
+static MIGRATIONS: migrate_runtime::Migrations =
+    migrate_runtime::embed_migrations!("migrations/pass_seed_style", allow_all = true);
+
+fn main() {}
