@@ -1,8 +1,7 @@
 //! The pipeline for one file (scan -> psql-only text -> parse -> directives -> transaction
 //! structure -> statement rules) and for a folder (names, versions, pairs of up and down files).
 
-use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::diagnostic::{Diagnostic, Position};
 use crate::directives::{self, Directives, UNUSED_ALLOW};
@@ -39,26 +38,26 @@ pub fn check_dir(dir: &Path, display: &str, options: &Options) -> Outcome {
     }
 }
 
+/// A migration file, named correctly; `script` is `None` when its content has errors.
+struct Named {
+    version: i64,
+    name: String,
+    kind: ScriptKind,
+    path: String,
+    script: Option<Script>,
+}
+
 /// Checks the entries of a folder, already read. Pure: all I/O is in [`discover::read_dir`].
 pub fn check_entries(display: &str, entries: Vec<Entry>, options: &Options) -> Outcome {
     let mut diagnostics = Vec::new();
-    let mut ups: BTreeMap<i64, Vec<(String, Script)>> = BTreeMap::new();
-    let mut downs: BTreeMap<i64, Vec<(String, Script)>> = BTreeMap::new();
+    let mut files = Vec::new();
     for entry in entries {
         let path = format!("{}/{}", display.trim_end_matches('/'), entry.name);
-        let file_problem = |rule: &'static Rule, message: String, help: String| Diagnostic {
-            rule: rule.name,
-            severity: rule.severity,
-            path: path.clone(),
-            position: None,
-            message,
-            source_line: None,
-            help,
-        };
         let bytes = match entry.kind {
             EntryKind::Folder { holds_sql: true } => {
                 diagnostics.push(file_problem(
                     &NESTED_FOLDER,
+                    &path,
                     "a sub-folder holding `.sql` files".to_owned(),
                     NESTED_FOLDER.help.to_owned(),
                 ));
@@ -70,85 +69,22 @@ pub fn check_entries(display: &str, entries: Vec<Entry>, options: &Options) -> O
         let (version, name, kind) = match discover::classify(&entry.name) {
             FileName::Ignored => continue,
             FileName::Invalid { problem, help } => {
-                diagnostics.push(file_problem(&INVALID_NAME, problem, help));
+                diagnostics.push(file_problem(&INVALID_NAME, &path, problem, help));
                 continue;
             }
             FileName::Up { version, name } => (version, name, ScriptKind::Up),
             FileName::Down { version, name } => (version, name, ScriptKind::Down),
         };
-        let bytes = match bytes {
-            Ok(bytes) => bytes,
-            Err(e) => {
-                diagnostics.push(file_problem(
-                    &UNREADABLE_FILE,
-                    format!("cannot read the file: {e}"),
-                    UNREADABLE_FILE.help.to_owned(),
-                ));
-                continue;
-            }
-        };
-        let text = match normalise(&bytes) {
-            Ok(text) => text,
-            Err(error) => {
-                diagnostics.push(text_problem(&path, &bytes, error));
-                continue;
-            }
-        };
-        let (script, found) = check_script(&path, &text, kind, options);
-        diagnostics.extend(found);
-        let Some((transaction, statements)) = script else {
-            continue;
-        };
-        let script = Script {
-            path,
-            file: entry.path,
-            text,
-            transaction,
-            statements,
-        };
-        let files = match kind {
-            ScriptKind::Up => &mut ups,
-            ScriptKind::Down => &mut downs,
-        };
-        files.entry(version).or_default().push((name, script));
-    }
-
-    for files in ups.values().chain(downs.values()) {
-        let first = &files[0].1.path;
-        for (_, script) in &files[1..] {
-            diagnostics.push(Diagnostic {
-                rule: DUPLICATE_VERSION.name,
-                severity: DUPLICATE_VERSION.severity,
-                path: script.path.clone(),
-                position: None,
-                message: format!("the same version as {first}"),
-                source_line: None,
-                help: DUPLICATE_VERSION.help.to_owned(),
-            });
-        }
-    }
-    let mut migrations = Vec::new();
-    for (version, mut files) in ups {
-        let (name, up) = files.swap_remove(0);
-        let down = match downs.remove(&version) {
-            Some(mut d) if d[0].0 == name => Some(d.swap_remove(0).1),
-            Some(d) => {
-                diagnostics.push(orphan(&d[0].1, Some(&up.path)));
-                None
-            }
-            None => None,
-        };
-        migrations.push(Migration {
+        let script = read_script(&path, entry.path, bytes, kind, options, &mut diagnostics);
+        files.push(Named {
             version,
-            checksum: checksum(&up.text),
             name,
-            up,
-            down,
+            kind,
+            path,
+            script,
         });
     }
-    for (_, files) in downs {
-        diagnostics.push(orphan(&files[0].1, None));
-    }
+    let migrations = pair(&mut files, &mut diagnostics);
     diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     Outcome {
         migrations,
@@ -156,19 +92,106 @@ pub fn check_entries(display: &str, entries: Vec<Entry>, options: &Options) -> O
     }
 }
 
-fn orphan(down: &Script, up_of_version: Option<&str>) -> Diagnostic {
-    let message = match up_of_version {
-        Some(up) => format!("down file does not match the name of its up file {up}"),
-        None => "down file without an up file of the same version".to_owned(),
+/// Reads and checks one file's content; `None` when it has errors that leave nothing to run.
+fn read_script(
+    path: &str,
+    file: PathBuf,
+    bytes: Result<Vec<u8>, String>,
+    kind: ScriptKind,
+    options: &Options,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<Script> {
+    let bytes = match bytes {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            diagnostics.push(file_problem(
+                &UNREADABLE_FILE,
+                path,
+                format!("cannot read the file: {e}"),
+                UNREADABLE_FILE.help.to_owned(),
+            ));
+            return None;
+        }
     };
+    let text = match normalise(&bytes) {
+        Ok(text) => text,
+        Err(error) => {
+            diagnostics.push(text_problem(path, &bytes, error));
+            return None;
+        }
+    };
+    let (checked, found) = check_script(path, &text, kind, options);
+    diagnostics.extend(found);
+    let (transaction, statements) = checked?;
+    Some(Script {
+        path: path.to_owned(),
+        file,
+        text,
+        transaction,
+        statements,
+    })
+}
+
+/// Finds duplicate versions and down files without their up file (by name alone, whether or not
+/// their content checked), and pairs the checked files into migrations, in version order.
+fn pair(files: &mut [Named], diagnostics: &mut Vec<Diagnostic>) -> Vec<Migration> {
+    files.sort_by(|a, b| (a.version, &a.path).cmp(&(b.version, &b.path)));
+    let mut migrations = Vec::new();
+    for group in files.chunk_by_mut(|a, b| a.version == b.version) {
+        let (ups, downs): (Vec<&mut Named>, Vec<&mut Named>) =
+            group.iter_mut().partition(|f| f.kind == ScriptKind::Up);
+        for same_kind in [&ups, &downs] {
+            for extra in same_kind.iter().skip(1) {
+                diagnostics.push(file_problem(
+                    &DUPLICATE_VERSION,
+                    &extra.path,
+                    format!("the same version as {}", same_kind[0].path),
+                    DUPLICATE_VERSION.help.to_owned(),
+                ));
+            }
+        }
+        let (mut up, mut down) = (ups.into_iter().next(), downs.into_iter().next());
+        let orphan = match (&up, &down) {
+            (None, Some(_)) => Some("down file without an up file of the same version".to_owned()),
+            (Some(u), Some(d)) if u.name != d.name => Some(format!(
+                "down file does not match the name of its up file {}",
+                u.path
+            )),
+            _ => None,
+        };
+        if let Some(message) = orphan {
+            let d = down.take().expect("an orphan is a down file");
+            diagnostics.push(file_problem(
+                &ORPHAN_DOWN,
+                &d.path,
+                message,
+                ORPHAN_DOWN.help.to_owned(),
+            ));
+        }
+        let Some(up) = up.as_mut() else { continue };
+        let Some(script) = up.script.take() else {
+            continue;
+        };
+        migrations.push(Migration {
+            version: up.version,
+            name: up.name.clone(),
+            checksum: checksum(&script.text),
+            up: script,
+            down: down.and_then(|d| d.script.take()),
+        });
+    }
+    migrations
+}
+
+fn file_problem(rule: &'static Rule, path: &str, message: String, help: String) -> Diagnostic {
     Diagnostic {
-        rule: ORPHAN_DOWN.name,
-        severity: ORPHAN_DOWN.severity,
-        path: down.path.clone(),
+        rule: rule.name,
+        severity: rule.severity,
+        path: path.to_owned(),
         position: None,
         message,
         source_line: None,
-        help: ORPHAN_DOWN.help.to_owned(),
+        help,
     }
 }
 
@@ -449,6 +472,28 @@ mod tests {
             "the same version as migrations/001_a.sql"
         );
         assert!(outcome.has_errors());
+    }
+
+    #[test]
+    fn the_down_file_of_a_broken_up_file_is_not_an_orphan() {
+        let outcome = check(vec![
+            file("001_a.sql", b"SELECT 2 fro x;"),
+            file("001_a.down.sql", b"SELECT 1;"),
+        ]);
+        assert_eq!(found(&outcome), ["migrations/001_a.sql:1:14 syntax"]);
+    }
+
+    #[test]
+    fn a_down_file_named_differently_from_its_up_file_is_an_orphan() {
+        let outcome = check(vec![
+            file("001_a.sql", TABLE),
+            file("1_b.down.sql", b"SELECT 1;"),
+        ]);
+        assert_eq!(found(&outcome), ["migrations/1_b.down.sql orphan-down"]);
+        assert!(outcome.diagnostics[0]
+            .message
+            .contains("migrations/001_a.sql"));
+        assert!(outcome.migrations[0].down.is_none());
     }
 
     #[test]
