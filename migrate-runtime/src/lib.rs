@@ -2,17 +2,51 @@
 //!
 //! [`embed_migrations!`] checks every file of a migration folder at build time and expands to a
 //! [`Migrations`] value: a static, ordered list of [`Migration`]s whose SQL has already been parsed
-//! by PostgreSQL's own parser. This crate holds those types; it does not depend on the parser, so an
+//! by PostgreSQL's own parser. This crate applies them: it does not depend on the parser, so an
 //! application pays nothing for it at run time.
 //!
 //! ```ignore
 //! static MIGRATIONS: migrate_runtime::Migrations = migrate_runtime::embed_migrations!("migrations");
+//!
+//! let mut client = postgres::Client::connect(&url, postgres::NoTls)?;
+//! let report = MIGRATIONS.run(&mut client)?; // applies what is pending, records it
+//! println!("{report}");
 //! ```
+//!
+//! The data flows plan -> lock -> apply -> record:
+//! - [`plan`](Runner::plan) is a pure function of the embedded set, the history rows and the
+//!   options ([`Plan`], [`Finding`]);
+//! - the history table ([`HistoryTable`], default `public.schema_migrations`) is read in one
+//!   query; when nothing is pending that is the whole start-up;
+//! - otherwise an advisory lock serialises migrators (bounded wait, [`DEFAULT_LOCK_WAIT`]), the
+//!   history is read again under it, validated, and each migration runs with its history row in
+//!   one transaction (one round trip), or statement by statement with recorded progress for a
+//!   `-- migrate:no-transaction` file;
+//! - a [`Report`] says what ran; errors are one [`Error`] enum.
+//!
+//! Every operation exists for `postgres::Client` and, with the feature `tokio`, for
+//! `tokio_postgres::Client` (methods ending in `_async`). Both run the same code: the operations
+//! are written once as async code over a private connection trait, which the sync client
+//! implements with blocking calls.
 #![warn(missing_docs)]
 
+mod apply;
+mod conn;
 mod embedded;
+mod error;
+mod history;
+mod lock;
+mod plan;
+mod report;
+mod runner;
 
 pub use embedded::{Migration, Migrations, Script, Statement, Transaction};
+pub use error::{Direction, Error, LockHolder, MigrationFailure};
+pub use history::{quote_ident, HistoryRow, HistoryTable};
+pub use lock::{DEFAULT_LOCK_WAIT, POLL_INTERVAL};
+pub use plan::{Finding, FindingKind, Pending, Plan, Severity};
+pub use report::{Operation, Report, Status, Step};
+pub use runner::Runner;
 
 /// Checks a migration folder at build time and embeds it as a [`Migrations`] value.
 ///

@@ -1,0 +1,446 @@
+//! Runs one script (a migration's up file, or its down file) and records the outcome.
+//!
+//! - A transactional script travels in ONE query string, one round trip:
+//!   `BEGIN; [SET LOCAL ...;] <body>; <history change>; COMMIT`. The body is the file's text from
+//!   its first statement to its last (the file's own `BEGIN;`/`COMMIT;` wrapper excluded), so
+//!   PostgreSQL's error position maps back to the file through the prefix length.
+//! - A `-- migrate:no-transaction` script sends each statement alone (a multi-statement string
+//!   would run in an implicit transaction) and records its progress after each one, so a re-run
+//!   resumes at the first statement not done.
+//!
+//! On failure of a transactional script, the transaction is rolled back, then the failure is
+//! recorded by a separate statement. When PostgreSQL gives no error position (constraint
+//! violations, errors inside PL/pgSQL, ...), the failing statement is located by replaying the
+//! statements one by one inside a transaction that is rolled back: only on this failure path, it
+//! costs one round trip per statement up to the failing one.
+
+use std::time::{Duration, Instant};
+
+use postgres::error::{DbError, ErrorPosition};
+
+use crate::conn::Connection;
+use crate::embedded::{Migration, Script, Transaction};
+use crate::error::{Direction, Error, MigrationFailure};
+use crate::history::{ExecutionMs, HistoryTable, Record};
+
+/// `lock_timeout` and `statement_timeout` for the statements of each migration.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Timeouts {
+    pub(crate) lock_timeout: Option<Duration>,
+    pub(crate) statement_timeout: Option<Duration>,
+}
+
+impl Timeouts {
+    fn settings(&self) -> impl Iterator<Item = (&'static str, u128)> {
+        [
+            ("lock_timeout", self.lock_timeout),
+            ("statement_timeout", self.statement_timeout),
+        ]
+        .into_iter()
+        .filter_map(|(name, value)| value.map(|v| (name, v.as_millis().clamp(1, i32::MAX as u128))))
+    }
+
+    /// `SET LOCAL ...; ` for a transaction.
+    fn set_local(&self) -> String {
+        self.settings()
+            .map(|(name, ms)| format!("SET LOCAL {name} = {ms}; "))
+            .collect()
+    }
+
+    /// `SET ...` for a session (no-transaction scripts), or `None` when nothing is set.
+    fn set_session(&self) -> Option<String> {
+        let sql: Vec<String> = self
+            .settings()
+            .map(|(n, ms)| format!("SET {n} = {ms}"))
+            .collect();
+        (!sql.is_empty()).then(|| sql.join("; "))
+    }
+
+    /// Undoes [`Timeouts::set_session`] (back to the session's default).
+    fn reset_session(&self) -> Option<String> {
+        let sql: Vec<String> = self.settings().map(|(n, _)| format!("RESET {n}")).collect();
+        (!sql.is_empty()).then(|| sql.join("; "))
+    }
+}
+
+/// One script to run and how its outcome is recorded.
+pub(crate) struct Job<'a> {
+    pub(crate) migration: &'static Migration,
+    pub(crate) direction: Direction,
+    pub(crate) table: &'a HistoryTable,
+    pub(crate) timeouts: Timeouts,
+}
+
+impl Job<'_> {
+    fn script(&self) -> &'static Script {
+        match self.direction {
+            Direction::Up => self.migration.up(),
+            Direction::Down => self
+                .migration
+                .down()
+                .expect("the runner checks that every down file exists before it starts"),
+        }
+    }
+
+    fn record(
+        &self,
+        success: bool,
+        execution_ms: ExecutionMs,
+        done: usize,
+        error: Option<&str>,
+    ) -> String {
+        self.table.upsert_sql(&Record {
+            version: self.migration.version(),
+            name: self.migration.name(),
+            checksum: self.migration.checksum(),
+            execution_ms,
+            success,
+            error,
+            statements_done: done,
+        })
+    }
+
+    /// The history change that completes the script: the success row, or the row's deletion.
+    fn finish_sql(&self, execution_ms: ExecutionMs) -> String {
+        match self.direction {
+            Direction::Up => {
+                self.record(true, execution_ms, self.script().statements().len(), None)
+            }
+            Direction::Down => self.table.delete_sql(self.migration.version()),
+        }
+    }
+
+    /// Records progress of a no-transaction up script (a down script is simply re-run).
+    fn progress_sql(&self, done: usize) -> Option<String> {
+        (self.direction == Direction::Up)
+            .then(|| self.record(false, ExecutionMs::Measured(0), done, None))
+    }
+
+    /// Records a failure of an up script (a failed down script leaves its row as it was).
+    fn failure_sql(&self, done: usize, failure: &MigrationFailure) -> Option<String> {
+        (self.direction == Direction::Up).then(|| {
+            self.record(
+                false,
+                ExecutionMs::Measured(0),
+                done,
+                Some(&failure.summary()),
+            )
+        })
+    }
+
+    /// Runs the script from statement `resume_at` and records the outcome; returns how long the
+    /// script took.
+    pub(crate) async fn run<C: Connection>(
+        &self,
+        conn: &mut C,
+        resume_at: usize,
+    ) -> Result<Duration, Error> {
+        let started = Instant::now();
+        let outcome = match self.script().transaction() {
+            Transaction::Single => self.run_in_transaction(conn).await,
+            Transaction::None => self.run_statements(conn, resume_at, started).await,
+        };
+        if let Err(error) = &outcome {
+            tracing::error!(
+                version = self.migration.version(),
+                name = self.migration.name(),
+                "migration {} {} failed: {error}",
+                self.migration.version(),
+                self.script().path()
+            );
+        }
+        outcome?;
+        let elapsed = started.elapsed();
+        let verb = match self.direction {
+            Direction::Up => "applied",
+            Direction::Down => "reverted",
+        };
+        tracing::info!(
+            version = self.migration.version(),
+            name = self.migration.name(),
+            elapsed_ms = elapsed.as_millis() as u64,
+            "{verb} migration {} {}",
+            self.migration.version(),
+            self.script().path()
+        );
+        Ok(elapsed)
+    }
+
+    async fn run_in_transaction<C: Connection>(&self, conn: &mut C) -> Result<(), Error> {
+        let script = self.script();
+        let query = TransactionSql::new(
+            script,
+            &self.timeouts,
+            &self.finish_sql(ExecutionMs::SinceStatementStart),
+        );
+        let error = match conn.query(&query.sql).await {
+            Ok(_) => return Ok(()),
+            Err(error) => error,
+        };
+        let Some(db) = error.as_db_error() else {
+            // The connection broke: the server rolls the transaction back itself.
+            return Err(Error::db("run the migration (the connection failed)")(
+                error,
+            ));
+        };
+        conn.query("ROLLBACK")
+            .await
+            .map_err(Error::db("roll back the failed migration"))?;
+        let failure = match query.locate(db) {
+            Located::Body(offset) => {
+                self.failure(db, Some(offset), statement_at(script, offset), true, None)
+            }
+            Located::AfterBody => {
+                // The history change itself failed (e.g. the migration dropped or altered the
+                // history table).
+                let mut failure = self.failure(db, None, None, false, None);
+                failure.message = format!(
+                    "{} (while recording the migration in {})",
+                    failure.message,
+                    self.table.qualified()
+                );
+                failure
+            }
+            Located::Unknown => {
+                let (statement, offset) = self.locate(conn).await?;
+                let exact = offset.is_some();
+                let offset = offset.or_else(|| statement.map(|i| script.statements()[i].start()));
+                self.failure(db, offset, statement, exact, None)
+            }
+        };
+        if let Some(sql) = self.failure_sql(0, &failure) {
+            conn.query(&sql)
+                .await
+                .map_err(Error::db("record the failed migration"))?;
+        }
+        Err(Error::Migration(Box::new(failure)))
+    }
+
+    /// Finds the failing statement by replaying the statements one by one in a transaction that
+    /// is rolled back. Returns its index and, when PostgreSQL gave one, the error's offset in the
+    /// file. `(None, None)` when no statement fails alone (e.g. a deferred constraint at COMMIT).
+    async fn locate<C: Connection>(
+        &self,
+        conn: &mut C,
+    ) -> Result<(Option<usize>, Option<usize>), Error> {
+        let script = self.script();
+        let action = "replay the failed migration to locate the failing statement";
+        conn.query(&format!("BEGIN; {}", self.timeouts.set_local()))
+            .await
+            .map_err(Error::db(action))?;
+        let mut found = (None, None);
+        for (i, statement) in script.statements().iter().enumerate() {
+            if let Err(error) = conn.query(script.statement_sql(statement)).await {
+                let offset = error
+                    .as_db_error()
+                    .and_then(|db| statement_offset(script, i, db));
+                found = (Some(i), offset);
+                break;
+            }
+        }
+        conn.query("ROLLBACK").await.map_err(Error::db(action))?;
+        Ok(found)
+    }
+
+    async fn run_statements<C: Connection>(
+        &self,
+        conn: &mut C,
+        resume_at: usize,
+        started: Instant,
+    ) -> Result<(), Error> {
+        let script = self.script();
+        let statements = script.statements();
+        if let Some(sql) = self.timeouts.set_session() {
+            conn.query(&sql)
+                .await
+                .map_err(Error::db("set the migration's timeouts"))?;
+        }
+        for (i, statement) in statements.iter().enumerate().skip(resume_at) {
+            if let Err(error) = conn.query(script.statement_sql(statement)).await {
+                let Some(db) = error.as_db_error() else {
+                    return Err(Error::db(
+                        "run a statement of the migration (the connection failed)",
+                    )(error));
+                };
+                let offset = statement_offset(script, i, db);
+                let exact = offset.is_some();
+                let offset = offset.unwrap_or(statement.start());
+                let failure = self.failure(db, Some(offset), Some(i), exact, Some(i));
+                if let Some(sql) = self.failure_sql(i, &failure) {
+                    conn.query(&sql)
+                        .await
+                        .map_err(Error::db("record the failed migration"))?;
+                }
+                self.reset_timeouts(conn).await?;
+                return Err(Error::Migration(Box::new(failure)));
+            }
+            let done = i + 1;
+            if done < statements.len() {
+                if let Some(sql) = self.progress_sql(done) {
+                    conn.query(&sql)
+                        .await
+                        .map_err(Error::db("record the migration's progress"))?;
+                }
+            }
+        }
+        self.reset_timeouts(conn).await?;
+        let ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
+        conn.query(&self.finish_sql(ExecutionMs::Measured(ms)))
+            .await
+            .map_err(Error::db("record the migration"))?;
+        Ok(())
+    }
+
+    async fn reset_timeouts<C: Connection>(&self, conn: &mut C) -> Result<(), Error> {
+        if let Some(sql) = self.timeouts.reset_session() {
+            conn.query(&sql)
+                .await
+                .map_err(Error::db("reset the migration's timeouts"))?;
+        }
+        Ok(())
+    }
+
+    fn failure(
+        &self,
+        db: &DbError,
+        offset: Option<usize>,
+        statement: Option<usize>,
+        exact: bool,
+        statements_done: Option<usize>,
+    ) -> MigrationFailure {
+        let script = self.script();
+        let offset = offset
+            .or_else(|| script.statements().first().map(|s| s.start()))
+            .unwrap_or(0);
+        let (line, column) = script.line_col(offset);
+        MigrationFailure {
+            version: self.migration.version(),
+            name: self.migration.name().to_owned(),
+            direction: self.direction,
+            path: script.path().to_owned(),
+            line,
+            column,
+            exact,
+            statement,
+            code: db.code().code().to_owned(),
+            message: db.message().to_owned(),
+            detail: db.detail().map(str::to_owned),
+            hint: db.hint().map(str::to_owned),
+            statements_done,
+        }
+    }
+}
+
+/// The single query string of a transactional script, and where the body sits in it.
+struct TransactionSql {
+    sql: String,
+    /// Characters before the body (PostgreSQL counts positions in characters).
+    prefix_chars: usize,
+    body: &'static str,
+    body_offset: usize,
+}
+
+impl TransactionSql {
+    fn new(script: &'static Script, timeouts: &Timeouts, finish: &str) -> Self {
+        let (body_offset, body) = script.body();
+        let prefix = format!("BEGIN; {}", timeouts.set_local());
+        let separator = if body.is_empty() { "" } else { ";\n" };
+        let sql = format!("{prefix}{body}{separator}{finish};\nCOMMIT");
+        Self {
+            prefix_chars: prefix.chars().count(),
+            sql,
+            body,
+            body_offset,
+        }
+    }
+
+    /// Where PostgreSQL's error position points.
+    fn locate(&self, db: &DbError) -> Located {
+        let Some(ErrorPosition::Original(position)) = db.position() else {
+            return Located::Unknown;
+        };
+        let Some(index) = usize::try_from(*position)
+            .ok()
+            .and_then(|p| p.checked_sub(1))
+        else {
+            return Located::Unknown;
+        };
+        let Some(in_body) = index.checked_sub(self.prefix_chars) else {
+            return Located::Unknown;
+        };
+        match char_to_byte(self.body, in_body) {
+            Some(byte) => Located::Body(self.body_offset + byte),
+            None => Located::AfterBody,
+        }
+    }
+}
+
+/// Where an error of a transactional script's query string happened.
+enum Located {
+    /// At this byte offset of the file.
+    Body(usize),
+    /// In the history change appended after the body.
+    AfterBody,
+    /// PostgreSQL gave no usable position.
+    Unknown,
+}
+
+/// The byte offset in the file of an error position in statement `i` sent alone.
+fn statement_offset(script: &Script, i: usize, db: &DbError) -> Option<usize> {
+    let Some(ErrorPosition::Original(position)) = db.position() else {
+        return None;
+    };
+    let statement = &script.statements()[i];
+    let index = usize::try_from(*position).ok()?.checked_sub(1)?;
+    char_to_byte(script.statement_sql(statement), index).map(|b| statement.start() + b)
+}
+
+/// The byte offset of the `chars`-th character; `None` when past the end.
+fn char_to_byte(text: &str, chars: usize) -> Option<usize> {
+    text.char_indices()
+        .map(|(b, _)| b)
+        .chain(std::iter::once(text.len()))
+        .nth(chars)
+        .filter(|&b| b < text.len())
+}
+
+/// The index of the statement containing byte `offset`.
+fn statement_at(script: &Script, offset: usize) -> Option<usize> {
+    script
+        .statements()
+        .iter()
+        .rposition(|s| s.start() <= offset)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::embedded::Statement;
+
+    #[test]
+    fn char_offsets() {
+        assert_eq!(char_to_byte("aé b", 2), Some(3));
+        assert_eq!(char_to_byte("ab", 2), None);
+    }
+
+    #[test]
+    fn transaction_sql_excludes_the_wrapper_and_keeps_the_body() {
+        const SQL: &str = "BEGIN;\nCREATE TABLE IF NOT EXISTS t (id int);\nSELECT 1;\nCOMMIT;\n";
+        static STATEMENTS: [Statement; 2] = [Statement::__new(7, 44), Statement::__new(46, 54)];
+        static SCRIPT: Script = Script::__new("m.sql", SQL, Transaction::Single, &STATEMENTS);
+        let timeouts = Timeouts {
+            lock_timeout: Some(Duration::from_secs(2)),
+            statement_timeout: None,
+        };
+        let q = TransactionSql::new(&SCRIPT, &timeouts, "INSERT x");
+        assert_eq!(
+            q.sql,
+            "BEGIN; SET LOCAL lock_timeout = 2000; CREATE TABLE IF NOT EXISTS t (id int);\nSELECT 1;\nINSERT x;\nCOMMIT"
+        );
+        // `SELECT` of line 3 is at character index prefix + 39 of the query.
+        let index = q.prefix_chars + 39;
+        assert_eq!(&q.sql[index..index + 6], "SELECT");
+        let offset = q.body_offset + char_to_byte(q.body, 39).unwrap();
+        assert_eq!(SCRIPT.line_col(offset), (3, 1));
+    }
+}

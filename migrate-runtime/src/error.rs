@@ -1,0 +1,294 @@
+//! Everything that can go wrong, as one enum whose messages say what, where and what to do.
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::plan::Finding;
+
+/// An error of a migration operation.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A query of the runner itself (not of a migration) failed.
+    #[error("could not {action}: {source}")]
+    Database {
+        /// What the runner was doing, e.g. "read the history table".
+        action: &'static str,
+        /// The client's error.
+        #[source]
+        source: postgres::Error,
+    },
+
+    /// A migration PostgreSQL rejected. The database is as it was before that migration.
+    #[error("{0}")]
+    Migration(Box<MigrationFailure>),
+
+    /// Validation found problems before anything was applied; nothing was changed.
+    #[error("{}", Findings(.0))]
+    Validation(Vec<Finding>),
+
+    /// The history table exists with another shape; it was not changed.
+    #[error(
+        "the history table {table} exists but does not have the expected shape: {}. \
+         It was left unchanged: migrate it by hand to the documented columns \
+         (version bigint primary key, name text, checksum text, applied_at timestamptz, \
+         execution_ms bigint, success boolean, error text, statements_done integer), \
+         or choose another table with Runner::history_table",
+        .differences.join("; ")
+    )]
+    HistoryShape {
+        /// The table, as quoted in SQL.
+        table: String,
+        /// One entry per difference, e.g. `column checksum is missing`.
+        differences: Vec<String>,
+    },
+
+    /// The history table holds a value the runner cannot read.
+    #[error("the history table {table} holds an unreadable row: {problem}")]
+    HistoryRow {
+        /// The table, as quoted in SQL.
+        table: String,
+        /// What is wrong.
+        problem: String,
+    },
+
+    /// Another migrator held the advisory lock for longer than the configured wait.
+    #[error(
+        "timed out after {waited:?} waiting for the migration lock (advisory lock {key}) held by {}. \
+         Wait for that migrator to finish, end it (SELECT pg_terminate_backend(pid)), \
+         or raise Runner::lock_wait",
+        .holder.as_ref().map_or_else(|| "a session that has since released it".to_owned(), ToString::to_string)
+    )]
+    LockTimeout {
+        /// The advisory lock key.
+        key: i64,
+        /// How long the runner waited.
+        waited: Duration,
+        /// The session holding the lock, when it could be read.
+        holder: Option<Box<LockHolder>>,
+    },
+
+    /// `run_to`, `rollback_to` or `baseline` named a version that is not embedded.
+    #[error("version {version} is not one of the embedded migrations; use one of: {known}")]
+    UnknownVersion {
+        /// The version asked for.
+        version: i64,
+        /// The embedded versions, comma separated.
+        known: String,
+    },
+
+    /// A rollback needs a down file that does not exist.
+    #[error(
+        "cannot roll back migration {version} ({name}): {reason}; nothing was rolled back. \
+         Add the down file, or roll back to a version at or after {version}"
+    )]
+    CannotRollBack {
+        /// The version that cannot be reverted.
+        version: i64,
+        /// Its name, or `?` when not embedded.
+        name: String,
+        /// Why, e.g. `it has no .down.sql file`.
+        reason: String,
+    },
+
+    /// `baseline` on a history table that already holds rows.
+    #[error(
+        "refusing to baseline: the history table {table} already holds {rows} row(s). \
+         Use Runner::force_baseline(true) to record the baseline anyway"
+    )]
+    BaselineNotEmpty {
+        /// The table, as quoted in SQL.
+        table: String,
+        /// How many rows it holds.
+        rows: usize,
+    },
+}
+
+impl Error {
+    pub(crate) fn db(action: &'static str) -> impl FnOnce(postgres::Error) -> Error {
+        move |source| Error::Database { action, source }
+    }
+
+    /// The findings, when this is a validation error.
+    pub fn findings(&self) -> &[Finding] {
+        match self {
+            Error::Validation(findings) => findings,
+            _ => &[],
+        }
+    }
+
+    /// The failure, when a migration PostgreSQL rejected caused this error.
+    pub fn migration_failure(&self) -> Option<&MigrationFailure> {
+        match self {
+            Error::Migration(failure) => Some(failure),
+            _ => None,
+        }
+    }
+}
+
+struct Findings<'a>(&'a [Finding]);
+
+impl fmt::Display for Findings<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "validation failed, nothing was applied:")?;
+        for finding in self.0 {
+            write!(f, "\n  {finding}")?;
+        }
+        Ok(())
+    }
+}
+
+/// The session holding the migration lock, from `pg_locks` and `pg_stat_activity`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LockHolder {
+    /// Its backend process id.
+    pub pid: i32,
+    /// Its `application_name`.
+    pub application_name: String,
+    /// Its client address, when connected over TCP.
+    pub client_addr: Option<String>,
+    /// When it connected (UTC, ISO 8601).
+    pub backend_start: Option<String>,
+    /// When its current (or last) query started (UTC, ISO 8601).
+    pub query_start: Option<String>,
+    /// Its state (`active`, `idle`, ...), when visible to this role.
+    pub state: Option<String>,
+    /// Its current (or last) query, shortened, when visible to this role.
+    pub query: Option<String>,
+}
+
+impl fmt::Display for LockHolder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "pid {} (application_name '{}'",
+            self.pid, self.application_name
+        )?;
+        if let Some(addr) = &self.client_addr {
+            write!(f, ", from {addr}")?;
+        }
+        if let Some(start) = &self.backend_start {
+            write!(f, ", connected since {start}")?;
+        }
+        if let Some(state) = &self.state {
+            write!(f, ", {state}")?;
+        }
+        if let Some(start) = &self.query_start {
+            write!(f, " since {start}")?;
+        }
+        if let Some(query) = &self.query {
+            write!(f, ": {query}")?;
+        }
+        write!(f, ")")
+    }
+}
+
+/// Whether a failed script was the migration (up) or its down file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// Applying the migration.
+    Up,
+    /// Reverting it with its down file.
+    Down,
+}
+
+/// A migration (or down file) that PostgreSQL rejected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MigrationFailure {
+    /// The migration's version.
+    pub version: i64,
+    /// The migration's name.
+    pub name: String,
+    /// Whether the up or the down file failed.
+    pub direction: Direction,
+    /// The file, as the build saw it (`migrations/003_add_users.sql`).
+    pub path: String,
+    /// 1-based line of the error in the file: PostgreSQL's error position when it gave one,
+    /// otherwise the start of the failing statement.
+    pub line: usize,
+    /// 1-based column (in characters) matching [`MigrationFailure::line`].
+    pub column: usize,
+    /// Whether [`line`](MigrationFailure::line) and [`column`](MigrationFailure::column) come
+    /// from PostgreSQL's error position (`true`) or are the failing statement's start.
+    pub exact: bool,
+    /// 0-based index of the failing statement among the script's statements, when known.
+    pub statement: Option<usize>,
+    /// The SQLSTATE code, e.g. `42P01`.
+    pub code: String,
+    /// PostgreSQL's primary message.
+    pub message: String,
+    /// PostgreSQL's detail, if any.
+    pub detail: Option<String>,
+    /// PostgreSQL's hint, if any.
+    pub hint: Option<String>,
+    /// For a no-transaction script: how many statements had completed (they stay applied).
+    pub statements_done: Option<usize>,
+}
+
+impl MigrationFailure {
+    /// `file:line:col`.
+    pub fn location(&self) -> String {
+        format!("{}:{}:{}", self.path, self.line, self.column)
+    }
+
+    /// One line (plus detail and hint) for the history table's `error` column.
+    pub fn summary(&self) -> String {
+        let mut text = format!(
+            "ERROR {} at {}: {}",
+            self.code,
+            self.location(),
+            self.message
+        );
+        if let Some(detail) = &self.detail {
+            text.push_str(&format!(" (detail: {detail})"));
+        }
+        if let Some(hint) = &self.hint {
+            text.push_str(&format!(" (hint: {hint})"));
+        }
+        text
+    }
+}
+
+impl fmt::Display for MigrationFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = match self.direction {
+            Direction::Up => "migration",
+            Direction::Down => "rollback of migration",
+        };
+        write!(
+            f,
+            "{what} {} ({}) failed at {}: ERROR {}: {}",
+            self.version,
+            self.name,
+            self.location(),
+            self.code,
+            self.message
+        )?;
+        if !self.exact {
+            write!(
+                f,
+                "\n  (PostgreSQL gave no error position: {}:{} is where the failing statement starts)",
+                self.line, self.column
+            )?;
+        }
+        if let Some(detail) = &self.detail {
+            write!(f, "\n  detail: {detail}")?;
+        }
+        if let Some(hint) = &self.hint {
+            write!(f, "\n  hint: {hint}")?;
+        }
+        match self.statements_done {
+            Some(done) => write!(
+                f,
+                "\n  the file runs without a transaction: its first {done} statement(s) stay applied; \
+                 the next run resumes at statement {} if the file is unchanged, or, if you fix it, \
+                 runs it again from its first statement with Runner::restart_changed(true)",
+                done + 1
+            ),
+            None => write!(
+                f,
+                "\n  the transaction was rolled back: the database is as before this migration; \
+                 fix the file and run again"
+            ),
+        }
+    }
+}

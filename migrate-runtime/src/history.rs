@@ -1,0 +1,414 @@
+//! The history table: its name, its expected shape, and the SQL text that reads and writes it.
+//!
+//! Every statement is built here as text for the simple query protocol (one round trip, and
+//! several statements in one string when they belong together). Identifiers go through
+//! [`quote_ident`] and values through [`quote_literal`]; nothing is pasted unquoted.
+
+use postgres::SimpleQueryMessage;
+
+use crate::error::Error;
+
+/// The columns the history table must have, with their types as `format_type` spells them.
+const COLUMNS: [(&str, &str); 8] = [
+    ("version", "bigint"),
+    ("name", "text"),
+    ("checksum", "text"),
+    ("applied_at", "timestamp with time zone"),
+    ("execution_ms", "bigint"),
+    ("success", "boolean"),
+    ("error", "text"),
+    ("statements_done", "integer"),
+];
+
+/// Quotes an SQL identifier: wraps it in double quotes and doubles any double quote inside.
+pub fn quote_ident(identifier: &str) -> String {
+    format!("\"{}\"", identifier.replace('"', "\"\""))
+}
+
+/// Quotes an SQL string literal as an escape string (`E'...'`), which reads the same whatever
+/// `standard_conforming_strings` says.
+pub(crate) fn quote_literal(value: &str) -> String {
+    format!("E'{}'", value.replace('\\', "\\\\").replace('\'', "''"))
+}
+
+/// Where the runner records applied migrations: `public.schema_migrations` unless configured.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryTable {
+    schema: String,
+    table: String,
+}
+
+impl Default for HistoryTable {
+    fn default() -> Self {
+        Self::new("public", "schema_migrations")
+    }
+}
+
+impl HistoryTable {
+    /// A history table `schema.table`. The names are used as written (case and all): they are
+    /// always quoted.
+    pub fn new(schema: impl Into<String>, table: impl Into<String>) -> Self {
+        Self {
+            schema: schema.into(),
+            table: table.into(),
+        }
+    }
+
+    /// The schema name.
+    pub fn schema(&self) -> &str {
+        &self.schema
+    }
+
+    /// The table name.
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    /// `"schema"."table"`, quoted for SQL.
+    pub fn qualified(&self) -> String {
+        format!("{}.{}", quote_ident(&self.schema), quote_ident(&self.table))
+    }
+
+    /// The advisory lock key that serialises migrators of this table: the first 8 bytes of the
+    /// 64-bit FNV-1a hash of `migrate-runtime`, the schema and the table (NUL separated), as a
+    /// signed integer. Stable across versions and platforms; two history tables never share it
+    /// unless their names collide in 64 bits.
+    pub fn lock_key(&self) -> i64 {
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        let parts = ["migrate-runtime", &self.schema, &self.table];
+        for byte in parts.join("\0").bytes() {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+        hash as i64
+    }
+
+    /// The columns and primary key of the table, or NULLs when it does not exist.
+    fn shape_select(&self) -> String {
+        let regclass = format!("to_regclass({})", quote_literal(&self.qualified()));
+        format!(
+            "SELECT (SELECT string_agg(a.attname || ' ' || format_type(a.atttypid, NULL), ',' ORDER BY a.attnum) \
+                     FROM pg_catalog.pg_attribute a \
+                     WHERE a.attrelid = {regclass} AND a.attnum > 0 AND NOT a.attisdropped) AS columns, \
+                    (SELECT string_agg(a.attname, ',' ORDER BY a.attnum) \
+                     FROM pg_catalog.pg_index i \
+                     JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey) \
+                     WHERE i.indrelid = {regclass} AND i.indisprimary) AS primary_key"
+        )
+    }
+
+    /// One query: the table's shape and all its rows. Fails with `42P01` when the table does not
+    /// exist and `42703` when a column is missing.
+    pub(crate) fn read_sql(&self, detail: Detail) -> String {
+        let applied_at =
+            "to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')";
+        let applied_at = match detail {
+            Detail::Full => applied_at.to_owned(),
+            Detail::Lean => format!("CASE WHEN success THEN NULL ELSE {applied_at} END"),
+        };
+        format!(
+            "SELECT s.columns, s.primary_key, h.* FROM ({shape}) s LEFT JOIN (\
+             SELECT version, name, checksum, {applied_at} AS applied_at, \
+             execution_ms, success, error, statements_done FROM {table}) h ON true",
+            shape = self.shape_select(),
+            table = self.qualified()
+        )
+    }
+
+    /// The shape query alone, to name the differences when [`HistoryTable::read_sql`] fails.
+    pub(crate) fn shape_sql(&self) -> String {
+        self.shape_select()
+    }
+
+    /// Creates the schema (only when missing, so no `CREATE` privilege on the database is needed
+    /// when it exists) and the table.
+    pub(crate) fn create_sql(&self) -> String {
+        let schema_literal = quote_literal(&self.schema);
+        let create_schema = format!("CREATE SCHEMA {}", quote_ident(&self.schema));
+        let tag = dollar_tag(&create_schema);
+        format!(
+            "DO {tag}BEGIN IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = {schema_literal}) \
+             THEN {create_schema}; END IF; END{tag};\n\
+             CREATE TABLE IF NOT EXISTS {table} (\
+             version bigint PRIMARY KEY, \
+             name text NOT NULL, \
+             checksum text NOT NULL, \
+             applied_at timestamptz NOT NULL DEFAULT now(), \
+             execution_ms bigint, \
+             success boolean NOT NULL, \
+             error text, \
+             statements_done integer)",
+            table = self.qualified()
+        )
+    }
+
+    /// Inserts or replaces the row of one migration.
+    pub(crate) fn upsert_sql(&self, record: &Record<'_>) -> String {
+        let execution_ms = match record.execution_ms {
+            ExecutionMs::SinceStatementStart => {
+                "(extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000)::bigint"
+                    .to_owned()
+            }
+            ExecutionMs::Measured(ms) => ms.to_string(),
+        };
+        let error = record
+            .error
+            .map_or_else(|| "NULL".to_owned(), quote_literal);
+        format!(
+            "INSERT INTO {table} AS h (version, name, checksum, applied_at, execution_ms, success, error, statements_done) \
+             VALUES ({version}, {name}, {checksum}, now(), {execution_ms}, {success}, {error}, {done}) \
+             ON CONFLICT (version) DO UPDATE SET name = EXCLUDED.name, checksum = EXCLUDED.checksum, \
+             applied_at = EXCLUDED.applied_at, execution_ms = EXCLUDED.execution_ms, success = EXCLUDED.success, \
+             error = EXCLUDED.error, statements_done = EXCLUDED.statements_done",
+            table = self.qualified(),
+            version = record.version,
+            name = quote_literal(record.name),
+            checksum = quote_literal(record.checksum),
+            success = record.success,
+            done = record.statements_done,
+        )
+    }
+
+    /// Forgets one migration (after its down file ran).
+    pub(crate) fn delete_sql(&self, version: i64) -> String {
+        format!("DELETE FROM {} WHERE version = {version}", self.qualified())
+    }
+}
+
+/// A dollar-quote tag that does not occur in `body`.
+fn dollar_tag(body: &str) -> String {
+    (0..)
+        .map(|n| format!("$migrate{n}$"))
+        .find(|tag| !body.contains(tag.as_str()))
+        .expect("some tag is free")
+}
+
+/// How a row's `execution_ms` is computed.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum ExecutionMs {
+    /// On the server, from the start of the query string the row is written in: the migration
+    /// and its row travel together, so this is the migration's own time.
+    SinceStatementStart,
+    /// Measured by the runner.
+    Measured(i64),
+}
+
+/// How much of each history row to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Detail {
+    /// Everything (`status`).
+    Full,
+    /// `applied_at` of failed rows only (empty for the others): formatting a thousand
+    /// timestamps is most of the start-up query's time, and only findings show it.
+    Lean,
+}
+
+/// A history row to write.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Record<'a> {
+    pub(crate) version: i64,
+    pub(crate) name: &'a str,
+    pub(crate) checksum: &'a str,
+    pub(crate) execution_ms: ExecutionMs,
+    pub(crate) success: bool,
+    pub(crate) error: Option<&'a str>,
+    pub(crate) statements_done: usize,
+}
+
+/// One row of the history table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryRow {
+    /// The migration's version.
+    pub version: i64,
+    /// The migration's name when it was recorded.
+    pub name: String,
+    /// The checksum of the file that ran.
+    pub checksum: String,
+    /// When it was recorded (UTC, ISO 8601).
+    pub applied_at: String,
+    /// How long it ran, in milliseconds.
+    pub execution_ms: Option<i64>,
+    /// Whether it completed. `false`: it failed (see `error`) or a no-transaction file was
+    /// interrupted after `statements_done` statements.
+    pub success: bool,
+    /// The error of the last failed attempt.
+    pub error: Option<String>,
+    /// How many statements completed (the resume point of a no-transaction file).
+    pub statements_done: Option<i32>,
+}
+
+/// What reading the history found.
+#[derive(Debug, Clone)]
+pub(crate) enum History {
+    /// The table does not exist yet.
+    Missing,
+    /// The table exists; its rows, by ascending version.
+    Rows(Vec<HistoryRow>),
+}
+
+impl History {
+    pub(crate) fn rows(&self) -> &[HistoryRow] {
+        match self {
+            History::Missing => &[],
+            History::Rows(rows) => rows,
+        }
+    }
+}
+
+/// The SQLSTATE of an error, if the server sent one.
+pub(crate) fn sqlstate(error: &postgres::Error) -> Option<&str> {
+    error.as_db_error().map(|e| e.code().code())
+}
+
+/// Interprets the answer of [`HistoryTable::read_sql`]: checks the shape, parses the rows.
+pub(crate) fn parse_read(
+    table: &HistoryTable,
+    messages: &[SimpleQueryMessage],
+) -> Result<Vec<HistoryRow>, Error> {
+    let mut rows = Vec::new();
+    for (i, row) in data_rows(messages).enumerate() {
+        if i == 0 {
+            check_shape(table, row.get(0), row.get(1))?;
+        }
+        if row.get(2).is_some() {
+            rows.push(parse_row(table, row)?);
+        }
+    }
+    rows.sort_by_key(|r| r.version);
+    Ok(rows)
+}
+
+/// Interprets the answer of [`HistoryTable::shape_sql`] after the read failed on a column.
+pub(crate) fn shape_error(table: &HistoryTable, messages: &[SimpleQueryMessage]) -> Error {
+    let row = data_rows(messages).next();
+    let columns = row.and_then(|r| r.get(0));
+    let primary_key = row.and_then(|r| r.get(1));
+    Error::HistoryShape {
+        table: table.qualified(),
+        differences: shape_differences(columns.unwrap_or(""), primary_key),
+    }
+}
+
+fn data_rows(
+    messages: &[SimpleQueryMessage],
+) -> impl Iterator<Item = &postgres::SimpleQueryRow> + '_ {
+    messages.iter().filter_map(|m| match m {
+        SimpleQueryMessage::Row(row) => Some(row),
+        _ => None,
+    })
+}
+
+fn check_shape(
+    table: &HistoryTable,
+    columns: Option<&str>,
+    primary_key: Option<&str>,
+) -> Result<(), Error> {
+    let differences = shape_differences(columns.unwrap_or(""), primary_key);
+    if differences.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::HistoryShape {
+            table: table.qualified(),
+            differences,
+        })
+    }
+}
+
+/// Compares `name type,name type,...` and the primary key columns with the expected shape.
+fn shape_differences(columns: &str, primary_key: Option<&str>) -> Vec<String> {
+    let actual: Vec<(&str, &str)> = columns
+        .split(',')
+        .filter(|c| !c.is_empty())
+        .map(|c| c.split_once(' ').unwrap_or((c, "")))
+        .collect();
+    let mut differences = Vec::new();
+    for (name, expected) in COLUMNS {
+        match actual.iter().find(|(n, _)| *n == name) {
+            None => differences.push(format!("column {name} ({expected}) is missing")),
+            Some((_, found)) if *found != expected => {
+                differences.push(format!("column {name} is {found}, expected {expected}"))
+            }
+            Some(_) => {}
+        }
+    }
+    for (name, found) in &actual {
+        if !COLUMNS.iter().any(|(n, _)| n == name) {
+            differences.push(format!("unexpected column {name} ({found})"));
+        }
+    }
+    if primary_key != Some("version") {
+        differences.push(format!(
+            "the primary key is {}, expected (version)",
+            primary_key.map_or_else(|| "missing".to_owned(), |k| format!("({k})"))
+        ));
+    }
+    differences
+}
+
+fn parse_row(table: &HistoryTable, row: &postgres::SimpleQueryRow) -> Result<HistoryRow, Error> {
+    let bad = |problem: String| Error::HistoryRow {
+        table: table.qualified(),
+        problem,
+    };
+    let text = |i: usize| row.get(i).map(str::to_owned);
+    let version: i64 =
+        parse_num(row.get(2)).ok_or_else(|| bad("version is not a number".into()))?;
+    let in_row = |what: &str| bad(format!("{what} of version {version} is NULL or unreadable"));
+    Ok(HistoryRow {
+        version,
+        name: text(3).ok_or_else(|| in_row("name"))?,
+        checksum: text(4).ok_or_else(|| in_row("checksum"))?,
+        applied_at: text(5).unwrap_or_default(),
+        execution_ms: parse_num(row.get(6)),
+        success: match row.get(7) {
+            Some("t") => true,
+            Some("f") => false,
+            _ => return Err(in_row("success")),
+        },
+        error: text(8),
+        statements_done: parse_num(row.get(9)),
+    })
+}
+
+fn parse_num<T: std::str::FromStr>(text: Option<&str>) -> Option<T> {
+    text.and_then(|t| t.parse().ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quotes_identifiers_and_literals() {
+        assert_eq!(quote_ident("a\"b"), "\"a\"\"b\"");
+        assert_eq!(quote_literal("it's a\\b"), "E'it''s a\\\\b'");
+        assert_eq!(
+            HistoryTable::new("My Schema", "t").qualified(),
+            "\"My Schema\".\"t\""
+        );
+    }
+
+    #[test]
+    fn lock_key_depends_on_the_table() {
+        let a = HistoryTable::default().lock_key();
+        assert_eq!(a, HistoryTable::default().lock_key());
+        assert_ne!(a, HistoryTable::new("public", "other").lock_key());
+    }
+
+    #[test]
+    fn names_shape_differences() {
+        let seeds = shape_differences(
+            "version character varying,name text,applied_at timestamp without time zone",
+            Some("version"),
+        );
+        assert!(seeds.contains(&"column version is character varying, expected bigint".into()));
+        assert!(seeds.contains(&"column checksum (text) is missing".into()));
+        let all = "version bigint,name text,checksum text,applied_at timestamp with time zone,\
+                   execution_ms bigint,success boolean,error text,statements_done integer";
+        assert!(shape_differences(all, Some("version")).is_empty());
+        assert_eq!(
+            shape_differences(all, None),
+            ["the primary key is missing, expected (version)"]
+        );
+    }
+}

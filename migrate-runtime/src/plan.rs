@@ -1,0 +1,603 @@
+//! The planner: a pure function of the embedded migrations, the history rows and the rules.
+//! It decides what would run and what is wrong; it performs no I/O, so the sync and async runners
+//! (and `plan`, `status`, `run`) share it.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use crate::embedded::{Migration, Migrations, Transaction};
+use crate::history::HistoryRow;
+
+/// How the planner treats each unusual situation. The defaults are the safe ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Rules {
+    /// Apply a pending migration older than the newest applied one (default: refuse).
+    pub(crate) allow_out_of_order: bool,
+    /// Accept an applied migration whose file changed since (default: refuse).
+    pub(crate) allow_modified: bool,
+    /// Accept an applied migration missing from the binary (default: refuse, unless it is newer
+    /// than every embedded one).
+    pub(crate) allow_missing: bool,
+    /// Retry a migration whose earlier attempt failed (default: yes).
+    pub(crate) retry_failed: bool,
+    /// Run an interrupted no-transaction file again from its first statement when its checksum
+    /// changed since (default: refuse).
+    pub(crate) restart_changed: bool,
+}
+
+impl Default for Rules {
+    fn default() -> Self {
+        Self {
+            allow_out_of_order: false,
+            allow_modified: false,
+            allow_missing: false,
+            retry_failed: true,
+            restart_changed: false,
+        }
+    }
+}
+
+/// How serious a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    /// Reported; the run goes on.
+    Warning,
+    /// The run stops before applying anything.
+    Error,
+}
+
+/// Something validation noticed, with how serious it is under the runner's options.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// Error (stops the run) or warning (reported).
+    pub severity: Severity,
+    /// What was found.
+    pub kind: FindingKind,
+}
+
+/// What validation can find.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FindingKind {
+    /// An applied migration whose file changed since.
+    Modified {
+        /// The version.
+        version: i64,
+        /// The name.
+        name: &'static str,
+        /// The checksum recorded when it was applied.
+        applied: String,
+        /// The checksum of the embedded file.
+        embedded: &'static str,
+    },
+    /// An applied migration that is not embedded, older than the newest embedded one.
+    Missing {
+        /// The version.
+        version: i64,
+        /// The name recorded in the history.
+        name: String,
+    },
+    /// An applied migration that is not embedded and newer than every embedded one: a newer
+    /// release of the application migrated this database.
+    NewerMissing {
+        /// The version.
+        version: i64,
+        /// The name recorded in the history.
+        name: String,
+    },
+    /// A pending migration older than the newest applied one.
+    OutOfOrder {
+        /// The version.
+        version: i64,
+        /// The name.
+        name: &'static str,
+        /// The newest applied version.
+        newest_applied: i64,
+    },
+    /// An earlier attempt at a migration failed or was interrupted; it is retried.
+    FailedEarlier {
+        /// The version.
+        version: i64,
+        /// The name.
+        name: &'static str,
+        /// When the attempt was recorded.
+        at: String,
+        /// Its error; `None` when it was interrupted (a no-transaction file whose process died).
+        error: Option<String>,
+        /// For a no-transaction file, the statement where the retry resumes (0-based).
+        resume_at: usize,
+    },
+    /// An interrupted no-transaction file changed since: resuming in the middle is unsafe.
+    ResumeChanged {
+        /// The version.
+        version: i64,
+        /// The name.
+        name: &'static str,
+        /// Statements completed by the interrupted attempt.
+        statements_done: usize,
+        /// The checksum of the file that started.
+        recorded: String,
+        /// The checksum of the embedded file.
+        embedded: &'static str,
+    },
+}
+
+impl FindingKind {
+    /// The version concerned.
+    pub fn version(&self) -> i64 {
+        match self {
+            FindingKind::Modified { version, .. }
+            | FindingKind::Missing { version, .. }
+            | FindingKind::NewerMissing { version, .. }
+            | FindingKind::OutOfOrder { version, .. }
+            | FindingKind::FailedEarlier { version, .. }
+            | FindingKind::ResumeChanged { version, .. } => *version,
+        }
+    }
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let label = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        write!(f, "{label}: {}", self.kind)
+    }
+}
+
+impl fmt::Display for FindingKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FindingKind::Modified {
+                version,
+                name,
+                applied,
+                embedded,
+            } => write!(
+                f,
+                "migration {version} ({name}) was modified after it was applied: \
+                 applied checksum {applied}, file checksum {embedded}; restore the applied file \
+                 and put the change in a new migration (or allow_modified(true))"
+            ),
+            FindingKind::Missing { version, name } => write!(
+                f,
+                "migration {version} ({name}) is applied but not in this build; \
+                 restore its file (or allow_missing(true))"
+            ),
+            FindingKind::NewerMissing { version, name } => write!(
+                f,
+                "migration {version} ({name}) is applied but newer than this build: \
+                 a newer release migrated this database"
+            ),
+            FindingKind::OutOfOrder {
+                version,
+                name,
+                newest_applied,
+            } => write!(
+                f,
+                "migration {version} ({name}) is pending but older than the newest applied \
+                 migration {newest_applied}; renumber it after {newest_applied} \
+                 (or allow_out_of_order(true))"
+            ),
+            FindingKind::FailedEarlier {
+                version,
+                name,
+                at,
+                error,
+                resume_at,
+            } => {
+                match error {
+                    Some(error) => {
+                        write!(f, "migration {version} ({name}) failed at {at}: {error}")?
+                    }
+                    None => write!(f, "migration {version} ({name}) was interrupted at {at}")?,
+                }
+                if *resume_at > 0 {
+                    write!(f, "; resuming at statement {}", resume_at + 1)
+                } else {
+                    write!(f, "; retrying")
+                }
+            }
+            FindingKind::ResumeChanged {
+                version,
+                name,
+                statements_done,
+                recorded,
+                embedded,
+            } => {
+                write!(
+                    f,
+                    "migration {version} ({name}) runs without a transaction and stopped after \
+                     {statements_done} statement(s), but its file changed since (checksum \
+                     {recorded} then, {embedded} now): resuming in the middle is unsafe; restore \
+                     the file, or restart_changed(true) to run it again from its first statement"
+                )
+            }
+        }
+    }
+}
+
+/// A migration the run would apply.
+#[derive(Debug, Clone, Copy)]
+pub struct Pending {
+    migration: &'static Migration,
+    resume_at: usize,
+}
+
+impl Pending {
+    /// The migration.
+    pub fn migration(&self) -> &'static Migration {
+        self.migration
+    }
+
+    /// Its version.
+    pub fn version(&self) -> i64 {
+        self.migration.version()
+    }
+
+    /// Its name.
+    pub fn name(&self) -> &'static str {
+        self.migration.name()
+    }
+
+    /// The first statement that will run (0-based): non-zero when a no-transaction file resumes.
+    pub fn resume_at(&self) -> usize {
+        self.resume_at
+    }
+
+    /// The statements that will run, in order, as they will be sent (each alone for a
+    /// no-transaction file, together in one transaction otherwise).
+    pub fn statements(&self) -> impl Iterator<Item = &'static str> + '_ {
+        let up = self.migration.up();
+        up.statements()[self.resume_at..]
+            .iter()
+            .map(move |s| up.statement_sql(s))
+    }
+}
+
+/// What a run would do, and what validation found.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pending: Vec<Pending>,
+    findings: Vec<Finding>,
+    applied: usize,
+}
+
+impl Plan {
+    /// The migrations the run would apply, in order.
+    pub fn pending(&self) -> &[Pending] {
+        &self.pending
+    }
+
+    /// Everything validation found, errors and warnings.
+    pub fn findings(&self) -> &[Finding] {
+        &self.findings
+    }
+
+    /// How many embedded migrations are applied already.
+    pub fn applied(&self) -> usize {
+        self.applied
+    }
+
+    /// Whether a finding stops the run.
+    pub fn has_errors(&self) -> bool {
+        self.findings.iter().any(|f| f.severity == Severity::Error)
+    }
+
+    pub(crate) fn warnings(&self) -> Vec<Finding> {
+        self.findings
+            .iter()
+            .filter(|f| f.severity == Severity::Warning)
+            .cloned()
+            .collect()
+    }
+
+    /// `Err` with the error findings, if any.
+    pub(crate) fn validate(self) -> Result<Self, crate::Error> {
+        if self.has_errors() {
+            let errors = self
+                .findings
+                .into_iter()
+                .filter(|f| f.severity == Severity::Error)
+                .collect();
+            Err(crate::Error::Validation(errors))
+        } else {
+            Ok(self)
+        }
+    }
+}
+
+impl fmt::Display for Plan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.pending.is_empty() {
+            writeln!(f, "Nothing to apply: {} migration(s) applied", self.applied)?;
+        } else {
+            writeln!(f, "Would apply {} migration(s):", self.pending.len())?;
+            for p in &self.pending {
+                let up = p.migration.up();
+                let mode = match up.transaction() {
+                    Transaction::Single => "in one transaction",
+                    Transaction::None => "statement by statement, without a transaction",
+                };
+                write!(f, "  • {} ({mode}", up.path())?;
+                if p.resume_at > 0 {
+                    write!(f, ", resuming at statement {}", p.resume_at + 1)?;
+                }
+                writeln!(f, ")")?;
+                for statement in p.statements() {
+                    for line in statement.lines() {
+                        writeln!(f, "      {line}")?;
+                    }
+                }
+            }
+        }
+        for finding in &self.findings {
+            writeln!(f, "{finding}")?;
+        }
+        Ok(())
+    }
+}
+
+fn severity(allowed: bool) -> Severity {
+    if allowed {
+        Severity::Warning
+    } else {
+        Severity::Error
+    }
+}
+
+/// Plans a run up to `target` (inclusive; all when `None`).
+pub(crate) fn plan(
+    migrations: &Migrations,
+    history: &[HistoryRow],
+    rules: &Rules,
+    target: Option<i64>,
+) -> Plan {
+    let rows: BTreeMap<i64, &HistoryRow> = history.iter().map(|r| (r.version, r)).collect();
+    let newest_embedded = migrations.iter().map(Migration::version).max();
+    let newest_applied = history
+        .iter()
+        .filter(|r| r.success)
+        .map(|r| r.version)
+        .max();
+    let mut findings = Vec::new();
+    let mut push = |severity, kind| findings.push(Finding { severity, kind });
+
+    for row in history.iter().filter(|r| r.success) {
+        match migrations.get(row.version) {
+            Some(m) if m.checksum() != row.checksum => push(
+                severity(rules.allow_modified),
+                FindingKind::Modified {
+                    version: m.version(),
+                    name: m.name(),
+                    applied: row.checksum.clone(),
+                    embedded: m.checksum(),
+                },
+            ),
+            Some(_) => {}
+            None if newest_embedded.map_or(true, |newest| row.version > newest) => push(
+                Severity::Warning,
+                FindingKind::NewerMissing {
+                    version: row.version,
+                    name: row.name.clone(),
+                },
+            ),
+            None => push(
+                severity(rules.allow_missing),
+                FindingKind::Missing {
+                    version: row.version,
+                    name: row.name.clone(),
+                },
+            ),
+        }
+    }
+
+    let mut pending = Vec::new();
+    let mut applied = 0;
+    for m in migrations {
+        let row = rows.get(&m.version());
+        if row.is_some_and(|r| r.success) {
+            applied += 1;
+            continue;
+        }
+        if target.is_some_and(|t| m.version() > t) {
+            continue;
+        }
+        let mut resume_at = 0;
+        if let Some(row) = row {
+            let done = row
+                .statements_done
+                .map_or(0, |d| usize::try_from(d).unwrap_or(0));
+            let partial = m.up().transaction() == Transaction::None && done > 0;
+            if partial && row.checksum != m.checksum() {
+                push(
+                    severity(rules.restart_changed),
+                    FindingKind::ResumeChanged {
+                        version: m.version(),
+                        name: m.name(),
+                        statements_done: done,
+                        recorded: row.checksum.clone(),
+                        embedded: m.checksum(),
+                    },
+                );
+            } else if partial {
+                resume_at = done.min(m.up().statements().len());
+            }
+            push(
+                severity(rules.retry_failed),
+                FindingKind::FailedEarlier {
+                    version: m.version(),
+                    name: m.name(),
+                    at: row.applied_at.clone(),
+                    error: row.error.clone(),
+                    resume_at,
+                },
+            );
+        }
+        if let Some(newest) = newest_applied.filter(|&n| n > m.version()) {
+            push(
+                severity(rules.allow_out_of_order),
+                FindingKind::OutOfOrder {
+                    version: m.version(),
+                    name: m.name(),
+                    newest_applied: newest,
+                },
+            );
+        }
+        pending.push(Pending {
+            migration: m,
+            resume_at,
+        });
+    }
+    Plan {
+        pending,
+        findings,
+        applied,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::embedded::{Script, Statement};
+
+    const STATEMENTS: &[Statement] = &[Statement::__new(0, 8), Statement::__new(10, 18)];
+    const fn script(transaction: Transaction) -> Script {
+        Script::__new("m.sql", "SELECT 1;\nSELECT 2;", transaction, STATEMENTS)
+    }
+    static SET: &[Migration] = &[
+        Migration::__new(1, "one", "c1", script(Transaction::Single), None),
+        Migration::__new(2, "two", "c2", script(Transaction::None), None),
+        Migration::__new(3, "three", "c3", script(Transaction::Single), None),
+    ];
+    const MIGRATIONS: Migrations = Migrations::__new(SET);
+
+    fn row(version: i64, checksum: &str, success: bool, done: Option<i32>) -> HistoryRow {
+        HistoryRow {
+            version,
+            name: format!("m{version}"),
+            checksum: checksum.into(),
+            applied_at: "then".into(),
+            execution_ms: Some(1),
+            success,
+            error: None,
+            statements_done: done,
+        }
+    }
+
+    fn kinds(plan: &Plan) -> Vec<(Severity, &FindingKind)> {
+        plan.findings
+            .iter()
+            .map(|f| (f.severity, &f.kind))
+            .collect()
+    }
+
+    fn versions(plan: &Plan) -> Vec<i64> {
+        plan.pending.iter().map(Pending::version).collect()
+    }
+
+    #[test]
+    fn fresh_database_runs_everything_up_to_the_target() {
+        let plan = plan(&MIGRATIONS, &[], &Rules::default(), None);
+        assert_eq!(versions(&plan), [1, 2, 3]);
+        assert!(plan.findings.is_empty());
+        let plan = super::plan(&MIGRATIONS, &[], &Rules::default(), Some(2));
+        assert_eq!(versions(&plan), [1, 2]);
+    }
+
+    #[test]
+    fn modified_missing_and_newer_missing() {
+        let history = [row(1, "other", true, None), row(2, "c2", true, None)];
+        let p = plan(&MIGRATIONS, &history, &Rules::default(), None);
+        assert!(matches!(
+            kinds(&p)[..],
+            [(Severity::Error, FindingKind::Modified { version: 1, .. })]
+        ));
+        let rules = Rules {
+            allow_modified: true,
+            ..Rules::default()
+        };
+        assert!(!plan(&MIGRATIONS, &history, &rules, None).has_errors());
+
+        let history = [
+            row(1, "c1", true, None),
+            row(2, "c2", true, None),
+            row(3, "c3", true, None),
+            row(9, "x", true, None),
+        ];
+        let p = plan(&MIGRATIONS, &history, &Rules::default(), None);
+        assert!(matches!(
+            kinds(&p)[..],
+            [(
+                Severity::Warning,
+                FindingKind::NewerMissing { version: 9, .. }
+            )]
+        ));
+
+        let history = [row(0, "x", true, None), row(1, "c1", true, None)];
+        let p = plan(&MIGRATIONS, &history, &Rules::default(), None);
+        assert!(matches!(
+            kinds(&p)[..],
+            [(Severity::Error, FindingKind::Missing { version: 0, .. })]
+        ));
+    }
+
+    #[test]
+    fn out_of_order() {
+        let history = [row(1, "c1", true, None), row(3, "c3", true, None)];
+        let p = plan(&MIGRATIONS, &history, &Rules::default(), None);
+        assert_eq!(versions(&p), [2]);
+        assert!(matches!(
+            kinds(&p)[..],
+            [(
+                Severity::Error,
+                FindingKind::OutOfOrder {
+                    version: 2,
+                    newest_applied: 3,
+                    ..
+                }
+            )]
+        ));
+        let rules = Rules {
+            allow_out_of_order: true,
+            ..Rules::default()
+        };
+        assert!(!plan(&MIGRATIONS, &history, &rules, None).has_errors());
+    }
+
+    #[test]
+    fn failed_and_interrupted_attempts() {
+        let history = [row(1, "c1", true, None), row(2, "c2", false, Some(1))];
+        let p = plan(&MIGRATIONS, &history, &Rules::default(), None);
+        assert_eq!(p.pending[0].resume_at(), 1);
+        assert_eq!(p.pending[0].statements().collect::<Vec<_>>(), ["SELECT 2"]);
+        assert!(matches!(
+            kinds(&p)[..],
+            [(
+                Severity::Warning,
+                FindingKind::FailedEarlier {
+                    version: 2,
+                    resume_at: 1,
+                    ..
+                }
+            )]
+        ));
+
+        let history = [row(1, "c1", true, None), row(2, "changed", false, Some(1))];
+        let p = plan(&MIGRATIONS, &history, &Rules::default(), None);
+        assert!(p.has_errors());
+        assert_eq!(p.pending[0].resume_at(), 0);
+        let rules = Rules {
+            restart_changed: true,
+            ..Rules::default()
+        };
+        assert!(!plan(&MIGRATIONS, &history, &rules, None).has_errors());
+
+        let rules = Rules {
+            retry_failed: false,
+            ..Rules::default()
+        };
+        let history = [row(1, "c1", false, Some(0))];
+        assert!(plan(&MIGRATIONS, &history, &rules, None).has_errors());
+    }
+}

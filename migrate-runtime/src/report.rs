@@ -1,0 +1,183 @@
+//! What an operation did ([`Report`]) and where the database stands ([`Status`]).
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::history::HistoryRow;
+use crate::plan::{Finding, FindingKind, Pending, Plan};
+
+/// Which operation a [`Report`] describes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operation {
+    /// `run` / `run_to`: migrations applied.
+    Apply,
+    /// `rollback_to`: migrations reverted with their down files.
+    Rollback,
+    /// `baseline`: migrations recorded as applied without running them.
+    Baseline,
+}
+
+/// One migration an operation applied, reverted or recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    /// The version.
+    pub version: i64,
+    /// The name.
+    pub name: &'static str,
+    /// The file that ran (the down file for a rollback).
+    pub path: &'static str,
+    /// How long it took (zero for a baseline).
+    pub duration: Duration,
+    /// The statement it resumed at (0-based), when a no-transaction file resumed.
+    pub resumed_at: Option<usize>,
+}
+
+/// What `run`, `run_to`, `rollback_to` or `baseline` did.
+#[derive(Debug, Clone)]
+pub struct Report {
+    /// The operation.
+    pub operation: Operation,
+    /// The migrations applied (reverted, recorded), in the order they ran.
+    pub steps: Vec<Step>,
+    /// How many embedded migrations are applied after the operation.
+    pub applied_total: usize,
+    /// Warnings of validation (newer migrations missing, failed attempts retried, ...).
+    pub warnings: Vec<Finding>,
+    /// The operation's wall time, including the history reads and the lock.
+    pub elapsed: Duration,
+}
+
+impl Report {
+    /// Whether nothing was applied, reverted or recorded.
+    pub fn is_empty(&self) -> bool {
+        self.steps.is_empty()
+    }
+
+    /// The versions applied (reverted, recorded), in order.
+    pub fn versions(&self) -> Vec<i64> {
+        self.steps.iter().map(|s| s.version).collect()
+    }
+}
+
+fn ms(duration: Duration) -> u128 {
+    duration.as_millis()
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for warning in &self.warnings {
+            writeln!(f, "{warning}")?;
+        }
+        let (doing, done) = match self.operation {
+            Operation::Apply => ("Applying", "applied"),
+            Operation::Rollback => ("Rolling back", "reverted"),
+            Operation::Baseline => ("Recording as applied", "recorded"),
+        };
+        if self.steps.is_empty() {
+            return write!(
+                f,
+                "Nothing to do: {} migration(s) applied",
+                self.applied_total
+            );
+        }
+        writeln!(f, "{doing} {} migration(s)...", self.steps.len())?;
+        for step in &self.steps {
+            write!(f, "  ✓ {} {done}", step.path)?;
+            if self.operation != Operation::Baseline {
+                write!(f, " in {}ms", ms(step.duration))?;
+            }
+            if let Some(at) = step.resumed_at {
+                write!(f, " (resumed at statement {})", at + 1)?;
+            }
+            writeln!(f)?;
+        }
+        write!(
+            f,
+            "Migration summary: {} {done} in {}ms; {} migration(s) applied in total",
+            self.steps.len(),
+            ms(self.elapsed),
+            self.applied_total
+        )
+    }
+}
+
+/// Where the database stands: `status`.
+#[derive(Debug, Clone)]
+pub struct Status {
+    /// Applied migrations (successful history rows), by version, whether embedded or not.
+    pub applied: Vec<HistoryRow>,
+    /// What a run would do and what validation finds (modified, missing, failed, ...).
+    pub plan: Plan,
+}
+
+impl Status {
+    /// The migrations a run would apply.
+    pub fn pending(&self) -> &[Pending] {
+        self.plan.pending()
+    }
+
+    /// Every finding.
+    pub fn findings(&self) -> &[Finding] {
+        self.plan.findings()
+    }
+
+    fn versions_where(&self, keep: impl Fn(&FindingKind) -> bool) -> Vec<i64> {
+        self.findings()
+            .iter()
+            .filter(|f| keep(&f.kind))
+            .map(|f| f.kind.version())
+            .collect()
+    }
+
+    /// Applied migrations whose file changed since.
+    pub fn modified(&self) -> Vec<i64> {
+        self.versions_where(|k| matches!(k, FindingKind::Modified { .. }))
+    }
+
+    /// Applied migrations not in this build (older and newer ones).
+    pub fn missing(&self) -> Vec<i64> {
+        self.versions_where(|k| {
+            matches!(
+                k,
+                FindingKind::Missing { .. } | FindingKind::NewerMissing { .. }
+            )
+        })
+    }
+
+    /// Migrations whose last attempt failed or was interrupted.
+    pub fn failed(&self) -> Vec<i64> {
+        self.versions_where(|k| matches!(k, FindingKind::FailedEarlier { .. }))
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "Applied Migrations:")?;
+        if self.applied.is_empty() {
+            writeln!(f, "  (none)")?;
+        }
+        for row in &self.applied {
+            write!(f, "  ✓ {} {} ({}", row.version, row.name, row.applied_at)?;
+            if let Some(ms) = row.execution_ms {
+                write!(f, ", {ms}ms")?;
+            }
+            writeln!(f, ")")?;
+        }
+        writeln!(f, "\nPending Migrations:")?;
+        if self.pending().is_empty() {
+            writeln!(f, "  (none)")?;
+        }
+        for p in self.pending() {
+            writeln!(f, "  • {}", p.migration().up().path())?;
+        }
+        for finding in self.findings() {
+            writeln!(f, "{finding}")?;
+        }
+        write!(
+            f,
+            "\nTotal: {} applied, {} pending",
+            self.applied.len(),
+            self.pending().len()
+        )
+    }
+}

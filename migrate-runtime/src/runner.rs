@@ -1,0 +1,497 @@
+//! The operations (`run`, `run_to`, `plan`, `status`, `rollback_to`, `baseline`), written once as
+//! `async` code over [`Connection`], and [`Runner`], which holds the options and exposes each
+//! operation for the sync client and (feature `tokio`) the async one.
+//!
+//! Round trips (after connecting):
+//! - nothing pending: 1 (read the history; no lock);
+//! - something pending: 1 (read) + 1 (lock) + 1 (read again under the lock; + create the table in
+//!   the same string when it is missing) + 1 per transactional migration + 1 (unlock);
+//!   a no-transaction migration costs 2 per statement (the statement, its progress row) + 1.
+
+use std::time::{Duration, Instant};
+
+use crate::apply::{Job, Timeouts};
+use crate::conn::{self, Connection};
+use crate::embedded::{Migration, Migrations};
+use crate::error::{Direction, Error};
+use crate::history::{
+    self, sqlstate, Detail, ExecutionMs, History, HistoryRow, HistoryTable, Record,
+};
+use crate::lock::{Locked, DEFAULT_LOCK_WAIT};
+use crate::plan::{self, Finding, FindingKind, Plan, Rules, Severity};
+use crate::report::{Operation, Report, Status, Step};
+
+/// SQLSTATE `undefined_table`.
+const UNDEFINED_TABLE: &str = "42P01";
+/// SQLSTATE `undefined_column`.
+const UNDEFINED_COLUMN: &str = "42703";
+
+/// Runs the embedded migrations with options. Build it with [`Migrations::runner`], adjust it
+/// with the builder methods, then call an operation:
+///
+/// ```ignore
+/// let report = MIGRATIONS
+///     .runner()
+///     .history_table("app", "schema_migrations")
+///     .lock_wait(Duration::from_secs(10))
+///     .statement_timeout(Duration::from_secs(300))
+///     .run(&mut client)?;
+/// ```
+///
+/// Every operation takes a client that is not inside a transaction.
+#[derive(Debug, Clone)]
+pub struct Runner {
+    migrations: Migrations,
+    table: HistoryTable,
+    lock_wait: Duration,
+    timeouts: Timeouts,
+    rules: Rules,
+    force_baseline: bool,
+}
+
+impl Migrations {
+    /// A [`Runner`] over these migrations with the default options.
+    pub fn runner(&self) -> Runner {
+        Runner::new(*self)
+    }
+
+    /// Applies every pending migration with the default options: see [`Runner::run`].
+    pub fn run(&self, client: &mut postgres::Client) -> Result<Report, Error> {
+        self.runner().run(client)
+    }
+
+    /// Applies every pending migration with the default options: see [`Runner::run_async`].
+    #[cfg(feature = "tokio")]
+    pub async fn run_async(&self, client: &tokio_postgres::Client) -> Result<Report, Error> {
+        self.runner().run_async(client).await
+    }
+}
+
+impl Runner {
+    /// A runner with the default options: history table `public.schema_migrations`, lock wait
+    /// [`DEFAULT_LOCK_WAIT`], no per-migration timeouts, strict validation (modified, missing
+    /// and out-of-order migrations are errors; failed attempts are retried).
+    pub fn new(migrations: Migrations) -> Self {
+        Self {
+            migrations,
+            table: HistoryTable::default(),
+            lock_wait: DEFAULT_LOCK_WAIT,
+            timeouts: Timeouts::default(),
+            rules: Rules::default(),
+            force_baseline: false,
+        }
+    }
+
+    /// Records migrations in `schema.table` instead of `public.schema_migrations`. The schema
+    /// and the table are created when missing.
+    pub fn history_table(mut self, schema: impl Into<String>, table: impl Into<String>) -> Self {
+        self.table = HistoryTable::new(schema, table);
+        self
+    }
+
+    /// How long to wait for another migrator's lock (default [`DEFAULT_LOCK_WAIT`]).
+    pub fn lock_wait(mut self, wait: Duration) -> Self {
+        self.lock_wait = wait;
+        self
+    }
+
+    /// `lock_timeout` for each migration's statements (`SET LOCAL` in its transaction; for a
+    /// no-transaction file, `SET` for the session and `RESET` after).
+    pub fn lock_timeout(mut self, timeout: Duration) -> Self {
+        self.timeouts.lock_timeout = Some(timeout);
+        self
+    }
+
+    /// `statement_timeout` for each migration's statements, set like [`Runner::lock_timeout`].
+    pub fn statement_timeout(mut self, timeout: Duration) -> Self {
+        self.timeouts.statement_timeout = Some(timeout);
+        self
+    }
+
+    /// Applies a pending migration older than the newest applied one instead of refusing.
+    pub fn allow_out_of_order(mut self, allow: bool) -> Self {
+        self.rules.allow_out_of_order = allow;
+        self
+    }
+
+    /// Accepts applied migrations whose file changed since (reported as warnings).
+    pub fn allow_modified(mut self, allow: bool) -> Self {
+        self.rules.allow_modified = allow;
+        self
+    }
+
+    /// Accepts applied migrations missing from this build (reported as warnings). Newer ones
+    /// than every embedded migration are always accepted and reported.
+    pub fn allow_missing(mut self, allow: bool) -> Self {
+        self.rules.allow_missing = allow;
+        self
+    }
+
+    /// Whether to retry a migration whose earlier attempt failed (default `true`; `false` makes
+    /// it an error).
+    pub fn retry_failed(mut self, retry: bool) -> Self {
+        self.rules.retry_failed = retry;
+        self
+    }
+
+    /// Runs an interrupted no-transaction migration whose file changed since again from its
+    /// first statement, instead of refusing (its statements are idempotent by the build's rules).
+    pub fn restart_changed(mut self, restart: bool) -> Self {
+        self.rules.restart_changed = restart;
+        self
+    }
+
+    /// Lets [`Runner::baseline`] record migrations in a history table that already holds rows.
+    pub fn force_baseline(mut self, force: bool) -> Self {
+        self.force_baseline = force;
+        self
+    }
+
+    /// The history table.
+    pub fn table(&self) -> &HistoryTable {
+        &self.table
+    }
+
+    fn job(&self, migration: &'static Migration, direction: Direction) -> Job<'_> {
+        Job {
+            migration,
+            direction,
+            table: &self.table,
+            timeouts: self.timeouts,
+        }
+    }
+
+    fn check_version(&self, version: i64) -> Result<(), Error> {
+        if self.migrations.get(version).is_some() {
+            return Ok(());
+        }
+        let known: Vec<String> = self
+            .migrations
+            .iter()
+            .map(|m| m.version().to_string())
+            .collect();
+        Err(Error::UnknownVersion {
+            version,
+            known: known.join(", "),
+        })
+    }
+
+    fn applied_total(&self, rows: &[HistoryRow]) -> usize {
+        rows.iter()
+            .filter(|r| r.success && self.migrations.get(r.version).is_some())
+            .count()
+    }
+}
+
+/// Declares each operation once, as a sync method and an async one calling the same code.
+macro_rules! operations {
+    ($(
+        $(#[doc = $doc:literal])*
+        fn $sync:ident / $async:ident ($($arg:ident : $ty:ty),*) -> $out:ty = $op:ident;
+    )*) => {
+        impl Runner {
+            $(
+                $(#[doc = $doc])*
+                pub fn $sync(&self, client: &mut postgres::Client $(, $arg: $ty)*) -> Result<$out, Error> {
+                    conn::block_on($op(&mut conn::Blocking(client), self $(, $arg)*))
+                }
+
+                $(#[doc = $doc])*
+                ///
+                /// Async, on a `tokio_postgres::Client`. Dropping the future mid-way releases
+                /// the lock (the release is queued on the connection).
+                #[cfg(feature = "tokio")]
+                pub async fn $async(&self, client: &tokio_postgres::Client $(, $arg: $ty)*) -> Result<$out, Error> {
+                    $op(&mut conn::NonBlocking(client), self $(, $arg)*).await
+                }
+            )*
+        }
+    };
+}
+
+operations! {
+    /// Applies every pending migration, in order, each with its history row in one transaction.
+    /// Validates first (see the builder methods for what is an error); when nothing is pending it
+    /// costs one round trip and takes no lock. Stops at the first failing migration.
+    fn run / run_async() -> Report = run;
+    /// Applies the pending migrations up to `version` (inclusive), which must be embedded.
+    fn run_to / run_to_async(version: i64) -> Report = run_to;
+    /// Dry run: what `run` would apply, with its SQL, and what validation finds. Changes
+    /// nothing (not even the history table's creation) and takes no lock.
+    fn plan / plan_async() -> Plan = dry_run;
+    /// The applied migrations (with time and duration), the pending ones, and the modified,
+    /// missing and failed ones. Changes nothing.
+    fn status / status_async() -> Status = status;
+    /// Reverts the applied migrations newer than `version` with their down files, newest first,
+    /// each with the deletion of its history row in one transaction. Fails before reverting
+    /// anything when one of them has no down file or is not embedded.
+    fn rollback_to / rollback_to_async(version: i64) -> Report = rollback_to;
+    /// Records the migrations up to `version` as applied without running them (for a database
+    /// that already has that schema). Refuses a history table that holds rows unless
+    /// [`Runner::force_baseline`].
+    fn baseline / baseline_async(version: i64) -> Report = baseline;
+}
+
+async fn read<C: Connection>(
+    conn: &mut C,
+    table: &HistoryTable,
+    detail: Detail,
+) -> Result<History, Error> {
+    match conn.query(&table.read_sql(detail)).await {
+        Ok(messages) => Ok(History::Rows(history::parse_read(table, &messages)?)),
+        Err(e) if sqlstate(&e) == Some(UNDEFINED_TABLE) => Ok(History::Missing),
+        Err(e) if sqlstate(&e) == Some(UNDEFINED_COLUMN) => {
+            let shape = conn
+                .query(&table.shape_sql())
+                .await
+                .map_err(Error::db("read the history table's columns"))?;
+            Err(history::shape_error(table, &shape))
+        }
+        Err(e) => Err(Error::db("read the history table")(e)),
+    }
+}
+
+/// Reads the history, creating the table (and schema) in the same round trip when missing.
+async fn read_or_create<C: Connection>(
+    conn: &mut C,
+    table: &HistoryTable,
+) -> Result<Vec<HistoryRow>, Error> {
+    match read(conn, table, Detail::Lean).await? {
+        History::Rows(rows) => Ok(rows),
+        History::Missing => {
+            let sql = format!("{};\n{}", table.create_sql(), table.read_sql(Detail::Lean));
+            let messages = conn
+                .query(&sql)
+                .await
+                .map_err(Error::db("create the history table"))?;
+            history::parse_read(table, &messages)
+        }
+    }
+}
+
+async fn run<C: Connection>(conn: &mut C, runner: &Runner) -> Result<Report, Error> {
+    apply(conn, runner, None).await
+}
+
+async fn run_to<C: Connection>(
+    conn: &mut C,
+    runner: &Runner,
+    version: i64,
+) -> Result<Report, Error> {
+    runner.check_version(version)?;
+    apply(conn, runner, Some(version)).await
+}
+
+async fn apply<C: Connection>(
+    conn: &mut C,
+    runner: &Runner,
+    target: Option<i64>,
+) -> Result<Report, Error> {
+    let started = Instant::now();
+    let plan_for =
+        |rows: &[HistoryRow]| plan::plan(&runner.migrations, rows, &runner.rules, target);
+    let first = plan_for(read(conn, &runner.table, Detail::Lean).await?.rows()).validate()?;
+    if first.pending().is_empty() {
+        return Ok(Report {
+            operation: Operation::Apply,
+            steps: Vec::new(),
+            applied_total: first.applied(),
+            warnings: first.warnings(),
+            elapsed: started.elapsed(),
+        });
+    }
+
+    let mut lock = Locked::acquire(conn, &runner.table, runner.lock_wait).await?;
+    let rows = read_or_create(lock.conn(), &runner.table).await?;
+    let plan = plan_for(&rows).validate()?;
+    let mut steps = Vec::with_capacity(plan.pending().len());
+    for pending in plan.pending() {
+        let migration = pending.migration();
+        let duration = runner
+            .job(migration, Direction::Up)
+            .run(lock.conn(), pending.resume_at())
+            .await?;
+        steps.push(Step {
+            version: migration.version(),
+            name: migration.name(),
+            path: migration.up().path(),
+            duration,
+            resumed_at: (pending.resume_at() > 0).then_some(pending.resume_at()),
+        });
+    }
+    lock.release().await?;
+    Ok(Report {
+        operation: Operation::Apply,
+        applied_total: plan.applied() + steps.len(),
+        steps,
+        warnings: plan.warnings(),
+        elapsed: started.elapsed(),
+    })
+}
+
+async fn dry_run<C: Connection>(conn: &mut C, runner: &Runner) -> Result<Plan, Error> {
+    let history = read(conn, &runner.table, Detail::Lean).await?;
+    Ok(plan::plan(
+        &runner.migrations,
+        history.rows(),
+        &runner.rules,
+        None,
+    ))
+}
+
+async fn status<C: Connection>(conn: &mut C, runner: &Runner) -> Result<Status, Error> {
+    let history = read(conn, &runner.table, Detail::Full).await?;
+    let plan = plan::plan(&runner.migrations, history.rows(), &runner.rules, None);
+    let applied = history
+        .rows()
+        .iter()
+        .filter(|r| r.success)
+        .cloned()
+        .collect();
+    Ok(Status { applied, plan })
+}
+
+/// The migrations to revert to get back to `version`, newest first, or why that is impossible.
+fn rollback_steps(
+    runner: &Runner,
+    rows: &[HistoryRow],
+    version: i64,
+) -> Result<Vec<&'static Migration>, Error> {
+    let mut steps = Vec::new();
+    for row in rows
+        .iter()
+        .rev()
+        .filter(|r| r.success && r.version > version)
+    {
+        let cannot = |reason: &str| Error::CannotRollBack {
+            version: row.version,
+            name: row.name.clone(),
+            reason: reason.to_owned(),
+        };
+        let migration = runner
+            .migrations
+            .get(row.version)
+            .ok_or_else(|| cannot("it is applied but not embedded in this build"))?;
+        if migration.down().is_none() {
+            return Err(cannot("it has no .down.sql file"));
+        }
+        if migration.checksum() != row.checksum && !runner.rules.allow_modified {
+            return Err(Error::Validation(vec![Finding {
+                severity: Severity::Error,
+                kind: FindingKind::Modified {
+                    version: row.version,
+                    name: migration.name(),
+                    applied: row.checksum.clone(),
+                    embedded: migration.checksum(),
+                },
+            }]));
+        }
+        steps.push(migration);
+    }
+    Ok(steps)
+}
+
+async fn rollback_to<C: Connection>(
+    conn: &mut C,
+    runner: &Runner,
+    version: i64,
+) -> Result<Report, Error> {
+    let started = Instant::now();
+    let report = |steps, rows: &[HistoryRow]| Report {
+        operation: Operation::Rollback,
+        steps,
+        applied_total: runner.applied_total(rows),
+        warnings: Vec::new(),
+        elapsed: started.elapsed(),
+    };
+    let history = read(conn, &runner.table, Detail::Lean).await?;
+    if rollback_steps(runner, history.rows(), version)?.is_empty() {
+        return Ok(report(Vec::new(), history.rows()));
+    }
+
+    let mut lock = Locked::acquire(conn, &runner.table, runner.lock_wait).await?;
+    let rows = read(lock.conn(), &runner.table, Detail::Lean)
+        .await?
+        .rows()
+        .to_vec();
+    let mut steps = Vec::new();
+    for migration in rollback_steps(runner, &rows, version)? {
+        let duration = runner
+            .job(migration, Direction::Down)
+            .run(lock.conn(), 0)
+            .await?;
+        steps.push(Step {
+            version: migration.version(),
+            name: migration.name(),
+            path: migration.down().map_or("", |d| d.path()),
+            duration,
+            resumed_at: None,
+        });
+    }
+    lock.release().await?;
+    let remaining: Vec<HistoryRow> = rows.into_iter().filter(|r| r.version <= version).collect();
+    Ok(report(steps, &remaining))
+}
+
+async fn baseline<C: Connection>(
+    conn: &mut C,
+    runner: &Runner,
+    version: i64,
+) -> Result<Report, Error> {
+    let started = Instant::now();
+    runner.check_version(version)?;
+    let mut lock = Locked::acquire(conn, &runner.table, runner.lock_wait).await?;
+    let rows = read_or_create(lock.conn(), &runner.table).await?;
+    if !rows.is_empty() && !runner.force_baseline {
+        return Err(Error::BaselineNotEmpty {
+            table: runner.table.qualified(),
+            rows: rows.len(),
+        });
+    }
+    let applied = |m: &Migration| rows.iter().any(|r| r.success && r.version == m.version());
+    let recorded: Vec<&'static Migration> = runner
+        .migrations
+        .iter()
+        .filter(|m| m.version() <= version && !applied(m))
+        .collect();
+    if !recorded.is_empty() {
+        let inserts: Vec<String> = recorded
+            .iter()
+            .map(|m| {
+                runner.table.upsert_sql(&Record {
+                    version: m.version(),
+                    name: m.name(),
+                    checksum: m.checksum(),
+                    execution_ms: ExecutionMs::Measured(0),
+                    success: true,
+                    error: None,
+                    statements_done: m.up().statements().len(),
+                })
+            })
+            .collect();
+        let sql = format!("BEGIN; {}; COMMIT", inserts.join(";\n"));
+        lock.conn()
+            .query(&sql)
+            .await
+            .map_err(Error::db("record the baseline"))?;
+        tracing::info!(version, count = recorded.len(), "recorded baseline");
+    }
+    lock.release().await?;
+    let steps = recorded
+        .iter()
+        .map(|m| Step {
+            version: m.version(),
+            name: m.name(),
+            path: m.up().path(),
+            duration: Duration::ZERO,
+            resumed_at: None,
+        })
+        .collect::<Vec<_>>();
+    Ok(Report {
+        operation: Operation::Baseline,
+        applied_total: runner.applied_total(&rows) + steps.len(),
+        steps,
+        warnings: Vec::new(),
+        elapsed: started.elapsed(),
+    })
+}

@@ -1,0 +1,2 @@
+-- migrate:no-transaction
+CREATE INDEX index_follows_user_id ON follows (user_id);

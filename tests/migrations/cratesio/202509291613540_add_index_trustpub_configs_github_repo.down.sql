@@ -1,0 +1,2 @@
+-- migrate:no-transaction
+DROP INDEX idx_trustpub_configs_github_repo;

@@ -1,0 +1,2 @@
+-- migrate:no-transaction
+DROP INDEX CONCURRENTLY IF EXISTS index_users_canon_username

@@ -1,0 +1,2 @@
+DROP TABLE IF EXISTS posts;
+DELETE FROM users WHERE id = 1;

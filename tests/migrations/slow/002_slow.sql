@@ -1,0 +1,3 @@
+CREATE TABLE IF NOT EXISTS slow_done (id bigint PRIMARY KEY);
+SELECT pg_sleep(3);
+INSERT INTO slow_done (id) VALUES (1) ON CONFLICT DO NOTHING;

@@ -1,0 +1,285 @@
+//! Helpers of the integration tests in `tests/`: a throwaway database per test, the migration
+//! fixtures, and [`Api`], which runs one test body through the sync or the async API.
+//!
+//! The server comes from `DATABASE_URL` (set by `scripts/test`). Each [`TestDb`] creates a
+//! database of its own (unique name) and drops it afterwards, so tests run in parallel.
+
+use std::future::Future;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use migrate_runtime::{Error, Migrations, Plan, Report, Runner, Status};
+
+pub mod proxy;
+
+/// The fixture folders of `tests/migrations`, embedded.
+pub mod fixtures {
+    use migrate_runtime::{embed_migrations, Migrations};
+
+    /// 001 users (seed style), 002 posts, 003 indexes (no transaction); all with down files.
+    pub static ORDERED: Migrations = embed_migrations!("migrations/ordered");
+    /// `ORDERED` without 002.
+    pub static ORDERED_GAP: Migrations = embed_migrations!("migrations/ordered_gap");
+    /// `ORDERED` plus 004 comments (no down file).
+    pub static ORDERED_MORE: Migrations = embed_migrations!("migrations/ordered_more");
+    /// `ORDERED` with 002 changed.
+    pub static ORDERED_MODIFIED: Migrations = embed_migrations!("migrations/ordered_modified");
+    /// `ORDERED` checked out with CRLF line ends.
+    pub static ORDERED_CRLF: Migrations = embed_migrations!("migrations/ordered_crlf");
+    /// 001 users, 002 refers to a type that does not exist (error with a position).
+    pub static FAILING: Migrations = embed_migrations!("migrations/failing");
+    /// `FAILING` with 002 fixed.
+    pub static FAILING_FIXED: Migrations = embed_migrations!("migrations/failing_fixed");
+    /// 001 users, 002 violates NOT NULL (error without a position).
+    pub static FAILING_NOPOS: Migrations = embed_migrations!("migrations/failing_nopos");
+    /// 001 users, 002 no-transaction whose second statement fails.
+    pub static NOTX_FAILING: Migrations = embed_migrations!("migrations/notx_failing");
+    /// `NOTX_FAILING` with 002 fixed.
+    pub static NOTX_FIXED: Migrations = embed_migrations!("migrations/notx_fixed");
+    /// 001 users, 002 sleeps 3 s in its transaction.
+    pub static SLOW: Migrations = embed_migrations!("migrations/slow");
+    /// 001 users, 002 no-transaction: index, sleep 3 s, index.
+    pub static SLOW_NOTX: Migrations = embed_migrations!("migrations/slow_notx");
+
+    /// A fixture by its folder name (for child processes).
+    pub fn by_name(name: &str) -> Migrations {
+        match name {
+            "ordered" => ORDERED,
+            "slow" => SLOW,
+            "slow_notx" => SLOW_NOTX,
+            other => panic!("unknown fixture {other}"),
+        }
+    }
+}
+
+/// The server's URL, from `DATABASE_URL`.
+pub fn server_url() -> String {
+    std::env::var("DATABASE_URL")
+        .expect("DATABASE_URL is not set: run the tests with scripts/test (it starts a server)")
+}
+
+/// The connection settings of database `name` on the test server.
+pub fn config(name: &str) -> postgres::Config {
+    let mut config: postgres::Config = server_url().parse().expect("DATABASE_URL is a valid URL");
+    config.dbname(name);
+    config
+}
+
+/// A database of its own, dropped at the end of the test.
+pub struct TestDb {
+    name: String,
+}
+
+impl TestDb {
+    /// Creates an empty database with a unique name.
+    pub fn new() -> Self {
+        static COUNTER: AtomicUsize = AtomicUsize::new(0);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .subsec_nanos();
+        let name = format!(
+            "migrate_test_{}_{}_{nanos}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed)
+        );
+        let mut admin = postgres::Client::connect(&server_url(), postgres::NoTls)
+            .expect("connect to DATABASE_URL");
+        admin
+            .batch_execute(&format!("CREATE DATABASE \"{name}\""))
+            .expect("create the test database");
+        Self { name }
+    }
+
+    /// An existing database by name (in a child process), not dropped by this value.
+    pub fn existing(name: &str) -> std::mem::ManuallyDrop<Self> {
+        std::mem::ManuallyDrop::new(Self {
+            name: name.to_owned(),
+        })
+    }
+
+    /// The database's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Its connection settings.
+    pub fn config(&self) -> postgres::Config {
+        config(&self.name)
+    }
+
+    /// A new sync connection.
+    pub fn client(&self) -> postgres::Client {
+        self.config()
+            .connect(postgres::NoTls)
+            .expect("connect to the test database")
+    }
+
+    /// Runs `f` with a new async connection, on a runtime of its own.
+    pub fn with_async<T, F, Fut>(&self, f: F) -> T
+    where
+        F: FnOnce(tokio_postgres::Client) -> Fut,
+        Fut: Future<Output = T>,
+    {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let config: tokio_postgres::Config = server_url().parse().unwrap();
+        let mut config = config;
+        config.dbname(&self.name);
+        runtime.block_on(async {
+            let (client, connection) = config.connect(tokio_postgres::NoTls).await.unwrap();
+            tokio::spawn(connection);
+            f(client).await
+        })
+    }
+
+    /// Rows of a query, every value as text.
+    pub fn rows(&self, sql: &str) -> Vec<Vec<Option<String>>> {
+        self.client()
+            .simple_query(sql)
+            .unwrap()
+            .into_iter()
+            .filter_map(|m| match m {
+                postgres::SimpleQueryMessage::Row(row) => Some(
+                    (0..row.len())
+                        .map(|i| row.get(i).map(str::to_owned))
+                        .collect(),
+                ),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The first column of a query's rows (NULL as `"NULL"`).
+    pub fn column(&self, sql: &str) -> Vec<String> {
+        self.rows(sql)
+            .into_iter()
+            .map(|r| r[0].clone().unwrap_or_else(|| "NULL".into()))
+            .collect()
+    }
+
+    /// Runs statements.
+    pub fn execute(&self, sql: &str) {
+        self.client().batch_execute(sql).unwrap();
+    }
+
+    /// Whether a relation (table, index, ...) exists in `public`.
+    pub fn exists(&self, relation: &str) -> bool {
+        !self
+            .column(&format!(
+                "SELECT 1 FROM pg_class WHERE oid = to_regclass('public.{relation}')"
+            ))
+            .is_empty()
+    }
+
+    /// The pids holding advisory locks in this database.
+    pub fn advisory_locks(&self) -> Vec<String> {
+        self.column(
+            "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted \
+             AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+        )
+    }
+
+    /// `version success statements_done` of each row of `public.schema_migrations`.
+    pub fn history(&self) -> Vec<String> {
+        self.column(
+            "SELECT version || ' ' || success || ' ' || coalesce(statements_done::text, '-') \
+             FROM public.schema_migrations ORDER BY version",
+        )
+    }
+
+    /// The schema of `public`, to compare two databases: relations, columns, indexes,
+    /// constraints, and the history table's rows without their times.
+    pub fn snapshot(&self) -> Vec<String> {
+        self.column(
+            "SELECT 'relation ' || c.relname || ' ' || c.relkind::text FROM pg_class c \
+               JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' \
+             UNION ALL SELECT 'column ' || table_name || '.' || column_name || ' ' || data_type \
+               FROM information_schema.columns WHERE table_schema = 'public' \
+             UNION ALL SELECT 'index ' || indexname || ' ' || indexdef FROM pg_indexes \
+               WHERE schemaname = 'public' \
+             UNION ALL SELECT 'valid ' || i.indexrelid::regclass || ' ' || i.indisvalid FROM pg_index i \
+               JOIN pg_class c ON c.oid = i.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
+               WHERE n.nspname = 'public' \
+             UNION ALL SELECT 'history ' || version || ' ' || name || ' ' || checksum || ' ' || success \
+               || ' ' || coalesce(error, '-') || ' ' || coalesce(statements_done::text, '-') \
+               FROM public.schema_migrations \
+             ORDER BY 1",
+        )
+    }
+}
+
+impl Default for TestDb {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Ok(mut admin) = postgres::Client::connect(&server_url(), postgres::NoTls) {
+            let _ = admin.batch_execute(&format!(
+                "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)",
+                self.name
+            ));
+        }
+    }
+}
+
+/// Which client a test body goes through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Api {
+    /// `postgres::Client`.
+    Sync,
+    /// `tokio_postgres::Client`.
+    Async,
+}
+
+/// One method per operation on [`Api`]: a new connection, then the sync or async call.
+macro_rules! api_operations {
+    ($($sync:ident / $async:ident ($($arg:ident : $ty:ty),*) -> $out:ty;)*) => {
+        impl Api {
+            $(
+                #[doc = concat!("`Runner::", stringify!($sync), "` through this API.")]
+                pub fn $sync(self, db: &TestDb, runner: &Runner $(, $arg: $ty)*) -> Result<$out, Error> {
+                    match self {
+                        Api::Sync => runner.$sync(&mut db.client() $(, $arg)*),
+                        Api::Async => db.with_async(|client| async move {
+                            runner.$async(&client $(, $arg)*).await
+                        }),
+                    }
+                }
+            )*
+        }
+    };
+}
+
+api_operations! {
+    run / run_async() -> Report;
+    run_to / run_to_async(version: i64) -> Report;
+    plan / plan_async() -> Plan;
+    status / status_async() -> Status;
+    rollback_to / rollback_to_async(version: i64) -> Report;
+    baseline / baseline_async(version: i64) -> Report;
+}
+
+impl Api {
+    /// `migrations.run(...)` with the default options.
+    pub fn apply(self, db: &TestDb, migrations: &Migrations) -> Result<Report, Error> {
+        self.run(db, &migrations.runner())
+    }
+}
+
+/// Declares each test body (a `fn(Api)`) twice: `sync::name` and `async_api::name`.
+#[macro_export]
+macro_rules! for_both_apis {
+    ($($name:ident),* $(,)?) => {
+        mod sync {
+            $(#[test] fn $name() { super::$name($crate::Api::Sync) })*
+        }
+        mod async_api {
+            $(#[test] fn $name() { super::$name($crate::Api::Async) })*
+        }
+    };
+}
