@@ -9,7 +9,7 @@ use crate::plan::Finding;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A query of the runner itself (not of a migration) failed.
-    #[error("could not {action}: {source}")]
+    #[error("could not {action}: {}", describe(source))]
     Database {
         /// What the runner was doing, e.g. "read the history table".
         action: &'static str,
@@ -290,5 +290,43 @@ impl fmt::Display for MigrationFailure {
                  fix the file and run again"
             ),
         }
+    }
+}
+
+/// The client's error with its cause: `postgres::Error` alone prints only "db error" or "error
+/// connecting to server"; the server's message (or the I/O error) is its source.
+pub(crate) fn describe(error: &postgres::Error) -> String {
+    if let Some(db) = error.as_db_error() {
+        let mut text = format!("ERROR {}: {}", db.code().code(), db.message());
+        if let Some(detail) = db.detail() {
+            text.push_str(&format!(" (detail: {detail})"));
+        }
+        if let Some(hint) = db.hint() {
+            text.push_str(&format!(" (hint: {hint})"));
+        }
+        return text;
+    }
+    let mut text = error.to_string();
+    let mut cause = std::error::Error::source(error);
+    while let Some(c) = cause {
+        text.push_str(&format!(": {c}"));
+        cause = c.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod describe_tests {
+    #[test]
+    fn a_connection_error_shows_its_cause() {
+        let error = postgres::Client::connect(
+            "host=127.0.0.1 port=1 user=x connect_timeout=1",
+            postgres::NoTls,
+        )
+        .err()
+        .expect("nothing listens on port 1");
+        let text = super::describe(&error);
+        assert!(text.starts_with("error connecting to server: "), "{text}");
+        assert!(text.len() > "error connecting to server: ".len(), "{text}");
     }
 }

@@ -28,6 +28,10 @@
 //! `tokio_postgres::Client` (methods ending in `_async`). Both run the same code: the operations
 //! are written once as async code over a private connection trait, which the sync client
 //! implements with blocking calls.
+//!
+//! With the feature `testing`, the `testing` module gives each test a database of its own, cloned
+//! from a template database with every migration applied
+//! ([`Migrations::test_database`](Migrations)).
 #![warn(missing_docs)]
 
 mod apply;
@@ -39,6 +43,8 @@ mod lock;
 mod plan;
 mod report;
 mod runner;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use embedded::{Migration, Migrations, Script, Statement, Transaction};
 pub use error::{Direction, Error, LockHolder, MigrationFailure};

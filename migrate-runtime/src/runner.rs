@@ -147,6 +147,11 @@ impl Runner {
         self
     }
 
+    /// The migrations this runner applies.
+    pub fn migrations(&self) -> &Migrations {
+        &self.migrations
+    }
+
     /// The history table.
     pub fn table(&self) -> &HistoryTable {
         &self.table

@@ -40,6 +40,35 @@ pub mod fixtures {
     /// 001 users, 002 no-transaction: index, sleep 3 s, index.
     pub static SLOW_NOTX: Migrations = embed_migrations!("migrations/slow_notx");
 
+    /// The crates.io corpus (285 migrations, `../shared/corpus/cratesio`). Its SQL was not
+    /// written to be idempotent, so those rules are relaxed; its history goes to
+    /// `migrate.history` (see [`cratesio_runner`]).
+    #[allow(deprecated)] // the lock-hazard warnings of the corpus
+    pub static CRATESIO: Migrations = embed_migrations!(
+        "migrations/cratesio",
+        allow = [
+            "missing-if-not-exists",
+            "missing-if-exists",
+            "missing-or-replace",
+            "non-idempotent",
+            "unguarded-insert",
+            "unnamed-index",
+            "select-into",
+            "drop-table",
+            "drop-column",
+            "drop-schema",
+            "truncate",
+            "delete-without-where",
+            "cascade"
+        ]
+    );
+
+    /// crates.io's early migrations create and later drop a `public.schema_migrations` of their
+    /// own: the runner's history lives elsewhere.
+    pub fn cratesio_runner() -> migrate_runtime::Runner {
+        CRATESIO.runner().history_table("migrate", "history")
+    }
+
     /// A fixture by its folder name (for child processes).
     pub fn by_name(name: &str) -> Migrations {
         match name {

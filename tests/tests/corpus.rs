@@ -2,33 +2,8 @@
 //! applied in order to a real database through the runtime, then rolled back with its down
 //! files. Its SQL was not written to be idempotent, so those rules are relaxed here.
 
+use migrate_tests::fixtures::{cratesio_runner as runner, CRATESIO};
 use migrate_tests::{Api, TestDb};
-
-#[allow(deprecated)] // the lock-hazard warnings of the corpus
-static CRATESIO: migrate_runtime::Migrations = migrate_runtime::embed_migrations!(
-    "migrations/cratesio",
-    allow = [
-        "missing-if-not-exists",
-        "missing-if-exists",
-        "missing-or-replace",
-        "non-idempotent",
-        "unguarded-insert",
-        "unnamed-index",
-        "select-into",
-        "drop-table",
-        "drop-column",
-        "drop-schema",
-        "truncate",
-        "delete-without-where",
-        "cascade"
-    ]
-);
-
-/// crates.io's early migrations create and later drop a `public.schema_migrations` of their own:
-/// the runner's history lives elsewhere.
-fn runner() -> migrate_runtime::Runner {
-    CRATESIO.runner().history_table("migrate", "history")
-}
 
 fn cratesio_applies_then_rolls_back(api: Api) {
     let db = TestDb::new();

@@ -1,0 +1,2 @@
+-- Reverts 002_create_posts.sql.
+DROP TABLE IF EXISTS posts;

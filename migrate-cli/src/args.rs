@@ -1,0 +1,215 @@
+//! The command line: every subcommand and option, as `clap` reads them. Nothing here does I/O.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// The text after `--help`: the exit codes and where the connection comes from.
+const AFTER_HELP: &str = "\
+Connection (status, plan, apply, rollback, baseline, verify):
+  --database-url, else DATABASE_URL, else the libpq variables PGHOST, PGPORT, PGUSER,
+  PGPASSWORD, PGDATABASE, PGSSLMODE, PGSSLROOTCERT, PGCONNECT_TIMEOUT, PGAPPNAME. TLS follows
+  sslmode as libpq: `require` encrypts without verifying the certificate, `verify-ca` and
+  `verify-full` check it against sslrootcert (PGSSLROOTCERT). The password is never printed.
+
+Exit codes:
+  0  success
+  1  findings: lint errors, validation errors (modified, missing, out-of-order migrations),
+     a failed migration, a checksum mismatch found by `verify`, a refused rollback or baseline,
+     a lock held too long by another migrator
+  2  usage error (bad arguments, unknown version, no terminal to confirm on and no -y),
+     or the database could not be reached or queried";
+
+/// `migrate`: check, create and apply compile-time checked PostgreSQL migrations.
+#[derive(Debug, Parser)]
+#[command(name = "migrate", version, about, long_about = None, after_help = AFTER_HELP)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check a migration folder with the same rules as the build; exit 1 on errors.
+    Lint(LintArgs),
+    /// Create the next migration file, following the folder's numbering, and print its path.
+    New(NewArgs),
+    /// Show the applied and pending migrations and what validation finds.
+    Status(DbArgs),
+    /// Dry run: the migrations `apply` would run (their SQL with --verbose). Changes nothing.
+    Plan(PlanArgs),
+    /// Apply the pending migrations (up to --target), each in its own transaction.
+    Apply(ApplyArgs),
+    /// Revert the migrations newer than --to with their down files, newest first.
+    Rollback(RollbackArgs),
+    /// Record the migrations up to VERSION as applied without running them (existing database).
+    Baseline(BaselineArgs),
+    /// Compare the checksums of the applied migrations with the files; exit 1 on a mismatch.
+    Verify(DbArgs),
+}
+
+/// How `lint` prints its findings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Code frames, as rustc prints errors.
+    Human,
+    /// One JSON array on stdout, one object per finding.
+    Json,
+}
+
+/// `migrate lint`.
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    /// The migration folder.
+    #[arg(default_value = "migrations")]
+    pub dir: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+}
+
+/// `migrate new`.
+#[derive(Debug, Args)]
+pub struct NewArgs {
+    /// The migration's name: letters, digits, `_` and `-` (e.g. `add_users`).
+    pub name: String,
+    /// Also create the down file `{version}_{name}.down.sql`.
+    #[arg(long)]
+    pub down: bool,
+    /// The migration folder (created when missing).
+    #[arg(long, default_value = "migrations")]
+    pub dir: PathBuf,
+}
+
+/// The options of every command that talks to the database.
+#[derive(Debug, Args)]
+pub struct DbArgs {
+    /// The migration folder.
+    #[arg(long, default_value = "migrations")]
+    pub dir: PathBuf,
+    /// PostgreSQL URL or key=value string (default: DATABASE_URL, then the PG* variables).
+    #[arg(long, value_name = "URL")]
+    pub database_url: Option<String>,
+    /// Schema of the history table.
+    #[arg(long, default_value = "public", value_name = "SCHEMA")]
+    pub history_schema: String,
+    /// Name of the history table.
+    #[arg(long, default_value = "schema_migrations", value_name = "TABLE")]
+    pub history_table: String,
+    /// How long to wait for another migrator's lock: `30s`, `500ms`, `2m` or seconds.
+    #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
+    pub lock_wait: Option<Duration>,
+}
+
+/// `migrate plan`.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// Connection and folder.
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// Show the SQL of each pending migration.
+    #[arg(long, short)]
+    pub verbose: bool,
+}
+
+/// `migrate apply`.
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    /// Connection and folder.
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// Apply only up to this version (inclusive).
+    #[arg(long, value_name = "VERSION")]
+    pub target: Option<i64>,
+    /// Do not ask for confirmation (required without a terminal).
+    #[arg(long, short)]
+    pub yes: bool,
+    /// Show the SQL of each migration before it runs.
+    #[arg(long, short)]
+    pub verbose: bool,
+    /// `lock_timeout` for each migration's statements, e.g. `5s`.
+    #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
+    pub lock_timeout: Option<Duration>,
+    /// `statement_timeout` for each migration's statements, e.g. `5m`.
+    #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
+    pub statement_timeout: Option<Duration>,
+    /// Apply a pending migration older than the newest applied one instead of refusing.
+    #[arg(long)]
+    pub allow_out_of_order: bool,
+}
+
+/// `migrate rollback`.
+#[derive(Debug, Args)]
+pub struct RollbackArgs {
+    /// Connection and folder.
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// Revert every applied migration newer than this version (`0`: all of them).
+    #[arg(long, value_name = "VERSION")]
+    pub to: i64,
+    /// Do not ask for confirmation (required without a terminal).
+    #[arg(long, short)]
+    pub yes: bool,
+}
+
+/// `migrate baseline`.
+#[derive(Debug, Args)]
+pub struct BaselineArgs {
+    /// Connection and folder.
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// The newest migration the database already has.
+    pub version: i64,
+    /// Record the baseline even when the history table already holds rows.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Reads `30s`, `500ms`, `2m`, `1h` or a number of seconds (`10`, `0.5`).
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration; write e.g. `30s`, `500ms` or `2m`"))?;
+    let seconds = match unit.trim() {
+        "" | "s" => value,
+        "ms" => value / 1000.0,
+        "m" | "min" => value * 60.0,
+        "h" => value * 3600.0,
+        other => {
+            return Err(format!(
+                "unknown unit `{other}` in `{text}`; use ms, s, m or h"
+            ))
+        }
+    };
+    Duration::try_from_secs_f64(seconds).map_err(|e| format!("`{text}`: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_duration("10"), Ok(Duration::from_secs(10)));
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("0.5"), Ok(Duration::from_millis(500)));
+        assert!(parse_duration("soon").is_err());
+        assert!(parse_duration("3 days").is_err());
+    }
+}

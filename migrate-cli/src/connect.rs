@@ -1,0 +1,540 @@
+//! Where the database is (`--database-url`, `DATABASE_URL`, the libpq `PG*` variables), how to
+//! reach it (TLS as `sslmode` asks), and how to talk about it without showing the password.
+
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+use openssl::ssl::{SslConnector, SslMethod, SslVerifyMode};
+use openssl::x509::store::X509StoreBuilder;
+use postgres::config::{Host, SslMode};
+use postgres::{Client, Config};
+use postgres_openssl::MakeTlsConnector;
+
+use crate::failure::Failure;
+
+/// How long to wait for the server when neither the URL nor `PGCONNECT_TIMEOUT` says.
+const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Where the connection settings came from, for messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// `--database-url`.
+    Flag,
+    /// The `DATABASE_URL` variable.
+    DatabaseUrl,
+    /// The `PG*` variables (and libpq's defaults).
+    PgVariables,
+}
+
+impl Source {
+    fn describe(self) -> &'static str {
+        match self {
+            Source::Flag => "--database-url",
+            Source::DatabaseUrl => "DATABASE_URL",
+            Source::PgVariables => "the PG* variables (PGHOST, PGPORT, PGUSER, PGDATABASE, ...)",
+        }
+    }
+}
+
+/// Resolved connection settings, and the secrets to keep out of every message.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// The client configuration.
+    pub config: Config,
+    /// Where it came from.
+    pub source: Source,
+    /// Whether and how the server's certificate is verified.
+    pub verify: Verify,
+    redactor: Redactor,
+}
+
+/// Certificate checks beyond what `postgres::Config` knows (it stops at `sslmode=require`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Verify {
+    /// `verify-ca` (the chain) or `verify-full` (the chain and the host name); `None`: the
+    /// certificate is not verified (`prefer`, `require`).
+    pub mode: Option<VerifyMode>,
+    /// `sslrootcert` / `PGSSLROOTCERT`: the CA certificates to trust.
+    pub root_cert: Option<PathBuf>,
+}
+
+/// libpq's verifying `sslmode`s.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VerifyMode {
+    /// The server's certificate must chain to a trusted CA.
+    Ca,
+    /// As `Ca`, and its name must match the host connected to.
+    Full,
+}
+
+impl VerifyMode {
+    fn parse(value: &str) -> Option<Self> {
+        match value {
+            "verify-ca" => Some(VerifyMode::Ca),
+            "verify-full" => Some(VerifyMode::Full),
+            _ => None,
+        }
+    }
+}
+
+/// Takes `sslmode=verify-ca|verify-full` and `sslrootcert=...` out of a URL's query or a
+/// key=value string (the client's parser knows neither), leaving `sslmode=require` in their
+/// place. Pure.
+fn take_verify_options(url: &str) -> (String, Verify) {
+    let mut verify = Verify::default();
+    let mut keep = |pair: &str| -> Option<String> {
+        let (key, value) = pair.split_once('=')?;
+        let value = value.trim_matches('\'');
+        match key {
+            "sslmode" => VerifyMode::parse(value).map(|mode| {
+                verify.mode = Some(mode);
+                "sslmode=require".to_owned()
+            }),
+            "sslrootcert" => {
+                verify.root_cert = Some(PathBuf::from(percent_decode(value)));
+                Some(String::new())
+            }
+            _ => None,
+        }
+    };
+    if url.contains("://") {
+        let Some((base, query)) = url.split_once('?') else {
+            return (url.to_owned(), verify);
+        };
+        let pairs: Vec<String> = query
+            .split('&')
+            .map(|pair| keep(pair).unwrap_or_else(|| pair.to_owned()))
+            .filter(|pair| !pair.is_empty())
+            .collect();
+        let url = if pairs.is_empty() {
+            base.to_owned()
+        } else {
+            format!("{base}?{}", pairs.join("&"))
+        };
+        (url, verify)
+    } else {
+        let words: Vec<String> = url
+            .split_whitespace()
+            .map(|word| keep(word).unwrap_or_else(|| word.to_owned()))
+            .filter(|word| !word.is_empty())
+            .collect();
+        (words.join(" "), verify)
+    }
+}
+
+/// Replaces every secret (the password, in every spelling seen) by `***`.
+#[derive(Debug, Clone, Default)]
+pub struct Redactor {
+    secrets: Vec<String>,
+}
+
+impl Redactor {
+    fn add(&mut self, secret: &str) {
+        if !secret.is_empty() && !self.secrets.iter().any(|s| s == secret) {
+            self.secrets.push(secret.to_owned());
+        }
+        // Longest first, so that a secret containing another is replaced whole.
+        self.secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    }
+
+    /// The text with every secret replaced by `***`.
+    pub fn redact(&self, text: &str) -> String {
+        self.secrets
+            .iter()
+            .fold(text.to_owned(), |text, secret| text.replace(secret, "***"))
+    }
+}
+
+impl Target {
+    /// Resolves the settings from the flag, then `DATABASE_URL`, then the `PG*` variables;
+    /// `env` reads a variable. A password missing from the URL comes from `PGPASSWORD`, as in
+    /// libpq. Pure: the environment is passed in.
+    pub fn resolve(
+        flag: Option<&str>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, Failure> {
+        let env = |name: &str| env(name).filter(|v| !v.is_empty());
+        let mut redactor = Redactor::default();
+        if let Some(password) = env("PGPASSWORD") {
+            redactor.add(&password);
+        }
+        let (url, source) = match (flag, env("DATABASE_URL")) {
+            (Some(url), _) => (Some(url.to_owned()), Source::Flag),
+            (None, Some(url)) => (Some(url), Source::DatabaseUrl),
+            (None, None) => (None, Source::PgVariables),
+        };
+        let mut verify = Verify::default();
+        let mut config = match &url {
+            Some(url) => {
+                for secret in url_passwords(url) {
+                    redactor.add(&secret);
+                }
+                let (url, from_url) = take_verify_options(url);
+                verify = from_url;
+                Config::from_str(&url).map_err(|e| {
+                    Failure::usage(format!(
+                        "the database URL from {} is invalid: {}\n  = help: write \
+                         postgresql://USER:PASSWORD@HOST:PORT/DATABASE?sslmode=require \
+                         (sslmode: disable, prefer, require, verify-ca or verify-full)",
+                        source.describe(),
+                        redactor.redact(&error_chain(&e))
+                    ))
+                })?
+            }
+            None => Config::new(),
+        };
+        fill_from_pg_variables(&mut config, &mut verify, &env, url.is_none())
+            .map_err(|e| Failure::usage(redactor.redact(&e)))?;
+        let require = config.get_ssl_mode() == SslMode::Require;
+        if verify.mode.is_none() && verify.root_cert.is_some() && require {
+            // libpq: `require` with a root certificate given behaves as `verify-ca`.
+            verify.mode = Some(VerifyMode::Ca);
+        }
+        if verify.mode.is_some() {
+            config.ssl_mode(SslMode::Require);
+        }
+        if let Some(password) = config.get_password() {
+            redactor.add(&String::from_utf8_lossy(password));
+        }
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(DEFAULT_CONNECT_TIMEOUT);
+        }
+        if config.get_application_name().is_none() {
+            config.application_name("migrate");
+        }
+        Ok(Self {
+            config,
+            source,
+            verify,
+            redactor,
+        })
+    }
+
+    /// The redactor for anything printed about this connection.
+    pub fn redactor(&self) -> &Redactor {
+        &self.redactor
+    }
+
+    /// `user@host:port/database`, without the password.
+    pub fn describe(&self) -> String {
+        let config = &self.config;
+        let hosts: Vec<String> = config
+            .get_hosts()
+            .iter()
+            .enumerate()
+            .map(|(i, host)| {
+                let host = match host {
+                    Host::Tcp(name) => name.clone(),
+                    Host::Unix(path) => path.display().to_string(),
+                };
+                match config.get_ports().get(i).or(config.get_ports().first()) {
+                    Some(port) => format!("{host}:{port}"),
+                    None => host,
+                }
+            })
+            .collect();
+        let user = config.get_user().unwrap_or("(current user)");
+        let db = config.get_dbname().unwrap_or(user);
+        format!("{user}@{}/{db}", hosts.join(","))
+    }
+
+    /// Connects, with TLS as `sslmode` asks: `prefer` and `require` encrypt without verifying
+    /// the certificate (as libpq), `verify-ca` checks its chain, `verify-full` also its name.
+    pub fn connect(&self) -> Result<Client, Failure> {
+        let fail = |what: String| {
+            Failure::usage(format!(
+                "could not connect to {} (settings from {}): {}\n  = help: check the URL or \
+                 the PG* variables, that the server is running and accepts connections from \
+                 here, and the user and password",
+                self.describe(),
+                self.source.describe(),
+                self.redactor.redact(&what)
+            ))
+        };
+        let mut builder = SslConnector::builder(SslMethod::tls())
+            .map_err(|e| fail(format!("cannot set up TLS: {e}")))?;
+        match self.verify.mode {
+            None => builder.set_verify(SslVerifyMode::NONE),
+            Some(_) => {
+                builder.set_verify(SslVerifyMode::PEER);
+                if let Some(file) = self.root_cert() {
+                    // As libpq: the file is the only trust, not added to the system's store.
+                    let store = X509StoreBuilder::new()
+                        .map_err(|e| fail(format!("cannot set up TLS: {e}")))?;
+                    builder.set_cert_store(store.build());
+                    builder.set_ca_file(&file).map_err(|e| {
+                        fail(format!(
+                            "cannot read the root certificate {} (sslrootcert): {e}",
+                            file.display()
+                        ))
+                    })?;
+                }
+            }
+        }
+        let mut tls = MakeTlsConnector::new(builder.build());
+        if self.verify.mode == Some(VerifyMode::Ca) {
+            tls.set_callback(|connect, _| {
+                connect.set_verify_hostname(false);
+                Ok(())
+            });
+        }
+        self.config.connect(tls).map_err(|e| fail(error_chain(&e)))
+    }
+}
+
+impl Target {
+    /// The CA certificates to trust when verifying: `sslrootcert` / `PGSSLROOTCERT`, else
+    /// libpq's `~/.postgresql/root.crt` when it exists, else (`None`) the system's store.
+    fn root_cert(&self) -> Option<PathBuf> {
+        self.verify.root_cert.clone().or_else(|| {
+            let home = std::env::var_os("HOME")?;
+            let file = PathBuf::from(home).join(".postgresql/root.crt");
+            file.exists().then_some(file)
+        })
+    }
+}
+
+/// An error and its sources, `: ` separated.
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(e) = source {
+        let next = e.to_string();
+        if !text.contains(&next) {
+            text.push_str(": ");
+            text.push_str(&next);
+        }
+        source = e.source();
+    }
+    text
+}
+
+/// Completes `config` from the libpq variables: everything missing, as libpq does. `sslmode`
+/// only when no URL was given (a URL that does not name one means libpq's default, `prefer`).
+fn fill_from_pg_variables(
+    config: &mut Config,
+    verify: &mut Verify,
+    env: &dyn Fn(&str) -> Option<String>,
+    no_url: bool,
+) -> Result<(), String> {
+    if config.get_hosts().is_empty() {
+        let hosts = env("PGHOST").unwrap_or_else(|| "localhost".to_owned());
+        for host in hosts.split(',') {
+            config.host(host);
+        }
+    }
+    if config.get_ports().is_empty() {
+        if let Some(port) = env("PGPORT") {
+            let port = port
+                .parse::<u16>()
+                .map_err(|_| format!("PGPORT `{port}` is not a port number"))?;
+            config.port(port);
+        }
+    }
+    if config.get_user().is_none() {
+        if let Some(user) = env("PGUSER") {
+            config.user(&user);
+        }
+    }
+    if config.get_password().is_none() {
+        if let Some(password) = env("PGPASSWORD") {
+            config.password(password);
+        }
+    }
+    if config.get_dbname().is_none() {
+        if let Some(db) = env("PGDATABASE") {
+            config.dbname(&db);
+        }
+    }
+    if config.get_application_name().is_none() {
+        if let Some(name) = env("PGAPPNAME") {
+            config.application_name(&name);
+        }
+    }
+    if config.get_connect_timeout().is_none() {
+        if let Some(seconds) = env("PGCONNECT_TIMEOUT") {
+            let seconds = seconds
+                .parse::<u64>()
+                .map_err(|_| format!("PGCONNECT_TIMEOUT `{seconds}` is not a number of seconds"))?;
+            config.connect_timeout(Duration::from_secs(seconds));
+        }
+    }
+    if verify.root_cert.is_none() {
+        verify.root_cert = env("PGSSLROOTCERT").map(PathBuf::from);
+    }
+    if no_url {
+        if let Some(mode) = env("PGSSLMODE") {
+            verify.mode = VerifyMode::parse(&mode);
+            config.ssl_mode(match mode.as_str() {
+                "disable" => SslMode::Disable,
+                "allow" | "prefer" => SslMode::Prefer,
+                "require" | "verify-ca" | "verify-full" => SslMode::Require,
+                other => {
+                    return Err(format!(
+                        "PGSSLMODE `{other}` is not supported: use disable, prefer, require, \
+                         verify-ca or verify-full"
+                    ))
+                }
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The password of a `postgresql://user:password@host/db` URL or a `password=...` key-value
+/// string, as written and percent-decoded, found without a full parse (so that it can be
+/// redacted even from the message about a URL that does not parse).
+fn url_passwords(url: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    if let Some((_, rest)) = url.split_once("://") {
+        let before_query = rest.split('?').next().unwrap_or(rest);
+        if let Some(at) = before_query.rfind('@') {
+            if let Some((_, password)) = before_query[..at].split_once(':') {
+                found.push(password.to_owned());
+                found.push(percent_decode(password));
+            }
+        }
+        for pair in rest.split(['?', '&']) {
+            if let Some(password) = pair.strip_prefix("password=") {
+                found.push(password.to_owned());
+                found.push(percent_decode(password));
+            }
+        }
+    } else {
+        for word in url.split_whitespace() {
+            if let Some(password) = word.strip_prefix("password=") {
+                found.push(password.trim_matches('\'').to_owned());
+            }
+        }
+    }
+    found.retain(|p| !p.is_empty());
+    found
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |name| {
+            vars.iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.to_string())
+        }
+    }
+
+    #[test]
+    fn the_flag_wins_over_database_url_and_pg_variables() {
+        let vars = [
+            ("DATABASE_URL", "postgresql://a@envhost/envdb"),
+            ("PGHOST", "pghost"),
+        ];
+        let t = Target::resolve(
+            Some("postgresql://u:secret@flaghost:5433/flagdb"),
+            env(&vars),
+        )
+        .unwrap();
+        assert_eq!(t.source, Source::Flag);
+        assert_eq!(t.describe(), "u@flaghost:5433/flagdb");
+        let t = Target::resolve(None, env(&vars)).unwrap();
+        assert_eq!(t.source, Source::DatabaseUrl);
+        assert_eq!(t.describe(), "a@envhost:5432/envdb");
+    }
+
+    #[test]
+    fn pg_variables_build_the_connection() {
+        let vars = [
+            ("PGHOST", "db.example"),
+            ("PGPORT", "6543"),
+            ("PGUSER", "app"),
+            ("PGPASSWORD", "pw"),
+            ("PGDATABASE", "prod"),
+            ("PGSSLMODE", "require"),
+        ];
+        let t = Target::resolve(None, env(&vars)).unwrap();
+        assert_eq!(t.source, Source::PgVariables);
+        assert_eq!(t.describe(), "app@db.example:6543/prod");
+        assert_eq!(t.config.get_password(), Some(&b"pw"[..]));
+        assert_eq!(t.config.get_ssl_mode(), SslMode::Require);
+        assert!(Target::resolve(None, env(&[("PGSSLMODE", "verify-everything")])).is_err());
+    }
+
+    #[test]
+    fn a_url_takes_its_missing_password_from_pgpassword() {
+        let t = Target::resolve(Some("postgresql://u@h/db"), env(&[("PGPASSWORD", "pw")])).unwrap();
+        assert_eq!(t.config.get_password(), Some(&b"pw"[..]));
+    }
+
+    #[test]
+    fn passwords_are_redacted_in_every_spelling() {
+        let t =
+            Target::resolve(Some("postgresql://u:p%40ss@h/db?sslmode=require"), env(&[])).unwrap();
+        assert_eq!(t.config.get_ssl_mode(), SslMode::Require);
+        let text = "url postgresql://u:p%40ss@h/db password p@ss";
+        assert_eq!(
+            t.redactor().redact(text),
+            "url postgresql://u:***@h/db password ***"
+        );
+        assert!(!t.describe().contains("p@ss"));
+    }
+
+    #[test]
+    fn verify_modes_and_root_certificates_are_read_from_urls_and_variables() {
+        let url = "postgresql://u@h/db?sslmode=verify-full&sslrootcert=%2Fca%20dir%2Froot.crt\
+                   &application_name=x";
+        let t = Target::resolve(Some(url), env(&[])).unwrap();
+        assert_eq!(t.config.get_ssl_mode(), SslMode::Require);
+        assert_eq!(t.config.get_application_name(), Some("x"));
+        assert_eq!(
+            t.verify,
+            Verify {
+                mode: Some(VerifyMode::Full),
+                root_cert: Some(PathBuf::from("/ca dir/root.crt")),
+            }
+        );
+        let t = Target::resolve(Some("host=h user=u sslmode=verify-ca"), env(&[])).unwrap();
+        assert_eq!(t.verify.mode, Some(VerifyMode::Ca));
+        let t = Target::resolve(None, env(&[("PGSSLMODE", "verify-ca")])).unwrap();
+        assert_eq!(t.verify.mode, Some(VerifyMode::Ca));
+        assert_eq!(t.config.get_ssl_mode(), SslMode::Require);
+        // libpq: `require` with a root certificate verifies the chain.
+        let t = Target::resolve(
+            Some("postgresql://u@h/db?sslmode=require"),
+            env(&[("PGSSLROOTCERT", "/ca.pem")]),
+        )
+        .unwrap();
+        assert_eq!(t.verify.mode, Some(VerifyMode::Ca));
+        let t = Target::resolve(Some("postgresql://u@h/db?sslmode=require"), env(&[])).unwrap();
+        assert_eq!(t.verify, Verify::default());
+    }
+
+    #[test]
+    fn an_invalid_url_does_not_show_its_password() {
+        let err =
+            Target::resolve(Some("postgresql://u:hunter2@h:notaport/db"), env(&[])).unwrap_err();
+        assert!(!err.message.contains("hunter2"), "{}", err.message);
+        assert_eq!(url_passwords("host=h password='x y'"), vec!["x".to_owned()]);
+        let err = Target::resolve(Some("postgresql://u@h/db?sslmode=bogus"), env(&[])).unwrap_err();
+        assert!(err.message.contains("sslmode"), "{}", err.message);
+    }
+}

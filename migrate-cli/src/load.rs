@@ -1,0 +1,95 @@
+//! From a folder on disk to the runner's [`Migrations`]: the checker (`migrate-lint`, the same
+//! one the build runs) reads and checks the files, and the checked set becomes the value
+//! `embed_migrations!` would have embedded. The strings are leaked to get the `'static`
+//! lifetime the runtime types have: this process runs one command and exits.
+
+use std::path::Path;
+
+use migrate_lint::{Diagnostic, Options, Outcome, TransactionMode};
+use migrate_runtime::{Migration, Migrations, Script, Statement, Transaction};
+
+/// Checks the folder with the build's rules. `display` is how paths are shown.
+pub fn check(dir: &Path) -> Outcome {
+    migrate_lint::check_dir(dir, &dir.display().to_string(), &Options::default())
+}
+
+/// The checked set as the runner's [`Migrations`], or the errors that forbid running it.
+pub fn migrations(outcome: &Outcome) -> Result<Migrations, Vec<&Diagnostic>> {
+    if outcome.has_errors() {
+        return Err(outcome.errors().collect());
+    }
+    let list: Vec<Migration> = outcome.migrations.iter().map(migration).collect();
+    Ok(Migrations::__new(Box::leak(list.into_boxed_slice())))
+}
+
+fn migration(m: &migrate_lint::Migration) -> Migration {
+    Migration::__new(
+        m.version,
+        leak(&m.name),
+        leak(&m.checksum),
+        script(&m.up),
+        m.down.as_ref().map(script),
+    )
+}
+
+fn script(s: &migrate_lint::Script) -> Script {
+    let statements: Vec<Statement> = s
+        .statements
+        .iter()
+        .map(|r| Statement::__new(r.start, r.end))
+        .collect();
+    let transaction = match s.transaction {
+        TransactionMode::Single => Transaction::Single,
+        TransactionMode::None => Transaction::None,
+    };
+    Script::__new(
+        leak(&s.path),
+        leak(&s.text),
+        transaction,
+        Box::leak(statements.into_boxed_slice()),
+    )
+}
+
+fn leak(text: &str) -> &'static str {
+    Box::leak(text.to_owned().into_boxed_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_checked_set_becomes_the_runtime_set() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("001_a.sql"),
+            "CREATE TABLE IF NOT EXISTS a (id int);\nCREATE TABLE IF NOT EXISTS b (id int);\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("001_a.down.sql"),
+            "DROP TABLE IF EXISTS b;\n",
+        )
+        .unwrap();
+        let outcome = check(dir.path());
+        let set = migrations(&outcome).unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(set.len(), 1);
+        let m = set.get(1).unwrap();
+        assert_eq!(m.name(), "a");
+        assert_eq!(m.checksum(), outcome.migrations[0].checksum);
+        assert_eq!(m.up().statements().len(), 2);
+        assert_eq!(
+            m.up().statement_sql(&m.up().statements()[1]),
+            "CREATE TABLE IF NOT EXISTS b (id int)"
+        );
+        assert!(m.down().is_some());
+    }
+
+    #[test]
+    fn errors_forbid_running() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("001_a.sql"), "CREATE TABLE a (id int);\n").unwrap();
+        let outcome = check(dir.path());
+        assert!(!migrations(&outcome).unwrap_err().is_empty());
+    }
+}

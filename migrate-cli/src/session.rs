@@ -1,0 +1,87 @@
+//! What every database command starts with: the folder, checked by the build's checker and
+//! turned into the runner's set, then a connection, and the runner with the common options.
+
+use std::path::Path;
+
+use migrate_lint::Outcome;
+use migrate_runtime::{Migrations, Runner};
+use postgres::Client;
+
+use crate::args::DbArgs;
+use crate::connect::{Redactor, Target};
+use crate::failure::Failure;
+use crate::{load, render};
+
+/// The checked folder as the runner's set; the errors as code frames (exit 1) when it has any.
+fn checked(dir: &Path) -> Result<Migrations, Failure> {
+    let outcome: Outcome = load::check(dir);
+    let shown = dir.display().to_string();
+    match load::migrations(&outcome) {
+        Ok(set) => {
+            let warnings = outcome.warnings().count();
+            if warnings > 0 {
+                eprintln!(
+                    "warning: {shown} has {warnings} lint warning(s); `migrate lint {shown}` \
+                     shows them"
+                );
+            }
+            Ok(set)
+        }
+        Err(errors) => {
+            for d in errors {
+                eprintln!("{}", render::frame(d));
+            }
+            Err(Failure::findings(format!(
+                "{}\n  = help: fix the files (`migrate lint {shown}` checks them); nothing was \
+                 done to the database",
+                render::summary(&shown, outcome.migrations.len(), &outcome.diagnostics)
+                    .trim_start_matches("error: ")
+            )))
+        }
+    }
+}
+
+/// A connected session: the runner with the options, the client, and what to redact.
+pub struct Session {
+    /// The runner over the checked folder, with the history table and lock wait asked for.
+    pub runner: Runner,
+    /// The checked folder.
+    pub migrations: Migrations,
+    /// The connection.
+    pub client: Client,
+    /// Keeps the password out of messages.
+    redactor: Redactor,
+    /// `user@host:port/database`, for messages.
+    pub target: String,
+}
+
+impl Session {
+    /// Checks the folder (errors: exit 1, before connecting), then connects (exit 2).
+    pub fn open(args: &DbArgs) -> Result<Self, Failure> {
+        let migrations = checked(&args.dir)?;
+        let target = Target::resolve(args.database_url.as_deref(), |name| {
+            std::env::var(name).ok()
+        })?;
+        let client = target.connect()?;
+        let mut runner = migrations
+            .runner()
+            .history_table(&args.history_schema, &args.history_table);
+        if let Some(wait) = args.lock_wait {
+            runner = runner.lock_wait(wait);
+        }
+        Ok(Self {
+            runner,
+            migrations,
+            client,
+            redactor: target.redactor().clone(),
+            target: target.describe(),
+        })
+    }
+
+    /// A runner error as a failure, with the password redacted from its message.
+    pub fn fail(&self, error: migrate_runtime::Error) -> Failure {
+        let mut failure = Failure::from(error);
+        failure.message = self.redactor.redact(&failure.message);
+        failure
+    }
+}

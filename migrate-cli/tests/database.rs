@@ -1,0 +1,487 @@
+//! The database commands against a real PostgreSQL (`DATABASE_URL`, set by `scripts/test`),
+//! each test on a database of its own.
+
+mod common;
+
+use common::{good_folder, migrate_with_env, Db, Folder};
+
+#[test]
+fn status_and_plan_on_a_fresh_database_change_nothing() {
+    let db = Db::new();
+    let folder = good_folder();
+    let dir = folder.path();
+    let run = db.migrate(&dir, &["status"]).expect(0);
+    assert!(
+        run.stdout.contains("Applied Migrations:\n  (none)"),
+        "{run}"
+    );
+    assert!(run.stdout.contains("Pending Migrations:"), "{run}");
+    assert!(run.stdout.contains("001_users.sql"), "{run}");
+    assert!(run.stdout.contains("Total: 0 applied, 3 pending"), "{run}");
+    assert!(run.stdout.contains(&format!("/{}", db.name)), "{run}");
+
+    let run = db.migrate(&dir, &["plan"]).expect(0);
+    assert!(
+        run.stdout.starts_with("Would apply 3 migration(s):"),
+        "{run}"
+    );
+    assert!(run.stdout.contains("003_indexes.sql"), "{run}");
+    assert!(!run.stdout.contains("CREATE TABLE"), "{run}");
+
+    let run = db.migrate(&dir, &["plan", "--verbose"]).expect(0);
+    assert!(
+        run.stdout.contains("CREATE TABLE IF NOT EXISTS users"),
+        "{run}"
+    );
+    assert!(run.stdout.contains("statement by statement"), "{run}");
+    // The file's own BEGIN/COMMIT are not sent.
+    assert!(!run.stdout.contains("COMMIT"), "{run}");
+
+    assert!(
+        !db.exists("public.schema_migrations"),
+        "plan and status create nothing"
+    );
+    assert!(!db.exists("public.users"));
+}
+
+#[test]
+fn apply_runs_each_migration_with_progress_and_is_idempotent() {
+    let db = Db::new();
+    let folder = good_folder();
+    let dir = folder.path();
+    let run = db.migrate(&dir, &["apply", "-y"]).expect(0);
+    for file in ["001_users.sql", "002_posts.sql", "003_indexes.sql"] {
+        assert!(
+            run.stdout
+                .contains(&format!("→ applying {}/{file}\n", dir.display())),
+            "{run}"
+        );
+        let done = format!("✓ applied {}/{file} in ", dir.display());
+        assert!(run.stdout.contains(&done), "{run}");
+    }
+    assert!(run.stdout.contains("Applied 3 migration(s) in "), "{run}");
+    assert!(
+        run.stdout.contains("3 migration(s) applied in total"),
+        "{run}"
+    );
+    assert_eq!(db.applied(), "1,2,3");
+    assert!(db.exists("public.posts") && db.exists("public.users_email_idx"));
+
+    db.migrate(&dir, &["apply", "-y"])
+        .expect(0)
+        .stdout_has("Nothing to do: 3 migration(s) applied");
+    let run = db.migrate(&dir, &["status"]).expect(0);
+    assert!(run.stdout.contains("✓ 1 users"), "{run}");
+    assert!(run.stdout.contains("Total: 3 applied, 0 pending"), "{run}");
+    db.migrate(&dir, &["verify"])
+        .expect(0)
+        .stdout_has("ok       1 users")
+        .stdout_has("Verified 3 applied migration(s): 0 modified, 0 missing");
+    db.migrate(&dir, &["plan"])
+        .expect(0)
+        .stdout_has("Nothing to apply: 3 migration(s) applied");
+}
+
+#[test]
+fn apply_verbose_shows_the_sql_and_target_stops_at_a_version() {
+    let db = Db::new();
+    let folder = good_folder();
+    let dir = folder.path();
+    let run = db
+        .migrate(&dir, &["apply", "--target", "1", "--yes", "--verbose"])
+        .expect(0);
+    assert!(
+        run.stdout
+            .contains("    CREATE TABLE IF NOT EXISTS users ("),
+        "{run}"
+    );
+    assert!(!run.stdout.contains("002_posts"), "{run}");
+    assert_eq!(db.applied(), "1");
+
+    db.migrate(&dir, &["apply", "--target", "42", "-y"])
+        .expect(2)
+        .stderr_has("version 42 is not one of the embedded migrations; use one of: 1, 2, 3");
+    assert_eq!(db.applied(), "1");
+}
+
+#[test]
+fn a_failed_migration_exits_1_with_its_position_and_leaves_the_database_as_it_was() {
+    let db = Db::new();
+    let folder = Folder::with(&[
+        ("001_users.sql", "CREATE TABLE IF NOT EXISTS users (id bigint PRIMARY KEY);\n"),
+        (
+            "002_broken.sql",
+            "CREATE TABLE IF NOT EXISTS audit (id bigint);\nALTER TABLE users ADD COLUMN IF NOT EXISTS nick nosuchtype;\n",
+        ),
+    ]);
+    let dir = folder.path();
+    let run = db.migrate(&dir, &["apply", "-y"]).expect(1);
+    assert!(run.stdout.contains("✓ applied"), "{run}");
+    assert!(
+        run.stdout
+            .contains(&format!("✗ {}/002_broken.sql failed", dir.display())),
+        "{run}"
+    );
+    assert!(
+        run.stderr
+            .contains(&format!("{}/002_broken.sql:2:", dir.display())),
+        "{run}"
+    );
+    assert!(run.stderr.contains("ERROR 42704"), "{run}");
+    assert!(run.stderr.contains("nosuchtype"), "{run}");
+    assert_eq!(db.applied(), "1");
+    assert!(
+        !db.exists("public.audit"),
+        "the failed migration was rolled back"
+    );
+    db.migrate(&dir, &["status"])
+        .expect(0)
+        .stdout_has("migration 2 (broken) failed at");
+}
+
+#[test]
+fn verify_and_apply_find_a_modified_migration() {
+    let db = Db::new();
+    let folder = good_folder();
+    let dir = folder.path();
+    db.migrate(&dir, &["apply", "-y"]).expect(0);
+    folder.write(
+        "002_posts.sql",
+        "CREATE TABLE IF NOT EXISTS posts (id bigint PRIMARY KEY, title text);\n",
+    );
+    let run = db.migrate(&dir, &["verify"]).expect(1);
+    assert!(
+        run.stdout.contains("MODIFIED 2 posts: applied checksum "),
+        "{run}"
+    );
+    assert!(run.stdout.contains("1 modified, 0 missing"), "{run}");
+    assert!(
+        run.stderr.contains("was modified after it was applied"),
+        "{run}"
+    );
+    db.migrate(&dir, &["apply", "-y"])
+        .expect(1)
+        .stderr_has("validation failed, nothing was applied");
+    db.migrate(&dir, &["plan"])
+        .expect(1)
+        .stdout_has("was modified");
+
+    // A file removed from the folder is missing.
+    std::fs::remove_file(dir.join("002_posts.sql")).unwrap();
+    std::fs::remove_file(dir.join("002_posts.down.sql")).unwrap();
+    db.migrate(&dir, &["verify"])
+        .expect(1)
+        .stdout_has("MISSING  2 posts");
+}
+
+#[test]
+fn rollback_reverts_with_the_down_files() {
+    let db = Db::new();
+    let folder = good_folder();
+    let dir = folder.path();
+    db.migrate(&dir, &["apply", "-y"]).expect(0);
+    let run = db.migrate(&dir, &["rollback", "--to", "1", "-y"]).expect(0);
+    assert!(run.stdout.contains("Would revert on"), "{run}");
+    assert!(run.stdout.contains("  • 3 indexes\n  • 2 posts\n"), "{run}");
+    assert!(
+        run.stdout.contains("003_indexes.down.sql reverted in"),
+        "{run}"
+    );
+    assert_eq!(db.applied(), "1");
+    assert!(!db.exists("public.posts") && db.exists("public.users"));
+    db.migrate(&dir, &["rollback", "--to", "1", "-y"])
+        .expect(0)
+        .stdout_has("Nothing to roll back");
+
+    // A migration without a down file cannot be reverted: nothing is.
+    folder.write(
+        "004_more.sql",
+        "CREATE TABLE IF NOT EXISTS more (id int);\n",
+    );
+    db.migrate(&dir, &["apply", "-y"]).expect(0);
+    db.migrate(&dir, &["rollback", "--to", "0", "-y"])
+        .expect(1)
+        .stderr_has("cannot roll back migration 4 (more): it has no .down.sql file");
+    assert_eq!(db.applied(), "1,2,3,4");
+}
+
+#[test]
+fn baseline_records_without_running_and_refuses_a_used_history() {
+    let db = Db::new();
+    let folder = good_folder();
+    let dir = folder.path();
+    db.migrate(&dir, &["baseline", "2"])
+        .expect(0)
+        .stdout_has("Recording as applied 2 migration(s)");
+    assert_eq!(db.applied(), "1,2");
+    assert!(!db.exists("public.users"), "a baseline runs nothing");
+    db.migrate(&dir, &["baseline", "3"])
+        .expect(1)
+        .stderr_has("refusing to baseline")
+        .stderr_has("--force");
+    db.migrate(&dir, &["baseline", "3", "--force"]).expect(0);
+    assert_eq!(db.applied(), "1,2,3");
+    db.migrate(&dir, &["baseline", "9"])
+        .expect(2)
+        .stderr_has("not one of the embedded");
+}
+
+#[test]
+fn the_history_table_can_be_elsewhere() {
+    let db = Db::new();
+    let folder = good_folder();
+    let dir = folder.path();
+    let options = [
+        "--history-schema",
+        "ops",
+        "--history-table",
+        "Migrations",
+        "--lock-wait",
+        "5s",
+    ];
+    let mut args = vec!["apply", "-y"];
+    args.extend(options);
+    db.migrate(&dir, &args).expect(0);
+    assert!(db.exists("ops.\"Migrations\""));
+    assert!(!db.exists("public.schema_migrations"));
+    let mut args = vec!["status"];
+    args.extend(options);
+    db.migrate(&dir, &args)
+        .expect(0)
+        .stdout_has("History table: \"ops\".\"Migrations\"")
+        .stdout_has("Total: 3 applied, 0 pending");
+}
+
+#[test]
+fn the_connection_comes_from_database_url_or_the_pg_variables() {
+    let db = Db::new();
+    let folder = good_folder();
+    let dir = folder.path().display().to_string();
+    migrate_with_env(
+        &["apply", "-y", "--dir", &dir],
+        &[("DATABASE_URL", &db.url)],
+    )
+    .expect(0);
+    assert_eq!(db.applied(), "1,2,3");
+
+    let config: postgres::Config = db.url.parse().unwrap();
+    let host = match &config.get_hosts()[0] {
+        postgres::config::Host::Tcp(h) => h.clone(),
+        postgres::config::Host::Unix(p) => p.display().to_string(),
+    };
+    let port = config
+        .get_ports()
+        .first()
+        .copied()
+        .unwrap_or(5432)
+        .to_string();
+    let password = String::from_utf8(config.get_password().unwrap_or_default().to_vec()).unwrap();
+    let user = config.get_user().unwrap().to_owned();
+    let env = [
+        ("PGHOST", host.as_str()),
+        ("PGPORT", port.as_str()),
+        ("PGUSER", user.as_str()),
+        ("PGPASSWORD", password.as_str()),
+        ("PGDATABASE", db.name.as_str()),
+    ];
+    let run = migrate_with_env(&["verify", "--dir", &dir], &env).expect(0);
+    assert!(run.stdout.contains("0 modified, 0 missing"), "{run}");
+    if !password.is_empty() {
+        assert!(
+            !run.stdout.contains(&password) && !run.stderr.contains(&password),
+            "{run}"
+        );
+    }
+}
+
+#[test]
+fn sslmode_require_encrypts_the_connection() {
+    let db = Db::new();
+    let ssl = db.value("SHOW ssl");
+    // The migration records whether its own session is encrypted.
+    let folder = Folder::with(&[(
+        "001_conn.sql",
+        "CREATE TABLE IF NOT EXISTS conn AS SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid();\n",
+    )]);
+    let dir = folder.path().display().to_string();
+    let separator = if db.url.contains('?') { '&' } else { '?' };
+    let url = format!("{}{separator}sslmode=require", db.url);
+    let run = common::migrate(&["apply", "-y", "--dir", &dir, "--database-url", &url]);
+    eprintln!("server ssl = {ssl:?}");
+    if ssl.as_deref() == Some("on") {
+        run.expect(0);
+        assert_eq!(db.value("SELECT ssl FROM conn").as_deref(), Some("t"));
+    } else {
+        // A server without TLS: `require` refuses to fall back to plain text.
+        run.expect(2).stderr_has("could not connect");
+    }
+}
+
+/// Runs `migrate ARGS` on a pseudo-terminal (util-linux `script`), typing `answer`.
+fn on_a_terminal(args: &str, answer: &str) -> Option<common::Run> {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    if Command::new("script").arg("--version").output().is_err() {
+        eprintln!("skipped: util-linux `script` is not installed");
+        return None;
+    }
+    let command = format!("{} {args}", env!("CARGO_BIN_EXE_migrate"));
+    let mut child = Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .env_remove("DATABASE_URL")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(answer.as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    Some(common::Run {
+        code: output.status.code().unwrap(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    })
+}
+
+#[test]
+fn apply_asks_for_confirmation_on_a_terminal() {
+    let db = Db::new();
+    let folder = good_folder();
+    let args = format!(
+        "apply --dir {} --database-url '{}'",
+        folder.path().display(),
+        db.url
+    );
+    let Some(run) = on_a_terminal(&args, "n\n") else {
+        return;
+    };
+    let run = run.expect(2);
+    assert!(run.stdout.contains("Apply 3 migration(s) to "), "{run}");
+    assert!(run.stdout.contains("[y/N]"), "{run}");
+    assert!(
+        run.stdout.contains("not confirmed; nothing was applied"),
+        "{run}"
+    );
+    assert!(!db.exists("public.users"));
+
+    let run = on_a_terminal(&args, "y\n").unwrap().expect(0);
+    assert!(run.stdout.contains("Applied 3 migration(s)"), "{run}");
+    assert_eq!(db.applied(), "1,2,3");
+}
+
+#[test]
+fn a_held_lock_times_out_with_the_holder_named() {
+    let db = Db::new();
+    let folder = good_folder();
+    let dir = folder.path();
+    let key = migrate_runtime::HistoryTable::default().lock_key();
+    let mut holder = db.client();
+    holder
+        .batch_execute(&format!(
+            "SET application_name = 'other-migrator'; SELECT pg_advisory_lock({key})"
+        ))
+        .unwrap();
+    let run = db
+        .migrate(&dir, &["apply", "-y", "--lock-wait", "500ms"])
+        .expect(1);
+    assert!(run.stderr.contains("timed out after"), "{run}");
+    assert!(run.stderr.contains("other-migrator"), "{run}");
+    assert!(run.stderr.contains("--lock-wait"), "{run}");
+    drop(holder);
+    db.migrate(&dir, &["apply", "-y"]).expect(0);
+}
+
+#[test]
+fn an_out_of_order_migration_is_refused_unless_allowed() {
+    let db = Db::new();
+    let folder = Folder::with(&[
+        ("001_a.sql", "CREATE TABLE IF NOT EXISTS a (id int);\n"),
+        ("003_c.sql", "CREATE TABLE IF NOT EXISTS c (id int);\n"),
+    ]);
+    let dir = folder.path();
+    db.migrate(&dir, &["apply", "-y"]).expect(0);
+    folder.write("002_b.sql", "CREATE TABLE IF NOT EXISTS b (id int);\n");
+    db.migrate(&dir, &["apply", "-y"])
+        .expect(1)
+        .stderr_has("older than the newest applied migration 3")
+        .stderr_has("--allow-out-of-order");
+    db.migrate(&dir, &["plan"])
+        .expect(1)
+        .stderr_has("--allow-out-of-order");
+    db.migrate(&dir, &["apply", "-y", "--allow-out-of-order"])
+        .expect(0)
+        .stdout_has("002_b.sql");
+    assert_eq!(db.applied(), "1,2,3");
+}
+
+#[test]
+fn sslmode_verify_full_and_verify_ca_check_the_certificate() {
+    let db = Db::new();
+    let snakeoil = "/etc/ssl/certs/ssl-cert-snakeoil.pem";
+    let cert_file = db.value("SHOW ssl_cert_file");
+    if db.value("SHOW ssl").as_deref() != Some("on")
+        || cert_file.as_deref() != Some(snakeoil)
+        || !db.url.contains("@localhost:")
+    {
+        eprintln!("skipped: the server does not use {snakeoil} on localhost ({cert_file:?})");
+        return;
+    }
+    let folder = good_folder();
+    let dir = folder.path().display().to_string();
+    let separator = if db.url.contains('?') { '&' } else { '?' };
+    let with = |url: &str, query: &str| format!("{url}{separator}{query}");
+    let by_ip = db.url.replace("@localhost:", "@127.0.0.1:");
+    let home = tempfile::tempdir().unwrap(); // no ~/.postgresql/root.crt
+    let home = home.path().to_str().unwrap();
+    let run = |url: String| {
+        migrate_with_env(
+            &["status", "--dir", &dir, "--database-url", &url],
+            &[("HOME", home)],
+        )
+    };
+    // The snakeoil certificate is self-signed for `localhost`.
+    run(with(
+        &db.url,
+        &format!("sslmode=verify-full&sslrootcert={snakeoil}"),
+    ))
+    .expect(0);
+    run(with(
+        &by_ip,
+        &format!("sslmode=verify-ca&sslrootcert={snakeoil}"),
+    ))
+    .expect(0);
+    run(with(
+        &by_ip,
+        &format!("sslmode=verify-full&sslrootcert={snakeoil}"),
+    ))
+    .expect(2)
+    .stderr_has("could not connect");
+    // A root certificate file is the only trust: another CA's file rejects the server.
+    let other_ca = std::fs::read_dir("/etc/ssl/certs")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| {
+            p.extension().is_some_and(|x| x == "pem") && !p.ends_with("ssl-cert-snakeoil.pem")
+        });
+    if let Some(other) = other_ca {
+        run(with(
+            &db.url,
+            &format!("sslmode=verify-full&sslrootcert={}", other.display()),
+        ))
+        .expect(2)
+        .stderr_has("certificate verify failed");
+    }
+    run(with(
+        &db.url,
+        "sslmode=verify-ca&sslrootcert=/nonexistent/root.crt",
+    ))
+    .expect(2)
+    .stderr_has("cannot read the root certificate /nonexistent/root.crt");
+}
