@@ -23,17 +23,12 @@ pub fn check_dir(dir: &Path, display: &str, options: &Options) -> Outcome {
         Ok(entries) => check_entries(display, entries, options),
         Err(e) => Outcome {
             migrations: Vec::new(),
-            diagnostics: vec![Diagnostic {
-                rule: UNREADABLE_FILE.name,
-                severity: UNREADABLE_FILE.severity,
-                path: display.to_owned(),
-                position: None,
-                message: format!("cannot read the migration folder {}: {e}", dir.display()),
-                source_line: None,
-                help: "create the folder, or give the path relative to the crate's \
-                       Cargo.toml"
-                    .to_owned(),
-            }],
+            diagnostics: vec![file_problem(
+                &UNREADABLE_FILE,
+                display,
+                format!("cannot read the migration folder {}: {e}", dir.display()),
+                "create the folder, or give the path relative to the crate's Cargo.toml".to_owned(),
+            )],
         },
     }
 }
