@@ -12,7 +12,7 @@ use crate::discover::{
 use crate::model::{Migration, Outcome, Script};
 use crate::objects::Earlier;
 use crate::parse::{self, EMPTY_MIGRATION, SYNTAX};
-use crate::rules::{self, Check, Hit, Rule, ScriptKind, StatementCtx};
+use crate::rules::{self, psql_meta_command, Check, Hit, Rule, ScriptKind, StatementCtx};
 use crate::source::{checksum, line_at, line_col, normalise, TextError};
 use crate::{structure, Options};
 
@@ -225,20 +225,30 @@ pub(crate) fn check_script(path: &str, text: &str, kind: ScriptKind, options: &O
         directives: Directives::default(),
         diagnostics: Vec::new(),
     };
-    let tokens = match parse::scan(text) {
-        Ok(tokens) => tokens,
-        Err(hit) => {
-            findings.report(&SYNTAX, hit, None);
-            return (None, findings.diagnostics);
-        }
+    // The text as scanned: the file's, or with psql meta-commands blanked when they are what
+    // broke the scanner.
+    let (scanned, tokens) = match parse::scan(text) {
+        Ok(tokens) => (text.to_owned(), tokens),
+        Err(hit) => match psql_meta_command::recover_scan(text) {
+            Some((blanked, tokens, hits)) => {
+                for found in hits {
+                    findings.report(&psql_meta_command::RULE, found, None);
+                }
+                (blanked, tokens)
+            }
+            None => {
+                findings.report(&SYNTAX, hit, None);
+                return (None, findings.diagnostics);
+            }
+        },
     };
 
     // psql-only text cannot be parsed: report it and blank it out, so the rest is checked.
-    let mut parsable = text.to_owned();
+    let mut parsable = scanned.clone();
     for rule in rules::all() {
         if let Check::Tokens(check) = rule.check {
-            for found in check(text, &tokens) {
-                let blank: String = text[found.blank.clone()]
+            for found in check(&scanned, &tokens) {
+                let blank: String = scanned[found.blank.clone()]
                     .chars()
                     .map(|c| if c == '\n' { '\n' } else { ' ' })
                     .collect();

@@ -272,7 +272,11 @@ fn resolve(names: &[String], at: usize, problems: &mut Vec<(&'static Rule, Hit)>
             Some(rule) => {
                 problems.push((
                     &INVALID_DIRECTIVE,
-                    Hit::new(at, format!("rule `{}` cannot be allowed", rule.name)).help(rule.help),
+                    Hit::new(at, format!("rule `{}` cannot be allowed", rule.name)).help(format!(
+                        "remove `{}` from the directive and fix what it reports; only the rules \
+                         with an `allow` entry in the README's rules table can be allowed",
+                        rule.name
+                    )),
                 ));
                 None
             }

@@ -201,14 +201,14 @@ pub(crate) fn classify(file: &str) -> FileName {
     }
     let (version, rest) = stem.split_at(digits);
     let Some(name) = rest.strip_prefix('_').filter(|n| !n.is_empty()) else {
-        return invalid(
-            "the version must be followed by `_` and a name",
-            format!(
-                "rename it `{version}_{}{}.sql`, e.g. `{version}_add_users.sql`",
-                rest.trim_start_matches(['_', '-', '.']),
-                if down { ".down" } else { "" }
+        let down = if down { ".down" } else { "" };
+        let help = match rest.trim_start_matches(['_', '-', '.']) {
+            "" => format!(
+                "rename it `{version}_{{name}}{down}.sql`, e.g. `{version}_add_users{down}.sql`"
             ),
-        );
+            name => format!("rename it `{version}_{name}{down}.sql`"),
+        };
+        return invalid("the version must be followed by `_` and a name", help);
     };
     let Ok(version) = version.parse::<i64>() else {
         return invalid(
@@ -273,7 +273,7 @@ mod tests {
     fn every_other_sql_file_is_an_error_with_a_fix() {
         for (name, fix) in [
             ("baseline.sql", "001_baseline.sql"),
-            ("001.sql", "001_add_users.sql"),
+            ("001.sql", "`001_add_users.sql`"),
             ("001-baseline.sql", "001_baseline.sql"),
             ("001_.sql", "001_add_users.sql"),
             ("001_x.SQL", "001_x.sql"),

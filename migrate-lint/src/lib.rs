@@ -93,7 +93,11 @@ impl fmt::Display for AllowError {
                 f,
                 "unknown rule `{name}`; the rules are listed in the README's rules table"
             ),
-            AllowError::NotAllowable(name) => write!(f, "rule `{name}` cannot be allowed"),
+            AllowError::NotAllowable(name) => write!(
+                f,
+                "rule `{name}` cannot be allowed: it reports a problem the build cannot work \
+                 around; fix what it reports instead"
+            ),
         }
     }
 }

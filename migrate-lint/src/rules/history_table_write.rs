@@ -15,6 +15,11 @@ use crate::rules::{Check, Family, Hit, Rule, StatementCtx};
 /// The history table's default name; matched in any schema.
 const HISTORY_TABLE: &str = "schema_migrations";
 
+/// Whether a table is the migration history table (`schema_migrations` in any schema).
+pub(crate) fn is_history_table(relation: &RangeVar) -> bool {
+    relation.relname == HISTORY_TABLE
+}
+
 pub(crate) static RULE: Rule = Rule {
     name: "history-table-write",
     family: Family::Forbidden,
@@ -35,7 +40,7 @@ fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
     writes_to(ctx.node, &mut writes);
     writes
         .into_iter()
-        .filter(|(_, relation)| relation.relname == HISTORY_TABLE)
+        .filter(|(_, relation)| is_history_table(relation))
         .map(|(what, relation)| {
             let name = display_relation(Some(relation));
             Hit::new(

@@ -44,6 +44,31 @@ fn check(text: &str, tokens: &[ScanToken]) -> Vec<TokenHit> {
         .collect()
 }
 
+/// PostgreSQL's scanner failed on the file. A meta-command's argument can be what broke it
+/// (`\i 002_add_cache.sql`: "trailing junk after numeric literal"), so: blank every line that
+/// starts with a backslash and scan again. When that succeeds, the blanked lines were
+/// meta-commands: the text to go on with, its tokens, and a hit for each line.
+pub(crate) fn recover_scan(text: &str) -> Option<(String, Vec<ScanToken>, Vec<Hit>)> {
+    let mut blanked = String::with_capacity(text.len());
+    let mut hits = Vec::new();
+    for line in text.split_inclusive('\n') {
+        let command = line.trim_start();
+        if command.starts_with('\\') && !command.starts_with("\\.") {
+            let at = blanked.len() + (line.len() - command.len());
+            let name = command.split_whitespace().next().unwrap_or("\\");
+            hits.push(Hit::new(at, format!("psql meta-command `{name}`")));
+            blanked.extend(line.chars().map(|c| if c == '\n' { '\n' } else { ' ' }));
+        } else {
+            blanked.push_str(line);
+        }
+    }
+    if hits.is_empty() {
+        return None;
+    }
+    let tokens = pg_query::scan(&blanked).ok()?.tokens;
+    Some((blanked, tokens, hits))
+}
+
 #[cfg(test)]
 mod tests {
     use super::RULE;
@@ -58,6 +83,16 @@ mod tests {
         assert_eq!(found.len(), 2);
         assert_eq!((found[1].0, found[1].1), (3, 3));
         assert_eq!(found[1].2, "psql meta-command `\\i`");
+        assert!(findings(&SYNTAX, sql).is_empty());
+    }
+
+    #[test]
+    fn a_meta_command_that_breaks_the_scanner_is_still_named() {
+        let sql = "BEGIN;\n\\i schema/migrations/002_add_query_cache.sql\nSELECT 1;\nCOMMIT;\n";
+        let found = findings(&RULE, sql);
+        assert_eq!(found.len(), 1);
+        assert_eq!((found[0].0, found[0].1), (2, 1));
+        assert_eq!(found[0].2, "psql meta-command `\\i`");
         assert!(findings(&SYNTAX, sql).is_empty());
     }
 
