@@ -312,3 +312,30 @@ macro_rules! for_both_apis {
         }
     };
 }
+
+impl proxy::CountingProxy {
+    /// Starts a proxy to the server of `DATABASE_URL` (TCP only).
+    pub fn start() -> Self {
+        let server = config("postgres");
+        let host = match &server.get_hosts()[0] {
+            tokio_postgres::config::Host::Tcp(host) => host.clone(),
+            #[cfg(unix)]
+            other => panic!("the counting proxy needs a TCP server, not {other:?}"),
+        };
+        Self::to(host, server.get_ports().first().copied().unwrap_or(5432))
+    }
+
+    /// Connection settings for `db` through the proxy.
+    pub fn config(&self, db: &TestDb) -> postgres::Config {
+        let direct = db.config();
+        let mut config = postgres::Config::new();
+        config.host("127.0.0.1").port(self.port()).dbname(db.name());
+        if let Some(user) = direct.get_user() {
+            config.user(user);
+        }
+        if let Some(password) = direct.get_password() {
+            config.password(password);
+        }
+        config
+    }
+}

@@ -1,14 +1,14 @@
-//! A TCP proxy in front of the test server that counts the round trips its clients make: the
+//! A TCP proxy in front of a PostgreSQL server that counts the round trips its clients make: the
 //! messages that end a request and make the server answer with `ReadyForQuery`, i.e. simple
 //! queries (`Q`) and extended-protocol `Sync`s (`S`, one per prepare and per execute).
+//!
+//! Standard library only: the peers benchmark (`bench/driver`) includes this file too.
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread;
-
-use crate::TestDb;
 
 /// The proxy; it runs until the test process ends.
 pub struct CountingProxy {
@@ -17,15 +17,8 @@ pub struct CountingProxy {
 }
 
 impl CountingProxy {
-    /// Starts a proxy to the server of `DATABASE_URL` (TCP only).
-    pub fn start() -> Self {
-        let server = crate::config("postgres");
-        let host = match &server.get_hosts()[0] {
-            tokio_postgres::config::Host::Tcp(host) => host.clone(),
-            #[cfg(unix)]
-            other => panic!("the counting proxy needs a TCP server, not {other:?}"),
-        };
-        let port = server.get_ports().first().copied().unwrap_or(5432);
+    /// Starts a proxy on a free local port, forwarding to the server at `host:port`.
+    pub fn to(host: String, port: u16) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let local = listener.local_addr().unwrap().port();
         let queries = Arc::new(AtomicUsize::new(0));
@@ -48,18 +41,9 @@ impl CountingProxy {
         }
     }
 
-    /// Connection settings for `db` through the proxy.
-    pub fn config(&self, db: &TestDb) -> postgres::Config {
-        let direct = db.config();
-        let mut config = postgres::Config::new();
-        config.host("127.0.0.1").port(self.port).dbname(db.name());
-        if let Some(user) = direct.get_user() {
-            config.user(user);
-        }
-        if let Some(password) = direct.get_password() {
-            config.password(password);
-        }
-        config
+    /// The local port clients connect to.
+    pub fn port(&self) -> u16 {
+        self.port
     }
 
     /// Round trips since the last [`CountingProxy::take`].

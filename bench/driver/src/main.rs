@@ -6,6 +6,7 @@
 //! Environment: DATABASE_URL (required), RUNS (default 5), BENCH_COMPILE (the compile-time
 //! TSV written by the script), BENCH_MACHINE (a line describing the machine), BENCH_OUT.
 
+#[path = "../../../tests/src/proxy.rs"]
 mod proxy;
 
 use std::collections::BTreeMap;
@@ -103,7 +104,11 @@ impl Server {
             let started = Instant::now();
             let out = cmd.output().unwrap();
             let ms = started.elapsed().as_secs_f64() * 1000.0;
-            assert!(out.status.success(), "psql: {}", String::from_utf8_lossy(&out.stderr));
+            assert!(
+                out.status.success(),
+                "psql: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
             return ms;
         }
         let bin = self.bin_dir.join(format!("tool-{tool}"));
@@ -136,8 +141,17 @@ struct Stat {
 fn stat(mut v: Vec<f64>) -> Stat {
     v.sort_by(|a, b| a.partial_cmp(b).unwrap());
     let n = v.len();
-    let median = if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 };
-    Stat { median, min: v[0], max: v[n - 1], all: v }
+    let median = if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    };
+    Stat {
+        median,
+        min: v[0],
+        max: v[n - 1],
+        all: v,
+    }
 }
 
 type Times = BTreeMap<String, BTreeMap<&'static str, Stat>>;
@@ -184,7 +198,16 @@ fn main() {
         }
     }
 
-    let out = report(&tools, &times, &trips, &compile, &compile_notes, &version, runs, elapsed);
+    let out = report(
+        &tools,
+        &times,
+        &trips,
+        &compile,
+        &compile_notes,
+        &version,
+        runs,
+        elapsed,
+    );
     let path = std::env::var("BENCH_OUT").unwrap_or_else(|_| {
         Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("../RESULTS.md")
@@ -230,7 +253,10 @@ fn load(path: &str) -> Measured {
             }
             "time" => {
                 let v = f[3].split(',').map(|x| x.parse().unwrap()).collect();
-                times.entry(f[1].to_string()).or_default().insert(tool_name(f[2]), stat(v));
+                times
+                    .entry(f[1].to_string())
+                    .or_default()
+                    .insert(tool_name(f[2]), stat(v));
             }
             "trips" => {
                 trips
@@ -254,7 +280,9 @@ fn measure(runs: usize) -> Measured {
     };
     let port = config.get_ports().first().copied().unwrap_or(5432);
     let user = config.get_user().unwrap().to_string();
-    let password = config.get_password().map(|p| String::from_utf8_lossy(p).into_owned());
+    let password = config
+        .get_password()
+        .map(|p| String::from_utf8_lossy(p).into_owned());
     let admin = config.connect(postgres::NoTls).unwrap();
     let exe = std::env::current_exe().unwrap();
     let mut s = Server {
@@ -266,8 +294,12 @@ fn measure(runs: usize) -> Measured {
         bin_dir: exe.parent().unwrap().to_path_buf(),
         generated: Path::new(env!("CARGO_MANIFEST_DIR")).join("../generated"),
     };
-    let proxy = CountingProxy::start(host, port);
-    let version: String = s.admin.query_one("SHOW server_version", &[]).unwrap().get(0);
+    let proxy = CountingProxy::to(host, port);
+    let version: String = s
+        .admin
+        .query_one("SHOW server_version", &[])
+        .unwrap()
+        .get(0);
     let only: Option<Vec<String>> = std::env::var("TOOLS")
         .ok()
         .map(|t| t.split(',').map(str::to_string).collect());
@@ -291,16 +323,22 @@ fn measure(runs: usize) -> Measured {
             proxy.take();
             // psql -X sends nothing but the startup message before the files' statements.
             if tool != "psql" {
-                s.exec(tool, n, "connect", &s.url(tool, db, Some(proxy.port)));
+                s.exec(tool, n, "connect", &s.url(tool, db, Some(proxy.port())));
             }
             let connect = proxy.take();
-            s.exec(tool, n, "run", &s.url(tool, db, Some(proxy.port)));
+            s.exec(tool, n, "run", &s.url(tool, db, Some(proxy.port())));
             let fresh = proxy.take().saturating_sub(connect);
-            trips.entry(fresh_key.clone()).or_default().insert(tool, fresh);
+            trips
+                .entry(fresh_key.clone())
+                .or_default()
+                .insert(tool, fresh);
             if tool != "psql" {
-                s.exec(tool, n, "run", &s.url(tool, db, Some(proxy.port)));
+                s.exec(tool, n, "run", &s.url(tool, db, Some(proxy.port())));
                 let noop = proxy.take().saturating_sub(connect);
-                trips.entry(noop_key.clone()).or_default().insert(tool, noop);
+                trips
+                    .entry(noop_key.clone())
+                    .or_default()
+                    .insert(tool, noop);
             }
         }
         // Times, on direct connections: each run on a fresh database (fresh apply, then the
@@ -313,9 +351,14 @@ fn measure(runs: usize) -> Measured {
             for &tool in &tools {
                 s.fresh(db);
                 let url = s.url(tool, db, None);
-                fresh.entry(tool).or_default().push(s.exec(tool, n, "run", &url));
+                fresh
+                    .entry(tool)
+                    .or_default()
+                    .push(s.exec(tool, n, "run", &url));
                 if tool != "psql" {
-                    noop.entry(tool).or_default().push(s.exec(tool, n, "run", &url));
+                    noop.entry(tool)
+                        .or_default()
+                        .push(s.exec(tool, n, "run", &url));
                 }
             }
         }
@@ -352,7 +395,10 @@ fn report(
 ) -> String {
     let mut o = String::new();
     let machine = std::env::var("BENCH_MACHINE").unwrap_or_default();
-    let _ = writeln!(o, "# Side by side: ours, refinery, sqlx, diesel_migrations, a raw baseline, psql\n");
+    let _ = writeln!(
+        o,
+        "# Side by side: ours, refinery, sqlx, diesel_migrations, a raw baseline, psql\n"
+    );
     let _ = writeln!(
         o,
         "Written by `scripts/bench-peers`. Machine: {machine}. PostgreSQL {version} on loopback \
@@ -545,7 +591,10 @@ fn goals(o: &mut String, times: &Times, trips: &Trips, compile: &BTreeMap<String
             );
         }
         _ => {
-            let _ = writeln!(o, "- compile time at N=1000: not measured for every tool in this run.");
+            let _ = writeln!(
+                o,
+                "- compile time at N=1000: not measured for every tool in this run."
+            );
         }
     }
 }
