@@ -115,6 +115,17 @@ impl HistoryTable {
         )
     }
 
+    /// The start-up read: versions, checksums and outcomes, nothing else. Without the shape
+    /// check and the other columns it costs about what the peers' single `SELECT` costs, and it
+    /// is enough to see that nothing is to be done ([`crate::plan::glance`]); a run that has
+    /// something to do reads the whole rows with [`HistoryTable::read_sql`] before writing.
+    pub(crate) fn applied_sql(&self) -> String {
+        format!(
+            "SELECT version, checksum, success FROM {}",
+            self.qualified()
+        )
+    }
+
     /// The shape query alone, to name the differences when [`HistoryTable::read_sql`] fails.
     pub(crate) fn shape_sql(&self) -> String {
         self.shape_select()
@@ -237,6 +248,16 @@ pub struct HistoryRow {
     pub statements_done: Option<i32>,
 }
 
+/// A history row as the start-up read sees it ([`HistoryTable::applied_sql`]).
+/// It borrows the checksum from the server's answer: a start-up over a thousand rows allocates
+/// nothing per row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Applied<'a> {
+    pub(crate) version: i64,
+    pub(crate) checksum: &'a str,
+    pub(crate) success: bool,
+}
+
 /// What reading the history found.
 #[derive(Debug, Clone)]
 pub(crate) enum History {
@@ -276,6 +297,23 @@ pub(crate) fn parse_read(
     }
     rows.sort_by_key(|r| r.version);
     Ok(rows)
+}
+
+/// Interprets the answer of [`HistoryTable::applied_sql`].
+pub(crate) fn parse_applied<'a>(
+    table: &HistoryTable,
+    messages: &'a [SimpleQueryMessage],
+) -> Result<Vec<Applied<'a>>, Error> {
+    data_rows(messages)
+        .map(|row| {
+            let cells = Cells::new(table, row, 0)?;
+            Ok(Applied {
+                version: cells.version,
+                checksum: cells.get(1).ok_or_else(|| cells.bad("checksum"))?,
+                success: cells.flag(2, "success")?,
+            })
+        })
+        .collect()
 }
 
 /// Interprets the answer of [`HistoryTable::shape_sql`] after the read failed on a column.
@@ -346,28 +384,72 @@ fn shape_differences(columns: &str, primary_key: Option<&str>) -> Vec<String> {
 }
 
 fn parse_row(table: &HistoryTable, row: &postgres::SimpleQueryRow) -> Result<HistoryRow, Error> {
-    let bad = |problem: String| Error::HistoryRow {
-        table: table.qualified(),
-        problem,
-    };
-    let text = |i: usize| row.get(i).map(str::to_owned);
-    let version: i64 =
-        parse_num(row.get(2)).ok_or_else(|| bad("version is not a number".into()))?;
-    let in_row = |what: &str| bad(format!("{what} of version {version} is NULL or unreadable"));
+    let cells = Cells::new(table, row, 2)?;
     Ok(HistoryRow {
-        version,
-        name: text(3).ok_or_else(|| in_row("name"))?,
-        checksum: text(4).ok_or_else(|| in_row("checksum"))?,
-        applied_at: text(5).unwrap_or_default(),
-        execution_ms: parse_num(row.get(6)),
-        success: match row.get(7) {
-            Some("t") => true,
-            Some("f") => false,
-            _ => return Err(in_row("success")),
-        },
-        error: text(8),
-        statements_done: parse_num(row.get(9)),
+        version: cells.version,
+        name: cells.text(1, "name")?,
+        checksum: cells.text(2, "checksum")?,
+        applied_at: cells.optional(3).unwrap_or_default(),
+        execution_ms: parse_num(cells.get(4)),
+        success: cells.flag(5, "success")?,
+        error: cells.optional(6),
+        statements_done: parse_num(cells.get(7)),
     })
+}
+
+/// The cells of one history row whose first `skip` cells are not the row's, indexed from its
+/// `version`; the errors name the table, the column and the version.
+struct Cells<'t, 'a> {
+    table: &'t HistoryTable,
+    row: &'a postgres::SimpleQueryRow,
+    skip: usize,
+    version: i64,
+}
+
+impl<'t, 'a> Cells<'t, 'a> {
+    fn new(
+        table: &'t HistoryTable,
+        row: &'a postgres::SimpleQueryRow,
+        skip: usize,
+    ) -> Result<Self, Error> {
+        let version = parse_num(row.get(skip)).ok_or_else(|| Error::HistoryRow {
+            table: table.qualified(),
+            problem: "version is not a number".into(),
+        })?;
+        Ok(Self {
+            table,
+            row,
+            skip,
+            version,
+        })
+    }
+
+    fn get(&self, column: usize) -> Option<&'a str> {
+        self.row.get(self.skip + column)
+    }
+
+    fn optional(&self, column: usize) -> Option<String> {
+        self.get(column).map(str::to_owned)
+    }
+
+    fn bad(&self, what: &str) -> Error {
+        Error::HistoryRow {
+            table: self.table.qualified(),
+            problem: format!("{what} of version {} is NULL or unreadable", self.version),
+        }
+    }
+
+    fn text(&self, column: usize, what: &str) -> Result<String, Error> {
+        self.optional(column).ok_or_else(|| self.bad(what))
+    }
+
+    fn flag(&self, column: usize, what: &str) -> Result<bool, Error> {
+        match self.get(column) {
+            Some("t") => Ok(true),
+            Some("f") => Ok(false),
+            _ => Err(self.bad(what)),
+        }
+    }
 }
 
 fn parse_num<T: std::str::FromStr>(text: Option<&str>) -> Option<T> {

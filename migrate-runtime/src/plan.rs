@@ -1,12 +1,13 @@
 //! The planner: a pure function of the embedded migrations, the history rows and the rules.
 //! It decides what would run and what is wrong; it performs no I/O, so the sync and async runners
-//! (and `plan`, `status`, `run`) share it.
+//! (and `plan`, `status`, `run`) share it. [`glance`] is its start-up shortcut: what the applied
+//! versions and checksums alone say.
 
 use std::collections::BTreeMap;
 use std::fmt;
 
 use crate::embedded::{Migration, Migrations, Transaction};
-use crate::history::HistoryRow;
+use crate::history::{Applied, HistoryRow};
 
 /// How the planner treats each unusual situation. The defaults are the safe ones.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -346,6 +347,53 @@ fn severity(allowed: bool) -> Severity {
     }
 }
 
+/// What the versions and checksums of the history rows alone say about a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Glance {
+    /// The rows are exactly the embedded migrations, each applied, with the same checksum:
+    /// nothing to run, nothing to report.
+    Current,
+    /// An embedded migration up to the target has not been applied: take the lock and plan.
+    Pending,
+    /// Everything up to the target is applied, but rows differ from the embedded set (a changed
+    /// checksum, a row this build does not embed, an unapplied migration past the target): the
+    /// whole rows are needed to plan and to report.
+    Differs,
+}
+
+/// Looks at the start-up read (versions, checksums, success) of a run up to `target`.
+pub(crate) fn glance(
+    migrations: &Migrations,
+    applied: &[Applied<'_>],
+    target: Option<i64>,
+) -> Glance {
+    let mut done: Vec<(i64, &str)> = applied
+        .iter()
+        .filter(|a| a.success)
+        .map(|a| (a.version, a.checksum))
+        .collect();
+    done.sort_unstable_by_key(|&(version, _)| version);
+    let checksum = |version| {
+        done.binary_search_by_key(&version, |&(v, _)| v)
+            .ok()
+            .map(|i| done[i].1)
+    };
+    let pending = migrations
+        .iter()
+        .filter(|m| target.map_or(true, |t| m.version() <= t))
+        .any(|m| checksum(m.version()).is_none());
+    let current = applied.len() == migrations.len()
+        && done.len() == migrations.len()
+        && migrations
+            .iter()
+            .all(|m| checksum(m.version()) == Some(m.checksum()));
+    match (pending, current) {
+        (true, _) => Glance::Pending,
+        (false, true) => Glance::Current,
+        (false, false) => Glance::Differs,
+    }
+}
+
 /// Plans a run up to `target` (inclusive; all when `None`).
 pub(crate) fn plan(
     migrations: &Migrations,
@@ -494,6 +542,47 @@ mod tests {
 
     fn versions(plan: &Plan) -> Vec<i64> {
         plan.pending.iter().map(Pending::version).collect()
+    }
+
+    fn applied<'a>(rows: &[(i64, &'a str, bool)]) -> Vec<Applied<'a>> {
+        rows.iter()
+            .map(|&(version, checksum, success)| Applied {
+                version,
+                checksum,
+                success,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_glance_sees_current_pending_and_different_histories() {
+        let all = [(1, "c1", true), (2, "c2", true), (3, "c3", true)];
+        let at = |rows: &[(i64, &str, bool)], target| glance(&MIGRATIONS, &applied(rows), target);
+        assert_eq!(at(&all, None), Glance::Current);
+        assert_eq!(at(&all[..2], None), Glance::Pending);
+        assert_eq!(at(&[], None), Glance::Pending);
+        // A failed attempt is not applied.
+        assert_eq!(
+            at(&[all[0], (2, "c2", false), all[2]], None),
+            Glance::Pending
+        );
+        // Nothing pending up to the target, but 3 is not applied: not the embedded set.
+        assert_eq!(at(&all[..2], Some(2)), Glance::Differs);
+        assert_eq!(at(&all, Some(2)), Glance::Current);
+        // A changed file, a row this build does not embed.
+        assert_eq!(
+            at(&[all[0], (2, "edited", true), all[2]], None),
+            Glance::Differs
+        );
+        assert_eq!(
+            at(&[all[0], all[1], all[2], (4, "c4", true)], None),
+            Glance::Differs
+        );
+        // The same versions, rows swapped between them.
+        assert_eq!(
+            at(&[(1, "c2", true), (2, "c1", true), all[2]], None),
+            Glance::Differs
+        );
     }
 
     #[test]

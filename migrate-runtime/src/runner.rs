@@ -3,12 +3,17 @@
 //! operation for the sync client and (feature `tokio`) the async one.
 //!
 //! Round trips (after connecting):
-//! - nothing pending: 1 (read the history; no lock);
-//! - something pending: 1 (read) + 1 (lock) + 1 (read again under the lock; + create the table in
-//!   the same string when it is missing) + 1 per transactional migration + 1 (unlock);
+//! - nothing pending: 1 (read the applied versions and checksums; no lock), + 1 (read the whole
+//!   rows, still no lock) when the history differs from the embedded set (a newer replica's
+//!   migrations, an allowed change) and the findings need them;
+//! - something pending: 1 (read) + 1 (lock) + 1 (read the whole rows under the lock and check
+//!   the table's shape; + create the table in the same string when it is missing) + 1 per
+//!   transactional migration + 1 (unlock);
 //!   a no-transaction migration costs 2 per statement (the statement, its progress row) + 1.
 
 use std::time::{Duration, Instant};
+
+use postgres::SimpleQueryMessage;
 
 use crate::apply::{Job, Timeouts};
 use crate::conn::{self, Connection};
@@ -18,7 +23,7 @@ use crate::history::{
     self, sqlstate, Detail, ExecutionMs, History, HistoryRow, HistoryTable, Record,
 };
 use crate::lock::{Locked, DEFAULT_LOCK_WAIT};
-use crate::plan::{self, Finding, FindingKind, Plan, Rules, Severity};
+use crate::plan::{self, Finding, FindingKind, Glance, Plan, Rules, Severity};
 use crate::report::{Operation, Report, Status, Step};
 
 /// SQLSTATE `undefined_table`.
@@ -216,8 +221,10 @@ macro_rules! operations {
 
 operations! {
     /// Applies every pending migration, in order, each with its history row in one transaction.
-    /// Validates first (see the builder methods for what is an error); when nothing is pending it
-    /// costs one round trip and takes no lock. Stops at the first failing migration.
+    /// Validates before it writes anything (see the builder methods for what is an error). When
+    /// every embedded migration is applied it takes no lock and costs one round trip that reads
+    /// only versions and checksums (a second one, for the findings, when the history also holds
+    /// other rows). Stops at the first failing migration.
     fn run / run_async() -> Report = run;
     /// Applies the pending migrations up to `version` (inclusive), which must be embedded.
     fn run_to / run_to_async(version: i64) -> Report = run_to;
@@ -237,14 +244,16 @@ operations! {
     fn baseline / baseline_async(version: i64) -> Report = baseline;
 }
 
-async fn read<C: Connection>(
+/// Runs one query on the history table: `None` when the table does not exist, a shape error
+/// naming every difference when a column is missing.
+async fn query_history<C: Connection>(
     conn: &mut C,
     table: &HistoryTable,
-    detail: Detail,
-) -> Result<History, Error> {
-    match conn.query(&table.read_sql(detail)).await {
-        Ok(messages) => Ok(History::Rows(history::parse_read(table, &messages)?)),
-        Err(e) if sqlstate(&e) == Some(UNDEFINED_TABLE) => Ok(History::Missing),
+    sql: &str,
+) -> Result<Option<Vec<SimpleQueryMessage>>, Error> {
+    match conn.query(sql).await {
+        Ok(messages) => Ok(Some(messages)),
+        Err(e) if sqlstate(&e) == Some(UNDEFINED_TABLE) => Ok(None),
         Err(e) if sqlstate(&e) == Some(UNDEFINED_COLUMN) => {
             let shape = conn
                 .query(&table.shape_sql())
@@ -253,6 +262,17 @@ async fn read<C: Connection>(
             Err(history::shape_error(table, &shape))
         }
         Err(e) => Err(Error::db("read the history table")(e)),
+    }
+}
+
+async fn read<C: Connection>(
+    conn: &mut C,
+    table: &HistoryTable,
+    detail: Detail,
+) -> Result<History, Error> {
+    match query_history(conn, table, &table.read_sql(detail)).await? {
+        Some(messages) => Ok(History::Rows(history::parse_read(table, &messages)?)),
+        None => Ok(History::Missing),
     }
 }
 
@@ -295,15 +315,28 @@ async fn apply<C: Connection>(
     let started = Instant::now();
     let plan_for =
         |rows: &[HistoryRow]| plan::plan(&runner.migrations, rows, &runner.rules, target);
-    let first = plan_for(read(conn, &runner.table, Detail::Lean).await?.rows()).validate()?;
-    if first.pending().is_empty() {
-        return Ok(Report {
-            operation: Operation::Apply,
-            steps: Vec::new(),
-            applied_total: first.applied(),
-            warnings: first.warnings(),
-            elapsed: started.elapsed(),
-        });
+    let nothing_to_do = |applied_total, warnings| Report {
+        operation: Operation::Apply,
+        steps: Vec::new(),
+        applied_total,
+        warnings,
+        elapsed: started.elapsed(),
+    };
+    let messages = query_history(conn, &runner.table, &runner.table.applied_sql()).await?;
+    let applied = match &messages {
+        Some(messages) => history::parse_applied(&runner.table, messages)?,
+        None => Vec::new(),
+    };
+    match plan::glance(&runner.migrations, &applied, target) {
+        Glance::Current => return Ok(nothing_to_do(runner.migrations.len(), Vec::new())),
+        Glance::Pending => {}
+        Glance::Differs => {
+            let plan =
+                plan_for(read(conn, &runner.table, Detail::Lean).await?.rows()).validate()?;
+            if plan.pending().is_empty() {
+                return Ok(nothing_to_do(plan.applied(), plan.warnings()));
+            }
+        }
     }
 
     let mut lock = Locked::acquire(conn, &runner.table, runner.lock_wait).await?;

@@ -3,6 +3,7 @@
 //! files. Its SQL was not written to be idempotent, so those rules are relaxed here.
 
 use migrate_tests::fixtures::{cratesio_runner as runner, CRATESIO};
+use migrate_tests::proxy::CountingProxy;
 use migrate_tests::{Api, TestDb};
 
 fn cratesio_applies_then_rolls_back(api: Api) {
@@ -29,3 +30,40 @@ fn cratesio_applies_then_rolls_back(api: Api) {
 }
 
 migrate_tests::for_both_apis!(cratesio_applies_then_rolls_back);
+
+/// Start-up over a long history: with everything applied, one round trip (versions and
+/// checksums only) and no lock; a row from a newer build, or a changed file, costs one more read
+/// for the findings, still without the lock.
+#[test]
+fn start_up_over_a_long_history_reads_once_and_takes_no_lock() {
+    let db = TestDb::new();
+    runner().run(&mut db.client()).unwrap();
+    let proxy = CountingProxy::start();
+    let mut client = proxy.config(&db).connect(postgres::NoTls).unwrap();
+    proxy.take();
+
+    assert!(runner().run(&mut client).unwrap().is_empty());
+    assert_eq!(proxy.take(), 1);
+
+    db.execute(
+        "INSERT INTO migrate.history (version, name, checksum, success) \
+         VALUES (999999999999999, 'from_a_newer_build', 'c', true)",
+    );
+    let report = runner().run(&mut client).unwrap();
+    assert_eq!(proxy.take(), 2);
+    assert!(
+        report.is_empty() && report.to_string().contains("from_a_newer_build"),
+        "{report}"
+    );
+
+    let changed = CRATESIO.as_slice()[100].version();
+    db.execute(&format!(
+        "UPDATE migrate.history SET checksum = 'edited' WHERE version = {changed}"
+    ));
+    let error = runner().run(&mut client).unwrap_err();
+    assert_eq!(proxy.take(), 2);
+    assert!(
+        error.to_string().contains(&changed.to_string()) && error.to_string().contains("edited"),
+        "{error}"
+    );
+}
