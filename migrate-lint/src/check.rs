@@ -42,10 +42,22 @@ struct Named {
     script: Option<Script>,
 }
 
+/// A migration file, named correctly, whose content is still to check.
+struct Job {
+    version: i64,
+    name: String,
+    kind: ScriptKind,
+    path: String,
+    file: PathBuf,
+    bytes: Result<Vec<u8>, String>,
+}
+
 /// Checks the entries of a folder, already read. Pure: all I/O is in [`discover::read_dir`].
+/// The files are checked on as many threads as the machine has cores: each file's checks depend
+/// on that file alone (the folder-wide ones run after, in [`pair`]).
 pub fn check_entries(display: &str, entries: Vec<Entry>, options: &Options) -> Outcome {
     let mut diagnostics = Vec::new();
-    let mut files = Vec::new();
+    let mut jobs = Vec::new();
     for entry in entries {
         let path = format!("{}/{}", display.trim_end_matches('/'), entry.name);
         let bytes = match entry.kind {
@@ -70,14 +82,32 @@ pub fn check_entries(display: &str, entries: Vec<Entry>, options: &Options) -> O
             FileName::Up { version, name } => (version, name, ScriptKind::Up),
             FileName::Down { version, name } => (version, name, ScriptKind::Down),
         };
-        let script = read_script(&path, entry.path, bytes, kind, options, &mut diagnostics);
-        files.push(Named {
+        jobs.push(Job {
             version,
             name,
             kind,
             path,
-            script,
+            file: entry.path,
+            bytes,
         });
+    }
+    let mut files = Vec::with_capacity(jobs.len());
+    for (named, found) in in_parallel(jobs, |job| {
+        let mut found = Vec::new();
+        let script = read_script(
+            &job.path, job.file, job.bytes, job.kind, options, &mut found,
+        );
+        let named = Named {
+            version: job.version,
+            name: job.name,
+            kind: job.kind,
+            path: job.path,
+            script,
+        };
+        (named, found)
+    }) {
+        files.push(named);
+        diagnostics.extend(found);
     }
     let migrations = pair(&mut files, &mut diagnostics);
     diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
@@ -85,6 +115,32 @@ pub fn check_entries(display: &str, entries: Vec<Entry>, options: &Options) -> O
         migrations,
         diagnostics,
     }
+}
+
+/// `work` applied to every item, on one thread per core, each taking a contiguous share; the
+/// results in the items' order.
+fn in_parallel<T: Send, R: Send>(items: Vec<T>, work: impl Fn(T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let share = items.len().div_ceil(threads).max(1);
+    let mut shares = Vec::new();
+    let mut items = items.into_iter().peekable();
+    while items.peek().is_some() {
+        shares.push(items.by_ref().take(share).collect::<Vec<T>>());
+    }
+    let work = &work;
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = shares
+            .into_iter()
+            .map(|share| scope.spawn(move || share.into_iter().map(work).collect::<Vec<R>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| {
+                h.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    })
 }
 
 /// Reads and checks one file's content; `None` when it has errors that leave nothing to run.
@@ -360,6 +416,16 @@ impl Findings<'_> {
 mod tests {
     use super::*;
     use std::path::PathBuf;
+
+    #[test]
+    fn parallel_work_keeps_every_item_in_order() {
+        let items: Vec<usize> = (0..1001).collect();
+        assert_eq!(
+            in_parallel(items.clone(), |i| i * 2),
+            items.iter().map(|i| i * 2).collect::<Vec<_>>()
+        );
+        assert!(in_parallel(Vec::<usize>::new(), |i| i).is_empty());
+    }
 
     fn file(name: &str, bytes: &[u8]) -> Entry {
         Entry {
