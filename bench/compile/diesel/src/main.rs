@@ -1,4 +1,4 @@
-//! Compile-time subject (scripts/bench-peers): the tool-* program with only the N=1000 set.
+//! Compile-time subject (scripts/bench): the tool-* program with only the N=1000 set.
 use diesel::Connection;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 

@@ -1,4 +1,4 @@
-//! Compile-time subject (scripts/bench-peers): the tool-* program with only the N=1000 set.
+//! Compile-time subject (scripts/bench): the tool-* program with only the N=1000 set.
 static MIGRATIONS: migrate_runtime::Migrations =
     migrate_runtime::embed_migrations!("../../generated/n1000/ours");
 

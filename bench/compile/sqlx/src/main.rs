@@ -1,4 +1,4 @@
-//! Compile-time subject (scripts/bench-peers): the tool-* program with only the N=1000 set.
+//! Compile-time subject (scripts/bench): the tool-* program with only the N=1000 set.
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../generated/n1000/sqlx");
 
 #[tokio::main(flavor = "current_thread")]
