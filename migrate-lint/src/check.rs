@@ -507,7 +507,10 @@ mod tests {
                 "002_c.sql",
                 b"SELECT 1;\nSELECT 2 fro x;\nCREATE TABLE t (id int);\n",
             ),
-            file("003_d.sql", b"CREATE TABLE t (id int);\nDROP TABLE t;\n"),
+            file(
+                "003_d.sql",
+                b"CREATE TABLE t (id int);\nDROP TABLE IF EXISTS users;\n",
+            ),
             file("004_e.down.sql", b"SELECT 1;"),
             file("005_f.sql", TABLE),
             file("005_g.down.sql", b"SELECT 1;"),

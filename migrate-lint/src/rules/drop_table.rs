@@ -1,12 +1,14 @@
 //! `drop-table`: `DROP TABLE` destroys the table and every row in it, and a migration cannot be
 //! undone once it has run. Even `IF EXISTS` destroys the table when it exists, so every
-//! `DROP TABLE` needs an explicit confirmation. Down files revert a migration and may drop.
+//! `DROP TABLE` needs an explicit confirmation. Down files revert a migration and may drop, and
+//! so may a file that drops only tables it created itself in an earlier statement (a scratch
+//! table): the data it destroys is the data it made.
 
 use pg_query::protobuf::ObjectType;
 use pg_query::NodeEnum;
 
 use crate::diagnostic::Severity;
-use crate::objects::display_drop;
+use crate::objects::{display_drop, object_name, ObjectKey};
 use crate::rules::{Check, Family, Hit, Rule, StatementCtx};
 
 pub(crate) static RULE: Rule = Rule {
@@ -26,6 +28,13 @@ pub(crate) static RULE: Rule = Rule {
 fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
     match ctx.node {
         NodeEnum::DropStmt(s) if s.remove_type() == ObjectType::ObjectTable => {
+            let made_here = |table| {
+                let key = ObjectKey::new(ObjectType::ObjectTable, object_name(table));
+                ctx.earlier.created(&key)
+            };
+            if s.objects.iter().all(made_here) {
+                return Vec::new();
+            }
             let what = if s.objects.len() > 1 {
                 "the tables and their data"
             } else {
@@ -91,6 +100,26 @@ mod tests {
         let found = crate::rules::testing::findings(&RULE, sql);
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].0, 3);
+    }
+
+    #[test]
+    fn a_table_created_earlier_in_the_same_file_may_be_dropped() {
+        for sql in [
+            "CREATE TABLE IF NOT EXISTS scratch (id int);\n\
+             INSERT INTO scratch SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM scratch);\n\
+             DROP TABLE IF EXISTS scratch;",
+            "CREATE TABLE IF NOT EXISTS app.scratch AS SELECT 1 AS id;\nDROP TABLE app.scratch;",
+        ] {
+            passes(&RULE, sql);
+        }
+        // Dropped before it is created, or dropped with a table the file did not create.
+        for sql in [
+            "DROP TABLE IF EXISTS scratch;\nCREATE TABLE IF NOT EXISTS scratch (id int);",
+            "CREATE TABLE IF NOT EXISTS scratch (id int);\nDROP TABLE IF EXISTS scratch, users;",
+            "CREATE TABLE IF NOT EXISTS app.scratch (id int);\nDROP TABLE IF EXISTS other.scratch;",
+        ] {
+            fires(&RULE, sql);
+        }
     }
 
     #[test]
