@@ -199,14 +199,12 @@ fn apply(args: &ApplyArgs) -> Result<(), Failure> {
 fn rollback(args: &RollbackArgs) -> Result<(), Failure> {
     confirm::ensure_possible(args.yes, "roll back migrations")?;
     let mut s = Session::open(&args.db)?;
-    let status = s.runner.status(&mut s.client).map_err(|e| s.fail(e))?;
-    let reverted: Vec<_> = status
-        .applied
-        .iter()
-        .rev()
-        .filter(|r| r.version > args.to)
-        .collect();
-    if reverted.is_empty() {
+    // Refused (no down file, not in this folder, changed) before anything is asked or reverted.
+    let steps = s
+        .runner
+        .rollback_plan(&mut s.client, args.to)
+        .map_err(|e| s.fail(e))?;
+    if steps.is_empty() {
         println!(
             "Nothing to roll back: no applied migration is newer than {}",
             args.to
@@ -214,22 +212,42 @@ fn rollback(args: &RollbackArgs) -> Result<(), Failure> {
         return Ok(());
     }
     println!("Would revert on {}, newest first:", s.target);
-    for row in &reverted {
-        println!("  • {} {}", row.version, row.name);
+    for m in &steps {
+        println!("  • {} {}", m.version(), m.name());
     }
     let question = format!(
         "Revert {} migration(s) on {}? Their down files may destroy data.",
-        reverted.len(),
+        steps.len(),
         s.target
     );
     if !confirm::ask(args.yes, &question)? {
         return Err(Failure::usage("not confirmed; nothing was rolled back"));
     }
-    let report = s
-        .runner
-        .rollback_to(&mut s.client, args.to)
-        .map_err(|e| s.fail(e))?;
-    println!("{report}");
+    // One at a time, each line printed as it starts: the next one down is the version to keep.
+    let started = Instant::now();
+    let (mut reverted, mut total) = (0, 0);
+    for (i, m) in steps.iter().enumerate() {
+        let keep = steps.get(i + 1).map_or(args.to, |next| next.version());
+        let path = m.down().map_or("", |d| d.path());
+        println!("→ reverting {path}");
+        match s.runner.rollback_to(&mut s.client, keep) {
+            Ok(report) => {
+                for step in &report.steps {
+                    println!("✓ reverted {} in {}ms", step.path, ms(step.duration));
+                }
+                reverted += report.steps.len();
+                total = report.applied_total;
+            }
+            Err(error) => {
+                println!("✗ {path} failed");
+                return Err(s.fail(error));
+            }
+        }
+    }
+    println!(
+        "Reverted {reverted} migration(s) in {}ms; {total} migration(s) applied in total",
+        ms(started.elapsed())
+    );
     Ok(())
 }
 

@@ -183,10 +183,24 @@ fn rollback_reverts_with_the_down_files() {
     let run = db.migrate(&dir, &["rollback", "--to", "1", "-y"]).expect(0);
     assert!(run.stdout.contains("Would revert on"), "{run}");
     assert!(run.stdout.contains("  • 3 indexes\n  • 2 posts\n"), "{run}");
+    // Each line as it happens, newest first.
+    let progress: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with('→') || l.starts_with('✓'))
+        .map(|l| l.split(" in ").next().unwrap())
+        .collect();
+    let [a, b, c, d] = progress[..] else {
+        panic!("{run}")
+    };
     assert!(
-        run.stdout.contains("003_indexes.down.sql reverted in"),
+        a.starts_with("→ reverting ") && a.ends_with("003_indexes.down.sql"),
         "{run}"
     );
+    assert!(b.starts_with("✓ reverted ") && b.ends_with("003_indexes.down.sql"));
+    assert!(c.starts_with("→ reverting ") && c.ends_with("002_posts.down.sql"));
+    assert!(d.starts_with("✓ reverted ") && d.ends_with("002_posts.down.sql"));
+    assert!(run.stdout.contains("Reverted 2 migration(s) in "), "{run}");
     assert_eq!(db.applied(), "1");
     assert!(!db.exists("public.posts") && db.exists("public.users"));
     db.migrate(&dir, &["rollback", "--to", "1", "-y"])
@@ -199,9 +213,11 @@ fn rollback_reverts_with_the_down_files() {
         "CREATE TABLE IF NOT EXISTS more (id int);\n",
     );
     db.migrate(&dir, &["apply", "-y"]).expect(0);
-    db.migrate(&dir, &["rollback", "--to", "0", "-y"])
+    let refused = db
+        .migrate(&dir, &["rollback", "--to", "0", "-y"])
         .expect(1)
         .stderr_has("cannot roll back migration 4 (more): it has no .down.sql file");
+    assert!(!refused.stdout.contains("Would revert"), "{refused}");
     assert_eq!(db.applied(), "1,2,3,4");
 }
 

@@ -1,4 +1,5 @@
-//! The operations (`run`, `run_to`, `plan`, `status`, `rollback_to`, `baseline`), written once as
+//! The operations (`run`, `run_to`, `plan`, `status`, `rollback_to`, `rollback_plan`, `baseline`),
+//! written once as
 //! `async` code over [`Connection`], and [`Runner`], which holds the options and exposes each
 //! operation for the sync client and (feature `tokio`) the async one.
 //!
@@ -238,6 +239,9 @@ operations! {
     /// each with the deletion of its history row in one transaction. Fails before reverting
     /// anything when one of them has no down file or is not embedded.
     fn rollback_to / rollback_to_async(version: i64) -> Report = rollback_to;
+    /// Dry run of [`Runner::rollback_to`]: the migrations it would revert, newest first, or the
+    /// error it would return before reverting anything. Changes nothing and takes no lock.
+    fn rollback_plan / rollback_plan_async(version: i64) -> Vec<&'static Migration> = rollback_plan;
     /// Records the migrations up to `version` as applied without running them (for a database
     /// that already has that schema). Refuses a history table that holds rows unless
     /// [`Runner::force_baseline`].
@@ -427,6 +431,15 @@ fn rollback_steps(
         steps.push(migration);
     }
     Ok(steps)
+}
+
+async fn rollback_plan<C: Connection>(
+    conn: &mut C,
+    runner: &Runner,
+    version: i64,
+) -> Result<Vec<&'static Migration>, Error> {
+    let history = read(conn, &runner.table, Detail::Lean).await?;
+    rollback_steps(runner, history.rows(), version)
 }
 
 async fn rollback_to<C: Connection>(
