@@ -30,14 +30,21 @@
 //!   PostgreSQL 13 or newer), which also runs when the test panics.
 //! - [`TestDatabases::prune_stale`] drops the templates of other fingerprints (with the same
 //!   prefix) after building a new one.
+//! - A process killed mid-test (Ctrl-C, a CI timeout, `SIGKILL`) runs no destructor. So that its
+//!   databases do not pile up, each live test database is marked by a session advisory lock on
+//!   one connection per process and server, which the server releases when the process dies;
+//!   the first [`TestDatabases::create`] of a process drops the test databases of its prefix
+//!   whose lock is free (a [`TestDatabase::keep`]t one is spared).
 //!
 //! The connections are plain (no TLS), as to a local test server; the admin user needs
 //! `CREATEDB`. Every call does its I/O on a thread of its own, so the sync API also works inside
 //! an async test (`#[tokio::test]`); there connect with [`TestDatabase::url`] (or
 //! `tokio_config` with the feature `tokio`).
 
+use std::collections::HashMap;
 use std::fmt;
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::history::{quote_ident, sqlstate};
@@ -57,6 +64,13 @@ const MAX_PREFIX_LEN: usize = 30;
 /// The advisory lock (two-`int4` form, so it never meets the runner's `bigint` keys) that
 /// serialises template builds on a server: "migr", "tpl0".
 const TEMPLATE_LOCK: (i32, i32) = (0x6d69_6772, 0x7470_6c30);
+
+/// The class of the advisory locks (two-`int4` form) that mark live test databases: "migt";
+/// the second key is [`liveness_key`] of the database's name.
+const LIVE_CLASS: i32 = 0x6d69_6774;
+
+/// The comment [`TestDatabase::keep`] puts on a database, which spares it from the sweep.
+const KEPT_COMMENT: &str = "kept by migrate-runtime testing";
 
 /// SQLSTATE `invalid_catalog_name`: the template database does not exist (yet).
 const INVALID_CATALOG_NAME: &str = "3D000";
@@ -249,8 +263,11 @@ impl TestDatabases {
             .map_err(|source| TestDatabaseError::InvalidUrl { source })?;
         let template = self.template_name();
         let name = next_test_name(&self.prefix);
-        off_runtime(|| {
+        // Marked live before it exists, so that no other process's sweep can take it for dead.
+        off_runtime(|| Liveness::hold(&admin_config, &name))?;
+        let created = off_runtime(|| {
             let mut admin = connect(&admin_config)?;
+            sweep(&mut admin, &admin_config, &self.prefix)?;
             let create = create_from_template_sql(&name, &template);
             let action = || format!("create the test database {name} from the template {template}");
             match admin.batch_execute(&create) {
@@ -260,7 +277,11 @@ impl TestDatabases {
                 }
                 other => other.map_err(admin_error(action())),
             }
-        })?;
+        });
+        if let Err(error) = created {
+            off_runtime(|| Liveness::release(&admin_config, &name));
+            return Err(error);
+        }
         tracing::debug!(database = %name, %template, "created test database");
         Ok(TestDatabase {
             url: with_dbname(admin_url, &name),
@@ -408,10 +429,30 @@ impl TestDatabase {
     }
 
     /// Keeps the database after this value is gone (to look at it after a failed test) and
-    /// returns its name.
+    /// returns its name. It is marked with a comment, which spares it from the sweep of
+    /// databases left by dead processes.
     pub fn keep(self) -> String {
         let this = std::mem::ManuallyDrop::new(self);
-        eprintln!("kept test database {}", this.name);
+        let marked = off_runtime(|| {
+            let sql = format!(
+                "COMMENT ON DATABASE {} IS {}",
+                quote_ident(&this.name),
+                crate::history::quote_literal(KEPT_COMMENT)
+            );
+            connect(&this.admin)?
+                .batch_execute(&sql)
+                .map_err(admin_error(format!(
+                    "mark the test database {} as kept",
+                    this.name
+                )))
+        });
+        match marked {
+            Ok(()) => eprintln!("kept test database {}", this.name),
+            Err(error) => eprintln!(
+                "kept test database {}, but {error}: a later test run may drop it",
+                this.name
+            ),
+        }
         this.name.clone()
     }
 }
@@ -433,13 +474,122 @@ impl Drop for TestDatabase {
                 .batch_execute(&drop_sql(&self.name))
                 .map_err(admin_error(format!("drop the test database {}", self.name)))
         });
-        if let Err(error) = dropped {
-            eprintln!(
+        match dropped {
+            Ok(()) => off_runtime(|| Liveness::release(&self.admin, &self.name)),
+            Err(error) => eprintln!(
                 "warning: {error}; drop it by hand: DROP DATABASE {} WITH (FORCE)",
                 quote_ident(&self.name)
-            );
+            ),
         }
     }
+}
+
+/// The process's connections that hold the advisory locks marking its live test databases, one
+/// per server (keyed by [`describe`] of the admin settings). When the process dies, the server
+/// closes them and the locks go: that is how [`sweep`] tells a dead process's database.
+struct Liveness;
+
+impl Liveness {
+    fn connections() -> &'static Mutex<HashMap<String, postgres::Client>> {
+        static CONNECTIONS: OnceLock<Mutex<HashMap<String, postgres::Client>>> = OnceLock::new();
+        CONNECTIONS.get_or_init(Mutex::default)
+    }
+
+    /// Marks `name` live until [`Liveness::release`] or the end of the process.
+    fn hold(admin: &postgres::Config, name: &str) -> Result<(), TestDatabaseError> {
+        let mut connections = Self::connections()
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let key = describe(admin);
+        if !connections.contains_key(&key) {
+            let mut client = connect(admin)?;
+            // The locks must last as long as the process: no idle timeout on this session
+            // (the setting exists from PostgreSQL 14 on).
+            client
+                .batch_execute(
+                    "SELECT set_config(name, '0', false) FROM pg_settings \
+                     WHERE name = 'idle_session_timeout'",
+                )
+                .map_err(admin_error(
+                    "open the connection that marks live test databases".into(),
+                ))?;
+            connections.insert(key.clone(), client);
+        }
+        let client = connections.get_mut(&key).expect("inserted above");
+        let lock = format!(
+            "SELECT pg_advisory_lock({LIVE_CLASS}, {})",
+            liveness_key(name)
+        );
+        client.batch_execute(&lock).map_err(|source| {
+            connections.remove(&key);
+            admin_error(format!("mark the test database {name} as live"))(source)
+        })
+    }
+
+    /// Unmarks `name` (it was dropped, or never created). A failure only leaves the lock held
+    /// until the process ends, which spares a database that no longer exists.
+    fn release(admin: &postgres::Config, name: &str) {
+        let mut connections = Self::connections()
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(client) = connections.get_mut(&describe(admin)) {
+            let unlock = format!(
+                "SELECT pg_advisory_unlock({LIVE_CLASS}, {})",
+                liveness_key(name)
+            );
+            let _ = client.batch_execute(&unlock);
+        }
+    }
+}
+
+/// Drops the test databases of `prefix` whose process is gone: not kept, and their liveness lock
+/// free (taken here for the time of the drop, so that two sweeps never race on one). Once per
+/// process, server and prefix: what dies later is swept by the next test run.
+fn sweep(
+    admin: &mut postgres::Client,
+    admin_config: &postgres::Config,
+    prefix: &str,
+) -> Result<(), TestDatabaseError> {
+    static SWEPT: Mutex<Vec<String>> = Mutex::new(Vec::new());
+    let mut swept = SWEPT
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let key = format!("{} prefix {prefix}", describe(admin_config));
+    if swept.contains(&key) {
+        return Ok(());
+    }
+    let names: Vec<String> = admin
+        .query(
+            "SELECT datname::text FROM pg_database d \
+             WHERE NOT datistemplate AND starts_with(datname, $1) \
+             AND shobj_description(d.oid, 'pg_database') IS DISTINCT FROM $2",
+            &[&format!("{prefix}_test_"), &KEPT_COMMENT],
+        )
+        .map_err(admin_error("list the test databases".into()))?
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    let keys: Vec<i32> = names.iter().map(|name| liveness_key(name)).collect();
+    let dead = admin
+        .query(
+            "SELECT name, key FROM unnest($1::text[], $2::int4[]) AS t(name, key) \
+             WHERE pg_try_advisory_lock($3, key)",
+            &[&names, &keys, &LIVE_CLASS],
+        )
+        .map_err(admin_error(
+            "find the test databases of dead processes".into(),
+        ))?;
+    for row in &dead {
+        let (name, key): (String, i32) = (row.get(0), row.get(1));
+        let dropped = admin.batch_execute(&drop_sql(&name));
+        let _ = admin.execute("SELECT pg_advisory_unlock($1, $2)", &[&LIVE_CLASS, &key]);
+        dropped.map_err(admin_error(format!(
+            "drop the test database {name}, left by a process that ended without dropping it"
+        )))?;
+        tracing::info!(database = %name, "dropped a test database left by a dead process");
+    }
+    swept.push(key);
+    Ok(())
 }
 
 /// Runs `f` on a thread of its own: the sync `postgres` client must not run on an async
@@ -574,6 +724,14 @@ fn is_stale_template(prefix: &str, current: &str, name: &str) -> bool {
                 && f.bytes()
                     .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
         })
+}
+
+/// The second key of the advisory lock that marks `name` live: 32 bits of its FNV-1a hash. Two
+/// names that collide only make a sweep spare a dead database once more, never drop a live one.
+fn liveness_key(name: &str) -> i32 {
+    let mut hash = Fnv::new();
+    hash.write(name);
+    hash.0 as i32
 }
 
 fn create_from_template_sql(name: &str, template: &str) -> String {

@@ -7,6 +7,7 @@
 //! crates.io corpus; run it by hand:
 //! `scripts/test -p migrate-tests --test testing -- --ignored --nocapture template_vs_migrations`.
 
+use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
@@ -199,8 +200,9 @@ fn threads_starting_together_build_one_template() {
     );
 }
 
-/// The child's work in `processes_starting_together_build_one_template`: create a database from
-/// the template of `MIGRATE_CHILD_PREFIX` and print its name.
+/// The child's work in the tests with processes: create a database from the template of
+/// `MIGRATE_CHILD_PREFIX` and print its name; then, by `MIGRATE_CHILD_MODE`, drop it (default),
+/// keep it (`keep`), or hold it until killed (`hold`).
 #[test]
 fn child() {
     let Ok(prefix) = std::env::var("MIGRATE_CHILD_PREFIX") else {
@@ -209,7 +211,83 @@ fn child() {
     let databases_of = TestDatabases::new(ORDERED.runner()).prefix(prefix);
     let db = databases_of.create(&server_url()).unwrap();
     assert_eq!(users(&db), [ADMIN]);
+    // Flushed at once: the parent waits for this line.
     println!("CREATED {}", db.name());
+    std::io::stdout().flush().unwrap();
+    match std::env::var("MIGRATE_CHILD_MODE").as_deref() {
+        Ok("keep") => {
+            db.keep();
+        }
+        Ok("hold") => loop {
+            std::thread::sleep(Duration::from_secs(1));
+        },
+        _ => {}
+    }
+}
+
+/// A child process in `mode`, once it has printed the name of its database; killed (`SIGKILL`,
+/// so no destructor runs) when this value is dropped.
+struct ChildWithDatabase {
+    process: std::process::Child,
+    name: String,
+}
+
+impl ChildWithDatabase {
+    fn start(prefix: &str, mode: &str) -> Self {
+        let mut process = Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", "child", "--nocapture", "--test-threads=1"])
+            .env("MIGRATE_CHILD_PREFIX", prefix)
+            .env("MIGRATE_CHILD_MODE", mode)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = BufReader::new(process.stdout.take().unwrap());
+        let name = stdout
+            .lines()
+            .map_while(Result::ok)
+            // The harness may have begun the line with "test child ... ".
+            .find_map(|line| line.split_once("CREATED ").map(|(_, name)| name.to_owned()))
+            .expect("the child prints its database's name");
+        Self { process, name }
+    }
+
+    fn kill(mut self) -> String {
+        self.stop();
+        std::mem::take(&mut self.name)
+    }
+
+    fn stop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}
+
+impl Drop for ChildWithDatabase {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+#[test]
+fn databases_of_killed_processes_are_dropped_by_the_next_run() {
+    let templates = Templates::new("killed");
+    // Every process sweeps once, at its first database: start the killed one last.
+    let mut keeper = ChildWithDatabase::start(&templates.prefix, "keep");
+    keeper.process.wait().unwrap();
+    let alive = ChildWithDatabase::start(&templates.prefix, "hold");
+    let dead = ChildWithDatabase::start(&templates.prefix, "hold").kill();
+    let (kept, live) = (keeper.name.clone(), alive.name.clone());
+    assert!(oid(&dead).is_some() && oid(&kept).is_some() && oid(&live).is_some());
+
+    let mine = templates.of(&ORDERED).create(&server_url()).unwrap();
+    assert!(
+        oid(&dead).is_none(),
+        "the killed process's database is dropped"
+    );
+    assert!(oid(&kept).is_some(), "a kept database stays");
+    assert!(oid(&live).is_some(), "a running process's database stays");
+    assert!(oid(mine.name()).is_some());
 }
 
 #[test]
