@@ -1,7 +1,6 @@
 //! The operations (`run`, `run_to`, `plan`, `status`, `rollback_to`, `rollback_plan`, `baseline`),
-//! written once as
-//! `async` code over [`Connection`], and [`Runner`], which holds the options and exposes each
-//! operation for the sync client and (feature `tokio`) the async one.
+//! written once as `async` code over [`Connection`], and [`Runner`], which holds the options and
+//! exposes each operation for the sync client and (feature `tokio`) the async one.
 //!
 //! Round trips (after connecting):
 //! - nothing pending: 1 (read the applied versions and checksums; no lock), + 1 (read the whole
