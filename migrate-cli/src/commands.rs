@@ -152,9 +152,7 @@ fn apply(args: &ApplyArgs) -> Result<(), Failure> {
     if !confirm::ask(args.yes, &question)? {
         return Err(Failure::usage("not confirmed; nothing was applied"));
     }
-    let started = Instant::now();
-    let mut applied = 0;
-    let mut total = plan.applied();
+    let mut progress = Progress::new("applied", plan.applied());
     for p in pending {
         let path = p.migration().up().path();
         println!("→ applying {path}");
@@ -165,35 +163,72 @@ fn apply(args: &ApplyArgs) -> Result<(), Failure> {
                 }
             }
         }
-        match runner.run_to(&mut s.client, p.version()) {
-            Ok(report) => {
-                if report.steps.is_empty() {
-                    println!("✓ {path} was applied meanwhile by another migrator");
-                }
-                for step in &report.steps {
-                    let resumed = step.resumed_at.map_or(String::new(), |at| {
-                        format!(" (resumed at statement {})", at + 1)
-                    });
-                    println!(
-                        "✓ applied {} in {}ms{resumed}",
-                        step.path,
-                        ms(step.duration)
-                    );
-                }
-                applied += report.steps.len();
-                total = report.applied_total;
-            }
-            Err(error) => {
-                println!("✗ {path} failed");
-                return Err(s.fail(error));
-            }
+        let result = runner.run_to(&mut s.client, p.version());
+        progress.step(&s, path, result)?;
+    }
+    progress.finish("Applied");
+    Ok(())
+}
+
+/// The one-at-a-time steps of `apply` and `rollback`: a line for each step as it ends (or its
+/// failure), then the closing line with the counts.
+struct Progress {
+    done: &'static str,
+    steps: usize,
+    total: usize,
+    started: Instant,
+}
+
+impl Progress {
+    /// `done` is the past participle (`applied`); `total` the applied count before the first step.
+    fn new(done: &'static str, total: usize) -> Self {
+        Self {
+            done,
+            steps: 0,
+            total,
+            started: Instant::now(),
         }
     }
-    println!(
-        "Applied {applied} migration(s) in {}ms; {total} migration(s) applied in total",
-        ms(started.elapsed())
-    );
-    Ok(())
+
+    /// Prints what one call of the runner did for `path`, or turns its error into the failure.
+    fn step(
+        &mut self,
+        s: &Session,
+        path: &str,
+        result: Result<migrate_runtime::Report, migrate_runtime::Error>,
+    ) -> Result<(), Failure> {
+        let report = result.map_err(|error| {
+            println!("✗ {path} failed");
+            s.fail(error)
+        })?;
+        if report.steps.is_empty() {
+            println!("✓ {path} was {} meanwhile by another migrator", self.done);
+        }
+        for step in &report.steps {
+            let resumed = step.resumed_at.map_or(String::new(), |at| {
+                format!(" (resumed at statement {})", at + 1)
+            });
+            println!(
+                "✓ {} {} in {}ms{resumed}",
+                self.done,
+                step.path,
+                ms(step.duration)
+            );
+        }
+        self.steps += report.steps.len();
+        self.total = report.applied_total;
+        Ok(())
+    }
+
+    /// `Applied 3 migration(s) in 12ms; 7 migration(s) applied in total`, with `heading` first.
+    fn finish(&self, heading: &str) {
+        println!(
+            "{heading} {} migration(s) in {}ms; {} migration(s) applied in total",
+            self.steps,
+            ms(self.started.elapsed()),
+            self.total
+        );
+    }
 }
 
 fn rollback(args: &RollbackArgs) -> Result<(), Failure> {
@@ -224,30 +259,15 @@ fn rollback(args: &RollbackArgs) -> Result<(), Failure> {
         return Err(Failure::usage("not confirmed; nothing was rolled back"));
     }
     // One at a time, each line printed as it starts: the next one down is the version to keep.
-    let started = Instant::now();
-    let (mut reverted, mut total) = (0, 0);
+    let mut progress = Progress::new("reverted", 0);
     for (i, m) in steps.iter().enumerate() {
         let keep = steps.get(i + 1).map_or(args.to, |next| next.version());
         let path = m.down().map_or("", |d| d.path());
         println!("→ reverting {path}");
-        match s.runner.rollback_to(&mut s.client, keep) {
-            Ok(report) => {
-                for step in &report.steps {
-                    println!("✓ reverted {} in {}ms", step.path, ms(step.duration));
-                }
-                reverted += report.steps.len();
-                total = report.applied_total;
-            }
-            Err(error) => {
-                println!("✗ {path} failed");
-                return Err(s.fail(error));
-            }
-        }
+        let result = s.runner.rollback_to(&mut s.client, keep);
+        progress.step(&s, path, result)?;
     }
-    println!(
-        "Reverted {reverted} migration(s) in {}ms; {total} migration(s) applied in total",
-        ms(started.elapsed())
-    );
+    progress.finish("Reverted");
     Ok(())
 }
 
