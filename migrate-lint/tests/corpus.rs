@@ -1,4 +1,4 @@
-//! The checker on real SQL: the migrations of four open-source projects (`../shared/corpus`,
+//! The checker on real SQL: the migrations of four open-source projects (`tests/corpus`,
 //! copied unchanged), converted to this project's file layout in a temporary folder.
 //!
 //! No database is needed. Run with `--nocapture` to see the numbers the README quotes: files
@@ -11,15 +11,14 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use migrate_lint::{check_dir, rules, Diagnostic, Family, Options, Outcome, Severity};
 
-/// The four corpora, as folders of `../shared/corpus`.
+/// The four corpora, as folders of the repository's `tests/corpus`.
 const CORPORA: [&str; 4] = ["atuin", "cratesio", "docsrs", "svix"];
 
 fn corpus_root() -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/corpus");
     assert!(
         root.join("cratesio/migrations").is_dir(),
-        "the real-SQL corpus is missing: expected it at {} (the `shared/` folder is cloned \
-         beside this repository: /work/main and /work/shared)",
+        "the real-SQL corpus is missing: expected it at {} (it is part of the repository)",
         root.display()
     );
     root

@@ -40,7 +40,7 @@ pub mod fixtures {
     /// 001 users, 002 no-transaction: index, sleep 3 s, index.
     pub static SLOW_NOTX: Migrations = embed_migrations!("migrations/slow_notx");
 
-    /// The crates.io corpus (285 migrations, `../shared/corpus/cratesio`). Its SQL was not
+    /// The crates.io corpus (285 migrations, `tests/corpus/cratesio`). Its SQL was not
     /// written to be idempotent, so those rules are relaxed; its history goes to
     /// `migrate.history` (see [`cratesio_runner`]).
     #[allow(deprecated)] // the lock-hazard warnings of the corpus

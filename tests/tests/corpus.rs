@@ -1,4 +1,4 @@
-//! The crates.io corpus (`../shared/corpus/cratesio`, imported by `scripts/import-corpus`)
+//! The crates.io corpus (`tests/corpus/cratesio`, imported by `scripts/import-corpus`)
 //! applied in order to a real database through the runtime, then rolled back with its down
 //! files. Its SQL was not written to be idempotent, so those rules are relaxed here.
 
