@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use migrate_runtime::Version;
 
 /// The text after `--help`: the exit codes and where the connection comes from.
 const AFTER_HELP: &str = "\
@@ -123,7 +124,7 @@ pub struct ApplyArgs {
     pub db: DbArgs,
     /// Apply only up to this version (inclusive).
     #[arg(long, value_name = "VERSION")]
-    pub target: Option<i64>,
+    pub target: Option<Version>,
     /// Do not ask for confirmation (required without a terminal).
     #[arg(long, short)]
     pub yes: bool,
@@ -149,7 +150,7 @@ pub struct RollbackArgs {
     pub db: DbArgs,
     /// Revert every applied migration newer than this version (`0`: all of them).
     #[arg(long, value_name = "VERSION")]
-    pub to: i64,
+    pub to: Version,
     /// Do not ask for confirmation (required without a terminal).
     #[arg(long, short)]
     pub yes: bool,
@@ -162,7 +163,7 @@ pub struct BaselineArgs {
     #[command(flatten)]
     pub db: DbArgs,
     /// The newest migration the database already has.
-    pub version: i64,
+    pub version: Version,
     /// Record the baseline even when the history table already holds rows.
     #[arg(long)]
     pub force: bool,

@@ -106,7 +106,7 @@ mod tests {
     #[test]
     fn runner_errors_map_to_the_documented_codes_with_command_line_advice() {
         let unknown = Error::UnknownVersion {
-            version: 9,
+            version: 9.into(),
             known: "1, 2".to_owned(),
         };
         assert_eq!(Failure::from(unknown).code, Code::Usage);
@@ -119,7 +119,7 @@ mod tests {
             .message
             .ends_with("= help: on the command line: `migrate baseline VERSION --force`"));
         let cannot = Failure::from(Error::CannotRollBack {
-            version: 3,
+            version: 3.into(),
             name: "x".to_owned(),
             reason: "it has no .down.sql file".to_owned(),
         });

@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use migrate_lint::{Diagnostic, Options, Outcome, TransactionMode};
-use migrate_runtime::{Migration, Migrations, Script, Statement, Transaction};
+use migrate_runtime::{Migration, Migrations, Script, Statement, Transaction, Version};
 
 /// Checks the folder with the build's rules. `display` is how paths are shown.
 pub fn check(dir: &Path) -> Outcome {
@@ -24,7 +24,7 @@ pub fn migrations(outcome: &Outcome) -> Result<Migrations, Vec<&Diagnostic>> {
 
 fn migration(m: &migrate_lint::Migration) -> Migration {
     Migration::__new(
-        m.version,
+        Version::new(m.version),
         leak(&m.name),
         leak(&m.checksum),
         script(&m.up),

@@ -14,12 +14,12 @@ pub enum Convention {
         /// Digits of the newest version as written (`3` for `007`).
         width: usize,
         /// The newest version.
-        newest: i64,
+        newest: u128,
     },
     /// `YYYYMMDDHHMMSS` in UTC.
     Timestamp {
         /// The newest version.
-        newest: i64,
+        newest: u128,
     },
 }
 
@@ -98,7 +98,7 @@ pub fn convention<'a>(files: impl IntoIterator<Item = &'a str>) -> Option<Conven
     let newest = files
         .into_iter()
         .filter_map(version_digits)
-        .filter_map(|d| d.parse::<i64>().ok().map(|v| (v, d.len())))
+        .filter_map(|d| d.parse::<u128>().ok().map(|v| (v, d.len())))
         .max()?;
     let (version, width) = newest;
     Some(if width == 14 {
@@ -118,7 +118,9 @@ pub fn next_version(convention: Option<Convention>, now: Utc) -> String {
         Some(Convention::Sequence { width, newest }) => {
             format!("{:0width$}", newest + 1, width = width)
         }
-        Some(Convention::Timestamp { newest }) => now.stamp().max(newest + 1).to_string(),
+        Some(Convention::Timestamp { newest }) => {
+            u128::from(now.stamp().unsigned_abs()).max(newest + 1).to_string()
+        }
     }
 }
 

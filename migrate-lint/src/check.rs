@@ -35,7 +35,7 @@ pub fn check_dir(dir: &Path, display: &str, options: &Options) -> Outcome {
 
 /// A migration file, named correctly; `script` is `None` when its content has errors.
 struct Named {
-    version: i64,
+    version: u128,
     name: String,
     kind: ScriptKind,
     path: String,
@@ -44,7 +44,7 @@ struct Named {
 
 /// A migration file, named correctly, whose content is still to check.
 struct Job {
-    version: i64,
+    version: u128,
     name: String,
     kind: ScriptKind,
     path: String,
@@ -460,7 +460,7 @@ mod tests {
             file("0100_hundred.sql", TABLE),
         ]);
         assert!(outcome.diagnostics.is_empty(), "{:?}", found(&outcome));
-        let versions: Vec<i64> = outcome.migrations.iter().map(|m| m.version).collect();
+        let versions: Vec<u128> = outcome.migrations.iter().map(|m| m.version).collect();
         assert_eq!(versions, [9, 10, 100]);
         let nine = &outcome.migrations[0];
         assert_eq!(nine.name, "nine");

@@ -144,15 +144,19 @@ fn holds_sql(dir: &Path) -> bool {
     })
 }
 
+/// The most digits a version may have, leading zeros aside: every such number fits a `u128`
+/// and the history table's `numeric(38, 0)`.
+pub const MAX_VERSION_DIGITS: usize = 38;
+
 /// What a file name says.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum FileName {
     /// Not a migration file, and rightly so: hidden, a backup, not `.sql`.
     Ignored,
     /// `{version}_{name}.sql`
-    Up { version: i64, name: String },
+    Up { version: u128, name: String },
     /// `{version}_{name}.down.sql`
-    Down { version: i64, name: String },
+    Down { version: u128, name: String },
     /// A `.sql` file whose name breaks the convention: what is wrong, and the fix.
     Invalid { problem: String, help: String },
 }
@@ -210,12 +214,14 @@ pub(crate) fn classify(file: &str) -> FileName {
         };
         return invalid("the version must be followed by `_` and a name", help);
     };
-    let Ok(version) = version.parse::<i64>() else {
+    let significant = version.trim_start_matches('0');
+    if significant.len() > MAX_VERSION_DIGITS {
         return invalid(
-            "the version does not fit in a bigint (at most 19 digits)",
+            &format!("the version has more than {MAX_VERSION_DIGITS} digits"),
             "use a shorter version, such as a sequence number or `YYYYMMDDHHMMSS`".to_owned(),
         );
-    };
+    }
+    let version = significant.parse::<u128>().unwrap_or(0);
     let name = name.to_owned();
     if down {
         FileName::Down { version, name }
@@ -228,7 +234,7 @@ pub(crate) fn classify(file: &str) -> FileName {
 mod tests {
     use super::*;
 
-    fn up(version: i64, name: &str) -> FileName {
+    fn up(version: u128, name: &str) -> FileName {
         FileName::Up {
             version,
             name: name.to_owned(),
@@ -242,6 +248,10 @@ mod tests {
         assert_eq!(
             classify("20251018143000_add-Users.v2.sql"),
             up(20251018143000, "add-Users.v2")
+        );
+        assert_eq!(
+            classify("00020251018143000123456_long.sql"),
+            up(20251018143000123456, "long")
         );
         assert_eq!(
             classify("003_add_users.down.sql"),
@@ -278,7 +288,7 @@ mod tests {
             ("001_.sql", "001_add_users.sql"),
             ("001_x.SQL", "001_x.sql"),
             ("001_x.up.sql", "001_x.sql"),
-            ("99999999999999999999_x.sql", "YYYYMMDDHHMMSS"),
+            ("123456789012345678901234567890123456789_x.sql", "YYYYMMDDHHMMSS"),
         ] {
             match classify(name) {
                 FileName::Invalid { help, .. } => assert!(help.contains(fix), "{name}: {help}"),

@@ -34,7 +34,7 @@ pub struct Script {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Migration {
     /// The version, from the file name's leading digits.
-    pub version: i64,
+    pub version: u128,
     /// The rest of the file name, as written.
     pub name: String,
     /// Hex SHA-256 of the up script's normalised text.

@@ -88,7 +88,9 @@ fn migration(m: &Migration) -> TokenStream {
         None => quote!(::core::option::Option::None),
     };
     quote! {
-        ::migrate_runtime::Migration::__new(#version, #name, #checksum, #up, #down)
+        ::migrate_runtime::Migration::__new(
+            ::migrate_runtime::Version::new(#version), #name, #checksum, #up, #down,
+        )
     }
 }
 

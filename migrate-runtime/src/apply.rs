@@ -142,7 +142,7 @@ impl Job<'_> {
         };
         if let Err(error) = &outcome {
             tracing::error!(
-                version = self.migration.version(),
+                version = %self.migration.version(),
                 name = self.migration.name(),
                 "migration {} {} failed: {error}",
                 self.migration.version(),
@@ -156,7 +156,7 @@ impl Job<'_> {
             Direction::Down => "reverted",
         };
         tracing::info!(
-            version = self.migration.version(),
+            version = %self.migration.version(),
             name = self.migration.name(),
             elapsed_ms = elapsed.as_millis() as u64,
             "{verb} migration {} {}",

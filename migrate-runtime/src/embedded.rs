@@ -1,6 +1,8 @@
 //! The types `embed_migrations!` expands to. They are built in `static` context, so their
 //! constructors are `const fn`; they are `#[doc(hidden)]` because only the macro calls them.
 
+use crate::version::Version;
+
 /// The ordered set of migrations embedded from one folder.
 #[derive(Debug, Clone, Copy)]
 pub struct Migrations {
@@ -34,7 +36,8 @@ impl Migrations {
     }
 
     /// The migration with this version, if embedded.
-    pub fn get(&self, version: i64) -> Option<&'static Migration> {
+    pub fn get(&self, version: impl Into<Version>) -> Option<&'static Migration> {
+        let version = version.into();
         self.migrations
             .binary_search_by_key(&version, |m| m.version)
             .ok()
@@ -54,7 +57,7 @@ impl IntoIterator for &Migrations {
 /// One migration: `{version}_{name}.sql` and its optional `{version}_{name}.down.sql`.
 #[derive(Debug, Clone, Copy)]
 pub struct Migration {
-    version: i64,
+    version: Version,
     name: &'static str,
     checksum: &'static str,
     up: Script,
@@ -64,7 +67,7 @@ pub struct Migration {
 impl Migration {
     #[doc(hidden)]
     pub const fn __new(
-        version: i64,
+        version: Version,
         name: &'static str,
         checksum: &'static str,
         up: Script,
@@ -80,7 +83,7 @@ impl Migration {
     }
 
     /// The version: the file name's leading digits read as an integer (`003` is 3).
-    pub const fn version(&self) -> i64 {
+    pub const fn version(&self) -> Version {
         self.version
     }
 

@@ -1,5 +1,7 @@
 //! Everything that can go wrong, as one enum whose messages say what, where and what to do.
 
+use crate::version::Version;
+
 use std::fmt;
 use std::time::Duration;
 
@@ -71,7 +73,7 @@ pub enum Error {
     #[error("version {version} is not one of the embedded migrations; use one of: {known}")]
     UnknownVersion {
         /// The version asked for.
-        version: i64,
+        version: Version,
         /// The embedded versions, comma separated.
         known: String,
     },
@@ -83,7 +85,7 @@ pub enum Error {
     )]
     CannotRollBack {
         /// The version that cannot be reverted.
-        version: i64,
+        version: Version,
         /// Its name, or `?` when not embedded.
         name: String,
         /// Why, e.g. `it has no .down.sql file`.
@@ -195,7 +197,7 @@ pub enum Direction {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MigrationFailure {
     /// The migration's version.
-    pub version: i64,
+    pub version: Version,
     /// The migration's name.
     pub name: String,
     /// Whether the up or the down file failed.

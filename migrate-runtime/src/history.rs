@@ -4,13 +4,15 @@
 //! several statements in one string when they belong together). Identifiers go through
 //! [`quote_ident`] and values through [`quote_literal`]; nothing is pasted unquoted.
 
+use crate::version::Version;
+
 use postgres::SimpleQueryMessage;
 
 use crate::error::Error;
 
 /// The columns the history table must have, with their types as `format_type` spells them.
 const COLUMNS: [(&str, &str); 8] = [
-    ("version", "bigint"),
+    ("version", "numeric"),
     ("name", "text"),
     ("checksum", "text"),
     ("applied_at", "timestamp with time zone"),
@@ -141,7 +143,7 @@ impl HistoryTable {
             "DO {tag}BEGIN IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = {schema_literal}) \
              THEN {create_schema}; END IF; END{tag};\n\
              CREATE TABLE IF NOT EXISTS {table} (\
-             version bigint PRIMARY KEY, \
+             version numeric(38, 0) PRIMARY KEY, \
              name text NOT NULL, \
              checksum text NOT NULL, \
              applied_at timestamptz NOT NULL DEFAULT now(), \
@@ -181,7 +183,7 @@ impl HistoryTable {
     }
 
     /// Forgets one migration (after its down file ran).
-    pub(crate) fn delete_sql(&self, version: i64) -> String {
+    pub(crate) fn delete_sql(&self, version: Version) -> String {
         format!("DELETE FROM {} WHERE version = {version}", self.qualified())
     }
 }
@@ -217,7 +219,7 @@ pub(crate) enum Detail {
 /// A history row to write.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Record<'a> {
-    pub(crate) version: i64,
+    pub(crate) version: Version,
     pub(crate) name: &'a str,
     pub(crate) checksum: &'a str,
     pub(crate) execution_ms: ExecutionMs,
@@ -230,7 +232,7 @@ pub(crate) struct Record<'a> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HistoryRow {
     /// The migration's version.
-    pub version: i64,
+    pub version: Version,
     /// The migration's name when it was recorded.
     pub name: String,
     /// The checksum of the file that ran.
@@ -253,7 +255,7 @@ pub struct HistoryRow {
 /// nothing per row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Applied<'a> {
-    pub(crate) version: i64,
+    pub(crate) version: Version,
     pub(crate) checksum: &'a str,
     pub(crate) success: bool,
 }
@@ -403,7 +405,7 @@ struct Cells<'t, 'a> {
     table: &'t HistoryTable,
     row: &'a postgres::SimpleQueryRow,
     skip: usize,
-    version: i64,
+    version: Version,
 }
 
 impl<'t, 'a> Cells<'t, 'a> {
@@ -483,9 +485,9 @@ mod tests {
             "version character varying,name text,applied_at timestamp without time zone",
             Some("version"),
         );
-        assert!(seeds.contains(&"column version is character varying, expected bigint".into()));
+        assert!(seeds.contains(&"column version is character varying, expected numeric".into()));
         assert!(seeds.contains(&"column checksum (text) is missing".into()));
-        let all = "version bigint,name text,checksum text,applied_at timestamp with time zone,\
+        let all = "version numeric,name text,checksum text,applied_at timestamp with time zone,\
                    execution_ms bigint,success boolean,error text,statements_done integer";
         assert!(shape_differences(all, Some("version")).is_empty());
         assert_eq!(

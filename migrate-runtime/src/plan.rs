@@ -3,6 +3,8 @@
 //! (and `plan`, `status`, `run`) share it. [`glance`] is its start-up shortcut: what the applied
 //! versions and checksums alone say.
 
+use crate::version::Version;
+
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -62,7 +64,7 @@ pub enum FindingKind {
     /// An applied migration whose file changed since.
     Modified {
         /// The version.
-        version: i64,
+        version: Version,
         /// The name.
         name: &'static str,
         /// The checksum recorded when it was applied.
@@ -73,7 +75,7 @@ pub enum FindingKind {
     /// An applied migration that is not embedded, older than the newest embedded one.
     Missing {
         /// The version.
-        version: i64,
+        version: Version,
         /// The name recorded in the history.
         name: String,
     },
@@ -81,23 +83,23 @@ pub enum FindingKind {
     /// release of the application migrated this database.
     NewerMissing {
         /// The version.
-        version: i64,
+        version: Version,
         /// The name recorded in the history.
         name: String,
     },
     /// A pending migration older than the newest applied one.
     OutOfOrder {
         /// The version.
-        version: i64,
+        version: Version,
         /// The name.
         name: &'static str,
         /// The newest applied version.
-        newest_applied: i64,
+        newest_applied: Version,
     },
     /// An earlier attempt at a migration failed or was interrupted; it is retried.
     FailedEarlier {
         /// The version.
-        version: i64,
+        version: Version,
         /// The name.
         name: &'static str,
         /// When the attempt was recorded.
@@ -110,7 +112,7 @@ pub enum FindingKind {
     /// An interrupted no-transaction file changed since: resuming in the middle is unsafe.
     ResumeChanged {
         /// The version.
-        version: i64,
+        version: Version,
         /// The name.
         name: &'static str,
         /// Statements completed by the interrupted attempt.
@@ -124,7 +126,7 @@ pub enum FindingKind {
 
 impl FindingKind {
     /// The version concerned.
-    pub fn version(&self) -> i64 {
+    pub fn version(&self) -> Version {
         match self {
             FindingKind::Modified { version, .. }
             | FindingKind::Missing { version, .. }
@@ -232,7 +234,7 @@ impl Pending {
     }
 
     /// Its version.
-    pub fn version(&self) -> i64 {
+    pub fn version(&self) -> Version {
         self.migration.version()
     }
 
@@ -365,9 +367,9 @@ pub(crate) enum Glance {
 pub(crate) fn glance(
     migrations: &Migrations,
     applied: &[Applied<'_>],
-    target: Option<i64>,
+    target: Option<Version>,
 ) -> Glance {
-    let mut done: Vec<(i64, &str)> = applied
+    let mut done: Vec<(Version, &str)> = applied
         .iter()
         .filter(|a| a.success)
         .map(|a| (a.version, a.checksum))
@@ -399,9 +401,9 @@ pub(crate) fn plan(
     migrations: &Migrations,
     history: &[HistoryRow],
     rules: &Rules,
-    target: Option<i64>,
+    target: Option<Version>,
 ) -> Plan {
-    let rows: BTreeMap<i64, &HistoryRow> = history.iter().map(|r| (r.version, r)).collect();
+    let rows: BTreeMap<Version, &HistoryRow> = history.iter().map(|r| (r.version, r)).collect();
     let newest_embedded = migrations.iter().map(Migration::version).max();
     let newest_applied = history
         .iter()
@@ -514,15 +516,20 @@ mod tests {
         Script::__new("m.sql", "SELECT 1;\nSELECT 2;", transaction, STATEMENTS)
     }
     static SET: &[Migration] = &[
-        Migration::__new(1, "one", "c1", script(Transaction::Single), None),
-        Migration::__new(2, "two", "c2", script(Transaction::None), None),
-        Migration::__new(3, "three", "c3", script(Transaction::Single), None),
+        Migration::__new(Version::new(1), "one", "c1", script(Transaction::Single), None),
+        Migration::__new(Version::new(2), "two", "c2", script(Transaction::None), None),
+        Migration::__new(Version::new(3), "three", "c3", script(Transaction::Single), None),
     ];
     const MIGRATIONS: Migrations = Migrations::__new(SET);
+    const V0: Version = Version::new(0);
+    const V1: Version = Version::new(1);
+    const V2: Version = Version::new(2);
+    const V3: Version = Version::new(3);
+    const V9: Version = Version::new(9);
 
-    fn row(version: i64, checksum: &str, success: bool, done: Option<i32>) -> HistoryRow {
+    fn row(version: u64, checksum: &str, success: bool, done: Option<i32>) -> HistoryRow {
         HistoryRow {
-            version,
+            version: version.into(),
             name: format!("m{version}"),
             checksum: checksum.into(),
             applied_at: "then".into(),
@@ -540,14 +547,14 @@ mod tests {
             .collect()
     }
 
-    fn versions(plan: &Plan) -> Vec<i64> {
+    fn versions(plan: &Plan) -> Vec<Version> {
         plan.pending.iter().map(Pending::version).collect()
     }
 
-    fn applied<'a>(rows: &[(i64, &'a str, bool)]) -> Vec<Applied<'a>> {
+    fn applied<'a>(rows: &[(u64, &'a str, bool)]) -> Vec<Applied<'a>> {
         rows.iter()
             .map(|&(version, checksum, success)| Applied {
-                version,
+                version: version.into(),
                 checksum,
                 success,
             })
@@ -557,7 +564,7 @@ mod tests {
     #[test]
     fn a_glance_sees_current_pending_and_different_histories() {
         let all = [(1, "c1", true), (2, "c2", true), (3, "c3", true)];
-        let at = |rows: &[(i64, &str, bool)], target| glance(&MIGRATIONS, &applied(rows), target);
+        let at = |rows: &[(u64, &str, bool)], target| glance(&MIGRATIONS, &applied(rows), target);
         assert_eq!(at(&all, None), Glance::Current);
         assert_eq!(at(&all[..2], None), Glance::Pending);
         assert_eq!(at(&[], None), Glance::Pending);
@@ -567,8 +574,8 @@ mod tests {
             Glance::Pending
         );
         // Nothing pending up to the target, but 3 is not applied: not the embedded set.
-        assert_eq!(at(&all[..2], Some(2)), Glance::Differs);
-        assert_eq!(at(&all, Some(2)), Glance::Current);
+        assert_eq!(at(&all[..2], Some(Version::new(2))), Glance::Differs);
+        assert_eq!(at(&all, Some(Version::new(2))), Glance::Current);
         // A changed file, a row this build does not embed.
         assert_eq!(
             at(&[all[0], (2, "edited", true), all[2]], None),
@@ -590,7 +597,7 @@ mod tests {
         let plan = plan(&MIGRATIONS, &[], &Rules::default(), None);
         assert_eq!(versions(&plan), [1, 2, 3]);
         assert!(plan.findings.is_empty());
-        let plan = super::plan(&MIGRATIONS, &[], &Rules::default(), Some(2));
+        let plan = super::plan(&MIGRATIONS, &[], &Rules::default(), Some(Version::new(2)));
         assert_eq!(versions(&plan), [1, 2]);
     }
 
@@ -600,7 +607,7 @@ mod tests {
         let p = plan(&MIGRATIONS, &history, &Rules::default(), None);
         assert!(matches!(
             kinds(&p)[..],
-            [(Severity::Error, FindingKind::Modified { version: 1, .. })]
+            [(Severity::Error, FindingKind::Modified { version: V1, .. })]
         ));
         let rules = Rules {
             allow_modified: true,
@@ -619,7 +626,7 @@ mod tests {
             kinds(&p)[..],
             [(
                 Severity::Warning,
-                FindingKind::NewerMissing { version: 9, .. }
+                FindingKind::NewerMissing { version: V9, .. }
             )]
         ));
 
@@ -627,7 +634,7 @@ mod tests {
         let p = plan(&MIGRATIONS, &history, &Rules::default(), None);
         assert!(matches!(
             kinds(&p)[..],
-            [(Severity::Error, FindingKind::Missing { version: 0, .. })]
+            [(Severity::Error, FindingKind::Missing { version: V0, .. })]
         ));
     }
 
@@ -641,8 +648,8 @@ mod tests {
             [(
                 Severity::Error,
                 FindingKind::OutOfOrder {
-                    version: 2,
-                    newest_applied: 3,
+                    version: V2,
+                    newest_applied: V3,
                     ..
                 }
             )]
@@ -665,7 +672,7 @@ mod tests {
             [(
                 Severity::Warning,
                 FindingKind::FailedEarlier {
-                    version: 2,
+                    version: V2,
                     resume_at: 1,
                     ..
                 }

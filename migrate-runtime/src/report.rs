@@ -1,5 +1,7 @@
 //! What an operation did ([`Report`]) and where the database stands ([`Status`]).
 
+use crate::version::Version;
+
 use std::fmt;
 use std::time::Duration;
 
@@ -21,7 +23,7 @@ pub enum Operation {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Step {
     /// The version.
-    pub version: i64,
+    pub version: Version,
     /// The name.
     pub name: &'static str,
     /// The file that ran (the down file for a rollback).
@@ -54,7 +56,7 @@ impl Report {
     }
 
     /// The versions applied (reverted, recorded), in order.
-    pub fn versions(&self) -> Vec<i64> {
+    pub fn versions(&self) -> Vec<Version> {
         self.steps.iter().map(|s| s.version).collect()
     }
 }
@@ -121,7 +123,7 @@ impl Status {
         self.plan.findings()
     }
 
-    fn versions_where(&self, keep: impl Fn(&FindingKind) -> bool) -> Vec<i64> {
+    fn versions_where(&self, keep: impl Fn(&FindingKind) -> bool) -> Vec<Version> {
         self.findings()
             .iter()
             .filter(|f| keep(&f.kind))
@@ -130,12 +132,12 @@ impl Status {
     }
 
     /// Applied migrations whose file changed since.
-    pub fn modified(&self) -> Vec<i64> {
+    pub fn modified(&self) -> Vec<Version> {
         self.versions_where(|k| matches!(k, FindingKind::Modified { .. }))
     }
 
     /// Applied migrations not in this build (older and newer ones).
-    pub fn missing(&self) -> Vec<i64> {
+    pub fn missing(&self) -> Vec<Version> {
         self.versions_where(|k| {
             matches!(
                 k,
@@ -145,7 +147,7 @@ impl Status {
     }
 
     /// Migrations whose last attempt failed or was interrupted.
-    pub fn failed(&self) -> Vec<i64> {
+    pub fn failed(&self) -> Vec<Version> {
         self.versions_where(|k| matches!(k, FindingKind::FailedEarlier { .. }))
     }
 }

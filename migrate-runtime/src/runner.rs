@@ -11,6 +11,8 @@
 //!   transactional migration + 1 (unlock);
 //!   a no-transaction migration costs 2 per statement (the statement, its progress row) + 1.
 
+use crate::version::Version;
+
 use std::time::{Duration, Instant};
 
 use postgres::SimpleQueryMessage;
@@ -171,7 +173,7 @@ impl Runner {
         }
     }
 
-    fn check_version(&self, version: i64) -> Result<(), Error> {
+    fn check_version(&self, version: Version) -> Result<(), Error> {
         if self.migrations.get(version).is_some() {
             return Ok(());
         }
@@ -202,8 +204,8 @@ macro_rules! operations {
         impl Runner {
             $(
                 $(#[doc = $doc])*
-                pub fn $sync(&self, client: &mut postgres::Client $(, $arg: $ty)*) -> Result<$out, Error> {
-                    conn::block_on($op(&mut conn::Blocking(client), self $(, $arg)*))
+                pub fn $sync(&self, client: &mut postgres::Client $(, $arg: impl Into<$ty>)*) -> Result<$out, Error> {
+                    conn::block_on($op(&mut conn::Blocking(client), self $(, $arg.into())*))
                 }
 
                 $(#[doc = $doc])*
@@ -211,8 +213,8 @@ macro_rules! operations {
                 /// Async, on a `tokio_postgres::Client`. Dropping the future mid-way releases
                 /// the lock (the release is queued on the connection).
                 #[cfg(feature = "tokio")]
-                pub async fn $async(&self, client: &tokio_postgres::Client $(, $arg: $ty)*) -> Result<$out, Error> {
-                    $op(&mut conn::NonBlocking(client), self $(, $arg)*).await
+                pub async fn $async(&self, client: &tokio_postgres::Client $(, $arg: impl Into<$ty>)*) -> Result<$out, Error> {
+                    $op(&mut conn::NonBlocking(client), self $(, $arg.into())*).await
                 }
             )*
         }
@@ -227,7 +229,7 @@ operations! {
     /// other rows). Stops at the first failing migration.
     fn run / run_async() -> Report = run;
     /// Applies the pending migrations up to `version` (inclusive), which must be embedded.
-    fn run_to / run_to_async(version: i64) -> Report = run_to;
+    fn run_to / run_to_async(version: Version) -> Report = run_to;
     /// Dry run: what `run` would apply, with its SQL, and what validation finds. Changes
     /// nothing (not even the history table's creation) and takes no lock.
     fn plan / plan_async() -> Plan = dry_run;
@@ -237,14 +239,14 @@ operations! {
     /// Reverts the applied migrations newer than `version` with their down files, newest first,
     /// each with the deletion of its history row in one transaction. Fails before reverting
     /// anything when one of them has no down file or is not embedded.
-    fn rollback_to / rollback_to_async(version: i64) -> Report = rollback_to;
+    fn rollback_to / rollback_to_async(version: Version) -> Report = rollback_to;
     /// Dry run of [`Runner::rollback_to`]: the migrations it would revert, newest first, or the
     /// error it would return before reverting anything. Changes nothing and takes no lock.
-    fn rollback_plan / rollback_plan_async(version: i64) -> Vec<&'static Migration> = rollback_plan;
+    fn rollback_plan / rollback_plan_async(version: Version) -> Vec<&'static Migration> = rollback_plan;
     /// Records the migrations up to `version` as applied without running them (for a database
     /// that already has that schema). Refuses a history table that holds rows unless
     /// [`Runner::force_baseline`].
-    fn baseline / baseline_async(version: i64) -> Report = baseline;
+    fn baseline / baseline_async(version: Version) -> Report = baseline;
 }
 
 /// Runs one query on the history table: `None` when the table does not exist, a shape error
@@ -304,7 +306,7 @@ async fn run<C: Connection>(conn: &mut C, runner: &Runner) -> Result<Report, Err
 async fn run_to<C: Connection>(
     conn: &mut C,
     runner: &Runner,
-    version: i64,
+    version: Version,
 ) -> Result<Report, Error> {
     runner.check_version(version)?;
     apply(conn, runner, Some(version)).await
@@ -313,7 +315,7 @@ async fn run_to<C: Connection>(
 async fn apply<C: Connection>(
     conn: &mut C,
     runner: &Runner,
-    target: Option<i64>,
+    target: Option<Version>,
 ) -> Result<Report, Error> {
     let started = Instant::now();
     let plan_for =
@@ -396,7 +398,7 @@ async fn status<C: Connection>(conn: &mut C, runner: &Runner) -> Result<Status, 
 fn rollback_steps(
     runner: &Runner,
     rows: &[HistoryRow],
-    version: i64,
+    version: Version,
 ) -> Result<Vec<&'static Migration>, Error> {
     let mut steps = Vec::new();
     for row in rows
@@ -435,7 +437,7 @@ fn rollback_steps(
 async fn rollback_plan<C: Connection>(
     conn: &mut C,
     runner: &Runner,
-    version: i64,
+    version: Version,
 ) -> Result<Vec<&'static Migration>, Error> {
     let history = read(conn, &runner.table, Detail::Lean).await?;
     rollback_steps(runner, history.rows(), version)
@@ -444,7 +446,7 @@ async fn rollback_plan<C: Connection>(
 async fn rollback_to<C: Connection>(
     conn: &mut C,
     runner: &Runner,
-    version: i64,
+    version: Version,
 ) -> Result<Report, Error> {
     let started = Instant::now();
     let report = |steps, rows: &[HistoryRow]| Report {
@@ -486,7 +488,7 @@ async fn rollback_to<C: Connection>(
 async fn baseline<C: Connection>(
     conn: &mut C,
     runner: &Runner,
-    version: i64,
+    version: Version,
 ) -> Result<Report, Error> {
     let started = Instant::now();
     runner.check_version(version)?;
@@ -524,7 +526,7 @@ async fn baseline<C: Connection>(
             .query(&sql)
             .await
             .map_err(Error::db("record the baseline"))?;
-        tracing::info!(version, count = recorded.len(), "recorded baseline");
+        tracing::info!(%version, count = recorded.len(), "recorded baseline");
     }
     lock.release().await?;
     let steps = recorded

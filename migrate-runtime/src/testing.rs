@@ -808,14 +808,14 @@ mod tests {
     use crate::{Migration, Script, Transaction};
 
     static ONE: [Migration; 1] = [Migration::__new(
-        1,
+        crate::Version::new(1),
         "users",
         "aa",
         Script::__new("m/001_users.sql", "", Transaction::Single, &[]),
         None,
     )];
     static ONE_CHANGED: [Migration; 1] = [Migration::__new(
-        1,
+        crate::Version::new(1),
         "users",
         "ab",
         Script::__new("m/001_users.sql", "", Transaction::Single, &[]),

@@ -286,11 +286,11 @@ macro_rules! api_operations {
 
 api_operations! {
     run / run_async() -> Report;
-    run_to / run_to_async(version: i64) -> Report;
+    run_to / run_to_async(version: u64) -> Report;
     plan / plan_async() -> Plan;
     status / status_async() -> Status;
-    rollback_to / rollback_to_async(version: i64) -> Report;
-    baseline / baseline_async(version: i64) -> Report;
+    rollback_to / rollback_to_async(version: u64) -> Report;
+    baseline / baseline_async(version: u64) -> Report;
 }
 
 impl Api {

@@ -3,9 +3,14 @@
 
 use std::time::Duration;
 
-use migrate_runtime::{Error, FindingKind, Operation, Severity};
+use migrate_runtime::{Error, FindingKind, Operation, Severity, Version};
 use migrate_tests::fixtures::*;
 use migrate_tests::{for_both_apis, Api, TestDb};
+
+const V2: Version = Version::new(2);
+const V3: Version = Version::new(3);
+const V4: Version = Version::new(4);
+const V7: Version = Version::new(7);
 
 for_both_apis!(
     fresh_apply,
@@ -74,7 +79,7 @@ fn modified_is_an_error_showing_both_checksums(api: Api) {
     };
     assert_eq!(finding.severity, Severity::Error);
     let FindingKind::Modified {
-        version: 2,
+        version: V2,
         applied,
         embedded,
         ..
@@ -109,7 +114,7 @@ fn missing_is_an_error_unless_allowed(api: Api) {
     api.apply(&db, &ORDERED).unwrap();
     let error = api.apply(&db, &ORDERED_GAP).unwrap_err();
     assert!(
-        matches!(error.findings(), [f] if matches!(f.kind, FindingKind::Missing { version: 2, .. })),
+        matches!(error.findings(), [f] if matches!(f.kind, FindingKind::Missing { version: V2, .. })),
         "{error}"
     );
     let report = api
@@ -124,7 +129,7 @@ fn newer_missing_is_reported_not_fatal(api: Api) {
     let report = api.apply(&db, &ORDERED).unwrap();
     assert!(report.is_empty());
     assert!(
-        matches!(&report.warnings[..], [f] if matches!(f.kind, FindingKind::NewerMissing { version: 4, .. })),
+        matches!(&report.warnings[..], [f] if matches!(f.kind, FindingKind::NewerMissing { version: V4, .. })),
         "{report}"
     );
     assert!(report.to_string().contains("newer than this build"));
@@ -135,7 +140,7 @@ fn out_of_order_refused_then_allowed(api: Api) {
     api.apply(&db, &ORDERED_GAP).unwrap();
     let error = api.apply(&db, &ORDERED).unwrap_err();
     assert!(
-        matches!(error.findings(), [f] if matches!(f.kind, FindingKind::OutOfOrder { version: 2, newest_applied: 3, .. })),
+        matches!(error.findings(), [f] if matches!(f.kind, FindingKind::OutOfOrder { version: V2, newest_applied: V3, .. })),
         "{error}"
     );
     assert!(!db.exists("posts"));
@@ -152,7 +157,7 @@ fn failed_earlier_is_reported_and_retried(api: Api) {
     let report = api.apply(&db, &FAILING_FIXED).unwrap();
     assert_eq!(report.versions(), [2]);
     assert!(
-        matches!(&report.warnings[..], [f] if matches!(&f.kind, FindingKind::FailedEarlier { version: 2, error: Some(e), .. } if e.contains("42704"))),
+        matches!(&report.warnings[..], [f] if matches!(&f.kind, FindingKind::FailedEarlier { version: V2, error: Some(e), .. } if e.contains("42704"))),
         "{report}"
     );
     assert_eq!(db.history(), ["1 true 1", "2 true 2"]);
@@ -176,7 +181,7 @@ fn target_version(api: Api) {
     assert!(!db.exists("users_email_idx"));
     let error = api.run_to(&db, &ORDERED.runner(), 7).unwrap_err();
     assert!(
-        matches!(error, Error::UnknownVersion { version: 7, .. }),
+        matches!(error, Error::UnknownVersion { version: V7, .. }),
         "{error}"
     );
     assert!(error.to_string().contains("1, 2, 3"));
@@ -218,7 +223,7 @@ fn rollback_needs_every_down_file(api: Api) {
     api.apply(&db, &ORDERED_MORE).unwrap();
     let error = api.rollback_to(&db, &ORDERED_MORE.runner(), 2).unwrap_err();
     assert!(
-        matches!(error, Error::CannotRollBack { version: 4, .. }),
+        matches!(error, Error::CannotRollBack { version: V4, .. }),
         "{error}"
     );
     assert!(error.to_string().contains("no .down.sql file"), "{error}");
@@ -285,7 +290,7 @@ fn wrong_shape_is_an_error_and_left_alone(api: Api) {
         "{error}"
     );
     assert!(
-        differences.contains(&"column version is character varying, expected bigint".to_owned()),
+        differences.contains(&"column version is character varying, expected numeric".to_owned()),
         "{error}"
     );
     assert!(
@@ -318,7 +323,7 @@ fn rejected_migration_with_position(api: Api) {
     let failure = error
         .migration_failure()
         .unwrap_or_else(|| panic!("{error}"));
-    assert_eq!((failure.version, failure.name.as_str()), (2, "broken"));
+    assert_eq!((failure.version, failure.name.as_str()), (V2, "broken"));
     assert_eq!(failure.location(), "migrations/failing/002_broken.sql:6:53");
     assert!(failure.exact);
     assert_eq!(failure.statement, Some(1));
@@ -386,7 +391,7 @@ fn no_transaction_failure_records_progress_and_resumes(api: Api) {
     // Changed file: resuming in the middle is refused...
     let error = api.apply(&db, &NOTX_FIXED).unwrap_err();
     assert!(
-        matches!(error.findings(), [f] if matches!(f.kind, FindingKind::ResumeChanged { version: 2, statements_done: 1, .. })),
+        matches!(error.findings(), [f] if matches!(f.kind, FindingKind::ResumeChanged { version: V2, statements_done: 1, .. })),
         "{error}"
     );
     // ... unless restarting from the first statement is allowed.
@@ -401,7 +406,7 @@ fn no_transaction_failure_records_progress_and_resumes(api: Api) {
 fn plan_changes_nothing(api: Api) {
     let db = TestDb::new();
     let plan = api.plan(&db, &ORDERED.runner()).unwrap();
-    let versions: Vec<i64> = plan.pending().iter().map(|p| p.version()).collect();
+    let versions: Vec<Version> = plan.pending().iter().map(|p| p.version()).collect();
     assert_eq!(versions, [1, 2, 3]);
     assert!(plan.pending()[0]
         .statements()
@@ -441,7 +446,7 @@ fn status_lists_everything(api: Api) {
     let db = TestDb::new();
     api.apply(&db, &ORDERED_MORE).unwrap();
     let status = api.status(&db, &ORDERED_MODIFIED.runner()).unwrap();
-    assert_eq!((status.modified(), status.missing()), (vec![2], vec![4]));
+    assert_eq!((status.modified(), status.missing()), (vec![V2], vec![V4]));
 }
 
 fn lock_timeout_names_the_holder(api: Api) {
