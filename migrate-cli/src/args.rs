@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use migrate_lint::parse_duration;
 use migrate_runtime::Version;
 
 /// The text after `--help`: the exit codes and where the connection comes from.
@@ -94,12 +95,14 @@ pub struct DbArgs {
     /// PostgreSQL URL or key=value string (default: DATABASE_URL, then the PG* variables).
     #[arg(long, value_name = "URL")]
     pub database_url: Option<String>,
-    /// Schema of the history table.
-    #[arg(long, default_value = "public", value_name = "SCHEMA")]
-    pub history_schema: String,
-    /// Name of the history table.
-    #[arg(long, default_value = "schema_migrations", value_name = "TABLE")]
-    pub history_table: String,
+    /// Schema of the history table, for this run (default: `migrate.toml`'s `[history]`, else
+    /// `public`).
+    #[arg(long, value_name = "SCHEMA")]
+    pub history_schema: Option<String>,
+    /// Name of the history table, for this run (default: `migrate.toml`'s `[history]`, else
+    /// `schema_migrations`).
+    #[arg(long, value_name = "TABLE")]
+    pub history_table: Option<String>,
     /// How long to wait for another migrator's lock: `30s`, `500ms`, `2m` or seconds.
     #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
     pub lock_wait: Option<Duration>,
@@ -169,30 +172,6 @@ pub struct BaselineArgs {
     pub force: bool,
 }
 
-/// Reads `30s`, `500ms`, `2m`, `1h` or a number of seconds (`10`, `0.5`).
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let text = text.trim();
-    let split = text
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let value: f64 = number
-        .parse()
-        .map_err(|_| format!("`{text}` is not a duration; write e.g. `30s`, `500ms` or `2m`"))?;
-    let seconds = match unit.trim() {
-        "" | "s" => value,
-        "ms" => value / 1000.0,
-        "m" | "min" => value * 60.0,
-        "h" => value * 3600.0,
-        other => {
-            return Err(format!(
-                "unknown unit `{other}` in `{text}`; use ms, s, m or h"
-            ))
-        }
-    };
-    Duration::try_from_secs_f64(seconds).map_err(|e| format!("`{text}`: {e}"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -201,16 +180,5 @@ mod tests {
     #[test]
     fn the_command_line_is_consistent() {
         Cli::command().debug_assert();
-    }
-
-    #[test]
-    fn durations() {
-        assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
-        assert_eq!(parse_duration("10"), Ok(Duration::from_secs(10)));
-        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
-        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
-        assert_eq!(parse_duration("0.5"), Ok(Duration::from_millis(500)));
-        assert!(parse_duration("soon").is_err());
-        assert!(parse_duration("3 days").is_err());
     }
 }

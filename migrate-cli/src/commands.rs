@@ -41,6 +41,9 @@ fn lint(args: &LintArgs) -> Result<(), Failure> {
                 &outcome.diagnostics,
             );
             println!("{summary}");
+            if let Some(note) = render::legacy(&outcome) {
+                println!("{note}");
+            }
         }
     }
     if outcome.has_errors() {

@@ -1,16 +1,17 @@
 //! From a folder on disk to the runner's [`Migrations`]: the checker (`migrate-lint`, the same
 //! one the build runs) reads and checks the files, and the checked set becomes the value
-//! `embed_migrations!` would have embedded. The strings are leaked to get the `'static`
-//! lifetime the runtime types have: this process runs one command and exits.
+//! `embed_migrations!` would have embedded, with the settings of the folder's `migrate.toml`.
+//! The strings are leaked to get the `'static` lifetime the runtime types have: this process
+//! runs one command and exits.
 
 use std::path::Path;
 
-use migrate_lint::{Diagnostic, Options, Outcome, TransactionMode};
-use migrate_runtime::{Migration, Migrations, Script, Statement, Transaction, Version};
+use migrate_lint::{Config, Diagnostic, Outcome, TransactionMode};
+use migrate_runtime::{Migration, Migrations, Script, Settings, Statement, Transaction, Version};
 
-/// Checks the folder with the build's rules. `display` is how paths are shown.
+/// Checks the folder with the build's rules and its `migrate.toml`, as the build does.
 pub fn check(dir: &Path) -> Outcome {
-    migrate_lint::check_dir(dir, &dir.display().to_string(), &Options::default())
+    migrate_lint::check_dir(dir, &dir.display().to_string())
 }
 
 /// The checked set as the runner's [`Migrations`], or the errors that forbid running it.
@@ -19,7 +20,25 @@ pub fn migrations(outcome: &Outcome) -> Result<Migrations, Vec<&Diagnostic>> {
         return Err(outcome.errors().collect());
     }
     let list: Vec<Migration> = outcome.migrations.iter().map(migration).collect();
-    Ok(Migrations::__new(Box::leak(list.into_boxed_slice())))
+    Ok(Migrations::__new(Box::leak(list.into_boxed_slice())).with_settings(settings(&outcome.config)))
+}
+
+/// The run-time settings of `migrate.toml`, as the macro embeds them.
+fn settings(config: &Config) -> Settings {
+    let mut settings = Settings::new();
+    if let Some(history) = &config.history {
+        settings = settings.with_history_table(leak(&history.schema), leak(&history.table));
+    }
+    if let Some(wait) = config.lock_wait {
+        settings = settings.with_lock_wait(wait);
+    }
+    if let Some(timeout) = config.lock_timeout {
+        settings = settings.with_lock_timeout(timeout);
+    }
+    if let Some(timeout) = config.statement_timeout {
+        settings = settings.with_statement_timeout(timeout);
+    }
+    settings
 }
 
 fn migration(m: &migrate_lint::Migration) -> Migration {

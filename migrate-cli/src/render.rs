@@ -122,6 +122,19 @@ pub fn summary(dir: &str, migrations: usize, diagnostics: &[Diagnostic]) -> Stri
     }
 }
 
+/// The line that counts what `legacy_until` kept out of the report, if it kept anything.
+pub fn legacy(outcome: &migrate_lint::Outcome) -> Option<String> {
+    let legacy = outcome.legacy;
+    let until = outcome.config.legacy_until?;
+    (legacy.findings > 0).then(|| {
+        format!(
+            "note: {} finding(s) in {} legacy file(s) not shown (`legacy_until = {until}` in \
+             migrate.toml: history already applied)",
+            legacy.findings, legacy.files
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -63,9 +63,17 @@ impl Session {
             std::env::var(name).ok()
         })?;
         let client = target.connect()?;
-        let mut runner = migrations
-            .runner()
-            .history_table(&args.history_schema, &args.history_table);
+        let mut runner = migrations.runner();
+        if args.history_schema.is_some() || args.history_table.is_some() {
+            let table = runner.table().clone();
+            runner = runner.history_table(
+                args.history_schema.as_deref().unwrap_or(table.schema()),
+                args.history_table.as_deref().unwrap_or(table.table()),
+            );
+        }
+        for note in runner.overrides() {
+            eprintln!("note: {note}");
+        }
         if let Some(wait) = args.lock_wait {
             runner = runner.lock_wait(wait);
         }

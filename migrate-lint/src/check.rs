@@ -9,26 +9,27 @@ use crate::discover::{
     self, Entry, EntryKind, FileName, DUPLICATE_VERSION, INVALID_NAME, NESTED_FOLDER, NOT_UTF8,
     NUL_BYTE, ORPHAN_DOWN, UNREADABLE_FILE,
 };
-use crate::model::{Migration, Outcome, Script};
+use crate::config::{Config, Policy, CONFIG, CONFIG_FILE};
+use crate::model::{Legacy, Migration, Outcome, Script};
 use crate::objects::Earlier;
 use crate::parse::{self, EMPTY_MIGRATION, SYNTAX};
 use crate::rules::{self, psql_meta_command, Check, Hit, Rule, ScriptKind, StatementCtx};
 use crate::source::{checksum, line_at, line_col, normalise, TextError};
-use crate::{structure, Options};
+use crate::structure;
 
-/// Checks a migration folder on disk. `display` is how the folder is named in messages
-/// (`migrations`), usually as the user wrote it.
-pub fn check_dir(dir: &Path, display: &str, options: &Options) -> Outcome {
+/// Checks a migration folder on disk, with the settings of its `migrate.toml` when it has one.
+/// `display` is how the folder is named in messages (`migrations`), usually as the user wrote it.
+pub fn check_dir(dir: &Path, display: &str) -> Outcome {
     match discover::read_dir(dir) {
-        Ok(entries) => check_entries(display, entries, options),
+        Ok(entries) => check_entries(display, entries),
         Err(e) => Outcome {
-            migrations: Vec::new(),
             diagnostics: vec![file_problem(
                 &UNREADABLE_FILE,
                 display,
                 format!("cannot read the migration folder {}: {e}", dir.display()),
                 "create the folder, or give the path relative to the crate's Cargo.toml".to_owned(),
             )],
+            ..Outcome::default()
         },
     }
 }
@@ -50,13 +51,15 @@ struct Job {
     path: String,
     file: PathBuf,
     bytes: Result<Vec<u8>, String>,
+    policy: Policy,
 }
 
-/// Checks the entries of a folder, already read. Pure: all I/O is in [`discover::read_dir`].
-/// The files are checked on as many threads as the machine has cores: each file's checks depend
-/// on that file alone (the folder-wide ones run after, in [`pair`]).
-pub fn check_entries(display: &str, entries: Vec<Entry>, options: &Options) -> Outcome {
-    let mut diagnostics = Vec::new();
+/// Checks the entries of a folder, already read, with the settings of the entry `migrate.toml`
+/// when there is one. Pure: all I/O is in [`discover::read_dir`]. The files are checked on as
+/// many threads as the machine has cores: each file's checks depend on that file and the
+/// configuration alone (the folder-wide ones run after, in [`pair`]).
+pub fn check_entries(display: &str, entries: Vec<Entry>) -> Outcome {
+    let (config, mut diagnostics) = read_config(display, &entries);
     let mut jobs = Vec::new();
     for entry in entries {
         let path = format!("{}/{}", display.trim_end_matches('/'), entry.name);
@@ -83,6 +86,7 @@ pub fn check_entries(display: &str, entries: Vec<Entry>, options: &Options) -> O
             FileName::Down { version, name } => (version, name, ScriptKind::Down),
         };
         jobs.push(Job {
+            policy: config.policy(version, &entry.name),
             version,
             name,
             kind,
@@ -92,10 +96,16 @@ pub fn check_entries(display: &str, entries: Vec<Entry>, options: &Options) -> O
         });
     }
     let mut files = Vec::with_capacity(jobs.len());
-    for (named, found) in in_parallel(jobs, |job| {
+    let mut legacy = Legacy::default();
+    for (named, found, hidden) in in_parallel(jobs, |job| {
         let mut found = Vec::new();
-        let script = read_script(
-            &job.path, job.file, job.bytes, job.kind, options, &mut found,
+        let (script, hidden) = read_script(
+            &job.path,
+            job.file,
+            job.bytes,
+            job.kind,
+            &job.policy,
+            &mut found,
         );
         let named = Named {
             version: job.version,
@@ -104,17 +114,60 @@ pub fn check_entries(display: &str, entries: Vec<Entry>, options: &Options) -> O
             path: job.path,
             script,
         };
-        (named, found)
+        (named, found, hidden)
     }) {
         files.push(named);
         diagnostics.extend(found);
+        if hidden > 0 {
+            legacy.files += 1;
+            legacy.findings += hidden;
+        }
     }
     let migrations = pair(&mut files, &mut diagnostics);
     diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     Outcome {
         migrations,
         diagnostics,
+        config,
+        legacy,
     }
+}
+
+/// Reads the folder's `migrate.toml`, if any: the configuration and its problems (including
+/// `files` that name no file of the folder).
+fn read_config(display: &str, entries: &[Entry]) -> (Config, Vec<Diagnostic>) {
+    let Some(entry) = entries.iter().find(|e| e.name == CONFIG_FILE) else {
+        return (Config::default(), Vec::new());
+    };
+    let path = format!("{}/{CONFIG_FILE}", display.trim_end_matches('/'));
+    let text = match &entry.kind {
+        EntryKind::File(Ok(bytes)) => match normalise(bytes) {
+            Ok(text) => text,
+            Err(error) => return (Config::default(), vec![text_problem(&path, bytes, error)]),
+        },
+        EntryKind::File(Err(e)) => {
+            let problem = file_problem(
+                &UNREADABLE_FILE,
+                &path,
+                format!("cannot read the file: {e}"),
+                UNREADABLE_FILE.help.to_owned(),
+            );
+            return (Config::default(), vec![problem]);
+        }
+        EntryKind::Folder { .. } => {
+            let problem = file_problem(
+                &CONFIG,
+                &path,
+                "a folder, where the configuration file was expected".to_owned(),
+                format!("rename the folder: `{CONFIG_FILE}` is the configuration's name"),
+            );
+            return (Config::default(), vec![problem]);
+        }
+    };
+    let names: Vec<&str> = entries.iter().map(|e| e.name.as_str()).collect();
+    let (config, mut problems) = Config::parse(&path, &text);
+    problems.extend(config.unknown_files(&path, &text, &names));
+    (config, problems)
 }
 
 /// `work` applied to every item, on one thread per core, each taking a contiguous share; the
@@ -149,9 +202,9 @@ fn read_script(
     file: PathBuf,
     bytes: Result<Vec<u8>, String>,
     kind: ScriptKind,
-    options: &Options,
+    policy: &Policy,
     diagnostics: &mut Vec<Diagnostic>,
-) -> Option<Script> {
+) -> (Option<Script>, usize) {
     let bytes = match bytes {
         Ok(bytes) => bytes,
         Err(e) => {
@@ -161,26 +214,26 @@ fn read_script(
                 format!("cannot read the file: {e}"),
                 UNREADABLE_FILE.help.to_owned(),
             ));
-            return None;
+            return (None, 0);
         }
     };
     let text = match normalise(&bytes) {
         Ok(text) => text,
         Err(error) => {
             diagnostics.push(text_problem(path, &bytes, error));
-            return None;
+            return (None, 0);
         }
     };
-    let (checked, found) = check_script(path, &text, kind, options);
+    let (checked, found, hidden) = check_script(path, &text, kind, policy);
     diagnostics.extend(found);
-    let (transaction, statements) = checked?;
-    Some(Script {
+    let script = checked.map(|(transaction, statements)| Script {
         path: path.to_owned(),
         file,
         text,
         transaction,
         statements,
-    })
+    });
+    (script, hidden)
 }
 
 /// Finds duplicate versions and down files without their up file (by name alone, whether or not
@@ -266,20 +319,23 @@ fn text_problem(path: &str, bytes: &[u8], error: TextError) -> Diagnostic {
 }
 
 /// What checking one script gives: its transaction mode and statement ranges (unless it has
-/// errors that make them meaningless), and its findings.
+/// errors that make them meaningless), its findings, and how many findings its policy hid
+/// because the file is legacy history.
 type Checked = (
     Option<(crate::model::TransactionMode, Vec<std::ops::Range<usize>>)>,
     Vec<Diagnostic>,
+    usize,
 );
 
-/// Checks one file's normalised text. Pure.
-pub(crate) fn check_script(path: &str, text: &str, kind: ScriptKind, options: &Options) -> Checked {
+/// Checks one file's normalised text under the policy `migrate.toml` gives it. Pure.
+pub(crate) fn check_script(path: &str, text: &str, kind: ScriptKind, policy: &Policy) -> Checked {
     let mut findings = Findings {
         path,
         text,
-        options,
+        policy,
         directives: Directives::default(),
         diagnostics: Vec::new(),
+        hidden: 0,
     };
     // The text as scanned: the file's, or with psql meta-commands blanked when they are what
     // broke the scanner.
@@ -294,7 +350,7 @@ pub(crate) fn check_script(path: &str, text: &str, kind: ScriptKind, options: &O
             }
             None => {
                 findings.report(&SYNTAX, hit, None);
-                return (None, findings.diagnostics);
+                return (None, findings.diagnostics, findings.hidden);
             }
         },
     };
@@ -317,7 +373,7 @@ pub(crate) fn check_script(path: &str, text: &str, kind: ScriptKind, options: &O
         Ok(statements) => statements,
         Err(hit) => {
             findings.report(&SYNTAX, hit, None);
-            return (None, findings.diagnostics);
+            return (None, findings.diagnostics, findings.hidden);
         }
     };
 
@@ -380,23 +436,27 @@ pub(crate) fn check_script(path: &str, text: &str, kind: ScriptKind, options: &O
     }
 
     let statements = structure.run.map(|i| ranges[i].clone()).collect();
-    (Some((structure.mode, statements)), findings.diagnostics)
+    (Some((structure.mode, statements)), findings.diagnostics, findings.hidden)
 }
 
-/// Collects the findings of one file, applying allow directives and options.
+/// Collects the findings of one file, applying allow directives and the file's policy.
 struct Findings<'a> {
     path: &'a str,
     text: &'a str,
-    options: &'a Options,
+    policy: &'a Policy,
     directives: Directives,
     diagnostics: Vec<Diagnostic>,
+    /// Findings not reported because the file is legacy history.
+    hidden: usize,
 }
 
 impl Findings<'_> {
     fn report(&mut self, rule: &'static Rule, hit: Hit, statement: Option<usize>) {
-        if rule.allowable
-            && (self.directives.allows(rule, statement) || self.options.allows(rule.name))
-        {
+        if rule.allowable && self.directives.allows(rule, statement) || self.policy.allows(rule) {
+            return;
+        }
+        if self.policy.hides(rule) {
+            self.hidden += 1;
             return;
         }
         let (line, column) = line_col(self.text, hit.at);
@@ -436,7 +496,7 @@ mod tests {
     }
 
     fn check(entries: Vec<Entry>) -> Outcome {
-        check_entries("migrations", entries, &Options::default())
+        check_entries("migrations", entries)
     }
 
     /// `location rule` of every finding.
@@ -572,11 +632,7 @@ mod tests {
 
     #[test]
     fn a_missing_folder_is_an_error_naming_it() {
-        let outcome = check_dir(
-            Path::new("/definitely/not/here"),
-            "migrations",
-            &Options::default(),
-        );
+        let outcome = check_dir(Path::new("/definitely/not/here"), "migrations");
         assert_eq!(found(&outcome), ["migrations unreadable-file"]);
         assert!(outcome.diagnostics[0]
             .message
@@ -598,21 +654,52 @@ mod tests {
     }
 
     #[test]
-    fn options_allow_a_rule_in_every_file_but_not_unknown_or_structural_rules() {
-        let options = Options::default().allow("missing-if-not-exists").unwrap();
-        let outcome = check_entries(
-            "m",
-            vec![file("001_t.sql", b"CREATE TABLE t (id int);")],
-            &options,
-        );
-        assert!(outcome.diagnostics.is_empty());
+    fn migrate_toml_allows_rules_per_range_and_hides_legacy_findings_in_one_count() {
+        let config = br#"
+legacy_until = 2
+[[allow]]
+rules = ["unguarded-insert"]
+reason = "seed data"
+from = 4
+files = ["004_seed.sql", "005_missing.sql"]
+"#;
+        let bad = b"CREATE TABLE t (id int);\nINSERT INTO t VALUES (1);\nSELECT 1 fro x;\n";
+        let outcome = check(vec![
+            file("migrate.toml", config),
+            file("001_old.sql", b"CREATE TABLE a (id int);\nDROP TABLE b;\n"),
+            file("002_old.sql", bad),
+            file("003_new.sql", b"INSERT INTO a VALUES (1);\n"),
+            file("004_seed.sql", b"INSERT INTO a VALUES (1);\n"),
+        ]);
         assert_eq!(
-            Options::default()
-                .allow("drop-tabel")
-                .unwrap_err()
-                .to_string(),
-            "unknown rule `drop-tabel`; did you mean `drop-table`?"
+            found(&outcome),
+            [
+                "migrations/002_old.sql:3:14 syntax",
+                "migrations/003_new.sql:1:1 unguarded-insert",
+                "migrations/migrate.toml:7:26 config",
+            ]
         );
-        assert!(Options::default().allow("syntax").is_err());
+        assert_eq!(
+            outcome.diagnostics[2].message,
+            "no file `005_missing.sql` in the folder"
+        );
+        assert_eq!(outcome.legacy, Legacy { files: 1, findings: 3 });
+        assert_eq!(outcome.config.legacy_until, Some(2));
+    }
+
+    #[test]
+    fn a_broken_migrate_toml_is_reported_and_the_files_are_still_checked() {
+        let outcome = check(vec![
+            file("migrate.toml", b"[history\n"),
+            file("001_a.sql", b"CREATE TABLE a (id int);"),
+        ]);
+        assert_eq!(
+            found(&outcome),
+            [
+                "migrations/001_a.sql:1:1 missing-if-not-exists",
+                "migrations/migrate.toml:1:9 config",
+            ]
+        );
+        assert_eq!(outcome.config, Config::default());
     }
 }

@@ -11,8 +11,9 @@ use std::ops::Range;
 
 use pg_query::protobuf::{ScanToken, Token};
 
+use crate::config::{allowable, AllowError};
 use crate::diagnostic::Severity;
-use crate::rules::{self, Check, Family, Hit, Rule};
+use crate::rules::{Check, Family, Hit, Rule};
 
 pub(crate) static UNKNOWN_DIRECTIVE: Rule = Rule {
     name: "unknown-directive",
@@ -263,25 +264,24 @@ fn parse(directive: &str) -> Result<Directive, Problem> {
 fn resolve(names: &[String], at: usize, problems: &mut Vec<(&'static Rule, Hit)>) -> Vec<Allow> {
     names
         .iter()
-        .filter_map(|name| match rules::find(name) {
-            Some(rule) if rule.allowable => Some(Allow {
+        .filter_map(|name| match allowable(name) {
+            Ok(rule) => Some(Allow {
                 rule,
                 at,
                 used: Cell::new(false),
             }),
-            Some(rule) => {
+            Err(AllowError::NotAllowable(rule)) => {
                 problems.push((
                     &INVALID_DIRECTIVE,
-                    Hit::new(at, format!("rule `{}` cannot be allowed", rule.name)).help(format!(
-                        "remove `{}` from the directive and fix what it reports; only the rules \
-                         with an `allow` entry in the README's rules table can be allowed",
-                        rule.name
+                    Hit::new(at, format!("rule `{rule}` cannot be allowed")).help(format!(
+                        "remove `{rule}` from the directive and fix what it reports; only the rules \
+                         with an `allow` entry in the README's rules table can be allowed"
                     )),
                 ));
                 None
             }
-            None => {
-                let help = match closest_rule(name) {
+            Err(AllowError::Unknown { suggestion, .. }) => {
+                let help = match suggestion {
                     Some(close) => format!("did you mean `{close}`?"),
                     None => UNKNOWN_RULE.help.to_owned(),
                 };
@@ -295,36 +295,10 @@ fn resolve(names: &[String], at: usize, problems: &mut Vec<(&'static Rule, Hit)>
         .collect()
 }
 
-/// The rule name closest to a misspelt one, if close enough to be what was meant.
-pub(crate) fn closest_rule(name: &str) -> Option<&'static str> {
-    rules::all()
-        .iter()
-        .map(|r| (edit_distance(name, r.name), r.name))
-        .filter(|&(d, _)| d <= 3.max(name.len() / 4))
-        .min()
-        .map(|(_, n)| n)
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut previous = row[0];
-        row[0] = i + 1;
-        for (j, &cb) in b.iter().enumerate() {
-            let current = row[j + 1];
-            row[j + 1] = (previous + usize::from(ca != cb))
-                .min(row[j] + 1)
-                .min(current + 1);
-            previous = current;
-        }
-    }
-    row[b.len()]
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::closest;
     use crate::parse::{parse, scan};
 
     fn read_sql(text: &str) -> (Directives, Vec<(&'static str, String)>) {
@@ -386,7 +360,8 @@ mod tests {
 
     #[test]
     fn suggestions_find_the_meant_rule() {
-        assert_eq!(closest_rule("drop-tabel"), Some("drop-table"));
-        assert_eq!(closest_rule("completely-different-thing"), None);
+        let names = || crate::rules::all().iter().map(|r| r.name);
+        assert_eq!(closest("drop-tabel", names()), Some("drop-table"));
+        assert_eq!(closest("completely-different-thing", names()), None);
     }
 }

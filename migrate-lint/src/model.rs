@@ -3,6 +3,7 @@
 use std::ops::Range;
 use std::path::PathBuf;
 
+use crate::config::Config;
 use crate::diagnostic::Diagnostic;
 
 /// How a script runs.
@@ -33,7 +34,7 @@ pub struct Script {
 /// One checked migration.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Migration {
-    /// The version, from the file name's leading digits.
+    /// The version, from the file name's leading digits, as an integer (up to 38 digits).
     pub version: u128,
     /// The rest of the file name, as written.
     pub name: String,
@@ -53,6 +54,21 @@ pub struct Outcome {
     pub migrations: Vec<Migration>,
     /// Errors and warnings of all files, sorted by file and position.
     pub diagnostics: Vec<Diagnostic>,
+    /// The folder's `migrate.toml` (the defaults when absent; what could be read when it has
+    /// errors, which are among the diagnostics).
+    pub config: Config,
+    /// The findings not reported because their files are legacy history (`legacy_until`).
+    pub legacy: Legacy,
+}
+
+/// The findings that `legacy_until` kept out of the report: idempotency, destructive and
+/// lock-hazard findings of files already applied somewhere. Only counted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Legacy {
+    /// How many legacy files had such findings.
+    pub files: usize,
+    /// How many findings.
+    pub findings: usize,
 }
 
 impl Outcome {

@@ -271,7 +271,7 @@ mod tests {
     use crate::check::check_script;
     use crate::rules::testing::{findings, passes};
     use crate::rules::ScriptKind;
-    use crate::Options;
+    use crate::config::Policy;
 
     const RULES: [&Rule; 4] = [
         &UNTRANSACTED,
@@ -282,7 +282,7 @@ mod tests {
 
     /// `(rule, line, column, message)` of every transaction finding of an up file.
     fn structure_findings(sql: &str) -> Vec<(&'static str, usize, usize, String)> {
-        let (_, diagnostics) = check_script("t.sql", sql, ScriptKind::Up, &Options::default());
+        let (_, diagnostics, _) = check_script("t.sql", sql, ScriptKind::Up, &Policy::default());
         diagnostics
             .into_iter()
             .filter(|d| RULES.iter().any(|r| r.name == d.rule))
@@ -295,7 +295,7 @@ mod tests {
 
     /// The mode and the text of the statements that run.
     fn runs(sql: &str) -> (TransactionMode, Vec<&str>) {
-        let (script, _) = check_script("t.sql", sql, ScriptKind::Up, &Options::default());
+        let (script, _, _) = check_script("t.sql", sql, ScriptKind::Up, &Policy::default());
         let (mode, ranges) = script.expect("the file parses");
         (mode, ranges.into_iter().map(|r| &sql[r]).collect())
     }
@@ -548,7 +548,7 @@ mod tests {
     #[test]
     fn an_unneeded_header_is_a_warning() {
         let sql = "-- migrate:no-transaction\nCREATE TABLE IF NOT EXISTS t (id int);";
-        let (_, diagnostics) = check_script("t.sql", sql, ScriptKind::Up, &Options::default());
+        let (_, diagnostics, _) = check_script("t.sql", sql, ScriptKind::Up, &Policy::default());
         let d: Vec<_> = diagnostics
             .iter()
             .filter(|d| d.rule == UNNEEDED_NO_TRANSACTION.name)

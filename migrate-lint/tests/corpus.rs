@@ -9,7 +9,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use migrate_lint::{check_dir, rules, Diagnostic, Family, Options, Outcome, Severity};
+use migrate_lint::{check_dir, rules, Diagnostic, Family, Outcome, Severity};
 
 /// The four corpora, as folders of the repository's `tests/corpus`.
 const CORPORA: [&str; 4] = ["atuin", "cratesio", "docsrs", "svix"];
@@ -60,8 +60,15 @@ struct Converted {
 }
 
 impl Converted {
-    fn check(&self, name: &str, options: &Options) -> Outcome {
-        check_dir(&self.folder, name, options)
+    /// Checks the folder, with this `migrate.toml` when `config` is not empty.
+    fn check(&self, name: &str, config: &str) -> Outcome {
+        let file = self.folder.join(migrate_lint::CONFIG_FILE);
+        if config.is_empty() {
+            let _ = fs::remove_file(&file);
+        } else {
+            fs::write(&file, config).unwrap();
+        }
+        check_dir(&self.folder, name)
     }
 
     fn files(&self) -> usize {
@@ -189,7 +196,7 @@ fn every_file_parses_and_the_findings_are_counted() {
     let mut all = Vec::new();
     for name in CORPORA {
         let corpus = convert(name, true);
-        let outcome = corpus.check(name, &Options::default());
+        let outcome = corpus.check(name, "");
         let counts = count_by_rule(&outcome.diagnostics);
         println!(
             "{name}: {} files, {} parsed, {} migrations; findings: {counts:?}",
@@ -268,7 +275,7 @@ fn cratesio_concurrent_indexes_need_the_no_transaction_header() {
     // there), and the down files that only drop or create a plain index do not need it.
     let with = convert("cratesio", true);
     assert_eq!(with.no_transaction.len(), 7);
-    let outcome = with.check("cratesio", &Options::default());
+    let outcome = with.check("cratesio", "");
     assert_eq!(
         located(&outcome, &rules),
         [
@@ -293,7 +300,7 @@ fn cratesio_concurrent_indexes_need_the_no_transaction_header() {
 
     // Without the header, every `CONCURRENTLY` statement is an error at its line.
     let without = convert("cratesio", false);
-    let outcome = without.check("cratesio", &Options::default());
+    let outcome = without.check("cratesio", "");
     let found = located(&outcome, &rules);
     assert_eq!(
         found,
@@ -335,7 +342,7 @@ fn cratesio_concurrent_indexes_need_the_no_transaction_header() {
 #[test]
 fn a_non_idempotent_create_table_is_reported_at_its_line() {
     let corpus = convert("cratesio", true);
-    let outcome = corpus.check("cratesio", &Options::default());
+    let outcome = corpus.check("cratesio", "");
     let file = "cratesio/20170804200817_add_email_table.sql";
     assert_eq!(
         corpus.origin["20170804200817_add_email_table.sql"],
@@ -372,17 +379,20 @@ fn a_non_idempotent_create_table_is_reported_at_its_line() {
 
 #[test]
 fn with_idempotency_and_destructive_rules_relaxed_only_true_errors_remain() {
-    let mut options = Options::default();
-    for rule in rules::all() {
-        if matches!(rule.family, Family::Idempotency | Family::Destructive) {
-            options = options.allow(rule.name).unwrap();
-        }
-    }
+    let relaxed: Vec<String> = rules::all()
+        .iter()
+        .filter(|r| matches!(r.family, Family::Idempotency | Family::Destructive))
+        .map(|r| format!("{:?}", r.name))
+        .collect();
+    let config = format!(
+        "[[allow]]\nrules = [{}]\nreason = \"written before the rules existed\"\n",
+        relaxed.join(", ")
+    );
     let mut errors = Vec::new();
     let mut warnings = 0;
     for name in CORPORA {
         let corpus = convert(name, true);
-        let outcome = corpus.check(name, &options);
+        let outcome = corpus.check(name, &config);
         errors.extend(
             outcome
                 .errors()

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use migrate_lint::{Migration, Script, TransactionMode};
+use migrate_lint::{Config, Migration, Script, TransactionMode};
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 
@@ -20,7 +20,8 @@ pub(crate) fn expand(input: &Input) -> TokenStream {
         return quote! {{ #error ::migrate_runtime::Migrations::__new(&[]) }};
     };
     let display = input.folder.value();
-    let outcome = migrate_lint::check_dir(&manifest_dir.join(&display), &display, &input.options);
+    let folder = manifest_dir.join(&display);
+    let outcome = migrate_lint::check_dir(&folder, &display);
 
     let warnings: Vec<TokenStream> = outcome
         .warnings()
@@ -39,22 +40,48 @@ pub(crate) fn expand(input: &Input) -> TokenStream {
         return quote! {{ #errors #(#warnings)* ::migrate_runtime::Migrations::__new(&[]) }};
     }
 
+    // Each file the expansion depends on is included, so that editing it rebuilds the crate.
+    let config_file = folder.join(migrate_lint::CONFIG_FILE);
     let includes = outcome
         .migrations
         .iter()
         .flat_map(|m| std::iter::once(&m.up).chain(&m.down))
-        .map(|s| {
-            let file = s.file.to_string_lossy();
+        .map(|s| s.file.clone())
+        .chain(config_file.is_file().then_some(config_file))
+        .map(|file| {
+            let file = file.to_string_lossy().into_owned();
             quote! { const _: &[u8] = ::core::include_bytes!(#file); }
         });
     let migrations = outcome.migrations.iter().map(migration);
+    let settings = settings(&outcome.config);
     quote! {
         {
             #(#includes)*
             #(#warnings)*
-            ::migrate_runtime::Migrations::__new(&[#(#migrations),*])
+            ::migrate_runtime::Migrations::__new(&[#(#migrations),*]).with_settings(#settings)
         }
     }
+}
+
+/// The run-time settings of `migrate.toml` as a `migrate_runtime::Settings` expression.
+fn settings(config: &Config) -> TokenStream {
+    let mut settings = quote!(::migrate_runtime::Settings::new());
+    if let Some(history) = &config.history {
+        let (schema, table) = (&history.schema, &history.table);
+        settings = quote!(#settings.with_history_table(#schema, #table));
+    }
+    for (method, duration) in [
+        ("with_lock_wait", config.lock_wait),
+        ("with_lock_timeout", config.lock_timeout),
+        ("with_statement_timeout", config.statement_timeout),
+    ] {
+        if let Some(duration) = duration {
+            let method = format_ident!("{}", method);
+            let (secs, nanos) = (duration.as_secs(), duration.subsec_nanos());
+            settings = quote!(#settings.#method(::core::time::Duration::new(#secs, #nanos)));
+        }
+    }
+    settings
 }
 
 /// A warning on stable Rust: the use of a deprecated item, whose note is the finding.

@@ -1,15 +1,14 @@
-//! The macro's input: `"folder"` and optionally `allow = ["rule", ...]`.
+//! The macro's input: `"folder"`, a string literal. Everything else about the folder lives in
+//! its `migrate.toml`, which the checker reads, so that the build and the `migrate` command
+//! reach the same verdict.
 
 use syn::parse::{Parse, ParseStream};
-use syn::punctuated::Punctuated;
-use syn::{bracketed, LitStr, Token};
+use syn::{LitStr, Token};
 
-/// `embed_migrations!("migrations", allow = ["rule", ...])`
+/// `embed_migrations!("migrations")`
 pub(crate) struct Input {
     /// The folder, relative to `CARGO_MANIFEST_DIR`.
     pub folder: LitStr,
-    /// The checker options, with the rule names already validated.
-    pub options: migrate_lint::Options,
 }
 
 impl Parse for Input {
@@ -21,28 +20,26 @@ impl Parse for Input {
                  `embed_migrations!(\"migrations\")`",
             )
         })?;
-        let mut options = migrate_lint::Options::default();
-        while input.parse::<Option<Token![,]>>()?.is_some() && !input.is_empty() {
-            let key: syn::Ident = input.parse()?;
-            if key != "allow" {
-                return Err(syn::Error::new(
-                    key.span(),
-                    format!("unknown option `{key}`; the only option is `allow = [\"rule\", ...]`"),
-                ));
-            }
-            input.parse::<Token![=]>()?;
-            let content;
-            bracketed!(content in input);
-            let rules = Punctuated::<LitStr, Token![,]>::parse_terminated(&content)?;
-            for rule in rules {
-                options = options
-                    .allow(&rule.value())
-                    .map_err(|e| syn::Error::new(rule.span(), e))?;
-            }
+        if input.parse::<Option<Token![,]>>()?.is_some() && !input.is_empty() {
+            let option: syn::Ident = input.parse()?;
+            let folder = folder.value();
+            let message = if option == "allow" {
+                format!(
+                    "the macro takes no `allow` option: allow rules in `{folder}/migrate.toml`, \
+                     where the `migrate` command reads them too:\n\n[[allow]]\nrules = \
+                     [\"rule-name\"]\nreason = \"why it does not apply here\""
+                )
+            } else {
+                format!(
+                    "unknown option `{option}`: the macro takes only the folder; settings belong \
+                     in `{folder}/migrate.toml`"
+                )
+            };
+            return Err(syn::Error::new(option.span(), message));
         }
         if !input.is_empty() {
-            return Err(input.error("expected `,` followed by `allow = [...]`"));
+            return Err(input.error("expected only the folder: `embed_migrations!(\"migrations\")`"));
         }
-        Ok(Input { folder, options })
+        Ok(Input { folder })
     }
 }

@@ -37,7 +37,7 @@ impl Timeouts {
             ("statement_timeout", self.statement_timeout),
         ]
         .into_iter()
-        .filter_map(|(name, value)| value.map(|v| (name, v.as_millis().clamp(1, i32::MAX as u128))))
+        .filter_map(|(name, value)| value.map(|v| (name, milliseconds(v))))
     }
 
     /// `SET LOCAL ...; ` for a transaction.
@@ -60,6 +60,16 @@ impl Timeouts {
     fn reset_session(&self) -> Option<String> {
         let sql: Vec<String> = self.settings().map(|(n, _)| format!("RESET {n}")).collect();
         (!sql.is_empty()).then(|| sql.join("; "))
+    }
+}
+
+/// A timeout in whole milliseconds as PostgreSQL takes it: zero is "none"; anything else at
+/// least 1 ms (a sub-millisecond timeout must not turn into "none"), at most `i32::MAX`.
+fn milliseconds(timeout: Duration) -> u128 {
+    if timeout.is_zero() {
+        0
+    } else {
+        timeout.as_millis().clamp(1, i32::MAX as u128)
     }
 }
 

@@ -1,18 +1,35 @@
 //! The types `embed_migrations!` expands to. They are built in `static` context, so their
 //! constructors are `const fn`; they are `#[doc(hidden)]` because only the macro calls them.
 
+use crate::settings::Settings;
 use crate::version::Version;
 
 /// The ordered set of migrations embedded from one folder.
 #[derive(Debug, Clone, Copy)]
 pub struct Migrations {
     migrations: &'static [Migration],
+    settings: Settings,
 }
 
 impl Migrations {
     #[doc(hidden)]
     pub const fn __new(migrations: &'static [Migration]) -> Self {
-        Self { migrations }
+        Self {
+            migrations,
+            settings: Settings::new(),
+        }
+    }
+
+    /// The same migrations with the settings of their folder's `migrate.toml` (the macro
+    /// embeds them this way).
+    pub const fn with_settings(mut self, settings: Settings) -> Self {
+        self.settings = settings;
+        self
+    }
+
+    /// The settings of the folder's `migrate.toml` (all unset without one).
+    pub const fn settings(&self) -> &Settings {
+        &self.settings
     }
 
     /// Every migration, in ascending version order.

@@ -43,6 +43,7 @@ mod lock;
 mod plan;
 mod report;
 mod runner;
+mod settings;
 mod version;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -54,6 +55,7 @@ pub use lock::{DEFAULT_LOCK_WAIT, POLL_INTERVAL};
 pub use plan::{Finding, FindingKind, Pending, Plan, Severity};
 pub use report::{Operation, Report, Status, Step};
 pub use runner::Runner;
+pub use settings::Settings;
 pub use version::{ParseVersionError, Version};
 
 /// Checks a migration folder at build time and embeds it as a [`Migrations`] value.

@@ -45,6 +45,10 @@ pub struct Report {
     pub applied_total: usize,
     /// Warnings of validation (newer migrations missing, failed attempts retried, ...).
     pub warnings: Vec<Finding>,
+    /// The settings of `migrate.toml` overridden for this run ([`Runner::overrides`]).
+    ///
+    /// [`Runner::overrides`]: crate::Runner::overrides
+    pub overrides: Vec<String>,
     /// The operation's wall time, including the history reads and the lock.
     pub elapsed: Duration,
 }
@@ -67,6 +71,9 @@ fn ms(duration: Duration) -> u128 {
 
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for note in &self.overrides {
+            writeln!(f, "note: {note}")?;
+        }
         for warning in &self.warnings {
             writeln!(f, "{warning}")?;
         }

@@ -54,6 +54,8 @@ pub struct Runner {
     timeouts: Timeouts,
     rules: Rules,
     force_baseline: bool,
+    /// The settings of `migrate.toml` this runner was told to override, as the report says.
+    overrides: Vec<String>,
 }
 
 impl Migrations {
@@ -75,44 +77,86 @@ impl Migrations {
 }
 
 impl Runner {
-    /// A runner with the default options: history table `public.schema_migrations`, lock wait
+    /// A runner with the settings of the folder's `migrate.toml` ([`Migrations::settings`]) and
+    /// otherwise the defaults: history table `public.schema_migrations`, lock wait
     /// [`DEFAULT_LOCK_WAIT`], no per-migration timeouts, strict validation (modified, missing
     /// and out-of-order migrations are errors; failed attempts are retried).
     pub fn new(migrations: Migrations) -> Self {
+        let settings = migrations.settings();
         Self {
-            migrations,
-            table: HistoryTable::default(),
-            lock_wait: DEFAULT_LOCK_WAIT,
-            timeouts: Timeouts::default(),
+            table: settings.history_table().unwrap_or_default(),
+            lock_wait: settings.lock_wait().unwrap_or(DEFAULT_LOCK_WAIT),
+            timeouts: Timeouts {
+                lock_timeout: settings.lock_timeout(),
+                statement_timeout: settings.statement_timeout(),
+            },
             rules: Rules::default(),
             force_baseline: false,
+            overrides: Vec::new(),
+            migrations,
         }
     }
 
-    /// Records migrations in `schema.table` instead of `public.schema_migrations`. The schema
-    /// and the table are created when missing.
+    /// Notes that `what` is overridden when `migrate.toml` set it to something else.
+    fn note_override(&mut self, what: &str, configured: Option<String>, now: String) {
+        if let Some(configured) = configured.filter(|c| *c != now) {
+            self.overrides.retain(|o| !o.starts_with(&format!("{what} ")));
+            self.overrides
+                .push(format!("{what} {now} overrides migrate.toml's {configured}"));
+        }
+    }
+
+    /// Records migrations in `schema.table` instead of `public.schema_migrations` (or the table
+    /// `migrate.toml` names). The schema and the table are created when missing.
     pub fn history_table(mut self, schema: impl Into<String>, table: impl Into<String>) -> Self {
         self.table = HistoryTable::new(schema, table);
+        let configured = self.migrations.settings().history_table();
+        self.note_override(
+            "history table",
+            configured.map(|t| t.qualified()),
+            self.table.qualified(),
+        );
         self
     }
 
-    /// How long to wait for another migrator's lock (default [`DEFAULT_LOCK_WAIT`]).
+    /// How long to wait for another migrator's lock (default [`DEFAULT_LOCK_WAIT`], or
+    /// `migrate.toml`'s `lock_wait`).
     pub fn lock_wait(mut self, wait: Duration) -> Self {
         self.lock_wait = wait;
+        let configured = self.migrations.settings().lock_wait();
+        self.note_override("lock_wait", configured.map(|d| format!("{d:?}")), format!("{wait:?}"));
         self
     }
 
     /// `lock_timeout` for each migration's statements (`SET LOCAL` in its transaction; for a
-    /// no-transaction file, `SET` for the session and `RESET` after).
+    /// no-transaction file, `SET` for the session and `RESET` after). Zero: none.
     pub fn lock_timeout(mut self, timeout: Duration) -> Self {
         self.timeouts.lock_timeout = Some(timeout);
+        let configured = self.migrations.settings().lock_timeout();
+        self.note_override(
+            "lock_timeout",
+            configured.map(|d| format!("{d:?}")),
+            format!("{timeout:?}"),
+        );
         self
     }
 
     /// `statement_timeout` for each migration's statements, set like [`Runner::lock_timeout`].
     pub fn statement_timeout(mut self, timeout: Duration) -> Self {
         self.timeouts.statement_timeout = Some(timeout);
+        let configured = self.migrations.settings().statement_timeout();
+        self.note_override(
+            "statement_timeout",
+            configured.map(|d| format!("{d:?}")),
+            format!("{timeout:?}"),
+        );
         self
+    }
+
+    /// The settings of `migrate.toml` that builder calls overrode, one line each
+    /// (`lock_wait 5s overrides migrate.toml's 60s`); every [`Report`] repeats them.
+    pub fn overrides(&self) -> &[String] {
+        &self.overrides
     }
 
     /// Applies a pending migration older than the newest applied one instead of refusing.
@@ -325,6 +369,7 @@ async fn apply<C: Connection>(
         steps: Vec::new(),
         applied_total,
         warnings,
+        overrides: runner.overrides.clone(),
         elapsed: started.elapsed(),
     };
     let messages = query_history(conn, &runner.table, &runner.table.applied_sql()).await?;
@@ -368,6 +413,7 @@ async fn apply<C: Connection>(
         applied_total: plan.applied() + steps.len(),
         steps,
         warnings: plan.warnings(),
+        overrides: runner.overrides.clone(),
         elapsed: started.elapsed(),
     })
 }
@@ -454,6 +500,7 @@ async fn rollback_to<C: Connection>(
         steps,
         applied_total: runner.applied_total(rows),
         warnings: Vec::new(),
+        overrides: runner.overrides.clone(),
         elapsed: started.elapsed(),
     };
     let history = read(conn, &runner.table, Detail::Lean).await?;
@@ -544,6 +591,7 @@ async fn baseline<C: Connection>(
         applied_total: runner.applied_total(&rows) + steps.len(),
         steps,
         warnings: Vec::new(),
+        overrides: runner.overrides.clone(),
         elapsed: started.elapsed(),
     })
 }

@@ -41,32 +41,14 @@ pub mod fixtures {
     pub static SLOW_NOTX: Migrations = embed_migrations!("migrations/slow_notx");
 
     /// The crates.io corpus (285 migrations, `tests/corpus/cratesio`). Its SQL was not
-    /// written to be idempotent, so those rules are relaxed; its history goes to
-    /// `migrate.history` (see [`cratesio_runner`]).
-    #[allow(deprecated)] // the lock-hazard warnings of the corpus
-    pub static CRATESIO: Migrations = embed_migrations!(
-        "migrations/cratesio",
-        allow = [
-            "missing-if-not-exists",
-            "missing-if-exists",
-            "missing-or-replace",
-            "non-idempotent",
-            "unguarded-insert",
-            "unnamed-index",
-            "select-into",
-            "drop-table",
-            "drop-column",
-            "drop-schema",
-            "truncate",
-            "delete-without-where",
-            "cascade"
-        ]
-    );
+    /// written to be idempotent: its `migrate.toml` marks it all as legacy history, and puts
+    /// the runner's history in `migrate.history` (crates.io has a `schema_migrations` of its
+    /// own).
+    pub static CRATESIO: Migrations = embed_migrations!("migrations/cratesio");
 
-    /// crates.io's early migrations create and later drop a `public.schema_migrations` of their
-    /// own: the runner's history lives elsewhere.
+    /// The runner of [`CRATESIO`], with the settings of its `migrate.toml`.
     pub fn cratesio_runner() -> migrate_runtime::Runner {
-        CRATESIO.runner().history_table("migrate", "history")
+        CRATESIO.runner()
     }
 
     /// A fixture by its folder name (for child processes).

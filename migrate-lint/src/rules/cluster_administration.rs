@@ -154,11 +154,11 @@ mod tests {
         assert!(
             fires(&RULE, "ALTER SYSTEM SET work_mem = '64MB';").contains("ALTER SYSTEM work_mem")
         );
-        let (_, diagnostics) = crate::check::check_script(
+        let (_, diagnostics, _) = crate::check::check_script(
             "t.sql",
             "CREATE TABLESPACE fast LOCATION '/ssd';",
             ScriptKind::Up,
-            &crate::Options::default(),
+            &crate::config::Policy::default(),
         );
         let d = diagnostics.iter().find(|d| d.rule == RULE.name).unwrap();
         assert!(d.help.contains("provisioning"), "{}", d.help);
@@ -174,7 +174,7 @@ mod tests {
             &RULE,
             "-- migrate:allow(cluster-administration) we know\nDROP DATABASE app;",
         );
-        assert!(crate::Options::default().allow(RULE.name).is_err());
+        assert!(crate::config::allowable(RULE.name).is_err());
     }
 
     #[test]

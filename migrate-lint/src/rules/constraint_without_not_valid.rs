@@ -102,8 +102,7 @@ mod tests {
              whole table while blocking writes"
         );
         assert_eq!((found[1].0, found[1].1), (4, 7));
-        let (_, diagnostics) =
-            crate::check::check_script("t.sql", sql, ScriptKind::Up, &crate::Options::default());
+        let (_, diagnostics, _) = crate::check::check_script("t.sql", sql, ScriptKind::Up, &crate::config::Policy::default());
         let helps: Vec<_> = diagnostics
             .iter()
             .filter(|d| d.rule == RULE.name)

@@ -126,8 +126,7 @@ mod tests {
             found[0].2,
             "`INSERT INTO public.schema_migrations` writes the migration history by hand"
         );
-        let (_, diagnostics) =
-            crate::check::check_script("t.sql", sql, ScriptKind::Up, &crate::Options::default());
+        let (_, diagnostics, _) = crate::check::check_script("t.sql", sql, ScriptKind::Up, &crate::config::Policy::default());
         let d = diagnostics.iter().find(|d| d.rule == RULE.name).unwrap();
         assert!(d
             .help
@@ -143,7 +142,7 @@ mod tests {
             "-- migrate:allow(history-table-write) legacy\nINSERT INTO schema_migrations \
              (version) VALUES (1) ON CONFLICT DO NOTHING;",
         );
-        assert!(crate::Options::default().allow(RULE.name).is_err());
+        assert!(crate::config::allowable(RULE.name).is_err());
     }
 
     #[test]

@@ -186,11 +186,11 @@ mod tests {
 
     #[test]
     fn the_fix_keeps_cascade() {
-        let (_, diagnostics) = crate::check::check_script(
+        let (_, diagnostics, _) = crate::check::check_script(
             "test.sql",
             "DROP SCHEMA app CASCADE;",
             crate::rules::ScriptKind::Up,
-            &crate::Options::default(),
+            &crate::config::Policy::default(),
         );
         let found = diagnostics.iter().find(|d| d.rule == RULE.name).unwrap();
         assert_eq!(found.help, "write `DROP SCHEMA IF EXISTS app CASCADE`");

@@ -181,11 +181,11 @@ mod tests {
     #[test]
     fn the_help_shows_or_replace_and_the_guard() {
         let help = |sql: &str| {
-            let (_, diagnostics) = crate::check::check_script(
+            let (_, diagnostics, _) = crate::check::check_script(
                 "test.sql",
                 sql,
                 crate::rules::ScriptKind::Up,
-                &crate::Options::default(),
+                &crate::config::Policy::default(),
             );
             diagnostics
                 .into_iter()

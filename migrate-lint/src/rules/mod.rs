@@ -196,6 +196,7 @@ static ALL: &[&Rule] = &[
     &crate::discover::UNREADABLE_FILE,
     &crate::discover::NOT_UTF8,
     &crate::discover::NUL_BYTE,
+    &crate::config::CONFIG,
     &crate::parse::SYNTAX,
     &crate::parse::EMPTY_MIGRATION,
     &crate::directives::UNKNOWN_DIRECTIVE,

@@ -402,11 +402,11 @@ mod tests {
     }
 
     fn help(sql: &str) -> String {
-        let (_, diagnostics) = crate::check::check_script(
+        let (_, diagnostics, _) = crate::check::check_script(
             "test.sql",
             sql,
             crate::rules::ScriptKind::Up,
-            &crate::Options::default(),
+            &crate::config::Policy::default(),
         );
         diagnostics
             .into_iter()

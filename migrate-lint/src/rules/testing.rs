@@ -2,7 +2,7 @@
 
 use crate::check::check_script;
 use crate::rules::{Rule, ScriptKind};
-use crate::Options;
+use crate::config::Policy;
 
 /// `(line, column, message)` of each finding of `rule` in an up file holding `sql`.
 pub(crate) fn findings(rule: &Rule, sql: &str) -> Vec<(usize, usize, String)> {
@@ -11,7 +11,7 @@ pub(crate) fn findings(rule: &Rule, sql: &str) -> Vec<(usize, usize, String)> {
 
 /// Like [`findings`], in a down file.
 pub(crate) fn findings_in(rule: &Rule, sql: &str, kind: ScriptKind) -> Vec<(usize, usize, String)> {
-    let (_, diagnostics) = check_script("test.sql", sql, kind, &Options::default());
+    let (_, diagnostics, _) = check_script("test.sql", sql, kind, &Policy::default());
     diagnostics
         .into_iter()
         .filter(|d| d.rule == rule.name)

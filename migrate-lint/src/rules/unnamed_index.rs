@@ -83,11 +83,11 @@ mod tests {
             fires(&RULE, "CREATE INDEX ON app.users (email, created_at);"),
             "`CREATE INDEX ON app.users` has no name: running it again builds a duplicate index"
         );
-        let (_, diagnostics) = crate::check::check_script(
+        let (_, diagnostics, _) = crate::check::check_script(
             "test.sql",
             "CREATE UNIQUE INDEX ON users (lower(email), id);",
             crate::rules::ScriptKind::Up,
-            &crate::Options::default(),
+            &crate::config::Policy::default(),
         );
         let found = diagnostics.iter().find(|d| d.rule == RULE.name).unwrap();
         assert_eq!(

@@ -1,0 +1,689 @@
+//! `migrate.toml`: the one configuration of a migration folder, read by the checker so that the
+//! build (the macro) and the `migrate` command reach the same verdict, and embedded by the macro
+//! so that the runtime uses the same history table and timeouts.
+//!
+//! ```toml
+//! # History applied somewhere already: still parsed and embedded, but idempotency,
+//! # destructive and lock-hazard findings are only counted.
+//! legacy_until = 20240101000000
+//!
+//! [history]
+//! schema = "app"
+//! table = "schema_migrations"
+//!
+//! [run]
+//! lock_wait = "60s"
+//! lock_timeout = "5s"
+//! statement_timeout = "10min"
+//!
+//! [[allow]]
+//! rules = ["unguarded-insert"]
+//! reason = "reference data, inserted once"
+//! from = 20240101000000          # optional: versions from ..
+//! to = 20241231000000            # .. to (inclusive)
+//! files = ["20240301000000_seed.sql"]   # optional: only these files
+//! ```
+//!
+//! Reading is pure: [`Config::parse`] takes the text and returns the configuration or the
+//! problems, each at `migrate.toml:line:col` with what to write instead.
+
+use std::ops::Range;
+use std::time::Duration;
+
+use toml::de::{DeTable, DeValue};
+use toml::Spanned;
+
+use crate::diagnostic::{Diagnostic, Position, Severity};
+use crate::discover::MAX_VERSION_DIGITS;
+use crate::rules::{self, Check, Family, Rule};
+use crate::source::{line_at, line_col};
+
+/// The configuration file's name, in the migration folder.
+pub const CONFIG_FILE: &str = "migrate.toml";
+
+pub(crate) static CONFIG: Rule = Rule {
+    name: "config",
+    family: Family::Files,
+    severity: Severity::Error,
+    reason: "`migrate.toml` holds a key, a value or a rule name the checker does not know: a \
+             setting that is silently ignored is a setting that does not hold",
+    help: "see the README's section on `migrate.toml` for every key",
+    allowable: false,
+    check: Check::Stage,
+};
+
+/// The settings of a migration folder's `migrate.toml`. Absent file: every field at its default.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Config {
+    /// `legacy_until`: files up to and including this version are history already applied
+    /// somewhere; their idempotency, destructive and lock-hazard findings are counted, not
+    /// reported.
+    pub legacy_until: Option<u128>,
+    /// `[history]`: the history table, when not `public.schema_migrations`.
+    pub history: Option<HistoryTable>,
+    /// `[run] lock_wait`: how long a migrator waits for another one's lock.
+    pub lock_wait: Option<Duration>,
+    /// `[run] lock_timeout` for each migration's statements (`Some(ZERO)`: none).
+    pub lock_timeout: Option<Duration>,
+    /// `[run] statement_timeout` for each migration's statements (`Some(ZERO)`: none).
+    pub statement_timeout: Option<Duration>,
+    /// `[[allow]]` entries.
+    pub allow: Vec<Allow>,
+}
+
+/// `[history]`: where the runtime records applied migrations.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryTable {
+    /// The schema (default `public`).
+    pub schema: String,
+    /// The table (default `schema_migrations`).
+    pub table: String,
+}
+
+/// One `[[allow]]` entry: rules allowed in part or all of the set, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Allow {
+    /// The rules allowed.
+    pub rules: Vec<&'static str>,
+    /// Why (required: the next reader needs it).
+    pub reason: String,
+    /// The first version it applies to (inclusive), if limited.
+    pub from: Option<u128>,
+    /// The last version it applies to (inclusive), if limited.
+    pub to: Option<u128>,
+    /// The file names it applies to (`003_seed.sql`), if limited.
+    pub files: Vec<String>,
+    /// Where each file name is written in `migrate.toml`, to report names of no file.
+    pub(crate) file_spans: Vec<Range<usize>>,
+}
+
+impl Allow {
+    fn covers(&self, version: u128, file: &str) -> bool {
+        self.from.is_none_or(|from| version >= from)
+            && self.to.is_none_or(|to| version <= to)
+            && (self.files.is_empty() || self.files.iter().any(|f| f == file))
+    }
+}
+
+/// What the configuration says of one file: the rules allowed in it, and whether it is legacy.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Policy {
+    pub(crate) allowed: Vec<&'static str>,
+    pub(crate) legacy: bool,
+}
+
+impl Policy {
+    /// Whether `migrate.toml` allows this rule in the file.
+    pub(crate) fn allows(&self, rule: &Rule) -> bool {
+        rule.allowable && self.allowed.contains(&rule.name)
+    }
+
+    /// Whether the file is legacy and the rule is one legacy files are not held to: the
+    /// idempotency, destructive and lock-hazard rules, and warnings (each asks for an edit of a
+    /// file that must not change). What would break a fresh database is still reported.
+    pub(crate) fn hides(&self, rule: &Rule) -> bool {
+        self.legacy
+            && (rule.severity == Severity::Warning
+                || matches!(
+                    rule.family,
+                    Family::Idempotency | Family::Destructive | Family::LockHazards
+                ))
+    }
+}
+
+impl Config {
+    /// The policy for the file `file` (its name in the folder) of version `version`.
+    pub(crate) fn policy(&self, version: u128, file: &str) -> Policy {
+        Policy {
+            allowed: self
+                .allow
+                .iter()
+                .filter(|a| a.covers(version, file))
+                .flat_map(|a| a.rules.iter().copied())
+                .collect(),
+            legacy: self.legacy_until.is_some_and(|until| version <= until),
+        }
+    }
+
+    /// The problems of `[[allow]] files` that name no file of the folder (`names`: the names of
+    /// its entries), placed in `migrate.toml`'s `text`.
+    pub(crate) fn unknown_files(&self, path: &str, text: &str, names: &[&str]) -> Vec<Diagnostic> {
+        let mut reader = Reader {
+            path,
+            text,
+            problems: Vec::new(),
+        };
+        for allow in &self.allow {
+            for (file, span) in allow.files.iter().zip(&allow.file_spans) {
+                if names.contains(&file.as_str()) {
+                    continue;
+                }
+                let help = match closest(file, names.iter().copied()) {
+                    Some(close) => format!("did you mean `{close}`?"),
+                    None => "write the name of a file of this folder, as `ls` shows it".to_owned(),
+                };
+                reader.problem(span.start, format!("no file `{file}` in the folder"), help);
+            }
+        }
+        reader.problems
+    }
+
+    /// Reads `migrate.toml`'s text. `path` is how the file is named in messages
+    /// (`migrations/migrate.toml`). Every problem is reported, not only the first; the
+    /// configuration returned then holds what could be read.
+    pub fn parse(path: &str, text: &str) -> (Config, Vec<Diagnostic>) {
+        let mut reader = Reader {
+            path,
+            text,
+            problems: Vec::new(),
+        };
+        let config = match DeTable::parse(text) {
+            Ok(table) => reader.config(table.get_ref()),
+            Err(e) => {
+                let at = e.span().map_or(0, |s| s.start);
+                reader.problem(at, e.message().trim().to_owned(), CONFIG.help.to_owned());
+                Config::default()
+            }
+        };
+        let mut problems = reader.problems;
+        problems.sort_by_key(|d| d.position);
+        (config, problems)
+    }
+}
+
+/// The keys of each table, for "unknown key" and "did you mean".
+const TOP: &[&str] = &["legacy_until", "history", "run", "allow"];
+const HISTORY: &[&str] = &["schema", "table"];
+const RUN: &[&str] = &["lock_wait", "lock_timeout", "statement_timeout"];
+const ALLOW: &[&str] = &["rules", "reason", "from", "to", "files"];
+
+type Value<'i> = Spanned<DeValue<'i>>;
+
+/// Reads the parsed tree into a [`Config`], collecting problems with their places.
+struct Reader<'a> {
+    path: &'a str,
+    text: &'a str,
+    problems: Vec<Diagnostic>,
+}
+
+impl Reader<'_> {
+    fn problem(&mut self, at: usize, message: String, help: String) {
+        let at = at.min(self.text.len());
+        let (line, column) = line_col(self.text, at);
+        self.problems.push(Diagnostic {
+            rule: CONFIG.name,
+            severity: CONFIG.severity,
+            path: self.path.to_owned(),
+            position: Some(Position { line, column }),
+            message,
+            source_line: Some(line_at(self.text, at).to_owned()),
+            help,
+        });
+    }
+
+    /// The entries of a table whose keys are all known; an unknown key is a problem.
+    fn entries<'t, 'i>(
+        &mut self,
+        table: &'t DeTable<'i>,
+        section: &str,
+        known: &[&str],
+    ) -> Vec<(&'t str, &'t Value<'i>)> {
+        let mut entries = Vec::new();
+        for (key, value) in table.iter() {
+            let name: &str = key.get_ref();
+            if known.contains(&name) {
+                entries.push((name, value));
+                continue;
+            }
+            let help = match closest(name, known.iter().copied()) {
+                Some(close) => format!("did you mean `{close}`?"),
+                None => format!("the keys of {section} are {}", list(known)),
+            };
+            self.problem(
+                key.span().start,
+                format!("unknown key `{name}` in {section}"),
+                help,
+            );
+        }
+        entries
+    }
+
+    fn config(&mut self, top: &DeTable<'_>) -> Config {
+        let mut config = Config::default();
+        for (key, value) in self.entries(top, "migrate.toml", TOP) {
+            match key {
+                "legacy_until" => config.legacy_until = self.version(value, key),
+                "history" => config.history = self.history(value),
+                "run" => {
+                    if let Some(table) = self.table(value, "[run]") {
+                        for (key, value) in self.entries(table, "[run]", RUN) {
+                            let duration = self.duration(value, key);
+                            match key {
+                                "lock_wait" => config.lock_wait = duration,
+                                "lock_timeout" => config.lock_timeout = duration,
+                                _ => config.statement_timeout = duration,
+                            }
+                        }
+                    }
+                }
+                _ => config.allow = self.allows(value),
+            }
+        }
+        config
+    }
+
+    fn table<'t, 'i>(&mut self, value: &'t Value<'i>, what: &str) -> Option<&'t DeTable<'i>> {
+        let table = value.get_ref().as_table();
+        if table.is_none() {
+            self.expected(value, what, "a table");
+        }
+        table
+    }
+
+    fn expected(&mut self, value: &Value<'_>, what: &str, expected: &str) {
+        self.problem(
+            value.span().start,
+            format!(
+                "`{what}` must be {expected}, not {}",
+                value.get_ref().type_str()
+            ),
+            CONFIG.help.to_owned(),
+        );
+    }
+
+    fn string(&mut self, value: &Value<'_>, what: &str) -> Option<String> {
+        let text = value.get_ref().as_str().map(str::to_owned);
+        if text.is_none() {
+            self.expected(value, what, "a string");
+        }
+        text
+    }
+
+    fn history(&mut self, value: &Value<'_>) -> Option<HistoryTable> {
+        let table = self.table(value, "[history]")?;
+        let mut history = HistoryTable {
+            schema: "public".to_owned(),
+            table: "schema_migrations".to_owned(),
+        };
+        for (key, value) in self.entries(table, "[history]", HISTORY) {
+            let Some(name) = self.string(value, key) else {
+                continue;
+            };
+            if name.is_empty() {
+                self.problem(
+                    value.span().start,
+                    format!("`{key}` is empty"),
+                    format!("write a {key} name, or leave the key out for the default"),
+                );
+                continue;
+            }
+            match key {
+                "schema" => history.schema = name,
+                _ => history.table = name,
+            }
+        }
+        Some(history)
+    }
+
+    /// A version: an integer, or a string of digits for versions longer than TOML's integers.
+    fn version(&mut self, value: &Value<'_>, what: &str) -> Option<u128> {
+        let digits = match value.get_ref() {
+            DeValue::Integer(i) if i.radix() == 10 => i.as_str().replace('_', ""),
+            DeValue::String(s) => s.to_string(),
+            _ => {
+                self.expected(value, what, "a version number (an integer or a string of digits)");
+                return None;
+            }
+        };
+        let significant = digits.trim_start_matches('0');
+        let parsed = (!digits.is_empty()
+            && digits.bytes().all(|b| b.is_ascii_digit())
+            && significant.len() <= MAX_VERSION_DIGITS)
+            .then(|| significant.parse::<u128>().unwrap_or(0));
+        if parsed.is_none() {
+            self.problem(
+                value.span().start,
+                format!("`{what}` is not a version: `{digits}`"),
+                format!(
+                    "write the version's digits, as in the file name (at most \
+                     {MAX_VERSION_DIGITS}): `{what} = 20240101000000`"
+                ),
+            );
+        }
+        parsed
+    }
+
+    fn duration(&mut self, value: &Value<'_>, what: &str) -> Option<Duration> {
+        let text = self.string(value, what)?;
+        match parse_duration(&text) {
+            Ok(duration) => Some(duration),
+            Err(e) => {
+                self.problem(
+                    value.span().start,
+                    format!("`{what}`: {e}"),
+                    format!("write a duration such as `{what} = \"5s\"` (`\"0\"` for none)"),
+                );
+                None
+            }
+        }
+    }
+
+    fn allows(&mut self, value: &Value<'_>) -> Vec<Allow> {
+        let Some(array) = value.get_ref().as_array() else {
+            self.expected(
+                value,
+                "allow",
+                "an array of tables (write each entry under `[[allow]]`)",
+            );
+            return Vec::new();
+        };
+        array
+            .iter()
+            .filter_map(|entry| {
+                let table = self.table(entry, "[[allow]]")?;
+                self.allow(entry.span().start, table)
+            })
+            .collect()
+    }
+
+    fn allow(&mut self, at: usize, table: &DeTable<'_>) -> Option<Allow> {
+        let mut allow = Allow {
+            rules: Vec::new(),
+            reason: String::new(),
+            from: None,
+            to: None,
+            files: Vec::new(),
+            file_spans: Vec::new(),
+        };
+        let mut complete = true;
+        for (key, value) in self.entries(table, "[[allow]]", ALLOW) {
+            match key {
+                "rules" => {
+                    for name in self.strings(value, key) {
+                        match allowable(name.get_ref()) {
+                            Ok(rule) => allow.rules.push(rule.name),
+                            Err(e) => {
+                                complete = false;
+                                self.problem(name.span().start, e.message(), e.help());
+                            }
+                        }
+                    }
+                }
+                "reason" => allow.reason = self.string(value, key).unwrap_or_default(),
+                "from" => allow.from = self.version(value, key),
+                "to" => allow.to = self.version(value, key),
+                _ => {
+                    for file in self.strings(value, key) {
+                        allow.file_spans.push(file.span());
+                        allow.files.push(file.into_inner());
+                    }
+                }
+            }
+        }
+        if allow.rules.is_empty() && complete {
+            self.problem(
+                at,
+                "an `[[allow]]` entry without rules".to_owned(),
+                "add `rules = [\"rule-name\", ...]`".to_owned(),
+            );
+        }
+        if allow.reason.trim().is_empty() {
+            complete = false;
+            self.problem(
+                at,
+                "an `[[allow]]` entry without a reason".to_owned(),
+                "add `reason = \"...\"`: why the rule does not apply here".to_owned(),
+            );
+        }
+        complete.then_some(allow)
+    }
+
+    fn strings(&mut self, value: &Value<'_>, what: &str) -> Vec<Spanned<String>> {
+        let Some(array) = value.get_ref().as_array() else {
+            self.expected(value, what, "an array of strings");
+            return Vec::new();
+        };
+        array
+            .iter()
+            .filter_map(|item| {
+                let text = self.string(item, what)?;
+                Some(Spanned::new(item.span(), text))
+            })
+            .collect()
+    }
+}
+
+/// A rule name that `migrate.toml` or an allow directive cannot take.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum AllowError {
+    /// No rule has this name; maybe a close one.
+    Unknown {
+        name: String,
+        suggestion: Option<&'static str>,
+    },
+    /// The rule exists but reports a problem the build cannot work around.
+    NotAllowable(&'static str),
+}
+
+impl AllowError {
+    pub(crate) fn message(&self) -> String {
+        match self {
+            AllowError::Unknown { name, .. } => format!("unknown rule `{name}`"),
+            AllowError::NotAllowable(name) => format!("rule `{name}` cannot be allowed"),
+        }
+    }
+
+    pub(crate) fn help(&self) -> String {
+        match self {
+            AllowError::Unknown {
+                suggestion: Some(s),
+                ..
+            } => format!("did you mean `{s}`?"),
+            AllowError::Unknown { .. } => {
+                "the rules are listed in the README's rules table".to_owned()
+            }
+            AllowError::NotAllowable(_) => "it reports a problem the build cannot work around: \
+                                            fix what it reports instead"
+                .to_owned(),
+        }
+    }
+}
+
+/// The rule of this name, if it may be allowed.
+pub(crate) fn allowable(name: &str) -> Result<&'static Rule, AllowError> {
+    match rules::find(name) {
+        Some(rule) if rule.allowable => Ok(rule),
+        Some(rule) => Err(AllowError::NotAllowable(rule.name)),
+        None => Err(AllowError::Unknown {
+            name: name.to_owned(),
+            suggestion: closest(name, rules::all().iter().map(|r| r.name)),
+        }),
+    }
+}
+
+fn list(names: &[&str]) -> String {
+    names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The candidate closest to `name` by edit distance, when close enough to be a typo.
+pub(crate) fn closest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    candidates
+        .map(|c| (edit_distance(name, c), c))
+        .filter(|&(d, _)| d <= 3.max(name.len() / 4))
+        .min()
+        .map(|(_, c)| c)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut previous = row[0];
+        row[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let current = row[j + 1];
+            row[j + 1] = (previous + usize::from(ca != cb))
+                .min(row[j] + 1)
+                .min(current + 1);
+            previous = current;
+        }
+    }
+    row[b.len()]
+}
+
+/// Reads `30s`, `500ms`, `2m` / `2min`, `1h` or a number of seconds (`10`, `0.5`); `0` is zero.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration; write e.g. `30s`, `500ms` or `2m`"))?;
+    let seconds = match unit.trim() {
+        "" | "s" => value,
+        "ms" => value / 1000.0,
+        "m" | "min" => value * 60.0,
+        "h" => value * 3600.0,
+        other => {
+            return Err(format!(
+                "unknown unit `{other}` in `{text}`; use ms, s, m or h"
+            ))
+        }
+    };
+    Duration::try_from_secs_f64(seconds).map_err(|e| format!("`{text}`: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> (Config, Vec<String>) {
+        let (config, problems) = Config::parse("m/migrate.toml", text);
+        let problems = problems
+            .iter()
+            .map(|d| format!("{} {} ({})", d.location(), d.message, d.help))
+            .collect();
+        (config, problems)
+    }
+
+    #[test]
+    fn reads_every_key() {
+        let (config, problems) = parse(
+            r#"
+legacy_until = "0020240101000000123456"
+
+[history]
+schema = "App"
+table = "history"
+
+[run]
+lock_wait = "10s"
+lock_timeout = "500ms"
+statement_timeout = "0"
+
+[[allow]]
+rules = ["unguarded-insert", "drop-table"]
+reason = "reference data"
+from = 3
+to = 5
+
+[[allow]]
+rules = ["cascade"]
+reason = "one file"
+files = ["007_x.sql"]
+"#,
+        );
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(config.legacy_until, Some(20240101000000123456));
+        assert_eq!(
+            config.history,
+            Some(HistoryTable {
+                schema: "App".into(),
+                table: "history".into()
+            })
+        );
+        assert_eq!(config.lock_wait, Some(Duration::from_secs(10)));
+        assert_eq!(config.lock_timeout, Some(Duration::from_millis(500)));
+        assert_eq!(config.statement_timeout, Some(Duration::ZERO));
+        assert_eq!(config.allow.len(), 2);
+        assert_eq!(config.policy(2, "002_a.sql").allowed, Vec::<&str>::new());
+        assert_eq!(
+            config.policy(3, "003_a.sql").allowed,
+            ["unguarded-insert", "drop-table"]
+        );
+        assert_eq!(config.policy(7, "007_x.sql").allowed, ["cascade"]);
+        assert!(config.policy(7, "007_x.down.sql").allowed.is_empty());
+        assert!(config.policy(20240101000000123456, "x").legacy);
+        assert!(!config.policy(20240101000000123457, "x").legacy);
+    }
+
+    #[test]
+    fn an_empty_file_is_the_defaults() {
+        assert_eq!(parse(""), (Config::default(), vec![]));
+        assert_eq!(Config::default().policy(1, "001_a.sql"), Policy::default());
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_its_line_and_column_with_a_fix() {
+        let (_, problems) = parse(
+            "legacy_untill = 3\n\
+             [run]\n\
+             lock_timeout = \"5 parsecs\"\n\
+             lock_wait = 5\n\
+             [[allow]]\n\
+             rules = [\"unguarded-insrt\", \"syntax\"]\n\
+             [history]\n\
+             table = \"\"\n",
+        );
+        assert_eq!(
+            problems,
+            [
+                "m/migrate.toml:1:1 unknown key `legacy_untill` in migrate.toml (did you mean `legacy_until`?)",
+                "m/migrate.toml:3:16 `lock_timeout`: unknown unit `parsecs` in `5 parsecs`; use ms, s, m or h (write a duration such as `lock_timeout = \"5s\"` (`\"0\"` for none))",
+                "m/migrate.toml:4:13 `lock_wait` must be a string, not integer (see the README's section on `migrate.toml` for every key)",
+                "m/migrate.toml:5:1 an `[[allow]]` entry without a reason (add `reason = \"...\"`: why the rule does not apply here)",
+                "m/migrate.toml:6:10 unknown rule `unguarded-insrt` (did you mean `unguarded-insert`?)",
+                "m/migrate.toml:6:29 rule `syntax` cannot be allowed (it reports a problem the build cannot work around: fix what it reports instead)",
+                "m/migrate.toml:8:9 `table` is empty (write a table name, or leave the key out for the default)",
+            ]
+        );
+    }
+
+    #[test]
+    fn toml_syntax_errors_and_bad_versions_are_placed() {
+        let (_, problems) = parse("legacy_until = \n");
+        assert_eq!(problems.len(), 1);
+        assert!(problems[0].starts_with("m/migrate.toml:1:"), "{problems:?}");
+        let (config, problems) = parse("legacy_until = \"2024-01-01\"\n");
+        assert_eq!(config.legacy_until, None);
+        assert_eq!(
+            problems,
+            ["m/migrate.toml:1:16 `legacy_until` is not a version: `2024-01-01` (write the \
+              version's digits, as in the file name (at most 38): `legacy_until = 20240101000000`)"]
+        );
+        let (_, problems) = parse("[[allow]]\nreason = \"x\"\n");
+        assert_eq!(
+            problems,
+            ["m/migrate.toml:1:1 an `[[allow]]` entry without rules (add `rules = [\"rule-name\", ...]`)"]
+        );
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_duration("10"), Ok(Duration::from_secs(10)));
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("2min"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("0.5"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("0"), Ok(Duration::ZERO));
+        assert!(parse_duration("soon").is_err());
+        assert!(parse_duration("3 days").is_err());
+    }
+}

@@ -1,0 +1,77 @@
+//! [`Settings`]: what the migration folder's `migrate.toml` tells the runner, embedded by
+//! `embed_migrations!` so that the application does not repeat it.
+
+use std::time::Duration;
+
+use crate::history::HistoryTable;
+
+/// The run-time settings of a migration folder's `migrate.toml`: the history table and the
+/// defaults of lock wait, `lock_timeout` and `statement_timeout`. [`Runner::new`] starts from
+/// them; a builder call (or a CLI flag) overrides one for that run and the [`Report`] says so.
+///
+/// [`Runner::new`]: crate::Runner::new
+/// [`Report`]: crate::Report
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Settings {
+    history: Option<(&'static str, &'static str)>,
+    lock_wait: Option<Duration>,
+    lock_timeout: Option<Duration>,
+    statement_timeout: Option<Duration>,
+}
+
+impl Settings {
+    /// No setting: the runner's defaults.
+    pub const fn new() -> Self {
+        Self {
+            history: None,
+            lock_wait: None,
+            lock_timeout: None,
+            statement_timeout: None,
+        }
+    }
+
+    /// `[history] schema` and `table`.
+    pub const fn with_history_table(mut self, schema: &'static str, table: &'static str) -> Self {
+        self.history = Some((schema, table));
+        self
+    }
+
+    /// `[run] lock_wait`.
+    pub const fn with_lock_wait(mut self, wait: Duration) -> Self {
+        self.lock_wait = Some(wait);
+        self
+    }
+
+    /// `[run] lock_timeout` (zero: none).
+    pub const fn with_lock_timeout(mut self, timeout: Duration) -> Self {
+        self.lock_timeout = Some(timeout);
+        self
+    }
+
+    /// `[run] statement_timeout` (zero: none).
+    pub const fn with_statement_timeout(mut self, timeout: Duration) -> Self {
+        self.statement_timeout = Some(timeout);
+        self
+    }
+
+    /// The history table, if set.
+    pub fn history_table(&self) -> Option<HistoryTable> {
+        self.history
+            .map(|(schema, table)| HistoryTable::new(schema, table))
+    }
+
+    /// The lock wait, if set.
+    pub const fn lock_wait(&self) -> Option<Duration> {
+        self.lock_wait
+    }
+
+    /// The `lock_timeout`, if set.
+    pub const fn lock_timeout(&self) -> Option<Duration> {
+        self.lock_timeout
+    }
+
+    /// The `statement_timeout`, if set.
+    pub const fn statement_timeout(&self) -> Option<Duration> {
+        self.statement_timeout
+    }
+}
