@@ -1,4 +1,4 @@
-//! The only option is `allow = [...]`.
+//! The macro takes only the folder.
 
 static MIGRATIONS: migrate_runtime::Migrations =
     migrate_runtime::embed_migrations!("migrations/pass_seed_style", allow_all = true);

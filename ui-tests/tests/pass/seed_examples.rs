@@ -10,7 +10,7 @@ static MIGRATIONS: migrate_runtime::Migrations =
     migrate_runtime::embed_migrations!("migrations/pass_seed_examples");
 
 fn main() {
-    let versions: Vec<i64> = MIGRATIONS.iter().map(|m| m.version()).collect();
+    let versions: Vec<u128> = MIGRATIONS.iter().map(|m| m.version().get()).collect();
     assert_eq!(versions, (1..=11).collect::<Vec<_>>());
     assert_eq!(MIGRATIONS.get(2).unwrap().name(), "add_query_cache");
 

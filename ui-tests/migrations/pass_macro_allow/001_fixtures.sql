@@ -1,2 +1,0 @@
-CREATE TABLE IF NOT EXISTS users (id bigint PRIMARY KEY, email text NOT NULL);
-INSERT INTO users (id, email) VALUES (1, 'admin@example.com');
