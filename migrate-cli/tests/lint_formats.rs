@@ -64,6 +64,27 @@ fn github_prints_one_escaped_workflow_command_per_finding_then_the_summary() {
 }
 
 #[test]
+fn github_ends_with_the_legacy_note_as_the_human_format_does() {
+    let folder = Folder::with(&[
+        ("migrate.toml", "legacy_until = 1\n"),
+        ("001_users.sql", "CREATE TABLE users (id bigint);\n"),
+        (
+            "002_not_null.sql",
+            "ALTER TABLE users ALTER COLUMN id SET NOT NULL;\n",
+        ),
+    ]);
+    let run = migrate_in(folder.root(), &["lint", "--format", "github"]).expect(0);
+    let expected = format!(
+        "::warning file=migrations/002_not_null.sql,line=1,col=19,title=set-not-null::\
+         set-not-null: {WARNING_MESSAGE}%0Ahelp: {WARNING_HELP}\n\
+         migrations: 2 migrations checked, 1 warning\n\
+         note: 1 finding(s) in 1 legacy file(s) not shown (`legacy_until = 1` in migrate.toml: \
+         history already applied)\n"
+    );
+    assert_eq!(run.stdout, expected, "{run}");
+}
+
+#[test]
 fn sarif_is_the_exact_log_with_the_rules_that_fired() {
     let folder = error_and_warning();
     let run = migrate_in(folder.root(), &["lint", "--dir", DIR, "--format", "sarif"]).expect(1);
