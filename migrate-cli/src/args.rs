@@ -1,6 +1,6 @@
 //! The command line: every subcommand and option, as `clap` reads them. Nothing here does I/O.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -15,13 +15,16 @@ Connection (status, plan, apply, rollback, baseline, verify):
   sslmode as libpq: `require` encrypts without verifying the certificate, `verify-ca` and
   `verify-full` check it against sslrootcert (PGSSLROOTCERT). The password is never printed.
 
+Every command reads the migration folder from --dir DIR (default: migrations).
+
 Exit codes:
   0  success
   1  findings: lint errors, validation errors (modified, missing, out-of-order migrations),
      a failed migration, a checksum mismatch found by `verify`, a refused rollback or baseline,
      a lock held too long by another migrator
   2  usage error (bad arguments, unknown version, no terminal to confirm on and no -y),
-     or the database could not be reached or queried";
+     or the database could not be reached or queried
+  3  `status --exit-code` only: migrations are pending";
 
 /// `migrate`: check, create and apply compile-time checked PostgreSQL migrations.
 #[derive(Debug, Parser)]
@@ -37,10 +40,11 @@ pub struct Cli {
 pub enum Command {
     /// Check a migration folder with the same rules as the build; exit 1 on errors.
     Lint(LintArgs),
-    /// Create the next migration file, following the folder's numbering, and print its path.
+    /// Create the next migration file, following the folder's numbering (creating the folder
+    /// when missing), and print its path.
     New(NewArgs),
     /// Show the applied and pending migrations and what validation finds.
-    Status(DbArgs),
+    Status(StatusArgs),
     /// Dry run: the migrations `apply` would run (their SQL with --verbose). Changes nothing.
     Plan(PlanArgs),
     /// Apply the pending migrations (up to --target), each in its own transaction.
@@ -60,17 +64,39 @@ pub enum Format {
     Human,
     /// One JSON array on stdout, one object per finding.
     Json,
+    /// GitHub Actions workflow commands: an annotation on the pull request per finding.
+    Github,
+    /// SARIF 2.1.0, for code scanning (e.g. GitHub's `upload-sarif`).
+    Sarif,
+}
+
+/// The migration folder, read the same way by every command.
+#[derive(Debug, Args)]
+pub struct FolderArg {
+    /// The migration folder.
+    #[arg(long, default_value = "migrations", value_name = "DIR")]
+    pub dir: PathBuf,
 }
 
 /// `migrate lint`.
 #[derive(Debug, Args)]
 pub struct LintArgs {
     /// The migration folder.
-    #[arg(default_value = "migrations")]
-    pub dir: PathBuf,
+    #[command(flatten)]
+    pub folder: FolderArg,
+    /// Deprecated spelling of `--dir DIR`, kept so that existing scripts keep working.
+    #[arg(hide = true, value_name = "DIR", conflicts_with = "dir")]
+    pub deprecated_dir: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
+}
+
+impl LintArgs {
+    /// The folder to check: `--dir`, or the deprecated positional form.
+    pub fn dir(&self) -> &Path {
+        self.deprecated_dir.as_deref().unwrap_or(&self.folder.dir)
+    }
 }
 
 /// `migrate new`.
@@ -81,17 +107,17 @@ pub struct NewArgs {
     /// Also create the down file `{version}_{name}.down.sql`.
     #[arg(long)]
     pub down: bool,
-    /// The migration folder (created when missing).
-    #[arg(long, default_value = "migrations")]
-    pub dir: PathBuf,
+    /// The migration folder.
+    #[command(flatten)]
+    pub folder: FolderArg,
 }
 
 /// The options of every command that talks to the database.
 #[derive(Debug, Args)]
 pub struct DbArgs {
     /// The migration folder.
-    #[arg(long, default_value = "migrations")]
-    pub dir: PathBuf,
+    #[command(flatten)]
+    pub folder: FolderArg,
     /// PostgreSQL URL or key=value string (default: DATABASE_URL, then the PG* variables).
     #[arg(long, value_name = "URL")]
     pub database_url: Option<String>,
@@ -106,6 +132,17 @@ pub struct DbArgs {
     /// How long to wait for another migrator's lock: `30s`, `500ms`, `2m` or seconds.
     #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
     pub lock_wait: Option<Duration>,
+}
+
+/// `migrate status`.
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Connection and folder.
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// Exit 3 when migrations are pending (0 when the database is up to date).
+    #[arg(long)]
+    pub exit_code: bool,
 }
 
 /// `migrate plan`.

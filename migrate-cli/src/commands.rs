@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 use migrate_runtime::Severity;
 
 use crate::args::{
-    ApplyArgs, BaselineArgs, Cli, Command, DbArgs, Format, LintArgs, NewArgs, PlanArgs,
-    RollbackArgs,
+    ApplyArgs, BaselineArgs, Cli, Command, DbArgs, LintArgs, NewArgs, PlanArgs, RollbackArgs,
+    StatusArgs,
 };
 use crate::failure::{self, Failure};
 use crate::session::Session;
@@ -28,24 +28,19 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
 }
 
 fn lint(args: &LintArgs) -> Result<(), Failure> {
-    let outcome = load::check(&args.dir);
-    match args.format {
-        Format::Json => println!("{}", render::json(&outcome.diagnostics)),
-        Format::Human => {
-            for d in &outcome.diagnostics {
-                println!("{}", render::frame(d));
-            }
-            let summary = render::summary(
-                &args.dir.display().to_string(),
-                outcome.migrations.len(),
-                &outcome.diagnostics,
-            );
-            println!("{summary}");
-            if let Some(note) = render::legacy(&outcome) {
-                println!("{note}");
-            }
-        }
+    let dir = args.dir();
+    if args.deprecated_dir.is_some() {
+        eprintln!(
+            "warning: `migrate lint DIR` is deprecated; write `migrate lint --dir {}`, as for \
+             every other command",
+            dir.display()
+        );
     }
+    let outcome = load::check(dir);
+    print!(
+        "{}",
+        render::report(args.format, &dir.display().to_string(), &outcome)
+    );
     if outcome.has_errors() {
         Err(Failure::findings(""))
     } else {
@@ -54,18 +49,21 @@ fn lint(args: &LintArgs) -> Result<(), Failure> {
 }
 
 fn create(args: &NewArgs) -> Result<(), Failure> {
-    for path in new::create(&args.dir, &args.name, args.down)? {
+    for path in new::create(&args.folder.dir, &args.name, args.down)? {
         println!("{}", path.display());
     }
     Ok(())
 }
 
-fn status(args: &DbArgs) -> Result<(), Failure> {
-    let mut s = Session::open(args)?;
+fn status(args: &StatusArgs) -> Result<(), Failure> {
+    let mut s = Session::open(&args.db)?;
     let status = s.runner.status(&mut s.client).map_err(|e| s.fail(e))?;
     println!("Database: {}", s.target);
     println!("History table: {}", s.runner.table().qualified());
     println!("{status}");
+    if args.exit_code && !status.pending().is_empty() {
+        return Err(Failure::pending());
+    }
     Ok(())
 }
 
@@ -297,7 +295,10 @@ fn verify(args: &DbArgs) -> Result<(), Failure> {
                 format!(": applied checksum {}, file checksum {file}", row.checksum),
             )
         } else if missing.contains(&row.version) {
-            ("MISSING", format!(": no file in {}", args.dir.display()))
+            (
+                "MISSING",
+                format!(": no file in {}", args.folder.dir.display()),
+            )
         } else {
             ("ok", String::new())
         };
@@ -326,7 +327,7 @@ fn verify(args: &DbArgs) -> Result<(), Failure> {
         Err(Failure::findings(format!(
             "{} applied migration(s) do not match {}",
             problems.len(),
-            args.dir.display()
+            args.folder.dir.display()
         )))
     }
 }

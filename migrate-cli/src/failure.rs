@@ -12,6 +12,8 @@ pub enum Code {
     Findings,
     /// 2: bad usage, or the database could not be reached or queried.
     Usage,
+    /// 3: `status --exit-code` found pending migrations.
+    Pending,
 }
 
 impl From<Code> for ExitCode {
@@ -19,6 +21,7 @@ impl From<Code> for ExitCode {
         match code {
             Code::Findings => ExitCode::from(1),
             Code::Usage => ExitCode::from(2),
+            Code::Pending => ExitCode::from(3),
         }
     }
 }
@@ -47,6 +50,14 @@ impl Failure {
         Self {
             code: Code::Findings,
             message: message.into(),
+        }
+    }
+
+    /// Exit 3: migrations are pending (the status that says which was printed already).
+    pub fn pending() -> Self {
+        Self {
+            code: Code::Pending,
+            message: String::new(),
         }
     }
 

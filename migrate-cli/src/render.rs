@@ -1,8 +1,42 @@
 //! The checker's findings as people read them (rustc-style code frames) and as CI reads them
-//! (JSON). Pure: strings in, strings out.
+//! (JSON, GitHub Actions annotations, SARIF). Pure: values in, strings out.
 
-use migrate_lint::{Diagnostic, Severity};
+pub mod github;
+pub mod sarif;
+
+use migrate_lint::{Diagnostic, Outcome, Severity};
 use serde::Serialize;
+
+use crate::args::Format;
+
+/// Everything `migrate lint` prints on stdout for a checked folder, in the format asked for.
+/// `dir` is the folder as given on the command line.
+pub fn report(format: Format, dir: &str, outcome: &Outcome) -> String {
+    let diagnostics = &outcome.diagnostics;
+    // The closing lines of the formats read in a log: the summary, and what `legacy_until` hid.
+    let closing = || {
+        let summary = summary(dir, outcome.migrations.len(), diagnostics);
+        match legacy(outcome) {
+            Some(note) => format!("{summary}\n{note}\n"),
+            None => format!("{summary}\n"),
+        }
+    };
+    match format {
+        Format::Human => {
+            let frames: String = diagnostics.iter().map(|d| frame(d) + "\n").collect();
+            frames + &closing()
+        }
+        Format::Json => json(diagnostics) + "\n",
+        Format::Github => github::annotations(diagnostics) + &closing(),
+        Format::Sarif => sarif::log(diagnostics) + "\n",
+    }
+}
+
+/// The finding's message and, on a second line, its help: the text of an annotation or a
+/// SARIF result, which have no field of their own for the fix.
+pub fn with_help(d: &Diagnostic) -> String {
+    format!("{}\nhelp: {}", d.message, d.help)
+}
 
 /// One finding in `--format json`: the documented schema.
 #[derive(Debug, Serialize, PartialEq, Eq)]
@@ -123,7 +157,7 @@ pub fn summary(dir: &str, migrations: usize, diagnostics: &[Diagnostic]) -> Stri
 }
 
 /// The line that counts what `legacy_until` kept out of the report, if it kept anything.
-pub fn legacy(outcome: &migrate_lint::Outcome) -> Option<String> {
+pub fn legacy(outcome: &Outcome) -> Option<String> {
     let legacy = outcome.legacy;
     let until = outcome.config.legacy_until?;
     (legacy.findings > 0).then(|| {

@@ -21,7 +21,7 @@ fn checked(dir: &Path) -> Result<Migrations, Failure> {
             let warnings = outcome.warnings().count();
             if warnings > 0 {
                 eprintln!(
-                    "warning: {shown} has {warnings} lint warning(s); `migrate lint {shown}` \
+                    "warning: {shown} has {warnings} lint warning(s); `migrate lint --dir {shown}` \
                      shows them"
                 );
             }
@@ -32,7 +32,7 @@ fn checked(dir: &Path) -> Result<Migrations, Failure> {
                 eprintln!("{}", render::frame(d));
             }
             Err(Failure::findings(format!(
-                "{}\n  = help: fix the files (`migrate lint {shown}` checks them); nothing was \
+                "{}\n  = help: fix the files (`migrate lint --dir {shown}` checks them); nothing was \
                  done to the database",
                 render::summary(&shown, outcome.migrations.len(), &outcome.diagnostics)
                     .trim_start_matches("error: ")
@@ -58,7 +58,7 @@ pub struct Session {
 impl Session {
     /// Checks the folder (errors: exit 1, before connecting), then connects (exit 2).
     pub fn open(args: &DbArgs) -> Result<Self, Failure> {
-        let migrations = checked(&args.dir)?;
+        let migrations = checked(&args.folder.dir)?;
         let target = Target::resolve(args.database_url.as_deref(), |name| {
             std::env::var(name).ok()
         })?;

@@ -45,6 +45,36 @@ fn status_and_plan_on_a_fresh_database_change_nothing() {
 }
 
 #[test]
+fn status_exit_code_is_3_while_migrations_are_pending_and_0_when_up_to_date() {
+    let db = Db::new();
+    let folder = good_folder();
+    let dir = folder.path();
+    // Everything pending on a fresh database: the status is printed, then exit 3.
+    db.migrate(&dir, &["status", "--exit-code"])
+        .expect(3)
+        .stdout_has("Total: 0 applied, 3 pending");
+    // One applied, two pending: still 3. Without --exit-code: 0, as before.
+    db.migrate(&dir, &["apply", "--target", "1", "-y"])
+        .expect(0);
+    let run = db
+        .migrate(&dir, &["status", "--exit-code"])
+        .expect(3)
+        .stdout_has("Total: 1 applied, 2 pending");
+    assert_eq!(run.stderr, "", "pending is not an error: {run}");
+    db.migrate(&dir, &["status"]).expect(0);
+    // Up to date: 0.
+    db.migrate(&dir, &["apply", "-y"]).expect(0);
+    db.migrate(&dir, &["status", "--exit-code"])
+        .expect(0)
+        .stdout_has("Total: 3 applied, 0 pending");
+    // A folder with errors is still exit 1 before connecting, with or without pending work.
+    folder.write("004_bad.sql", "CREATE TABLE t (id int);\n");
+    db.migrate(&dir, &["status", "--exit-code"])
+        .expect(1)
+        .stderr_has("error[missing-if-not-exists]");
+}
+
+#[test]
 fn apply_runs_each_migration_with_progress_and_is_idempotent() {
     let db = Db::new();
     let folder = good_folder();

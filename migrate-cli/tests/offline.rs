@@ -3,11 +3,11 @@
 
 mod common;
 
-use common::{good_folder, migrate, Folder};
+use common::{good_folder, migrate, migrate_in, Folder};
 
 fn lint_dir(folder: &Folder, extra: &[&str]) -> common::Run {
     let dir = folder.path().display().to_string();
-    let mut args = vec!["lint", dir.as_str()];
+    let mut args = vec!["lint", "--dir", dir.as_str()];
     args.extend(extra);
     migrate(&args)
 }
@@ -127,9 +127,41 @@ fn lint_warnings_alone_exit_0_and_whole_file_findings_have_null_positions() {
 
 #[test]
 fn lint_of_a_missing_folder_exits_1() {
-    migrate(&["lint", "/nonexistent/migrations"])
+    migrate(&["lint", "--dir", "/nonexistent/migrations"])
         .expect(1)
         .stdout_has("error[unreadable-file]");
+}
+
+#[test]
+fn every_command_takes_the_folder_as_dir_with_the_same_default() {
+    for command in [
+        "lint", "new", "status", "plan", "apply", "rollback", "baseline", "verify",
+    ] {
+        migrate(&[command, "--help"])
+            .expect(0)
+            .stdout_has("--dir <DIR>")
+            .stdout_has("[default: migrations]");
+    }
+    // Without --dir, `migrations` in the current directory.
+    let folder = good_folder();
+    migrate_in(folder.root(), &["lint"])
+        .expect(0)
+        .stdout_has("migrations: 3 migrations checked, no findings");
+}
+
+#[test]
+fn lint_still_reads_a_positional_folder_with_a_deprecation_warning() {
+    let folder = good_folder();
+    let dir = folder.path().display().to_string();
+    migrate(&["lint", &dir])
+        .expect(0)
+        .stdout_has(&format!("{dir}: 3 migrations checked, no findings"))
+        .stderr_has(&format!(
+            "warning: `migrate lint DIR` is deprecated; write `migrate lint --dir {dir}`"
+        ));
+    migrate(&["lint", &dir, "--dir", &dir])
+        .expect(2)
+        .stderr_has("cannot be used with '--dir <DIR>'");
 }
 
 #[test]
@@ -141,7 +173,7 @@ fn new_in_an_empty_folder_starts_at_001_and_lints_clean() {
     let text = std::fs::read_to_string(folder.path().join("001_add_users.sql")).unwrap();
     assert!(text.starts_with("-- Migration 001: add_users\n"), "{text}");
     // An empty migration is a warning, not an error.
-    migrate(&["lint", &dir]).expect(0);
+    migrate(&["lint", "--dir", &dir]).expect(0);
 }
 
 #[test]
@@ -158,7 +190,7 @@ fn new_follows_a_sequence_and_creates_the_down_file() {
         down.starts_with("-- Reverts migration 004: add-comments"),
         "{down}"
     );
-    migrate(&["lint", &dir]).expect(0);
+    migrate(&["lint", "--dir", &dir]).expect(0);
 }
 
 #[test]
@@ -198,6 +230,8 @@ fn help_documents_the_exit_codes() {
         "0  success",
         "1  findings",
         "2  usage error",
+        "3  `status --exit-code` only: migrations are pending",
+        "--dir DIR (default: migrations)",
         "DATABASE_URL",
     ] {
         assert!(run.stdout.contains(text), "{text}: {run}");

@@ -23,14 +23,23 @@ const CONNECTION_VARIABLES: [&str; 9] = [
 /// A migration folder in a temporary directory, removed at the end of the test.
 pub struct Folder {
     dir: tempfile::TempDir,
+    name: String,
 }
 
 impl Folder {
     /// A folder `migrations` holding these files.
     pub fn with(files: &[(&str, &str)]) -> Self {
+        Self::named("migrations", files)
+    }
+
+    /// A folder with this name holding these files.
+    pub fn named(name: &str, files: &[(&str, &str)]) -> Self {
         let dir = tempfile::tempdir().expect("temporary directory");
-        std::fs::create_dir(dir.path().join("migrations")).unwrap();
-        let folder = Folder { dir };
+        std::fs::create_dir(dir.path().join(name)).unwrap();
+        let folder = Folder {
+            dir,
+            name: name.to_owned(),
+        };
         for (name, text) in files {
             folder.write(name, text);
         }
@@ -39,7 +48,13 @@ impl Folder {
 
     /// The migration folder.
     pub fn path(&self) -> PathBuf {
-        self.dir.path().join("migrations")
+        self.dir.path().join(&self.name)
+    }
+
+    /// The temporary directory that holds the folder: run the binary there to name the folder
+    /// by a relative path, as CI does from a repository's root.
+    pub fn root(&self) -> &Path {
+        self.dir.path()
     }
 
     /// Writes (or overwrites) a file of the folder.
@@ -126,17 +141,33 @@ impl std::fmt::Display for Run {
     }
 }
 
-/// The binary, without a terminal (stdin is /dev/null) and without the caller's connection
-/// variables; `env` adds variables.
-pub fn migrate_with_env(args: &[&str], env: &[(&str, &str)]) -> Run {
+/// The binary with these arguments, without a terminal (stdin is /dev/null) and without the
+/// caller's connection variables.
+fn command(args: &[&str]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_migrate"));
     command.args(args).stdin(Stdio::null());
     for name in CONNECTION_VARIABLES {
         command.env_remove(name);
     }
-    for (name, value) in env {
-        command.env(name, value);
-    }
+    command
+}
+
+/// The binary (see [`command`]); `env` adds variables.
+pub fn migrate_with_env(args: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut command = command(args);
+    command.envs(env.iter().copied());
+    run(command)
+}
+
+/// The binary (see [`command`]), run in the directory `cwd`.
+pub fn migrate_in(cwd: &Path, args: &[&str]) -> Run {
+    let mut command = command(args);
+    command.current_dir(cwd);
+    run(command)
+}
+
+/// Runs it and collects what it printed.
+fn run(mut command: Command) -> Run {
     let output = command.output().expect("the migrate binary runs");
     Run {
         code: output.status.code().expect("exit code"),
