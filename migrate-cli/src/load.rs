@@ -20,7 +20,8 @@ pub fn migrations(outcome: &Outcome) -> Result<Migrations, Vec<&Diagnostic>> {
         return Err(outcome.errors().collect());
     }
     let list: Vec<Migration> = outcome.migrations.iter().map(migration).collect();
-    Ok(Migrations::__new(Box::leak(list.into_boxed_slice())).with_settings(settings(&outcome.config)))
+    Ok(Migrations::__new(Box::leak(list.into_boxed_slice()))
+        .with_settings(settings(&outcome.config)))
 }
 
 /// The run-time settings of `migrate.toml`, as the macro embeds them.

@@ -118,9 +118,9 @@ pub fn next_version(convention: Option<Convention>, now: Utc) -> String {
         Some(Convention::Sequence { width, newest }) => {
             format!("{:0width$}", newest + 1, width = width)
         }
-        Some(Convention::Timestamp { newest }) => {
-            u128::from(now.stamp().unsigned_abs()).max(newest + 1).to_string()
-        }
+        Some(Convention::Timestamp { newest }) => u128::from(now.stamp().unsigned_abs())
+            .max(newest + 1)
+            .to_string(),
     }
 }
 

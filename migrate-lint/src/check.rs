@@ -3,13 +3,13 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::config::{Config, Policy, CONFIG, CONFIG_FILE};
 use crate::diagnostic::{Diagnostic, Position};
 use crate::directives::{self, Directives, UNUSED_ALLOW};
 use crate::discover::{
     self, Entry, EntryKind, FileName, DUPLICATE_VERSION, INVALID_NAME, NESTED_FOLDER, NOT_UTF8,
     NUL_BYTE, ORPHAN_DOWN, UNREADABLE_FILE,
 };
-use crate::config::{Config, Policy, CONFIG, CONFIG_FILE};
 use crate::model::{Legacy, Migration, Outcome, Script};
 use crate::objects::Earlier;
 use crate::parse::{self, EMPTY_MIGRATION, SYNTAX};
@@ -436,7 +436,11 @@ pub(crate) fn check_script(path: &str, text: &str, kind: ScriptKind, policy: &Po
     }
 
     let statements = structure.run.map(|i| ranges[i].clone()).collect();
-    (Some((structure.mode, statements)), findings.diagnostics, findings.hidden)
+    (
+        Some((structure.mode, statements)),
+        findings.diagnostics,
+        findings.hidden,
+    )
 }
 
 /// Collects the findings of one file, applying allow directives and the file's policy.
@@ -683,7 +687,13 @@ files = ["004_seed.sql", "005_missing.sql"]
             outcome.diagnostics[2].message,
             "no file `005_missing.sql` in the folder"
         );
-        assert_eq!(outcome.legacy, Legacy { files: 1, findings: 3 });
+        assert_eq!(
+            outcome.legacy,
+            Legacy {
+                files: 1,
+                findings: 3
+            }
+        );
         assert_eq!(outcome.config.legacy_until, Some(2));
     }
 

@@ -331,7 +331,11 @@ impl Reader<'_> {
             DeValue::Integer(i) if i.radix() == 10 => i.as_str().replace('_', ""),
             DeValue::String(s) => s.to_string(),
             _ => {
-                self.expected(value, what, "a version number (an integer or a string of digits)");
+                self.expected(
+                    value,
+                    what,
+                    "a version number (an integer or a string of digits)",
+                );
                 return None;
             }
         };
@@ -510,7 +514,10 @@ fn list(names: &[&str]) -> String {
 }
 
 /// The candidate closest to `name` by edit distance, when close enough to be a typo.
-pub(crate) fn closest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+pub(crate) fn closest<'a>(
+    name: &str,
+    candidates: impl Iterator<Item = &'a str>,
+) -> Option<&'a str> {
     candidates
         .map(|c| (edit_distance(name, c), c))
         .filter(|&(d, _)| d <= 3.max(name.len() / 4))
@@ -664,8 +671,10 @@ files = ["007_x.sql"]
         assert_eq!(config.legacy_until, None);
         assert_eq!(
             problems,
-            ["m/migrate.toml:1:16 `legacy_until` is not a version: `2024-01-01` (write the \
-              version's digits, as in the file name (at most 38): `legacy_until = 20240101000000`)"]
+            [
+                "m/migrate.toml:1:16 `legacy_until` is not a version: `2024-01-01` (write the \
+              version's digits, as in the file name (at most 38): `legacy_until = 20240101000000`)"
+            ]
         );
         let (_, problems) = parse("[[allow]]\nreason = \"x\"\n");
         assert_eq!(

@@ -288,7 +288,10 @@ mod tests {
             ("001_.sql", "001_add_users.sql"),
             ("001_x.SQL", "001_x.sql"),
             ("001_x.up.sql", "001_x.sql"),
-            ("123456789012345678901234567890123456789_x.sql", "YYYYMMDDHHMMSS"),
+            (
+                "123456789012345678901234567890123456789_x.sql",
+                "YYYYMMDDHHMMSS",
+            ),
         ] {
             match classify(name) {
                 FileName::Invalid { help, .. } => assert!(help.contains(fix), "{name}: {help}"),

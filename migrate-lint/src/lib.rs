@@ -36,4 +36,3 @@ pub use diagnostic::{Diagnostic, Position, Severity};
 pub use model::{Legacy, Migration, Outcome, Script, TransactionMode};
 pub use rules::{Family, Rule};
 pub use source::checksum;
-

@@ -269,9 +269,9 @@ pub(crate) fn refused_in_transaction(node: &NodeEnum) -> Option<&'static str> {
 mod tests {
     use super::*;
     use crate::check::check_script;
+    use crate::config::Policy;
     use crate::rules::testing::{findings, passes};
     use crate::rules::ScriptKind;
-    use crate::config::Policy;
 
     const RULES: [&Rule; 4] = [
         &UNTRANSACTED,

@@ -38,7 +38,9 @@ impl Parse for Input {
             return Err(syn::Error::new(option.span(), message));
         }
         if !input.is_empty() {
-            return Err(input.error("expected only the folder: `embed_migrations!(\"migrations\")`"));
+            return Err(
+                input.error("expected only the folder: `embed_migrations!(\"migrations\")`")
+            );
         }
         Ok(Input { folder })
     }

@@ -44,9 +44,9 @@ mod plan;
 mod report;
 mod runner;
 mod settings;
-mod version;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod version;
 
 pub use embedded::{Migration, Migrations, Script, Statement, Transaction};
 pub use error::{Direction, Error, LockHolder, MigrationFailure};

@@ -516,9 +516,27 @@ mod tests {
         Script::__new("m.sql", "SELECT 1;\nSELECT 2;", transaction, STATEMENTS)
     }
     static SET: &[Migration] = &[
-        Migration::__new(Version::new(1), "one", "c1", script(Transaction::Single), None),
-        Migration::__new(Version::new(2), "two", "c2", script(Transaction::None), None),
-        Migration::__new(Version::new(3), "three", "c3", script(Transaction::Single), None),
+        Migration::__new(
+            Version::new(1),
+            "one",
+            "c1",
+            script(Transaction::Single),
+            None,
+        ),
+        Migration::__new(
+            Version::new(2),
+            "two",
+            "c2",
+            script(Transaction::None),
+            None,
+        ),
+        Migration::__new(
+            Version::new(3),
+            "three",
+            "c3",
+            script(Transaction::Single),
+            None,
+        ),
     ];
     const MIGRATIONS: Migrations = Migrations::__new(SET);
     const V0: Version = Version::new(0);

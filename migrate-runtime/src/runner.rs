@@ -100,9 +100,11 @@ impl Runner {
     /// Notes that `what` is overridden when `migrate.toml` set it to something else.
     fn note_override(&mut self, what: &str, configured: Option<String>, now: String) {
         if let Some(configured) = configured.filter(|c| *c != now) {
-            self.overrides.retain(|o| !o.starts_with(&format!("{what} ")));
             self.overrides
-                .push(format!("{what} {now} overrides migrate.toml's {configured}"));
+                .retain(|o| !o.starts_with(&format!("{what} ")));
+            self.overrides.push(format!(
+                "{what} {now} overrides migrate.toml's {configured}"
+            ));
         }
     }
 
@@ -124,7 +126,11 @@ impl Runner {
     pub fn lock_wait(mut self, wait: Duration) -> Self {
         self.lock_wait = wait;
         let configured = self.migrations.settings().lock_wait();
-        self.note_override("lock_wait", configured.map(|d| format!("{d:?}")), format!("{wait:?}"));
+        self.note_override(
+            "lock_wait",
+            configured.map(|d| format!("{d:?}")),
+            format!("{wait:?}"),
+        );
         self
     }
 

@@ -118,7 +118,11 @@ mod tests {
             Err(ParseVersionError::TooLong)
         );
         for bad in ["", "-1", "+1", "1 ", "1_000", "١٢"] {
-            assert_eq!(bad.parse::<Version>(), Err(ParseVersionError::NotDigits), "{bad}");
+            assert_eq!(
+                bad.parse::<Version>(),
+                Err(ParseVersionError::NotDigits),
+                "{bad}"
+            );
         }
         assert!(Version::new(9) < Version::new(10));
     }

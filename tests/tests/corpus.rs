@@ -16,7 +16,10 @@ fn cratesio_applies_then_rolls_back(api: Api) {
     // Roll back with the down files, newest first, down to the first one that is broken as
     // written (it drops a constraint that its up file created as an index).
     let broken: u64 = 202410251128260;
-    let newer = CRATESIO.iter().filter(|m| m.version() > broken.into()).count();
+    let newer = CRATESIO
+        .iter()
+        .filter(|m| m.version() > broken.into())
+        .count();
     let report = api.rollback_to(&db, &runner(), broken).unwrap();
     assert_eq!(report.steps.len(), newer, "{report}");
     let error = api.rollback_to(&db, &runner(), broken - 1).unwrap_err();

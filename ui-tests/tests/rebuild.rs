@@ -4,7 +4,8 @@
 //! 1. a new migration file is added: the next `cargo run` embeds it (the `build.rs` at work: a
 //!    proc macro alone cannot tell cargo to watch a folder);
 //! 2. an existing file is edited: the next `cargo run` embeds its new text and checksum (the
-//!    `include_bytes!` the macro emits for every file).
+//!    `include_bytes!` the macro emits for every file);
+//! 3. a `migrate.toml` is added, then edited: the next `cargo run` uses its history table.
 //!
 //! The crate lives in a fresh temporary folder and is built by a nested `cargo` with a target
 //! directory of its own (`target/tests/rebuild`), so it never waits for the outer cargo's lock
@@ -18,6 +19,7 @@ const MAIN: &str = r#"static MIGRATIONS: migrate_runtime::Migrations =
     migrate_runtime::embed_migrations!("migrations");
 
 fn main() {
+    println!("history {}", MIGRATIONS.runner().table().qualified());
     for m in &MIGRATIONS {
         println!("{} {} {} {}", m.version(), m.name(), m.checksum(), m.up().statements().len());
     }
@@ -38,13 +40,13 @@ const USERS_EDITED: &str = "CREATE TABLE IF NOT EXISTS users (id bigint PRIMARY 
 /// One embedded migration as the probe prints it.
 #[derive(Debug, PartialEq, Eq)]
 struct Embedded {
-    version: i64,
+    version: u128,
     name: String,
     checksum: String,
     statements: usize,
 }
 
-fn embedded(version: i64, name: &str, text: &str, statements: usize) -> Embedded {
+fn embedded(version: u128, name: &str, text: &str, statements: usize) -> Embedded {
     Embedded {
         version,
         name: name.to_owned(),
@@ -117,6 +119,11 @@ impl Probe {
 
     /// `cargo run`, and the migrations the binary embeds.
     fn run(&self, step: &str) -> Vec<Embedded> {
+        self.output(step).1
+    }
+
+    /// `cargo run`: the history table the embedded settings name, and the migrations.
+    fn output(&self, step: &str) -> (String, Vec<Embedded>) {
         let output = Command::new(env!("CARGO"))
             .args(["run", "--color", "never"])
             .current_dir(&self.dir)
@@ -133,8 +140,13 @@ impl Probe {
             self.dir.display(),
             output.status
         );
-        stdout
-            .lines()
+        let mut lines = stdout.lines();
+        let history = lines
+            .next()
+            .and_then(|l| l.strip_prefix("history "))
+            .unwrap_or_else(|| panic!("{step}: no history line\n--- stdout\n{stdout}"))
+            .to_owned();
+        let embedded = lines
             .map(|line| {
                 let fields: Vec<&str> = line.split(' ').collect();
                 let [version, name, checksum, statements] = fields[..] else {
@@ -147,7 +159,8 @@ impl Probe {
                     statements: statements.parse().expect("statement count"),
                 }
             })
-            .collect()
+            .collect();
+        (history, embedded)
     }
 }
 
@@ -189,5 +202,20 @@ fn added_and_edited_migrations_are_embedded_at_the_next_build() {
             embedded(2, "posts", POSTS, 1)
         ],
         "an edited migration file is embedded with its new text and checksum at the next build"
+    );
+
+    let (history, _) = probe.output("before migrate.toml");
+    assert_eq!(history, "\"public\".\"schema_migrations\"");
+    probe.write("migrations/migrate.toml", "[history]\ntable = \"first\"\n");
+    let (history, _) = probe.output("after adding migrate.toml");
+    assert_eq!(
+        history, "\"public\".\"first\"",
+        "a new migrate.toml is read at the next build"
+    );
+    probe.write("migrations/migrate.toml", "[history]\ntable = \"second\"\n");
+    let (history, _) = probe.output("after editing migrate.toml");
+    assert_eq!(
+        history, "\"public\".\"second\"",
+        "an edited migrate.toml is read at the next build (the macro includes it)"
     );
 }

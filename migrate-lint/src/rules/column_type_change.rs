@@ -88,7 +88,12 @@ mod tests {
         );
         assert!(found[1].2.starts_with("`ALTER COLUMN id TYPE int8`"));
         assert!(found[2].2.starts_with("`ALTER COLUMN tags TYPE text[]`"));
-        let (_, diagnostics, _) = crate::check::check_script("t.sql", sql, ScriptKind::Up, &crate::config::Policy::default());
+        let (_, diagnostics, _) = crate::check::check_script(
+            "t.sql",
+            sql,
+            ScriptKind::Up,
+            &crate::config::Policy::default(),
+        );
         let d = diagnostics.iter().find(|d| d.rule == RULE.name).unwrap();
         assert!(d
             .help

@@ -102,7 +102,12 @@ mod tests {
              whole table while blocking writes"
         );
         assert_eq!((found[1].0, found[1].1), (4, 7));
-        let (_, diagnostics, _) = crate::check::check_script("t.sql", sql, ScriptKind::Up, &crate::config::Policy::default());
+        let (_, diagnostics, _) = crate::check::check_script(
+            "t.sql",
+            sql,
+            ScriptKind::Up,
+            &crate::config::Policy::default(),
+        );
         let helps: Vec<_> = diagnostics
             .iter()
             .filter(|d| d.rule == RULE.name)

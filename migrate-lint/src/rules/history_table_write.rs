@@ -126,7 +126,12 @@ mod tests {
             found[0].2,
             "`INSERT INTO public.schema_migrations` writes the migration history by hand"
         );
-        let (_, diagnostics, _) = crate::check::check_script("t.sql", sql, ScriptKind::Up, &crate::config::Policy::default());
+        let (_, diagnostics, _) = crate::check::check_script(
+            "t.sql",
+            sql,
+            ScriptKind::Up,
+            &crate::config::Policy::default(),
+        );
         let d = diagnostics.iter().find(|d| d.rule == RULE.name).unwrap();
         assert!(d
             .help

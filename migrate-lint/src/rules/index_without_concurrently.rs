@@ -95,7 +95,12 @@ mod tests {
             "`CREATE UNIQUE INDEX users_email ON app.users` without `CONCURRENTLY` blocks writes \
              to `app.users` for the whole build"
         );
-        let (_, diagnostics, _) = crate::check::check_script("t.sql", sql, ScriptKind::Up, &crate::config::Policy::default());
+        let (_, diagnostics, _) = crate::check::check_script(
+            "t.sql",
+            sql,
+            ScriptKind::Up,
+            &crate::config::Policy::default(),
+        );
         let d = diagnostics.iter().find(|d| d.rule == RULE.name).unwrap();
         assert_eq!(d.severity, crate::Severity::Warning);
         assert!(d.help.starts_with(

@@ -83,7 +83,12 @@ mod tests {
              `ACCESS EXCLUSIVE` lock"
         );
         assert!(found[1].2.starts_with("`ALTER COLUMN name SET NOT NULL`"));
-        let (_, diagnostics, _) = crate::check::check_script("t.sql", sql, ScriptKind::Up, &crate::config::Policy::default());
+        let (_, diagnostics, _) = crate::check::check_script(
+            "t.sql",
+            sql,
+            ScriptKind::Up,
+            &crate::config::Policy::default(),
+        );
         let d = diagnostics.iter().find(|d| d.rule == RULE.name).unwrap();
         assert!(d.help.starts_with(
             "write `ALTER TABLE app.users ADD CONSTRAINT users_email_not_null CHECK (email IS \

@@ -1,8 +1,8 @@
 //! Helpers for the rules' own tests: check one up (or down) file and keep one rule's findings.
 
 use crate::check::check_script;
-use crate::rules::{Rule, ScriptKind};
 use crate::config::Policy;
+use crate::rules::{Rule, ScriptKind};
 
 /// `(line, column, message)` of each finding of `rule` in an up file holding `sql`.
 pub(crate) fn findings(rule: &Rule, sql: &str) -> Vec<(usize, usize, String)> {

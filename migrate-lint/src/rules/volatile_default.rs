@@ -211,7 +211,12 @@ mod tests {
         assert!(found[1]
             .2
             .starts_with("`ADD COLUMN seq bigserial` to `app.users`"));
-        let (_, diagnostics, _) = crate::check::check_script("t.sql", sql, ScriptKind::Up, &crate::config::Policy::default());
+        let (_, diagnostics, _) = crate::check::check_script(
+            "t.sql",
+            sql,
+            ScriptKind::Up,
+            &crate::config::Policy::default(),
+        );
         let helps: Vec<_> = diagnostics
             .iter()
             .filter(|d| d.rule == RULE.name)
