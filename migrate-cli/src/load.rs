@@ -1,8 +1,6 @@
 //! From a folder on disk to the runner's [`Migrations`]: the checker (`migrate-lint`, the same
 //! one the build runs) reads and checks the files, and the checked set becomes the value
 //! `embed_migrations!` would have embedded, with the settings of the folder's `migrate.toml`.
-//! The strings are leaked to get the `'static` lifetime the runtime types have: this process
-//! runs one command and exits.
 
 use std::path::Path;
 
@@ -14,21 +12,23 @@ pub fn check(dir: &Path) -> Outcome {
     migrate_lint::check_dir(dir, &dir.display().to_string())
 }
 
-/// The checked set as the runner's [`Migrations`], or the errors that forbid running it.
+/// The checked set as the runner's [`Migrations`], or the errors that forbid running it. This is
+/// the one place where the checker's model becomes the runtime's, through its public
+/// constructors (the macro builds the same values in `static` context).
 pub fn migrations(outcome: &Outcome) -> Result<Migrations, Vec<&Diagnostic>> {
     if outcome.has_errors() {
         return Err(outcome.errors().collect());
     }
     let list: Vec<Migration> = outcome.migrations.iter().map(migration).collect();
-    Ok(Migrations::__new(Box::leak(list.into_boxed_slice()))
-        .with_settings(settings(&outcome.config)))
+    let set = Migrations::new(list).expect("the checker reports duplicate versions as errors");
+    Ok(set.with_settings(settings(&outcome.config)))
 }
 
 /// The run-time settings of `migrate.toml`, as the macro embeds them.
 fn settings(config: &Config) -> Settings {
     let mut settings = Settings::new();
     if let Some(history) = &config.history {
-        settings = settings.with_history_table(leak(&history.schema), leak(&history.table));
+        settings = settings.with_history_table(history.schema.clone(), history.table.clone());
     }
     if let Some(wait) = config.lock_wait {
         settings = settings.with_lock_wait(wait);
@@ -43,35 +43,28 @@ fn settings(config: &Config) -> Settings {
 }
 
 fn migration(m: &migrate_lint::Migration) -> Migration {
-    Migration::__new(
+    let migration = Migration::new(
         Version::new(m.version),
-        leak(&m.name),
-        leak(&m.checksum),
+        m.name.clone(),
         script(&m.up),
         m.down.as_ref().map(script),
-    )
+    );
+    debug_assert_eq!(migration.checksum(), m.checksum, "one checksum definition");
+    migration
 }
 
 fn script(s: &migrate_lint::Script) -> Script {
-    let statements: Vec<Statement> = s
+    let statements = s
         .statements
         .iter()
-        .map(|r| Statement::__new(r.start, r.end))
+        .map(|r| Statement::new(r.start, r.end))
         .collect();
     let transaction = match s.transaction {
         TransactionMode::Single => Transaction::Single,
         TransactionMode::None => Transaction::None,
     };
-    Script::__new(
-        leak(&s.path),
-        leak(&s.text),
-        transaction,
-        Box::leak(statements.into_boxed_slice()),
-    )
-}
-
-fn leak(text: &str) -> &'static str {
-    Box::leak(text.to_owned().into_boxed_str())
+    Script::new(s.path.clone(), s.text.clone(), transaction, statements)
+        .expect("the checker's statement ranges lie inside its normalised text")
 }
 
 #[cfg(test)]
@@ -91,6 +84,11 @@ mod tests {
             "DROP TABLE IF EXISTS b;\n",
         )
         .unwrap();
+        std::fs::write(
+            dir.path().join("migrate.toml"),
+            "[history]\nschema = \"app\"\n[run]\nlock_timeout = \"3s\"\n",
+        )
+        .unwrap();
         let outcome = check(dir.path());
         let set = migrations(&outcome).unwrap_or_else(|e| panic!("{e:?}"));
         assert_eq!(set.len(), 1);
@@ -103,6 +101,12 @@ mod tests {
             "CREATE TABLE IF NOT EXISTS b (id int)"
         );
         assert!(m.down().is_some());
+        let runner = set.runner();
+        assert_eq!(runner.table().qualified(), "\"app\".\"schema_migrations\"");
+        assert_eq!(
+            set.settings().lock_timeout(),
+            Some(std::time::Duration::from_secs(3))
+        );
     }
 
     #[test]

@@ -52,36 +52,43 @@ pub(crate) fn expand(input: &Input) -> TokenStream {
             let file = file.to_string_lossy().into_owned();
             quote! { const _: &[u8] = ::core::include_bytes!(#file); }
         });
+    let count = outcome.migrations.len();
     let migrations = outcome.migrations.iter().map(migration);
     let settings = settings(&outcome.config);
     quote! {
         {
             #(#includes)*
             #(#warnings)*
-            ::migrate_runtime::Migrations::__new(&[#(#migrations),*]).with_settings(#settings)
+            static MIGRATIONS: [::migrate_runtime::Migration; #count] = [#(#migrations),*];
+            ::migrate_runtime::Migrations::__with_settings(&MIGRATIONS, #settings)
         }
     }
 }
 
 /// The run-time settings of `migrate.toml` as a `migrate_runtime::Settings` expression.
 fn settings(config: &Config) -> TokenStream {
-    let mut settings = quote!(::migrate_runtime::Settings::new());
-    if let Some(history) = &config.history {
-        let (schema, table) = (&history.schema, &history.table);
-        settings = quote!(#settings.with_history_table(#schema, #table));
+    let option = |value: Option<TokenStream>| match value {
+        Some(value) => quote!(::core::option::Option::Some(#value)),
+        None => quote!(::core::option::Option::None),
+    };
+    let history = option(config.history.as_ref().map(|h| {
+        let (schema, table) = (&h.schema, &h.table);
+        quote!((#schema, #table))
+    }));
+    let [lock_wait, lock_timeout, statement_timeout] = [
+        config.lock_wait,
+        config.lock_timeout,
+        config.statement_timeout,
+    ]
+    .map(|duration| {
+        option(duration.map(|d| {
+            let (secs, nanos) = (d.as_secs(), d.subsec_nanos());
+            quote!(::core::time::Duration::new(#secs, #nanos))
+        }))
+    });
+    quote! {
+        ::migrate_runtime::Settings::__new(#history, #lock_wait, #lock_timeout, #statement_timeout)
     }
-    for (method, duration) in [
-        ("with_lock_wait", config.lock_wait),
-        ("with_lock_timeout", config.lock_timeout),
-        ("with_statement_timeout", config.statement_timeout),
-    ] {
-        if let Some(duration) = duration {
-            let method = format_ident!("{}", method);
-            let (secs, nanos) = (duration.as_secs(), duration.subsec_nanos());
-            settings = quote!(#settings.#method(::core::time::Duration::new(#secs, #nanos)));
-        }
-    }
-    settings
 }
 
 /// A warning on stable Rust: the use of a deprecated item, whose note is the finding.

@@ -75,14 +75,14 @@ fn milliseconds(timeout: Duration) -> u128 {
 
 /// One script to run and how its outcome is recorded.
 pub(crate) struct Job<'a> {
-    pub(crate) migration: &'static Migration,
+    pub(crate) migration: &'a Migration,
     pub(crate) direction: Direction,
     pub(crate) table: &'a HistoryTable,
     pub(crate) timeouts: Timeouts,
 }
 
-impl Job<'_> {
-    fn script(&self) -> &'static Script {
+impl<'a> Job<'a> {
+    fn script(&self) -> &'a Script {
         match self.direction {
             Direction::Up => self.migration.up(),
             Direction::Down => self
@@ -342,16 +342,16 @@ impl Job<'_> {
 }
 
 /// The single query string of a transactional script, and where the body sits in it.
-struct TransactionSql {
+struct TransactionSql<'s> {
     sql: String,
     /// Characters before the body (PostgreSQL counts positions in characters).
     prefix_chars: usize,
-    body: &'static str,
+    body: &'s str,
     body_offset: usize,
 }
 
-impl TransactionSql {
-    fn new(script: &'static Script, timeouts: &Timeouts, finish: &str) -> Self {
+impl<'s> TransactionSql<'s> {
+    fn new(script: &'s Script, timeouts: &Timeouts, finish: &str) -> Self {
         let (body_offset, body) = script.body();
         let prefix = format!("BEGIN; {}", timeouts.set_local());
         let separator = if body.is_empty() { "" } else { ";\n" };

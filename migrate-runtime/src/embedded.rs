@@ -1,28 +1,86 @@
-//! The types `embed_migrations!` expands to. They are built in `static` context, so their
-//! constructors are `const fn`; they are `#[doc(hidden)]` because only the macro calls them.
+//! The migration model: [`Migrations`], [`Migration`], [`Script`], [`Statement`]. One model for
+//! the set `embed_migrations!` expands to (borrowed `'static` text, built in `static` context
+//! through the `#[doc(hidden)]` `const fn` constructors) and for a set built at run time (owned
+//! text, through the public constructors), as the `migrate` command does with the folder it
+//! checks.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::sync::Arc;
+
+use sha2::{Digest, Sha256};
 
 use crate::settings::Settings;
 use crate::version::Version;
 
-/// The ordered set of migrations embedded from one folder.
-#[derive(Debug, Clone, Copy)]
+/// A migration set that cannot be built: what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidMigration(String);
+
+impl fmt::Display for InvalidMigration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for InvalidMigration {}
+
+/// The ordered set of migrations of one folder, with the settings of its `migrate.toml`.
+/// Cloning it is cheap: the migrations are shared, not copied.
+#[derive(Debug, Clone)]
 pub struct Migrations {
-    migrations: &'static [Migration],
+    migrations: List,
     settings: Settings,
+}
+
+/// Where the migrations live: in the binary, or shared on the heap.
+#[derive(Debug, Clone)]
+enum List {
+    Static(&'static [Migration]),
+    Shared(Arc<[Migration]>),
 }
 
 impl Migrations {
     #[doc(hidden)]
     pub const fn __new(migrations: &'static [Migration]) -> Self {
         Self {
-            migrations,
+            migrations: List::Static(migrations),
             settings: Settings::new(),
         }
     }
 
+    /// A set built at run time (the macro builds the embedded one). The migrations are put in
+    /// ascending version order; two with the same version are an error.
+    pub fn new(mut migrations: Vec<Migration>) -> Result<Self, InvalidMigration> {
+        migrations.sort_by_key(Migration::version);
+        if let Some(pair) = migrations
+            .windows(2)
+            .find(|pair| pair[0].version == pair[1].version)
+        {
+            return Err(InvalidMigration(format!(
+                "two migrations have version {}: {} and {}",
+                pair[0].version,
+                pair[0].up.path(),
+                pair[1].up.path()
+            )));
+        }
+        Ok(Self {
+            migrations: List::Shared(migrations.into()),
+            settings: Settings::new(),
+        })
+    }
+
+    #[doc(hidden)]
+    pub const fn __with_settings(migrations: &'static [Migration], settings: Settings) -> Self {
+        Self {
+            migrations: List::Static(migrations),
+            settings,
+        }
+    }
+
     /// The same migrations with the settings of their folder's `migrate.toml` (the macro
-    /// embeds them this way).
-    pub const fn with_settings(mut self, settings: Settings) -> Self {
+    /// embeds them with the set).
+    pub fn with_settings(mut self, settings: Settings) -> Self {
         self.settings = settings;
         self
     }
@@ -33,38 +91,41 @@ impl Migrations {
     }
 
     /// Every migration, in ascending version order.
-    pub const fn as_slice(&self) -> &'static [Migration] {
-        self.migrations
+    pub fn as_slice(&self) -> &[Migration] {
+        match &self.migrations {
+            List::Static(list) => list,
+            List::Shared(list) => list,
+        }
     }
 
     /// Iterates the migrations in ascending version order.
-    pub fn iter(&self) -> std::slice::Iter<'static, Migration> {
-        self.migrations.iter()
+    pub fn iter(&self) -> std::slice::Iter<'_, Migration> {
+        self.as_slice().iter()
     }
 
     /// Number of migrations.
-    pub const fn len(&self) -> usize {
-        self.migrations.len()
+    pub fn len(&self) -> usize {
+        self.as_slice().len()
     }
 
     /// Whether the folder held no migration.
-    pub const fn is_empty(&self) -> bool {
-        self.migrations.is_empty()
+    pub fn is_empty(&self) -> bool {
+        self.as_slice().is_empty()
     }
 
-    /// The migration with this version, if embedded.
-    pub fn get(&self, version: impl Into<Version>) -> Option<&'static Migration> {
+    /// The migration with this version, if in the set.
+    pub fn get(&self, version: impl Into<Version>) -> Option<&Migration> {
         let version = version.into();
-        self.migrations
-            .binary_search_by_key(&version, |m| m.version)
+        let list = self.as_slice();
+        list.binary_search_by_key(&version, |m| m.version)
             .ok()
-            .map(|i| &self.migrations[i])
+            .map(|i| &list[i])
     }
 }
 
-impl IntoIterator for &Migrations {
-    type Item = &'static Migration;
-    type IntoIter = std::slice::Iter<'static, Migration>;
+impl<'a> IntoIterator for &'a Migrations {
+    type Item = &'a Migration;
+    type IntoIter = std::slice::Iter<'a, Migration>;
 
     fn into_iter(self) -> Self::IntoIter {
         self.iter()
@@ -72,11 +133,11 @@ impl IntoIterator for &Migrations {
 }
 
 /// One migration: `{version}_{name}.sql` and its optional `{version}_{name}.down.sql`.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Migration {
     version: Version,
-    name: &'static str,
-    checksum: &'static str,
+    name: Cow<'static, str>,
+    checksum: Cow<'static, str>,
     up: Script,
     down: Option<Script>,
 }
@@ -92,8 +153,24 @@ impl Migration {
     ) -> Self {
         Self {
             version,
-            name,
-            checksum,
+            name: Cow::Borrowed(name),
+            checksum: Cow::Borrowed(checksum),
+            up,
+            down,
+        }
+    }
+
+    /// A migration built at run time; its checksum is computed from the up script's text.
+    pub fn new(
+        version: Version,
+        name: impl Into<Cow<'static, str>>,
+        up: Script,
+        down: Option<Script>,
+    ) -> Self {
+        Self {
+            version,
+            name: name.into(),
+            checksum: Cow::Owned(checksum(up.sql())),
             up,
             down,
         }
@@ -105,14 +182,14 @@ impl Migration {
     }
 
     /// The name: the rest of the file name, as written (`add_users` in `003_add_users.sql`).
-    pub const fn name(&self) -> &'static str {
-        self.name
+    pub fn name(&self) -> &str {
+        &self.name
     }
 
     /// Lower-case hex SHA-256 of the up file's text after removing a leading UTF-8 BOM and turning
     /// CRLF into LF: a Windows checkout of the same file has the same checksum.
-    pub const fn checksum(&self) -> &'static str {
-        self.checksum
+    pub fn checksum(&self) -> &str {
+        &self.checksum
     }
 
     /// The up script, which applies the migration.
@@ -126,6 +203,14 @@ impl Migration {
     }
 }
 
+/// Lower-case hex SHA-256 of a normalised text: what [`Migration::checksum`] holds.
+fn checksum(text: &str) -> String {
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 /// How a script runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Transaction {
@@ -137,12 +222,12 @@ pub enum Transaction {
 }
 
 /// One SQL file as it will run: its text (normalised: no BOM, LF line ends) and its statements.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Script {
-    path: &'static str,
-    sql: &'static str,
+    path: Cow<'static, str>,
+    sql: Cow<'static, str>,
     transaction: Transaction,
-    statements: &'static [Statement],
+    statements: Cow<'static, [Statement]>,
 }
 
 impl Script {
@@ -154,21 +239,65 @@ impl Script {
         statements: &'static [Statement],
     ) -> Self {
         Self {
-            path,
-            sql,
+            path: Cow::Borrowed(path),
+            sql: Cow::Borrowed(sql),
             transaction,
-            statements,
+            statements: Cow::Borrowed(statements),
         }
     }
 
+    /// A script built at run time. `sql` is the file's text normalised (no leading BOM, LF line
+    /// ends, as the checksum is defined) and `statements` are the byte ranges of its statements
+    /// as PostgreSQL's parser found them, in order (the runtime has no parser: the `migrate`
+    /// command takes them from the checker). A text that is not normalised, or a range that is
+    /// not inside the text on character boundaries, is an error naming `path`.
+    pub fn new(
+        path: impl Into<Cow<'static, str>>,
+        sql: impl Into<Cow<'static, str>>,
+        transaction: Transaction,
+        statements: Vec<Statement>,
+    ) -> Result<Self, InvalidMigration> {
+        let (path, sql) = (path.into(), sql.into());
+        let invalid = |what: String| Err(InvalidMigration(format!("{path}: {what}")));
+        if sql.starts_with('\u{feff}') || sql.contains("\r\n") {
+            return invalid(
+                "the text is not normalised: remove the leading BOM and turn CRLF into LF".into(),
+            );
+        }
+        let mut previous_end = 0;
+        for s in &statements {
+            let inside = s.start <= s.end
+                && s.start >= previous_end
+                && s.end <= sql.len()
+                && sql.is_char_boundary(s.start)
+                && sql.is_char_boundary(s.end);
+            if !inside {
+                return invalid(format!(
+                    "statement range {}..{} is not inside the text ({} bytes), in order, on \
+                     character boundaries",
+                    s.start,
+                    s.end,
+                    sql.len()
+                ));
+            }
+            previous_end = s.end;
+        }
+        Ok(Self {
+            path,
+            sql,
+            transaction,
+            statements: Cow::Owned(statements),
+        })
+    }
+
     /// The file's path as the build saw it, relative to the crate (`migrations/003_add_users.sql`).
-    pub const fn path(&self) -> &'static str {
-        self.path
+    pub fn path(&self) -> &str {
+        &self.path
     }
 
     /// The whole file text, normalised (leading BOM removed, CRLF turned into LF).
-    pub const fn sql(&self) -> &'static str {
-        self.sql
+    pub fn sql(&self) -> &str {
+        &self.sql
     }
 
     /// Whether the statements run in one transaction or one by one.
@@ -178,19 +307,19 @@ impl Script {
 
     /// The statements to run, in order. A file's own outer `BEGIN;` and `COMMIT;` are not among
     /// them: the runner opens and ends the transaction itself.
-    pub const fn statements(&self) -> &'static [Statement] {
-        self.statements
+    pub fn statements(&self) -> &[Statement] {
+        &self.statements
     }
 
     /// The text of one statement, without its terminating semicolon.
-    pub fn statement_sql(&self, statement: &Statement) -> &'static str {
+    pub fn statement_sql(&self, statement: &Statement) -> &str {
         &self.sql[statement.start..statement.end]
     }
 
     /// The text from the first statement to the end of the last one (comments between statements
     /// included, the outer `BEGIN;`/`COMMIT;` excluded), and its byte offset in [`Script::sql`].
     /// Empty when the file holds no statement.
-    pub fn body(&self) -> (usize, &'static str) {
+    pub fn body(&self) -> (usize, &str) {
         match (self.statements.first(), self.statements.last()) {
             (Some(first), Some(last)) => (first.start, &self.sql[first.start..last.end]),
             _ => (0, ""),
@@ -200,7 +329,7 @@ impl Script {
     /// The 1-based line and column (in characters) of a byte offset into [`Script::sql`].
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.sql.len());
-        let before = &self.sql[..floor_char_boundary(self.sql, offset)];
+        let before = &self.sql[..floor_char_boundary(&self.sql, offset)];
         let line_start = before.rfind('\n').map_or(0, |i| i + 1);
         let line = before.matches('\n').count() + 1;
         let column = before[line_start..].chars().count() + 1;
@@ -223,9 +352,14 @@ pub struct Statement {
 }
 
 impl Statement {
+    /// The statement at bytes `start..end` of its script's text (its semicolon excluded).
+    pub const fn new(start: usize, end: usize) -> Self {
+        Self { start, end }
+    }
+
     #[doc(hidden)]
     pub const fn __new(start: usize, end: usize) -> Self {
-        Self { start, end }
+        Self::new(start, end)
     }
 
     /// Byte offset of the statement's first character in [`Script::sql`].
@@ -236,5 +370,92 @@ impl Statement {
     /// Byte offset just past the statement's last character (its semicolon excluded).
     pub const fn end(&self) -> usize {
         self.end
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn script(path: &'static str, sql: &'static str) -> Script {
+        Script::new(
+            path,
+            sql,
+            Transaction::Single,
+            vec![Statement::new(0, sql.len() - 1)],
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_set_built_at_run_time_is_ordered_and_checksummed_like_the_embedded_one() {
+        let set = Migrations::new(vec![
+            Migration::new(
+                Version::new(10),
+                "b",
+                script("m/10_b.sql", "SELECT 2;"),
+                None,
+            ),
+            Migration::new(
+                Version::new(9),
+                String::from("a"),
+                script("m/9_a.sql", "SELECT 1;"),
+                None,
+            ),
+        ])
+        .unwrap();
+        let versions: Vec<Version> = set.iter().map(Migration::version).collect();
+        assert_eq!(versions, [Version::new(9), Version::new(10)]);
+        let a = set.get(9).unwrap();
+        assert_eq!(a.name(), "a");
+        // `printf %s "SELECT 1;" | sha256sum`
+        assert_eq!(
+            a.checksum(),
+            "17db4fd369edb9244b9f91d9aeed145c3d04ad8ba6e95d06247f07a63527d11a"
+        );
+        assert_eq!(a.up().statement_sql(&a.up().statements()[0]), "SELECT 1");
+        let shared = set.clone();
+        assert!(
+            std::ptr::eq(shared.as_slice(), set.as_slice()),
+            "clones share the list"
+        );
+    }
+
+    #[test]
+    fn bad_sets_and_scripts_are_errors_naming_the_file() {
+        let duplicate = Migrations::new(vec![
+            Migration::new(Version::new(1), "a", script("m/1_a.sql", "SELECT 1;"), None),
+            Migration::new(
+                Version::new(1),
+                "b",
+                script("m/001_b.sql", "SELECT 1;"),
+                None,
+            ),
+        ]);
+        assert_eq!(
+            duplicate.unwrap_err().to_string(),
+            "two migrations have version 1: m/1_a.sql and m/001_b.sql"
+        );
+        let crlf = Script::new("m/1_a.sql", "SELECT 1;\r\n", Transaction::Single, vec![]);
+        assert!(crlf
+            .unwrap_err()
+            .to_string()
+            .starts_with("m/1_a.sql: the text is not normalised"));
+        for range in [(0, 99), (5, 2), (0, 9)] {
+            let bad = Script::new(
+                "m/1_a.sql",
+                "SELECT 'é'",
+                Transaction::Single,
+                vec![Statement::new(range.0, range.1)],
+            );
+            assert!(bad.is_err(), "{range:?}");
+        }
+        let overlapping = Script::new(
+            "m/1_a.sql",
+            "SELECT 1; SELECT 2",
+            Transaction::Single,
+            vec![Statement::new(0, 8), Statement::new(4, 18)],
+        );
+        assert!(overlapping.is_err());
     }
 }

@@ -48,7 +48,7 @@ mod settings;
 pub mod testing;
 mod version;
 
-pub use embedded::{Migration, Migrations, Script, Statement, Transaction};
+pub use embedded::{InvalidMigration, Migration, Migrations, Script, Statement, Transaction};
 pub use error::{Direction, Error, LockHolder, MigrationFailure};
 pub use history::{quote_ident, HistoryRow, HistoryTable};
 pub use lock::{DEFAULT_LOCK_WAIT, POLL_INTERVAL};

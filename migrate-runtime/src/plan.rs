@@ -66,11 +66,11 @@ pub enum FindingKind {
         /// The version.
         version: Version,
         /// The name.
-        name: &'static str,
+        name: String,
         /// The checksum recorded when it was applied.
         applied: String,
         /// The checksum of the embedded file.
-        embedded: &'static str,
+        embedded: String,
     },
     /// An applied migration that is not embedded, older than the newest embedded one.
     Missing {
@@ -92,7 +92,7 @@ pub enum FindingKind {
         /// The version.
         version: Version,
         /// The name.
-        name: &'static str,
+        name: String,
         /// The newest applied version.
         newest_applied: Version,
     },
@@ -101,7 +101,7 @@ pub enum FindingKind {
         /// The version.
         version: Version,
         /// The name.
-        name: &'static str,
+        name: String,
         /// When the attempt was recorded.
         at: String,
         /// Its error; `None` when it was interrupted (a no-transaction file whose process died).
@@ -114,13 +114,13 @@ pub enum FindingKind {
         /// The version.
         version: Version,
         /// The name.
-        name: &'static str,
+        name: String,
         /// Statements completed by the interrupted attempt.
         statements_done: usize,
         /// The checksum of the file that started.
         recorded: String,
         /// The checksum of the embedded file.
-        embedded: &'static str,
+        embedded: String,
     },
 }
 
@@ -220,27 +220,29 @@ impl fmt::Display for FindingKind {
     }
 }
 
-/// A migration the run would apply.
-#[derive(Debug, Clone, Copy)]
+/// A migration the run would apply. It shares the set it belongs to (a cheap clone), so a plan
+/// outlives the runner that made it.
+#[derive(Debug, Clone)]
 pub struct Pending {
-    migration: &'static Migration,
+    set: Migrations,
+    index: usize,
     resume_at: usize,
 }
 
 impl Pending {
     /// The migration.
-    pub fn migration(&self) -> &'static Migration {
-        self.migration
+    pub fn migration(&self) -> &Migration {
+        &self.set.as_slice()[self.index]
     }
 
     /// Its version.
     pub fn version(&self) -> Version {
-        self.migration.version()
+        self.migration().version()
     }
 
     /// Its name.
-    pub fn name(&self) -> &'static str {
-        self.migration.name()
+    pub fn name(&self) -> &str {
+        self.migration().name()
     }
 
     /// The first statement that will run (0-based): non-zero when a no-transaction file resumes.
@@ -250,8 +252,8 @@ impl Pending {
 
     /// The statements that will run, in order, as they will be sent (each alone for a
     /// no-transaction file, together in one transaction otherwise).
-    pub fn statements(&self) -> impl Iterator<Item = &'static str> + '_ {
-        let up = self.migration.up();
+    pub fn statements(&self) -> impl Iterator<Item = &str> + '_ {
+        let up = self.migration().up();
         up.statements()[self.resume_at..]
             .iter()
             .map(move |s| up.statement_sql(s))
@@ -317,7 +319,7 @@ impl fmt::Display for Plan {
         } else {
             writeln!(f, "Would apply {} migration(s):", self.pending.len())?;
             for p in &self.pending {
-                let up = p.migration.up();
+                let up = p.migration().up();
                 let mode = match up.transaction() {
                     Transaction::Single => "in one transaction",
                     Transaction::None => "statement by statement, without a transaction",
@@ -419,9 +421,9 @@ pub(crate) fn plan(
                 severity(rules.allow_modified),
                 FindingKind::Modified {
                     version: m.version(),
-                    name: m.name(),
+                    name: m.name().to_owned(),
                     applied: row.checksum.clone(),
-                    embedded: m.checksum(),
+                    embedded: m.checksum().to_owned(),
                 },
             ),
             Some(_) => {}
@@ -444,7 +446,7 @@ pub(crate) fn plan(
 
     let mut pending = Vec::new();
     let mut applied = 0;
-    for m in migrations {
+    for (index, m) in migrations.iter().enumerate() {
         let row = rows.get(&m.version());
         if row.is_some_and(|r| r.success) {
             applied += 1;
@@ -464,10 +466,10 @@ pub(crate) fn plan(
                     severity(rules.restart_changed),
                     FindingKind::ResumeChanged {
                         version: m.version(),
-                        name: m.name(),
+                        name: m.name().to_owned(),
                         statements_done: done,
                         recorded: row.checksum.clone(),
-                        embedded: m.checksum(),
+                        embedded: m.checksum().to_owned(),
                     },
                 );
             } else if partial {
@@ -477,7 +479,7 @@ pub(crate) fn plan(
                 severity(rules.retry_failed),
                 FindingKind::FailedEarlier {
                     version: m.version(),
-                    name: m.name(),
+                    name: m.name().to_owned(),
                     at: row.applied_at.clone(),
                     error: row.error.clone(),
                     resume_at,
@@ -489,13 +491,14 @@ pub(crate) fn plan(
                 severity(rules.allow_out_of_order),
                 FindingKind::OutOfOrder {
                     version: m.version(),
-                    name: m.name(),
+                    name: m.name().to_owned(),
                     newest_applied: newest,
                 },
             );
         }
         pending.push(Pending {
-            migration: m,
+            set: migrations.clone(),
+            index,
             resume_at,
         });
     }
@@ -538,7 +541,7 @@ mod tests {
             None,
         ),
     ];
-    const MIGRATIONS: Migrations = Migrations::__new(SET);
+    static MIGRATIONS: Migrations = Migrations::__new(SET);
     const V0: Version = Version::new(0);
     const V1: Version = Version::new(1);
     const V2: Version = Version::new(2);

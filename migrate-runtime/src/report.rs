@@ -25,9 +25,9 @@ pub struct Step {
     /// The version.
     pub version: Version,
     /// The name.
-    pub name: &'static str,
+    pub name: String,
     /// The file that ran (the down file for a rollback).
-    pub path: &'static str,
+    pub path: String,
     /// How long it took (zero for a baseline).
     pub duration: Duration,
     /// The statement it resumed at (0-based), when a no-transaction file resumed.

@@ -61,7 +61,7 @@ pub struct Runner {
 impl Migrations {
     /// A [`Runner`] over these migrations with the default options.
     pub fn runner(&self) -> Runner {
-        Runner::new(*self)
+        Runner::new(self.clone())
     }
 
     /// Applies every pending migration with the default options: see [`Runner::run`].
@@ -214,7 +214,7 @@ impl Runner {
         &self.table
     }
 
-    fn job(&self, migration: &'static Migration, direction: Direction) -> Job<'_> {
+    fn job<'r>(&'r self, migration: &'r Migration, direction: Direction) -> Job<'r> {
         Job {
             migration,
             direction,
@@ -292,7 +292,7 @@ operations! {
     fn rollback_to / rollback_to_async(version: Version) -> Report = rollback_to;
     /// Dry run of [`Runner::rollback_to`]: the migrations it would revert, newest first, or the
     /// error it would return before reverting anything. Changes nothing and takes no lock.
-    fn rollback_plan / rollback_plan_async(version: Version) -> Vec<&'static Migration> = rollback_plan;
+    fn rollback_plan / rollback_plan_async(version: Version) -> Vec<Migration> = rollback_plan;
     /// Records the migrations up to `version` as applied without running them (for a database
     /// that already has that schema). Refuses a history table that holds rows unless
     /// [`Runner::force_baseline`].
@@ -407,8 +407,8 @@ async fn apply<C: Connection>(
             .await?;
         steps.push(Step {
             version: migration.version(),
-            name: migration.name(),
-            path: migration.up().path(),
+            name: migration.name().to_owned(),
+            path: migration.up().path().to_owned(),
             duration,
             resumed_at: (pending.resume_at() > 0).then_some(pending.resume_at()),
         });
@@ -447,11 +447,11 @@ async fn status<C: Connection>(conn: &mut C, runner: &Runner) -> Result<Status, 
 }
 
 /// The migrations to revert to get back to `version`, newest first, or why that is impossible.
-fn rollback_steps(
-    runner: &Runner,
+fn rollback_steps<'r>(
+    runner: &'r Runner,
     rows: &[HistoryRow],
     version: Version,
-) -> Result<Vec<&'static Migration>, Error> {
+) -> Result<Vec<&'r Migration>, Error> {
     let mut steps = Vec::new();
     for row in rows
         .iter()
@@ -475,9 +475,9 @@ fn rollback_steps(
                 severity: Severity::Error,
                 kind: FindingKind::Modified {
                     version: row.version,
-                    name: migration.name(),
+                    name: migration.name().to_owned(),
                     applied: row.checksum.clone(),
-                    embedded: migration.checksum(),
+                    embedded: migration.checksum().to_owned(),
                 },
             }]));
         }
@@ -490,9 +490,10 @@ async fn rollback_plan<C: Connection>(
     conn: &mut C,
     runner: &Runner,
     version: Version,
-) -> Result<Vec<&'static Migration>, Error> {
+) -> Result<Vec<Migration>, Error> {
     let history = read(conn, &runner.table, Detail::Lean).await?;
-    rollback_steps(runner, history.rows(), version)
+    let steps = rollback_steps(runner, history.rows(), version)?;
+    Ok(steps.into_iter().cloned().collect())
 }
 
 async fn rollback_to<C: Connection>(
@@ -527,8 +528,8 @@ async fn rollback_to<C: Connection>(
             .await?;
         steps.push(Step {
             version: migration.version(),
-            name: migration.name(),
-            path: migration.down().map_or("", |d| d.path()),
+            name: migration.name().to_owned(),
+            path: migration.down().map_or("", |d| d.path()).to_owned(),
             duration,
             resumed_at: None,
         });
@@ -554,7 +555,7 @@ async fn baseline<C: Connection>(
         });
     }
     let applied = |m: &Migration| rows.iter().any(|r| r.success && r.version == m.version());
-    let recorded: Vec<&'static Migration> = runner
+    let recorded: Vec<&Migration> = runner
         .migrations
         .iter()
         .filter(|m| m.version() <= version && !applied(m))
@@ -586,8 +587,8 @@ async fn baseline<C: Connection>(
         .iter()
         .map(|m| Step {
             version: m.version(),
-            name: m.name(),
-            path: m.up().path(),
+            name: m.name().to_owned(),
+            path: m.up().path().to_owned(),
             duration: Duration::ZERO,
             resumed_at: None,
         })

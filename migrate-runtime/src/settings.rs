@@ -1,6 +1,7 @@
 //! [`Settings`]: what the migration folder's `migrate.toml` tells the runner, embedded by
 //! `embed_migrations!` so that the application does not repeat it.
 
+use std::borrow::Cow;
 use std::time::Duration;
 
 use crate::history::HistoryTable;
@@ -11,9 +12,9 @@ use crate::history::HistoryTable;
 ///
 /// [`Runner::new`]: crate::Runner::new
 /// [`Report`]: crate::Report
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Settings {
-    history: Option<(&'static str, &'static str)>,
+    history: Option<(Cow<'static, str>, Cow<'static, str>)>,
     lock_wait: Option<Duration>,
     lock_timeout: Option<Duration>,
     statement_timeout: Option<Duration>,
@@ -30,26 +31,49 @@ impl Settings {
         }
     }
 
+    #[doc(hidden)]
+    pub const fn __new(
+        history: Option<(&'static str, &'static str)>,
+        lock_wait: Option<Duration>,
+        lock_timeout: Option<Duration>,
+        statement_timeout: Option<Duration>,
+    ) -> Self {
+        let history = match history {
+            Some((schema, table)) => Some((Cow::Borrowed(schema), Cow::Borrowed(table))),
+            None => None,
+        };
+        Self {
+            history,
+            lock_wait,
+            lock_timeout,
+            statement_timeout,
+        }
+    }
+
     /// `[history] schema` and `table`.
-    pub const fn with_history_table(mut self, schema: &'static str, table: &'static str) -> Self {
-        self.history = Some((schema, table));
+    pub fn with_history_table(
+        mut self,
+        schema: impl Into<Cow<'static, str>>,
+        table: impl Into<Cow<'static, str>>,
+    ) -> Self {
+        self.history = Some((schema.into(), table.into()));
         self
     }
 
     /// `[run] lock_wait`.
-    pub const fn with_lock_wait(mut self, wait: Duration) -> Self {
+    pub fn with_lock_wait(mut self, wait: Duration) -> Self {
         self.lock_wait = Some(wait);
         self
     }
 
     /// `[run] lock_timeout` (zero: none).
-    pub const fn with_lock_timeout(mut self, timeout: Duration) -> Self {
+    pub fn with_lock_timeout(mut self, timeout: Duration) -> Self {
         self.lock_timeout = Some(timeout);
         self
     }
 
     /// `[run] statement_timeout` (zero: none).
-    pub const fn with_statement_timeout(mut self, timeout: Duration) -> Self {
+    pub fn with_statement_timeout(mut self, timeout: Duration) -> Self {
         self.statement_timeout = Some(timeout);
         self
     }
@@ -57,7 +81,8 @@ impl Settings {
     /// The history table, if set.
     pub fn history_table(&self) -> Option<HistoryTable> {
         self.history
-            .map(|(schema, table)| HistoryTable::new(schema, table))
+            .as_ref()
+            .map(|(schema, table)| HistoryTable::new(schema.as_ref(), table.as_ref()))
     }
 
     /// The lock wait, if set.

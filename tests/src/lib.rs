@@ -52,11 +52,11 @@ pub mod fixtures {
     }
 
     /// A fixture by its folder name (for child processes).
-    pub fn by_name(name: &str) -> Migrations {
+    pub fn by_name(name: &str) -> &'static Migrations {
         match name {
-            "ordered" => ORDERED,
-            "slow" => SLOW,
-            "slow_notx" => SLOW_NOTX,
+            "ordered" => &ORDERED,
+            "slow" => &SLOW,
+            "slow_notx" => &SLOW_NOTX,
             other => panic!("unknown fixture {other}"),
         }
     }

@@ -25,8 +25,9 @@ fn child() {
         Api::Sync
     };
     let db = TestDb::existing(&db);
-    let report = api.apply(&db, &fixtures::by_name(&fixture)).unwrap();
-    println!("APPLIED {:?}", report.versions());
+    let report = api.apply(&db, fixtures::by_name(&fixture)).unwrap();
+    let versions: Vec<String> = report.versions().iter().map(ToString::to_string).collect();
+    println!("APPLIED {}", versions.join(" "));
 }
 
 fn spawn_child(db: &TestDb, fixture: &str, api: &str) -> Child {
@@ -54,10 +55,8 @@ fn applied_by(child: Child) -> Vec<i64> {
         .lines()
         .find_map(|l| l.split_once("APPLIED ").map(|(_, v)| v))
         .expect("the child's report");
-    let list = line.trim_matches(|c| c == '[' || c == ']');
-    list.split(", ")
-        .filter(|v| !v.is_empty())
-        .map(|v| v.parse().unwrap())
+    line.split_whitespace()
+        .map(|v| v.parse().expect("a version"))
         .collect()
 }
 

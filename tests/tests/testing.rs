@@ -108,7 +108,10 @@ fn the_template_is_built_once_and_reused() {
         let versions: Vec<i64> = db
             .connect()
             .unwrap()
-            .query("SELECT version FROM schema_migrations ORDER BY 1", &[])
+            .query(
+                "SELECT version::bigint FROM schema_migrations ORDER BY 1",
+                &[],
+            )
             .unwrap()
             .iter()
             .map(|row| row.get(0))
@@ -332,7 +335,10 @@ fn a_changed_migration_set_gets_a_new_template() {
     let versions = |db: &migrate_runtime::testing::TestDatabase| -> Vec<i64> {
         db.connect()
             .unwrap()
-            .query("SELECT version FROM schema_migrations ORDER BY 1", &[])
+            .query(
+                "SELECT version::bigint FROM schema_migrations ORDER BY 1",
+                &[],
+            )
             .unwrap()
             .iter()
             .map(|row| row.get(0))
