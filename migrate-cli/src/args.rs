@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use migrate_lint::parse_duration;
-use migrate_runtime::Version;
+use migrate_runtime::{PeerHistory, Tool, Version};
 
 /// The text after `--help`: the exit codes and where the connection comes from.
 const AFTER_HELP: &str = "\
@@ -55,6 +55,9 @@ pub enum Command {
     Baseline(BaselineArgs),
     /// Compare the checksums of the applied migrations with the files; exit 1 on a mismatch.
     Verify(DbArgs),
+    /// Convert another tool's migration folder into a new one of ours (sqlx, diesel, refinery,
+    /// goose, dbmate, flyway), with a migrate.toml that marks the imported files as history.
+    Import(ImportArgs),
 }
 
 /// How `lint` prints its findings.
@@ -198,15 +201,33 @@ pub struct RollbackArgs {
 
 /// `migrate baseline`.
 #[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("what").required(true).args(["version", "from_history"]))]
 pub struct BaselineArgs {
     /// Connection and folder.
     #[command(flatten)]
     pub db: DbArgs,
-    /// The newest migration the database already has.
-    pub version: Version,
+    /// The newest migration the database already has: it and every older one are recorded.
+    pub version: Option<Version>,
+    /// Record exactly what another tool's history table says is applied: sqlx, diesel,
+    /// refinery, goose, dbmate, flyway, or a table `[SCHEMA.]TABLE` with a `version` column.
+    #[arg(long, value_name = "TOOL|TABLE")]
+    pub from_history: Option<PeerHistory>,
     /// Record the baseline even when the history table already holds rows.
     #[arg(long)]
     pub force: bool,
+}
+
+/// `migrate import`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The tool whose folder SRC is: sqlx, diesel, refinery, goose, dbmate or flyway.
+    #[arg(long = "from", value_name = "TOOL")]
+    pub tool: Tool,
+    /// The other tool's migration folder (left unchanged).
+    pub src: PathBuf,
+    /// The folder to create (it must hold no `.sql` file and no migrate.toml yet).
+    #[command(flatten)]
+    pub folder: FolderArg,
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ use crate::args::{
 };
 use crate::failure::{self, Failure};
 use crate::session::Session;
-use crate::{confirm, load, new, render};
+use crate::{confirm, import, load, new, render};
 
 /// Runs the command line.
 pub fn run(cli: Cli) -> Result<(), Failure> {
@@ -24,6 +24,13 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Rollback(args) => rollback(&args),
         Command::Baseline(args) => baseline(&args),
         Command::Verify(args) => verify(&args),
+        Command::Import(args) => {
+            print!(
+                "{}",
+                import::import(args.tool, &args.src, &args.folder.dir)?
+            );
+            Ok(())
+        }
     }
 }
 
@@ -275,9 +282,12 @@ fn rollback(args: &RollbackArgs) -> Result<(), Failure> {
 fn baseline(args: &BaselineArgs) -> Result<(), Failure> {
     let mut s = Session::open(&args.db)?;
     let runner = s.runner.clone().force_baseline(args.force);
-    let report = runner
-        .baseline(&mut s.client, args.version)
-        .map_err(|e| s.fail(e))?;
+    let report = match (&args.from_history, args.version) {
+        (Some(history), _) => runner.baseline_from_history(&mut s.client, history.clone()),
+        (None, Some(version)) => runner.baseline(&mut s.client, version),
+        (None, None) => unreachable!("clap requires VERSION or --from-history"),
+    }
+    .map_err(|e| s.fail(e))?;
     println!("{report}");
     Ok(())
 }

@@ -9,6 +9,7 @@ mod commands;
 mod confirm;
 mod connect;
 mod failure;
+mod import;
 mod load;
 mod new;
 mod render;

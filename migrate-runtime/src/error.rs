@@ -32,7 +32,7 @@ pub enum Error {
     #[error(
         "the history table {table} exists but does not have the expected shape: {}. \
          It was left unchanged: migrate it by hand to the documented columns \
-         (version bigint primary key, name text, checksum text, applied_at timestamptz, \
+         (version numeric(38, 0) primary key, name text, checksum text, applied_at timestamptz, \
          execution_ms bigint, success boolean, error text, statements_done integer), \
          or choose another table with Runner::history_table",
         .differences.join("; ")
@@ -102,6 +102,19 @@ pub enum Error {
         table: String,
         /// How many rows it holds.
         rows: usize,
+    },
+
+    /// `baseline_from_history` found rows in the other tool's history it cannot trust, or no
+    /// such table; nothing was recorded.
+    #[error(
+        "refusing to baseline from {table}, nothing was recorded: {}",
+        .problems.join("; ")
+    )]
+    PeerHistory {
+        /// The table read, e.g. `_sqlx_migrations (sqlx)`.
+        table: String,
+        /// One entry per problem, each naming its version.
+        problems: Vec<String>,
     },
 }
 

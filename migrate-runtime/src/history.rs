@@ -329,7 +329,7 @@ pub(crate) fn shape_error(table: &HistoryTable, messages: &[SimpleQueryMessage])
     }
 }
 
-fn data_rows(
+pub(crate) fn data_rows(
     messages: &[SimpleQueryMessage],
 ) -> impl Iterator<Item = &postgres::SimpleQueryRow> + '_ {
     messages.iter().filter_map(|m| match m {

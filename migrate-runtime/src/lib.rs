@@ -40,6 +40,7 @@ mod embedded;
 mod error;
 mod history;
 mod lock;
+pub mod peer;
 mod plan;
 mod report;
 mod runner;
@@ -52,6 +53,7 @@ pub use embedded::{InvalidMigration, Migration, Migrations, Script, Statement, T
 pub use error::{Direction, Error, LockHolder, MigrationFailure};
 pub use history::{quote_ident, HistoryRow, HistoryTable};
 pub use lock::{DEFAULT_LOCK_WAIT, POLL_INTERVAL};
+pub use peer::{PeerHistory, Tool};
 pub use plan::{Finding, FindingKind, Pending, Plan, Severity};
 pub use report::{Operation, Report, Status, Step};
 pub use runner::Runner;

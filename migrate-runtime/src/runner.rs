@@ -25,6 +25,7 @@ use crate::history::{
     self, sqlstate, Detail, ExecutionMs, History, HistoryRow, HistoryTable, Record,
 };
 use crate::lock::{Locked, DEFAULT_LOCK_WAIT};
+use crate::peer::{self, PeerHistory, PeerRow};
 use crate::plan::{self, Finding, FindingKind, Glance, Plan, Rules, Severity};
 use crate::report::{Operation, Report, Status, Step};
 
@@ -297,6 +298,13 @@ operations! {
     /// that already has that schema). Refuses a history table that holds rows unless
     /// [`Runner::force_baseline`].
     fn baseline / baseline_async(version: Version) -> Report = baseline;
+    /// Records as applied exactly the migrations that another tool's history table (or a
+    /// hand-written one, see [`PeerHistory`]) says are applied, in one transaction, without
+    /// running them: the way to adopt this crate on a database another tool migrated. Refuses,
+    /// naming them, rows that failed or are dirty and versions with no migration here; refuses
+    /// a history table of ours that holds rows unless [`Runner::force_baseline`]. The next
+    /// [`Runner::run`] applies only what is new.
+    fn baseline_from_history / baseline_from_history_async(history: PeerHistory) -> Report = baseline_from_history;
 }
 
 /// Runs one query on the history table: `None` when the table does not exist, a shape error
@@ -544,8 +552,70 @@ async fn baseline<C: Connection>(
     runner: &Runner,
     version: Version,
 ) -> Result<Report, Error> {
-    let started = Instant::now();
     runner.check_version(version)?;
+    let chosen = runner
+        .migrations
+        .iter()
+        .map(|m| m.version())
+        .filter(|v| *v <= version)
+        .collect();
+    record_baseline(conn, runner, chosen).await
+}
+
+async fn baseline_from_history<C: Connection>(
+    conn: &mut C,
+    runner: &Runner,
+    history: PeerHistory,
+) -> Result<Report, Error> {
+    let refused = |problems: Vec<String>| Error::PeerHistory {
+        table: history.to_string(),
+        problems,
+    };
+    let columns: Vec<String> = history::data_rows(
+        &conn
+            .query(&history.columns_sql())
+            .await
+            .map_err(Error::db("read the other tool's history table"))?,
+    )
+    .filter_map(|row| row.get(0).map(str::to_owned))
+    .collect();
+    if columns.is_empty() {
+        return Err(refused(vec![
+            "the table does not exist (looked for through the search_path)".to_owned(),
+        ]));
+    }
+    let sql = history
+        .history_sql(&columns)
+        .map_err(|problem| refused(vec![problem]))?;
+    let messages = conn
+        .query(&sql)
+        .await
+        .map_err(Error::db("read the other tool's history table"))?;
+    let rows: Vec<PeerRow> = history::data_rows(&messages)
+        .map(|row| PeerRow {
+            version: row.get(0).unwrap_or_default().to_owned(),
+            name: row.get(1).map(str::to_owned),
+            success: row.get(2) == Some("t"),
+        })
+        .collect();
+    let ours: Vec<(Version, &str)> = runner
+        .migrations
+        .iter()
+        .map(|m| (m.version(), m.name()))
+        .collect();
+    let applied = peer::applied_versions(&history, &rows, &ours).map_err(refused)?;
+    tracing::info!(from = %history, count = applied.len(), "read the other tool's history");
+    record_baseline(conn, runner, applied).await
+}
+
+/// Records the chosen migrations as applied without running them, in one transaction, under
+/// the lock; those already applied are left as they are.
+async fn record_baseline<C: Connection>(
+    conn: &mut C,
+    runner: &Runner,
+    chosen: Vec<Version>,
+) -> Result<Report, Error> {
+    let started = Instant::now();
     let mut lock = Locked::acquire(conn, &runner.table, runner.lock_wait).await?;
     let rows = read_or_create(lock.conn(), &runner.table).await?;
     if !rows.is_empty() && !runner.force_baseline {
@@ -558,7 +628,7 @@ async fn baseline<C: Connection>(
     let recorded: Vec<&Migration> = runner
         .migrations
         .iter()
-        .filter(|m| m.version() <= version && !applied(m))
+        .filter(|m| chosen.contains(&m.version()) && !applied(m))
         .collect();
     if !recorded.is_empty() {
         let inserts: Vec<String> = recorded
@@ -580,7 +650,7 @@ async fn baseline<C: Connection>(
             .query(&sql)
             .await
             .map_err(Error::db("record the baseline"))?;
-        tracing::info!(%version, count = recorded.len(), "recorded baseline");
+        tracing::info!(count = recorded.len(), "recorded baseline");
     }
     lock.release().await?;
     let steps = recorded

@@ -40,11 +40,20 @@ pub mod fixtures {
     /// 001 users, 002 no-transaction: index, sleep 3 s, index.
     pub static SLOW_NOTX: Migrations = embed_migrations!("migrations/slow_notx");
 
-    /// The crates.io corpus (285 migrations, `tests/corpus/cratesio`). Its SQL was not
-    /// written to be idempotent: its `migrate.toml` marks it all as legacy history, and puts
-    /// the runner's history in `migrate.history` (crates.io has a `schema_migrations` of its
-    /// own).
+    /// The crates.io corpus (285 migrations), as `migrate import --from diesel` converts
+    /// `tests/corpus/cratesio`. Its SQL was not written to be idempotent: the `migrate.toml`
+    /// the import wrote marks it all as legacy history, and puts the runner's history in
+    /// `public.migrate_history` (crates.io has a `schema_migrations` of its own).
     pub static CRATESIO: Migrations = embed_migrations!("migrations/cratesio");
+
+    /// The docs.rs corpus, as `migrate import --from sqlx` converts `tests/corpus/docsrs`.
+    pub static DOCSRS: Migrations = embed_migrations!("migrations/docsrs");
+
+    /// The Svix corpus, as `migrate import --from sqlx` converts `tests/corpus/svix`.
+    pub static SVIX: Migrations = embed_migrations!("migrations/svix");
+
+    /// The atuin corpus, as `migrate import --from sqlx` converts `tests/corpus/atuin`.
+    pub static ATUIN: Migrations = embed_migrations!("migrations/atuin");
 
     /// The runner of [`CRATESIO`], with the settings of its `migrate.toml`.
     pub fn cratesio_runner() -> migrate_runtime::Runner {
@@ -57,6 +66,10 @@ pub mod fixtures {
             "ordered" => &ORDERED,
             "slow" => &SLOW,
             "slow_notx" => &SLOW_NOTX,
+            "cratesio" => &CRATESIO,
+            "docsrs" => &DOCSRS,
+            "svix" => &SVIX,
+            "atuin" => &ATUIN,
             other => panic!("unknown fixture {other}"),
         }
     }
@@ -268,11 +281,11 @@ macro_rules! api_operations {
 
 api_operations! {
     run / run_async() -> Report;
-    run_to / run_to_async(version: u64) -> Report;
+    run_to / run_to_async(version: impl Into<migrate_runtime::Version>) -> Report;
     plan / plan_async() -> Plan;
     status / status_async() -> Status;
-    rollback_to / rollback_to_async(version: u64) -> Report;
-    baseline / baseline_async(version: u64) -> Report;
+    rollback_to / rollback_to_async(version: impl Into<migrate_runtime::Version>) -> Report;
+    baseline / baseline_async(version: impl Into<migrate_runtime::Version>) -> Report;
 }
 
 impl Api {

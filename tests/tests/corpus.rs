@@ -1,7 +1,8 @@
-//! The crates.io corpus (`tests/corpus/cratesio`, imported by `scripts/import-corpus`)
+//! The crates.io corpus (`tests/corpus/cratesio`, as `migrate import --from diesel` converts it)
 //! applied in order to a real database through the runtime, then rolled back with its down
 //! files. Its SQL was not written to be idempotent, so those rules are relaxed here.
 
+use migrate_runtime::Version;
 use migrate_tests::fixtures::{cratesio_runner as runner, CRATESIO};
 use migrate_tests::proxy::CountingProxy;
 use migrate_tests::{Api, TestDb};
@@ -15,14 +16,13 @@ fn cratesio_applies_then_rolls_back(api: Api) {
 
     // Roll back with the down files, newest first, down to the first one that is broken as
     // written (it drops a constraint that its up file created as an index).
-    let broken: u64 = 202410251128260;
-    let newer = CRATESIO
-        .iter()
-        .filter(|m| m.version() > broken.into())
-        .count();
+    let broken: Version = "20241025112826000014".parse().unwrap();
+    let newer = CRATESIO.iter().filter(|m| m.version() > broken).count();
     let report = api.rollback_to(&db, &runner(), broken).unwrap();
     assert_eq!(report.steps.len(), newer, "{report}");
-    let error = api.rollback_to(&db, &runner(), broken - 1).unwrap_err();
+    let error = api
+        .rollback_to(&db, &runner(), Version::new(u128::from(broken) - 1))
+        .unwrap_err();
     let failure = error
         .migration_failure()
         .unwrap_or_else(|| panic!("{error}"));
@@ -49,8 +49,8 @@ fn start_up_over_a_long_history_reads_once_and_takes_no_lock() {
     assert_eq!(proxy.take(), 1);
 
     db.execute(
-        "INSERT INTO migrate.history (version, name, checksum, success) \
-         VALUES (999999999999999, 'from_a_newer_build', 'c', true)",
+        "INSERT INTO migrate_history (version, name, checksum, success) \
+         VALUES (99999999999999999999999, 'from_a_newer_build', 'c', true)",
     );
     let report = runner().run(&mut client).unwrap();
     assert_eq!(proxy.take(), 2);
@@ -61,7 +61,7 @@ fn start_up_over_a_long_history_reads_once_and_takes_no_lock() {
 
     let changed = CRATESIO.as_slice()[100].version();
     db.execute(&format!(
-        "UPDATE migrate.history SET checksum = 'edited' WHERE version = {changed}"
+        "UPDATE migrate_history SET checksum = 'edited' WHERE version = {changed}"
     ));
     let error = runner().run(&mut client).unwrap_err();
     assert_eq!(proxy.take(), 2);
