@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use migrate_runtime::{Error, Migrations, Plan, Report, Runner, Status};
 
+pub mod oracle;
 pub mod proxy;
 
 /// The fixture folders of `tests/migrations`, embedded.

@@ -1,0 +1,311 @@
+//! PostgreSQL as the judge of the checker: each up file of a folder is applied to a real
+//! database, then run again statement by statement inside a transaction that is rolled back, and
+//! PostgreSQL's verdict is set beside the checker's (`scripts/oracle DIR` prints it).
+//!
+//! - An idempotency finding on a statement that re-runs without error and changes no row is
+//!   **false**.
+//! - A statement that fails on the re-run, or changes rows again, with no idempotency finding is a
+//!   **miss**.
+//! - A file that PostgreSQL refuses inside a transaction (SQLSTATE 25001, or 2D000 for a
+//!   `COMMIT` in a `DO` block) without a `needs-no-transaction` finding is a miss too.
+//!
+//! The checker runs without the folder's `migrate.toml` (so `legacy_until` hides nothing) and
+//! without its allows: every finding is judged.
+
+use std::fmt;
+use std::path::Path;
+
+use migrate_lint::discover::{read_dir, Entry};
+use migrate_lint::{check_entries, Diagnostic, Family, CONFIG_FILE};
+use postgres::{Client, SimpleQueryMessage};
+
+/// What PostgreSQL says of one statement run a second time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rerun {
+    /// It ran again and changed nothing.
+    Fine,
+    /// It ran again and changed this many rows again.
+    ChangedRows(u64),
+    /// It ran again and created or removed catalog objects (e.g. a second unnamed index).
+    ChangedSchema,
+    /// It failed, with this SQLSTATE and message.
+    Failed(String, String),
+    /// It cannot run inside a transaction; not judged.
+    NotInTransaction,
+}
+
+/// One statement judged.
+#[derive(Debug, Clone)]
+pub struct Judged {
+    /// `file:line`.
+    pub location: String,
+    /// The idempotency rules the checker reported on it.
+    pub findings: Vec<&'static str>,
+    /// PostgreSQL's verdict.
+    pub rerun: Rerun,
+}
+
+impl Judged {
+    /// A finding PostgreSQL contradicts.
+    pub fn is_false_finding(&self) -> bool {
+        !self.findings.is_empty() && self.rerun == Rerun::Fine
+    }
+
+    /// A failure (or a second change) the checker did not report.
+    pub fn is_miss(&self) -> bool {
+        self.findings.is_empty()
+            && matches!(
+                self.rerun,
+                Rerun::Failed(..) | Rerun::ChangedRows(_) | Rerun::ChangedSchema
+            )
+    }
+}
+
+/// The verdicts over a folder.
+#[derive(Debug, Default)]
+pub struct Verdict {
+    /// Every statement of every file that applied.
+    pub statements: Vec<Judged>,
+    /// Files PostgreSQL refused in a transaction with no `needs-no-transaction` finding.
+    pub transaction_misses: Vec<String>,
+    /// Files that could not be applied at all (the judgement stops at the first).
+    pub not_applied: Vec<String>,
+}
+
+impl Verdict {
+    /// The false idempotency findings.
+    pub fn false_findings(&self) -> Vec<&Judged> {
+        self.statements
+            .iter()
+            .filter(|j| j.is_false_finding())
+            .collect()
+    }
+
+    /// The misses (statements, and files refused in a transaction).
+    pub fn misses(&self) -> Vec<String> {
+        self.statements
+            .iter()
+            .filter(|j| j.is_miss())
+            .map(|j| format!("{} {:?}", j.location, j.rerun))
+            .chain(self.transaction_misses.iter().cloned())
+            .collect()
+    }
+}
+
+impl fmt::Display for Verdict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for judged in self.false_findings() {
+            writeln!(
+                f,
+                "false  {} {}: re-runs fine",
+                judged.location,
+                judged.findings.join(",")
+            )?;
+        }
+        for miss in self.misses() {
+            writeln!(f, "miss   {miss}")?;
+        }
+        for file in &self.not_applied {
+            writeln!(f, "stop   {file}")?;
+        }
+        let found = self
+            .statements
+            .iter()
+            .filter(|j| !j.findings.is_empty())
+            .count();
+        write!(
+            f,
+            "{} statements re-run; {} with an idempotency finding: {} confirmed by PostgreSQL, {} \
+             false; {} misses",
+            self.statements.len(),
+            found,
+            found - self.false_findings().len(),
+            self.false_findings().len(),
+            self.misses().len()
+        )
+    }
+}
+
+/// Judges the folder `dir` on `client`'s (empty) database.
+pub fn judge(dir: &Path, client: &mut Client) -> Result<Verdict, String> {
+    let entries: Vec<Entry> = read_dir(dir)
+        .map_err(|e| format!("cannot read {}: {e}", dir.display()))?
+        .into_iter()
+        .filter(|e| e.name != CONFIG_FILE)
+        .collect();
+    let display = dir.display().to_string();
+    let outcome = check_entries(&display, entries);
+    let mut files: Vec<(u128, String)> = std::fs::read_dir(dir)
+        .map_err(|e| e.to_string())?
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".sql") && !n.ends_with(".down.sql"))
+        .filter_map(|n| Some((n.split('_').next()?.parse().ok()?, n)))
+        .collect();
+    files.sort();
+    let mut verdict = Verdict::default();
+    for (_, name) in files {
+        let path = format!("{display}/{name}");
+        let sql = std::fs::read_to_string(dir.join(&name)).map_err(|e| e.to_string())?;
+        let of_file: Vec<&Diagnostic> = outcome
+            .diagnostics
+            .iter()
+            .filter(|d| d.path == path)
+            .collect();
+        let no_transaction = sql.contains("-- migrate:no-transaction");
+        let Ok(statements) = pg_query::split_with_parser(&sql) else {
+            verdict
+                .not_applied
+                .push(format!("{path}: PostgreSQL cannot parse it"));
+            break;
+        };
+        if !no_transaction {
+            if let Err(e) = client.batch_execute(&format!("BEGIN;\n{sql}\n;COMMIT")) {
+                let _ = client.batch_execute("ROLLBACK");
+                let code = e.code().map_or("", |c| c.code()).to_owned();
+                let needs = of_file.iter().any(|d| d.rule == "needs-no-transaction");
+                if (code == "25001" || code == "2D000") && !needs {
+                    verdict.transaction_misses.push(format!(
+                        "{path}: fails in a transaction ({code}) without needs-no-transaction"
+                    ));
+                }
+                verdict.not_applied.push(format!("{path}: {e}"));
+                break;
+            }
+        } else {
+            for statement in &statements {
+                if let Err(e) = client.batch_execute(statement) {
+                    verdict.not_applied.push(format!("{path}: {e}"));
+                    return Ok(verdict);
+                }
+            }
+        }
+        // The second run, statement by statement, rolled back. A statement's change of the
+        // catalog counts only when the file's second run as a whole changes it (a `DROP ... IF
+        // EXISTS` and the `CREATE` after it change nothing together).
+        client.batch_execute("BEGIN").map_err(|e| e.to_string())?;
+        let file_before = catalog_size(client)?;
+        let first_judged = verdict.statements.len();
+        for statement in &statements {
+            let start = statement.as_ptr() as usize - sql.as_ptr() as usize;
+            let (first, last) = lines(&sql, start, start + statement.len());
+            let findings: Vec<&'static str> = of_file
+                .iter()
+                .filter(|d| {
+                    d.position
+                        .is_some_and(|p| p.line >= first && p.line <= last)
+                        && migrate_lint::rules::find(d.rule)
+                            .is_some_and(|r| r.family == Family::Idempotency)
+                })
+                .map(|d| d.rule)
+                .collect();
+            let before = catalog_size(client)?;
+            client
+                .batch_execute("SAVEPOINT oracle")
+                .map_err(|e| e.to_string())?;
+            let rerun = match client.simple_query(statement) {
+                Ok(messages) => {
+                    client
+                        .batch_execute("RELEASE SAVEPOINT oracle")
+                        .map_err(|e| e.to_string())?;
+                    let changed: u64 = messages
+                        .iter()
+                        .filter_map(|m| match m {
+                            SimpleQueryMessage::CommandComplete(n) => Some(*n),
+                            _ => None,
+                        })
+                        .sum();
+                    if changed > 0 && is_dml(statement) {
+                        Rerun::ChangedRows(changed)
+                    } else if catalog_size(client)? != before {
+                        Rerun::ChangedSchema
+                    } else {
+                        Rerun::Fine
+                    }
+                }
+                Err(e) => {
+                    client
+                        .batch_execute("ROLLBACK TO SAVEPOINT oracle")
+                        .map_err(|e| e.to_string())?;
+                    let code = e.code().map_or("", |c| c.code()).to_owned();
+                    if code == "25001" {
+                        Rerun::NotInTransaction
+                    } else {
+                        let message = e
+                            .as_db_error()
+                            .map_or(e.to_string(), |d| d.message().to_owned());
+                        Rerun::Failed(code, message)
+                    }
+                }
+            };
+            verdict.statements.push(Judged {
+                location: format!("{path}:{first}"),
+                findings,
+                rerun,
+            });
+        }
+        if catalog_size(client)? == file_before {
+            for judged in &mut verdict.statements[first_judged..] {
+                if judged.rerun == Rerun::ChangedSchema {
+                    judged.rerun = Rerun::Fine;
+                }
+            }
+        }
+        client
+            .batch_execute("ROLLBACK")
+            .map_err(|e| e.to_string())?;
+    }
+    Ok(verdict)
+}
+
+/// The first and last line (1-based) of the statement at `start..end`, leading blanks and
+/// comments aside.
+fn lines(sql: &str, start: usize, end: usize) -> (usize, usize) {
+    let text = &sql[start..end];
+    let mut skip = 0;
+    let mut rest = text;
+    loop {
+        let trimmed = rest.trim_start();
+        skip += rest.len() - trimmed.len();
+        rest = trimmed;
+        if let Some(comment) = rest.strip_prefix("--") {
+            let line_end = comment.find('\n').map_or(comment.len(), |i| i + 1);
+            skip += 2 + line_end;
+            rest = &comment[line_end..];
+        } else {
+            break;
+        }
+    }
+    let line_of = |offset: usize| sql[..offset].matches('\n').count() + 1;
+    (line_of(start + skip.min(text.len())), line_of(end))
+}
+
+/// How many catalog objects exist: a statement that changes it re-created or removed something.
+fn catalog_size(client: &mut Client) -> Result<String, String> {
+    let messages = client
+        .simple_query(
+            "SELECT (SELECT count(*) FROM pg_class) + (SELECT count(*) FROM pg_constraint) \
+             + (SELECT count(*) FROM pg_trigger) + (SELECT count(*) FROM pg_proc) \
+             + (SELECT count(*) FROM pg_attribute WHERE NOT attisdropped)",
+        )
+        .map_err(|e| e.to_string())?;
+    Ok(messages
+        .iter()
+        .find_map(|m| match m {
+            SimpleQueryMessage::Row(row) => row.get(0).map(str::to_owned),
+            _ => None,
+        })
+        .unwrap_or_default())
+}
+
+fn is_dml(statement: &str) -> bool {
+    let first = statement
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with("--"))
+        .unwrap_or("")
+        .to_ascii_uppercase();
+    ["INSERT", "UPDATE", "DELETE", "WITH", "MERGE"]
+        .iter()
+        .any(|k| first.starts_with(k))
+}
