@@ -1,9 +1,15 @@
 //! Runs one script (a migration's up file, or its down file) and records the outcome.
 //!
 //! - A transactional script travels in ONE query string, one round trip:
-//!   `BEGIN; [SET LOCAL ...;] <body>; <history change>; COMMIT`. The body is the file's text from
-//!   its first statement to its last (the file's own `BEGIN;`/`COMMIT;` wrapper excluded), so
-//!   PostgreSQL's error position maps back to the file through the prefix length.
+//!   `BEGIN; <guard>; [SET LOCAL ...;] <body>; <history change>; COMMIT`. The body is the file's
+//!   text from its first statement to its last (the file's own `BEGIN;`/`COMMIT;` wrapper
+//!   excluded), so PostgreSQL's error position maps back to the file through the prefix length.
+//!   The guard makes the transaction safe on any connection, pooled or not, whatever the session
+//!   lock did: it takes the transaction-level advisory lock [`HistoryTable::guard_key`] (released
+//!   by the commit or rollback, never left behind), then, for an up script, inserts the
+//!   migration's success row, which fails when another migrator recorded the version first
+//!   (see [`HistoryTable::record_sql`]): the runner then rolls back and reports the migration as
+//!   applied elsewhere ([`Outcome::AppliedElsewhere`]). The body never runs twice.
 //! - A `-- migrate:no-transaction` script sends each statement alone (a multi-statement string
 //!   would run in an implicit transaction) and records its progress after each one, so a re-run
 //!   resumes at the first statement not done.
@@ -73,6 +79,15 @@ fn milliseconds(timeout: Duration) -> u128 {
     }
 }
 
+/// What running a script did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    /// It ran and its history change committed, in this long.
+    Done(Duration),
+    /// Another migrator recorded the version as applied first: nothing of this attempt stayed.
+    AppliedElsewhere,
+}
+
 /// One script to run and how its outcome is recorded.
 pub(crate) struct Job<'a> {
     pub(crate) migration: &'a Migration,
@@ -99,7 +114,7 @@ impl<'a> Job<'a> {
         done: usize,
         error: Option<&str>,
     ) -> String {
-        self.table.upsert_sql(&Record {
+        self.table.record_sql(&Record {
             version: self.migration.version(),
             name: self.migration.name(),
             checksum: self.migration.checksum(),
@@ -110,14 +125,42 @@ impl<'a> Job<'a> {
         })
     }
 
-    /// The history change that completes the script: the success row, or the row's deletion.
-    fn finish_sql(&self, execution_ms: ExecutionMs) -> String {
+    /// The success row of an up script.
+    fn success_sql(&self, execution_ms: ExecutionMs) -> String {
+        self.record(true, execution_ms, self.script().statements().len(), None)
+    }
+
+    /// What a transactional script's transaction runs before the script: the guard lock, and
+    /// for an up script its success row (which fails when the version is applied already).
+    fn guard_sql(&self) -> String {
+        let lock = format!("SELECT pg_advisory_xact_lock({})", self.table.guard_key());
         match self.direction {
-            Direction::Up => {
-                self.record(true, execution_ms, self.script().statements().len(), None)
-            }
+            Direction::Up => format!("{lock}; {}; ", self.success_sql(ExecutionMs::Later)),
+            Direction::Down => format!("{lock}; "),
+        }
+    }
+
+    /// What a transactional script's transaction runs after the script: the row's execution
+    /// time, or its deletion.
+    fn finish_in_transaction_sql(&self) -> String {
+        match self.direction {
+            Direction::Up => self.table.execution_sql(self.migration.version()),
             Direction::Down => self.table.delete_sql(self.migration.version()),
         }
+    }
+
+    /// What a no-transaction script runs after its last statement: the success row, or the
+    /// row's deletion.
+    fn finish_alone_sql(&self, execution_ms: ExecutionMs) -> String {
+        match self.direction {
+            Direction::Up => self.success_sql(execution_ms),
+            Direction::Down => self.table.delete_sql(self.migration.version()),
+        }
+    }
+
+    /// Whether `error` says another migrator recorded this up script's version first.
+    fn applied_elsewhere(&self, error: &DbError) -> bool {
+        self.direction == Direction::Up && self.table.applied_elsewhere(error)
     }
 
     /// Records progress of a no-transaction up script (a down script is simply re-run).
@@ -138,16 +181,15 @@ impl<'a> Job<'a> {
         })
     }
 
-    /// Runs the script from statement `resume_at` and records the outcome; returns how long the
-    /// script took.
+    /// Runs the script from statement `resume_at` and records the outcome.
     pub(crate) async fn run<C: Connection>(
         &self,
         conn: &mut C,
         resume_at: usize,
-    ) -> Result<Duration, Error> {
+    ) -> Result<Outcome, Error> {
         let started = Instant::now();
         let outcome = match self.script().transaction() {
-            Transaction::Single => self.run_in_transaction(conn).await,
+            Transaction::Single => self.run_in_transaction(conn, started).await,
             Transaction::None => self.run_statements(conn, resume_at, started).await,
         };
         if let Err(error) = &outcome {
@@ -159,8 +201,16 @@ impl<'a> Job<'a> {
                 self.script().path()
             );
         }
-        outcome?;
-        let elapsed = started.elapsed();
+        let Outcome::Done(elapsed) = outcome? else {
+            tracing::info!(
+                version = %self.migration.version(),
+                name = self.migration.name(),
+                "migration {} {} was applied by another migrator meanwhile; its attempt here was rolled back",
+                self.migration.version(),
+                self.script().path()
+            );
+            return Ok(Outcome::AppliedElsewhere);
+        };
         let verb = match self.direction {
             Direction::Up => "applied",
             Direction::Down => "reverted",
@@ -173,18 +223,23 @@ impl<'a> Job<'a> {
             self.migration.version(),
             self.script().path()
         );
-        Ok(elapsed)
+        Ok(Outcome::Done(elapsed))
     }
 
-    async fn run_in_transaction<C: Connection>(&self, conn: &mut C) -> Result<(), Error> {
+    async fn run_in_transaction<C: Connection>(
+        &self,
+        conn: &mut C,
+        started: Instant,
+    ) -> Result<Outcome, Error> {
         let script = self.script();
         let query = TransactionSql::new(
             script,
+            &self.guard_sql(),
             &self.timeouts,
-            &self.finish_sql(ExecutionMs::SinceStatementStart),
+            &self.finish_in_transaction_sql(),
         );
         let error = match conn.query(&query.sql).await {
-            Ok(_) => return Ok(()),
+            Ok(_) => return Ok(Outcome::Done(started.elapsed())),
             Err(error) => error,
         };
         let Some(db) = error.as_db_error() else {
@@ -196,6 +251,9 @@ impl<'a> Job<'a> {
         conn.query("ROLLBACK")
             .await
             .map_err(Error::db("roll back the failed migration"))?;
+        if self.applied_elsewhere(db) {
+            return Ok(Outcome::AppliedElsewhere);
+        }
         let failure = match query.locate(db) {
             Located::Body(offset) => {
                 self.failure(db, Some(offset), statement_at(script, offset), true, None)
@@ -257,7 +315,7 @@ impl<'a> Job<'a> {
         conn: &mut C,
         resume_at: usize,
         started: Instant,
-    ) -> Result<(), Error> {
+    ) -> Result<Outcome, Error> {
         let script = self.script();
         let statements = script.statements();
         if let Some(sql) = self.timeouts.set_session() {
@@ -295,10 +353,20 @@ impl<'a> Job<'a> {
         }
         self.reset_timeouts(conn).await?;
         let ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
-        conn.query(&self.finish_sql(ExecutionMs::Measured(ms)))
+        match conn
+            .query(&self.finish_alone_sql(ExecutionMs::Measured(ms)))
             .await
-            .map_err(Error::db("record the migration"))?;
-        Ok(())
+        {
+            Ok(_) => Ok(Outcome::Done(started.elapsed())),
+            Err(error)
+                if error
+                    .as_db_error()
+                    .is_some_and(|db| self.applied_elsewhere(db)) =>
+            {
+                Ok(Outcome::AppliedElsewhere)
+            }
+            Err(error) => Err(Error::db("record the migration")(error)),
+        }
     }
 
     async fn reset_timeouts<C: Connection>(&self, conn: &mut C) -> Result<(), Error> {
@@ -351,9 +419,9 @@ struct TransactionSql<'s> {
 }
 
 impl<'s> TransactionSql<'s> {
-    fn new(script: &'s Script, timeouts: &Timeouts, finish: &str) -> Self {
+    fn new(script: &'s Script, guard: &str, timeouts: &Timeouts, finish: &str) -> Self {
         let (body_offset, body) = script.body();
-        let prefix = format!("BEGIN; {}", timeouts.set_local());
+        let prefix = format!("BEGIN; {guard}{}", timeouts.set_local());
         let separator = if body.is_empty() { "" } else { ";\n" };
         let sql = format!("{prefix}{body}{separator}{finish};\nCOMMIT");
         Self {
@@ -442,10 +510,10 @@ mod tests {
             lock_timeout: Some(Duration::from_secs(2)),
             statement_timeout: None,
         };
-        let q = TransactionSql::new(&SCRIPT, &timeouts, "INSERT x");
+        let q = TransactionSql::new(&SCRIPT, "LOCK g; ", &timeouts, "INSERT x");
         assert_eq!(
             q.sql,
-            "BEGIN; SET LOCAL lock_timeout = 2000; CREATE TABLE IF NOT EXISTS t (id int);\nSELECT 1;\nINSERT x;\nCOMMIT"
+            "BEGIN; LOCK g; SET LOCAL lock_timeout = 2000; CREATE TABLE IF NOT EXISTS t (id int);\nSELECT 1;\nINSERT x;\nCOMMIT"
         );
         // `SELECT` of line 3 is at character index prefix + 39 of the query.
         let index = q.prefix_chars + 39;

@@ -76,13 +76,16 @@ impl HistoryTable {
     /// signed integer. Stable across versions and platforms; two history tables never share it
     /// unless their names collide in 64 bits.
     pub fn lock_key(&self) -> i64 {
-        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-        let parts = ["migrate-runtime", &self.schema, &self.table];
-        for byte in parts.join("\0").bytes() {
-            hash ^= u64::from(byte);
-            hash = hash.wrapping_mul(0x0100_0000_01b3);
-        }
-        hash as i64
+        fnv1a(&["migrate-runtime", &self.schema, &self.table])
+    }
+
+    /// The key of the transaction-level advisory lock each transactional migration takes first
+    /// in its own transaction: like [`HistoryTable::lock_key`], with `migrate-runtime-xact`.
+    /// A key of its own, so that a migrator waiting for it never waits for the whole run of a
+    /// migrator holding the session lock (whose concurrent index builds would wait for the
+    /// waiter's snapshot in turn).
+    pub fn guard_key(&self) -> i64 {
+        fnv1a(&["migrate-runtime-xact", &self.schema, &self.table])
     }
 
     /// The columns and primary key of the table, or NULLs when it does not exist.
@@ -155,30 +158,62 @@ impl HistoryTable {
         )
     }
 
-    /// Inserts or replaces the row of one migration.
-    pub(crate) fn upsert_sql(&self, record: &Record<'_>) -> String {
+    /// Writes the row of one migration, holding the history's invariants in SQL whatever the
+    /// locks did:
+    /// - a success row is inserted after deleting a failed or progress row of that version, and
+    ///   fails with `unique_violation` (see [`HistoryTable::applied_elsewhere`]) when another
+    ///   migrator recorded the version first, committed or not (the insert waits for the
+    ///   other transaction); in a migration's transaction this fails the migration too;
+    /// - a failure or progress row replaces only a row that is not a success: it never undoes
+    ///   another migrator's success.
+    pub(crate) fn record_sql(&self, record: &Record<'_>) -> String {
         let execution_ms = match record.execution_ms {
-            ExecutionMs::SinceStatementStart => {
-                "(extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000)::bigint"
-                    .to_owned()
-            }
             ExecutionMs::Measured(ms) => ms.to_string(),
+            ExecutionMs::Later => "NULL".to_owned(),
         };
         let error = record
             .error
             .map_or_else(|| "NULL".to_owned(), quote_literal);
-        format!(
+        let insert = format!(
             "INSERT INTO {table} AS h (version, name, checksum, applied_at, execution_ms, success, error, statements_done) \
-             VALUES ({version}, {name}, {checksum}, now(), {execution_ms}, {success}, {error}, {done}) \
-             ON CONFLICT (version) DO UPDATE SET name = EXCLUDED.name, checksum = EXCLUDED.checksum, \
-             applied_at = EXCLUDED.applied_at, execution_ms = EXCLUDED.execution_ms, success = EXCLUDED.success, \
-             error = EXCLUDED.error, statements_done = EXCLUDED.statements_done",
+             VALUES ({version}, {name}, {checksum}, now(), {execution_ms}, {success}, {error}, {done})",
             table = self.qualified(),
             version = record.version,
             name = quote_literal(record.name),
             checksum = quote_literal(record.checksum),
             success = record.success,
             done = record.statements_done,
+        );
+        if record.success {
+            format!(
+                "DELETE FROM {table} WHERE version = {version} AND NOT success;\n{insert}",
+                table = self.qualified(),
+                version = record.version,
+            )
+        } else {
+            format!(
+                "{insert} ON CONFLICT (version) DO UPDATE SET name = EXCLUDED.name, checksum = EXCLUDED.checksum, \
+                 applied_at = EXCLUDED.applied_at, execution_ms = EXCLUDED.execution_ms, success = EXCLUDED.success, \
+                 error = EXCLUDED.error, statements_done = EXCLUDED.statements_done \
+                 WHERE NOT h.success"
+            )
+        }
+    }
+
+    /// Whether a failed query failed because another migrator recorded the version as applied
+    /// first (the success row of [`HistoryTable::record_sql`] hit this table's primary key).
+    pub(crate) fn applied_elsewhere(&self, error: &postgres::error::DbError) -> bool {
+        error.code() == &postgres::error::SqlState::UNIQUE_VIOLATION
+            && error.schema() == Some(self.schema.as_str())
+            && error.table() == Some(self.table.as_str())
+    }
+
+    /// Sets the `execution_ms` of a row written with [`ExecutionMs::Later`]: the time since the
+    /// query string began (the migration and its row travel together).
+    pub(crate) fn execution_sql(&self, version: Version) -> String {
+        format!(
+            "UPDATE {} SET execution_ms = {SINCE_STATEMENT_START} WHERE version = {version}",
+            self.qualified()
         )
     }
 
@@ -186,6 +221,16 @@ impl HistoryTable {
     pub(crate) fn delete_sql(&self, version: Version) -> String {
         format!("DELETE FROM {} WHERE version = {version}", self.qualified())
     }
+}
+
+/// The 64-bit FNV-1a hash of `parts` joined by NUL, as a signed integer.
+fn fnv1a(parts: &[&str]) -> i64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in parts.join("\0").bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    hash as i64
 }
 
 /// A dollar-quote tag that does not occur in `body`.
@@ -199,12 +244,16 @@ fn dollar_tag(body: &str) -> String {
 /// How a row's `execution_ms` is computed.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum ExecutionMs {
-    /// On the server, from the start of the query string the row is written in: the migration
-    /// and its row travel together, so this is the migration's own time.
-    SinceStatementStart,
     /// Measured by the runner.
     Measured(i64),
+    /// Not known yet: NULL, set at the end of the migration's transaction by
+    /// [`HistoryTable::execution_sql`].
+    Later,
 }
+
+/// The milliseconds since the start of the current query string, computed on the server.
+const SINCE_STATEMENT_START: &str =
+    "(extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000)::bigint";
 
 /// How much of each history row to read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -477,6 +526,7 @@ mod tests {
         let a = HistoryTable::default().lock_key();
         assert_eq!(a, HistoryTable::default().lock_key());
         assert_ne!(a, HistoryTable::new("public", "other").lock_key());
+        assert_ne!(a, HistoryTable::default().guard_key());
     }
 
     #[test]

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use postgres::SimpleQueryMessage;
 
-use crate::apply::{Job, Timeouts};
+use crate::apply::{Job, Outcome, Timeouts};
 use crate::conn::{self, Connection};
 use crate::embedded::{Migration, Migrations};
 use crate::error::{Direction, Error};
@@ -407,12 +407,17 @@ async fn apply<C: Connection>(
     let rows = read_or_create(lock.conn(), &runner.table).await?;
     let plan = plan_for(&rows).validate()?;
     let mut steps = Vec::with_capacity(plan.pending().len());
+    let mut elsewhere = 0;
     for pending in plan.pending() {
         let migration = pending.migration();
-        let duration = runner
+        let outcome = runner
             .job(migration, Direction::Up)
             .run(lock.conn(), pending.resume_at())
             .await?;
+        let Outcome::Done(duration) = outcome else {
+            elsewhere += 1;
+            continue;
+        };
         steps.push(Step {
             version: migration.version(),
             name: migration.name().to_owned(),
@@ -424,7 +429,7 @@ async fn apply<C: Connection>(
     lock.release().await?;
     Ok(Report {
         operation: Operation::Apply,
-        applied_total: plan.applied() + steps.len(),
+        applied_total: plan.applied() + steps.len() + elsewhere,
         steps,
         warnings: plan.warnings(),
         overrides: runner.overrides.clone(),
@@ -530,10 +535,13 @@ async fn rollback_to<C: Connection>(
         .to_vec();
     let mut steps = Vec::new();
     for migration in rollback_steps(runner, &rows, version)? {
-        let duration = runner
+        let Outcome::Done(duration) = runner
             .job(migration, Direction::Down)
             .run(lock.conn(), 0)
-            .await?;
+            .await?
+        else {
+            unreachable!("only an up script can be applied elsewhere");
+        };
         steps.push(Step {
             version: migration.version(),
             name: migration.name().to_owned(),
@@ -634,7 +642,7 @@ async fn record_baseline<C: Connection>(
         let inserts: Vec<String> = recorded
             .iter()
             .map(|m| {
-                runner.table.upsert_sql(&Record {
+                runner.table.record_sql(&Record {
                     version: m.version(),
                     name: m.name(),
                     checksum: m.checksum(),
