@@ -2,6 +2,7 @@
 
 use crate::version::Version;
 
+use crate::lock::Pooler;
 use std::fmt;
 use std::time::Duration;
 
@@ -89,6 +90,26 @@ pub enum Error {
         /// Its name, or `?` when not embedded.
         name: String,
         /// Why, e.g. `it has no .down.sql file`.
+        reason: String,
+    },
+
+    /// The connection goes through a transaction pooler and the operation needs a session of
+    /// its own (a no-transaction migration is pending, or a rollback or baseline was asked);
+    /// nothing was changed.
+    #[error(
+        "refusing to {operation} through a transaction pooler: {pooler}, as PgBouncer's \
+         pool_mode = transaction does. {reason}. Nothing was changed. Connect to PostgreSQL \
+         directly or through session pooling (PgBouncer pool_mode = session) to {operation}, \
+         e.g. with a separate migration URL that bypasses the pooler; the transactional \
+         migrations alone are safe through the pooler"
+    )]
+    TransactionPooler {
+        /// What was refused: `apply`, `roll back` or `record a baseline`.
+        operation: &'static str,
+        /// How the pooler showed.
+        pooler: Pooler,
+        /// Why the operation needs a session, naming the no-transaction files when those are
+        /// the reason.
         reason: String,
     },
 

@@ -124,10 +124,25 @@ impl HistoryTable {
     /// check and the other columns it costs about what the peers' single `SELECT` costs, and it
     /// is enough to see that nothing is to be done ([`crate::plan::glance`]); a run that has
     /// something to do reads the whole rows with [`HistoryTable::read_sql`] before writing.
+    ///
+    /// A first statement in the same string reads the server backend's pid (see
+    /// [`split_backend`]): the runner compares it with later ones to detect a transaction
+    /// pooler.
     pub(crate) fn applied_sql(&self) -> String {
         format!(
-            "SELECT version, checksum, success FROM {}",
+            "SELECT pg_backend_pid();\nSELECT version, checksum, success FROM {}",
             self.qualified()
+        )
+    }
+
+    /// Creates the history table when missing (see [`HistoryTable::create_sql`]) before the
+    /// migration lock is taken, serialised with other migrators by the transaction-level lock
+    /// [`HistoryTable::guard_key`], and reads the backend's pid (see [`split_backend`]).
+    pub(crate) fn create_guarded_sql(&self) -> String {
+        format!(
+            "SELECT pg_backend_pid();\nBEGIN; SELECT pg_advisory_xact_lock({});\n{};\nCOMMIT",
+            self.guard_key(),
+            self.create_sql()
         )
     }
 
@@ -350,7 +365,23 @@ pub(crate) fn parse_read(
     Ok(rows)
 }
 
-/// Interprets the answer of [`HistoryTable::applied_sql`].
+/// Splits the answer of a query string whose first statement is `SELECT pg_backend_pid()`: the
+/// pid, and the messages of the other statements.
+pub(crate) fn split_backend(
+    messages: &[SimpleQueryMessage],
+) -> (Option<i32>, &[SimpleQueryMessage]) {
+    let end = messages
+        .iter()
+        .position(|m| matches!(m, SimpleQueryMessage::CommandComplete(_)))
+        .map_or(messages.len(), |i| i + 1);
+    let (first, rest) = messages.split_at(end);
+    let pid = data_rows(first)
+        .next()
+        .and_then(|row| parse_num(row.get(0)));
+    (pid, rest)
+}
+
+/// Interprets the answer of [`HistoryTable::applied_sql`] after [`split_backend`].
 pub(crate) fn parse_applied<'a>(
     table: &HistoryTable,
     messages: &'a [SimpleQueryMessage],

@@ -14,6 +14,19 @@
 //! other path: an error, a panic unwinding, or an async operation's future dropped mid-way (the
 //! destructor queues `ROLLBACK` and `pg_advisory_unlock` on the connection without waiting).
 //! A session that ends releases its locks too, so a killed process never leaves one behind.
+//!
+//! Through a transaction pooler (PgBouncer's `pool_mode = transaction`) a session lock means
+//! nothing: each statement may run on another server connection, the lock stays with whichever
+//! took it, and the next client of that server connection "holds" it too. So each attempt
+//! first checks that it runs on the server backend the run started on, and that this backend
+//! does not already hold the lock (a direct session never does); when either fails it takes
+//! nothing and reports the pooler ([`Pooler`]), and the run goes on without a session lock: each
+//! transactional migration guards itself in its own transaction (see `apply`), and the
+//! no-transaction ones are refused before anything runs. This is detection, not proof: a
+//! pooler that happens to hand out the same backend to every statement looks like a direct
+//! connection; the release then finds the lock on another backend, retries, and as a last
+//! resort terminates the idle pooled server connection holding it (see [`Locked::release`]), so
+//! no lock is left behind.
 
 use std::time::{Duration, Instant};
 
@@ -30,19 +43,58 @@ pub const DEFAULT_LOCK_WAIT: Duration = Duration::from_secs(60);
 /// How long a waiting migrator sleeps (on the server) between two attempts at the lock.
 pub const POLL_INTERVAL: Duration = Duration::from_millis(50);
 
-/// The held lock, with the connection it is held on.
+/// Why the runner believes its connection goes through a transaction pooler.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pooler {
+    /// Two statements of one client session ran on different server backends.
+    BackendChanged {
+        /// The backend of the first statement of the run.
+        first: i32,
+        /// The backend of a later one.
+        later: i32,
+    },
+    /// The server backend already held the migration lock when this client asked for it: it
+    /// was taken by another client of the same server connection.
+    LockAlreadyHeld {
+        /// The backend.
+        pid: i32,
+    },
+}
+
+impl std::fmt::Display for Pooler {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Pooler::BackendChanged { first, later } => write!(
+                f,
+                "two statements of one session ran on different server backends (pid {first}, then pid {later})"
+            ),
+            Pooler::LockAlreadyHeld { pid } => write!(
+                f,
+                "server backend pid {pid} already held the migration lock, taken by another client of that pooled server connection"
+            ),
+        }
+    }
+}
+
+/// The lock, with the connection it is held on; or, behind a transaction pooler, no lock and
+/// why.
 pub(crate) struct Locked<'c, C: Connection> {
     conn: &'c mut C,
     key: i64,
     held: bool,
+    /// The server backend the lock was taken on.
+    backend: i32,
+    pooler: Option<Pooler>,
 }
 
 impl<'c, C: Connection> Locked<'c, C> {
-    /// Waits at most `wait` for the lock of `table`.
+    /// Waits at most `wait` for the lock of `table`. `backend`: the server backend the run's
+    /// first statement ran on, when known.
     pub(crate) async fn acquire(
         conn: &'c mut C,
         table: &HistoryTable,
         wait: Duration,
+        backend: Option<i32>,
     ) -> Result<Self, Error> {
         let key = table.lock_key();
         // From here on the lock may be held (the server may grant it even if we stop waiting
@@ -51,17 +103,33 @@ impl<'c, C: Connection> Locked<'c, C> {
             conn,
             key,
             held: true,
+            backend: 0,
+            pooler: None,
         };
         let started = Instant::now();
-        let attempt = attempt_sql(key);
+        let attempt = attempt_sql(key, backend);
         loop {
             let answer = locked
                 .conn
                 .query(&attempt)
                 .await
                 .map_err(Error::db("take the migration lock"))?;
-            if first_value(&answer) == Some("t") {
-                return Ok(locked);
+            match parse_attempt(&answer, backend) {
+                Attempt::Taken(backend) => {
+                    locked.backend = backend;
+                    return Ok(locked);
+                }
+                Attempt::Pooled(pooler) => {
+                    locked.held = false;
+                    locked.pooler = Some(pooler);
+                    tracing::warn!(
+                        "the connection goes through a transaction pooler ({pooler}): \
+                         running without the session lock, each transactional migration \
+                         guarded in its own transaction"
+                    );
+                    return Ok(locked);
+                }
+                Attempt::Busy => {}
             }
             if started.elapsed() >= wait {
                 break;
@@ -85,16 +153,95 @@ impl<'c, C: Connection> Locked<'c, C> {
         self.conn
     }
 
-    /// Releases the lock.
+    /// The transaction pooler the attempt detected (then no lock is held).
+    pub(crate) fn pooler(&self) -> Option<Pooler> {
+        self.pooler
+    }
+
+    /// Releases the lock. When the backend that answers does not hold it, the connection went
+    /// through a transaction pooler that happened to give the run one backend until the lock
+    /// was taken: the release is retried (each statement may reach another backend) for at
+    /// most [`RELEASE_WAIT`]. Only one backend can hold the lock, and the detection keeps any
+    /// other client of that backend from taking it, so a successful unlock releases this run's
+    /// lock. When no retry reaches it (a pooler hands its most recently used server connection
+    /// to a lone client), the pooled server connection holding it is terminated if it is idle:
+    /// the only way to release a session lock from another session (the pooler opens a new
+    /// server connection in its place).
     pub(crate) async fn release(mut self) -> Result<(), Error> {
-        let sql = format!("SELECT pg_advisory_unlock({})", self.key);
-        self.conn
-            .query(&sql)
-            .await
-            .map_err(Error::db("release the migration lock"))?;
+        if !self.held {
+            return Ok(());
+        }
+        let started = Instant::now();
+        let sql = release_sql(self.key);
+        let mut attempts = 0;
+        let released = loop {
+            attempts += 1;
+            let answer = self
+                .conn
+                .query(&sql)
+                .await
+                .map_err(Error::db("release the migration lock"))?;
+            if first_value(&answer) == Some("t") {
+                break true;
+            }
+            if started.elapsed() >= RELEASE_WAIT {
+                break false;
+            }
+        };
         self.held = false;
+        if attempts == 1 {
+            return Ok(());
+        }
+        let (key, backend) = (self.key, self.backend);
+        let outcome = if released {
+            format!("it was released after {attempts} attempts")
+        } else {
+            match self.conn.query(&terminate_sql(key, backend)).await {
+                Ok(answer) if first_value(&answer) == Some("t") => format!(
+                    "no release reached that backend, so the idle pooled server connection \
+                     holding it (pid {backend}) was terminated"
+                ),
+                Ok(_) => format!(
+                    "no release reached that backend, and pid {backend} is busy or gone: \
+                     if it still holds the lock, end it with SELECT pg_terminate_backend({backend})"
+                ),
+                Err(error) => format!(
+                    "no release reached that backend, and terminating pid {backend} failed \
+                     ({error}): end it with SELECT pg_terminate_backend({backend})"
+                ),
+            }
+        };
+        tracing::warn!(
+            key,
+            backend,
+            "the connection goes through a transaction pooler: the migration lock (advisory \
+             lock {key}) was taken on server backend pid {backend} and the release reached other \
+             backends; {outcome}. Run migrations over a direct connection or session pooling"
+        );
         Ok(())
     }
+}
+
+/// How long [`Locked::release`] retries when the lock is held by another backend of a pool.
+pub(crate) const RELEASE_WAIT: Duration = Duration::from_secs(1);
+
+/// Terminates `backend` if it is idle (no transaction of any client of the pooler in flight)
+/// and holds the advisory lock `key`; `t` when it did, waiting up to 5 s for the backend to
+/// exit.
+fn terminate_sql(key: i64, backend: i32) -> String {
+    format!(
+        "SELECT pg_terminate_backend(a.pid, 5000) FROM pg_catalog.pg_stat_activity a \
+         WHERE a.pid = {backend} AND a.state = 'idle' AND a.pid IN ({locks})",
+        locks = lock_rows_sql(key, "true")
+    )
+}
+
+/// One release: `t` when this backend held the lock; otherwise a short sleep, then `f`.
+fn release_sql(key: i64) -> String {
+    format!(
+        "SELECT CASE WHEN pg_advisory_unlock({key}) THEN 't' \
+         ELSE (SELECT 'f' FROM pg_sleep(0.01)) END"
+    )
 }
 
 impl<C: Connection> Drop for Locked<'_, C> {
@@ -109,13 +256,46 @@ impl<C: Connection> Drop for Locked<'_, C> {
     }
 }
 
-/// One attempt: `t` when the lock was taken; otherwise sleeps [`POLL_INTERVAL`], then `f`.
-fn attempt_sql(key: i64) -> String {
+/// One attempt: the backend's pid, then `p` (pooled: not the run's first backend, or this
+/// backend holds the lock already; nothing taken), `t` (taken), or, after a [`POLL_INTERVAL`]
+/// sleep, `f`.
+fn attempt_sql(key: i64, backend: Option<i32>) -> String {
+    let other_backend = backend.map_or_else(
+        || "false".to_owned(),
+        |pid| format!("pg_backend_pid() <> {pid}"),
+    );
     format!(
-        "SELECT CASE WHEN pg_try_advisory_lock({key}) THEN 't' \
+        "SELECT pg_backend_pid(), CASE WHEN {other_backend} OR EXISTS ({held}) THEN 'p' \
+         WHEN pg_try_advisory_lock({key}) THEN 't' \
          ELSE (SELECT 'f' FROM pg_sleep({})) END",
-        POLL_INTERVAL.as_secs_f64()
+        POLL_INTERVAL.as_secs_f64(),
+        held = lock_rows_sql(key, "l.pid = pg_backend_pid()"),
     )
+}
+
+/// What one attempt found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Attempt {
+    /// Taken, on this backend.
+    Taken(i32),
+    Busy,
+    Pooled(Pooler),
+}
+
+fn parse_attempt(messages: &[SimpleQueryMessage], backend: Option<i32>) -> Attempt {
+    let row = messages.iter().find_map(|m| match m {
+        SimpleQueryMessage::Row(row) => Some((row.get(0), row.get(1))),
+        _ => None,
+    });
+    let pid = row.and_then(|(pid, _)| pid?.parse().ok()).unwrap_or(0);
+    match row.and_then(|(_, outcome)| outcome) {
+        Some("t") => Attempt::Taken(pid),
+        Some("p") => Attempt::Pooled(match backend {
+            Some(first) if first != pid => Pooler::BackendChanged { first, later: pid },
+            _ => Pooler::LockAlreadyHeld { pid },
+        }),
+        _ => Attempt::Busy,
+    }
 }
 
 fn first_value(messages: &[SimpleQueryMessage]) -> Option<&str> {
@@ -125,23 +305,32 @@ fn first_value(messages: &[SimpleQueryMessage]) -> Option<&str> {
     })
 }
 
-/// The session holding the advisory lock `key` in this database. A bigint key is stored in
-/// `pg_locks` as `classid` (high 32 bits), `objid` (low 32 bits) and `objsubid = 1`.
-fn holder_sql(key: i64) -> String {
+/// The granted rows of `pg_locks` of the advisory lock `key` in this database that satisfy
+/// `condition` (on `l`). A bigint key is stored in `pg_locks` as `classid` (high 32 bits),
+/// `objid` (low 32 bits) and `objsubid = 1`.
+fn lock_rows_sql(key: i64, condition: &str) -> String {
     let bits = key as u64;
     let (high, low) = (bits >> 32, bits & 0xffff_ffff);
+    format!(
+        "SELECT l.pid FROM pg_catalog.pg_locks l \
+         WHERE l.locktype = 'advisory' AND l.granted AND l.classid = {high} AND l.objid = {low} \
+         AND l.objsubid = 1 AND {condition} \
+         AND l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database())"
+    )
+}
+
+/// The session holding the advisory lock `key` in this database.
+fn holder_sql(key: i64) -> String {
     let time = |column: &str| {
         format!("to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')")
     };
     format!(
         "SELECT a.pid, a.application_name, a.client_addr::text, {backend_start}, {query_start}, \
          a.state, left(a.query, 200) \
-         FROM pg_catalog.pg_locks l JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid \
-         WHERE l.locktype = 'advisory' AND l.granted AND l.classid = {high} AND l.objid = {low} \
-         AND l.objsubid = 1 \
-         AND l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database())",
+         FROM pg_catalog.pg_stat_activity a WHERE a.pid IN ({locks})",
         backend_start = time("a.backend_start"),
         query_start = time("a.query_start"),
+        locks = lock_rows_sql(key, "true"),
     )
 }
 

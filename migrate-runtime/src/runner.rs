@@ -6,10 +6,15 @@
 //! - nothing pending: 1 (read the applied versions and checksums; no lock), + 1 (read the whole
 //!   rows, still no lock) when the history differs from the embedded set (a newer replica's
 //!   migrations, an allowed change) and the findings need them;
-//! - something pending: 1 (read) + 1 (lock) + 1 (read the whole rows under the lock and check
-//!   the table's shape; + create the table in the same string when it is missing) + 1 per
-//!   transactional migration + 1 (unlock);
+//! - something pending: 1 (read) + 1 (create the table, when missing) + 1 (lock) + 1 (read the
+//!   whole rows under the lock and check the table's shape) + 1 per transactional migration
+//!   + 1 (unlock);
 //!   a no-transaction migration costs 2 per statement (the statement, its progress row) + 1.
+//!
+//! Behind a transaction pooler (the backend pid of the first read and of a lock attempt differ;
+//! see [`crate::lock`]) no session lock is taken and there is no unlock; each transactional
+//! migration guards itself in its own transaction, and pending no-transaction files are
+//! refused before anything runs ([`Error::TransactionPooler`]).
 
 use crate::version::Version;
 
@@ -19,14 +24,14 @@ use postgres::SimpleQueryMessage;
 
 use crate::apply::{Job, Outcome, Timeouts};
 use crate::conn::{self, Connection};
-use crate::embedded::{Migration, Migrations};
+use crate::embedded::{Migration, Migrations, Transaction};
 use crate::error::{Direction, Error};
 use crate::history::{
     self, sqlstate, Detail, ExecutionMs, History, HistoryRow, HistoryTable, Record,
 };
 use crate::lock::{Locked, DEFAULT_LOCK_WAIT};
 use crate::peer::{self, PeerHistory, PeerRow};
-use crate::plan::{self, Finding, FindingKind, Glance, Plan, Rules, Severity};
+use crate::plan::{self, Finding, FindingKind, Glance, Pending, Plan, Rules, Severity};
 use crate::report::{Operation, Report, Status, Step};
 
 /// SQLSTATE `undefined_table`.
@@ -387,9 +392,12 @@ async fn apply<C: Connection>(
         elapsed: started.elapsed(),
     };
     let messages = query_history(conn, &runner.table, &runner.table.applied_sql()).await?;
-    let applied = match &messages {
-        Some(messages) => history::parse_applied(&runner.table, messages)?,
-        None => Vec::new(),
+    let (mut backend, applied) = match &messages {
+        Some(messages) => {
+            let (backend, rest) = history::split_backend(messages);
+            (backend, history::parse_applied(&runner.table, rest)?)
+        }
+        None => (None, Vec::new()),
     };
     match plan::glance(&runner.migrations, &applied, target) {
         Glance::Current => return Ok(nothing_to_do(runner.migrations.len(), Vec::new())),
@@ -402,10 +410,24 @@ async fn apply<C: Connection>(
             }
         }
     }
+    if messages.is_none() {
+        let created = conn
+            .query(&runner.table.create_guarded_sql())
+            .await
+            .map_err(Error::db("create the history table"))?;
+        backend = history::split_backend(&created).0;
+    }
 
-    let mut lock = Locked::acquire(conn, &runner.table, runner.lock_wait).await?;
+    let mut lock = Locked::acquire(conn, &runner.table, runner.lock_wait, backend).await?;
     let rows = read_or_create(lock.conn(), &runner.table).await?;
     let plan = plan_for(&rows).validate()?;
+    if let (Some(pooler), Some(reason)) = (lock.pooler(), needs_session(&plan)) {
+        return Err(Error::TransactionPooler {
+            operation: "apply",
+            pooler,
+            reason,
+        });
+    }
     let mut steps = Vec::with_capacity(plan.pending().len());
     let mut elsewhere = 0;
     for pending in plan.pending() {
@@ -435,6 +457,41 @@ async fn apply<C: Connection>(
         overrides: runner.overrides.clone(),
         elapsed: started.elapsed(),
     })
+}
+
+/// Why `plan` cannot be applied without a session lock: its pending no-transaction files.
+fn needs_session(plan: &Plan) -> Option<String> {
+    let files: Vec<String> = plan
+        .pending()
+        .iter()
+        .map(Pending::migration)
+        .filter(|m| m.up().transaction() == Transaction::None)
+        .map(|m| format!("{} ({})", m.version(), m.up().path()))
+        .collect();
+    (!files.is_empty()).then(|| {
+        format!(
+            "Pending migration {} is marked `-- migrate:no-transaction`: its statements run \
+             outside any transaction, where only the session lock keeps two migrators from \
+             running them at the same time, and a pooled connection cannot hold it",
+            files.join(", ")
+        )
+    })
+}
+
+/// Refuses an operation that needs the session lock (`rollback`, `baseline`) when the
+/// connection goes through a transaction pooler.
+fn session_required<C: Connection>(
+    lock: &Locked<'_, C>,
+    operation: &'static str,
+) -> Result<(), Error> {
+    match lock.pooler() {
+        None => Ok(()),
+        Some(pooler) => Err(Error::TransactionPooler {
+            operation,
+            pooler,
+            reason: format!("To {operation} safely the runner holds the session lock throughout, and a pooled connection cannot hold it"),
+        }),
+    }
 }
 
 async fn dry_run<C: Connection>(conn: &mut C, runner: &Runner) -> Result<Plan, Error> {
@@ -528,7 +585,8 @@ async fn rollback_to<C: Connection>(
         return Ok(report(Vec::new(), history.rows()));
     }
 
-    let mut lock = Locked::acquire(conn, &runner.table, runner.lock_wait).await?;
+    let mut lock = Locked::acquire(conn, &runner.table, runner.lock_wait, None).await?;
+    session_required(&lock, "roll back")?;
     let rows = read(lock.conn(), &runner.table, Detail::Lean)
         .await?
         .rows()
@@ -624,7 +682,8 @@ async fn record_baseline<C: Connection>(
     chosen: Vec<Version>,
 ) -> Result<Report, Error> {
     let started = Instant::now();
-    let mut lock = Locked::acquire(conn, &runner.table, runner.lock_wait).await?;
+    let mut lock = Locked::acquire(conn, &runner.table, runner.lock_wait, None).await?;
+    session_required(&lock, "record a baseline")?;
     let rows = read_or_create(lock.conn(), &runner.table).await?;
     if !rows.is_empty() && !runner.force_baseline {
         return Err(Error::BaselineNotEmpty {

@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use migrate_runtime::{Error, Migrations, Plan, Report, Runner, Status};
 
 pub mod oracle;
+pub mod pgbouncer;
 pub mod proxy;
 
 /// The fixture folders of `tests/migrations`, embedded.
@@ -41,6 +42,12 @@ pub mod fixtures {
     /// 001 users, 002 no-transaction: index, sleep 3 s, index.
     pub static SLOW_NOTX: Migrations = embed_migrations!("migrations/slow_notx");
 
+    /// 001 accounts (one row, note `a`), 002 sleeps 1 s, 003 appends `!` to the note (a second
+    /// run would show).
+    pub static POOLED: Migrations = embed_migrations!("migrations/pooled");
+    /// `POOLED` plus 004, a no-transaction index build.
+    pub static POOLED_NOTX: Migrations = embed_migrations!("migrations/pooled_notx");
+
     /// The crates.io corpus (285 migrations), as `migrate import --from diesel` converts
     /// `tests/corpus/cratesio`. Its SQL was not written to be idempotent: the `migrate.toml`
     /// the import wrote marks it all as legacy history, and puts the runner's history in
@@ -67,6 +74,9 @@ pub mod fixtures {
             "ordered" => &ORDERED,
             "slow" => &SLOW,
             "slow_notx" => &SLOW_NOTX,
+            "pooled" => &POOLED,
+            "pooled_notx" => &POOLED_NOTX,
+
             "cratesio" => &CRATESIO,
             "docsrs" => &DOCSRS,
             "svix" => &SVIX,

@@ -1,10 +1,13 @@
 //! Deploying: the history's invariants held by SQL whatever the session lock did, and migrators
 //! racing through a transaction pooler.
 
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use migrate_runtime::Migrations;
-use migrate_tests::fixtures::{NOTX_FAILING, ORDERED};
+use migrate_tests::fixtures::{self, NOTX_FAILING, ORDERED, POOLED_NOTX};
+use migrate_tests::pgbouncer::PgBouncer;
+use migrate_tests::proxy::CountingProxy;
 use migrate_tests::TestDb;
 
 /// Another migrator in the middle of its transaction: it recorded `version` of `migrations` as
@@ -84,4 +87,191 @@ fn a_failure_or_progress_record_never_replaces_a_success() {
         ["-"]
     );
     assert!(db.advisory_locks().is_empty());
+}
+
+/// A child process's work: apply a fixture through a connection string, and print the versions
+/// it applied or the error (one line). The children are this test binary itself, started with
+/// `MIGRATE_CHILD_*` set, running only this test.
+#[test]
+fn child() {
+    let (Ok(fixture), Ok(url)) = (
+        std::env::var("MIGRATE_CHILD_FIXTURE"),
+        std::env::var("MIGRATE_CHILD_URL"),
+    ) else {
+        return; // not a child: nothing to do
+    };
+    let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    match fixtures::by_name(&fixture).run(&mut client) {
+        Ok(report) => {
+            let versions: Vec<String> = report.versions().iter().map(ToString::to_string).collect();
+            println!("APPLIED {}", versions.join(" "));
+        }
+        Err(error) => println!("ERROR {}", error.to_string().replace('\n', " ")),
+    }
+}
+
+/// What one child did: the versions it applied, or its error.
+type ChildOutcome = Result<Vec<u64>, String>;
+
+/// Starts 16 children at once on `fixture` through `url`, and waits for them.
+fn race(url: &str, fixture: &str) -> Vec<ChildOutcome> {
+    let children: Vec<Child> = (0..16)
+        .map(|_| {
+            Command::new(std::env::current_exe().unwrap())
+                .args(["--exact", "child", "--nocapture", "--test-threads=1"])
+                .env("MIGRATE_CHILD_FIXTURE", fixture)
+                .env("MIGRATE_CHILD_URL", url)
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    children.into_iter().map(outcome).collect()
+}
+
+fn outcome(child: Child) -> ChildOutcome {
+    let output = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "child failed: {stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let parse = |line: &str| -> Option<ChildOutcome> {
+        if let Some((_, error)) = line.split_once("ERROR ") {
+            return Some(Err(error.to_owned()));
+        }
+        let (_, versions) = line.split_once("APPLIED")?;
+        Some(Ok(versions
+            .split_whitespace()
+            .map(|v| v.parse().expect("a version"))
+            .collect()))
+    };
+    stdout
+        .lines()
+        .find_map(parse)
+        .unwrap_or_else(|| panic!("no outcome in the child's output: {stdout}"))
+}
+
+/// Every version the children applied, sorted; panics naming any child's error.
+fn applied(outcomes: &[ChildOutcome]) -> Vec<u64> {
+    let mut all: Vec<u64> = outcomes
+        .iter()
+        .flat_map(|o| o.clone().unwrap_or_else(|e| panic!("a child failed: {e}")))
+        .collect();
+    all.sort_unstable();
+    all
+}
+
+/// The history, the data and the locks after `POOLED` (and 004 when `index`) applied once each.
+fn assert_applied_once(db: &TestDb, index: bool) {
+    let mut history = vec!["1 true 2", "2 true 2", "3 true 1"];
+    if index {
+        history.push("4 true 1");
+    }
+    assert_eq!(db.history(), history);
+    // 003 ran exactly once, 002 committed; 004's index is valid exactly when recorded.
+    assert_eq!(db.column("SELECT note FROM accounts"), ["a!"]);
+    assert!(db.exists("slow_done"));
+    assert_eq!(
+        db.column("SELECT indisvalid FROM pg_index WHERE indexrelid = to_regclass('public.accounts_note_idx')"),
+        if index { vec!["t"] } else { vec![] }
+    );
+    assert!(db.advisory_locks().is_empty(), "{:?}", lock_holders(db));
+}
+
+/// The sessions holding advisory locks in `db`, with their last query.
+fn lock_holders(db: &TestDb) -> Vec<Vec<Option<String>>> {
+    db.rows(
+        "SELECT l.pid::text, l.classid::text, l.objid::text, a.state, a.query FROM pg_locks l \
+         JOIN pg_stat_activity a USING (pid) WHERE l.locktype = 'advisory' AND l.granted \
+         AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+    )
+}
+
+/// A run through PgBouncer with everything applied: a no-op in one round trip.
+fn later_run_is_a_quick_noop(bouncer: &PgBouncer, db: &TestDb) {
+    let proxy = CountingProxy::to("127.0.0.1".into(), bouncer.port());
+    let url = bouncer.url(db).replace(
+        &format!("port={}", bouncer.port()),
+        &format!("port={}", proxy.port()),
+    );
+    let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    proxy.take();
+    let started = Instant::now();
+    let report = POOLED_NOTX.run(&mut client).unwrap();
+    let elapsed = started.elapsed();
+    assert!(report.is_empty(), "{report}");
+    assert_eq!(proxy.take(), 1, "one round trip");
+    eprintln!("no-op run through PgBouncer: {elapsed:?}");
+    assert!(elapsed < Duration::from_secs(1), "{elapsed:?}");
+}
+
+#[test]
+fn sixteen_processes_through_pgbouncer_in_transaction_mode() {
+    let Some(bouncer) = PgBouncer::start("transaction", 4) else {
+        return;
+    };
+    let db = TestDb::new();
+    let url = bouncer.url(&db);
+
+    // The transactional migrations: each applied by exactly one process, though the session
+    // lock means nothing here.
+    let outcomes = race(&url, "pooled");
+    assert_eq!(applied(&outcomes), [1, 2, 3]);
+    assert_applied_once(&db, false);
+
+    // A no-transaction file: refused before anything runs, naming the file, the pooler and the
+    // fix. (A process the pooler happened to give one backend until it took the lock cannot
+    // tell: it applies the file under that lock, alone, which the history shows.)
+    let outcomes = race(&url, "pooled_notx");
+    let refused: Vec<&String> = outcomes.iter().filter_map(|o| o.as_ref().err()).collect();
+    eprintln!(
+        "{} of 16 refused through transaction pooling",
+        refused.len()
+    );
+    assert!(!refused.is_empty(), "{outcomes:?}");
+    for error in &refused {
+        assert!(
+            error.contains("refusing to apply through a transaction pooler"),
+            "{error}"
+        );
+        assert!(
+            error.contains("4 (migrations/pooled_notx/004_note_index.sql)"),
+            "{error}"
+        );
+        assert!(error.contains("pool_mode = session"), "{error}");
+    }
+    let by_others = applied(
+        &outcomes
+            .iter()
+            .filter(|o| o.is_ok())
+            .cloned()
+            .collect::<Vec<_>>(),
+    );
+    assert!(by_others.is_empty() || by_others == [4], "{outcomes:?}");
+    assert!(db.advisory_locks().is_empty(), "{:?}", db.advisory_locks());
+
+    // Through a direct connection it applies.
+    let report = POOLED_NOTX.run(&mut db.client()).unwrap();
+    assert_eq!(
+        report.versions().len() + by_others.len(),
+        1,
+        "004 applied once: {report}"
+    );
+    assert_applied_once(&db, true);
+    later_run_is_a_quick_noop(&bouncer, &db);
+}
+
+#[test]
+fn sixteen_processes_through_pgbouncer_in_session_mode() {
+    let Some(bouncer) = PgBouncer::start("session", 20) else {
+        return;
+    };
+    let db = TestDb::new();
+    let outcomes = race(&bouncer.url(&db), "pooled_notx");
+    assert_eq!(applied(&outcomes), [1, 2, 3, 4]);
+    assert_applied_once(&db, true);
+    later_run_is_a_quick_noop(&bouncer, &db);
 }

@@ -90,7 +90,7 @@ fn wait_for_query(db: &TestDb, text: &str) {
     }
 }
 
-/// Kills a child in the middle of the fixture's `pg_sleep`, runs again, and compares with a
+/// Kills a child in the middle of the fixture's `pg_sleep(3)` (not the lock's short poll), runs again, and compares with a
 /// clean run. `resumed_at`: the statement a no-transaction file must resume at.
 fn killed_then_rerun(
     fixture: &str,
@@ -99,7 +99,7 @@ fn killed_then_rerun(
 ) {
     let db = TestDb::new();
     let mut child = spawn_child(&db, fixture, "sync");
-    wait_for_query(&db, "pg_sleep");
+    wait_for_query(&db, "pg_sleep(3)");
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
     let report = Api::Sync.apply(&db, migrations).unwrap();
@@ -158,7 +158,7 @@ fn round_trips() {
     let mut client = proxy.config(&db).connect(postgres::NoTls).unwrap();
     proxy.take();
     ORDERED.runner().run_to(&mut client, 1).unwrap();
-    // read, lock, read (missing), create + read, 001, unlock
+    // read (missing), create, lock, read, 001, unlock
     assert_eq!(proxy.take(), 6);
     ORDERED.runner().run_to(&mut client, 2).unwrap();
     // read, lock, read, 002 (one round trip for the migration and its row), unlock
