@@ -87,6 +87,10 @@ pub fn cli_help(error: &Error) -> Option<&'static str> {
         }
         Error::BaselineNotEmpty { .. } => "on the command line: `migrate baseline VERSION --force`",
         Error::LockTimeout { .. } => "on the command line, wait longer with `--lock-wait 5m`",
+        Error::TransactionPooler { .. } => {
+            "on the command line, point `--database-url` at PostgreSQL itself or at a \
+             session-mode pool"
+        }
         Error::Validation(_) if has(|k| matches!(k, FindingKind::OutOfOrder { .. })) => {
             "on the command line, `migrate apply --allow-out-of-order` applies an older \
              pending migration"
