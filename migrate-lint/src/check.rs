@@ -14,7 +14,7 @@ use crate::model::{Legacy, Migration, Outcome, Script};
 use crate::objects::Earlier;
 use crate::parse::{self, EMPTY_MIGRATION, SYNTAX};
 use crate::rules::{self, psql_meta_command, Check, Hit, Rule, ScriptKind, StatementCtx};
-use crate::source::{checksum, line_at, line_col, normalise, TextError};
+use crate::source::{blank, checksum, line_at, line_col, normalise, TextError};
 use crate::structure;
 
 /// Checks a migration folder on disk, with the settings of its `migrate.toml` when it has one.
@@ -360,11 +360,8 @@ pub(crate) fn check_script(path: &str, text: &str, kind: ScriptKind, policy: &Po
     for rule in rules::all() {
         if let Check::Tokens(check) = rule.check {
             for found in check(&scanned, &tokens) {
-                let blank: String = scanned[found.blank.clone()]
-                    .chars()
-                    .map(|c| if c == '\n' { '\n' } else { ' ' })
-                    .collect();
-                parsable.replace_range(found.blank, &blank);
+                let blanked = blank(&scanned[found.blank.clone()]);
+                parsable.replace_range(found.blank, &blanked);
                 findings.report(rule, found.hit, None);
             }
         }
@@ -695,6 +692,37 @@ files = ["004_seed.sql", "005_missing.sql"]
             }
         );
         assert_eq!(outcome.config.legacy_until, Some(2));
+    }
+
+    /// Found by a mutation run: a meta-command line holding a multibyte character, blanked
+    /// before the scan is retried, must keep every later byte offset where it was.
+    #[test]
+    fn a_multibyte_character_on_a_blanked_meta_command_line_keeps_offsets() {
+        let outcome = check(vec![file("001_a.sql", "\\i \u{1f600}\nD$1".as_bytes())]);
+        assert_eq!(
+            found(&outcome),
+            [
+                "migrations/001_a.sql:1:1 psql-meta-command",
+                "migrations/001_a.sql:2:1 syntax",
+            ]
+        );
+    }
+
+    #[test]
+    fn blanked_copy_rows_with_multibyte_characters_keep_later_positions() {
+        let text = "COPY t FROM stdin;\nzé \u{1f600}\n\\.\nCREATE TABLE t (id int);\n";
+        let outcome = check(vec![file("001_a.sql", text.as_bytes())]);
+        assert_eq!(
+            found(&outcome),
+            [
+                "migrations/001_a.sql:1:1 copy-from-stdin",
+                "migrations/001_a.sql:4:1 missing-if-not-exists",
+            ]
+        );
+        assert_eq!(
+            outcome.diagnostics[1].source_line.as_deref(),
+            Some("CREATE TABLE t (id int);")
+        );
     }
 
     #[test]

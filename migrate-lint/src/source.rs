@@ -33,13 +33,34 @@ pub fn checksum(normalised: &str) -> String {
         .collect()
 }
 
-/// 1-based line and column (counted in characters) of a byte offset.
-pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
+/// `text` with every character but line feeds replaced by spaces, byte for byte: a multibyte
+/// character becomes as many spaces as it has bytes, so every offset after it stays valid in
+/// the original text. What blanked-out psql-only text is replaced with before parsing.
+pub(crate) fn blank(text: &str) -> String {
+    text.chars()
+        .flat_map(|c| {
+            let (fill, count) = if c == '\n' {
+                ('\n', 1)
+            } else {
+                (' ', c.len_utf8())
+            };
+            std::iter::repeat_n(fill, count)
+        })
+        .collect()
+}
+
+/// The largest character boundary at or before a byte offset (clamped to the text).
+fn floor_boundary(text: &str, offset: usize) -> usize {
     let mut offset = offset.min(text.len());
     while !text.is_char_boundary(offset) {
         offset -= 1;
     }
-    let before = &text[..offset];
+    offset
+}
+
+/// 1-based line and column (counted in characters) of a byte offset.
+pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..floor_boundary(text, offset)];
     let line_start = before.rfind('\n').map_or(0, |i| i + 1);
     (
         before.matches('\n').count() + 1,
@@ -49,7 +70,7 @@ pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
 
 /// The whole line holding a byte offset, without its line end.
 pub(crate) fn line_at(text: &str, offset: usize) -> &str {
-    let offset = offset.min(text.len());
+    let offset = floor_boundary(text, offset);
     let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
     let end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
     text[start..end].trim_end_matches('\r')
@@ -116,5 +137,19 @@ mod tests {
         assert_eq!(line_col(text, 3), (2, 1));
         assert_eq!(line_col(text, text.find('x').unwrap()), (2, 4));
         assert_eq!(line_at(text, text.find('x').unwrap()), "çé x");
+        // Inside a multibyte character: the character's own line and column.
+        assert_eq!(line_col(text, 4), (2, 1));
+        assert_eq!(line_at(text, 4), "çé x");
+    }
+
+    #[test]
+    fn blanking_keeps_every_byte_offset() {
+        let text = "\\i \u{1f600} é\nD$1";
+        let blanked = blank(text);
+        assert_eq!(blanked.len(), text.len());
+        assert_eq!(
+            blanked,
+            format!("{}\n   ", " ".repeat(text.find('\n').unwrap()))
+        );
     }
 }

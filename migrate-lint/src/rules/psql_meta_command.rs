@@ -5,6 +5,7 @@ use pg_query::protobuf::{ScanToken, Token};
 
 use crate::diagnostic::Severity;
 use crate::rules::{Check, Family, Hit, Rule, TokenHit};
+use crate::source::blank;
 
 pub(crate) static RULE: Rule = Rule {
     name: "psql-meta-command",
@@ -57,7 +58,7 @@ pub(crate) fn recover_scan(text: &str) -> Option<(String, Vec<ScanToken>, Vec<Hi
             let at = blanked.len() + (line.len() - command.len());
             let name = command.split_whitespace().next().unwrap_or("\\");
             hits.push(Hit::new(at, format!("psql meta-command `{name}`")));
-            blanked.extend(line.chars().map(|c| if c == '\n' { '\n' } else { ' ' }));
+            blanked.push_str(&blank(line));
         } else {
             blanked.push_str(line);
         }
