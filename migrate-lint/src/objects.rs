@@ -5,11 +5,12 @@
 //! in the same file locks nobody).
 
 use pg_query::protobuf::{
-    a_const, AlterTableCmd, AlterTableType, ColumnDef, Constraint, DropStmt, FuncCall, ObjectType,
-    ObjectWithArgs, RangeVar, Token, TypeName,
+    AlterTableCmd, AlterTableType, ColumnDef, Constraint, DropStmt, FuncCall, ObjectType,
+    ObjectWithArgs, RangeVar, RoleSpec, RoleSpecType, Token, TypeName,
 };
 use pg_query::{Node, NodeEnum};
 
+use crate::quote::{ident, qualified};
 use crate::rules::StatementCtx;
 
 /// An object a statement creates or drops: its kind and its (possibly qualified) name.
@@ -89,9 +90,20 @@ pub(crate) fn relation_name(relation: &RangeVar) -> Vec<String> {
         .collect()
 }
 
-/// A relation as written in a message: `schema.name` or `name`.
+/// A relation as written in SQL: `schema.name` or `name`, quoted as needed (`"Step"`).
 pub(crate) fn display_relation(relation: Option<&RangeVar>) -> String {
-    relation.map_or_else(String::new, |r| relation_name(r).join("."))
+    relation.map_or_else(String::new, |r| qualified(&relation_name(r)))
+}
+
+/// A role as written in SQL: its name quoted as needed, or `CURRENT_USER`, `PUBLIC`, ...
+pub(crate) fn display_role(role: &RoleSpec) -> String {
+    match role.roletype() {
+        RoleSpecType::RolespecCurrentRole => "CURRENT_ROLE".to_owned(),
+        RoleSpecType::RolespecCurrentUser => "CURRENT_USER".to_owned(),
+        RoleSpecType::RolespecSessionUser => "SESSION_USER".to_owned(),
+        RoleSpecType::RolespecPublic => "PUBLIC".to_owned(),
+        _ => ident(&role.rolename),
+    }
 }
 
 /// The name parts of a node naming an object: a list of strings, a string, a type name or a
@@ -117,7 +129,7 @@ pub(crate) fn strings(nodes: &[Node]) -> Vec<String> {
         .collect()
 }
 
-fn qualified(relation: Option<&RangeVar>, name: &str) -> Vec<String> {
+fn on_relation(relation: Option<&RangeVar>, name: &str) -> Vec<String> {
     let mut parts = relation.map(relation_name).unwrap_or_default();
     parts.push(name.to_owned());
     parts
@@ -180,16 +192,16 @@ fn creates(node: &NodeEnum) -> Vec<ObjectKey> {
         NodeEnum::CreateDomainStmt(s) => key(ObjectType::ObjectDomain, strings(&s.domainname)),
         NodeEnum::CreateTrigStmt(s) => key(
             ObjectType::ObjectTrigger,
-            qualified(s.relation.as_ref(), &s.trigname),
+            on_relation(s.relation.as_ref(), &s.trigname),
         ),
         NodeEnum::CreatePolicyStmt(s) => key(
             ObjectType::ObjectPolicy,
-            qualified(s.table.as_ref(), &s.policy_name),
+            on_relation(s.table.as_ref(), &s.policy_name),
         ),
         NodeEnum::AlterTableStmt(_) => alter_table_cmds(node)
             .filter_map(|(relation, cmd)| match cmd.subtype() {
                 AlterTableType::AtAddConstraint => constraint_name(cmd).map(|name| {
-                    ObjectKey::new(ObjectType::ObjectTabconstraint, qualified(relation, name))
+                    ObjectKey::new(ObjectType::ObjectTabconstraint, on_relation(relation, name))
                 }),
                 _ => None,
             })
@@ -217,7 +229,7 @@ fn drops_if_exists(node: &NodeEnum) -> Vec<ObjectKey> {
             .filter_map(|(relation, cmd)| match cmd.subtype() {
                 AlterTableType::AtDropConstraint => Some(ObjectKey::new(
                     ObjectType::ObjectTabconstraint,
-                    qualified(relation, &cmd.name),
+                    on_relation(relation, &cmd.name),
                 )),
                 _ => None,
             })
@@ -306,7 +318,7 @@ pub(crate) fn kind_keyword(kind: ObjectType) -> &'static str {
     }
 }
 
-/// An object of a `DROP` statement as written in SQL: `users`, `app.f(int4, text)`,
+/// An object of a `DROP` statement as written in SQL: `users`, `app.f(int, text)`,
 /// `trg ON users`, `(text AS mood)`.
 pub(crate) fn display_object(kind: ObjectType, node: &Node) -> String {
     match node.node.as_ref() {
@@ -327,26 +339,27 @@ pub(crate) fn display_object(kind: ObjectType, node: &Node) -> String {
     }
 }
 
-/// A name as written after its kind's keywords: `app.users`, or `trg ON app.users` for the
-/// objects that belong to a table, `name USING btree` for operator classes and families.
+/// A name as written in SQL after its kind's keywords, quoted as needed: `app.users`, or
+/// `trg ON app.users` for the objects that belong to a table, `name USING btree` for operator
+/// classes and families.
 pub(crate) fn display_name(kind: ObjectType, name: &[String]) -> String {
     use ObjectType as O;
     match (kind, name) {
         (O::ObjectTrigger | O::ObjectPolicy | O::ObjectRule, [table @ .., last])
             if !table.is_empty() =>
         {
-            format!("{last} ON {}", table.join("."))
+            format!("{} ON {}", ident(last), qualified(table))
         }
         (O::ObjectOpclass | O::ObjectOpfamily, [method, rest @ ..]) if !rest.is_empty() => {
-            format!("{} USING {method}", rest.join("."))
+            format!("{} USING {}", qualified(rest), ident(method))
         }
-        _ => name.join("."),
+        _ => qualified(name),
     }
 }
 
-/// A function, procedure, aggregate or operator with its argument types when given: `f(int4)`.
+/// A function, procedure, aggregate or operator with its argument types when given: `f(int)`.
 fn display_routine(f: &ObjectWithArgs) -> String {
-    let name = strings(&f.objname).join(".");
+    let name = qualified(&strings(&f.objname));
     if f.args_unspecified {
         return name;
     }
@@ -361,33 +374,33 @@ fn display_routine(f: &ObjectWithArgs) -> String {
     format!("{name}({})", args.join(", "))
 }
 
-/// A type name as PostgreSQL accepts it back: `int4`, `varchar(320)`, `app.mood[]`.
+/// A type name as PostgreSQL accepts it back, written by PostgreSQL's own deparser: `int`,
+/// `varchar(320)`, `app."Mood"[]`, `interval day to second`.
 pub(crate) fn display_type(t: &TypeName) -> String {
-    let names: Vec<String> = strings(&t.names)
-        .into_iter()
-        .filter(|n| n != "pg_catalog")
-        .collect();
-    let modifiers: Vec<String> = t
-        .typmods
-        .iter()
-        .filter_map(|m| match m.node.as_ref() {
-            Some(NodeEnum::AConst(c)) => match c.val.as_ref() {
-                Some(a_const::Val::Ival(i)) => Some(i.ival.to_string()),
+    const TEMPLATE: &str = "SELECT NULL::x";
+    let deparsed = pg_query::parse(TEMPLATE, 0).ok().and_then(|tree| {
+        let mut tree = tree.protobuf;
+        let cast = tree
+            .stmts
+            .first_mut()
+            .and_then(|raw| raw.stmt.as_deref_mut())
+            .and_then(|stmt| match stmt.node.as_mut()? {
+                NodeEnum::SelectStmt(select) => select.target_list.first_mut(),
                 _ => None,
-            },
-            _ => None,
-        })
-        .collect();
-    let modifiers = if modifiers.is_empty() {
-        String::new()
-    } else {
-        format!("({})", modifiers.join(", "))
-    };
-    format!(
-        "{}{modifiers}{}",
-        names.join("."),
-        "[]".repeat(t.array_bounds.len())
-    )
+            })
+            .and_then(|target| match target.node.as_mut()? {
+                NodeEnum::ResTarget(target) => target.val.as_deref_mut(),
+                _ => None,
+            })
+            .and_then(|val| match val.node.as_mut()? {
+                NodeEnum::TypeCast(cast) => Some(cast),
+                _ => None,
+            })?;
+        cast.type_name = Some(t.clone());
+        let sql = pg_query::deparse(&tree, pg_query::DeparseOptions::default()).ok()?;
+        sql.strip_prefix("SELECT NULL::").map(str::to_owned)
+    });
+    deparsed.unwrap_or_else(|| qualified(&strings(&t.names)))
 }
 
 /// The `ALTER TABLE` sub-commands of the statement, with the table and the byte offset where

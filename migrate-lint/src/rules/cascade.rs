@@ -7,7 +7,8 @@ use pg_query::protobuf::{AlterTableType, DropBehavior};
 use pg_query::NodeEnum;
 
 use crate::diagnostic::Severity;
-use crate::objects::{alter_table_cmds_at, display_drop, display_relation, relation_name, strings};
+use crate::objects::{alter_table_cmds_at, display_drop, display_relation, strings};
+use crate::quote::{ident, qualified};
 use crate::rules::{Check, Family, Hit, Rule, StatementCtx};
 
 pub(crate) static RULE: Rule = Rule {
@@ -41,7 +42,7 @@ fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
                 .relations
                 .iter()
                 .filter_map(|r| match r.node.as_ref() {
-                    Some(NodeEnum::RangeVar(r)) => Some(relation_name(r).join(".")),
+                    Some(NodeEnum::RangeVar(r)) => Some(display_relation(Some(r))),
                     _ => None,
                 })
                 .collect();
@@ -54,8 +55,8 @@ fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
             Some(format!(
                 "`ALTER DOMAIN {} DROP CONSTRAINT {} CASCADE` also drops what depends on the \
                  constraint",
-                strings(&s.type_name).join("."),
-                s.name
+                qualified(&strings(&s.type_name)),
+                ident(&s.name)
             ))
         }
         NodeEnum::DropOwnedStmt(s) if cascades(s.behavior()) => Some(
@@ -87,7 +88,7 @@ fn alter_table_cascades(ctx: &StatementCtx<'_>) -> Vec<Hit> {
                 at,
                 format!(
                     "`DROP {what} {} CASCADE` on `{}` also drops {dependents} that use it",
-                    cmd.name,
+                    ident(&cmd.name),
                     display_relation(relation)
                 ),
             ))

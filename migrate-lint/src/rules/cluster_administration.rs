@@ -10,6 +10,7 @@ use pg_query::NodeEnum;
 
 use crate::diagnostic::Severity;
 use crate::objects::object_name;
+use crate::quote::{ident, literal, qualified};
 use crate::rules::{Check, Family, Hit, Rule, StatementCtx};
 
 pub(crate) static RULE: Rule = Rule {
@@ -33,8 +34,8 @@ const DATABASE_HELP: &str = "create, configure and drop databases in provisionin
 const TABLESPACE_HELP: &str = "tablespaces are directories on the database server: create and \
     manage them in provisioning, by an administrator; a migration may only name an existing one";
 const SYSTEM_HELP: &str = "set server parameters in `postgresql.conf` or the hosting provider's \
-    parameter settings; for one database or role use `ALTER DATABASE/ROLE ... SET` in \
-    provisioning";
+    parameter settings; for one database or role use `ALTER DATABASE ... SET` or `ALTER ROLE \
+    ... SET` in provisioning";
 const LOAD_HELP: &str = "`LOAD` only affects the migration's own session: preload the library \
     with `shared_preload_libraries` in the server configuration, or use `CREATE EXTENSION IF NOT \
     EXISTS`";
@@ -42,8 +43,8 @@ const LOAD_HELP: &str = "`LOAD` only affects the migration's own session: preloa
 fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
     let named = |kind: ObjectType, object: Option<&pg_query::protobuf::Node>, subname: &str| {
         let name = match object {
-            Some(o) if subname.is_empty() => object_name(o).join("."),
-            _ => subname.to_owned(),
+            Some(o) if subname.is_empty() => qualified(&object_name(o)),
+            _ => ident(subname),
         };
         match kind {
             ObjectType::ObjectDatabase => Some(("ALTER DATABASE", name, DATABASE_HELP)),
@@ -52,14 +53,14 @@ fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
         }
     };
     let found = match ctx.node {
-        NodeEnum::CreatedbStmt(s) => Some(("CREATE DATABASE", s.dbname.clone(), DATABASE_HELP)),
-        NodeEnum::DropdbStmt(s) => Some(("DROP DATABASE", s.dbname.clone(), DATABASE_HELP)),
-        NodeEnum::AlterDatabaseStmt(s) => Some(("ALTER DATABASE", s.dbname.clone(), DATABASE_HELP)),
+        NodeEnum::CreatedbStmt(s) => Some(("CREATE DATABASE", ident(&s.dbname), DATABASE_HELP)),
+        NodeEnum::DropdbStmt(s) => Some(("DROP DATABASE", ident(&s.dbname), DATABASE_HELP)),
+        NodeEnum::AlterDatabaseStmt(s) => Some(("ALTER DATABASE", ident(&s.dbname), DATABASE_HELP)),
         NodeEnum::AlterDatabaseSetStmt(s) => {
-            Some(("ALTER DATABASE", s.dbname.clone(), DATABASE_HELP))
+            Some(("ALTER DATABASE", ident(&s.dbname), DATABASE_HELP))
         }
         NodeEnum::AlterDatabaseRefreshCollStmt(s) => {
-            Some(("ALTER DATABASE", s.dbname.clone(), DATABASE_HELP))
+            Some(("ALTER DATABASE", ident(&s.dbname), DATABASE_HELP))
         }
         NodeEnum::RenameStmt(s) => named(s.rename_type(), s.object.as_deref(), &s.subname),
         NodeEnum::AlterOwnerStmt(s) => named(s.object_type(), s.object.as_deref(), ""),
@@ -72,23 +73,23 @@ fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
         }
         NodeEnum::CreateTableSpaceStmt(s) => Some((
             "CREATE TABLESPACE",
-            s.tablespacename.clone(),
+            ident(&s.tablespacename),
             TABLESPACE_HELP,
         )),
         NodeEnum::DropTableSpaceStmt(s) => {
-            Some(("DROP TABLESPACE", s.tablespacename.clone(), TABLESPACE_HELP))
+            Some(("DROP TABLESPACE", ident(&s.tablespacename), TABLESPACE_HELP))
         }
         NodeEnum::AlterTableSpaceOptionsStmt(s) => Some((
             "ALTER TABLESPACE",
-            s.tablespacename.clone(),
+            ident(&s.tablespacename),
             TABLESPACE_HELP,
         )),
         NodeEnum::AlterTableMoveAllStmt(s) => Some((
             "ALTER ... ALL IN TABLESPACE",
-            s.orig_tablespacename.clone(),
+            ident(&s.orig_tablespacename),
             TABLESPACE_HELP,
         )),
-        NodeEnum::LoadStmt(s) => Some(("LOAD", format!("'{}'", s.filename), LOAD_HELP)),
+        NodeEnum::LoadStmt(s) => Some(("LOAD", literal(&s.filename), LOAD_HELP)),
         _ => None,
     };
     found

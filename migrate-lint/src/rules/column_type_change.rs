@@ -9,6 +9,7 @@ use pg_query::protobuf::AlterTableType;
 
 use crate::diagnostic::Severity;
 use crate::objects::{cmd_column, display_relation, display_type, existing_table_cmds};
+use crate::quote::ident;
 use crate::rules::{Check, Family, Hit, Rule, StatementCtx};
 
 pub(crate) static RULE: Rule = Rule {
@@ -32,7 +33,8 @@ fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
         .filter(|(_, cmd, _)| cmd.subtype() == AlterTableType::AtAlterColumnType)
         .map(|(relation, cmd, at)| {
             let table = display_relation(Some(relation));
-            let column = &cmd.name;
+            let column = ident(&cmd.name);
+            let new_column = ident(&format!("{}_new", cmd.name));
             let type_name = cmd_column(cmd).and_then(|c| c.type_name.as_ref());
             let new_type = type_name.map_or_else(String::new, display_type);
             let at = type_name.map_or(at, |t| ctx.at(t.location));
@@ -44,7 +46,7 @@ fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
                 ),
             )
             .help(format!(
-                "add `{column}_new {new_type}` to `{table}`, backfill it in batches, then switch \
+                "add `{new_column} {new_type}` to `{table}`, backfill it in batches, then switch \
                  to it and drop `{column}` in later migrations; if this change needs no rewrite \
                  (a larger `varchar` limit, `varchar` to `text`), write \
                  `-- migrate:allow(column-type-change) <why>` above the statement"
@@ -86,7 +88,7 @@ mod tests {
             "`ALTER COLUMN email TYPE varchar(320)` locks `users` (`ACCESS EXCLUSIVE`) and \
              rewrites it, unless the old type converts without a rewrite"
         );
-        assert!(found[1].2.starts_with("`ALTER COLUMN id TYPE int8`"));
+        assert!(found[1].2.starts_with("`ALTER COLUMN id TYPE bigint`"));
         assert!(found[2].2.starts_with("`ALTER COLUMN tags TYPE text[]`"));
         let (_, diagnostics, _) = crate::check::check_script(
             "t.sql",

@@ -9,6 +9,7 @@ use pg_query::protobuf::{AlterTableType, ConstrType};
 
 use crate::diagnostic::Severity;
 use crate::objects::{cmd_constraint, display_relation, existing_table_cmds};
+use crate::quote::ident;
 use crate::rules::{Check, Family, Hit, Rule, StatementCtx};
 
 pub(crate) static RULE: Rule = Rule {
@@ -39,14 +40,14 @@ fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
             };
             let table = display_relation(Some(relation));
             let name = if c.conname.is_empty() {
-                "<name>"
+                "<name>".to_owned()
             } else {
-                &c.conname
+                ident(&c.conname)
             };
             let what = if c.conname.is_empty() {
                 format!("`{kind}` constraint")
             } else {
-                format!("`{kind}` constraint `{}`", c.conname)
+                format!("`{kind}` constraint `{name}`")
             };
             Some(
                 Hit::new(

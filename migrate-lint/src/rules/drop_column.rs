@@ -7,6 +7,7 @@ use pg_query::NodeEnum;
 
 use crate::diagnostic::Severity;
 use crate::objects::{alter_table_cmds_at, display_relation};
+use crate::quote::ident;
 use crate::rules::{Check, Family, Hit, Rule, StatementCtx};
 
 pub(crate) static RULE: Rule = Rule {
@@ -38,7 +39,7 @@ fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
                 at,
                 format!(
                     "`DROP COLUMN {}` destroys the column of `{}` and its data",
-                    cmd.name,
+                    ident(&cmd.name),
                     display_relation(relation)
                 ),
             )

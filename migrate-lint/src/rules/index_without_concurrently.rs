@@ -8,6 +8,7 @@ use pg_query::NodeEnum;
 
 use crate::diagnostic::Severity;
 use crate::objects::display_relation;
+use crate::quote::ident;
 use crate::rules::{Check, Family, Hit, Rule, StatementCtx};
 
 pub(crate) static RULE: Rule = Rule {
@@ -44,7 +45,7 @@ fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
     let name = if s.idxname.is_empty() {
         String::new()
     } else {
-        format!(" {}", s.idxname)
+        format!(" {}", ident(&s.idxname))
     };
     vec![ctx
         .hit(format!(

@@ -7,8 +7,10 @@ use pg_query::NodeEnum;
 
 use crate::diagnostic::Severity;
 use crate::objects::{
-    alter_table_cmds_at, display_relation, dropped, dropped_names, kind_keyword, strings,
+    alter_table_cmds_at, display_relation, display_role, dropped, dropped_names, kind_keyword,
+    strings,
 };
+use crate::quote::{ident, qualified};
 use crate::rules::{Check, Family, Hit, Rule, StatementCtx};
 
 pub(crate) static RULE: Rule = Rule {
@@ -33,7 +35,7 @@ fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
                 .roles
                 .iter()
                 .filter_map(|r| match r.node.as_ref() {
-                    Some(NodeEnum::RoleSpec(r)) => Some(r.rolename.clone()),
+                    Some(NodeEnum::RoleSpec(r)) => Some(display_role(r)),
                     _ => None,
                 })
                 .collect();
@@ -45,12 +47,12 @@ fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
         }
         NodeEnum::DropSubscriptionStmt(s) if !s.missing_ok => Some(missing(
             "DROP SUBSCRIPTION",
-            &s.subname,
+            &ident(&s.subname),
             "DROP SUBSCRIPTION IF EXISTS",
         )),
         NodeEnum::DropUserMappingStmt(s) if !s.missing_ok => {
-            let user = s.user.as_ref().map_or("", |u| u.rolename.as_str());
-            let name = format!("FOR {user} SERVER {}", s.servername);
+            let user = s.user.as_ref().map_or_else(String::new, display_role);
+            let name = format!("FOR {user} SERVER {}", ident(&s.servername));
             Some(missing(
                 "DROP USER MAPPING",
                 &name,
@@ -58,10 +60,10 @@ fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
             ))
         }
         NodeEnum::AlterDomainStmt(s) if s.subtype == "X" && !s.missing_ok => {
-            let domain = strings(&s.type_name).join(".");
+            let domain = qualified(&strings(&s.type_name));
             Some(missing(
                 &format!("ALTER DOMAIN {domain} DROP CONSTRAINT"),
-                &s.name,
+                &ident(&s.name),
                 &format!("ALTER DOMAIN {domain} DROP CONSTRAINT IF EXISTS"),
             ))
         }
@@ -118,11 +120,11 @@ fn alter_table_drops(ctx: &StatementCtx<'_>) -> Vec<Hit> {
                     at,
                     format!(
                         "`{what} {}` of `{}` without `IF EXISTS` fails when it does not exist",
-                        cmd.name,
+                        ident(&cmd.name),
                         display_relation(relation)
                     ),
                 )
-                .help(format!("write `{what} IF EXISTS {}`", cmd.name)),
+                .help(format!("write `{what} IF EXISTS {}`", ident(&cmd.name))),
             )
         })
         .collect()
@@ -140,7 +142,45 @@ fn alter_kind(ctx: &StatementCtx<'_>) -> ObjectType {
 #[cfg(test)]
 mod tests {
     use super::RULE;
-    use crate::rules::testing::{findings, fires, passes};
+    use crate::rules::testing::{findings, fires, helps, passes};
+
+    /// Unquoted, `Step_id_check` folds to `step_id_check`: `IF EXISTS` skips it, silently.
+    #[test]
+    fn the_fix_quotes_names_as_postgresql_needs_them() {
+        assert_eq!(
+            helps(
+                &RULE,
+                "ALTER TABLE \"Step\" DROP CONSTRAINT \"Step_id_check\", DROP COLUMN \"select\";"
+            ),
+            [
+                "write `DROP CONSTRAINT IF EXISTS \"Step_id_check\"`",
+                "write `DROP COLUMN IF EXISTS \"select\"`",
+            ]
+        );
+        assert_eq!(
+            fires(
+                &RULE,
+                "ALTER TABLE \"Step\" DROP CONSTRAINT \"Step_id_check\";"
+            ),
+            "`DROP CONSTRAINT \"Step_id_check\"` of `\"Step\"` without `IF EXISTS` fails when it \
+             does not exist"
+        );
+        assert_eq!(
+            helps(
+                &RULE,
+                "DROP TABLE \"App\".\"a b\", \"user\", \"a\"\"b\", plain;"
+            ),
+            ["write `DROP TABLE IF EXISTS \"App\".\"a b\", \"user\", \"a\"\"b\", plain`"]
+        );
+        assert_eq!(
+            helps(&RULE, "DROP FUNCTION \"F\"(\"Mood\", varchar(3));"),
+            ["write `DROP FUNCTION IF EXISTS \"F\"(\"Mood\", varchar(3))`"]
+        );
+        assert_eq!(
+            helps(&RULE, "DROP ROLE \"Admin\", CURRENT_USER;"),
+            ["write `DROP ROLE IF EXISTS \"Admin\", CURRENT_USER`"]
+        );
+    }
 
     #[test]
     fn fires_on_drops_without_if_exists() {
@@ -175,7 +215,7 @@ mod tests {
         );
         assert_eq!(
             fires(&RULE, "DROP FUNCTION app.f(int, text[]);"),
-            "`DROP FUNCTION app.f(int4, text[])` without `IF EXISTS` fails when it does not \
+            "`DROP FUNCTION app.f(int, text[])` without `IF EXISTS` fails when it does not \
              exist"
         );
         assert_eq!(

@@ -7,6 +7,7 @@ use pg_query::NodeEnum;
 
 use crate::diagnostic::Severity;
 use crate::objects::{alter_table_cmds, display_relation, relation_name, strings, ObjectKey};
+use crate::quote::{ident, literal, qualified};
 use crate::rules::{Check, Family, Hit, Rule, StatementCtx};
 
 pub(crate) static RULE: Rule = Rule {
@@ -56,13 +57,13 @@ fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
                 if s.concurrent { " CONCURRENTLY" } else { "" }
             );
             let key = ObjectKey::new(ObjectType::ObjectIndex, vec![s.idxname.clone()]);
-            missing(keyword, &s.idxname, &fixed, Some(key))
+            missing(keyword, &ident(&s.idxname), &fixed, Some(key))
         }
         NodeEnum::CreateSchemaStmt(s) if !s.if_not_exists => {
             let key = ObjectKey::new(ObjectType::ObjectSchema, vec![s.schemaname.clone()]);
             missing(
                 "CREATE SCHEMA",
-                &s.schemaname,
+                &ident(&s.schemaname),
                 "CREATE SCHEMA IF NOT EXISTS",
                 Some(key),
             )
@@ -82,7 +83,7 @@ fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
         }
         NodeEnum::CreateExtensionStmt(s) if !s.if_not_exists => missing(
             "CREATE EXTENSION",
-            &s.extname,
+            &ident(&s.extname),
             "CREATE EXTENSION IF NOT EXISTS",
             Some(ObjectKey::new(
                 ObjectType::ObjectExtension,
@@ -105,16 +106,15 @@ fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
         NodeEnum::AlterEnumStmt(s)
             if !s.new_val.is_empty() && s.old_val.is_empty() && !s.skip_if_new_val_exists =>
         {
-            let name = strings(&s.type_name).join(".");
+            let name = qualified(&strings(&s.type_name));
+            let value = literal(&s.new_val);
             Some(
                 ctx.hit(format!(
-                    "`ALTER TYPE {name} ADD VALUE '{}'` without `IF NOT EXISTS` fails when the \
-                     value already exists",
-                    s.new_val
+                    "`ALTER TYPE {name} ADD VALUE {value}` without `IF NOT EXISTS` fails when \
+                     the value already exists"
                 ))
                 .help(format!(
-                    "write `ALTER TYPE {name} ADD VALUE IF NOT EXISTS '{}'`",
-                    s.new_val
+                    "write `ALTER TYPE {name} ADD VALUE IF NOT EXISTS {value}`"
                 )),
             )
         }
@@ -137,13 +137,13 @@ fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
                 format!(
                     "`ADD COLUMN {}` to `{}` without `IF NOT EXISTS` fails when the column \
                      already exists",
-                    column.colname,
+                    ident(&column.colname),
                     display_relation(relation)
                 ),
             )
             .help(format!(
                 "write `ADD COLUMN IF NOT EXISTS {}`",
-                column.colname
+                ident(&column.colname)
             ))
         });
     hit.into_iter().chain(add_columns).collect()

@@ -8,6 +8,7 @@ use pg_query::NodeEnum;
 
 use crate::diagnostic::Severity;
 use crate::objects::{display_name, kind_keyword, relation_name, strings, ObjectKey};
+use crate::quote::ident;
 use crate::rules::{Check, Family, Hit, Rule, StatementCtx};
 
 pub(crate) static RULE: Rule = Rule {
@@ -47,7 +48,7 @@ fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
     let guard = format!("DROP {keyword} IF EXISTS {name}");
     let help = if created.replaceable {
         let own = match created.table {
-            Some(_) => created.name.last().cloned().unwrap_or_default(),
+            Some(_) => created.name.last().map_or_else(String::new, |n| ident(n)),
             None => name.clone(),
         };
         format!("write `CREATE OR REPLACE {keyword} {own} ...`, or put `{guard};` before it")

@@ -16,6 +16,7 @@ use crate::objects::{
     alter_table_cmds_at, constraint_name, display_name, display_object, display_relation,
     kind_keyword, object_name, relation_name, strings, ObjectKey,
 };
+use crate::quote::{ident, literal, qualified};
 use crate::rules::{Check, Family, Hit, Rule, StatementCtx};
 
 pub(crate) static RULE: Rule = Rule {
@@ -168,6 +169,8 @@ fn named_constraint(
     {
         return None;
     }
+    let (table_literal, name_literal) = (literal(table), literal(name));
+    let name = ident(name);
     Some((
         format!(
             "`ADD CONSTRAINT {name}` to `{table}` has no `IF NOT EXISTS` form and fails when \
@@ -175,9 +178,9 @@ fn named_constraint(
         ),
         format!(
             "skip it when it exists: `DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_constraint \
-             WHERE conrelid = '{table}'::regclass AND conname = '{name}') THEN ALTER TABLE \
-             {table} ADD CONSTRAINT {name} ...; END IF; END $$;`; or put `ALTER TABLE {table} \
-             DROP CONSTRAINT IF EXISTS {name};` before it"
+             WHERE conrelid = {table_literal}::regclass AND conname = {name_literal}) THEN \
+             ALTER TABLE {table} ADD CONSTRAINT {name} ...; END IF; END $$;`; or put `ALTER \
+             TABLE {table} DROP CONSTRAINT IF EXISTS {name};` before it"
         ),
     ))
 }
@@ -261,8 +264,8 @@ fn rename(ctx: &StatementCtx<'_>, s: &RenameStmt) -> Option<Hit> {
         }
         let on = display_relation(relation);
         (
-            format!("{noun} `{}` of `{on}`", s.subname),
-            s.subname.clone(),
+            format!("{noun} `{}` of `{on}`", ident(&s.subname)),
+            ident(&s.subname),
         )
     } else {
         let name = renamed_name(s);
@@ -273,26 +276,24 @@ fn rename(ctx: &StatementCtx<'_>, s: &RenameStmt) -> Option<Hit> {
             (ObjectType::ObjectDomconstraint, Some(domain)) => {
                 format!(
                     "`{}` of domain `{}`",
-                    s.subname,
-                    object_name(domain).join(".")
+                    ident(&s.subname),
+                    qualified(&object_name(domain))
                 )
             }
             (_, Some(object)) => format!("`{}`", display_object(kind, object)),
-            _ => format!("`{}`", name.join(".")),
+            _ => format!("`{}`", qualified(&name)),
         };
-        let old = name.last().cloned().unwrap_or_default();
+        let old = name.last().map_or_else(String::new, |n| ident(n));
         (format!("{noun} {shown}"), old)
     };
-    let message = format!(
-        "renaming {subject} to `{}` fails when it runs again: `{old}` no longer exists",
-        s.newname
-    );
+    let new = ident(&s.newname);
+    let message =
+        format!("renaming {subject} to `{new}` fails when it runs again: `{old}` no longer exists");
     let help = if relation_kind(kind) {
         let name = display_relation(relation);
         format!(
-            "write `ALTER {} IF EXISTS {name} RENAME TO {}`",
-            kind_keyword(kind),
-            s.newname
+            "write `ALTER {} IF EXISTS {name} RENAME TO {new}`",
+            kind_keyword(kind)
         )
     } else {
         format!(
@@ -329,16 +330,17 @@ fn renamed_guarded(ctx: &StatementCtx<'_>, kind: ObjectType, name: &[String], ne
 }
 
 fn rename_value(ctx: &StatementCtx<'_>, s: &AlterEnumStmt) -> Hit {
-    let name = strings(&s.type_name).join(".");
-    let (old, new) = (&s.old_val, &s.new_val);
+    let name = qualified(&strings(&s.type_name));
+    let (old, new) = (literal(&s.old_val), literal(&s.new_val));
+    let type_literal = literal(&name);
     ctx.hit(format!(
-        "renaming value '{old}' of type `{name}` to '{new}' fails when it runs again: '{old}' \
-         no longer exists"
+        "renaming value {old} of type `{name}` to {new} fails when it runs again: {old} no \
+         longer exists"
     ))
     .help(format!(
-        "skip it when '{old}' is gone: `DO $$ BEGIN IF EXISTS (SELECT 1 FROM pg_enum WHERE \
-         enumtypid = '{name}'::regtype AND enumlabel = '{old}') THEN ALTER TYPE {name} RENAME \
-         VALUE '{old}' TO '{new}'; END IF; END $$;`"
+        "skip it when {old} is gone: `DO $$ BEGIN IF EXISTS (SELECT 1 FROM pg_enum WHERE \
+         enumtypid = {type_literal}::regtype AND enumlabel = {old}) THEN ALTER TYPE {name} \
+         RENAME VALUE {old} TO {new}; END IF; END $$;`"
     ))
 }
 
@@ -396,7 +398,7 @@ mod tests {
         );
         assert_eq!(
             fires(&RULE, "ALTER FUNCTION app.f(int) RENAME TO g;"),
-            "renaming function `app.f(int4)` to `g` fails when it runs again: `f` no longer \
+            "renaming function `app.f(int)` to `g` fails when it runs again: `f` no longer \
              exists"
         );
     }

@@ -8,6 +8,7 @@ use pg_query::protobuf::AlterTableType;
 
 use crate::diagnostic::Severity;
 use crate::objects::{display_relation, existing_table_cmds};
+use crate::quote::ident;
 use crate::rules::{Check, Family, Hit, Rule, StatementCtx};
 
 pub(crate) static RULE: Rule = Rule {
@@ -30,8 +31,8 @@ fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
         .filter(|(_, cmd, _)| cmd.subtype() == AlterTableType::AtSetNotNull)
         .map(|(relation, cmd, at)| {
             let table = display_relation(Some(relation));
-            let column = &cmd.name;
-            let check = format!("{}_{column}_not_null", relation.relname);
+            let column = ident(&cmd.name);
+            let check = ident(&format!("{}_{}_not_null", relation.relname, cmd.name));
             Hit::new(
                 at,
                 format!(

@@ -22,6 +22,16 @@ pub(crate) fn findings_in(rule: &Rule, sql: &str, kind: ScriptKind) -> Vec<(usiz
         .collect()
 }
 
+/// The help line of each finding of `rule` in an up file holding `sql`.
+pub(crate) fn helps(rule: &Rule, sql: &str) -> Vec<String> {
+    let (_, diagnostics, _) = check_script("test.sql", sql, ScriptKind::Up, &Policy::default());
+    diagnostics
+        .into_iter()
+        .filter(|d| d.rule == rule.name)
+        .map(|d| d.help)
+        .collect()
+}
+
 /// Asserts that `rule` fires on `sql`, and returns the first finding's message.
 #[track_caller]
 pub(crate) fn fires(rule: &Rule, sql: &str) -> String {

@@ -5,7 +5,7 @@
 use pg_query::NodeEnum;
 
 use crate::diagnostic::Severity;
-use crate::objects::relation_name;
+use crate::objects::display_relation;
 use crate::rules::{Check, Family, Hit, Rule, StatementCtx};
 
 pub(crate) static RULE: Rule = Rule {
@@ -30,7 +30,7 @@ fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
         .relations
         .iter()
         .filter_map(|r| match r.node.as_ref() {
-            Some(NodeEnum::RangeVar(r)) => Some(relation_name(r).join(".")),
+            Some(NodeEnum::RangeVar(r)) => Some(display_relation(Some(r))),
             _ => None,
         })
         .collect();

@@ -2,11 +2,12 @@
 //! second run does not fail: it silently builds a duplicate index (`t_col_idx1`), which costs
 //! disk and slows every write.
 
-use pg_query::protobuf::IndexStmt;
-use pg_query::NodeEnum;
+use pg_query::protobuf::{AExprKind, IndexStmt, MinMaxOp};
+use pg_query::{Node, NodeEnum};
 
 use crate::diagnostic::Severity;
 use crate::objects::display_relation;
+use crate::quote::ident;
 use crate::rules::{Check, Family, Hit, Rule, StatementCtx};
 
 pub(crate) static RULE: Rule = Rule {
@@ -46,25 +47,85 @@ fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
         ))]
 }
 
-/// The name PostgreSQL gives an unnamed index: the table, the columns (`expr` for an
-/// expression), then `idx`, joined by underscores.
+/// The name PostgreSQL gives an unnamed index: the table, the columns, then `idx`, joined by
+/// underscores. An expression is named as PostgreSQL's `FigureColname` names it (`lower` for
+/// `lower(email)`, `a` for `a::int`), `expr` when it has no name.
 fn default_name(s: &IndexStmt) -> String {
     let table = s.relation.as_ref().map_or("", |r| r.relname.as_str());
     let columns = s.index_params.iter().map(|p| match p.node.as_ref() {
         Some(NodeEnum::IndexElem(e)) if !e.name.is_empty() => e.name.as_str(),
+        Some(NodeEnum::IndexElem(e)) => e.expr.as_deref().and_then(figure_name).unwrap_or("expr"),
         _ => "expr",
     });
-    std::iter::once(table)
+    let name = std::iter::once(table)
         .chain(columns)
         .chain(["idx"])
         .collect::<Vec<_>>()
-        .join("_")
+        .join("_");
+    ident(&name)
+}
+
+/// The last name of a qualified name (a column reference's or a function's).
+fn last(names: &[Node]) -> Option<&str> {
+    match names.last()?.node.as_ref()? {
+        NodeEnum::String(s) => Some(s.sval.as_str()),
+        _ => None,
+    }
+}
+
+/// The column name PostgreSQL figures for an expression, for the cases an index uses.
+fn figure_name(node: &Node) -> Option<&str> {
+    match node.node.as_ref()? {
+        NodeEnum::ColumnRef(c) => last(&c.fields),
+        NodeEnum::FuncCall(f) => last(&f.funcname),
+        NodeEnum::TypeCast(c) => c
+            .arg
+            .as_deref()
+            .and_then(figure_name)
+            .or_else(|| last(&c.type_name.as_ref()?.names)),
+        NodeEnum::CollateClause(c) => c.arg.as_deref().and_then(figure_name),
+        NodeEnum::AExpr(e) if e.kind() == AExprKind::AexprNullif => Some("nullif"),
+        NodeEnum::CaseExpr(_) => Some("case"),
+        NodeEnum::CoalesceExpr(_) => Some("coalesce"),
+        NodeEnum::MinMaxExpr(m) if m.op() == MinMaxOp::IsGreatest => Some("greatest"),
+        NodeEnum::MinMaxExpr(_) => Some("least"),
+        NodeEnum::AArrayExpr(_) => Some("array"),
+        NodeEnum::RowExpr(_) => Some("row"),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::RULE;
-    use crate::rules::testing::{fires, passes};
+    use crate::rules::testing::{fires, helps, passes};
+
+    /// Each name checked against the index PostgreSQL creates for the statement.
+    #[test]
+    fn the_name_is_the_one_postgresql_gives_quoted_as_needed() {
+        for (sql, name) in [
+            (
+                "CREATE INDEX ON \"Step\" (lower(\"a b\"));",
+                "\"Step_lower_idx\"",
+            ),
+            (
+                "CREATE UNIQUE INDEX ON \"Step\" (lower(\"a b\"), \"Id\");",
+                "\"Step_lower_Id_idx\"",
+            ),
+            (
+                "CREATE INDEX ON \"Step\" ((\"Id\"::text));",
+                "\"Step_Id_idx\"",
+            ),
+            ("CREATE INDEX ON t ((a + 1));", "t_expr_idx"),
+            ("CREATE INDEX ON t (coalesce(a, b));", "t_coalesce_idx"),
+        ] {
+            let help = helps(&RULE, sql).pop().unwrap();
+            assert!(
+                help.contains(&format!("IF NOT EXISTS {name} ON")),
+                "{sql}: {help}"
+            );
+        }
+    }
 
     #[test]
     fn fires_on_indexes_without_a_name() {
@@ -92,7 +153,7 @@ mod tests {
         let found = diagnostics.iter().find(|d| d.rule == RULE.name).unwrap();
         assert_eq!(
             found.help,
-            "name it, as PostgreSQL would: `CREATE UNIQUE INDEX IF NOT EXISTS users_expr_id_idx \
+            "name it, as PostgreSQL would: `CREATE UNIQUE INDEX IF NOT EXISTS users_lower_id_idx \
              ON users ...`"
         );
     }

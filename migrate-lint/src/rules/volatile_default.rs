@@ -13,6 +13,7 @@ use crate::diagnostic::Severity;
 use crate::objects::{
     cmd_column, display_relation, display_type, existing_table_cmds, function_calls, strings,
 };
+use crate::quote::{ident, qualified};
 use crate::rules::{Check, Family, Hit, Rule, StatementCtx};
 
 pub(crate) static RULE: Rule = Rule {
@@ -77,7 +78,7 @@ fn serial(ctx: &StatementCtx<'_>, table: &str, column: &ColumnDef) -> Option<Hit
     let type_name = column.type_name.as_ref()?;
     let last = strings(&type_name.names).pop()?;
     let (_, integer) = SERIALS.iter().find(|(s, _)| *s == last)?;
-    let name = &column.colname;
+    let name = ident(&column.colname);
     Some(
         Hit::new(
             ctx.at(type_name.location),
@@ -97,7 +98,7 @@ fn serial(ctx: &StatementCtx<'_>, table: &str, column: &ColumnDef) -> Option<Hit
 /// `ADD COLUMN id bigint GENERATED ... AS IDENTITY`.
 fn identity(ctx: &StatementCtx<'_>, table: &str, column: &ColumnDef) -> Option<Hit> {
     let identity = constraints(column).find(|c| c.contype() == ConstrType::ConstrIdentity)?;
-    let name = &column.colname;
+    let name = ident(&column.colname);
     let column_type = column
         .type_name
         .as_ref()
@@ -132,10 +133,10 @@ fn volatile_default(ctx: &StatementCtx<'_>, table: &str, column: &ColumnDef) -> 
     })?;
     let function = format!(
         "{}({})",
-        strings(&call.funcname).join("."),
+        qualified(&strings(&call.funcname)),
         if call.args.is_empty() { "" } else { "..." }
     );
-    let name = &column.colname;
+    let name = ident(&column.colname);
     let column_type = column
         .type_name
         .as_ref()

@@ -1,0 +1,36 @@
+-- Every statement here has a finding whose help names the objects: each name must be quoted
+-- exactly as PostgreSQL needs it.
+ALTER TABLE "Step" DROP CONSTRAINT "Step_id_check";
+ALTER TABLE "Step" DROP COLUMN "select";
+DROP TABLE "Order", "user";
+CREATE TABLE "Order" (id int);
+CREATE INDEX "Idx" ON "Step" ("Id");
+CREATE INDEX ON "Step" (lower("a b"));
+CREATE SCHEMA "Other";
+CREATE EXTENSION "uuid-ossp";
+ALTER TYPE "Mood" ADD VALUE 'it''s';
+ALTER TABLE "Step" ADD COLUMN "Name" text;
+CREATE VIEW "App"."V" AS SELECT 1;
+CREATE FUNCTION "App"."F"() RETURNS int LANGUAGE sql AS 'SELECT 1';
+CREATE TRIGGER "T" BEFORE INSERT ON "Step" FOR EACH ROW EXECUTE FUNCTION f();
+CREATE TYPE "Mood" AS ENUM ('a');
+CREATE DOMAIN "Email" AS text;
+CREATE POLICY "P" ON "Step" USING (true);
+CREATE ROLE "Admin";
+ALTER TABLE "Step" ADD CONSTRAINT "Step_id_check" CHECK ("Id" > 0);
+ALTER TABLE "Step" ADD CONSTRAINT "Step_fk" FOREIGN KEY ("Id") REFERENCES "Order" (id);
+ALTER TABLE "Step" RENAME COLUMN "a""b" TO "select";
+ALTER TABLE "Step" RENAME TO "Steps";
+ALTER TYPE "Mood" RENAME VALUE 'it''s' TO 'x';
+ALTER TABLE "Step" ALTER COLUMN "Id" SET NOT NULL;
+ALTER TABLE "Step" ALTER COLUMN "Id" TYPE bigint;
+ALTER TABLE "Step" ADD COLUMN IF NOT EXISTS "Uuid" uuid DEFAULT gen_random_uuid();
+ALTER TABLE "Step" ADD COLUMN IF NOT EXISTS "Seq" bigserial;
+SELECT 1 INTO "Copy";
+INSERT INTO "Step" VALUES (1);
+TRUNCATE "Step";
+DELETE FROM "Step";
+DROP SCHEMA "Other" CASCADE;
+ALTER DOMAIN "Email" DROP CONSTRAINT "C";
+DROP ROLE "Admin";
+CREATE DATABASE "Db";
