@@ -3,6 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
+use pg_query::NodeEnum;
+
 use crate::config::{Config, Policy, CONFIG, CONFIG_FILE};
 use crate::diagnostic::{Diagnostic, Position};
 use crate::directives::{self, Directives, UNUSED_ALLOW};
@@ -13,7 +15,8 @@ use crate::discover::{
 use crate::model::{Legacy, Migration, Outcome, Script};
 use crate::objects::Earlier;
 use crate::parse::{self, EMPTY_MIGRATION, SYNTAX};
-use crate::rules::{self, psql_meta_command, Check, Hit, Rule, ScriptKind, StatementCtx};
+use crate::plpgsql;
+use crate::rules::{self, psql_meta_command, Check, Family, Hit, Rule, ScriptKind, StatementCtx};
 use crate::source::{blank, checksum, line_at, line_col, normalise, TextError};
 use crate::structure;
 
@@ -381,7 +384,15 @@ pub(crate) fn check_script(path: &str, text: &str, kind: ScriptKind, policy: &Po
         findings.report(rule, hit, None);
     }
 
-    let (structure, problems) = structure::check(&statements, findings.directives.no_transaction);
+    let blocks: Vec<Option<plpgsql::Block>> = statements
+        .iter()
+        .map(|s| match &s.node {
+            NodeEnum::DoStmt(d) => plpgsql::read(d, &parsable, s.range.clone(), 0),
+            _ => None,
+        })
+        .collect();
+    let (structure, problems) =
+        structure::check(&statements, &blocks, findings.directives.no_transaction);
     for (rule, hit) in problems {
         let index = ranges.iter().position(|r| r.start == hit.at);
         findings.report(rule, hit, index);
@@ -394,18 +405,27 @@ pub(crate) fn check_script(path: &str, text: &str, kind: ScriptKind, policy: &Po
             node: &statement.node,
             range: statement.range.clone(),
             text: &parsable,
+            base: 0,
             earlier: &earlier,
         };
-        for rule in rules::all() {
-            if let Check::Statement { down_files, check } = rule.check {
-                if kind == ScriptKind::Up || down_files {
-                    for hit in check(&ctx) {
-                        findings.report(rule, hit, Some(i));
-                    }
-                }
+        check_statement(&ctx, kind, false, i, &mut findings);
+        earlier.record(&statement.node);
+        // What a `DO` block runs is checked as the file's own statements are, and confirmed
+        // by the directives above the `DO`. A guarded block may skip what was done already:
+        // the idempotency rules leave it alone, and what it creates is not known to exist.
+        for inner in blocks[i].iter().flat_map(|b| &b.statements) {
+            let ctx = StatementCtx {
+                node: &inner.node,
+                range: inner.range.clone(),
+                text: &inner.text,
+                base: inner.base,
+                earlier: &earlier,
+            };
+            check_statement(&ctx, kind, inner.guarded, i, &mut findings);
+            if !inner.guarded {
+                earlier.record(&inner.node);
             }
         }
-        earlier.record(&statement.node);
     }
 
     if kind == ScriptKind::Up && structure.run.is_empty() {
@@ -438,6 +458,27 @@ pub(crate) fn check_script(path: &str, text: &str, kind: ScriptKind, policy: &Po
         findings.diagnostics,
         findings.hidden,
     )
+}
+
+/// Runs the statement rules on one statement (the `index`th of the file, or one a `DO` block
+/// of it runs); on a `guarded` one, all but the idempotency rules.
+fn check_statement(
+    ctx: &StatementCtx<'_>,
+    kind: ScriptKind,
+    guarded: bool,
+    index: usize,
+    findings: &mut Findings<'_>,
+) {
+    for rule in rules::all() {
+        if let Check::Statement { down_files, check } = rule.check {
+            let applies = kind == ScriptKind::Up || down_files;
+            if applies && !(guarded && rule.family == Family::Idempotency) {
+                for hit in check(ctx) {
+                    findings.report(rule, hit, Some(index));
+                }
+            }
+        }
+    }
 }
 
 /// Collects the findings of one file, applying allow directives and the file's policy.
@@ -722,6 +763,64 @@ files = ["004_seed.sql", "005_missing.sql"]
         assert_eq!(
             outcome.diagnostics[1].source_line.as_deref(),
             Some("CREATE TABLE t (id int);")
+        );
+    }
+
+    #[test]
+    fn what_a_do_block_runs_is_checked_at_its_real_line() {
+        let text = "CREATE TABLE IF NOT EXISTS t (id int);\n\
+                    DO $$\nBEGIN\n  ALTER TABLE t DROP COLUMN c;\n  DROP TABLE old_t;\n  \
+                    EXECUTE 'DROP TABLE x CASCADE';\n  EXECUTE format('DROP TABLE %I', 'y');\n\
+                    END $$;\n";
+        let outcome = check(vec![file("001_a.sql", text.as_bytes())]);
+        assert_eq!(
+            found(&outcome),
+            [
+                "migrations/001_a.sql:4:17 drop-column",
+                "migrations/001_a.sql:4:17 missing-if-exists",
+                "migrations/001_a.sql:5:3 drop-table",
+                "migrations/001_a.sql:5:3 missing-if-exists",
+                "migrations/001_a.sql:6:12 cascade",
+                "migrations/001_a.sql:6:12 drop-table",
+                "migrations/001_a.sql:6:12 missing-if-exists",
+            ]
+        );
+        assert_eq!(
+            outcome.diagnostics[2].source_line.as_deref(),
+            Some("  DROP TABLE old_t;")
+        );
+        // Confirmed like any other destructive statement: by a directive above the statement,
+        // here the `DO`. A guarded block (a condition, a handler) needs no `IF EXISTS`.
+        let confirmed = "-- migrate:allow(drop-column, drop-table, cascade) the old model goes\n\
+                         DO $$\nBEGIN\n  IF to_regclass('old_t') IS NOT NULL THEN\n    \
+                         ALTER TABLE t DROP COLUMN c;\n    DROP TABLE old_t;\n    \
+                         EXECUTE 'DROP TABLE x CASCADE';\n  END IF;\nEND $$;\n";
+        let outcome = check(vec![file("001_a.sql", confirmed.as_bytes())]);
+        assert_eq!(found(&outcome), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_guarded_do_block_counts_as_idempotent_an_unguarded_one_does_not() {
+        for guarded in [
+            "DO $$ BEGIN CREATE TYPE mood AS ENUM ('a'); EXCEPTION WHEN duplicate_object THEN \
+             NULL; END $$;",
+            "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_type WHERE typname = 'mood') THEN \
+             CREATE TYPE mood AS ENUM ('a'); END IF; END $$;",
+            "DO $$ BEGIN IF to_regtype('mood') IS NOT NULL THEN RETURN; END IF; \
+             EXECUTE 'CREATE TYPE mood AS ENUM (''a'')'; END $$;",
+        ] {
+            let outcome = check(vec![file("001_a.sql", guarded.as_bytes())]);
+            assert_eq!(found(&outcome), Vec::<String>::new(), "{guarded}");
+        }
+        let unguarded = "DO $$\nBEGIN\n  CREATE TYPE mood AS ENUM ('a');\n  \
+                         INSERT INTO t VALUES (1);\nEND $$;";
+        let outcome = check(vec![file("001_a.sql", unguarded.as_bytes())]);
+        assert_eq!(
+            found(&outcome),
+            [
+                "migrations/001_a.sql:3:3 non-idempotent",
+                "migrations/001_a.sql:4:3 unguarded-insert",
+            ]
         );
     }
 

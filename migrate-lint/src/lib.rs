@@ -26,6 +26,7 @@ pub mod discover;
 mod model;
 mod objects;
 mod parse;
+mod plpgsql;
 mod quote;
 pub mod rules;
 mod source;

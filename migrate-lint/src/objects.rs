@@ -414,7 +414,7 @@ pub(crate) fn alter_table_cmds_at<'a>(
         .and_then(|(relation, _)| *relation)
         .map(|r| command_starts(ctx, r))
         .filter(|starts| starts.len() == cmds.len())
-        .unwrap_or_else(|| vec![ctx.range.start; cmds.len()]);
+        .unwrap_or_else(|| vec![ctx.start(); cmds.len()]);
     cmds.into_iter()
         .zip(starts)
         .map(|((relation, cmd), at)| (relation, cmd, at))
@@ -431,7 +431,7 @@ fn command_starts(ctx: &StatementCtx<'_>, relation: &RangeVar) -> Vec<usize> {
         .tokens
         .iter()
         .filter(|t| !matches!(t.token(), Token::SqlComment | Token::CComment))
-        .map(|t| (t.token(), ctx.range.start + t.start as usize))
+        .map(|t| (t.token(), ctx.start() + t.start as usize))
         .collect();
     let Some(mut i) = tokens
         .iter()

@@ -8,8 +8,10 @@ use pg_query::NodeEnum;
 
 use crate::diagnostic::Severity;
 use crate::model::TransactionMode;
-use crate::objects::alter_table_cmds;
+use crate::objects::{alter_table_cmds, strings};
 use crate::parse::ParsedStatement;
+use crate::plpgsql::Block;
+use crate::quote::{literal, qualified};
 use crate::rules::{Check, Family, Hit, Rule};
 
 pub(crate) static UNTRANSACTED: Rule = Rule {
@@ -66,10 +68,11 @@ pub(crate) struct Structure {
     pub run: Range<usize>,
 }
 
-/// Checks the transaction structure of a file. `no_transaction` is the offset of the header
-/// directive, when present.
+/// Checks the transaction structure of a file. `blocks` holds what each statement that is a
+/// `DO` block runs; `no_transaction` is the offset of the header directive, when present.
 pub(crate) fn check(
     statements: &[ParsedStatement],
+    blocks: &[Option<Block>],
     no_transaction: Option<usize>,
 ) -> (Structure, Vec<(&'static Rule, Hit)>) {
     let mut hits = Vec::new();
@@ -179,22 +182,32 @@ pub(crate) fn check(
         }
     }
 
-    let refused: Vec<(usize, &str)> = run
-        .clone()
-        .filter_map(|i| refused_in_transaction(&statements[i].node).map(|what| (i, what)))
-        .collect();
+    let mut refused: Vec<Hit> = Vec::new();
+    for i in run.clone() {
+        if let Some(what) = refused_in_transaction(&statements[i].node) {
+            refused.push(hit(
+                i,
+                &format!("{what} cannot run inside a transaction block"),
+                NEEDS_NO_TRANSACTION.help,
+            ));
+        }
+        for control in blocks[i].iter().flat_map(|b| &b.controls) {
+            refused.push(
+                Hit::new(
+                    control.at,
+                    format!(
+                        "`{}` in a `DO` block cannot run inside a transaction block",
+                        control.keyword
+                    ),
+                )
+                .help(NEEDS_NO_TRANSACTION.help),
+            );
+        }
+    }
+    refused.extend(new_enum_value_uses(&statements[run.clone()]));
     match (mode, no_transaction) {
         (TransactionMode::Single, _) => {
-            for (i, what) in refused {
-                hits.push((
-                    &NEEDS_NO_TRANSACTION,
-                    hit(
-                        i,
-                        &format!("{what} cannot run inside a transaction block"),
-                        NEEDS_NO_TRANSACTION.help,
-                    ),
-                ));
-            }
+            hits.extend(refused.into_iter().map(|hit| (&NEEDS_NO_TRANSACTION, hit)));
         }
         (TransactionMode::None, Some(at)) if refused.is_empty() => {
             hits.push((
@@ -209,6 +222,126 @@ pub(crate) fn check(
         _ => {}
     }
     (Structure { mode, run }, hits)
+}
+
+/// Uses of an enum value that an earlier `ALTER TYPE ... ADD VALUE` of the same statements
+/// added: PostgreSQL refuses them until the transaction that added the value commits ("unsafe
+/// use of new value", 55P04). A use is the value as a constant cast to the type, or in the
+/// definition of a column of the type (`DEFAULT 'sad'`); other uses (an `INSERT` into a column
+/// of the type) need the schema, and are not reported.
+fn new_enum_value_uses(statements: &[ParsedStatement]) -> Vec<Hit> {
+    let mut added: Vec<(Vec<String>, &str)> = Vec::new();
+    let mut uses: Vec<Hit> = Vec::new();
+    for statement in statements {
+        if !added.is_empty() {
+            let tree = serde_json::to_value(&statement.node).unwrap_or_default();
+            for (type_name, value, at) in typed_constants(&tree) {
+                let Some((enum_name, _)) = added
+                    .iter()
+                    .find(|(name, v)| *v == value && same_type(name, &type_name))
+                else {
+                    continue;
+                };
+                if uses.iter().any(|u| u.at == at) {
+                    continue;
+                }
+                uses.push(
+                    Hit::new(
+                        at,
+                        format!(
+                            "{} is new: `ALTER TYPE {} ADD VALUE` adds it earlier in the same \
+                             transaction, and PostgreSQL refuses to use a new enum value before \
+                             that transaction commits",
+                            literal(&value),
+                            qualified(enum_name)
+                        ),
+                    )
+                    .help(
+                        "move the statements that use the new value to a later migration, or \
+                         start the file with `-- migrate:no-transaction` (each statement then \
+                         commits on its own)",
+                    ),
+                );
+            }
+        }
+        if let NodeEnum::AlterEnumStmt(s) = &statement.node {
+            if !s.new_val.is_empty() && s.old_val.is_empty() {
+                added.push((strings(&s.type_name), &s.new_val));
+            }
+        }
+    }
+    uses
+}
+
+/// Whether two written type names can name the same type: the same name, and the same schema
+/// when both give one.
+fn same_type(a: &[String], b: &[String]) -> bool {
+    a.last() == b.last() && (a.len() < 2 || b.len() < 2 || a == b)
+}
+
+/// The string constants of a statement (its parse tree as JSON) written as values of a named
+/// type: cast to it (`'sad'::mood`), or in the definition of a column of it (`x mood DEFAULT
+/// 'sad'`). Each with the type's name parts and the constant's offset.
+fn typed_constants(tree: &serde_json::Value) -> Vec<(Vec<String>, String, usize)> {
+    let mut found = Vec::new();
+    let mut walk = vec![tree];
+    while let Some(value) = walk.pop() {
+        match value {
+            serde_json::Value::Object(map) => {
+                for (key, inner) in map {
+                    if key == "TypeCast" || key == "ColumnDef" {
+                        let names = type_names(inner.get("type_name"));
+                        if !names.is_empty() {
+                            for (value, at) in constants(inner) {
+                                found.push((names.clone(), value, at));
+                            }
+                        }
+                    }
+                    walk.push(inner);
+                }
+            }
+            serde_json::Value::Array(items) => walk.extend(items),
+            _ => {}
+        }
+    }
+    found
+}
+
+/// The name parts of a serialised `TypeName`.
+fn type_names(type_name: Option<&serde_json::Value>) -> Vec<String> {
+    type_name
+        .and_then(|t| t.get("names"))
+        .and_then(serde_json::Value::as_array)
+        .map_or_else(Vec::new, |names| {
+            names
+                .iter()
+                .filter_map(|n| n.pointer("/node/String/sval")?.as_str())
+                .map(str::to_owned)
+                .collect()
+        })
+}
+
+/// The string constants below a serialised node, with their offsets.
+fn constants(node: &serde_json::Value) -> Vec<(String, usize)> {
+    let mut found = Vec::new();
+    let mut walk = vec![node];
+    while let Some(value) = walk.pop() {
+        match value {
+            serde_json::Value::Object(map) => {
+                if let Some(constant) = map.get("AConst") {
+                    let value = constant.pointer("/val/Sval/sval").and_then(|v| v.as_str());
+                    let at = constant.get("location").and_then(serde_json::Value::as_u64);
+                    if let (Some(value), Some(at)) = (value, at) {
+                        found.push((value.to_owned(), at as usize));
+                    }
+                }
+                walk.extend(map.values());
+            }
+            serde_json::Value::Array(items) => walk.extend(items),
+            _ => {}
+        }
+    }
+    found
 }
 
 /// The statement's keywords, for messages.
@@ -545,6 +678,83 @@ mod tests {
         }
     }
 
+    /// PostgreSQL: `invalid transaction termination` (2D000) inside a transaction block; fine
+    /// when the `DO` is sent on its own, as a `-- migrate:no-transaction` file sends it.
+    #[test]
+    fn commit_or_rollback_in_a_do_block_needs_the_header_and_is_pointed_at() {
+        let sql = "CREATE TABLE IF NOT EXISTS t (id int);\n\
+                   DO $$\nBEGIN\n  UPDATE t SET id = id;\n  COMMIT;\nEND $$;\n\
+                   DO $$ BEGIN IF false THEN ROLLBACK; END IF; END $$;";
+        assert_eq!(
+            structure_findings(sql),
+            vec![
+                (
+                    "needs-no-transaction",
+                    5,
+                    3,
+                    "`COMMIT` in a `DO` block cannot run inside a transaction block".to_owned()
+                ),
+                (
+                    "needs-no-transaction",
+                    7,
+                    27,
+                    "`ROLLBACK` in a `DO` block cannot run inside a transaction block".to_owned()
+                ),
+            ]
+        );
+        // With the header: no finding, and the header is not called unneeded.
+        assert_clean(&format!("-- migrate:no-transaction\n{sql}"));
+        for sql in [
+            "DO $$ BEGIN UPDATE t SET id = id; END $$;",
+            "DO $$ BEGIN RAISE NOTICE 'COMMIT'; END $$;",
+            "CREATE OR REPLACE PROCEDURE p() LANGUAGE plpgsql AS $$ BEGIN COMMIT; END $$;",
+        ] {
+            passes(&NEEDS_NO_TRANSACTION, sql);
+        }
+    }
+
+    /// PostgreSQL: `unsafe use of new value "sad" of enum type mood` (55P04) until the
+    /// transaction that added the value commits.
+    #[test]
+    fn a_new_enum_value_used_in_the_same_transaction_needs_the_header() {
+        let sql = "ALTER TYPE mood ADD VALUE IF NOT EXISTS 'sad';\n\
+                   CREATE TABLE IF NOT EXISTS m (x mood DEFAULT 'sad');\n\
+                   SELECT 'ok'::mood, 'sad'::public.mood;";
+        assert_eq!(
+            structure_findings(sql),
+            vec![
+                (
+                    "needs-no-transaction",
+                    2,
+                    46,
+                    "'sad' is new: `ALTER TYPE mood ADD VALUE` adds it earlier in the same \
+                     transaction, and PostgreSQL refuses to use a new enum value before that \
+                     transaction commits"
+                        .to_owned()
+                ),
+                (
+                    "needs-no-transaction",
+                    3,
+                    20,
+                    structure_findings(sql)[0].3.clone()
+                ),
+            ]
+        );
+        assert_clean(&format!("-- migrate:no-transaction\n{sql}"));
+        for sql in [
+            // Another value, another type, a use before the value is added, text that only
+            // looks like the value.
+            "ALTER TYPE mood ADD VALUE 'sad';\nSELECT 'ok'::mood;",
+            "ALTER TYPE mood ADD VALUE 'sad';\nSELECT 'sad'::other;",
+            "SELECT 'sad'::mood;\nALTER TYPE mood ADD VALUE 'sad';",
+            "ALTER TYPE mood ADD VALUE 'sad';\nCREATE TABLE IF NOT EXISTS n (x text DEFAULT 'sad');",
+            "ALTER TYPE mood ADD VALUE 'sad';\nSELECT 'sad';",
+            "ALTER TYPE app.mood ADD VALUE 'sad';\nSELECT 'sad'::other.mood;",
+        ] {
+            passes(&NEEDS_NO_TRANSACTION, sql);
+        }
+    }
+
     #[test]
     fn an_unneeded_header_is_a_warning() {
         let sql = "-- migrate:no-transaction\nCREATE TABLE IF NOT EXISTS t (id int);";
@@ -599,7 +809,7 @@ mod tests {
             "DO $$ BEGIN PERFORM 1; END $$;",
             "SELECT 'BEGIN; COMMIT; ROLLBACK;';",
             "-- BEGIN;\nSELECT 1;\n/* COMMIT; */",
-            "BEGIN;\nDO $$ BEGIN COMMIT; END $$;\nSELECT 'COMMIT';\nCOMMIT;",
+            "BEGIN;\nDO $$ BEGIN PERFORM 'COMMIT'; END $$;\nSELECT 'COMMIT';\nCOMMIT;",
             "SELECT E'VACUUM t; CREATE INDEX CONCURRENTLY i ON t (a);';",
             "CREATE OR REPLACE FUNCTION f() RETURNS void LANGUAGE sql AS \
              'CREATE INDEX CONCURRENTLY i ON t (a)';",

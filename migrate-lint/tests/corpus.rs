@@ -248,16 +248,18 @@ fn every_file_parses_and_the_findings_are_counted() {
     // Nothing in these projects administers the cluster or writes a history table by hand.
     assert!(!all.iter().any(|d| family(d) == Family::Forbidden));
     // The lock hazards, counted: each is a true statement about a table an earlier migration
-    // created (a table created in the same file is never reported).
+    // created (a table created in the same file is never reported). Four of them are in a
+    // crates.io `DO` block (`20190322174825_remove_version_downloads_pk.down.sql`, lines 18-21),
+    // which runs them on tables of up to 1,000 rows.
     let hazards = count_by_rule(all.iter().filter(|d| family(d) == Family::LockHazards));
     assert_eq!(
         hazards,
         BTreeMap::from([
             ("column-type-change", 75),
             ("constraint-without-not-valid", 49),
-            ("index-without-concurrently", 84),
+            ("index-without-concurrently", 87),
             ("set-not-null", 37),
-            ("volatile-default", 1),
+            ("volatile-default", 2),
         ])
     );
     assert!(all

@@ -158,7 +158,8 @@ mod tests {
             "CREATE TABLE IF NOT EXISTS orders (user_id int REFERENCES users ON DELETE CASCADE);",
             "SELECT 'DROP TABLE users CASCADE';",
             "-- DROP TABLE users CASCADE;\nSELECT 1;",
-            "DO $$ BEGIN DROP TABLE users CASCADE; END $$;",
+            // Inside a `DO` block, confirmed like any other: above the `DO`.
+            "-- migrate:allow(cascade) reviewed\nDO $$ BEGIN DROP TABLE users CASCADE; END $$;",
             "-- migrate:allow(cascade, drop-table) the old views go with it\n\
              DROP TABLE IF EXISTS users CASCADE;",
             "-- migrate:allow-file(cascade) cleanup\nDROP VIEW IF EXISTS v CASCADE;",

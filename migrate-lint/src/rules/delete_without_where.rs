@@ -66,7 +66,8 @@ mod tests {
             "DELETE FROM sessions s USING users u WHERE s.user_id = u.id AND u.banned;",
             "SELECT 'DELETE FROM sessions';",
             "-- DELETE FROM sessions;\nSELECT 1;",
-            "DO $$ BEGIN DELETE FROM sessions; END $$;",
+            // Inside a `DO` block, confirmed like any other: above the `DO`.
+            "-- migrate:allow(delete-without-where) reviewed\nDO $$ BEGIN DELETE FROM sessions; END $$;",
             "CREATE OR REPLACE FUNCTION purge() RETURNS void LANGUAGE sql AS \
              $$ DELETE FROM sessions $$;",
             "-- migrate:allow(delete-without-where) sessions are rebuilt at login\n\

@@ -87,7 +87,8 @@ mod tests {
             "ALTER TYPE address DROP ATTRIBUTE IF EXISTS zip;",
             "SELECT 'ALTER TABLE users DROP COLUMN email';",
             "-- ALTER TABLE users DROP COLUMN email;\nSELECT 1;",
-            "DO $$ BEGIN ALTER TABLE users DROP COLUMN email; END $$;",
+            // Inside a `DO` block, confirmed like any other: above the `DO`.
+            "-- migrate:allow(drop-column) reviewed\nDO $$ BEGIN ALTER TABLE users DROP COLUMN email; END $$;",
             "-- migrate:allow(drop-column) moved to profiles in 011\n\
              ALTER TABLE users DROP COLUMN IF EXISTS email;",
             "-- migrate:allow-file(drop-column) cleanup of unused columns\n\

@@ -77,7 +77,8 @@ mod tests {
             "CREATE SCHEMA IF NOT EXISTS app;",
             "SELECT 'DROP SCHEMA app';",
             "-- DROP SCHEMA app;\nSELECT 1;",
-            "DO $$ BEGIN DROP SCHEMA app; END $$;",
+            // Inside a `DO` block, confirmed like any other: above the `DO`.
+            "-- migrate:allow(drop-schema) reviewed\nDO $$ BEGIN DROP SCHEMA app; END $$;",
             "-- migrate:allow(drop-schema) the staging schema was never used\n\
              DROP SCHEMA IF EXISTS staging;",
             "-- migrate:allow-file(drop-schema) cleanup\nDROP SCHEMA IF EXISTS staging;",

@@ -84,7 +84,8 @@ mod tests {
             "SELECT 'DROP TABLE users';",
             "-- DROP TABLE users;\nSELECT 1;",
             "/* DROP TABLE users; */ SELECT 1;",
-            "DO $$ BEGIN DROP TABLE users; END $$;",
+            // Inside a `DO` block, confirmed like any other: above the `DO`.
+            "-- migrate:allow(drop-table) reviewed\nDO $$ BEGIN DROP TABLE users; END $$;",
             "-- migrate:allow(drop-table) replaced by people in 012\nDROP TABLE IF EXISTS users;",
             "-- migrate:allow-file(drop-table) this migration removes the old audit tables\n\n\
              DROP TABLE IF EXISTS audit_2019;\nDROP TABLE IF EXISTS audit_2020;",

@@ -196,7 +196,8 @@ mod tests {
             "ALTER TYPE mood RENAME VALUE 'meh' TO 'fine';",
             "ALTER TYPE address ADD ATTRIBUTE zip text;",
             "SELECT 'CREATE TABLE users (id int)';",
-            "DO $$ BEGIN CREATE TABLE users (id int); END $$;",
+            // A guarded `DO` block skips what was done already.
+            "DO $$ BEGIN CREATE TABLE users (id int); EXCEPTION WHEN duplicate_table THEN NULL; END $$;",
             "-- migrate:allow(drop-table) rebuilt from scratch\n\
              DROP TABLE IF EXISTS scratch;\nCREATE TABLE scratch (id int);",
             "-- migrate:allow(missing-if-not-exists) created once by design\n\

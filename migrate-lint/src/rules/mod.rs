@@ -155,8 +155,11 @@ pub(crate) struct StatementCtx<'a> {
     pub node: &'a NodeEnum,
     /// The statement's byte range in `text` (no trailing semicolon).
     pub range: Range<usize>,
-    /// The whole file text. Node `location`s are byte offsets into it.
+    /// The text the statement was parsed from: the whole file, or the SQL a `DO` block runs.
+    /// Node `location`s are byte offsets into it.
     pub text: &'a str,
+    /// Where `text` starts in the file: 0 for the file's own statements.
+    pub base: usize,
     /// Objects created, and dropped with `IF EXISTS`, by earlier statements of this file.
     pub earlier: &'a Earlier,
 }
@@ -167,14 +170,20 @@ impl StatementCtx<'_> {
         &self.text[self.range.clone()]
     }
 
-    /// Byte offset of a node `location`, or the statement start when the node has none (-1).
+    /// The file offset of a node `location`, or of the statement start when the node has none
+    /// (-1).
     pub fn at(&self, location: i32) -> usize {
-        usize::try_from(location).map_or(self.range.start, |l| l.min(self.text.len()))
+        self.base + usize::try_from(location).map_or(self.range.start, |l| l.min(self.text.len()))
+    }
+
+    /// The file offset of the statement's start.
+    pub fn start(&self) -> usize {
+        self.base + self.range.start
     }
 
     /// A hit at the statement's start.
     pub fn hit(&self, message: impl Into<String>) -> Hit {
-        Hit::new(self.range.start, message)
+        Hit::new(self.start(), message)
     }
 }
 

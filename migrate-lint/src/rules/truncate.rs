@@ -80,7 +80,8 @@ mod tests {
             "DELETE FROM sessions WHERE expires_at < now();",
             "SELECT 'TRUNCATE sessions';",
             "-- TRUNCATE sessions;\nSELECT 1;",
-            "DO $$ BEGIN TRUNCATE sessions; END $$;",
+            // Inside a `DO` block, confirmed like any other: above the `DO`.
+            "-- migrate:allow(truncate) reviewed\nDO $$ BEGIN TRUNCATE sessions; END $$;",
             "-- migrate:allow(truncate) sessions are rebuilt at login\nTRUNCATE sessions;",
             "-- migrate:allow-file(truncate) caches only\nTRUNCATE a;\nTRUNCATE b;",
         ] {

@@ -122,7 +122,8 @@ mod tests {
              INSERT INTO colours VALUES ('red');",
             "SELECT 'INSERT INTO roles VALUES (1)';",
             "-- INSERT INTO roles VALUES (1);\nSELECT 1;",
-            "DO $$ BEGIN INSERT INTO roles VALUES (1); END $$;",
+            // A guarded `DO` block skips what was done already.
+            "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM roles) THEN INSERT INTO roles VALUES (1); END IF; END $$;",
             "CREATE OR REPLACE FUNCTION f() RETURNS void LANGUAGE sql AS $$ INSERT INTO roles \
              VALUES (1) $$;",
             "-- migrate:allow(unguarded-insert) the table is created above\n\

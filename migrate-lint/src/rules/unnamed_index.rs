@@ -165,7 +165,8 @@ mod tests {
             "CREATE INDEX users_email_idx ON users (email);",
             "SELECT 'CREATE INDEX ON users (email)';",
             "-- CREATE INDEX ON users (email);\nSELECT 1;",
-            "DO $$ BEGIN CREATE INDEX ON users (email); END $$;",
+            // A guarded `DO` block skips what was done already.
+            "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_indexes WHERE tablename = 'users') THEN CREATE INDEX ON users (email); END IF; END $$;",
             "-- migrate:allow(unnamed-index) the table is new\n\
              CREATE INDEX ON users (email);",
             "-- migrate:allow-file(unnamed-index) reviewed\nCREATE INDEX ON users (email);",
