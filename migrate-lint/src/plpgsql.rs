@@ -331,8 +331,11 @@ mod tests {
     use super::*;
     use crate::source::line_col;
 
-    /// The statements and controls of the first `DO` of `sql`, as `(line, column, text)`.
-    fn read_first(sql: &str) -> (Vec<(usize, usize, String, bool)>, Vec<(usize, usize, &str)>) {
+    /// A statement a `DO` block runs: line, column, text, guarded.
+    type Placed = (usize, usize, String, bool);
+
+    /// The statements and controls of the first `DO` of `sql`, placed in it.
+    fn read_first(sql: &str) -> (Vec<Placed>, Vec<(usize, usize, &str)>) {
         let statements = parse::parse(sql).unwrap();
         let statement = statements
             .iter()

@@ -231,7 +231,7 @@ fn check(rng: &mut Rng, mutant: &[u8]) -> Result<(), String> {
 fn no_mutant_of_a_real_migration_makes_the_checker_panic() {
     let files = corpus_files();
     let mutants = env_number("MIGRATE_LINT_MUTANTS", DEFAULT_MUTANTS);
-    let seed = env_number("MIGRATE_LINT_SEED", 0x6d69_6772_6174_65);
+    let seed = env_number("MIGRATE_LINT_SEED", 0x006d_6967_7261_7465);
     let mut rng = Rng(seed);
     let mut crashes = Vec::new();
     for n in 0..mutants {

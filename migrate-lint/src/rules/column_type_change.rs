@@ -111,7 +111,7 @@ mod tests {
             "ALTER TYPE mood RENAME VALUE 'sad' TO 'blue';",
             "SELECT 'ALTER TABLE users ALTER COLUMN id TYPE bigint';",
             "-- ALTER TABLE users ALTER COLUMN id TYPE bigint;\nSELECT 1;",
-            // Inside a `DO` block, confirmed like any other: above the `DO`.
+            // Inside a `DO` block, allowed like any other: above the `DO`.
             "-- migrate:allow(column-type-change) reviewed\nDO $$ BEGIN ALTER TABLE users ALTER COLUMN id TYPE bigint; END $$;",
             "-- migrate:allow(column-type-change) varchar(64) to text needs no rewrite\n\
              ALTER TABLE users ALTER COLUMN name TYPE text;",

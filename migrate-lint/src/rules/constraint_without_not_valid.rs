@@ -136,7 +136,7 @@ mod tests {
              CHECK (id > 0));",
             "SELECT 'ALTER TABLE orders ADD CHECK (amount > 0)';",
             "-- ALTER TABLE orders ADD CHECK (amount > 0);\nSELECT 1;",
-            // Inside a `DO` block, confirmed like any other: above the `DO`.
+            // Inside a `DO` block, allowed like any other: above the `DO`.
             "-- migrate:allow(constraint-without-not-valid) reviewed\nDO $$ BEGIN ALTER TABLE orders ADD CHECK (amount > 0); END $$;",
             "-- migrate:allow(constraint-without-not-valid) small table\n\
              ALTER TABLE orders ADD CONSTRAINT positive CHECK (amount > 0);",

@@ -122,7 +122,7 @@ mod tests {
              CREATE UNIQUE INDEX IF NOT EXISTS totals_n ON totals (n);",
             "SELECT 'CREATE INDEX i ON users (email)';",
             "-- CREATE INDEX i ON users (email);\nSELECT 1;",
-            // Inside a `DO` block, confirmed like any other: above the `DO`.
+            // Inside a `DO` block, allowed like any other: above the `DO`.
             "-- migrate:allow(index-without-concurrently) reviewed\nDO $$ BEGIN CREATE INDEX i ON users (email); END $$;",
             "-- migrate:allow(index-without-concurrently) the table has ten rows\n\
              CREATE INDEX IF NOT EXISTS users_email ON users (email);",

@@ -2,8 +2,8 @@
 //! migration runs a second time: `ALTER TABLE ... ADD CONSTRAINT`, `CREATE TYPE`, `CREATE DOMAIN`,
 //! `CREATE POLICY`, `CREATE ROLE/USER/GROUP` (the object exists) and every `RENAME` (the old name
 //! is gone). Each is safe after an earlier `DROP ... IF EXISTS` of the same object in the file
-//! (or of the table a constraint, policy or renamed column belongs to); inside a `DO` block,
-//! which can catch the error or check the catalog first, the parser does not see it.
+//! (or of the table a constraint, policy or renamed column belongs to), and inside a guarded
+//! `DO` block, which catches the error or checks the catalog first (see `plpgsql`).
 
 use pg_query::protobuf::{
     AlterEnumStmt, AlterTableCmd, AlterTableType, ConstrType, CreatePolicyStmt, CreateRoleStmt,

@@ -106,7 +106,7 @@ mod tests {
             "ALTER TABLE users ADD COLUMN IF NOT EXISTS email text NOT NULL DEFAULT '';",
             "SELECT 'ALTER TABLE users ALTER COLUMN email SET NOT NULL';",
             "-- ALTER TABLE users ALTER COLUMN email SET NOT NULL;\nSELECT 1;",
-            // Inside a `DO` block, confirmed like any other: above the `DO`.
+            // Inside a `DO` block, allowed like any other: above the `DO`.
             "-- migrate:allow(set-not-null) reviewed\nDO $$ BEGIN ALTER TABLE users ALTER COLUMN email SET NOT NULL; END $$;",
             "-- migrate:allow(set-not-null) validated by users_email_not_null\n\
              ALTER TABLE users ALTER COLUMN email SET NOT NULL;",

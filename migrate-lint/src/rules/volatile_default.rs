@@ -246,7 +246,7 @@ mod tests {
             "CREATE TABLE IF NOT EXISTS users (id bigserial, token uuid DEFAULT gen_random_uuid());",
             "SELECT 'ALTER TABLE users ADD COLUMN token uuid DEFAULT gen_random_uuid()';",
             "-- ALTER TABLE users ADD COLUMN id2 bigserial;\nSELECT 1;",
-            // Inside a `DO` block, confirmed like any other: above the `DO`.
+            // Inside a `DO` block, allowed like any other: above the `DO`.
             "-- migrate:allow(volatile-default) reviewed\nDO $$ BEGIN ALTER TABLE users ADD COLUMN id2 bigserial; END $$;",
             "-- migrate:allow(volatile-default) users has a few hundred rows\n\
              ALTER TABLE users ADD COLUMN token uuid DEFAULT gen_random_uuid();",
