@@ -10,15 +10,18 @@ use crate::plan::Finding;
 
 /// An error of a migration operation.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// A query of the runner itself (not of a migration) failed.
-    #[error("could not {action}: {}", describe(source))]
+    ///
+    /// The message holds the client's error with its causes (SQLSTATE, detail, hint), so
+    /// `source()` does not return it again: error reporters print it once.
+    #[error("could not {action}: {}", describe(error))]
     Database {
         /// What the runner was doing, e.g. "read the history table".
         action: &'static str,
-        /// The client's error.
-        #[source]
-        source: postgres::Error,
+        /// The client's error, e.g. for its [`SqlState`](postgres::error::SqlState).
+        error: postgres::Error,
     },
 
     /// A migration PostgreSQL rejected. The database is as it was before that migration.
@@ -141,7 +144,7 @@ pub enum Error {
 
 impl Error {
     pub(crate) fn db(action: &'static str) -> impl FnOnce(postgres::Error) -> Error {
-        move |source| Error::Database { action, source }
+        move |error| Error::Database { action, error }
     }
 
     /// The findings, when this is a validation error.

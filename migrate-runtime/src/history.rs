@@ -23,7 +23,7 @@ const COLUMNS: [(&str, &str); 8] = [
 ];
 
 /// Quotes an SQL identifier: wraps it in double quotes and doubles any double quote inside.
-pub fn quote_ident(identifier: &str) -> String {
+pub(crate) fn quote_ident(identifier: &str) -> String {
     format!("\"{}\"", identifier.replace('"', "\"\""))
 }
 
@@ -340,11 +340,6 @@ impl History {
             History::Rows(rows) => rows,
         }
     }
-}
-
-/// The SQLSTATE of an error, if the server sent one.
-pub(crate) fn sqlstate(error: &postgres::Error) -> Option<&str> {
-    error.as_db_error().map(|e| e.code().code())
 }
 
 /// Interprets the answer of [`HistoryTable::read_sql`]: checks the shape, parses the rows.

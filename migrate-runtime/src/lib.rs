@@ -51,8 +51,8 @@ mod version;
 
 pub use embedded::{InvalidMigration, Migration, Migrations, Script, Statement, Transaction};
 pub use error::{Direction, Error, LockHolder, MigrationFailure};
-pub use history::{quote_ident, HistoryRow, HistoryTable};
-pub use lock::{Pooler, DEFAULT_LOCK_WAIT, POLL_INTERVAL};
+pub use history::{HistoryRow, HistoryTable};
+pub use lock::{Pooler, DEFAULT_LOCK_WAIT};
 pub use peer::{PeerHistory, Tool};
 pub use plan::{Finding, FindingKind, Pending, Plan, Severity};
 pub use report::{Operation, Report, Status, Step};

@@ -41,7 +41,7 @@ use crate::history::HistoryTable;
 pub const DEFAULT_LOCK_WAIT: Duration = Duration::from_secs(60);
 
 /// How long a waiting migrator sleeps (on the server) between two attempts at the lock.
-pub const POLL_INTERVAL: Duration = Duration::from_millis(50);
+pub(crate) const POLL_INTERVAL: Duration = Duration::from_millis(50);
 
 /// Why the runner believes its connection goes through a transaction pooler.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -170,6 +170,7 @@ impl FromStr for Tool {
 
 /// Where `baseline --from-history` reads what is applied.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum PeerHistory {
     /// The history table of another tool.
     Tool(Tool),

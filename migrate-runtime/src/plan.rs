@@ -60,6 +60,7 @@ pub struct Finding {
 
 /// What validation can find.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum FindingKind {
     /// An applied migration whose file changed since.
     Modified {

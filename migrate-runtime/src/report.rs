@@ -10,6 +10,7 @@ use crate::plan::{Finding, FindingKind, Pending, Plan};
 
 /// Which operation a [`Report`] describes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Operation {
     /// `run` / `run_to`: migrations applied.
     Apply,

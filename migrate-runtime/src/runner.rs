@@ -20,24 +20,18 @@ use crate::version::Version;
 
 use std::time::{Duration, Instant};
 
+use postgres::error::SqlState;
 use postgres::SimpleQueryMessage;
 
 use crate::apply::{Job, Outcome, Timeouts};
 use crate::conn::{self, Connection};
 use crate::embedded::{Migration, Migrations, Transaction};
 use crate::error::{Direction, Error};
-use crate::history::{
-    self, sqlstate, Detail, ExecutionMs, History, HistoryRow, HistoryTable, Record,
-};
+use crate::history::{self, Detail, ExecutionMs, History, HistoryRow, HistoryTable, Record};
 use crate::lock::{Locked, DEFAULT_LOCK_WAIT};
 use crate::peer::{self, PeerHistory, PeerRow};
 use crate::plan::{self, Finding, FindingKind, Glance, Pending, Plan, Rules, Severity};
 use crate::report::{Operation, Report, Status, Step};
-
-/// SQLSTATE `undefined_table`.
-const UNDEFINED_TABLE: &str = "42P01";
-/// SQLSTATE `undefined_column`.
-const UNDEFINED_COLUMN: &str = "42703";
 
 /// Runs the embedded migrations with options. Build it with [`Migrations::runner`], adjust it
 /// with the builder methods, then call an operation:
@@ -321,8 +315,8 @@ async fn query_history<C: Connection>(
 ) -> Result<Option<Vec<SimpleQueryMessage>>, Error> {
     match conn.query(sql).await {
         Ok(messages) => Ok(Some(messages)),
-        Err(e) if sqlstate(&e) == Some(UNDEFINED_TABLE) => Ok(None),
-        Err(e) if sqlstate(&e) == Some(UNDEFINED_COLUMN) => {
+        Err(e) if e.code() == Some(&SqlState::UNDEFINED_TABLE) => Ok(None),
+        Err(e) if e.code() == Some(&SqlState::UNDEFINED_COLUMN) => {
             let shape = conn
                 .query(&table.shape_sql())
                 .await

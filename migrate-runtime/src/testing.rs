@@ -47,8 +47,9 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use crate::history::{quote_ident, sqlstate};
+use crate::history::quote_ident;
 use crate::{Migrations, Runner};
+use postgres::error::SqlState;
 
 /// The prefix of template and test database names unless [`TestDatabases::prefix`] says
 /// otherwise.
@@ -71,11 +72,6 @@ const LIVE_CLASS: i32 = 0x6d69_6774;
 
 /// The comment [`TestDatabase::keep`] puts on a database, which spares it from the sweep.
 const KEPT_COMMENT: &str = "kept by migrate-runtime testing";
-
-/// SQLSTATE `invalid_catalog_name`: the template database does not exist (yet).
-const INVALID_CATALOG_NAME: &str = "3D000";
-/// SQLSTATE `lock_not_available`: `lock_timeout` expired.
-const LOCK_NOT_AVAILABLE: &str = "55P03";
 
 /// A hash of everything that decides a template's content: the history table and every
 /// migration's version and checksum. Two sets with the same fingerprint build the same schema.
@@ -121,6 +117,7 @@ impl Fnv {
 
 /// Why a test database could not be made.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum TestDatabaseError {
     /// [`TestDatabases::prefix`] is not usable in a database name.
     #[error(
@@ -271,7 +268,7 @@ impl TestDatabases {
             let create = create_from_template_sql(&name, &template);
             let action = || format!("create the test database {name} from the template {template}");
             match admin.batch_execute(&create) {
-                Err(e) if sqlstate(&e) == Some(INVALID_CATALOG_NAME) => {
+                Err(e) if e.code() == Some(&SqlState::INVALID_CATALOG_NAME) => {
                     self.build_template(&mut admin, &admin_config, &template)?;
                     admin.batch_execute(&create).map_err(admin_error(action()))
                 }
@@ -629,7 +626,7 @@ fn lock(admin: &mut postgres::Client, wait: Duration) -> Result<(), TestDatabase
     let _ = admin.batch_execute("RESET lock_timeout");
     match locked {
         Ok(()) => Ok(()),
-        Err(e) if sqlstate(&e) == Some(LOCK_NOT_AVAILABLE) => {
+        Err(e) if e.code() == Some(&SqlState::LOCK_NOT_AVAILABLE) => {
             Err(TestDatabaseError::LockTimeout { waited: wait })
         }
         Err(e) => Err(admin_error("take the template lock".into())(e)),

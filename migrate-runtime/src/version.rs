@@ -63,6 +63,7 @@ impl fmt::Display for Version {
 
 /// Why a text is not a [`Version`].
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ParseVersionError {
     /// The text is empty or holds something other than ASCII digits.
     NotDigits,

@@ -40,6 +40,7 @@ pub(crate) mod testing;
 
 /// The group a rule belongs to, as the README's rules table orders them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
 pub enum Family {
     /// File names and file contents before parsing.
     Files,
