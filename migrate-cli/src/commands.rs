@@ -146,7 +146,7 @@ fn apply(args: &ApplyArgs) -> Result<(), Failure> {
     let pending: Vec<_> = plan
         .pending()
         .iter()
-        .filter(|p| args.target.map_or(true, |t| p.version() <= t))
+        .filter(|p| args.target.is_none_or(|t| p.version() <= t))
         .collect();
     if pending.is_empty() {
         println!("Nothing to do: {} migration(s) applied", plan.applied());

@@ -60,7 +60,7 @@ struct Job {
 /// Checks the entries of a folder, already read, with the settings of the entry `migrate.toml`
 /// when there is one. Pure: all I/O is in [`discover::read_dir`]. The files are checked on as
 /// many threads as the machine has cores: each file's checks depend on that file and the
-/// configuration alone (the folder-wide ones run after, in [`pair`]).
+/// configuration alone (the folder-wide ones run after, in `pair`).
 pub fn check_entries(display: &str, entries: Vec<Entry>) -> Outcome {
     let (config, mut diagnostics) = read_config(display, &entries);
     let mut jobs = Vec::new();

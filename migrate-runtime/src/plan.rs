@@ -385,7 +385,7 @@ pub(crate) fn glance(
     };
     let pending = migrations
         .iter()
-        .filter(|m| target.map_or(true, |t| m.version() <= t))
+        .filter(|m| target.is_none_or(|t| m.version() <= t))
         .any(|m| checksum(m.version()).is_none());
     let current = applied.len() == migrations.len()
         && done.len() == migrations.len()
@@ -428,7 +428,7 @@ pub(crate) fn plan(
                 },
             ),
             Some(_) => {}
-            None if newest_embedded.map_or(true, |newest| row.version > newest) => push(
+            None if newest_embedded.is_none_or(|newest| row.version > newest) => push(
                 Severity::Warning,
                 FindingKind::NewerMissing {
                     version: row.version,
