@@ -368,7 +368,7 @@ fn on_a_terminal(args: &str, answer: &str) -> Option<common::Run> {
     use std::io::Write;
     use std::process::{Command, Stdio};
     if Command::new("script").arg("--version").output().is_err() {
-        eprintln!("skipped: util-linux `script` is not installed");
+        common::prerequisite::missing("util-linux `script`, for a pseudo-terminal");
         return None;
     }
     let command = format!("{} {args}", env!("CARGO_BIN_EXE_migrate"));
@@ -469,12 +469,14 @@ fn an_out_of_order_migration_is_refused_unless_allowed() {
 fn sslmode_verify_full_and_verify_ca_check_the_certificate() {
     let db = Db::new();
     let snakeoil = "/etc/ssl/certs/ssl-cert-snakeoil.pem";
-    let cert_file = db.value("SHOW ssl_cert_file");
-    if db.value("SHOW ssl").as_deref() != Some("on")
-        || cert_file.as_deref() != Some(snakeoil)
-        || !db.url.contains("@localhost:")
-    {
-        eprintln!("skipped: the server does not use {snakeoil} on localhost ({cert_file:?})");
+    let (ssl, cert_file) = (db.value("SHOW ssl"), db.value("SHOW ssl_cert_file"));
+    let on_localhost = db.url.contains("@localhost:");
+    if ssl.as_deref() != Some("on") || cert_file.as_deref() != Some(snakeoil) || !on_localhost {
+        common::prerequisite::missing(&format!(
+            "a server at localhost with TLS on and Debian's {snakeoil}, as pg_virtualenv sets up \
+             (here ssl = {ssl:?}, ssl_cert_file = {cert_file:?}, DATABASE_URL at localhost: \
+             {on_localhost})"
+        ));
         return;
     }
     let folder = good_folder();
@@ -516,13 +518,18 @@ fn sslmode_verify_full_and_verify_ca_check_the_certificate() {
         .find(|p| {
             p.extension().is_some_and(|x| x == "pem") && !p.ends_with("ssl-cert-snakeoil.pem")
         });
-    if let Some(other) = other_ca {
-        run(with(
-            &db.url,
-            &format!("sslmode=verify-full&sslrootcert={}", other.display()),
-        ))
-        .expect(2)
-        .stderr_has("certificate verify failed");
+    match other_ca {
+        Some(other) => {
+            run(with(
+                &db.url,
+                &format!("sslmode=verify-full&sslrootcert={}", other.display()),
+            ))
+            .expect(2)
+            .stderr_has("certificate verify failed");
+        }
+        None => common::prerequisite::missing(
+            "another CA's certificate in /etc/ssl/certs (ca-certificates), for the rejection",
+        ),
     }
     run(with(
         &db.url,

@@ -11,6 +11,7 @@ use migrate_runtime::{Error, Migrations, Plan, Report, Runner, Status};
 
 pub mod oracle;
 pub mod pgbouncer;
+pub mod prerequisite;
 pub mod proxy;
 
 /// The fixture folders of `tests/migrations`, embedded.

@@ -1,41 +1,17 @@
 //! Separate processes against one database: 16 migrators starting together, and migrators
-//! killed with SIGKILL in the middle of a migration. The children are this test binary itself,
-//! started with `MIGRATE_CHILD_*` set, running only the `child` test.
+//! killed with SIGKILL in the middle of a migration. The children are the `child` binary of this
+//! crate (`src/bin/child.rs`).
 
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use migrate_tests::fixtures::{self, ORDERED, SLOW, SLOW_NOTX};
+use migrate_tests::fixtures::{ORDERED, SLOW, SLOW_NOTX};
 use migrate_tests::proxy::CountingProxy;
 use migrate_tests::{Api, TestDb};
 
-/// The child's work: apply a fixture to a database and print the versions it applied.
-#[test]
-fn child() {
-    let (Ok(fixture), Ok(db), Ok(api)) = (
-        std::env::var("MIGRATE_CHILD_FIXTURE"),
-        std::env::var("MIGRATE_CHILD_DB"),
-        std::env::var("MIGRATE_CHILD_API"),
-    ) else {
-        return; // not a child: nothing to do
-    };
-    let api = if api == "async" {
-        Api::Async
-    } else {
-        Api::Sync
-    };
-    let db = TestDb::existing(&db);
-    let report = api.apply(&db, fixtures::by_name(&fixture)).unwrap();
-    let versions: Vec<String> = report.versions().iter().map(ToString::to_string).collect();
-    println!("APPLIED {}", versions.join(" "));
-}
-
 fn spawn_child(db: &TestDb, fixture: &str, api: &str) -> Child {
-    Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "child", "--nocapture", "--test-threads=1"])
-        .env("MIGRATE_CHILD_FIXTURE", fixture)
-        .env("MIGRATE_CHILD_DB", db.name())
-        .env("MIGRATE_CHILD_API", api)
+    Command::new(env!("CARGO_BIN_EXE_child"))
+        .args(["apply", fixture, db.name(), api])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

@@ -2,7 +2,8 @@
 //! with packages reported missing: `MIGRATE_SETUP_PRETEND` names them, and shims of `apt-get`,
 //! `sudo` and `id` first in `PATH` record what would run (the shim `apt-get install` "installs" by
 //! removing the names from that list, so the script's check after installing sees them). On this
-//! machine, where `scripts/test` has already run the step, nothing is missing and nothing runs.
+//! machine, where `scripts/test` has already run the step, nothing is missing and nothing runs
+//! (else the test says what is missing, and fails under `CI`).
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
@@ -140,12 +141,15 @@ fn nothing_is_missing_on_this_machine_so_nothing_is_installed() {
             purpose,
             ..Case::default()
         });
-        assert!(
-            output.status.success() && log.is_empty(),
-            "scripts/setup {purpose} on this machine (run scripts/setup {purpose} to install \
-             what it lacks): {}\n{log:?}",
-            stderr(&output)
-        );
+        if !log.is_empty() {
+            // The step found something missing (and ran the apt-get shim): not this test's fault.
+            migrate_tests::prerequisite::missing(&format!(
+                "what scripts/setup {purpose} installs (run it): {}",
+                stderr(&output)
+            ));
+            continue;
+        }
+        assert!(output.status.success(), "{}", stderr(&output));
     }
 }
 

@@ -7,7 +7,7 @@
 //! crates.io corpus; run it by hand:
 //! `scripts/test -p migrate-tests --test testing -- --ignored --nocapture template_vs_migrations`.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
@@ -203,31 +203,6 @@ fn threads_starting_together_build_one_template() {
     );
 }
 
-/// The child's work in the tests with processes: create a database from the template of
-/// `MIGRATE_CHILD_PREFIX` and print its name; then, by `MIGRATE_CHILD_MODE`, drop it (default),
-/// keep it (`keep`), or hold it until killed (`hold`).
-#[test]
-fn child() {
-    let Ok(prefix) = std::env::var("MIGRATE_CHILD_PREFIX") else {
-        return; // not a child
-    };
-    let databases_of = TestDatabases::new(ORDERED.runner()).prefix(prefix);
-    let db = databases_of.create(&server_url()).unwrap();
-    assert_eq!(users(&db), [ADMIN]);
-    // Flushed at once: the parent waits for this line.
-    println!("CREATED {}", db.name());
-    std::io::stdout().flush().unwrap();
-    match std::env::var("MIGRATE_CHILD_MODE").as_deref() {
-        Ok("keep") => {
-            db.keep();
-        }
-        Ok("hold") => loop {
-            std::thread::sleep(Duration::from_secs(1));
-        },
-        _ => {}
-    }
-}
-
 /// A child process in `mode`, once it has printed the name of its database; killed (`SIGKILL`,
 /// so no destructor runs) when this value is dropped.
 struct ChildWithDatabase {
@@ -237,10 +212,8 @@ struct ChildWithDatabase {
 
 impl ChildWithDatabase {
     fn start(prefix: &str, mode: &str) -> Self {
-        let mut process = Command::new(std::env::current_exe().unwrap())
-            .args(["--exact", "child", "--nocapture", "--test-threads=1"])
-            .env("MIGRATE_CHILD_PREFIX", prefix)
-            .env("MIGRATE_CHILD_MODE", mode)
+        let mut process = Command::new(env!("CARGO_BIN_EXE_child"))
+            .args(["template", prefix, mode])
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -249,7 +222,6 @@ impl ChildWithDatabase {
         let name = stdout
             .lines()
             .map_while(Result::ok)
-            // The harness may have begun the line with "test child ... ".
             .find_map(|line| line.split_once("CREATED ").map(|(_, name)| name.to_owned()))
             .expect("the child prints its database's name");
         Self { process, name }
@@ -298,9 +270,8 @@ fn processes_starting_together_build_one_template() {
     let templates = Templates::new("processes");
     let children: Vec<_> = (0..6)
         .map(|_| {
-            Command::new(std::env::current_exe().unwrap())
-                .args(["--exact", "child", "--nocapture", "--test-threads=1"])
-                .env("MIGRATE_CHILD_PREFIX", &templates.prefix)
+            Command::new(env!("CARGO_BIN_EXE_child"))
+                .args(["template", &templates.prefix, "drop"])
                 .stdout(Stdio::piped())
                 .stderr(Stdio::piped())
                 .spawn()

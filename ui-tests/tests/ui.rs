@@ -8,6 +8,9 @@
 
 use std::path::Path;
 
+#[path = "../../tests/src/prerequisite.rs"]
+mod prerequisite;
+
 #[test]
 fn ui() {
     let target = Path::new(env!("CARGO_TARGET_TMPDIR"))
@@ -41,7 +44,11 @@ fn ui() {
     for case in cases {
         let name = case.file_name().unwrap().to_string_lossy();
         if name == "missing_folder.rs" && !target_in_workspace {
-            eprintln!("skipping tests/fail/{name}: CARGO_TARGET_DIR is outside the workspace");
+            prerequisite::missing(&format!(
+                "a target directory inside the workspace, for tests/fail/{name} (CARGO_TARGET_DIR \
+                 is {})",
+                target.display()
+            ));
             continue;
         }
         t.compile_fail(format!("tests/fail/{name}"));

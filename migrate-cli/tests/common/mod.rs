@@ -3,6 +3,9 @@
 //! and a way to run the real binary without a terminal and without the caller's PG* variables.
 #![allow(dead_code)] // each test file uses a part
 
+#[path = "../../../tests/src/prerequisite.rs"]
+pub mod prerequisite;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
