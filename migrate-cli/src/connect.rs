@@ -167,7 +167,7 @@ impl Target {
         let mut verify = Verify::default();
         let mut config = match &url {
             Some(url) => {
-                for secret in url_passwords(url) {
+                for secret in conninfo_passwords(url) {
                     redactor.add(&secret);
                 }
                 let (url, from_url) = take_verify_options(url);
@@ -382,33 +382,105 @@ fn fill_from_pg_variables(
     Ok(())
 }
 
-/// The password of a `postgresql://user:password@host/db` URL or a `password=...` key-value
-/// string, as written and percent-decoded, found without a full parse (so that it can be
-/// redacted even from the message about a URL that does not parse).
-fn url_passwords(url: &str) -> Vec<String> {
+/// The password of a connection string in every spelling that may be printed: as written
+/// (percent-encoded, or quoted with backslash escapes) and as meant. Found where
+/// `postgres::Config` reads it: in a `postgres://` or `postgresql://` URL, after the first `:` of
+/// the text before the first `@`, and in a `password=` query parameter; in a key-value string, in
+/// each `password = value` pair, the value quoted (`'...'`) or not, a backslash escaping the
+/// next character. Without failing, so that the password is redacted even from the message about a
+/// string that does not parse (an unterminated value runs to the end).
+fn conninfo_passwords(conninfo: &str) -> Vec<String> {
+    let pairs = match ["postgres://", "postgresql://"]
+        .iter()
+        .find_map(|scheme| conninfo.strip_prefix(scheme))
+    {
+        Some(rest) => url_passwords(rest),
+        None => key_value_passwords(conninfo),
+    };
+    let mut found: Vec<String> = pairs
+        .into_iter()
+        .flat_map(|(written, meant)| [written.to_owned(), meant])
+        .collect();
+    found.retain(|p| !p.is_empty());
+    found
+}
+
+/// `(as written, as meant)` for each password of a URL, `rest` following its scheme.
+fn url_passwords(rest: &str) -> Vec<(&str, String)> {
     let mut found = Vec::new();
-    if let Some((_, rest)) = url.split_once("://") {
-        let before_query = rest.split('?').next().unwrap_or(rest);
-        if let Some(at) = before_query.rfind('@') {
-            if let Some((_, password)) = before_query[..at].split_once(':') {
-                found.push(password.to_owned());
-                found.push(percent_decode(password));
+    let after_credentials = match rest.split_once('@') {
+        Some((credentials, after)) => {
+            if let Some((_, password)) = credentials.split_once(':') {
+                found.push((password, percent_decode(password)));
             }
+            after
         }
-        for pair in rest.split(['?', '&']) {
-            if let Some(password) = pair.strip_prefix("password=") {
-                found.push(password.to_owned());
-                found.push(percent_decode(password));
-            }
-        }
-    } else {
-        for word in url.split_whitespace() {
-            if let Some(password) = word.strip_prefix("password=") {
-                found.push(password.trim_matches('\'').to_owned());
+        None => rest,
+    };
+    if let Some((_, query)) = after_credentials.split_once('?') {
+        for pair in query.split('&') {
+            if let Some((key, value)) = pair.split_once('=') {
+                if percent_decode(key) == "password" {
+                    found.push((value, percent_decode(value)));
+                }
             }
         }
     }
-    found.retain(|p| !p.is_empty());
+    found
+}
+
+/// `(as written, as meant)` for each `password = value` of a key-value string.
+fn key_value_passwords(conninfo: &str) -> Vec<(&str, String)> {
+    let mut found = Vec::new();
+    let mut chars = conninfo.char_indices().peekable();
+    fn skip_whitespace(chars: &mut std::iter::Peekable<std::str::CharIndices>) {
+        while chars.next_if(|(_, c)| c.is_whitespace()).is_some() {}
+    }
+    loop {
+        skip_whitespace(&mut chars);
+        let Some(&(key_start, _)) = chars.peek() else {
+            break;
+        };
+        let mut key_end = conninfo.len();
+        while let Some(&(i, c)) = chars.peek() {
+            if c.is_whitespace() || c == '=' {
+                key_end = i;
+                break;
+            }
+            chars.next();
+        }
+        let key = &conninfo[key_start..key_end];
+        skip_whitespace(&mut chars);
+        if key.is_empty() || chars.next_if(|&(_, c)| c == '=').is_none() {
+            break;
+        }
+        skip_whitespace(&mut chars);
+        let quoted = chars.next_if(|&(_, c)| c == '\'').is_some();
+        let start = chars.peek().map_or(conninfo.len(), |&(i, _)| i);
+        let (mut end, mut meant) = (conninfo.len(), String::new());
+        while let Some(&(i, c)) = chars.peek() {
+            if (quoted && c == '\'') || (!quoted && c.is_whitespace()) {
+                end = i;
+                break;
+            }
+            chars.next();
+            let c = if c == '\\' {
+                match chars.next() {
+                    Some((_, escaped)) => escaped,
+                    None => break,
+                }
+            } else {
+                c
+            };
+            meant.push(c);
+        }
+        if quoted {
+            chars.next(); // the closing quote
+        }
+        if key == "password" {
+            found.push((&conninfo[start..end], meant));
+        }
+    }
     found
 }
 
@@ -498,6 +570,119 @@ mod tests {
         assert!(!t.describe().contains("p@ss"));
     }
 
+    /// Passwords of every shape: spaces, quotes, backslashes, the URL's delimiters, `%`,
+    /// non-ASCII; generated from a fixed seed, so a failure is reproducible.
+    fn generated_passwords() -> Vec<String> {
+        const ALPHABET: &[char] = &[
+            'a', 'Z', '0', '9', ' ', '\t', '\'', '"', '\\', '@', ':', '/', '?', '&', '=', '%', '#',
+            '+', ',', ';', '[', ']', 'é', '€', '🦀',
+        ];
+        let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut passwords: Vec<String> = ["x y", "it's", "back\\slash", "%41", "p@ss:w/rd?"]
+            .map(String::from)
+            .into();
+        for _ in 0..500 {
+            let len = 8 + (next() % 12) as usize;
+            passwords.push(
+                (0..len)
+                    .map(|_| ALPHABET[(next() % ALPHABET.len() as u64) as usize])
+                    .collect(),
+            );
+        }
+        passwords
+    }
+
+    fn percent_encode(text: &str) -> String {
+        text.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                    (b as char).to_string()
+                }
+                _ => format!("%{b:02X}"),
+            })
+            .collect()
+    }
+
+    /// Each way of writing `password` in a connection string.
+    fn spellings(password: &str) -> [String; 5] {
+        let quoted = password.replace('\\', "\\\\").replace('\'', "\\'");
+        let unquoted: String = password
+            .chars()
+            .flat_map(|c| match c {
+                '\\' | '\'' => vec!['\\', c],
+                c if c.is_whitespace() => vec!['\\', c],
+                c => vec![c],
+            })
+            .collect();
+        let encoded = percent_encode(password);
+        [
+            format!("host=h user=u password='{quoted}' dbname=d"),
+            format!("host=h password = '{quoted}'"),
+            format!("host=h user=u password={unquoted} dbname=d"),
+            format!("postgresql://u:{encoded}@h:5432/d?sslmode=disable"),
+            format!("postgres://u@h/d?application_name=x&password={encoded}"),
+        ]
+    }
+
+    #[test]
+    fn every_spelling_of_every_generated_password_is_redacted() {
+        for password in generated_passwords() {
+            for conninfo in spellings(&password) {
+                let config = Config::from_str(&conninfo)
+                    .unwrap_or_else(|e| panic!("{conninfo:?} does not parse: {e}"));
+                // The spelling means this password to the driver that connects with it.
+                assert_eq!(
+                    config.get_password(),
+                    Some(password.as_bytes()),
+                    "{conninfo:?}"
+                );
+                let target = Target::resolve(Some(&conninfo), env(&[])).unwrap();
+                let shown = target
+                    .redactor()
+                    .redact(&format!("{conninfo} | {password}"));
+                assert!(!shown.contains(&password), "{password:?} in {shown:?}");
+                let written = conninfo_passwords(&conninfo);
+                for spelling in &written {
+                    assert!(
+                        !shown.contains(spelling.as_str()),
+                        "{spelling:?} in {shown:?}"
+                    );
+                }
+                assert!(
+                    written.contains(&password),
+                    "{password:?} not in {written:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn passwords_are_found_in_strings_that_do_not_parse() {
+        for (conninfo, expected) in [
+            ("host=h password='x y' port=notaport", vec!["x y"]),
+            (
+                "host=h password='unterminated secret",
+                vec!["unterminated secret"],
+            ),
+            ("password=a\\ b port", vec!["a\\ b", "a b"]),
+            (
+                "postgresql://u:s%20cret@h:notaport/db",
+                vec!["s%20cret", "s cret"],
+            ),
+            ("postgresql://u:pa?ss@h/db", vec!["pa?ss"]),
+        ] {
+            let mut found = conninfo_passwords(conninfo);
+            found.dedup();
+            assert_eq!(found, expected, "{conninfo}");
+        }
+    }
+
     #[test]
     fn verify_modes_and_root_certificates_are_read_from_urls_and_variables() {
         let url = "postgresql://u@h/db?sslmode=verify-full&sslrootcert=%2Fca%20dir%2Froot.crt\
@@ -533,7 +718,6 @@ mod tests {
         let err =
             Target::resolve(Some("postgresql://u:hunter2@h:notaport/db"), env(&[])).unwrap_err();
         assert!(!err.message.contains("hunter2"), "{}", err.message);
-        assert_eq!(url_passwords("host=h password='x y'"), vec!["x".to_owned()]);
         let err = Target::resolve(Some("postgresql://u@h/db?sslmode=bogus"), env(&[])).unwrap_err();
         assert!(err.message.contains("sslmode"), "{}", err.message);
     }
