@@ -7,9 +7,9 @@
 //!   rows, still no lock) when the history differs from the embedded set (a newer replica's
 //!   migrations, an allowed change) and the findings need them;
 //! - something pending: 1 (read) + 1 (create the table, when missing) + 1 (lock) + 1 (read the
-//!   whole rows under the lock and check the table's shape) + 1 per transactional migration
-//!   + 1 (unlock);
-//!   a no-transaction migration costs 2 per statement (the statement, its progress row) + 1.
+//!   whole rows under the lock and check the table's shape) + 1 per transactional migration +
+//!   1 (unlock); a no-transaction migration costs 2 per statement (the statement, its progress
+//!   row) + 1.
 //!
 //! Behind a transaction pooler (the backend pid of the first read and of a lock attempt differ;
 //! see [`crate::lock`]) no session lock is taken and there is no unlock; each transactional

@@ -5,7 +5,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use migrate_runtime::Migrations;
-use migrate_tests::fixtures::{self, NOTX_FAILING, ORDERED, POOLED_NOTX};
+use migrate_tests::fixtures::{NOTX_FAILING, ORDERED, POOLED_NOTX};
 use migrate_tests::pgbouncer::PgBouncer;
 use migrate_tests::proxy::CountingProxy;
 use migrate_tests::TestDb;
@@ -89,38 +89,16 @@ fn a_failure_or_progress_record_never_replaces_a_success() {
     assert!(db.advisory_locks().is_empty());
 }
 
-/// A child process's work: apply a fixture through a connection string, and print the versions
-/// it applied or the error (one line). The children are this test binary itself, started with
-/// `MIGRATE_CHILD_*` set, running only this test.
-#[test]
-fn child() {
-    let (Ok(fixture), Ok(url)) = (
-        std::env::var("MIGRATE_CHILD_FIXTURE"),
-        std::env::var("MIGRATE_CHILD_URL"),
-    ) else {
-        return; // not a child: nothing to do
-    };
-    let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
-    match fixtures::by_name(&fixture).run(&mut client) {
-        Ok(report) => {
-            let versions: Vec<String> = report.versions().iter().map(ToString::to_string).collect();
-            println!("APPLIED {}", versions.join(" "));
-        }
-        Err(error) => println!("ERROR {}", error.to_string().replace('\n', " ")),
-    }
-}
-
 /// What one child did: the versions it applied, or its error.
 type ChildOutcome = Result<Vec<u64>, String>;
 
-/// Starts 16 children at once on `fixture` through `url`, and waits for them.
+/// Starts 16 children (`src/bin/child.rs`) at once on `fixture` through `url`, and waits for
+/// them.
 fn race(url: &str, fixture: &str) -> Vec<ChildOutcome> {
     let children: Vec<Child> = (0..16)
         .map(|_| {
-            Command::new(std::env::current_exe().unwrap())
-                .args(["--exact", "child", "--nocapture", "--test-threads=1"])
-                .env("MIGRATE_CHILD_FIXTURE", fixture)
-                .env("MIGRATE_CHILD_URL", url)
+            Command::new(env!("CARGO_BIN_EXE_child"))
+                .args(["run", fixture, url])
                 .stdout(Stdio::piped())
                 .stderr(Stdio::piped())
                 .spawn()

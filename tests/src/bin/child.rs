@@ -1,8 +1,11 @@
-//! The child process of the tests with processes (`tests/processes.rs`, `tests/testing.rs`): a
-//! binary of its own, so that a normal test run reports no test for it.
+//! The child process of the tests with processes (`tests/processes.rs`, `tests/testing.rs`,
+//! `tests/deploy.rs`): a binary of its own, so that a normal test run reports no test for it.
 //!
 //! ```text
 //! child apply FIXTURE DATABASE sync|async   applies a fixture, prints `APPLIED v1 v2 ...`
+//! child run FIXTURE URL                     applies a fixture through a connection string (a
+//!                                           pooler's), prints `APPLIED v1 v2 ...` or
+//!                                           `ERROR message` on one line
 //! child template PREFIX drop|keep|hold      creates a database from the template of PREFIX,
 //!                                           prints `CREATED name`, then drops it, keeps it,
 //!                                           or holds it until killed
@@ -22,11 +25,12 @@ fn main() {
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     match args[..] {
         ["apply", fixture, db, api @ ("sync" | "async")] => apply(fixture, db, api),
+        ["run", fixture, url] => run(fixture, url),
         ["template", prefix, mode @ ("drop" | "keep" | "hold")] => template(prefix, mode),
         _ => {
             eprintln!(
-                "usage: child apply FIXTURE DATABASE sync|async | child template PREFIX drop|keep|hold \
-                 (got {args:?})"
+                "usage: child apply FIXTURE DATABASE sync|async | child run FIXTURE URL | \
+                 child template PREFIX drop|keep|hold (got {args:?})"
             );
             std::process::exit(2);
         }
@@ -43,6 +47,17 @@ fn apply(fixture: &str, db: &str, api: &str) {
     let report = api.apply(&db, fixtures::by_name(fixture)).unwrap();
     let versions: Vec<String> = report.versions().iter().map(ToString::to_string).collect();
     println!("APPLIED {}", versions.join(" "));
+}
+
+fn run(fixture: &str, url: &str) {
+    let mut client = postgres::Client::connect(url, postgres::NoTls).unwrap();
+    match fixtures::by_name(fixture).run(&mut client) {
+        Ok(report) => {
+            let versions: Vec<String> = report.versions().iter().map(ToString::to_string).collect();
+            println!("APPLIED {}", versions.join(" "));
+        }
+        Err(error) => println!("ERROR {}", error.to_string().replace('\n', " ")),
+    }
 }
 
 fn template(prefix: &str, mode: &str) {
