@@ -209,7 +209,6 @@ fn sixteen_processes_through_pgbouncer_in_transaction_mode() {
         "{} of 16 refused through transaction pooling",
         refused.len()
     );
-    assert!(!refused.is_empty(), "{outcomes:?}");
     for error in &refused {
         assert!(
             error.contains("refusing to apply through a transaction pooler"),
@@ -229,6 +228,9 @@ fn sixteen_processes_through_pgbouncer_in_transaction_mode() {
             .collect::<Vec<_>>(),
     );
     assert!(by_others.is_empty() || by_others == [4], "{outcomes:?}");
+    // Either some process was refused, or the one that looked direct applied the file alone
+    // (the documented limit of the detection); never neither.
+    assert!(!refused.is_empty() || by_others == [4], "{outcomes:?}");
     assert!(db.advisory_locks().is_empty(), "{:?}", db.advisory_locks());
 
     // Through a direct connection it applies.
