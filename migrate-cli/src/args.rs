@@ -177,6 +177,11 @@ pub struct ApplyArgs {
     /// `lock_timeout` for each migration's statements, e.g. `5s`.
     #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
     pub lock_timeout: Option<Duration>,
+    /// How many times a transactional migration whose lock_timeout expired runs again, after a
+    /// growing sleep (default 5, or migrate.toml's `lock_retries`); 0: off, and no default
+    /// lock_timeout (5s) either.
+    #[arg(long, value_name = "N")]
+    pub lock_retries: Option<u32>,
     /// `statement_timeout` for each migration's statements, e.g. `5m`.
     #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
     pub statement_timeout: Option<Duration>,

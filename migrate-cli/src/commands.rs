@@ -119,6 +119,9 @@ fn apply(args: &ApplyArgs) -> Result<(), Failure> {
     if let Some(t) = args.lock_timeout {
         runner = runner.lock_timeout(t);
     }
+    if let Some(n) = args.lock_retries {
+        runner = runner.lock_retries(n);
+    }
     if let Some(t) = args.statement_timeout {
         runner = runner.statement_timeout(t);
     }

@@ -36,6 +36,9 @@ fn settings(config: &Config) -> Settings {
     if let Some(timeout) = config.lock_timeout {
         settings = settings.with_lock_timeout(timeout);
     }
+    if let Some(retries) = config.lock_retries {
+        settings = settings.with_lock_retries(retries);
+    }
     if let Some(timeout) = config.statement_timeout {
         settings = settings.with_statement_timeout(timeout);
     }

@@ -14,6 +14,7 @@
 //! [run]
 //! lock_wait = "60s"
 //! lock_timeout = "5s"
+//! lock_retries = 5               # 0: a lock timeout fails the migration at once
 //! statement_timeout = "10min"
 //!
 //! [[allow]]
@@ -65,6 +66,9 @@ pub struct Config {
     pub lock_wait: Option<Duration>,
     /// `[run] lock_timeout` for each migration's statements (`Some(ZERO)`: none).
     pub lock_timeout: Option<Duration>,
+    /// `[run] lock_retries`: how many times a transactional migration that hit its
+    /// `lock_timeout` is run again (`Some(0)`: off, no default `lock_timeout` either).
+    pub lock_retries: Option<u32>,
     /// `[run] statement_timeout` for each migration's statements (`Some(ZERO)`: none).
     pub statement_timeout: Option<Duration>,
     /// `[[allow]]` entries.
@@ -194,7 +198,12 @@ impl Config {
 /// The keys of each table, for "unknown key" and "did you mean".
 const TOP: &[&str] = &["legacy_until", "history", "run", "allow"];
 const HISTORY: &[&str] = &["schema", "table"];
-const RUN: &[&str] = &["lock_wait", "lock_timeout", "statement_timeout"];
+const RUN: &[&str] = &[
+    "lock_wait",
+    "lock_timeout",
+    "lock_retries",
+    "statement_timeout",
+];
 const ALLOW: &[&str] = &["rules", "reason", "from", "to", "files"];
 
 type Value<'i> = Spanned<DeValue<'i>>;
@@ -257,11 +266,11 @@ impl Reader<'_> {
                 "run" => {
                     if let Some(table) = self.table(value, "[run]") {
                         for (key, value) in self.entries(table, "[run]", RUN) {
-                            let duration = self.duration(value, key);
                             match key {
-                                "lock_wait" => config.lock_wait = duration,
-                                "lock_timeout" => config.lock_timeout = duration,
-                                _ => config.statement_timeout = duration,
+                                "lock_retries" => config.lock_retries = self.count(value, key),
+                                "lock_wait" => config.lock_wait = self.duration(value, key),
+                                "lock_timeout" => config.lock_timeout = self.duration(value, key),
+                                _ => config.statement_timeout = self.duration(value, key),
                             }
                         }
                     }
@@ -352,6 +361,22 @@ impl Reader<'_> {
                     "write the version's digits, as in the file name (at most \
                      {MAX_VERSION_DIGITS}): `{what} = 20240101000000`"
                 ),
+            );
+        }
+        parsed
+    }
+
+    /// A small non-negative integer (a number of retries).
+    fn count(&mut self, value: &Value<'_>, what: &str) -> Option<u32> {
+        let parsed = match value.get_ref() {
+            DeValue::Integer(i) if i.radix() == 10 => i.as_str().replace('_', "").parse().ok(),
+            _ => None,
+        };
+        if parsed.is_none() {
+            self.problem(
+                value.span().start,
+                format!("`{what}` must be a whole number from 0 to {}", u32::MAX),
+                format!("write a count such as `{what} = 5` (`0` for none)"),
             );
         }
         parsed
@@ -592,6 +617,7 @@ table = "history"
 [run]
 lock_wait = "10s"
 lock_timeout = "500ms"
+lock_retries = 3
 statement_timeout = "0"
 
 [[allow]]
@@ -617,6 +643,7 @@ files = ["007_x.sql"]
         );
         assert_eq!(config.lock_wait, Some(Duration::from_secs(10)));
         assert_eq!(config.lock_timeout, Some(Duration::from_millis(500)));
+        assert_eq!(config.lock_retries, Some(3));
         assert_eq!(config.statement_timeout, Some(Duration::ZERO));
         assert_eq!(config.allow.len(), 2);
         assert_eq!(config.policy(2, "002_a.sql").allowed, Vec::<&str>::new());
@@ -643,6 +670,7 @@ files = ["007_x.sql"]
              [run]\n\
              lock_timeout = \"5 parsecs\"\n\
              lock_wait = 5\n\
+             lock_retries = -1\n\
              [[allow]]\n\
              rules = [\"unguarded-insrt\", \"syntax\"]\n\
              [history]\n\
@@ -654,10 +682,11 @@ files = ["007_x.sql"]
                 "m/migrate.toml:1:1 unknown key `legacy_untill` in migrate.toml (did you mean `legacy_until`?)",
                 "m/migrate.toml:3:16 `lock_timeout`: unknown unit `parsecs` in `5 parsecs`; use ms, s, m or h (write a duration such as `lock_timeout = \"5s\"` (`\"0\"` for none))",
                 "m/migrate.toml:4:13 `lock_wait` must be a string, not integer (see the README's section on `migrate.toml` for every key)",
-                "m/migrate.toml:5:1 an `[[allow]]` entry without a reason (add `reason = \"...\"`: why the rule does not apply here)",
-                "m/migrate.toml:6:10 unknown rule `unguarded-insrt` (did you mean `unguarded-insert`?)",
-                "m/migrate.toml:6:29 rule `syntax` cannot be allowed (it reports a problem the build cannot work around: fix what it reports instead)",
-                "m/migrate.toml:8:9 `table` is empty (write a table name, or leave the key out for the default)",
+                "m/migrate.toml:5:16 `lock_retries` must be a whole number from 0 to 4294967295 (write a count such as `lock_retries = 5` (`0` for none))",
+                "m/migrate.toml:6:1 an `[[allow]]` entry without a reason (add `reason = \"...\"`: why the rule does not apply here)",
+                "m/migrate.toml:7:10 unknown rule `unguarded-insrt` (did you mean `unguarded-insert`?)",
+                "m/migrate.toml:7:29 rule `syntax` cannot be allowed (it reports a problem the build cannot work around: fix what it reports instead)",
+                "m/migrate.toml:9:9 `table` is empty (write a table name, or leave the key out for the default)",
             ]
         );
     }

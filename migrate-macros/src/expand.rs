@@ -86,8 +86,11 @@ fn settings(config: &Config) -> TokenStream {
             quote!(::core::time::Duration::new(#secs, #nanos))
         }))
     });
+    let lock_retries = option(config.lock_retries.map(|n| quote!(#n)));
     quote! {
-        ::migrate_runtime::Settings::__new(#history, #lock_wait, #lock_timeout, #statement_timeout)
+        ::migrate_runtime::Settings::__new(
+            #history, #lock_wait, #lock_timeout, #lock_retries, #statement_timeout,
+        )
     }
 }
 

@@ -10,6 +10,8 @@
 //!   migration's success row, which fails when another migrator recorded the version first
 //!   (see [`HistoryTable::record_sql`]): the runner then rolls back and reports the migration as
 //!   applied elsewhere ([`Outcome::AppliedElsewhere`]). The body never runs twice.
+//!   When its `lock_timeout` expires the transaction is rolled back and, while retries are left,
+//!   run again after a growing sleep (see [`crate::retry`]).
 //! - A `-- migrate:no-transaction` script sends each statement alone (a multi-statement string
 //!   would run in an implicit transaction) and records its progress after each one, so a re-run
 //!   resumes at the first statement not done.
@@ -26,8 +28,10 @@ use postgres::error::{DbError, ErrorPosition};
 
 use crate::conn::Connection;
 use crate::embedded::{Migration, Script, Transaction};
-use crate::error::{Direction, Error, MigrationFailure};
+use crate::error::{Direction, Error, LockHolder, MigrationFailure};
 use crate::history::{ExecutionMs, HistoryTable, Record};
+use crate::lock::parse_holders;
+use crate::retry::{self, LockRetries, LOCK_NOT_AVAILABLE};
 
 /// `lock_timeout` and `statement_timeout` for the statements of each migration.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -88,12 +92,21 @@ pub(crate) enum Outcome {
     AppliedElsewhere,
 }
 
+/// What one attempt of a transactional script did.
+enum Attempted {
+    /// It ended: applied, or applied elsewhere.
+    Finished(Outcome),
+    /// Its `lock_timeout` expired and a retry is left: it was rolled back, nothing recorded.
+    LockTimedOut,
+}
+
 /// One script to run and how its outcome is recorded.
 pub(crate) struct Job<'a> {
     pub(crate) migration: &'a Migration,
     pub(crate) direction: Direction,
     pub(crate) table: &'a HistoryTable,
     pub(crate) timeouts: Timeouts,
+    pub(crate) retries: LockRetries,
 }
 
 impl<'a> Job<'a> {
@@ -189,7 +202,7 @@ impl<'a> Job<'a> {
     ) -> Result<Outcome, Error> {
         let started = Instant::now();
         let outcome = match self.script().transaction() {
-            Transaction::Single => self.run_in_transaction(conn, started).await,
+            Transaction::Single => self.run_retrying(conn, started).await,
             Transaction::None => self.run_statements(conn, resume_at, started).await,
         };
         if let Err(error) = &outcome {
@@ -226,20 +239,78 @@ impl<'a> Job<'a> {
         Ok(Outcome::Done(elapsed))
     }
 
-    async fn run_in_transaction<C: Connection>(
+    /// Runs a transactional script, and again after a sleep each time its `lock_timeout`
+    /// expires while retries are left.
+    async fn run_retrying<C: Connection>(
         &self,
         conn: &mut C,
         started: Instant,
     ) -> Result<Outcome, Error> {
+        let timeouts = Timeouts {
+            lock_timeout: self.retries.lock_timeout(self.timeouts.lock_timeout),
+            ..self.timeouts
+        };
+        let mut attempt = 1;
+        loop {
+            if let Attempted::Finished(outcome) = self
+                .run_in_transaction(conn, started, &timeouts, attempt)
+                .await?
+            {
+                return Ok(outcome);
+            }
+            let blockers = self.blockers(conn, &timeouts).await?;
+            let sleep = self.retries.backoff(attempt, retry::jitter());
+            let named: Vec<String> = blockers.iter().map(ToString::to_string).collect();
+            tracing::warn!(
+                version = %self.migration.version(),
+                name = self.migration.name(),
+                attempt,
+                retries = self.retries.retries,
+                sleep_ms = sleep.as_millis() as u64,
+                blocked_by = ?blockers.iter().map(|b| b.pid).collect::<Vec<_>>(),
+                "migration {} {} waited longer than its lock_timeout for a lock and was rolled \
+                 back, letting the queries queued behind it through; retry {attempt} of {} in \
+                 {sleep:?}; blocked by {}",
+                self.migration.version(),
+                self.script().path(),
+                self.retries.retries,
+                if named.is_empty() { "a session that has since let go".to_owned() } else { named.join("; ") },
+            );
+            conn.pause(sleep).await;
+            attempt += 1;
+        }
+    }
+
+    /// The likely blockers of a lock wait of this script that just timed out.
+    async fn blockers<C: Connection>(
+        &self,
+        conn: &mut C,
+        timeouts: &Timeouts,
+    ) -> Result<Vec<LockHolder>, Error> {
+        let waited = timeouts.lock_timeout.unwrap_or_default();
+        let answer = conn
+            .query(&retry::blockers_sql(self.script().sql(), waited))
+            .await
+            .map_err(Error::db("find the sessions blocking the migration"))?;
+        Ok(parse_holders(&answer))
+    }
+
+    async fn run_in_transaction<C: Connection>(
+        &self,
+        conn: &mut C,
+        started: Instant,
+        timeouts: &Timeouts,
+        attempt: u32,
+    ) -> Result<Attempted, Error> {
         let script = self.script();
         let query = TransactionSql::new(
             script,
             &self.guard_sql(),
-            &self.timeouts,
+            timeouts,
             &self.finish_in_transaction_sql(),
         );
         let error = match conn.query(&query.sql).await {
-            Ok(_) => return Ok(Outcome::Done(started.elapsed())),
+            Ok(_) => return Ok(Attempted::Finished(Outcome::Done(started.elapsed()))),
             Err(error) => error,
         };
         let Some(db) = error.as_db_error() else {
@@ -252,9 +323,18 @@ impl<'a> Job<'a> {
             .await
             .map_err(Error::db("roll back the failed migration"))?;
         if self.applied_elsewhere(db) {
-            return Ok(Outcome::AppliedElsewhere);
+            return Ok(Attempted::Finished(Outcome::AppliedElsewhere));
         }
-        let failure = match query.locate(db) {
+        let lock_timed_out = db.code().code() == LOCK_NOT_AVAILABLE;
+        if lock_timed_out && attempt <= self.retries.retries {
+            return Ok(Attempted::LockTimedOut);
+        }
+        let blocked_by = if lock_timed_out {
+            self.blockers(conn, timeouts).await?
+        } else {
+            Vec::new()
+        };
+        let mut failure = match query.locate(db) {
             Located::Body(offset) => {
                 self.failure(db, Some(offset), statement_at(script, offset), true, None)
             }
@@ -270,12 +350,14 @@ impl<'a> Job<'a> {
                 failure
             }
             Located::Unknown => {
-                let (statement, offset) = self.locate(conn).await?;
+                let (statement, offset) = self.locate(conn, timeouts).await?;
                 let exact = offset.is_some();
                 let offset = offset.or_else(|| statement.map(|i| script.statements()[i].start()));
                 self.failure(db, offset, statement, exact, None)
             }
         };
+        failure.attempts = attempt;
+        failure.blocked_by = blocked_by;
         if let Some(sql) = self.failure_sql(0, &failure) {
             conn.query(&sql)
                 .await
@@ -290,10 +372,11 @@ impl<'a> Job<'a> {
     async fn locate<C: Connection>(
         &self,
         conn: &mut C,
+        timeouts: &Timeouts,
     ) -> Result<(Option<usize>, Option<usize>), Error> {
         let script = self.script();
         let action = "replay the failed migration to locate the failing statement";
-        conn.query(&format!("BEGIN; {}", self.timeouts.set_local()))
+        conn.query(&format!("BEGIN; {}", timeouts.set_local()))
             .await
             .map_err(Error::db(action))?;
         let mut found = (None, None);
@@ -405,6 +488,8 @@ impl<'a> Job<'a> {
             detail: db.detail().map(str::to_owned),
             hint: db.hint().map(str::to_owned),
             statements_done,
+            attempts: 1,
+            blocked_by: Vec::new(),
         }
     }
 }

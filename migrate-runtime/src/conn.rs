@@ -15,6 +15,9 @@ pub(crate) trait Connection {
     /// Sends `sql` (one or several `;`-separated statements) and collects the answer.
     async fn query(&mut self, sql: &str) -> Result<Vec<SimpleQueryMessage>, postgres::Error>;
 
+    /// Sleeps on the client, outside any transaction (between two attempts of a migration).
+    async fn pause(&mut self, duration: std::time::Duration);
+
     /// Sends `sql` without waiting for the answer and ignores any error: used from destructors (a
     /// panic unwinding, a future dropped mid-operation) to release the advisory lock.
     fn send_and_forget(&mut self, sql: &str);
@@ -26,6 +29,10 @@ pub(crate) struct Blocking<'c>(pub(crate) &'c mut postgres::Client);
 impl Connection for Blocking<'_> {
     async fn query(&mut self, sql: &str) -> Result<Vec<SimpleQueryMessage>, postgres::Error> {
         self.0.simple_query(sql)
+    }
+
+    async fn pause(&mut self, duration: std::time::Duration) {
+        std::thread::sleep(duration);
     }
 
     fn send_and_forget(&mut self, sql: &str) {
@@ -41,6 +48,10 @@ pub(crate) struct NonBlocking<'c>(pub(crate) &'c tokio_postgres::Client);
 impl Connection for NonBlocking<'_> {
     async fn query(&mut self, sql: &str) -> Result<Vec<SimpleQueryMessage>, postgres::Error> {
         self.0.simple_query(sql).await
+    }
+
+    async fn pause(&mut self, duration: std::time::Duration) {
+        tokio::time::sleep(duration).await;
     }
 
     fn send_and_forget(&mut self, sql: &str) {

@@ -261,6 +261,12 @@ pub struct MigrationFailure {
     pub hint: Option<String>,
     /// For a no-transaction script: how many statements had completed (they stay applied).
     pub statements_done: Option<usize>,
+    /// How many times the script ran: more than one when its `lock_timeout` expired and it was
+    /// retried (see `Runner::lock_retries`).
+    pub attempts: u32,
+    /// When its `lock_timeout` expired: the sessions that held a lock on a table the script
+    /// names, in a transaction open since before the wait began (the likely blockers).
+    pub blocked_by: Vec<LockHolder>,
 }
 
 impl MigrationFailure {
@@ -283,7 +289,18 @@ impl MigrationFailure {
         if let Some(hint) = &self.hint {
             text.push_str(&format!(" (hint: {hint})"));
         }
+        if self.attempts > 1 {
+            text.push_str(&format!(" (after {} attempts)", self.attempts));
+        }
+        for holder in &self.blocked_by {
+            text.push_str(&format!(" (blocked by {holder})"));
+        }
         text
+    }
+
+    /// Whether the script failed because its `lock_timeout` expired.
+    pub fn lock_timed_out(&self) -> bool {
+        self.code == crate::retry::LOCK_NOT_AVAILABLE
     }
 }
 
@@ -314,6 +331,30 @@ impl fmt::Display for MigrationFailure {
         }
         if let Some(hint) = &self.hint {
             write!(f, "\n  hint: {hint}")?;
+        }
+        if self.lock_timed_out() {
+            write!(
+                f,
+                "\n  its lock_timeout expired on each of its {} attempt(s); ",
+                self.attempts
+            )?;
+            if self.blocked_by.is_empty() {
+                write!(
+                    f,
+                    "no session holds a lock on a table it names any more, in a transaction \
+                     older than the wait: run again"
+                )?;
+            } else {
+                let holders: Vec<String> =
+                    self.blocked_by.iter().map(ToString::to_string).collect();
+                write!(
+                    f,
+                    "blocked by {}. Let that transaction finish or end it (SELECT \
+                     pg_terminate_backend(pid)), then run again; or raise lock_timeout or \
+                     lock_retries",
+                    holders.join("; ")
+                )?;
+            }
         }
         match self.statements_done {
             Some(done) => write!(

@@ -43,6 +43,7 @@ mod lock;
 pub mod peer;
 mod plan;
 mod report;
+mod retry;
 mod runner;
 mod settings;
 #[cfg(feature = "testing")]
@@ -56,6 +57,7 @@ pub use lock::{Pooler, DEFAULT_LOCK_WAIT};
 pub use peer::{PeerHistory, Tool};
 pub use plan::{Finding, FindingKind, Pending, Plan, Severity};
 pub use report::{Operation, Report, Status, Step};
+pub use retry::{DEFAULT_LOCK_RETRIES, DEFAULT_LOCK_TIMEOUT, DEFAULT_RETRY_DELAY, MAX_RETRY_DELAY};
 pub use runner::Runner;
 pub use settings::Settings;
 pub use version::{ParseVersionError, Version};

@@ -144,7 +144,7 @@ impl<'c, C: Connection> Locked<'c, C> {
         Err(Error::LockTimeout {
             key,
             waited: started.elapsed(),
-            holder: parse_holder(&holder).map(Box::new),
+            holder: parse_holders(&holder).into_iter().next().map(Box::new),
         })
     }
 
@@ -334,20 +334,24 @@ fn holder_sql(key: i64) -> String {
     )
 }
 
-fn parse_holder(messages: &[SimpleQueryMessage]) -> Option<LockHolder> {
-    messages.iter().find_map(|m| match m {
-        SimpleQueryMessage::Row(row) => {
-            let text = |i: usize| row.get(i).map(str::to_owned);
-            Some(LockHolder {
-                pid: row.get(0)?.parse().ok()?,
-                application_name: text(1).unwrap_or_default(),
-                client_addr: text(2),
-                backend_start: text(3),
-                query_start: text(4),
-                state: text(5),
-                query: text(6),
-            })
-        }
-        _ => None,
-    })
+/// The sessions of an answer whose columns are those of [`holder_sql`].
+pub(crate) fn parse_holders(messages: &[SimpleQueryMessage]) -> Vec<LockHolder> {
+    messages
+        .iter()
+        .filter_map(|m| match m {
+            SimpleQueryMessage::Row(row) => {
+                let text = |i: usize| row.get(i).map(str::to_owned);
+                Some(LockHolder {
+                    pid: row.get(0)?.parse().ok()?,
+                    application_name: text(1).unwrap_or_default(),
+                    client_addr: text(2),
+                    backend_start: text(3),
+                    query_start: text(4),
+                    state: text(5),
+                    query: text(6),
+                })
+            }
+            _ => None,
+        })
+        .collect()
 }

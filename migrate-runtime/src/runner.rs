@@ -32,6 +32,7 @@ use crate::lock::{Locked, DEFAULT_LOCK_WAIT};
 use crate::peer::{self, PeerHistory, PeerRow};
 use crate::plan::{self, Finding, FindingKind, Glance, Pending, Plan, Rules, Severity};
 use crate::report::{Operation, Report, Status, Step};
+use crate::retry::LockRetries;
 
 /// Runs the embedded migrations with options. Build it with [`Migrations::runner`], adjust it
 /// with the builder methods, then call an operation:
@@ -52,6 +53,7 @@ pub struct Runner {
     table: HistoryTable,
     lock_wait: Duration,
     timeouts: Timeouts,
+    retries: LockRetries,
     rules: Rules,
     force_baseline: bool,
     /// The settings of `migrate.toml` this runner was told to override, as the report says.
@@ -79,8 +81,11 @@ impl Migrations {
 impl Runner {
     /// A runner with the settings of the folder's `migrate.toml` ([`Migrations::settings`]) and
     /// otherwise the defaults: history table `public.schema_migrations`, lock wait
-    /// [`DEFAULT_LOCK_WAIT`], no per-migration timeouts, strict validation (modified, missing
-    /// and out-of-order migrations are errors; failed attempts are retried).
+    /// [`DEFAULT_LOCK_WAIT`], lock-safe DDL (each transactional migration with `lock_timeout`
+    /// [`DEFAULT_LOCK_TIMEOUT`](crate::DEFAULT_LOCK_TIMEOUT), retried up to
+    /// [`DEFAULT_LOCK_RETRIES`](crate::DEFAULT_LOCK_RETRIES) times when it expires), no
+    /// `statement_timeout`, strict validation (modified, missing and out-of-order migrations
+    /// are errors; failed attempts are retried).
     pub fn new(migrations: Migrations) -> Self {
         let settings = migrations.settings();
         Self {
@@ -89,6 +94,12 @@ impl Runner {
             timeouts: Timeouts {
                 lock_timeout: settings.lock_timeout(),
                 statement_timeout: settings.statement_timeout(),
+            },
+            retries: LockRetries {
+                retries: settings
+                    .lock_retries()
+                    .unwrap_or(LockRetries::default().retries),
+                ..LockRetries::default()
             },
             rules: Rules::default(),
             force_baseline: false,
@@ -135,7 +146,8 @@ impl Runner {
     }
 
     /// `lock_timeout` for each migration's statements (`SET LOCAL` in its transaction; for a
-    /// no-transaction file, `SET` for the session and `RESET` after). Zero: none.
+    /// no-transaction file, `SET` for the session and `RESET` after). Zero: none. It replaces
+    /// the default of transactional migrations, [`DEFAULT_LOCK_TIMEOUT`](crate::DEFAULT_LOCK_TIMEOUT).
     pub fn lock_timeout(mut self, timeout: Duration) -> Self {
         self.timeouts.lock_timeout = Some(timeout);
         let configured = self.migrations.settings().lock_timeout();
@@ -144,6 +156,32 @@ impl Runner {
             configured.map(|d| format!("{d:?}")),
             format!("{timeout:?}"),
         );
+        self
+    }
+
+    /// How many times a transactional migration whose `lock_timeout` expired runs again (default
+    /// [`DEFAULT_LOCK_RETRIES`](crate::DEFAULT_LOCK_RETRIES), or `migrate.toml`'s
+    /// `lock_retries`). Between two attempts the transaction is rolled back (the queries queued
+    /// behind its lock wait go through) and the runner sleeps, longer each time, with jitter;
+    /// each retry is logged with the sessions that blocked it, and the error after the last one
+    /// names them. Zero turns lock-safe DDL off: no default `lock_timeout`, no retry.
+    pub fn lock_retries(mut self, retries: u32) -> Self {
+        self.retries.retries = retries;
+        let configured = self.migrations.settings().lock_retries();
+        self.note_override(
+            "lock_retries",
+            configured.map(|n| n.to_string()),
+            retries.to_string(),
+        );
+        self
+    }
+
+    /// The sleep before the first lock retry (default
+    /// [`DEFAULT_RETRY_DELAY`](crate::DEFAULT_RETRY_DELAY)); it doubles after each retry up to
+    /// [`MAX_RETRY_DELAY`](crate::MAX_RETRY_DELAY), and each sleep is between half and all of
+    /// it (jitter).
+    pub fn lock_retry_delay(mut self, delay: Duration) -> Self {
+        self.retries.delay = delay;
         self
     }
 
@@ -220,6 +258,7 @@ impl Runner {
             direction,
             table: &self.table,
             timeouts: self.timeouts,
+            retries: self.retries,
         }
     }
 

@@ -7,7 +7,7 @@ use std::time::Duration;
 use crate::history::HistoryTable;
 
 /// The run-time settings of a migration folder's `migrate.toml`: the history table and the
-/// defaults of lock wait, `lock_timeout` and `statement_timeout`. [`Runner::new`] starts from
+/// defaults of lock wait, `lock_timeout`, lock retries and `statement_timeout`. [`Runner::new`] starts from
 /// them; a builder call (or a CLI flag) overrides one for that run and the [`Report`] says so.
 ///
 /// [`Runner::new`]: crate::Runner::new
@@ -17,6 +17,7 @@ pub struct Settings {
     history: Option<(Cow<'static, str>, Cow<'static, str>)>,
     lock_wait: Option<Duration>,
     lock_timeout: Option<Duration>,
+    lock_retries: Option<u32>,
     statement_timeout: Option<Duration>,
 }
 
@@ -27,6 +28,7 @@ impl Settings {
             history: None,
             lock_wait: None,
             lock_timeout: None,
+            lock_retries: None,
             statement_timeout: None,
         }
     }
@@ -36,6 +38,7 @@ impl Settings {
         history: Option<(&'static str, &'static str)>,
         lock_wait: Option<Duration>,
         lock_timeout: Option<Duration>,
+        lock_retries: Option<u32>,
         statement_timeout: Option<Duration>,
     ) -> Self {
         let history = match history {
@@ -46,6 +49,7 @@ impl Settings {
             history,
             lock_wait,
             lock_timeout,
+            lock_retries,
             statement_timeout,
         }
     }
@@ -72,6 +76,12 @@ impl Settings {
         self
     }
 
+    /// `[run] lock_retries` (zero: off).
+    pub fn with_lock_retries(mut self, retries: u32) -> Self {
+        self.lock_retries = Some(retries);
+        self
+    }
+
     /// `[run] statement_timeout` (zero: none).
     pub fn with_statement_timeout(mut self, timeout: Duration) -> Self {
         self.statement_timeout = Some(timeout);
@@ -93,6 +103,11 @@ impl Settings {
     /// The `lock_timeout`, if set.
     pub const fn lock_timeout(&self) -> Option<Duration> {
         self.lock_timeout
+    }
+
+    /// The number of lock retries, if set.
+    pub const fn lock_retries(&self) -> Option<u32> {
+        self.lock_retries
     }
 
     /// The `statement_timeout`, if set.

@@ -40,6 +40,8 @@ pub mod fixtures {
     pub static NOTX_FIXED: Migrations = embed_migrations!("migrations/notx_fixed");
     /// 001 users, 002 sleeps 3 s in its transaction.
     pub static SLOW: Migrations = embed_migrations!("migrations/slow");
+    /// 001 users, 002 adds a column to users (ACCESS EXCLUSIVE).
+    pub static ALTERING: Migrations = embed_migrations!("migrations/altering");
     /// 001 users, 002 no-transaction: index, sleep 3 s, index.
     pub static SLOW_NOTX: Migrations = embed_migrations!("migrations/slow_notx");
 

@@ -5,7 +5,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use migrate_runtime::Migrations;
-use migrate_tests::fixtures::{NOTX_FAILING, ORDERED, POOLED_NOTX};
+use migrate_tests::fixtures::{ALTERING, NOTX_FAILING, ORDERED, POOLED_NOTX};
 use migrate_tests::pgbouncer::PgBouncer;
 use migrate_tests::proxy::CountingProxy;
 use migrate_tests::TestDb;
@@ -254,4 +254,148 @@ fn sixteen_processes_through_pgbouncer_in_session_mode() {
     assert_eq!(applied(&outcomes), [1, 2, 3, 4]);
     assert_applied_once(&db, true);
     later_run_is_a_quick_noop(&bouncer, &db);
+}
+
+/// A long read transaction on `users` (a report, say) under `application_name` `nightly-report`:
+/// it holds ACCESS SHARE on the table until it ends. Returns the session and its pid.
+fn long_reader(db: &TestDb) -> (postgres::Client, i32) {
+    let mut reader = db.client();
+    let pid: i32 = reader
+        .query_one(
+            "SELECT pg_backend_pid() FROM set_config('application_name', 'nightly-report', false)",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    reader
+        .batch_execute("BEGIN; SELECT count(*) FROM users")
+        .unwrap();
+    (reader, pid)
+}
+
+/// What happened while a long reader held `users` for 2 s and `runner` applied ALTERING's 002.
+struct Contended {
+    outcome: Result<migrate_runtime::Report, migrate_runtime::Error>,
+    /// How long the run took.
+    run: Duration,
+    /// The longest any other query on `users` waited meanwhile.
+    worst_query: Duration,
+}
+
+fn contended(runner: migrate_runtime::Runner) -> Contended {
+    let db = TestDb::new();
+    ALTERING.runner().run_to(&mut db.client(), 1).unwrap();
+    let (mut reader, _) = long_reader(&db);
+    let started = Instant::now();
+    let run = std::thread::spawn({
+        let mut client = db.client();
+        move || {
+            let outcome = runner.run(&mut client);
+            (outcome, started.elapsed())
+        }
+    });
+    wait_for_lock_wait(&db);
+    // The application's queries on users, one after the other, while the reader holds it.
+    let queries = std::thread::spawn({
+        let mut client = db.client();
+        move || {
+            let mut worst = Duration::ZERO;
+            while started.elapsed() < Duration::from_millis(2500) {
+                let query = Instant::now();
+                client.batch_execute("SELECT count(*) FROM users").unwrap();
+                worst = worst.max(query.elapsed());
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            worst
+        }
+    });
+    std::thread::sleep(Duration::from_secs(2).saturating_sub(started.elapsed()));
+    reader.batch_execute("COMMIT").unwrap();
+    let worst_query = queries.join().unwrap();
+    let (outcome, run) = run.join().unwrap();
+    assert!(db.advisory_locks().is_empty());
+    Contended {
+        outcome,
+        run,
+        worst_query,
+    }
+}
+
+#[test]
+fn a_migration_waiting_for_a_lock_steps_aside_and_retries_until_the_holder_is_done() {
+    let safe = contended(
+        ALTERING
+            .runner()
+            .lock_timeout(Duration::from_millis(200))
+            .lock_retries(30)
+            .lock_retry_delay(Duration::from_millis(100)),
+    );
+    let report = safe.outcome.unwrap();
+    assert_eq!(report.steps.len(), 1, "{report}");
+    assert!(safe.run >= Duration::from_secs(2), "{:?}", safe.run);
+    // Each attempt waits at most its lock_timeout, and so do the queries queued behind it.
+    assert!(
+        safe.worst_query < Duration::from_millis(900),
+        "{:?}",
+        safe.worst_query
+    );
+
+    let unsafe_ = contended(ALTERING.runner().lock_retries(0));
+    unsafe_.outcome.unwrap();
+    // Without it, the ALTER waits for the reader and every query on users waits behind it.
+    assert!(
+        unsafe_.worst_query >= Duration::from_millis(1500),
+        "{:?}",
+        unsafe_.worst_query
+    );
+    eprintln!(
+        "held 2 s: with lock retries the run took {:?}, the worst query on the table waited {:?}; \
+         without, {:?} and {:?}",
+        safe.run, safe.worst_query, unsafe_.run, unsafe_.worst_query
+    );
+}
+
+#[test]
+fn after_the_last_lock_retry_the_error_names_the_blocking_session() {
+    let db = TestDb::new();
+    ALTERING.runner().run_to(&mut db.client(), 1).unwrap();
+    let (mut reader, pid) = long_reader(&db);
+    let runner = ALTERING
+        .runner()
+        .lock_timeout(Duration::from_millis(100))
+        .lock_retries(2)
+        .lock_retry_delay(Duration::from_millis(50));
+    let started = Instant::now();
+    let error = runner.run(&mut db.client()).unwrap_err();
+    let elapsed = started.elapsed();
+    let failure = error.migration_failure().expect("a migration failure");
+    assert_eq!(failure.code, "55P03", "{error}");
+    assert_eq!(failure.attempts, 3, "{error}");
+    let blocker = &failure.blocked_by[..];
+    assert_eq!(blocker.len(), 1, "{error}");
+    assert_eq!(blocker[0].pid, pid, "{error}");
+    assert_eq!(blocker[0].application_name, "nightly-report", "{error}");
+    assert_eq!(
+        blocker[0].query.as_deref(),
+        Some("BEGIN; SELECT count(*) FROM users"),
+        "{error}"
+    );
+    let message = error.to_string();
+    assert!(
+        message.contains(&format!("its lock_timeout expired on each of its 3 attempt(s); blocked by pid {pid} (application_name 'nightly-report'")),
+        "{message}"
+    );
+    assert!(message.contains("pg_terminate_backend"), "{message}");
+    // 3 waits of 100 ms, 2 sleeps of 25-50 and 50-100 ms, the replay that locates the statement.
+    assert!(elapsed < Duration::from_secs(3), "{elapsed:?}");
+    assert_eq!(db.history(), ["1 true 1", "2 false 0"]);
+    let recorded = db.column("SELECT error FROM public.schema_migrations WHERE version = 2");
+    assert!(
+        recorded[0].contains(&format!("(after 3 attempts) (blocked by pid {pid}")),
+        "{recorded:?}"
+    );
+    assert!(db.advisory_locks().is_empty());
+    reader.batch_execute("COMMIT").unwrap();
+    runner.run(&mut db.client()).unwrap();
+    assert_eq!(db.history(), ["1 true 1", "2 true 1"]);
 }

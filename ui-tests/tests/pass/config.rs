@@ -15,6 +15,7 @@ fn main() {
     assert_eq!((table.schema(), table.table()), ("app", "migrations"));
     assert_eq!(settings.lock_wait(), Some(Duration::from_secs(10)));
     assert_eq!(settings.lock_timeout(), Some(Duration::from_secs(2)));
+    assert_eq!(settings.lock_retries(), Some(2));
     assert_eq!(settings.statement_timeout(), Some(Duration::from_secs(300)));
     let runner = MIGRATIONS.runner();
     assert_eq!(runner.table().qualified(), "\"app\".\"migrations\"");
