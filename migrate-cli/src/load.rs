@@ -5,7 +5,9 @@
 use std::path::Path;
 
 use migrate_lint::{Config, Diagnostic, Outcome, TransactionMode};
-use migrate_runtime::{Migration, Migrations, Script, Settings, Statement, Transaction, Version};
+use migrate_runtime::{
+    IndexBuild, Migration, Migrations, Script, Settings, Statement, Transaction, Version,
+};
 
 /// Checks the folder with the build's rules and its `migrate.toml`, as the build does.
 pub fn check(dir: &Path) -> Outcome {
@@ -66,7 +68,13 @@ fn script(s: &migrate_lint::Script) -> Script {
         TransactionMode::Single => Transaction::Single,
         TransactionMode::None => Transaction::None,
     };
+    let builds = s
+        .index_builds
+        .iter()
+        .map(|b| IndexBuild::new(b.statement, b.index.clone()))
+        .collect();
     Script::new(s.path.clone(), s.text.clone(), transaction, statements)
+        .and_then(|script| script.with_index_builds(builds))
         .expect("the checker's statement ranges lie inside its normalised text")
 }
 

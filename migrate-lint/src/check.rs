@@ -12,7 +12,7 @@ use crate::discover::{
     self, Entry, EntryKind, FileName, DUPLICATE_VERSION, INVALID_NAME, NESTED_FOLDER, NOT_UTF8,
     NUL_BYTE, ORPHAN_DOWN, UNREADABLE_FILE,
 };
-use crate::model::{Legacy, Migration, Outcome, Script};
+use crate::model::{IndexBuild, Legacy, Migration, Outcome, Script};
 use crate::objects::Earlier;
 use crate::parse::{self, EMPTY_MIGRATION, SYNTAX};
 use crate::plpgsql;
@@ -229,12 +229,13 @@ fn read_script(
     };
     let (checked, found, hidden) = check_script(path, &text, kind, policy);
     diagnostics.extend(found);
-    let script = checked.map(|(transaction, statements)| Script {
+    let script = checked.map(|(transaction, statements, index_builds)| Script {
         path: path.to_owned(),
         file,
         text,
         transaction,
         statements,
+        index_builds,
     });
     (script, hidden)
 }
@@ -325,10 +326,35 @@ fn text_problem(path: &str, bytes: &[u8], error: TextError) -> Diagnostic {
 /// errors that make them meaningless), its findings, and how many findings its policy hid
 /// because the file is legacy history.
 type Checked = (
-    Option<(crate::model::TransactionMode, Vec<std::ops::Range<usize>>)>,
+    Option<(
+        crate::model::TransactionMode,
+        Vec<std::ops::Range<usize>>,
+        Vec<IndexBuild>,
+    )>,
     Vec<Diagnostic>,
     usize,
 );
+
+/// The index a statement builds concurrently, as SQL names it (see [`IndexBuild::index`]).
+/// `None` for any other statement, and for an unnamed index (PostgreSQL picks the name).
+fn concurrent_index(node: &pg_query::NodeEnum) -> Option<String> {
+    let pg_query::NodeEnum::IndexStmt(s) = node else {
+        return None;
+    };
+    if !s.concurrent || s.idxname.is_empty() {
+        return None;
+    }
+    let quote = |name: &str| format!("\"{}\"", name.replace('"', "\"\""));
+    let schema = s
+        .relation
+        .as_ref()
+        .map(|r| r.schemaname.as_str())
+        .filter(|schema| !schema.is_empty());
+    Some(match schema {
+        Some(schema) => format!("{}.{}", quote(schema), quote(&s.idxname)),
+        None => quote(&s.idxname),
+    })
+}
 
 /// Checks one file's normalised text under the policy `migrate.toml` gives it. Pure.
 pub(crate) fn check_script(path: &str, text: &str, kind: ScriptKind, policy: &Policy) -> Checked {
@@ -452,9 +478,17 @@ pub(crate) fn check_script(path: &str, text: &str, kind: ScriptKind, policy: &Po
         findings.report(&UNUSED_ALLOW, hit, None);
     }
 
+    let index_builds = structure
+        .run
+        .clone()
+        .enumerate()
+        .filter_map(|(statement, i)| {
+            concurrent_index(&statements[i].node).map(|index| IndexBuild { statement, index })
+        })
+        .collect();
     let statements = structure.run.map(|i| ranges[i].clone()).collect();
     (
-        Some((structure.mode, statements)),
+        Some((structure.mode, statements, index_builds)),
         findings.diagnostics,
         findings.hidden,
     )
@@ -516,6 +550,31 @@ impl Findings<'_> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn concurrent_index_builds_are_named_as_sql_names_them() {
+        let names = |sql: &str| -> Vec<Option<String>> {
+            crate::parse::parse(sql)
+                .unwrap()
+                .iter()
+                .map(|s| super::concurrent_index(&s.node))
+                .collect()
+        };
+        assert_eq!(
+            names(
+                "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS \"Odd\"\"Idx\" ON app.t (a);\n\
+                 CREATE INDEX CONCURRENTLY i ON t (a);\n\
+                 CREATE INDEX j ON t (a);\n\
+                 CREATE INDEX CONCURRENTLY ON t (a)"
+            ),
+            [
+                Some("\"app\".\"Odd\"\"Idx\"".to_owned()),
+                Some("\"i\"".to_owned()),
+                None,
+                None
+            ]
+        );
+    }
+
     use super::*;
     use std::path::PathBuf;
 

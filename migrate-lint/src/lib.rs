@@ -35,6 +35,6 @@ mod structure;
 pub use check::{check_dir, check_entries};
 pub use config::{parse_duration, Config, CONFIG_FILE};
 pub use diagnostic::{Diagnostic, Position, Severity};
-pub use model::{Legacy, Migration, Outcome, Script, TransactionMode};
+pub use model::{IndexBuild, Legacy, Migration, Outcome, Script, TransactionMode};
 pub use rules::{Family, Rule};
 pub use source::checksum;

@@ -29,6 +29,21 @@ pub struct Script {
     /// Byte ranges of the statements to run in `text`: the file's own outer `BEGIN;`/`COMMIT;`
     /// removed, semicolons and surrounding comments excluded.
     pub statements: Vec<Range<usize>>,
+    /// The statements that build an index concurrently (`CREATE [UNIQUE] INDEX CONCURRENTLY
+    /// name`), whose index the runtime checks is valid afterwards. Empty for most files.
+    pub index_builds: Vec<IndexBuild>,
+}
+
+/// A statement that builds a named index concurrently: a crash in the middle leaves an INVALID
+/// index of that name behind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexBuild {
+    /// Its index among [`Script::statements`].
+    pub statement: usize,
+    /// The index as SQL names it: the table's schema when the statement names one, then the
+    /// index name, each quoted (`"app"."users_email_idx"`, or `"users_email_idx"`, found
+    /// through the `search_path` like the table).
+    pub index: String,
 }
 
 /// One checked migration.

@@ -429,7 +429,7 @@ mod tests {
     /// The mode and the text of the statements that run.
     fn runs(sql: &str) -> (TransactionMode, Vec<&str>) {
         let (script, _, _) = check_script("t.sql", sql, ScriptKind::Up, &Policy::default());
-        let (mode, ranges) = script.expect("the file parses");
+        let (mode, ranges, _) = script.expect("the file parses");
         (mode, ranges.into_iter().map(|r| &sql[r]).collect())
     }
 

@@ -137,6 +137,7 @@ fn script(s: &Script) -> TokenStream {
         text,
         transaction,
         statements,
+        index_builds,
         ..
     } = s;
     let transaction = match transaction {
@@ -147,7 +148,24 @@ fn script(s: &Script) -> TokenStream {
         let (start, end) = (r.start, r.end);
         quote!(::migrate_runtime::Statement::__new(#start, #end))
     });
+    // A `Cow` has a destructor, so the builds cannot be a promoted `&[...]`: a static of their own
+    // (none for the files without one).
+    let count = index_builds.len();
+    let index_builds = index_builds.iter().map(|b| {
+        let (statement, index) = (b.statement, &b.index);
+        quote!(::migrate_runtime::IndexBuild::__new(#statement, #index))
+    });
+    let index_builds = if count == 0 {
+        quote!(&[])
+    } else {
+        quote!({
+            static INDEX_BUILDS: [::migrate_runtime::IndexBuild; #count] = [#(#index_builds),*];
+            &INDEX_BUILDS
+        })
+    };
     quote! {
-        ::migrate_runtime::Script::__new(#path, #text, #transaction, &[#(#statements),*])
+        ::migrate_runtime::Script::__new(
+            #path, #text, #transaction, &[#(#statements),*], #index_builds,
+        )
     }
 }

@@ -407,6 +407,10 @@ impl<'a> Job<'a> {
                 .map_err(Error::db("set the migration's timeouts"))?;
         }
         for (i, statement) in statements.iter().enumerate().skip(resume_at) {
+            let index = script.index_build(i);
+            if let Some(index) = index {
+                self.drop_invalid_index(conn, index).await?;
+            }
             if let Err(error) = conn.query(script.statement_sql(statement)).await {
                 let Some(db) = error.as_db_error() else {
                     return Err(Error::db(
@@ -424,6 +428,16 @@ impl<'a> Job<'a> {
                 }
                 self.reset_timeouts(conn).await?;
                 return Err(Error::Migration(Box::new(failure)));
+            }
+            if let Some(index) = index {
+                if invalid_index(conn, index).await? {
+                    self.reset_timeouts(conn).await?;
+                    let (line, column) = script.line_col(statement.start());
+                    return Err(Error::InvalidIndex {
+                        index: index.to_owned(),
+                        location: format!("{}:{line}:{column}", script.path()),
+                    });
+                }
             }
             let done = i + 1;
             if done < statements.len() {
@@ -450,6 +464,33 @@ impl<'a> Job<'a> {
             }
             Err(error) => Err(Error::db("record the migration")(error)),
         }
+    }
+
+    /// Drops `index` concurrently when it exists and is INVALID: what a concurrent build that
+    /// was interrupted (a crash, a terminated backend) leaves behind, and what `IF NOT EXISTS`
+    /// would then skip.
+    async fn drop_invalid_index<C: Connection>(
+        &self,
+        conn: &mut C,
+        index: &str,
+    ) -> Result<(), Error> {
+        if !invalid_index(conn, index).await? {
+            return Ok(());
+        }
+        tracing::warn!(
+            version = %self.migration.version(),
+            index,
+            "index {index} of migration {} {} is INVALID (an interrupted concurrent build): \
+             dropping it concurrently to build it again",
+            self.migration.version(),
+            self.script().path()
+        );
+        conn.query(&format!("DROP INDEX CONCURRENTLY IF EXISTS {index}"))
+            .await
+            .map_err(Error::db(
+                "drop the invalid index left by an interrupted build",
+            ))?;
+        Ok(())
     }
 
     async fn reset_timeouts<C: Connection>(&self, conn: &mut C) -> Result<(), Error> {
@@ -492,6 +533,25 @@ impl<'a> Job<'a> {
             blocked_by: Vec::new(),
         }
     }
+}
+
+/// Whether `index` (quoted as SQL names it) exists and is INVALID.
+async fn invalid_index<C: Connection>(conn: &mut C, index: &str) -> Result<bool, Error> {
+    let answer = conn
+        .query(&invalid_index_sql(index))
+        .await
+        .map_err(Error::db("check the index built concurrently"))?;
+    Ok(answer
+        .iter()
+        .any(|m| matches!(m, postgres::SimpleQueryMessage::Row(row) if row.get(0) == Some("f"))))
+}
+
+/// `f` when `index` exists and is INVALID, `t` when valid, no row when missing.
+pub(crate) fn invalid_index_sql(index: &str) -> String {
+    format!(
+        "SELECT i.indisvalid FROM pg_catalog.pg_index i WHERE i.indexrelid = to_regclass({})",
+        crate::history::quote_literal(index)
+    )
 }
 
 /// The single query string of a transactional script, and where the body sits in it.
@@ -590,7 +650,7 @@ mod tests {
     fn transaction_sql_excludes_the_wrapper_and_keeps_the_body() {
         const SQL: &str = "BEGIN;\nCREATE TABLE IF NOT EXISTS t (id int);\nSELECT 1;\nCOMMIT;\n";
         static STATEMENTS: [Statement; 2] = [Statement::__new(7, 44), Statement::__new(46, 54)];
-        static SCRIPT: Script = Script::__new("m.sql", SQL, Transaction::Single, &STATEMENTS);
+        static SCRIPT: Script = Script::__new("m.sql", SQL, Transaction::Single, &STATEMENTS, &[]);
         let timeouts = Timeouts {
             lock_timeout: Some(Duration::from_secs(2)),
             statement_timeout: None,

@@ -228,6 +228,7 @@ pub struct Script {
     sql: Cow<'static, str>,
     transaction: Transaction,
     statements: Cow<'static, [Statement]>,
+    index_builds: Cow<'static, [IndexBuild]>,
 }
 
 impl Script {
@@ -237,12 +238,14 @@ impl Script {
         sql: &'static str,
         transaction: Transaction,
         statements: &'static [Statement],
+        index_builds: &'static [IndexBuild],
     ) -> Self {
         Self {
             path: Cow::Borrowed(path),
             sql: Cow::Borrowed(sql),
             transaction,
             statements: Cow::Borrowed(statements),
+            index_builds: Cow::Borrowed(index_builds),
         }
     }
 
@@ -287,7 +290,37 @@ impl Script {
             sql,
             transaction,
             statements: Cow::Owned(statements),
+            index_builds: Cow::Borrowed(&[]),
         })
+    }
+
+    /// The statements of this script that build an index concurrently, as the checker found
+    /// them; a statement index out of range is an error naming the path.
+    pub fn with_index_builds(mut self, builds: Vec<IndexBuild>) -> Result<Self, InvalidMigration> {
+        if let Some(b) = builds.iter().find(|b| b.statement >= self.statements.len()) {
+            return Err(InvalidMigration(format!(
+                "{}: index build {} names statement {}, but the script has {} statement(s)",
+                self.path,
+                b.index,
+                b.statement,
+                self.statements.len()
+            )));
+        }
+        self.index_builds = Cow::Owned(builds);
+        Ok(self)
+    }
+
+    /// The index statement `i` builds concurrently (quoted as SQL names it), if it does.
+    pub fn index_build(&self, i: usize) -> Option<&str> {
+        self.index_builds
+            .iter()
+            .find(|b| b.statement == i)
+            .map(|b| b.index.as_ref())
+    }
+
+    /// The indexes this script builds concurrently.
+    pub fn index_builds(&self) -> &[IndexBuild] {
+        &self.index_builds
     }
 
     /// The file's path as the build saw it, relative to the crate (`migrations/003_add_users.sql`).
@@ -342,6 +375,44 @@ fn floor_char_boundary(s: &str, mut offset: usize) -> usize {
         offset -= 1;
     }
     offset
+}
+
+/// A statement of a [`Script`] that builds a named index concurrently (`CREATE [UNIQUE] INDEX
+/// CONCURRENTLY name`): a crash in its middle leaves an INVALID index of that name, which the
+/// runner drops and builds again on the next run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexBuild {
+    statement: usize,
+    index: Cow<'static, str>,
+}
+
+impl IndexBuild {
+    /// Statement `statement` (0-based among the script's statements) builds `index`, quoted as
+    /// SQL names it (`"app"."users_email_idx"`).
+    pub fn new(statement: usize, index: impl Into<Cow<'static, str>>) -> Self {
+        Self {
+            statement,
+            index: index.into(),
+        }
+    }
+
+    #[doc(hidden)]
+    pub const fn __new(statement: usize, index: &'static str) -> Self {
+        Self {
+            statement,
+            index: Cow::Borrowed(index),
+        }
+    }
+
+    /// The statement's index among the script's statements.
+    pub const fn statement(&self) -> usize {
+        self.statement
+    }
+
+    /// The index, quoted as SQL names it.
+    pub fn index(&self) -> &str {
+        &self.index
+    }
 }
 
 /// One statement of a [`Script`]: a byte range of its text.

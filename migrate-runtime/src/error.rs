@@ -116,6 +116,21 @@ pub enum Error {
         reason: String,
     },
 
+    /// A concurrent index build of a no-transaction migration finished but left its index
+    /// INVALID (e.g. `IF NOT EXISTS` skipped an invalid index of that name).
+    #[error(
+        "index {index} built at {location} is INVALID after its build: queries do not use it \
+         but every write maintains it. The next run drops it (DROP INDEX CONCURRENTLY) and \
+         builds it again from that statement; if it stays invalid, look for the cause in the \
+         server log (a unique violation, a cancelled build)"
+    )]
+    InvalidIndex {
+        /// The index, quoted as SQL names it.
+        index: String,
+        /// The building statement, `file:line:col`.
+        location: String,
+    },
+
     /// `baseline` on a history table that already holds rows.
     #[error(
         "refusing to baseline: the history table {table} already holds {rows} row(s). \

@@ -50,7 +50,9 @@ mod settings;
 pub mod testing;
 mod version;
 
-pub use embedded::{InvalidMigration, Migration, Migrations, Script, Statement, Transaction};
+pub use embedded::{
+    IndexBuild, InvalidMigration, Migration, Migrations, Script, Statement, Transaction,
+};
 pub use error::{Direction, Error, LockHolder, MigrationFailure};
 pub use history::{HistoryRow, HistoryTable};
 pub use lock::{Pooler, DEFAULT_LOCK_WAIT};

@@ -517,7 +517,13 @@ mod tests {
 
     const STATEMENTS: &[Statement] = &[Statement::__new(0, 8), Statement::__new(10, 18)];
     const fn script(transaction: Transaction) -> Script {
-        Script::__new("m.sql", "SELECT 1;\nSELECT 2;", transaction, STATEMENTS)
+        Script::__new(
+            "m.sql",
+            "SELECT 1;\nSELECT 2;",
+            transaction,
+            STATEMENTS,
+            &[],
+        )
     }
     static SET: &[Migration] = &[
         Migration::__new(

@@ -808,14 +808,14 @@ mod tests {
         crate::Version::new(1),
         "users",
         "aa",
-        Script::__new("m/001_users.sql", "", Transaction::Single, &[]),
+        Script::__new("m/001_users.sql", "", Transaction::Single, &[], &[]),
         None,
     )];
     static ONE_CHANGED: [Migration; 1] = [Migration::__new(
         crate::Version::new(1),
         "users",
         "ab",
-        Script::__new("m/001_users.sql", "", Transaction::Single, &[]),
+        Script::__new("m/001_users.sql", "", Transaction::Single, &[], &[]),
         None,
     )];
 

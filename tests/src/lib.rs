@@ -42,6 +42,8 @@ pub mod fixtures {
     pub static SLOW: Migrations = embed_migrations!("migrations/slow");
     /// 001 users, 002 adds a column to users (ACCESS EXCLUSIVE).
     pub static ALTERING: Migrations = embed_migrations!("migrations/altering");
+    /// 001 events, 002 no-transaction: `CREATE INDEX CONCURRENTLY IF NOT EXISTS events_note_idx`.
+    pub static INDEX_BUILD: Migrations = embed_migrations!("migrations/index_build");
     /// 001 users, 002 no-transaction: index, sleep 3 s, index.
     pub static SLOW_NOTX: Migrations = embed_migrations!("migrations/slow_notx");
 
