@@ -328,19 +328,28 @@ fn verify(args: &DbArgs) -> Result<(), Failure> {
     for finding in &problems {
         eprintln!("{finding}");
     }
+    for invalid in &status.invalid_indexes {
+        eprintln!("error: {invalid}");
+    }
     println!(
-        "Verified {} applied migration(s): {} modified, {} missing",
+        "Verified {} applied migration(s): {} modified, {} missing, {} invalid index(es)",
         status.applied.len(),
         modified.len(),
-        missing.len()
+        missing.len(),
+        status.invalid_indexes.len()
     );
-    if problems.is_empty() {
-        Ok(())
-    } else {
+    if !problems.is_empty() {
         Err(Failure::findings(format!(
             "{} applied migration(s) do not match {}",
             problems.len(),
             args.folder.dir.display()
         )))
+    } else if !status.invalid_indexes.is_empty() {
+        Err(Failure::findings(format!(
+            "{} index(es) built by applied migrations are INVALID",
+            status.invalid_indexes.len()
+        )))
+    } else {
+        Ok(())
     }
 }

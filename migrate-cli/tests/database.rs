@@ -106,7 +106,7 @@ fn apply_runs_each_migration_with_progress_and_is_idempotent() {
     db.migrate(&dir, &["verify"])
         .expect(0)
         .stdout_has("ok       1 users")
-        .stdout_has("Verified 3 applied migration(s): 0 modified, 0 missing");
+        .stdout_has("Verified 3 applied migration(s): 0 modified, 0 missing, 0 invalid index(es)");
     db.migrate(&dir, &["plan"])
         .expect(0)
         .stdout_has("Nothing to apply: 3 migration(s) applied");

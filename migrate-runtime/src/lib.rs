@@ -58,7 +58,7 @@ pub use history::{HistoryRow, HistoryTable};
 pub use lock::{Pooler, DEFAULT_LOCK_WAIT};
 pub use peer::{PeerHistory, Tool};
 pub use plan::{Finding, FindingKind, Pending, Plan, Severity};
-pub use report::{Operation, Report, Status, Step};
+pub use report::{InvalidIndex, Operation, Report, Status, Step};
 pub use retry::{DEFAULT_LOCK_RETRIES, DEFAULT_LOCK_TIMEOUT, DEFAULT_RETRY_DELAY, MAX_RETRY_DELAY};
 pub use runner::Runner;
 pub use settings::Settings;

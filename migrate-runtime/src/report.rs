@@ -118,6 +118,32 @@ pub struct Status {
     pub applied: Vec<HistoryRow>,
     /// What a run would do and what validation finds (modified, missing, failed, ...).
     pub plan: Plan,
+    /// Indexes that applied migrations built concurrently and that are INVALID (an
+    /// interrupted build recorded as applied, or an index broken since).
+    pub invalid_indexes: Vec<InvalidIndex>,
+}
+
+/// An INVALID index built concurrently by an applied migration: queries do not use it, every
+/// write maintains it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidIndex {
+    /// The migration that built it.
+    pub version: Version,
+    /// Its file, as the build saw it.
+    pub path: String,
+    /// The index, quoted as SQL names it.
+    pub index: String,
+}
+
+impl fmt::Display for InvalidIndex {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "index {} built by applied migration {} ({}) is INVALID: rebuild it with \
+             REINDEX INDEX CONCURRENTLY {}",
+            self.index, self.version, self.path, self.index
+        )
+    }
 }
 
 impl Status {
@@ -182,6 +208,9 @@ impl fmt::Display for Status {
         }
         for finding in self.findings() {
             writeln!(f, "{finding}")?;
+        }
+        for invalid in &self.invalid_indexes {
+            writeln!(f, "error: {invalid}")?;
         }
         write!(
             f,

@@ -27,11 +27,13 @@ use crate::apply::{Job, Outcome, Timeouts};
 use crate::conn::{self, Connection};
 use crate::embedded::{Migration, Migrations, Transaction};
 use crate::error::{Direction, Error};
-use crate::history::{self, Detail, ExecutionMs, History, HistoryRow, HistoryTable, Record};
+use crate::history::{
+    self, quote_literal, Detail, ExecutionMs, History, HistoryRow, HistoryTable, Record,
+};
 use crate::lock::{Locked, DEFAULT_LOCK_WAIT};
 use crate::peer::{self, PeerHistory, PeerRow};
 use crate::plan::{self, Finding, FindingKind, Glance, Pending, Plan, Rules, Severity};
-use crate::report::{Operation, Report, Status, Step};
+use crate::report::{InvalidIndex, Operation, Report, Status, Step};
 use crate::retry::LockRetries;
 
 /// Runs the embedded migrations with options. Build it with [`Migrations::runner`], adjust it
@@ -540,13 +542,56 @@ async fn dry_run<C: Connection>(conn: &mut C, runner: &Runner) -> Result<Plan, E
 async fn status<C: Connection>(conn: &mut C, runner: &Runner) -> Result<Status, Error> {
     let history = read(conn, &runner.table, Detail::Full).await?;
     let plan = plan::plan(&runner.migrations, history.rows(), &runner.rules, None);
-    let applied = history
+    let applied: Vec<HistoryRow> = history
         .rows()
         .iter()
         .filter(|r| r.success)
         .cloned()
         .collect();
-    Ok(Status { applied, plan })
+    let invalid_indexes = invalid_indexes(conn, runner, &applied).await?;
+    Ok(Status {
+        applied,
+        plan,
+        invalid_indexes,
+    })
+}
+
+/// The INVALID indexes among those the `applied` migrations built concurrently: one query, and
+/// none when no applied migration builds an index concurrently.
+async fn invalid_indexes<C: Connection>(
+    conn: &mut C,
+    runner: &Runner,
+    applied: &[HistoryRow],
+) -> Result<Vec<InvalidIndex>, Error> {
+    let built: Vec<(&Migration, &str)> = applied
+        .iter()
+        .filter_map(|row| runner.migrations.get(row.version))
+        .flat_map(|m| m.up().index_builds().iter().map(move |b| (m, b.index())))
+        .collect();
+    if built.is_empty() {
+        return Ok(Vec::new());
+    }
+    let names: Vec<String> = built.iter().map(|(_, i)| quote_literal(i)).collect();
+    let answer = conn
+        .query(&format!(
+            "SELECT n FROM unnest(ARRAY[{}]::text[]) n WHERE EXISTS (SELECT 1 FROM \
+             pg_catalog.pg_index i WHERE i.indexrelid = to_regclass(n) AND NOT i.indisvalid)",
+            names.join(", ")
+        ))
+        .await
+        .map_err(Error::db("check the indexes built concurrently"))?;
+    let invalid: Vec<String> = history::data_rows(&answer)
+        .filter_map(|row| row.get(0).map(str::to_owned))
+        .collect();
+    Ok(built
+        .into_iter()
+        .filter(|(_, index)| invalid.iter().any(|i| i == index))
+        .map(|(m, index)| InvalidIndex {
+            version: m.version(),
+            path: m.up().path().to_owned(),
+            index: index.to_owned(),
+        })
+        .collect())
 }
 
 /// The migrations to revert to get back to `version`, newest first, or why that is impossible.

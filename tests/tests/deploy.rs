@@ -459,4 +459,22 @@ fn a_concurrent_index_build_terminated_midway_is_dropped_and_built_again() {
     assert_eq!(note_index(&db), "true");
     assert_eq!(db.history(), ["1 true 1", "2 true 1"]);
     assert!(db.advisory_locks().is_empty());
+
+    // `status` reports an invalid index of an applied migration (as one applied before the
+    // runner checked them would be), with the fix.
+    let status = INDEX_BUILD.runner().status(&mut db.client()).unwrap();
+    assert!(status.invalid_indexes.is_empty(), "{status}");
+    db.execute(
+        "UPDATE pg_index SET indisvalid = false WHERE indexrelid = 'events_note_idx'::regclass",
+    );
+    let status = INDEX_BUILD.runner().status(&mut db.client()).unwrap();
+    assert_eq!(status.invalid_indexes.len(), 1, "{status}");
+    assert!(
+        status.to_string().contains(
+            "error: index \"events_note_idx\" built by applied migration 2 \
+             (migrations/index_build/002_events_note_idx.sql) is INVALID: rebuild it with \
+             REINDEX INDEX CONCURRENTLY \"events_note_idx\""
+        ),
+        "{status}"
+    );
 }
