@@ -1,9 +1,9 @@
 //! Each subcommand: read the folder, talk to the database through the runner, print. The
 //! decisions live in the other modules and in the runner; this is the I/O edge.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use migrate_runtime::Severity;
+use migrate_runtime::{Event, Operation, Report, Severity};
 
 use crate::args::{
     ApplyArgs, BaselineArgs, Cli, Command, DbArgs, LintArgs, NewArgs, PlanArgs, RollbackArgs,
@@ -151,10 +151,10 @@ fn apply(args: &ApplyArgs) -> Result<(), Failure> {
         .iter()
         .filter(|p| args.target.is_none_or(|t| p.version() <= t))
         .collect();
-    if pending.is_empty() {
+    let Some(last) = pending.last().map(|p| p.version()) else {
         println!("Nothing to do: {} migration(s) applied", plan.applied());
         return Ok(());
-    }
+    };
     println!("Pending on {}:", s.target);
     for p in &pending {
         println!("  • {}", p.migration().up().path());
@@ -163,83 +163,86 @@ fn apply(args: &ApplyArgs) -> Result<(), Failure> {
     if !confirm::ask(args.yes, &question)? {
         return Err(Failure::usage("not confirmed; nothing was applied"));
     }
-    let mut progress = Progress::new("applied", plan.applied());
-    for p in pending {
-        let path = p.migration().up().path();
-        println!("→ applying {path}");
-        if args.verbose {
-            for statement in p.statements() {
-                for line in statement.lines() {
-                    println!("    {line}");
-                }
-            }
-        }
-        let result = runner.run_to(&mut s.client, p.version());
-        progress.step(&s, path, result)?;
-    }
-    progress.finish("Applied");
+    let report = runner
+        .only(pending.iter().map(|p| p.version()))
+        .observe(progress(args.verbose))
+        .run_to(&mut s.client, last)
+        .map_err(|e| s.fail(e))?;
+    finish("Applied", &report);
     Ok(())
 }
 
-/// The one-at-a-time steps of `apply` and `rollback`: a line for each step as it ends (or its
-/// failure), then the closing line with the counts.
-struct Progress {
-    done: &'static str,
-    steps: usize,
-    total: usize,
-    started: Instant,
-}
-
-impl Progress {
-    /// `done` is the past participle (`applied`); `total` the applied count before the first step.
-    fn new(done: &'static str, total: usize) -> Self {
-        Self {
-            done,
-            steps: 0,
-            total,
-            started: Instant::now(),
+/// Prints each step of `apply` and `rollback` as the runner reports it: `→` as it starts (with
+/// its statements when `verbose`), `✓` or `✗` as it ends, and lock-timeout retries.
+fn progress(verbose: bool) -> impl Fn(&Event<'_>) + Send + Sync + 'static {
+    move |event| match event {
+        Event::Started {
+            operation,
+            migration,
+            path,
+            resume_at,
+        } => {
+            let verb = match operation {
+                Operation::Rollback => "reverting",
+                _ => "applying",
+            };
+            println!("→ {verb} {path}");
+            if verbose && *operation == Operation::Apply {
+                let up = migration.up();
+                for statement in &up.statements()[*resume_at..] {
+                    for line in up.statement_sql(statement).lines() {
+                        println!("    {line}");
+                    }
+                }
+            }
         }
-    }
-
-    /// Prints what one call of the runner did for `path`, or turns its error into the failure.
-    fn step(
-        &mut self,
-        s: &Session,
-        path: &str,
-        result: Result<migrate_runtime::Report, migrate_runtime::Error>,
-    ) -> Result<(), Failure> {
-        let report = result.map_err(|error| {
-            println!("✗ {path} failed");
-            s.fail(error)
-        })?;
-        if report.steps.is_empty() {
-            println!("✓ {path} was {} meanwhile by another migrator", self.done);
+        Event::Retrying {
+            path,
+            attempt,
+            retries,
+            sleep,
+            blocked_by,
+            ..
+        } => {
+            let blockers: Vec<String> = blocked_by.iter().map(ToString::to_string).collect();
+            eprintln!(
+                "⟳ {path} waited longer than its lock_timeout and was rolled back (blocked by {}); \
+                 retry {attempt} of {retries} in {}ms",
+                if blockers.is_empty() {
+                    "a session that has since let go".to_owned()
+                } else {
+                    blockers.join("; ")
+                },
+                ms(*sleep)
+            );
         }
-        for step in &report.steps {
+        Event::Finished { operation, step } => {
             let resumed = step.resumed_at.map_or(String::new(), |at| {
                 format!(" (resumed at statement {})", at + 1)
             });
-            println!(
-                "✓ {} {} in {}ms{resumed}",
-                self.done,
-                step.path,
-                ms(step.duration)
-            );
+            let done = match operation {
+                Operation::Rollback => "reverted",
+                _ => "applied",
+            };
+            println!("✓ {done} {} in {}ms{resumed}", step.path, ms(step.duration));
         }
-        self.steps += report.steps.len();
-        self.total = report.applied_total;
-        Ok(())
+        Event::AppliedElsewhere { migration } => println!(
+            "✓ {} was applied meanwhile by another migrator",
+            migration.up().path()
+        ),
+        Event::Failed { path, .. } => println!("✗ {path} failed"),
+        _ => {}
     }
+}
 
-    /// `Applied 3 migration(s) in 12ms; 7 migration(s) applied in total`, with `heading` first.
-    fn finish(&self, heading: &str) {
-        println!(
-            "{heading} {} migration(s) in {}ms; {} migration(s) applied in total",
-            self.steps,
-            ms(self.started.elapsed()),
-            self.total
-        );
-    }
+/// `Applied 3 migration(s) in 12ms; 7 migration(s) applied in total`, with `heading` first.
+fn finish(heading: &str, report: &Report) {
+    println!(
+        "{heading} {} migration(s) in {}ms; {} migration(s) applied in total",
+        report.steps.len(),
+        ms(report.elapsed),
+        report.applied_total
+    );
 }
 
 fn rollback(args: &RollbackArgs) -> Result<(), Failure> {
@@ -269,16 +272,14 @@ fn rollback(args: &RollbackArgs) -> Result<(), Failure> {
     if !confirm::ask(args.yes, &question)? {
         return Err(Failure::usage("not confirmed; nothing was rolled back"));
     }
-    // One at a time, each line printed as it starts: the next one down is the version to keep.
-    let mut progress = Progress::new("reverted", 0);
-    for (i, m) in steps.iter().enumerate() {
-        let keep = steps.get(i + 1).map_or(args.to, |next| next.version());
-        let path = m.down().map_or("", |d| d.path());
-        println!("→ reverting {path}");
-        let result = s.runner.rollback_to(&mut s.client, keep);
-        progress.step(&s, path, result)?;
-    }
-    progress.finish("Reverted");
+    let report = s
+        .runner
+        .clone()
+        .only(steps.iter().map(|m| m.version()))
+        .observe(progress(false))
+        .rollback_to(&mut s.client, args.to)
+        .map_err(|e| s.fail(e))?;
+    finish("Reverted", &report);
     Ok(())
 }
 

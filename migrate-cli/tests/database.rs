@@ -538,3 +538,100 @@ fn sslmode_verify_full_and_verify_ca_check_the_certificate() {
     .expect(2)
     .stderr_has("cannot read the root certificate /nonexistent/root.crt");
 }
+
+/// `url` with its host and port replaced by the local `port`, without TLS (the counting proxy
+/// reads the protocol's messages).
+fn through_port(url: &str, port: u16) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap();
+    let (authority, path) = rest.split_once('/').unwrap();
+    let credentials = authority
+        .rsplit_once('@')
+        .map_or(String::new(), |(c, _)| format!("{c}@"));
+    let separator = if path.contains('?') { '&' } else { '?' };
+    format!("{scheme}://{credentials}127.0.0.1:{port}/{path}{separator}sslmode=disable")
+}
+
+#[test]
+fn apply_runs_every_step_under_one_lock_and_one_history_read() {
+    let proxy = migrate_tests::proxy::CountingProxy::start();
+    let file = |name: &str| {
+        (
+            format!("00{name}_t{name}.sql"),
+            format!("CREATE TABLE IF NOT EXISTS t{name} (id int);\n"),
+        )
+    };
+    let mut round_trips = Vec::new();
+    for count in [1, 3] {
+        let db = Db::new();
+        let files: Vec<(String, String)> = (1..=count).map(|i| file(&i.to_string())).collect();
+        let files: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(n, t)| (n.as_str(), t.as_str()))
+            .collect();
+        let folder = Folder::with(&files);
+        let url = through_port(&db.url, proxy.port());
+        proxy.take();
+        migrate_with_env(
+            &["apply", "-y", "--dir", &folder.path().display().to_string()],
+            &[("DATABASE_URL", &url)],
+        )
+        .expect(0)
+        .stdout_has(&format!("Applied {count} migration(s)"));
+        round_trips.push(proxy.take());
+        assert_eq!(
+            db.applied(),
+            (1..=count)
+                .map(|i| i.to_string())
+                .collect::<Vec<_>>()
+                .join(",")
+        );
+    }
+    // Each further transactional migration costs its one round trip: the lock, the history
+    // reads and the unlock happen once per `apply`, not once per migration.
+    assert_eq!(round_trips[1] - round_trips[0], 2, "{round_trips:?}");
+}
+
+#[test]
+fn apply_prints_each_lock_timeout_retry_with_the_blocker() {
+    let db = Db::new();
+    let folder = Folder::with(&[
+        ("001_t.sql", "CREATE TABLE IF NOT EXISTS t (id int);\n"),
+        (
+            "002_c.sql",
+            "ALTER TABLE t ADD COLUMN IF NOT EXISTS c int;\n",
+        ),
+    ]);
+    let dir = folder.path().display().to_string();
+    db.migrate(&folder.path(), &["apply", "-y", "--target", "1"])
+        .expect(0);
+    let mut reader = db.client();
+    reader
+        .batch_execute("SET application_name = 'nightly-report'; BEGIN; SELECT count(*) FROM t")
+        .unwrap();
+    let run = migrate_with_env(
+        &[
+            "apply",
+            "-y",
+            "--dir",
+            &dir,
+            "--lock-timeout",
+            "100ms",
+            "--lock-retries",
+            "2",
+        ],
+        &[("DATABASE_URL", &db.url)],
+    )
+    .expect(1);
+    let retries: Vec<&str> = run.stderr.lines().filter(|l| l.starts_with('⟳')).collect();
+    assert_eq!(retries.len(), 2, "{run}");
+    assert!(
+        retries[0].contains("002_c.sql waited longer than its lock_timeout")
+            && retries[0].contains("application_name 'nightly-report'")
+            && retries[0].contains("retry 1 of 2"),
+        "{run}"
+    );
+    assert!(run.stdout.contains("002_c.sql failed"), "{run}");
+    reader.batch_execute("COMMIT").unwrap();
+    db.migrate(&folder.path(), &["apply", "-y"]).expect(0);
+    assert_eq!(db.applied(), "1,2");
+}

@@ -29,8 +29,10 @@ use postgres::error::{DbError, ErrorPosition};
 use crate::conn::Connection;
 use crate::embedded::{Migration, Script, Transaction};
 use crate::error::{Direction, Error, LockHolder, MigrationFailure};
+use crate::event::{Event, Observer};
 use crate::history::{ExecutionMs, HistoryTable, Record};
 use crate::lock::parse_holders;
+use crate::report::{Operation, Step};
 use crate::retry::{self, LockRetries, LOCK_NOT_AVAILABLE};
 
 /// `lock_timeout` and `statement_timeout` for the statements of each migration.
@@ -85,7 +87,7 @@ fn milliseconds(timeout: Duration) -> u128 {
 
 /// What running a script did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Outcome {
+enum Outcome {
     /// It ran and its history change committed, in this long.
     Done(Duration),
     /// Another migrator recorded the version as applied first: nothing of this attempt stayed.
@@ -107,6 +109,7 @@ pub(crate) struct Job<'a> {
     pub(crate) table: &'a HistoryTable,
     pub(crate) timeouts: Timeouts,
     pub(crate) retries: LockRetries,
+    pub(crate) observer: &'a Observer,
 }
 
 impl<'a> Job<'a> {
@@ -194,49 +197,85 @@ impl<'a> Job<'a> {
         })
     }
 
-    /// Runs the script from statement `resume_at` and records the outcome.
+    fn operation(&self) -> Operation {
+        match self.direction {
+            Direction::Up => Operation::Apply,
+            Direction::Down => Operation::Rollback,
+        }
+    }
+
+    /// Runs the script from statement `resume_at` and records the outcome: the step it made,
+    /// or `None` when another migrator recorded the version first. Reports each moment to the
+    /// observer and to `tracing`.
     pub(crate) async fn run<C: Connection>(
         &self,
         conn: &mut C,
         resume_at: usize,
-    ) -> Result<Outcome, Error> {
+    ) -> Result<Option<Step>, Error> {
+        let (operation, migration, path) = (self.operation(), self.migration, self.script().path());
+        self.observer.emit(Event::Started {
+            operation,
+            migration,
+            path,
+            resume_at,
+        });
         let started = Instant::now();
         let outcome = match self.script().transaction() {
             Transaction::Single => self.run_retrying(conn, started).await,
             Transaction::None => self.run_statements(conn, resume_at, started).await,
         };
-        if let Err(error) = &outcome {
-            tracing::error!(
-                version = %self.migration.version(),
-                name = self.migration.name(),
-                "migration {} {} failed: {error}",
-                self.migration.version(),
-                self.script().path()
-            );
-        }
-        let Outcome::Done(elapsed) = outcome? else {
-            tracing::info!(
-                version = %self.migration.version(),
-                name = self.migration.name(),
-                "migration {} {} was applied by another migrator meanwhile; its attempt here was rolled back",
-                self.migration.version(),
-                self.script().path()
-            );
-            return Ok(Outcome::AppliedElsewhere);
+        let elapsed = match outcome {
+            Ok(Outcome::Done(elapsed)) => elapsed,
+            Ok(Outcome::AppliedElsewhere) => {
+                tracing::info!(
+                    version = %migration.version(),
+                    name = migration.name(),
+                    "migration {} {path} was applied by another migrator meanwhile; its attempt \
+                     here was rolled back",
+                    migration.version(),
+                );
+                self.observer.emit(Event::AppliedElsewhere { migration });
+                return Ok(None);
+            }
+            Err(error) => {
+                tracing::error!(
+                    version = %migration.version(),
+                    name = migration.name(),
+                    "migration {} {path} failed: {error}",
+                    migration.version(),
+                );
+                self.observer.emit(Event::Failed {
+                    operation,
+                    migration,
+                    path,
+                    error: &error,
+                });
+                return Err(error);
+            }
         };
         let verb = match self.direction {
             Direction::Up => "applied",
             Direction::Down => "reverted",
         };
         tracing::info!(
-            version = %self.migration.version(),
-            name = self.migration.name(),
+            version = %migration.version(),
+            name = migration.name(),
             elapsed_ms = elapsed.as_millis() as u64,
-            "{verb} migration {} {}",
-            self.migration.version(),
-            self.script().path()
+            "{verb} migration {} {path}",
+            migration.version(),
         );
-        Ok(Outcome::Done(elapsed))
+        let step = Step {
+            version: migration.version(),
+            name: migration.name().to_owned(),
+            path: path.to_owned(),
+            duration: elapsed,
+            resumed_at: (resume_at > 0).then_some(resume_at),
+        };
+        self.observer.emit(Event::Finished {
+            operation,
+            step: &step,
+        });
+        Ok(Some(step))
     }
 
     /// Runs a transactional script, and again after a sleep each time its `lock_timeout`
@@ -276,6 +315,14 @@ impl<'a> Job<'a> {
                 self.retries.retries,
                 if named.is_empty() { "a session that has since let go".to_owned() } else { named.join("; ") },
             );
+            self.observer.emit(Event::Retrying {
+                migration: self.migration,
+                path: self.script().path(),
+                attempt,
+                retries: self.retries.retries,
+                sleep,
+                blocked_by: &blockers,
+            });
             conn.pause(sleep).await;
             attempt += 1;
         }

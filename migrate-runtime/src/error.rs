@@ -7,6 +7,7 @@ use std::fmt;
 use std::time::Duration;
 
 use crate::plan::Finding;
+use crate::report::Operation;
 
 /// An error of a migration operation.
 #[derive(Debug, thiserror::Error)]
@@ -129,6 +130,24 @@ pub enum Error {
         index: String,
         /// The building statement, `file:line:col`.
         location: String,
+    },
+
+    /// Under the lock, `run`, `run_to` or `rollback_to` found steps outside the versions given
+    /// to [`Runner::only`](crate::Runner::only) (the history changed after they were
+    /// confirmed); nothing was run.
+    #[error(
+        "refusing to {}: the history changed after the steps were confirmed, and it would now \
+         also {} {}, which were not confirmed. Nothing was changed; look at the history \
+         (`migrate status`) and run the command again",
+        match .operation { Operation::Rollback => "roll back", _ => "apply" },
+        match .operation { Operation::Rollback => "revert", _ => "apply" },
+        .unconfirmed.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+    )]
+    NotConfirmed {
+        /// `Apply` or `Rollback`.
+        operation: Operation,
+        /// The versions it would have run without confirmation.
+        unconfirmed: Vec<Version>,
     },
 
     /// `baseline` on a history table that already holds rows.

@@ -38,6 +38,7 @@ mod apply;
 mod conn;
 mod embedded;
 mod error;
+mod event;
 mod history;
 mod lock;
 pub mod peer;
@@ -54,6 +55,7 @@ pub use embedded::{
     IndexBuild, InvalidMigration, Migration, Migrations, Script, Statement, Transaction,
 };
 pub use error::{Direction, Error, LockHolder, MigrationFailure};
+pub use event::Event;
 pub use history::{HistoryRow, HistoryTable};
 pub use lock::{Pooler, DEFAULT_LOCK_WAIT};
 pub use peer::{PeerHistory, Tool};

@@ -23,10 +23,11 @@ use std::time::{Duration, Instant};
 use postgres::error::SqlState;
 use postgres::SimpleQueryMessage;
 
-use crate::apply::{Job, Outcome, Timeouts};
+use crate::apply::{Job, Timeouts};
 use crate::conn::{self, Connection};
 use crate::embedded::{Migration, Migrations, Transaction};
 use crate::error::{Direction, Error};
+use crate::event::{Event, Observer};
 use crate::history::{
     self, quote_literal, Detail, ExecutionMs, History, HistoryRow, HistoryTable, Record,
 };
@@ -60,6 +61,9 @@ pub struct Runner {
     force_baseline: bool,
     /// The settings of `migrate.toml` this runner was told to override, as the report says.
     overrides: Vec<String>,
+    observer: Observer,
+    /// The only versions `apply` and `rollback` may run ([`Runner::only`]).
+    only: Option<Vec<Version>>,
 }
 
 impl Migrations {
@@ -106,6 +110,8 @@ impl Runner {
             rules: Rules::default(),
             force_baseline: false,
             overrides: Vec::new(),
+            observer: Observer::default(),
+            only: None,
             migrations,
         }
     }
@@ -254,6 +260,59 @@ impl Runner {
         &self.table
     }
 
+    /// Reports each step of `run`, `run_to` and `rollback_to` to `observer` as it starts and
+    /// ends (see [`Event`] for the order), beside the `tracing` events: for a progress display,
+    /// metrics, or a deploy log. The observer runs on the migrating task, between round trips:
+    /// keep it quick.
+    ///
+    /// ```ignore
+    /// let report = MIGRATIONS
+    ///     .runner()
+    ///     .observe(|event| {
+    ///         if let Event::Finished { step, .. } = event {
+    ///             println!("applied {} in {:?}", step.path, step.duration);
+    ///         }
+    ///     })
+    ///     .run(&mut client)?;
+    /// ```
+    pub fn observe(mut self, observer: impl Fn(&Event<'_>) + Send + Sync + 'static) -> Self {
+        self.observer = Observer::new(observer);
+        self
+    }
+
+    /// Lets `run`, `run_to` and `rollback_to` run only these versions: the steps a person saw
+    /// and confirmed. The steps are decided again under the lock, from the history as it is
+    /// then; when they hold another version (a replica applied a migration after the
+    /// confirmation, so a rollback would now revert it too), the operation fails with
+    /// [`Error::NotConfirmed`] before running anything. Fewer steps are fine (another migrator
+    /// did some meanwhile).
+    pub fn only(mut self, versions: impl IntoIterator<Item = Version>) -> Self {
+        self.only = Some(versions.into_iter().collect());
+        self
+    }
+
+    /// Checks the steps decided under the lock against [`Runner::only`], then reports them.
+    fn planned(&self, operation: Operation, versions: &[Version]) -> Result<(), Error> {
+        if let Some(only) = &self.only {
+            let unconfirmed: Vec<Version> = versions
+                .iter()
+                .filter(|v| !only.contains(v))
+                .copied()
+                .collect();
+            if !unconfirmed.is_empty() {
+                return Err(Error::NotConfirmed {
+                    operation,
+                    unconfirmed,
+                });
+            }
+        }
+        self.observer.emit(Event::Planned {
+            operation,
+            versions,
+        });
+        Ok(())
+    }
+
     fn job<'r>(&'r self, migration: &'r Migration, direction: Direction) -> Job<'r> {
         Job {
             migration,
@@ -261,6 +320,7 @@ impl Runner {
             table: &self.table,
             timeouts: self.timeouts,
             retries: self.retries,
+            observer: &self.observer,
         }
     }
 
@@ -463,25 +523,19 @@ async fn apply<C: Connection>(
             reason,
         });
     }
+    let versions: Vec<Version> = plan.pending().iter().map(Pending::version).collect();
+    runner.planned(Operation::Apply, &versions)?;
     let mut steps = Vec::with_capacity(plan.pending().len());
     let mut elsewhere = 0;
     for pending in plan.pending() {
-        let migration = pending.migration();
-        let outcome = runner
-            .job(migration, Direction::Up)
+        match runner
+            .job(pending.migration(), Direction::Up)
             .run(lock.conn(), pending.resume_at())
-            .await?;
-        let Outcome::Done(duration) = outcome else {
-            elsewhere += 1;
-            continue;
-        };
-        steps.push(Step {
-            version: migration.version(),
-            name: migration.name().to_owned(),
-            path: migration.up().path().to_owned(),
-            duration,
-            resumed_at: (pending.resume_at() > 0).then_some(pending.resume_at()),
-        });
+            .await?
+        {
+            Some(step) => steps.push(step),
+            None => elsewhere += 1,
+        }
     }
     lock.release().await?;
     Ok(Report {
@@ -669,22 +723,16 @@ async fn rollback_to<C: Connection>(
         .await?
         .rows()
         .to_vec();
-    let mut steps = Vec::new();
-    for migration in rollback_steps(runner, &rows, version)? {
-        let Outcome::Done(duration) = runner
+    let migrations = rollback_steps(runner, &rows, version)?;
+    let versions: Vec<Version> = migrations.iter().map(|m| m.version()).collect();
+    runner.planned(Operation::Rollback, &versions)?;
+    let mut steps = Vec::with_capacity(migrations.len());
+    for migration in migrations {
+        let step = runner
             .job(migration, Direction::Down)
             .run(lock.conn(), 0)
-            .await?
-        else {
-            unreachable!("only an up script can be applied elsewhere");
-        };
-        steps.push(Step {
-            version: migration.version(),
-            name: migration.name().to_owned(),
-            path: migration.down().map_or("", |d| d.path()).to_owned(),
-            duration,
-            resumed_at: None,
-        });
+            .await?;
+        steps.extend(step);
     }
     lock.release().await?;
     let remaining: Vec<HistoryRow> = rows.into_iter().filter(|r| r.version <= version).collect();

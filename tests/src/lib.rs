@@ -350,3 +350,67 @@ impl proxy::CountingProxy {
         config
     }
 }
+
+/// Records a runner's [`Event`](migrate_runtime::Event)s as short lines, for tests to compare:
+/// `planned apply 1,2,3`, `started 2 migrations/x/002_posts.sql at 0`, `retrying 2 attempt 1
+/// blocked by 4711`, `finished 2`, `elsewhere 2`, `failed 2 42704`.
+#[derive(Clone, Default)]
+pub struct Events(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
+
+impl Events {
+    /// `runner`, reporting to this recorder.
+    pub fn observe(&self, runner: Runner) -> Runner {
+        let lines = std::sync::Arc::clone(&self.0);
+        runner.observe(move |event| {
+            use migrate_runtime::Event;
+            let line = match event {
+                Event::Planned {
+                    operation,
+                    versions,
+                } => {
+                    let versions: Vec<String> = versions.iter().map(ToString::to_string).collect();
+                    format!("planned {operation:?} {}", versions.join(","))
+                }
+                Event::Started {
+                    migration,
+                    path,
+                    resume_at,
+                    ..
+                } => format!("started {} {path} at {resume_at}", migration.version()),
+                Event::Retrying {
+                    migration,
+                    attempt,
+                    blocked_by,
+                    ..
+                } => {
+                    let pids: Vec<String> = blocked_by.iter().map(|b| b.pid.to_string()).collect();
+                    format!(
+                        "retrying {} attempt {attempt} blocked by {}",
+                        migration.version(),
+                        pids.join(",")
+                    )
+                }
+                Event::Finished { step, .. } => format!("finished {}", step.version),
+                Event::AppliedElsewhere { migration } => {
+                    format!("elsewhere {}", migration.version())
+                }
+                Event::Failed {
+                    migration, error, ..
+                } => format!(
+                    "failed {} {}",
+                    migration.version(),
+                    error
+                        .migration_failure()
+                        .map_or("-".to_owned(), |f| f.code.clone())
+                ),
+                other => format!("{other:?}"),
+            };
+            lines.lock().unwrap().push(line);
+        })
+    }
+
+    /// The lines recorded so far, emptying the recorder.
+    pub fn take(&self) -> Vec<String> {
+        std::mem::take(&mut self.0.lock().unwrap())
+    }
+}

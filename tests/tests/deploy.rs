@@ -8,7 +8,7 @@ use migrate_runtime::Migrations;
 use migrate_tests::fixtures::{ALTERING, INDEX_BUILD, NOTX_FAILING, ORDERED, POOLED_NOTX};
 use migrate_tests::pgbouncer::PgBouncer;
 use migrate_tests::proxy::CountingProxy;
-use migrate_tests::TestDb;
+use migrate_tests::{Events, TestDb};
 
 /// Another migrator in the middle of its transaction: it recorded `version` of `migrations` as
 /// applied and has not committed yet. It holds no lock of the runner's (as through a transaction
@@ -45,9 +45,11 @@ fn a_second_success_of_one_version_fails_and_counts_as_applied_elsewhere() {
     let db = TestDb::new();
     ORDERED.runner().run_to(&mut db.client(), 1).unwrap();
     let mut other = uncommitted_success(&db, &ORDERED, 2);
+    let events = Events::default();
     let runner = std::thread::spawn({
         let mut client = db.client();
-        move || ORDERED.runner().run_to(&mut client, 2)
+        let runner = events.observe(ORDERED.runner());
+        move || runner.run_to(&mut client, 2)
     });
     // The runner does not see the uncommitted row: 2 is pending for it, and its success row
     // waits for the other transaction.
@@ -56,6 +58,14 @@ fn a_second_success_of_one_version_fails_and_counts_as_applied_elsewhere() {
     let report = runner.join().unwrap().unwrap();
     assert!(report.steps.is_empty(), "{report}");
     assert_eq!(report.applied_total, 2, "{report}");
+    assert_eq!(
+        events.take(),
+        [
+            "planned Apply 2",
+            "started 2 migrations/ordered/002_posts.sql at 0",
+            "elsewhere 2"
+        ]
+    );
     // Its attempt was rolled back whole: 002 did not run here, and the other's row stands.
     assert!(!db.exists("posts"));
     assert_eq!(db.history(), ["1 true 1", "2 true 2"]);
@@ -360,14 +370,28 @@ fn after_the_last_lock_retry_the_error_names_the_blocking_session() {
     let db = TestDb::new();
     ALTERING.runner().run_to(&mut db.client(), 1).unwrap();
     let (mut reader, pid) = long_reader(&db);
-    let runner = ALTERING
-        .runner()
-        .lock_timeout(Duration::from_millis(100))
-        .lock_retries(2)
-        .lock_retry_delay(Duration::from_millis(50));
+    let events = Events::default();
+    let runner = events.observe(
+        ALTERING
+            .runner()
+            .lock_timeout(Duration::from_millis(100))
+            .lock_retries(2)
+            .lock_retry_delay(Duration::from_millis(50)),
+    );
     let started = Instant::now();
     let error = runner.run(&mut db.client()).unwrap_err();
     let elapsed = started.elapsed();
+    // Each retry reported as it happens, naming the blocker.
+    assert_eq!(
+        events.take(),
+        [
+            "planned Apply 2".to_owned(),
+            "started 2 migrations/altering/002_nickname.sql at 0".to_owned(),
+            format!("retrying 2 attempt 1 blocked by {pid}"),
+            format!("retrying 2 attempt 2 blocked by {pid}"),
+            "failed 2 55P03".to_owned(),
+        ]
+    );
     let failure = error.migration_failure().expect("a migration failure");
     assert_eq!(failure.code, "55P03", "{error}");
     assert_eq!(failure.attempts, 3, "{error}");

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use migrate_runtime::{Error, FindingKind, Operation, Severity, Version};
 use migrate_tests::fixtures::*;
-use migrate_tests::{for_both_apis, Api, TestDb};
+use migrate_tests::{for_both_apis, Api, Events, TestDb};
 
 const V2: Version = Version::new(2);
 const V3: Version = Version::new(3);
@@ -34,6 +34,8 @@ for_both_apis!(
     status_lists_everything,
     lock_timeout_names_the_holder,
     statement_timeout_applies_per_migration,
+    the_observer_sees_each_step_as_it_starts_and_ends,
+    only_confirmed_steps_run,
 );
 
 fn fresh_apply(api: Api) {
@@ -520,4 +522,89 @@ fn async_operations_are_send(runner: &migrate_runtime::Runner, client: &tokio_po
     send(runner.rollback_to_async(client, 1));
     send(runner.baseline_async(client, 1));
     send(ORDERED.run_async(client));
+}
+
+fn the_observer_sees_each_step_as_it_starts_and_ends(api: Api) {
+    let db = TestDb::new();
+    let events = Events::default();
+    let report = api.run(&db, &events.observe(ORDERED.runner())).unwrap();
+    assert_eq!(report.versions(), [1, 2, 3]);
+    assert_eq!(
+        events.take(),
+        [
+            "planned Apply 1,2,3",
+            "started 1 migrations/ordered/001_users.sql at 0",
+            "finished 1",
+            "started 2 migrations/ordered/002_posts.sql at 0",
+            "finished 2",
+            "started 3 migrations/ordered/003_indexes.sql at 0",
+            "finished 3",
+        ]
+    );
+    // Nothing to do: no lock, no event.
+    assert!(api
+        .run(&db, &events.observe(ORDERED.runner()))
+        .unwrap()
+        .is_empty());
+    assert!(events.take().is_empty());
+
+    api.rollback_to(&db, &events.observe(ORDERED.runner()), 1)
+        .unwrap();
+    assert_eq!(
+        events.take(),
+        [
+            "planned Rollback 3,2",
+            "started 3 migrations/ordered/003_indexes.down.sql at 0",
+            "finished 3",
+            "started 2 migrations/ordered/002_posts.down.sql at 0",
+            "finished 2",
+        ]
+    );
+
+    // A failure: the step that failed, with the error the run returns; nothing after it.
+    let db = TestDb::new();
+    let error = api.run(&db, &events.observe(FAILING.runner())).unwrap_err();
+    assert_eq!(error.migration_failure().unwrap().code, "42704", "{error}");
+    assert_eq!(
+        events.take(),
+        [
+            "planned Apply 1,2",
+            "started 1 migrations/failing/001_users.sql at 0",
+            "finished 1",
+            "started 2 migrations/failing/002_broken.sql at 0",
+            "failed 2 42704",
+        ]
+    );
+}
+
+fn only_confirmed_steps_run(api: Api) {
+    let db = TestDb::new();
+    api.run_to(&db, &ORDERED.runner(), 1).unwrap();
+    // Someone confirms reverting 1; meanwhile a replica applies 2 and 3.
+    let confirmed = ORDERED.runner().rollback_plan(&mut db.client(), 0).unwrap();
+    assert_eq!(confirmed.len(), 1);
+    api.apply(&db, &ORDERED).unwrap();
+    let events = Events::default();
+    let runner = events.observe(ORDERED.runner().only(confirmed.iter().map(|m| m.version())));
+    let error = api.rollback_to(&db, &runner, 0).unwrap_err();
+    assert!(
+        matches!(&error, Error::NotConfirmed { operation: Operation::Rollback, unconfirmed } if unconfirmed[..] == [V3, V2]),
+        "{error:?}"
+    );
+    assert!(
+        error
+            .to_string()
+            .contains("it would now also revert 3, 2, which were not confirmed"),
+        "{error}"
+    );
+    // Nothing ran, nothing was reported, the lock is released.
+    assert!(events.take().is_empty());
+    assert_eq!(db.history(), ["1 true 1", "2 true 2", "3 true 2"]);
+    assert!(db.exists("posts"));
+    assert!(db.advisory_locks().is_empty());
+    // Fewer steps than confirmed are fine: 2 and 3 confirmed, 2 applied meanwhile.
+    let db = TestDb::new();
+    api.run_to(&db, &ORDERED.runner(), 2).unwrap();
+    let runner = ORDERED.runner().only([V2, V3]);
+    assert_eq!(api.run(&db, &runner).unwrap().versions(), [3]);
 }
