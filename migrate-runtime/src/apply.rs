@@ -75,6 +75,14 @@ impl Timeouts {
     }
 }
 
+/// Two optional `;`-separated SQL lists as one.
+fn join(a: Option<String>, b: Option<String>) -> Option<String> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(format!("{a}; {b}")),
+        (a, b) => a.or(b),
+    }
+}
+
 /// A timeout in whole milliseconds as PostgreSQL takes it: zero is "none"; anything else at
 /// least 1 ms (a sub-millisecond timeout must not turn into "none"), at most `i32::MAX`.
 fn milliseconds(timeout: Duration) -> u128 {
@@ -110,6 +118,10 @@ pub(crate) struct Job<'a> {
     pub(crate) timeouts: Timeouts,
     pub(crate) retries: LockRetries,
     pub(crate) observer: &'a Observer,
+    /// The tenant schema the statements run in ([`Runner::tenant_schema`]), quoted.
+    ///
+    /// [`Runner::tenant_schema`]: crate::Runner::tenant_schema
+    pub(crate) search_path: Option<&'a str>,
 }
 
 impl<'a> Job<'a> {
@@ -195,6 +207,28 @@ impl<'a> Job<'a> {
                 Some(&failure.summary()),
             )
         })
+    }
+
+    /// `SET LOCAL ...; ` for the script's transaction: `timeouts` and the tenant's search_path.
+    fn set_local(&self, timeouts: &Timeouts) -> String {
+        let mut sql = timeouts.set_local();
+        if let Some(path) = self.search_path {
+            sql.push_str(&format!("SET LOCAL search_path = {path}; "));
+        }
+        sql
+    }
+
+    /// `SET ...` for the session of a no-transaction script, undone by
+    /// [`Job::reset_session`]; `None` when nothing is set.
+    fn set_session(&self) -> Option<String> {
+        let path = self.search_path.map(|p| format!("SET search_path = {p}"));
+        join(self.timeouts.set_session(), path)
+    }
+
+    /// Undoes [`Job::set_session`] (back to the session's defaults).
+    fn reset_session(&self) -> Option<String> {
+        let path = self.search_path.map(|_| "RESET search_path".to_owned());
+        join(self.timeouts.reset_session(), path)
     }
 
     fn operation(&self) -> Operation {
@@ -353,7 +387,7 @@ impl<'a> Job<'a> {
         let query = TransactionSql::new(
             script,
             &self.guard_sql(),
-            timeouts,
+            &self.set_local(timeouts),
             &self.finish_in_transaction_sql(),
         );
         let error = match conn.query(&query.sql).await {
@@ -423,7 +457,7 @@ impl<'a> Job<'a> {
     ) -> Result<(Option<usize>, Option<usize>), Error> {
         let script = self.script();
         let action = "replay the failed migration to locate the failing statement";
-        conn.query(&format!("BEGIN; {}", timeouts.set_local()))
+        conn.query(&format!("BEGIN; {}", self.set_local(timeouts)))
             .await
             .map_err(Error::db(action))?;
         let mut found = (None, None);
@@ -448,10 +482,10 @@ impl<'a> Job<'a> {
     ) -> Result<Outcome, Error> {
         let script = self.script();
         let statements = script.statements();
-        if let Some(sql) = self.timeouts.set_session() {
+        if let Some(sql) = self.set_session() {
             conn.query(&sql)
                 .await
-                .map_err(Error::db("set the migration's timeouts"))?;
+                .map_err(Error::db("set the migration's timeouts and search_path"))?;
         }
         for (i, statement) in statements.iter().enumerate().skip(resume_at) {
             let index = script.index_build(i);
@@ -541,10 +575,10 @@ impl<'a> Job<'a> {
     }
 
     async fn reset_timeouts<C: Connection>(&self, conn: &mut C) -> Result<(), Error> {
-        if let Some(sql) = self.timeouts.reset_session() {
+        if let Some(sql) = self.reset_session() {
             conn.query(&sql)
                 .await
-                .map_err(Error::db("reset the migration's timeouts"))?;
+                .map_err(Error::db("reset the migration's timeouts and search_path"))?;
         }
         Ok(())
     }
@@ -611,9 +645,10 @@ struct TransactionSql<'s> {
 }
 
 impl<'s> TransactionSql<'s> {
-    fn new(script: &'s Script, guard: &str, timeouts: &Timeouts, finish: &str) -> Self {
+    /// `guard` and `set_local` run first in the transaction, `finish` after the body.
+    fn new(script: &'s Script, guard: &str, set_local: &str, finish: &str) -> Self {
         let (body_offset, body) = script.body();
-        let prefix = format!("BEGIN; {guard}{}", timeouts.set_local());
+        let prefix = format!("BEGIN; {guard}{set_local}");
         let separator = if body.is_empty() { "" } else { ";\n" };
         let sql = format!("{prefix}{body}{separator}{finish};\nCOMMIT");
         Self {
@@ -702,7 +737,7 @@ mod tests {
             lock_timeout: Some(Duration::from_secs(2)),
             statement_timeout: None,
         };
-        let q = TransactionSql::new(&SCRIPT, "LOCK g; ", &timeouts, "INSERT x");
+        let q = TransactionSql::new(&SCRIPT, "LOCK g; ", &timeouts.set_local(), "INSERT x");
         assert_eq!(
             q.sql,
             "BEGIN; LOCK g; SET LOCAL lock_timeout = 2000; CREATE TABLE IF NOT EXISTS t (id int);\nSELECT 1;\nINSERT x;\nCOMMIT"

@@ -39,6 +39,8 @@ mod conn;
 mod embedded;
 mod error;
 mod event;
+#[cfg(feature = "tokio")]
+pub mod fleet;
 mod history;
 mod lock;
 pub mod peer;

@@ -64,6 +64,8 @@ pub struct Runner {
     observer: Observer,
     /// The only versions `apply` and `rollback` may run ([`Runner::only`]).
     only: Option<Vec<Version>>,
+    /// The tenant schema ([`Runner::tenant_schema`]), quoted for SQL.
+    search_path: Option<String>,
 }
 
 impl Migrations {
@@ -112,6 +114,7 @@ impl Runner {
             overrides: Vec::new(),
             observer: Observer::default(),
             only: None,
+            search_path: None,
             migrations,
         }
     }
@@ -280,6 +283,27 @@ impl Runner {
         self
     }
 
+    /// Schema per tenant: applies the migrations to the tenant schema `schema`. Its history
+    /// table is in that schema (`schema.schema_migrations`, or the table name `migrate.toml`
+    /// or [`Runner::history_table`] chose), created with the schema when missing, so each tenant
+    /// has its own history and its own lock. Each transactional migration runs with
+    /// `SET LOCAL search_path` to the schema inside its own transaction, so unqualified names
+    /// resolve there and nothing outlives the transaction; a no-transaction migration sets
+    /// the session's `search_path` before its first statement and resets it after its last
+    /// (and on failure). Shared objects (in `public`, say) must be written schema-qualified
+    /// (see `tenancy` in the README's `migrate.toml` section).
+    pub fn tenant_schema(mut self, schema: impl Into<String>) -> Self {
+        let schema = schema.into();
+        self.search_path = Some(history::quote_ident(&schema));
+        self.table = HistoryTable::new(schema, self.table.table());
+        self
+    }
+
+    /// The tenant schema set with [`Runner::tenant_schema`].
+    pub fn tenant(&self) -> Option<&str> {
+        self.search_path.as_ref().map(|_| self.table.schema())
+    }
+
     /// Lets `run`, `run_to` and `rollback_to` run only these versions: the steps a person saw
     /// and confirmed. The steps are decided again under the lock, from the history as it is
     /// then; when they hold another version (a replica applied a migration after the
@@ -321,6 +345,7 @@ impl Runner {
             timeouts: self.timeouts,
             retries: self.retries,
             observer: &self.observer,
+            search_path: self.search_path.as_deref(),
         }
     }
 
@@ -626,12 +651,18 @@ async fn invalid_indexes<C: Connection>(
         return Ok(Vec::new());
     }
     let names: Vec<String> = built.iter().map(|(_, i)| quote_literal(i)).collect();
+    let select = format!(
+        "SELECT n FROM unnest(ARRAY[{}]::text[]) n WHERE EXISTS (SELECT 1 FROM \
+         pg_catalog.pg_index i WHERE i.indexrelid = to_regclass(n) AND NOT i.indisvalid)",
+        names.join(", ")
+    );
+    // A tenant's index names resolve in the tenant's schema, as when they were built.
+    let sql = match &runner.search_path {
+        Some(path) => format!("BEGIN; SET LOCAL search_path = {path}; {select}; COMMIT"),
+        None => select,
+    };
     let answer = conn
-        .query(&format!(
-            "SELECT n FROM unnest(ARRAY[{}]::text[]) n WHERE EXISTS (SELECT 1 FROM \
-             pg_catalog.pg_index i WHERE i.indexrelid = to_regclass(n) AND NOT i.indisvalid)",
-            names.join(", ")
-        ))
+        .query(&sql)
         .await
         .map_err(Error::db("check the indexes built concurrently"))?;
     let invalid: Vec<String> = history::data_rows(&answer)

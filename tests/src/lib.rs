@@ -53,6 +53,11 @@ pub mod fixtures {
     /// `POOLED` plus 004, a no-transaction index build.
     pub static POOLED_NOTX: Migrations = embed_migrations!("migrations/pooled_notx");
 
+    /// A tenant's set, unqualified names only: 001 accounts (one row, note `a`), 002 appends
+    /// `!` to the note (a second run would show), 003 no-transaction: an index built
+    /// concurrently.
+    pub static TENANT: Migrations = embed_migrations!("migrations/tenant");
+
     /// The crates.io corpus (285 migrations), as `migrate import --from diesel` converts
     /// `tests/corpus/cratesio`. Its SQL was not written to be idempotent: the `migrate.toml`
     /// the import wrote marks it all as legacy history, and puts the runner's history in
@@ -81,6 +86,7 @@ pub mod fixtures {
             "slow_notx" => &SLOW_NOTX,
             "pooled" => &POOLED,
             "pooled_notx" => &POOLED_NOTX,
+            "tenant" => &TENANT,
 
             "cratesio" => &CRATESIO,
             "docsrs" => &DOCSRS,
@@ -412,5 +418,55 @@ impl Events {
     /// The lines recorded so far, emptying the recorder.
     pub fn take(&self) -> Vec<String> {
         std::mem::take(&mut self.0.lock().unwrap())
+    }
+}
+
+/// Fleets of tenants on the test server.
+pub mod tenants {
+    use migrate_runtime::fleet::Target;
+
+    use crate::TestDb;
+
+    /// The async connection settings of database `name` on the test server.
+    pub fn config(name: &str) -> tokio_postgres::Config {
+        let mut config: tokio_postgres::Config = crate::server_url()
+            .parse()
+            .expect("DATABASE_URL is a valid URL");
+        config.dbname(name);
+        config
+    }
+
+    /// The name of tenant schema `i`: `tenant_007`.
+    pub fn schema(i: usize) -> String {
+        format!("tenant_{i:03}")
+    }
+
+    /// `n` tenant schemas of `db`, `tenant_000` first.
+    pub fn schemas(db: &TestDb, n: usize) -> Vec<Target> {
+        (0..n)
+            .map(|i| Target::schema(config(db.name()), schema(i)))
+            .collect()
+    }
+
+    /// Each tenant schema's note in `accounts` (the [`TENANT`](crate::fixtures::TENANT)
+    /// fixture), `-` when it has no such column, in schema order.
+    pub fn notes(db: &TestDb, n: usize) -> Vec<String> {
+        (0..n)
+            .map(|i| {
+                let has_note = format!(
+                    "SELECT 1 FROM information_schema.columns WHERE table_schema = '{}' \
+                     AND table_name = 'accounts' AND column_name = 'note'",
+                    schema(i)
+                );
+                if db.column(&has_note).is_empty() {
+                    return "-".to_owned();
+                }
+                let sql = format!(
+                    "SELECT coalesce(string_agg(note, ','), '-') FROM {}.accounts",
+                    schema(i)
+                );
+                db.column(&sql).pop().expect("one row")
+            })
+            .collect()
     }
 }

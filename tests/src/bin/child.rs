@@ -6,6 +6,8 @@
 //! child run FIXTURE URL                     applies a fixture through a connection string (a
 //!                                           pooler's), prints `APPLIED v1 v2 ...` or
 //!                                           `ERROR message` on one line
+//! child fleet FIXTURE DATABASE N PARALLEL   applies a fixture to N tenant schemas of
+//!                                           DATABASE, prints the fleet's report
 //! child template PREFIX drop|keep|hold      creates a database from the template of PREFIX,
 //!                                           prints `CREATED name`, then drops it, keeps it,
 //!                                           or holds it until killed
@@ -16,9 +18,10 @@
 use std::io::Write;
 use std::time::Duration;
 
+use migrate_runtime::fleet::Fleet;
 use migrate_runtime::testing::TestDatabases;
 use migrate_tests::fixtures::{self, ORDERED};
-use migrate_tests::{server_url, Api, TestDb};
+use migrate_tests::{server_url, tenants, Api, TestDb};
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -26,11 +29,13 @@ fn main() {
     match args[..] {
         ["apply", fixture, db, api @ ("sync" | "async")] => apply(fixture, db, api),
         ["run", fixture, url] => run(fixture, url),
+        ["fleet", fixture, db, n, parallel] => fleet(fixture, db, n, parallel),
         ["template", prefix, mode @ ("drop" | "keep" | "hold")] => template(prefix, mode),
         _ => {
             eprintln!(
                 "usage: child apply FIXTURE DATABASE sync|async | child run FIXTURE URL | \
-                 child template PREFIX drop|keep|hold (got {args:?})"
+                 child fleet FIXTURE DATABASE N PARALLEL | child template PREFIX drop|keep|hold \
+                 (got {args:?})"
             );
             std::process::exit(2);
         }
@@ -58,6 +63,15 @@ fn run(fixture: &str, url: &str) {
         }
         Err(error) => println!("ERROR {}", error.to_string().replace('\n', " ")),
     }
+}
+
+fn fleet(fixture: &str, db: &str, n: &str, parallel: &str) {
+    let db = TestDb::existing(db);
+    let targets = tenants::schemas(&db, n.parse().unwrap());
+    let report = Fleet::new(fixtures::by_name(fixture).runner(), targets)
+        .parallelism(parallel.parse().unwrap())
+        .run(tokio_postgres::NoTls);
+    println!("{report}");
 }
 
 fn template(prefix: &str, mode: &str) {

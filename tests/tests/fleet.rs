@@ -1,0 +1,319 @@
+//! Many tenants: one set applied to 200 tenant schemas and to 50 tenant databases, a tenant
+//! failing under each policy, a fleet killed midway and resumed, and two fleets at once.
+
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use migrate_runtime::fleet::{Fleet, FleetEvent, FleetReport, OnFailure, Outcome, Target};
+use migrate_runtime::Event;
+use migrate_tests::fixtures::{POOLED, TENANT};
+use migrate_tests::tenants::{self, notes, schema, schemas};
+use migrate_tests::TestDb;
+use tokio_postgres::NoTls;
+
+/// Each target's outcome as a word, in order.
+fn outcomes(report: &FleetReport) -> Vec<&'static str> {
+    report
+        .targets
+        .iter()
+        .map(|t| match t.outcome {
+            Outcome::Applied(_) => "applied",
+            Outcome::Current(_) => "current",
+            Outcome::Failed(_) => "failed",
+            Outcome::NotReached => "not reached",
+            _ => "other",
+        })
+        .collect()
+}
+
+fn count(db: &TestDb, sql: &str) -> usize {
+    db.column(sql)[0].parse().unwrap()
+}
+
+#[test]
+fn two_hundred_tenant_schemas_each_get_the_set_once_in_their_own_schema() {
+    let db = TestDb::new();
+    let (running, most, steps) = (
+        Arc::new(AtomicUsize::new(0)),
+        Arc::new(AtomicUsize::new(0)),
+        Arc::new(AtomicUsize::new(0)),
+    );
+    let fleet = Fleet::new(TENANT.runner(), schemas(&db, 200))
+        .parallelism(8)
+        .observe({
+            let (running, most, steps) = (running.clone(), most.clone(), steps.clone());
+            move |event| match event {
+                FleetEvent::Started { .. } => {
+                    let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                    most.fetch_max(now, Ordering::SeqCst);
+                }
+                FleetEvent::Step {
+                    event: Event::Finished { .. },
+                    ..
+                } => {
+                    steps.fetch_add(1, Ordering::SeqCst);
+                }
+                FleetEvent::Done { .. } => {
+                    running.fetch_sub(1, Ordering::SeqCst);
+                }
+                _ => {}
+            }
+        });
+    let started = Instant::now();
+    let report = fleet.run(NoTls);
+    let first = started.elapsed();
+    assert!(report.is_success(), "{report}");
+    assert_eq!(outcomes(&report), ["applied"; 200]);
+    assert_eq!(steps.load(Ordering::SeqCst), 600);
+    let most = most.load(Ordering::SeqCst);
+    assert!(
+        (2..=8).contains(&most),
+        "at most 8 at once, and parallel: {most}"
+    );
+    // Each tenant's objects and history in its own schema, nothing in public.
+    assert_eq!(notes(&db, 200), vec!["a!".to_owned(); 200]);
+    assert!(!db.exists("accounts") && !db.exists("schema_migrations"));
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM pg_catalog.pg_tables WHERE tablename = 'schema_migrations' \
+             AND schemaname LIKE 'tenant\\_%'"
+        ),
+        200
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c \
+             ON c.oid = i.indexrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+             WHERE c.relname = 'accounts_note_idx' AND n.nspname LIKE 'tenant\\_%' \
+             AND i.indisvalid"
+        ),
+        200
+    );
+    assert_eq!(
+        db.column(&format!(
+            "SELECT string_agg(version || ' ' || success, ',' ORDER BY version) FROM {}.schema_migrations",
+            schema(117)
+        )),
+        ["1 true,2 true,3 true"]
+    );
+    assert!(db.advisory_locks().is_empty());
+
+    // Again: every tenant current, nothing applied twice.
+    let started = Instant::now();
+    let again = fleet.run(NoTls);
+    let noop = started.elapsed();
+    assert_eq!(outcomes(&again), ["current"; 200], "{again}");
+    assert_eq!(notes(&db, 200), vec!["a!".to_owned(); 200]);
+    let statuses = fleet.status(NoTls);
+    assert_eq!(statuses.len(), 200);
+    for status in &statuses {
+        let status = status.status.as_ref().unwrap();
+        assert!(status.pending().is_empty() && status.applied.len() == 3);
+        assert!(status.invalid_indexes.is_empty());
+    }
+    eprintln!("200 schemas x 3 migrations, parallelism 8: {first:?}; no-op rerun {noop:?}");
+}
+
+#[test]
+fn fifty_tenant_databases() {
+    let started = Instant::now();
+    let dbs: Vec<TestDb> = (0..50).map(|_| TestDb::new()).collect();
+    eprintln!("50 databases created in {:?}", started.elapsed());
+    let targets: Vec<Target> = dbs
+        .iter()
+        .map(|db| Target::database(tenants::config(db.name())))
+        .collect();
+    assert_eq!(targets[7].name(), dbs[7].name());
+    let fleet = Fleet::new(TENANT.runner(), targets).parallelism(8);
+    let started = Instant::now();
+    let report = fleet.run(NoTls);
+    eprintln!(
+        "50 databases x 3 migrations, parallelism 8: {:?}",
+        started.elapsed()
+    );
+    assert_eq!(outcomes(&report), ["applied"; 50], "{report}");
+    for db in &dbs {
+        assert_eq!(db.column("SELECT note FROM accounts"), ["a!"]);
+        assert_eq!(db.history(), ["1 true 2", "2 true 1", "3 true 1"]);
+    }
+    assert_eq!(outcomes(&fleet.run(NoTls)), ["current"; 50]);
+}
+
+/// Ten tenant schemas of a new database; tenant 4 (or `broken`) has an `accounts` table
+/// without `note`, so its 001 fails.
+fn with_broken_tenant(broken: usize) -> (TestDb, Vec<Target>) {
+    let db = TestDb::new();
+    db.execute(&format!(
+        "CREATE SCHEMA {0}; CREATE TABLE {0}.accounts (id bigint PRIMARY KEY)",
+        schema(broken)
+    ));
+    let targets = schemas(&db, 10);
+    (db, targets)
+}
+
+#[test]
+fn a_failing_tenant_stops_the_fleet_or_not_as_the_policy_says() {
+    // Stop: no new target starts after the failure.
+    let (db, targets) = with_broken_tenant(4);
+    let fleet = Fleet::new(TENANT.runner(), targets).parallelism(1);
+    let report = fleet.clone().on_failure(OnFailure::Stop).run(NoTls);
+    assert_eq!(
+        outcomes(&report),
+        [
+            "applied",
+            "applied",
+            "applied",
+            "applied",
+            "failed",
+            "not reached",
+            "not reached",
+            "not reached",
+            "not reached",
+            "not reached"
+        ]
+    );
+    let failures: Vec<_> = report.failures().collect();
+    let (target, error) = failures[0];
+    assert_eq!(target, "tenant_004");
+    let failure = error.migration_failure().expect("a migration failure");
+    assert_eq!(failure.code, "42703", "{error}");
+    let text = report.to_string();
+    assert!(
+        text.contains("✗ tenant_004 failed: migration 1 (accounts) failed at migrations/tenant/001_accounts.sql:6:"),
+        "{text}"
+    );
+    assert!(text.contains("- tenant_005 not reached"), "{text}");
+    assert!(
+        text.contains("Fleet: 10 target(s): 4 applied, 0 current, 1 failed, 5 not reached in "),
+        "{text}"
+    );
+    assert_eq!(notes(&db, 10)[3..6], ["a!", "-", "-"]);
+
+    // Fixed, and run again: each tenant gets only what it lacks.
+    db.execute(&format!(
+        "ALTER TABLE {}.accounts ADD COLUMN note text NOT NULL DEFAULT ''",
+        schema(4)
+    ));
+    let report = fleet.run(NoTls);
+    let mut expected = vec!["current"; 4];
+    expected.extend(["applied"; 6]);
+    assert_eq!(outcomes(&report), expected, "{report}");
+    assert_eq!(notes(&db, 10), vec!["a!".to_owned(); 10]);
+
+    // Continue: every other tenant is migrated; the report lists the failure.
+    let (db, targets) = with_broken_tenant(4);
+    let report = Fleet::new(TENANT.runner(), targets)
+        .parallelism(3)
+        .on_failure(OnFailure::Continue)
+        .run(NoTls);
+    let mut expected = vec!["applied"; 10];
+    expected[4] = "failed";
+    assert_eq!(outcomes(&report), expected, "{report}");
+    assert!(!report.is_success());
+    let mut expected = vec!["a!"; 10];
+    expected[4] = "-";
+    assert_eq!(notes(&db, 10), expected);
+
+    // A failing canary stops the fleet whatever the policy.
+    let (_db, targets) = with_broken_tenant(1);
+    let report = Fleet::new(TENANT.runner(), targets)
+        .parallelism(4)
+        .canaries(2)
+        .wave(3)
+        .on_failure(OnFailure::Continue)
+        .run(NoTls);
+    let mut expected = vec!["not reached"; 10];
+    expected[0] = "applied";
+    expected[1] = "failed";
+    assert_eq!(outcomes(&report), expected, "{report}");
+    assert!(report.targets[1].canary && !report.targets[2].canary);
+}
+
+#[test]
+fn a_fleet_killed_midway_resumes_where_each_tenant_stopped() {
+    let db = TestDb::new();
+    // 8 tenants, 2 at once, each about 1 s (POOLED's 002 sleeps): killed after 2 finished.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_child"))
+        .args(["fleet", "pooled", db.name(), "8", "2"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let done = |db: &TestDb| {
+        (0..8)
+            .filter(|&i| {
+                db.column(&format!(
+                    "SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = '{}' \
+                     AND tablename = 'schema_migrations'",
+                    schema(i)
+                ))[0]
+                    == "1"
+                    && db.column(&format!(
+                        "SELECT count(*) FROM {}.schema_migrations WHERE version = 3",
+                        schema(i)
+                    ))[0]
+                        == "1"
+            })
+            .count()
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while done(&db) < 2 {
+        assert!(Instant::now() < deadline, "the fleet did not progress");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let finished = done(&db);
+    assert!(finished < 8, "killed before the end: {finished}");
+
+    let report = Fleet::new(POOLED.runner(), schemas(&db, 8))
+        .parallelism(4)
+        .run(NoTls);
+    assert!(report.is_success(), "{report}");
+    assert!(
+        report.failures().next().is_none()
+            && outcomes(&report)
+                .iter()
+                .filter(|o| **o == "current")
+                .count()
+                >= 2,
+        "{report}"
+    );
+    // Each data migration ran exactly once in each tenant.
+    assert_eq!(notes(&db, 8), vec!["a!".to_owned(); 8]);
+    assert!(db.advisory_locks().is_empty());
+}
+
+#[test]
+fn two_fleets_at_once_apply_each_migration_once() {
+    let db = TestDb::new();
+    let fleet = Fleet::new(POOLED.runner(), schemas(&db, 8)).parallelism(4);
+    let other = std::thread::spawn({
+        let fleet = fleet.clone();
+        move || fleet.run(NoTls)
+    });
+    let first = fleet.run(NoTls);
+    let second = other.join().unwrap();
+    assert!(
+        first.is_success() && second.is_success(),
+        "{first}\n{second}"
+    );
+    // Per tenant, the two runs applied 3 migrations between them.
+    for (a, b) in first.targets.iter().zip(&second.targets) {
+        let steps = |o: &Outcome| match o {
+            Outcome::Applied(report) | Outcome::Current(report) => report.steps.len(),
+            _ => 0,
+        };
+        assert_eq!(
+            steps(&a.outcome) + steps(&b.outcome),
+            3,
+            "{first}\n{second}"
+        );
+    }
+    assert_eq!(notes(&db, 8), vec!["a!".to_owned(); 8]);
+    assert!(db.advisory_locks().is_empty());
+}
