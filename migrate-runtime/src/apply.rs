@@ -24,7 +24,7 @@
 
 use std::time::{Duration, Instant};
 
-use postgres::error::{DbError, ErrorPosition};
+use postgres::error::{DbError, ErrorPosition, Severity};
 
 use crate::conn::Connection;
 use crate::embedded::{Migration, Script, Transaction};
@@ -394,8 +394,8 @@ impl<'a> Job<'a> {
             Ok(_) => return Ok(Attempted::Finished(Outcome::Done(started.elapsed()))),
             Err(error) => error,
         };
-        let Some(db) = error.as_db_error() else {
-            // The connection broke: the server rolls the transaction back itself.
+        let Some(db) = statement_error(&error) else {
+            // The session is over: the server rolls the transaction back itself.
             return Err(Error::db("run the migration (the connection failed)")(
                 error,
             ));
@@ -493,7 +493,7 @@ impl<'a> Job<'a> {
                 self.drop_invalid_index(conn, index).await?;
             }
             if let Err(error) = conn.query(script.statement_sql(statement)).await {
-                let Some(db) = error.as_db_error() else {
+                let Some(db) = statement_error(&error) else {
                     return Err(Error::db(
                         "run a statement of the migration (the connection failed)",
                     )(error));
@@ -614,6 +614,21 @@ impl<'a> Job<'a> {
             blocked_by: Vec::new(),
         }
     }
+}
+
+/// The server's error of a failed query, unless the failure ended the session: the connection
+/// broke, or the server ended it with a FATAL (or PANIC) error, such as 57P01 when the backend
+/// was terminated or 57P05 when it was idle too long. Such a session can neither roll back nor
+/// record anything more, so the caller returns `error` as it is, naming the cause: treated as a
+/// failure of the migration, its cause was lost behind the error of the next query (the
+/// `ROLLBACK`, or the failure record: "connection reset by peer").
+fn statement_error(error: &postgres::Error) -> Option<&DbError> {
+    error.as_db_error().filter(|db| {
+        !matches!(
+            db.parsed_severity(),
+            Some(Severity::Fatal | Severity::Panic)
+        )
+    })
 }
 
 /// Whether `index` (quoted as SQL names it) exists and is INVALID.

@@ -411,7 +411,10 @@ impl fmt::Display for MigrationFailure {
 /// connecting to server"; the server's message (or the I/O error) is its source.
 pub(crate) fn describe(error: &postgres::Error) -> String {
     if let Some(db) = error.as_db_error() {
-        let mut text = format!("ERROR {}: {}", db.code().code(), db.message());
+        let severity = db
+            .parsed_severity()
+            .map_or_else(|| "ERROR".to_owned(), |s| s.to_string());
+        let mut text = format!("{severity} {}: {}", db.code().code(), db.message());
         if let Some(detail) = db.detail() {
             text.push_str(&format!(" (detail: {detail})"));
         }

@@ -9,10 +9,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use migrate_runtime::{Error, Migrations, Plan, Report, Runner, Status};
 
+pub mod cluster;
 pub mod oracle;
 pub mod pgbouncer;
 pub mod prerequisite;
 pub mod proxy;
+pub mod random;
 
 /// The fixture folders of `tests/migrations`, embedded.
 pub mod fixtures {
@@ -52,6 +54,11 @@ pub mod fixtures {
     pub static POOLED: Migrations = embed_migrations!("migrations/pooled");
     /// `POOLED` plus 004, a no-transaction index build.
     pub static POOLED_NOTX: Migrations = embed_migrations!("migrations/pooled_notx");
+    /// For faults at random points: 001 accounts (5,000 rows, note of 1 `a`), 002 sleeps
+    /// 0.2 s, 003 appends `!` to the note of 1 (a second run would show), 004 no-transaction:
+    /// an index built concurrently, a column added, a backfill, a unique partial index built
+    /// concurrently.
+    pub static FAULTS: Migrations = embed_migrations!("migrations/faults");
 
     /// A tenant's set, unqualified names only: 001 accounts (one row, note `a`), 002 appends
     /// `!` to the note (a second run would show), 003 no-transaction: an index built
@@ -110,14 +117,39 @@ pub fn config(name: &str) -> postgres::Config {
     config
 }
 
+/// A local TCP port that is free now (a server started on it soon after gets it).
+pub(crate) fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Whether the tests run as root (PostgreSQL and PgBouncer refuse to: they run as another user).
+pub(crate) fn is_root() -> bool {
+    std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
+
 /// A database of its own, dropped at the end of the test.
 pub struct TestDb {
     name: String,
+    /// The URL of the server it lives on (its `postgres` database).
+    server: String,
 }
 
 impl TestDb {
-    /// Creates an empty database with a unique name.
+    /// Creates an empty database with a unique name on the server of `DATABASE_URL`.
     pub fn new() -> Self {
+        Self::on(&server_url())
+    }
+
+    /// Creates an empty database with a unique name on the server at `server` (a URL), such as
+    /// a [`cluster::Cluster`] of the test's own.
+    pub fn on(server: &str) -> Self {
         static COUNTER: AtomicUsize = AtomicUsize::new(0);
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -128,18 +160,22 @@ impl TestDb {
             std::process::id(),
             COUNTER.fetch_add(1, Ordering::Relaxed)
         );
-        let mut admin = postgres::Client::connect(&server_url(), postgres::NoTls)
-            .expect("connect to DATABASE_URL");
+        let mut admin =
+            postgres::Client::connect(server, postgres::NoTls).expect("connect to the server");
         admin
             .batch_execute(&format!("CREATE DATABASE \"{name}\""))
             .expect("create the test database");
-        Self { name }
+        Self {
+            name,
+            server: server.to_owned(),
+        }
     }
 
     /// An existing database by name (in a child process), not dropped by this value.
     pub fn existing(name: &str) -> std::mem::ManuallyDrop<Self> {
         std::mem::ManuallyDrop::new(Self {
             name: name.to_owned(),
+            server: server_url(),
         })
     }
 
@@ -150,7 +186,9 @@ impl TestDb {
 
     /// Its connection settings.
     pub fn config(&self) -> postgres::Config {
-        config(&self.name)
+        let mut config: postgres::Config = self.server.parse().expect("the server's URL is valid");
+        config.dbname(&self.name);
+        config
     }
 
     /// A new sync connection.
@@ -170,8 +208,7 @@ impl TestDb {
             .enable_all()
             .build()
             .unwrap();
-        let config: tokio_postgres::Config = server_url().parse().unwrap();
-        let mut config = config;
+        let mut config: tokio_postgres::Config = self.server.parse().unwrap();
         config.dbname(&self.name);
         runtime.block_on(async {
             let (client, connection) = config.connect(tokio_postgres::NoTls).await.unwrap();
@@ -203,6 +240,22 @@ impl TestDb {
             .into_iter()
             .map(|r| r[0].clone().unwrap_or_else(|| "NULL".into()))
             .collect()
+    }
+
+    /// Polls `sql` every 10 ms until it returns a row, and returns that row's first value;
+    /// panics naming `what` after 30 s.
+    pub fn wait_for(&self, sql: &str, what: &str) -> String {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            if let Some(value) = self.column(sql).pop() {
+                return value;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "waited 30 s for {what}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
     }
 
     /// Runs statements.
@@ -264,7 +317,7 @@ impl Default for TestDb {
 
 impl Drop for TestDb {
     fn drop(&mut self) {
-        if let Ok(mut admin) = postgres::Client::connect(&server_url(), postgres::NoTls) {
+        if let Ok(mut admin) = postgres::Client::connect(&self.server, postgres::NoTls) {
             let _ = admin.batch_execute(&format!(
                 "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)",
                 self.name
@@ -340,6 +393,27 @@ impl proxy::CountingProxy {
             other => panic!("the counting proxy needs a TCP server, not {other:?}"),
         };
         Self::to(host, server.get_ports().first().copied().unwrap_or(5432))
+    }
+
+    /// A connection string to `db` through the proxy (for the sync and the async client).
+    pub fn url(&self, db: &TestDb) -> String {
+        let config = self.config(db);
+        let quoted = |value: &[u8]| {
+            let value = String::from_utf8_lossy(value);
+            format!("'{}'", value.replace('\\', "\\\\").replace('\'', "\\'"))
+        };
+        let mut url = format!(
+            "host=127.0.0.1 port={} dbname={}",
+            self.port(),
+            quoted(db.name().as_bytes())
+        );
+        if let Some(user) = config.get_user() {
+            url.push_str(&format!(" user={}", quoted(user.as_bytes())));
+        }
+        if let Some(password) = config.get_password() {
+            url.push_str(&format!(" password={}", quoted(password)));
+        }
+        url
     }
 
     /// Connection settings for `db` through the proxy.

@@ -5,12 +5,12 @@
 //! password of `DATABASE_URL` (its `auth_file`). Each test gets a PgBouncer of its own.
 
 use std::io::Read;
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::TestDb;
+use crate::{free_port, is_root, TestDb};
 
 /// Where the Debian package installs PgBouncer; `PGBOUNCER` overrides it.
 const DEFAULT_BINARY: &str = "/usr/sbin/pgbouncer";
@@ -144,21 +144,6 @@ impl Drop for PgBouncer {
         let _ = self.child.wait();
         let _ = std::fs::remove_dir_all(&self.dir);
     }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn is_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
 }
 
 /// Lets the user PgBouncer switches to read its files and write its log.

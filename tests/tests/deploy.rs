@@ -5,7 +5,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use migrate_runtime::Migrations;
-use migrate_tests::fixtures::{ALTERING, INDEX_BUILD, NOTX_FAILING, ORDERED, POOLED_NOTX};
+use migrate_tests::fixtures::{ALTERING, NOTX_FAILING, ORDERED, POOLED_NOTX};
 use migrate_tests::pgbouncer::PgBouncer;
 use migrate_tests::proxy::CountingProxy;
 use migrate_tests::{Events, TestDb};
@@ -31,13 +31,11 @@ fn uncommitted_success(db: &TestDb, migrations: &Migrations, version: u64) -> po
 
 /// Waits until another session of `db` waits for a lock.
 fn wait_for_lock_wait(db: &TestDb) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let sql = "SELECT pid FROM pg_stat_activity WHERE datname = current_database() \
-               AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()";
-    while db.column(sql).is_empty() {
-        assert!(Instant::now() < deadline, "no session waited for a lock");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    db.wait_for(
+        "SELECT pid FROM pg_stat_activity WHERE datname = current_database() \
+         AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()",
+        "a session waiting for a lock",
+    );
 }
 
 #[test]
@@ -422,83 +420,4 @@ fn after_the_last_lock_retry_the_error_names_the_blocking_session() {
     reader.batch_execute("COMMIT").unwrap();
     runner.run(&mut db.client()).unwrap();
     assert_eq!(db.history(), ["1 true 1", "2 true 1"]);
-}
-
-/// Whether `events_note_idx` is valid (`true`, `false`), or `-` when missing.
-fn note_index(db: &TestDb) -> String {
-    db.column(
-        "SELECT coalesce((SELECT indisvalid::text FROM pg_index \
-         WHERE indexrelid = to_regclass('events_note_idx')), '-')",
-    )
-    .remove(0)
-}
-
-#[test]
-fn a_concurrent_index_build_terminated_midway_is_dropped_and_built_again() {
-    let db = TestDb::new();
-    INDEX_BUILD.runner().run_to(&mut db.client(), 1).unwrap();
-    db.execute(
-        "INSERT INTO events SELECT i, md5(i::text) FROM generate_series(1, 1500000) i; ANALYZE events",
-    );
-    let run = std::thread::spawn({
-        let mut client = db.client();
-        move || INDEX_BUILD.runner().run(&mut client)
-    });
-    // Terminate the migrator's backend while it builds the index (past the first wait phase).
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let building = "SELECT pid FROM pg_stat_progress_create_index \
-                    WHERE datname = current_database() AND phase LIKE 'building index%'";
-    let pid = loop {
-        if let Some(pid) = db.column(building).pop() {
-            break pid;
-        }
-        assert!(Instant::now() < deadline, "the build never started");
-        std::thread::sleep(Duration::from_millis(10));
-    };
-    assert_eq!(
-        db.column(&format!("SELECT pg_terminate_backend({pid}, 5000)")),
-        ["t"]
-    );
-    // The server ends the session (57P01) and the runner cannot record anything more.
-    let error = run.join().unwrap().unwrap_err();
-    assert!(
-        error.to_string().contains("terminating connection")
-            || error.to_string().contains("the connection failed")
-            || error.to_string().contains("Connection reset"),
-        "{error}"
-    );
-    assert_eq!(
-        note_index(&db),
-        "false",
-        "the interrupted build left an INVALID index"
-    );
-
-    let started = Instant::now();
-    let report = INDEX_BUILD.runner().run(&mut db.client()).unwrap();
-    eprintln!(
-        "rebuilt the index after the interruption in {:?}",
-        started.elapsed()
-    );
-    assert_eq!(report.steps.len(), 1, "{report}");
-    assert_eq!(note_index(&db), "true");
-    assert_eq!(db.history(), ["1 true 1", "2 true 1"]);
-    assert!(db.advisory_locks().is_empty());
-
-    // `status` reports an invalid index of an applied migration (as one applied before the
-    // runner checked them would be), with the fix.
-    let status = INDEX_BUILD.runner().status(&mut db.client()).unwrap();
-    assert!(status.invalid_indexes.is_empty(), "{status}");
-    db.execute(
-        "UPDATE pg_index SET indisvalid = false WHERE indexrelid = 'events_note_idx'::regclass",
-    );
-    let status = INDEX_BUILD.runner().status(&mut db.client()).unwrap();
-    assert_eq!(status.invalid_indexes.len(), 1, "{status}");
-    assert!(
-        status.to_string().contains(
-            "error: index \"events_note_idx\" built by applied migration 2 \
-             (migrations/index_build/002_events_note_idx.sql) is INVALID: rebuild it with \
-             REINDEX INDEX CONCURRENTLY \"events_note_idx\""
-        ),
-        "{status}"
-    );
 }

@@ -216,6 +216,22 @@ fn the_quickstart_needs_no_openssl_nor_pgbouncer_and_no_server_with_a_database_u
 }
 
 #[test]
+fn the_tests_need_the_server_programs_even_with_a_database_url() {
+    // The fault tests restart clusters of their own (initdb, pg_ctl), never the shared server.
+    let (output, log) = run(Case {
+        missing: ALL_FOR_TESTS,
+        database_url: true,
+        ..Case::default()
+    });
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(
+        log[1],
+        "DEBIAN_FRONTEND=noninteractive apt-get install -y -qq build-essential libclang-dev \
+         pkg-config libssl-dev postgresql pgbouncer"
+    );
+}
+
+#[test]
 fn with_password_less_sudo_it_installs_through_sudo() {
     let (output, log) = run(Case {
         uid: 1000,

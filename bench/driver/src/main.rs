@@ -6,6 +6,8 @@
 //! Environment: DATABASE_URL (required), RUNS (default 5), BENCH_COMPILE (the compile-time
 //! TSV written by the script), BENCH_MACHINE (a line describing the machine), BENCH_OUT.
 
+// Only the counting is used here; the fault tests' trips and cuts are not.
+#[allow(dead_code)]
 #[path = "../../../tests/src/proxy.rs"]
 mod proxy;
 
