@@ -56,7 +56,7 @@ pub mod fixtures {
     pub static POOLED_NOTX: Migrations = embed_migrations!("migrations/pooled_notx");
     /// For faults at random points: 001 accounts (5,000 rows, note of 1 `a`), 002 sleeps
     /// 0.2 s, 003 appends `!` to the note of 1 (a second run would show), 004 no-transaction:
-    /// an index built concurrently, a column added, a backfill, a unique partial index built
+    /// an index built concurrently (about 0.1 s), a column added, a backfill, a unique partial index built
     /// concurrently.
     pub static FAULTS: Migrations = embed_migrations!("migrations/faults");
 

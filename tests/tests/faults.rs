@@ -123,6 +123,7 @@ fn converges_after_faults(fault: Fault<'_>, proxy: &CountingProxy, db: &TestDb) 
     let mut rng = Rng::from_env("MIGRATE_FAULTS_SEED", DEFAULT_SEED);
     let mut order = Vec::new();
     let mut restarts = Duration::ZERO;
+    let mut invalid_left = 0;
     for i in 1..=points {
         if order.is_empty() {
             // Every request of the run in turn, in a random order.
@@ -156,16 +157,22 @@ fn converges_after_faults(fault: Fault<'_>, proxy: &CountingProxy, db: &TestDb) 
             "{} point {i} {point:?} at `{request}`, which failed with: {error}",
             fault.name()
         );
+        let invalid = db.column("SELECT indexrelid::regclass FROM pg_index WHERE NOT indisvalid");
+        invalid_left += usize::from(!invalid.is_empty());
         let next = FAULTS
             .run(&mut db.client())
             .unwrap_or_else(|e| panic!("{where_}; the next run failed: {e}"));
         assert_eq!(state(db), expected, "{where_}; then {next}");
         assert!(db.advisory_locks().is_empty(), "{where_}");
-        eprintln!("{where_}\n    the next run applied {:?}", next.versions());
+        eprintln!(
+            "{where_}\n    INVALID indexes: {invalid:?}; the next run applied {:?}",
+            next.versions()
+        );
     }
     eprintln!(
-        "{}: {points} points among {requests} requests, each converged: {:?} in all ({restarts:?} \
-         of it restarting)",
+        "{}: {points} points among {requests} requests ({invalid_left} with an INVALID index when \
+         the next run began: a killed build's, or a cut-off one still running), each converged: \
+         {:?} in all ({restarts:?} of it restarting)",
         fault.name(),
         started.elapsed(),
     );
