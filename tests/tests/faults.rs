@@ -16,8 +16,8 @@
 //!   the server's own, and the next run applies the migration.
 //!
 //! The tests that restart the server start a cluster of their own ([`Cluster`]): the shared test
-//! server must not be restarted. The random points run there too: a cluster without passwords
-//! spares each connection the SCRAM exchange, slow in a debug build.
+//! server must not be restarted. The random cuts run on one too: the same code as the restarts,
+//! on a server with nothing else on it.
 
 use std::sync::mpsc::RecvTimeoutError;
 use std::time::{Duration, Instant};
