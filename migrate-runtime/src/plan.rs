@@ -10,6 +10,7 @@ use std::fmt;
 
 use crate::embedded::{Migration, Migrations, Transaction};
 use crate::history::{Applied, HistoryRow};
+pub use migrate_core::Severity;
 
 /// How the planner treats each unusual situation. The defaults are the safe ones.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,15 +39,6 @@ impl Default for Rules {
             restart_changed: false,
         }
     }
-}
-
-/// How serious a finding is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Severity {
-    /// Reported; the run goes on.
-    Warning,
-    /// The run stops before applying anything.
-    Error,
 }
 
 /// Something validation noticed, with how serious it is under the runner's options.
@@ -141,11 +133,7 @@ impl FindingKind {
 
 impl fmt::Display for Finding {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let label = match self.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-        };
-        write!(f, "{label}: {}", self.kind)
+        write!(f, "{}: {}", self.severity, self.kind)
     }
 }
 
