@@ -9,6 +9,7 @@ use crate::version::Version;
 use postgres::SimpleQueryMessage;
 
 use crate::error::Error;
+use crate::fnv::fnv1a;
 
 /// The columns the history table must have, with their types as `format_type` spells them.
 const COLUMNS: [(&str, &str); 8] = [
@@ -76,7 +77,7 @@ impl HistoryTable {
     /// signed integer. Stable across versions and platforms; two history tables never share it
     /// unless their names collide in 64 bits.
     pub fn lock_key(&self) -> i64 {
-        fnv1a(&["migrate-runtime", &self.schema, &self.table])
+        advisory_key(&["migrate-runtime", &self.schema, &self.table])
     }
 
     /// The key of the transaction-level advisory lock each transactional migration takes first
@@ -85,7 +86,7 @@ impl HistoryTable {
     /// migrator holding the session lock (whose concurrent index builds would wait for the
     /// waiter's snapshot in turn).
     pub fn guard_key(&self) -> i64 {
-        fnv1a(&["migrate-runtime-xact", &self.schema, &self.table])
+        advisory_key(&["migrate-runtime-xact", &self.schema, &self.table])
     }
 
     /// The columns and primary key of the table, or NULLs when it does not exist.
@@ -238,14 +239,9 @@ impl HistoryTable {
     }
 }
 
-/// The 64-bit FNV-1a hash of `parts` joined by NUL, as a signed integer.
-fn fnv1a(parts: &[&str]) -> i64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in parts.join("\0").bytes() {
-        hash ^= u64::from(byte);
-        hash = hash.wrapping_mul(0x0100_0000_01b3);
-    }
-    hash as i64
+/// An advisory lock key: the 64-bit FNV-1a hash of `parts` joined by NUL, as a signed integer.
+fn advisory_key(parts: &[&str]) -> i64 {
+    fnv1a(parts.join("\0").bytes()) as i64
 }
 
 /// A dollar-quote tag that does not occur in `body`.
@@ -553,6 +549,12 @@ mod tests {
         assert_eq!(a, HistoryTable::default().lock_key());
         assert_ne!(a, HistoryTable::new("public", "other").lock_key());
         assert_ne!(a, HistoryTable::default().guard_key());
+        // Stable: every version of the runtime migrating one database takes the same locks.
+        assert_eq!(a, 2_914_760_422_556_115_633);
+        assert_eq!(
+            HistoryTable::default().guard_key(),
+            -559_337_998_069_085_730
+        );
     }
 
     #[test]

@@ -41,6 +41,7 @@ mod error;
 mod event;
 #[cfg(feature = "tokio")]
 pub mod fleet;
+mod fnv;
 mod history;
 mod lock;
 pub mod peer;

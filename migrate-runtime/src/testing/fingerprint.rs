@@ -1,0 +1,79 @@
+//! The fingerprint of a migration set, which names its template.
+
+use std::fmt;
+
+use crate::fnv::fnv1a;
+use crate::Runner;
+
+/// A hash of everything that decides a template's content: the history table and every
+/// migration's version and checksum. Two sets with the same fingerprint build the same schema.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Fingerprint(pub(super) u64);
+
+impl Fingerprint {
+    /// The fingerprint of what `runner` applies (FNV-1a 64, stable across builds and platforms).
+    pub fn of(runner: &Runner) -> Self {
+        let table = runner.table();
+        let mut fields = vec![
+            "migrate-runtime testing v1".to_owned(),
+            table.schema().to_owned(),
+            table.table().to_owned(),
+        ];
+        for migration in runner.migrations() {
+            fields.push(migration.version().to_string());
+            fields.push(migration.checksum().to_owned());
+        }
+        // Each field followed by a NUL, so that field boundaries count.
+        Self(fnv1a(
+            fields.iter().flat_map(|field| field.bytes().chain([0])),
+        ))
+    }
+}
+
+impl fmt::Display for Fingerprint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:016x}", self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Migrations;
+    use crate::{Migration, Script, Transaction};
+
+    static ONE: [Migration; 1] = [Migration::__new(
+        crate::Version::new(1),
+        "users",
+        "aa",
+        Script::__new("m/001_users.sql", "", Transaction::Single, &[], &[]),
+        None,
+    )];
+    static ONE_CHANGED: [Migration; 1] = [Migration::__new(
+        crate::Version::new(1),
+        "users",
+        "ab",
+        Script::__new("m/001_users.sql", "", Transaction::Single, &[], &[]),
+        None,
+    )];
+
+    fn fingerprint(migrations: &'static [Migration]) -> Fingerprint {
+        Fingerprint::of(&Migrations::__new(migrations).runner())
+    }
+
+    #[test]
+    fn fingerprint_follows_checksums_and_history_table() {
+        assert_eq!(fingerprint(&ONE), fingerprint(&ONE));
+        assert_ne!(fingerprint(&ONE), fingerprint(&ONE_CHANGED));
+        assert_ne!(fingerprint(&ONE), fingerprint(&[]));
+        let elsewhere = Migrations::__new(&ONE).runner().history_table("app", "h");
+        assert_ne!(fingerprint(&ONE), Fingerprint::of(&elsewhere));
+        assert_eq!(fingerprint(&ONE).to_string().len(), 16);
+    }
+
+    #[test]
+    fn fingerprint_is_stable_across_versions() {
+        // The templates of earlier test runs are reused only while this value does not change.
+        assert_eq!(fingerprint(&ONE).to_string(), "be98650cabf80a39");
+    }
+}
