@@ -72,10 +72,15 @@ impl HistoryTable {
         format!("{}.{}", quote_ident(&self.schema), quote_ident(&self.table))
     }
 
-    /// The advisory lock key that serialises migrators of this table: the first 8 bytes of the
-    /// 64-bit FNV-1a hash of `migrate-runtime`, the schema and the table (NUL separated), as a
-    /// signed integer. Stable across versions and platforms; two history tables never share it
-    /// unless their names collide in 64 bits.
+    /// The key of the session-level advisory lock (`pg_advisory_lock(bigint)`) that serialises
+    /// migrators of this table: the 64-bit FNV-1a hash of `migrate-runtime`, the schema and the
+    /// table (NUL separated), as a signed integer. Two history tables never share it unless their
+    /// names collide in 64 bits.
+    ///
+    /// Public and stable: every version of this crate, on every platform, computes the same key
+    /// (changing it would let an old and a new release, deployed side by side, migrate one
+    /// database at once), so operators and other tools may rely on it, to find the migrator in
+    /// `pg_locks` or to hold migrations off by taking the lock themselves.
     pub fn lock_key(&self) -> i64 {
         advisory_key(&["migrate-runtime", &self.schema, &self.table])
     }
@@ -84,7 +89,7 @@ impl HistoryTable {
     /// in its own transaction: like [`HistoryTable::lock_key`], with `migrate-runtime-xact`.
     /// A key of its own, so that a migrator waiting for it never waits for the whole run of a
     /// migrator holding the session lock (whose concurrent index builds would wait for the
-    /// waiter's snapshot in turn).
+    /// waiter's snapshot in turn). Public and stable for the same reasons.
     pub fn guard_key(&self) -> i64 {
         advisory_key(&["migrate-runtime-xact", &self.schema, &self.table])
     }

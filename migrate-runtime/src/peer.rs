@@ -3,8 +3,8 @@
 //!
 //! `migrate import` converts a tool's folder with [`Tool::our_versions`]; `baseline --from-history`
 //! ([`Runner::baseline_from_history`](crate::Runner::baseline_from_history)) reads the tool's
-//! history table and finds each row's migration with [`Tool::candidates`], the same conversion
-//! read backwards. The decisions here are pure; the runner does the query.
+//! history table and finds each row's migration through the same conversion read backwards.
+//! The decisions here are pure; the runner does the query.
 
 use std::fmt;
 use std::str::FromStr;
@@ -94,7 +94,7 @@ impl Tool {
 
     /// The versions of ours that a version recorded in the tool's history table may have become
     /// through [`Tool::our_versions`], whichever other versions the folder held.
-    pub fn candidates(self, recorded: &str) -> Vec<Version> {
+    pub(crate) fn candidates(self, recorded: &str) -> Vec<Version> {
         let recorded = recorded.trim();
         match self {
             Tool::Diesel => {
@@ -117,7 +117,7 @@ impl Tool {
 
     /// Whether rows of this tool's history are matched by name as well as by version: Flyway
     /// records the description, and its dotted versions are only found that way.
-    pub fn matches_name(self) -> bool {
+    pub(crate) fn matches_name(self) -> bool {
         self == Tool::Flyway
     }
 
@@ -303,19 +303,19 @@ impl PeerHistory {
 
 /// One row of another tool's history.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PeerRow {
+pub(crate) struct PeerRow {
     /// The version as the tool recorded it.
-    pub version: String,
+    pub(crate) version: String,
     /// The name or description, when the tool records one.
-    pub name: Option<String>,
+    pub(crate) name: Option<String>,
     /// Whether the migration succeeded (false: failed or dirty).
-    pub success: bool,
+    pub(crate) success: bool,
 }
 
 /// Our migrations that another tool's history says are applied: each row matched to exactly one
 /// of `ours` (version, name). Pure. `Err` lists every row that cannot be trusted: failed or
 /// dirty, or with no migration here.
-pub fn applied_versions(
+pub(crate) fn applied_versions(
     history: &PeerHistory,
     rows: &[PeerRow],
     ours: &[(Version, &str)],

@@ -163,6 +163,9 @@ mod tests {
         assert_eq!(verify.mode, Some(VerifyMode::Ca));
         assert_eq!(verify.root_cert, Some(PathBuf::from("/ca.pem")));
         let plain = "postgresql://u@h/d?sslmode=require&application_name=x";
-        assert_eq!(take_verify_options(plain), (plain.to_owned(), Verify::default()));
+        assert_eq!(
+            take_verify_options(plain),
+            (plain.to_owned(), Verify::default())
+        );
     }
 }

@@ -4,6 +4,8 @@ use std::time::Duration;
 
 use super::names::MAX_PREFIX_LEN;
 use super::template::TEMPLATE_LOCK;
+#[cfg(doc)]
+use super::TestDatabases;
 
 /// Why a test database could not be made.
 #[derive(Debug, thiserror::Error)]

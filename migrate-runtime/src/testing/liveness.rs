@@ -15,7 +15,8 @@ pub(super) const LIVE_CLASS: i32 = 0x6d69_6774;
 
 /// The process's connections that hold the advisory locks marking its live test databases, one
 /// per server (keyed by [`describe`] of the admin settings). When the process dies, the server
-/// closes them and the locks go: that is how [`sweep`] tells a dead process's database.
+/// closes them and the locks go: that is how [`sweep`](super::sweep::sweep) tells a dead
+/// process's database.
 pub(super) struct Liveness;
 
 impl Liveness {

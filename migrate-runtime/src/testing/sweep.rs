@@ -7,7 +7,7 @@ use super::liveness::{liveness_key, LIVE_CLASS};
 use super::url::describe;
 use super::TestDatabaseError;
 
-/// The comment [`TestDatabase::keep`] puts on a database, which spares it from the sweep.
+/// The comment [`TestDatabase::keep`](super::TestDatabase::keep) puts on a database, which spares it from the sweep.
 pub(super) const KEPT_COMMENT: &str = "kept by migrate-runtime testing";
 
 /// Drops the test databases of `prefix` whose process is gone: not kept, and their liveness lock
