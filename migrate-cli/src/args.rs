@@ -146,6 +146,64 @@ pub struct StatusArgs {
     /// Exit 3 when migrations are pending (0 when the database is up to date).
     #[arg(long)]
     pub exit_code: bool,
+    /// A fleet of tenants instead of one database.
+    #[command(flatten)]
+    pub fleet: FleetArgs,
+}
+
+/// Schema per tenant or database per tenant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Tenancy {
+    /// Each tenant is a schema of the database the connection names.
+    Schema,
+    /// Each tenant is a database of the server the connection names.
+    Database,
+}
+
+/// What a fleet does when a target fails.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OnFailure {
+    /// No new target starts; the running ones finish.
+    Stop,
+    /// The other targets go on.
+    Continue,
+}
+
+/// `--fleet` and its options (`apply` and `status`): a fleet of tenants.
+#[derive(Debug, Clone, Default, Args)]
+pub struct FleetArgs {
+    /// Migrate a fleet of tenants described by this TOML file (tenancy, tenants or
+    /// tenants_query, parallelism, canaries, wave, on_failure).
+    #[arg(long, value_name = "FILE")]
+    pub fleet: Option<PathBuf>,
+    /// The tenants: a query whose first column lists them (schema or database names), run on
+    /// the connection; with --tenancy, or overriding the fleet file's.
+    #[arg(long, value_name = "SQL")]
+    pub tenants_query: Option<String>,
+    /// Schema per tenant or database per tenant (overrides the fleet file's).
+    #[arg(long, value_enum)]
+    pub tenancy: Option<Tenancy>,
+    /// How many tenants migrate at once (default 4).
+    #[arg(long, value_name = "N")]
+    pub parallelism: Option<usize>,
+    /// The first N tenants migrate first; if one fails, no other starts (default 0).
+    #[arg(long, value_name = "N")]
+    pub canaries: Option<usize>,
+    /// After the canaries, tenants go in waves of N, each after the previous one ended.
+    #[arg(long, value_name = "N")]
+    pub wave: Option<usize>,
+    /// When a tenant fails: stop starting new ones (default), or continue.
+    #[arg(long, value_enum)]
+    pub on_failure: Option<OnFailure>,
+}
+
+impl FleetArgs {
+    /// Whether a fleet was asked for.
+    pub fn is_fleet(&self) -> bool {
+        self.fleet.is_some() || self.tenants_query.is_some()
+    }
 }
 
 /// `migrate plan`.
@@ -188,6 +246,21 @@ pub struct ApplyArgs {
     /// Apply a pending migration older than the newest applied one instead of refusing.
     #[arg(long)]
     pub allow_out_of_order: bool,
+    /// A fleet of tenants instead of one database.
+    #[command(flatten)]
+    pub fleet: FleetArgs,
+    /// How a fleet's final report is printed: a table, or JSON (one object per tenant).
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: ReportFormat,
+}
+
+/// How `apply --fleet` prints its report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// A line per tenant and the counts.
+    Text,
+    /// A JSON array on stdout, one object per tenant.
+    Json,
 }
 
 /// `migrate rollback`.

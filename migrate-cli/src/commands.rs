@@ -3,15 +3,15 @@
 
 use std::time::Duration;
 
-use migrate_runtime::{Event, Operation, Report, Severity};
+use migrate_runtime::{Event, Operation, Report, Runner, Severity};
 
 use crate::args::{
-    ApplyArgs, BaselineArgs, Cli, Command, DbArgs, LintArgs, NewArgs, PlanArgs, RollbackArgs,
-    StatusArgs,
+    ApplyArgs, BaselineArgs, Cli, Command, DbArgs, FleetArgs, LintArgs, NewArgs, OnFailure,
+    PlanArgs, RollbackArgs, StatusArgs, Tenancy,
 };
 use crate::failure::{self, Failure};
 use crate::session::Session;
-use crate::{confirm, import, load, new, render};
+use crate::{confirm, fleet, import, load, new, render};
 
 /// Runs the command line.
 pub fn run(cli: Cli) -> Result<(), Failure> {
@@ -63,6 +63,9 @@ fn create(args: &NewArgs) -> Result<(), Failure> {
 }
 
 fn status(args: &StatusArgs) -> Result<(), Failure> {
+    if args.fleet.is_fleet() {
+        return status_fleet(args);
+    }
     let mut s = Session::open(&args.db)?;
     let status = s.runner.status(&mut s.client).map_err(|e| s.fail(e))?;
     println!("Database: {}", s.target);
@@ -112,9 +115,8 @@ fn ms(duration: Duration) -> u128 {
     duration.as_millis()
 }
 
-fn apply(args: &ApplyArgs) -> Result<(), Failure> {
-    confirm::ensure_possible(args.yes, "apply migrations")?;
-    let mut s = Session::open(&args.db)?;
+/// The session's runner with `apply`'s options.
+fn apply_runner(args: &ApplyArgs, s: &Session) -> Runner {
     let mut runner = s.runner.clone().allow_out_of_order(args.allow_out_of_order);
     if let Some(t) = args.lock_timeout {
         runner = runner.lock_timeout(t);
@@ -125,6 +127,16 @@ fn apply(args: &ApplyArgs) -> Result<(), Failure> {
     if let Some(t) = args.statement_timeout {
         runner = runner.statement_timeout(t);
     }
+    runner
+}
+
+fn apply(args: &ApplyArgs) -> Result<(), Failure> {
+    confirm::ensure_possible(args.yes, "apply migrations")?;
+    if args.fleet.is_fleet() {
+        return apply_fleet(args);
+    }
+    let mut s = Session::open(&args.db)?;
+    let runner = apply_runner(args, &s);
     if let Some(target) = args.target {
         if s.migrations.get(target).is_none() {
             // The runner refuses it before doing anything, naming the known versions.
@@ -243,6 +255,107 @@ fn finish(heading: &str, report: &Report) {
         ms(report.elapsed),
         report.applied_total
     );
+}
+
+/// The fleet of `args` on the session's connection: its spec (read before connecting, so a bad
+/// file is reported first), the session, and the targets (listed by the tenants query).
+fn open_fleet(
+    fleet_args: &FleetArgs,
+    db: &DbArgs,
+) -> Result<(fleet::Spec, Session, Vec<migrate_runtime::fleet::Target>), Failure> {
+    let spec = fleet::read_spec(fleet_args)?;
+    let mut s = Session::open(db)?;
+    let names = fleet::names(&spec, &mut s.client)?;
+    let targets = fleet::targets(&spec, names, &s.settings.config);
+    Ok((spec, s, targets))
+}
+
+fn apply_fleet(args: &ApplyArgs) -> Result<(), Failure> {
+    if args.target.is_some() {
+        return Err(Failure::usage(
+            "--target applies to one database; a fleet applies every migration to each tenant",
+        ));
+    }
+    let (spec, s, targets) = open_fleet(&args.fleet, &args.db)?;
+    if targets.is_empty() {
+        println!("Nothing to do: no tenant listed");
+        return Ok(());
+    }
+    eprintln!(
+        "Fleet on {}: {} tenant(s), a {} each; {} at once, {} canary(ies), on failure {}",
+        s.target,
+        targets.len(),
+        match spec.tenancy {
+            Tenancy::Schema => "schema",
+            Tenancy::Database => "database",
+        },
+        spec.parallelism,
+        spec.canaries,
+        match spec.on_failure {
+            OnFailure::Stop => "stop",
+            OnFailure::Continue => "continue",
+        }
+    );
+    let question = format!(
+        "Apply the pending migrations of {} to {} tenant(s)?",
+        args.db.folder.dir.display(),
+        targets.len()
+    );
+    if !confirm::ask(args.yes, &question)? {
+        return Err(Failure::usage("not confirmed; nothing was applied"));
+    }
+    let fleet = fleet::fleet(&spec, apply_runner(args, &s), targets);
+    let report = fleet::run_with_progress(fleet, s.settings.tls()?);
+    print!("{}", fleet::render(&report, args.format));
+    match report.failures().count() {
+        0 if report.is_success() => Ok(()),
+        failed => Err(Failure::findings(format!(
+            "{failed} of {} tenant(s) failed",
+            report.targets.len()
+        ))),
+    }
+}
+
+fn status_fleet(args: &StatusArgs) -> Result<(), Failure> {
+    let (spec, s, targets) = open_fleet(&args.fleet, &args.db)?;
+    let statuses = fleet::fleet(&spec, s.runner.clone(), targets).status(s.settings.tls()?);
+    let width = statuses.iter().map(|t| t.target.len()).max().unwrap_or(0);
+    let (mut pending, mut unreadable) = (0, 0);
+    for t in &statuses {
+        match &t.status {
+            Ok(status) => {
+                pending += usize::from(!status.pending().is_empty());
+                println!(
+                    "{:<width$}  {} applied, {} pending",
+                    t.target,
+                    status.applied.len(),
+                    status.pending().len()
+                );
+            }
+            Err(error) => {
+                unreadable += 1;
+                println!("{:<width$}  ✗ {error}", t.target);
+            }
+        }
+    }
+    println!(
+        "{} tenant(s): {pending} with pending migrations{}",
+        statuses.len(),
+        if unreadable > 0 {
+            format!(", {unreadable} unreadable")
+        } else {
+            String::new()
+        }
+    );
+    if unreadable > 0 {
+        Err(Failure::usage(format!(
+            "the status of {unreadable} tenant(s) could not be read"
+        )))
+    } else if args.exit_code && pending > 0 {
+        Err(Failure::pending())
+    } else {
+        Ok(())
+    }
 }
 
 fn rollback(args: &RollbackArgs) -> Result<(), Failure> {

@@ -9,6 +9,7 @@ mod commands;
 mod confirm;
 mod connect;
 mod failure;
+mod fleet;
 mod import;
 mod load;
 mod new;

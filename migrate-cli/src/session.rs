@@ -53,6 +53,8 @@ pub struct Session {
     redactor: Redactor,
     /// `user@host:port/database`, for messages.
     pub target: String,
+    /// The resolved connection settings (a fleet's tenants are derived from them).
+    pub settings: Target,
 }
 
 impl Session {
@@ -83,6 +85,7 @@ impl Session {
             client,
             redactor: target.redactor().clone(),
             target: target.describe(),
+            settings: target,
         })
     }
 

@@ -20,7 +20,7 @@
 //! Each target runs the same [`Runner`] operation as a single database does, on a connection of
 //! its own, under its own lock: two fleet runs at once never apply a migration twice (the second
 //! finds each target current or waits for its lock), and re-running a fleet applies only what
-//! each target lacks. The order of decisions is pure ([`groups`] and [`stops`]); the I/O is in
+//! each target lacks. The order of decisions is pure (`groups` and `stops`); the I/O is in
 //! [`Fleet::run_async`].
 
 use std::fmt;

@@ -13,8 +13,10 @@ mod tls;
 use std::str::FromStr;
 use std::time::Duration;
 
-use postgres::config::{Host, SslMode};
-use postgres::{Client, Config};
+use postgres::Client;
+use postgres_openssl::MakeTlsConnector;
+use tokio_postgres::config::{Host, SslMode};
+use tokio_postgres::Config;
 
 use crate::failure::Failure;
 use pg_env::fill_from_pg_variables;
@@ -155,19 +157,29 @@ impl Target {
     /// Connects, with TLS as `sslmode` asks: `prefer` and `require` encrypt without verifying
     /// the certificate (as libpq), `verify-ca` checks its chain, `verify-full` also its name.
     pub fn connect(&self) -> Result<Client, Failure> {
-        let fail = |what: String| {
-            Failure::usage(format!(
-                "could not connect to {} (settings from {}): {}\n  = help: check the URL or \
-                 the PG* variables, that the server is running and accepts connections from \
-                 here, and the user and password",
-                self.describe(),
-                self.source.describe(),
-                self.redactor.redact(&what)
-            ))
-        };
+        let tls = self.tls()?;
+        postgres::Config::from(self.config.clone())
+            .connect(tls)
+            .map_err(|e| self.unreachable(error_chain(&e)))
+    }
+
+    /// The TLS connector `sslmode` asks for, for this connection's settings and for others
+    /// derived from them (a fleet's tenants): see [`Target::connect`].
+    pub fn tls(&self) -> Result<MakeTlsConnector, Failure> {
         let root_cert = tls::root_cert(self.verify.root_cert.as_deref());
-        let tls = tls::connector(self.verify.mode, root_cert.as_deref()).map_err(fail)?;
-        self.config.connect(tls).map_err(|e| fail(error_chain(&e)))
+        tls::connector(self.verify.mode, root_cert.as_deref()).map_err(|e| self.unreachable(e))
+    }
+
+    /// Could not connect, because of `what`, with the settings' source and the fix.
+    fn unreachable(&self, what: String) -> Failure {
+        Failure::usage(format!(
+            "could not connect to {} (settings from {}): {}\n  = help: check the URL or \
+             the PG* variables, that the server is running and accepts connections from \
+             here, and the user and password",
+            self.describe(),
+            self.source.describe(),
+            self.redactor.redact(&what)
+        ))
     }
 }
 

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use postgres::config::SslMode;
-use postgres::Config;
+use tokio_postgres::Config;
 
 use super::tls::{Verify, VerifyMode};
 
