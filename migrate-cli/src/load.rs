@@ -71,7 +71,10 @@ fn script(s: &migrate_lint::Script) -> Script {
     let builds = s
         .index_builds
         .iter()
-        .map(|b| IndexBuild::new(b.statement, b.index.clone()))
+        .map(|b| match b.rebuild {
+            true => IndexBuild::rebuild(b.statement, b.index.clone()),
+            false => IndexBuild::new(b.statement, b.index.clone()),
+        })
         .collect();
     Script::new(s.path.clone(), s.text.clone(), transaction, statements)
         .and_then(|script| script.with_index_builds(builds))

@@ -335,25 +335,30 @@ type Checked = (
     usize,
 );
 
-/// The index a statement builds concurrently, as SQL names it (see [`IndexBuild::index`]).
-/// `None` for any other statement, and for an unnamed index (PostgreSQL picks the name).
-fn concurrent_index(node: &pg_query::NodeEnum) -> Option<String> {
-    let pg_query::NodeEnum::IndexStmt(s) = node else {
-        return None;
-    };
-    if !s.concurrent || s.idxname.is_empty() {
-        return None;
-    }
+/// The index a statement builds (`false`) or rebuilds (`true`) concurrently, as SQL names it
+/// (see [`IndexBuild::index`]): `CREATE [UNIQUE] INDEX CONCURRENTLY name` and `REINDEX INDEX
+/// CONCURRENTLY name`. `None` for any other statement, and for an unnamed index (PostgreSQL
+/// picks the name).
+fn concurrent_index(node: &pg_query::NodeEnum) -> Option<(String, bool)> {
     let quote = |name: &str| format!("\"{}\"", name.replace('"', "\"\""));
-    let schema = s
-        .relation
-        .as_ref()
-        .map(|r| r.schemaname.as_str())
-        .filter(|schema| !schema.is_empty());
-    Some(match schema {
-        Some(schema) => format!("{}.{}", quote(schema), quote(&s.idxname)),
-        None => quote(&s.idxname),
-    })
+    let qualified = |schema: &str, name: &str| match schema {
+        "" => quote(name),
+        schema => format!("{}.{}", quote(schema), quote(name)),
+    };
+    match node {
+        pg_query::NodeEnum::IndexStmt(s) if s.concurrent && !s.idxname.is_empty() => {
+            let schema = s.relation.as_ref().map_or("", |r| r.schemaname.as_str());
+            Some((qualified(schema, &s.idxname), false))
+        }
+        pg_query::NodeEnum::ReindexStmt(s)
+            if s.kind() == pg_query::protobuf::ReindexObjectType::ReindexObjectIndex
+                && crate::structure::refused_in_transaction(node).is_some() =>
+        {
+            let index = s.relation.as_ref()?;
+            Some((qualified(&index.schemaname, &index.relname), true))
+        }
+        _ => None,
+    }
 }
 
 /// Checks one file's normalised text under the policy `migrate.toml` gives it. Pure.
@@ -483,7 +488,11 @@ pub(crate) fn check_script(path: &str, text: &str, kind: ScriptKind, policy: &Po
         .clone()
         .enumerate()
         .filter_map(|(statement, i)| {
-            concurrent_index(&statements[i].node).map(|index| IndexBuild { statement, index })
+            concurrent_index(&statements[i].node).map(|(index, rebuild)| IndexBuild {
+                statement,
+                index,
+                rebuild,
+            })
         })
         .collect();
     let statements = structure.run.map(|i| ranges[i].clone()).collect();
@@ -552,7 +561,7 @@ impl Findings<'_> {
 mod tests {
     #[test]
     fn concurrent_index_builds_are_named_as_sql_names_them() {
-        let names = |sql: &str| -> Vec<Option<String>> {
+        let names = |sql: &str| -> Vec<Option<(String, bool)>> {
             crate::parse::parse(sql)
                 .unwrap()
                 .iter()
@@ -564,11 +573,19 @@ mod tests {
                 "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS \"Odd\"\"Idx\" ON app.t (a);\n\
                  CREATE INDEX CONCURRENTLY i ON t (a);\n\
                  CREATE INDEX j ON t (a);\n\
-                 CREATE INDEX CONCURRENTLY ON t (a)"
+                 CREATE INDEX CONCURRENTLY ON t (a);\n\
+                 REINDEX INDEX CONCURRENTLY app.\"I\";\n\
+                 REINDEX (CONCURRENTLY) INDEX k;\n\
+                 REINDEX INDEX k;\n\
+                 REINDEX TABLE CONCURRENTLY t"
             ),
             [
-                Some("\"app\".\"Odd\"\"Idx\"".to_owned()),
-                Some("\"i\"".to_owned()),
+                Some(("\"app\".\"Odd\"\"Idx\"".to_owned(), false)),
+                Some(("\"i\"".to_owned(), false)),
+                None,
+                None,
+                Some(("\"app\".\"I\"".to_owned(), true)),
+                Some(("\"k\"".to_owned(), true)),
                 None,
                 None
             ]

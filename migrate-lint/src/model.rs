@@ -34,8 +34,9 @@ pub struct Script {
     pub index_builds: Vec<IndexBuild>,
 }
 
-/// A statement that builds a named index concurrently: a crash in the middle leaves an INVALID
-/// index of that name behind.
+/// A statement that builds a named index concurrently (or rebuilds it with `REINDEX INDEX
+/// CONCURRENTLY`): a crash in the middle leaves an INVALID index behind (of that name, or for a
+/// rebuild `<name>_ccnew` / `<name>_ccold`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IndexBuild {
     /// Its index among [`Script::statements`].
@@ -44,6 +45,9 @@ pub struct IndexBuild {
     /// index name, each quoted (`"app"."users_email_idx"`, or `"users_email_idx"`, found
     /// through the `search_path` like the table).
     pub index: String,
+    /// Whether the statement rebuilds an existing index (`REINDEX INDEX CONCURRENTLY`) rather
+    /// than building a new one.
+    pub rebuild: bool,
 }
 
 /// One checked migration.

@@ -152,8 +152,8 @@ fn script(s: &Script) -> TokenStream {
     // (none for the files without one).
     let count = index_builds.len();
     let index_builds = index_builds.iter().map(|b| {
-        let (statement, index) = (b.statement, &b.index);
-        quote!(::migrate_runtime::IndexBuild::__new(#statement, #index))
+        let (statement, index, rebuild) = (b.statement, &b.index, b.rebuild);
+        quote!(::migrate_runtime::IndexBuild::__new(#statement, #index, #rebuild))
     });
     let index_builds = if count == 0 {
         quote!(&[])

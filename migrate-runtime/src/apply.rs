@@ -27,7 +27,7 @@ use std::time::{Duration, Instant};
 use postgres::error::{DbError, ErrorPosition, Severity};
 
 use crate::conn::Connection;
-use crate::embedded::{Migration, Script, Transaction};
+use crate::embedded::{IndexBuild, Migration, Script, Transaction};
 use crate::error::{Direction, Error, LockHolder, MigrationFailure};
 use crate::event::{Event, Observer};
 use crate::history::{ExecutionMs, HistoryTable, Record};
@@ -488,9 +488,11 @@ impl<'a> Job<'a> {
                 .map_err(Error::db("set the migration's timeouts and search_path"))?;
         }
         for (i, statement) in statements.iter().enumerate().skip(resume_at) {
-            let index = script.index_build(i);
-            if let Some(index) = index {
-                self.drop_invalid_index(conn, index).await?;
+            let build = script.index_build(i);
+            match build {
+                Some(b) if b.rebuilds() => self.drop_rebuild_leftovers(conn, b.index()).await?,
+                Some(b) => self.drop_invalid_index(conn, b.index()).await?,
+                None => {}
             }
             if let Err(error) = conn.query(script.statement_sql(statement)).await {
                 let Some(db) = statement_error(&error) else {
@@ -510,7 +512,7 @@ impl<'a> Job<'a> {
                 self.reset_timeouts(conn).await?;
                 return Err(Error::Migration(Box::new(failure)));
             }
-            if let Some(index) = index {
+            if let Some(index) = build.map(IndexBuild::index) {
                 if invalid_index(conn, index).await? {
                     self.reset_timeouts(conn).await?;
                     let (line, column) = script.line_col(statement.start());
@@ -571,6 +573,42 @@ impl<'a> Job<'a> {
             .map_err(Error::db(
                 "drop the invalid index left by an interrupted build",
             ))?;
+        Ok(())
+    }
+
+    /// Drops concurrently the INVALID indexes an interrupted `REINDEX INDEX CONCURRENTLY` of
+    /// `index` leaves beside it: `<name>_ccnew` (the new copy, not finished) and `<name>_ccold`
+    /// (the old one, not yet dropped), numbered when taken (`_ccnew1`). The index itself is
+    /// kept: the statement rebuilds it again.
+    async fn drop_rebuild_leftovers<C: Connection>(
+        &self,
+        conn: &mut C,
+        index: &str,
+    ) -> Result<(), Error> {
+        let answer = conn
+            .query(&rebuild_leftovers_sql(index))
+            .await
+            .map_err(Error::db(
+                "look for the leftovers of an interrupted REINDEX",
+            ))?;
+        let leftovers: Vec<String> = crate::history::data_rows(&answer)
+            .filter_map(|row| row.get(0).map(str::to_owned))
+            .collect();
+        for leftover in leftovers {
+            tracing::warn!(
+                version = %self.migration.version(),
+                index,
+                "index {leftover} is INVALID, left by an interrupted REINDEX CONCURRENTLY of \
+                 {index} in migration {} {}: dropping it concurrently",
+                self.migration.version(),
+                self.script().path()
+            );
+            conn.query(&format!("DROP INDEX CONCURRENTLY IF EXISTS {leftover}"))
+                .await
+                .map_err(Error::db(
+                    "drop an invalid index left by an interrupted REINDEX",
+                ))?;
+        }
         Ok(())
     }
 
@@ -646,6 +684,22 @@ async fn invalid_index<C: Connection>(conn: &mut C, index: &str) -> Result<bool,
 pub(crate) fn invalid_index_sql(index: &str) -> String {
     format!(
         "SELECT i.indisvalid FROM pg_catalog.pg_index i WHERE i.indexrelid = to_regclass({})",
+        crate::history::quote_literal(index)
+    )
+}
+
+/// The INVALID indexes on the table of `index` named `<name>_ccnew[N]` or `<name>_ccold[N]`,
+/// each quoted with its schema: what an interrupted `REINDEX INDEX CONCURRENTLY` leaves.
+fn rebuild_leftovers_sql(index: &str) -> String {
+    format!(
+        "SELECT format('%I.%I', n.nspname, c.relname) FROM pg_catalog.pg_index i \
+         JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid \
+         JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+         JOIN pg_catalog.pg_class o ON o.oid = to_regclass({0}) \
+         WHERE NOT i.indisvalid AND c.relnamespace = o.relnamespace \
+         AND i.indrelid = (SELECT indrelid FROM pg_catalog.pg_index WHERE indexrelid = o.oid) \
+         AND left(c.relname, length(o.relname)) = o.relname \
+         AND substr(c.relname, length(o.relname) + 1) ~ '^_cc(new|old)[0-9]*$'",
         crate::history::quote_literal(index)
     )
 }

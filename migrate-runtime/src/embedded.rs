@@ -310,12 +310,9 @@ impl Script {
         Ok(self)
     }
 
-    /// The index statement `i` builds concurrently (quoted as SQL names it), if it does.
-    pub fn index_build(&self, i: usize) -> Option<&str> {
-        self.index_builds
-            .iter()
-            .find(|b| b.statement == i)
-            .map(|b| b.index.as_ref())
+    /// The index statement `i` builds or rebuilds concurrently, if it does.
+    pub fn index_build(&self, i: usize) -> Option<&IndexBuild> {
+        self.index_builds.iter().find(|b| b.statement == i)
     }
 
     /// The indexes this script builds concurrently.
@@ -378,12 +375,14 @@ fn floor_char_boundary(s: &str, mut offset: usize) -> usize {
 }
 
 /// A statement of a [`Script`] that builds a named index concurrently (`CREATE [UNIQUE] INDEX
-/// CONCURRENTLY name`): a crash in its middle leaves an INVALID index of that name, which the
-/// runner drops and builds again on the next run.
+/// CONCURRENTLY name`) or rebuilds one (`REINDEX INDEX CONCURRENTLY name`): a crash in its middle
+/// leaves an INVALID index behind (of that name for a build; `<name>_ccnew` or `<name>_ccold`
+/// for a rebuild), which the runner drops before running the statement again.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IndexBuild {
     statement: usize,
     index: Cow<'static, str>,
+    rebuild: bool,
 }
 
 impl IndexBuild {
@@ -393,14 +392,25 @@ impl IndexBuild {
         Self {
             statement,
             index: index.into(),
+            rebuild: false,
+        }
+    }
+
+    /// Statement `statement` rebuilds the existing index `index` (`REINDEX INDEX
+    /// CONCURRENTLY`).
+    pub fn rebuild(statement: usize, index: impl Into<Cow<'static, str>>) -> Self {
+        Self {
+            rebuild: true,
+            ..Self::new(statement, index)
         }
     }
 
     #[doc(hidden)]
-    pub const fn __new(statement: usize, index: &'static str) -> Self {
+    pub const fn __new(statement: usize, index: &'static str, rebuild: bool) -> Self {
         Self {
             statement,
             index: Cow::Borrowed(index),
+            rebuild,
         }
     }
 
@@ -412,6 +422,11 @@ impl IndexBuild {
     /// The index, quoted as SQL names it.
     pub fn index(&self) -> &str {
         &self.index
+    }
+
+    /// Whether the statement rebuilds an existing index rather than building a new one.
+    pub const fn rebuilds(&self) -> bool {
+        self.rebuild
     }
 }
 

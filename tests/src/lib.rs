@@ -46,6 +46,9 @@ pub mod fixtures {
     pub static ALTERING: Migrations = embed_migrations!("migrations/altering");
     /// 001 events, 002 no-transaction: `CREATE INDEX CONCURRENTLY IF NOT EXISTS events_note_idx`.
     pub static INDEX_BUILD: Migrations = embed_migrations!("migrations/index_build");
+    /// 001 events and its index `events_note_idx`, 002 no-transaction: `REINDEX INDEX
+    /// CONCURRENTLY events_note_idx`.
+    pub static REINDEX: Migrations = embed_migrations!("migrations/reindex");
     /// 001 users, 002 no-transaction: index, sleep 3 s, index.
     pub static SLOW_NOTX: Migrations = embed_migrations!("migrations/slow_notx");
 

@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 
 use migrate_runtime::{Error, Report};
 use migrate_tests::cluster::Cluster;
-use migrate_tests::fixtures::{FAULTS, INDEX_BUILD, POOLED};
+use migrate_tests::fixtures::{FAULTS, INDEX_BUILD, POOLED, REINDEX};
 use migrate_tests::proxy::CountingProxy;
 use migrate_tests::random::Rng;
 use migrate_tests::{Api, TestDb};
@@ -244,6 +244,16 @@ fn note_index(db: &TestDb) -> String {
     .remove(0)
 }
 
+/// Whether `events_note_idx` is valid, and the INVALID copies an interrupted `REINDEX INDEX
+/// CONCURRENTLY` of it left (`events_note_idx_ccnew`): `true, 0 left`.
+fn rebuilt_index(db: &TestDb) -> String {
+    let leftovers = db.column(
+        "SELECT count(*) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid \
+         WHERE c.relname LIKE 'events\\_note\\_idx\\_cc%' AND NOT i.indisvalid",
+    );
+    format!("{}, {} left", note_index(db), leftovers[0])
+}
+
 /// Applies INDEX_BUILD's 002 (a concurrent index build) on a 1.5M-row table of `db` and, while
 /// the index is being built (past the first wait phase), interrupts it with `interrupt`, given
 /// the building backend's pid. Checks that the run failed with an error that contains `cause`
@@ -254,7 +264,39 @@ fn an_interrupted_index_build_is_built_again(
     interrupt: impl FnOnce(&str),
     cause: &str,
 ) {
-    INDEX_BUILD.runner().run_to(&mut db.client(), 1).unwrap();
+    interrupted_and_resumed(
+        db,
+        &INDEX_BUILD,
+        interrupt,
+        cause,
+        (note_index, "false", "true"),
+    );
+}
+
+/// Applies `fixture` but its last migration, which builds or rebuilds `events_note_idx`
+/// concurrently, fills `events` with 1.5M rows, then runs the last one and, while the index is
+/// being built, interrupts it with `interrupt` (given the backend's pid). Checks that the run
+/// failed with an error that contains `cause`, that `state` then says `interrupted`, and that
+/// after the next run, which applies the migration, it says `rebuilt`, with the history
+/// complete and no lock left.
+fn interrupted_and_resumed(
+    db: &TestDb,
+    fixture: &'static migrate_runtime::Migrations,
+    interrupt: impl FnOnce(&str),
+    cause: &str,
+    (state, interrupted, rebuilt): (fn(&TestDb) -> String, &str, &str),
+) {
+    let last = fixture.iter().last().unwrap().version();
+    let before: Vec<u64> = fixture
+        .iter()
+        .map(|m| m.version())
+        .filter(|v| *v < last)
+        .map(|v| v.to_string().parse().unwrap())
+        .collect();
+    fixture
+        .runner()
+        .run_to(&mut db.client(), *before.last().unwrap())
+        .unwrap();
     db.execute(
         "INSERT INTO events SELECT i, md5(i::text) FROM generate_series(1, 1500000) i; ANALYZE events",
     );
@@ -262,7 +304,7 @@ fn an_interrupted_index_build_is_built_again(
     // server's last message, which it has read (postgres 0.19's `Connection::poll_block_on`).
     let error = std::thread::scope(|scope| {
         let run = scope.spawn(|| {
-            db.with_async(|client| async move { INDEX_BUILD.runner().run_async(&client).await })
+            db.with_async(|client| async move { fixture.runner().run_async(&client).await })
         });
         let pid = db.wait_for(
             "SELECT pid FROM pg_stat_progress_create_index \
@@ -275,22 +317,40 @@ fn an_interrupted_index_build_is_built_again(
     });
     eprintln!("the interrupted run failed with: {error}");
     assert!(error.to_string().contains(cause), "{error}");
-    assert_eq!(
-        note_index(db),
-        "false",
-        "the interrupted build left an INVALID index"
-    );
+    assert_eq!(state(db), interrupted, "what the interrupted build left");
 
     let started = Instant::now();
-    let report = INDEX_BUILD.runner().run(&mut db.client()).unwrap();
+    let report = fixture.runner().run(&mut db.client()).unwrap();
     eprintln!(
         "rebuilt the index after the interruption in {:?}",
         started.elapsed()
     );
     assert_eq!(report.steps.len(), 1, "{report}");
-    assert_eq!(note_index(db), "true");
-    assert_eq!(db.history(), ["1 true 1", "2 true 1"]);
+    assert_eq!(state(db), rebuilt);
+    let history: Vec<String> = fixture
+        .iter()
+        .map(|m| format!("{} true {}", m.version(), m.up().statements().len()))
+        .collect();
+    assert_eq!(db.history(), history);
     assert!(db.advisory_locks().is_empty());
+}
+
+#[test]
+fn a_concurrent_reindex_terminated_midway_leaves_no_invalid_copy() {
+    let db = TestDb::new();
+    interrupted_and_resumed(
+        &db,
+        &REINDEX,
+        |pid| {
+            assert_eq!(
+                db.column(&format!("SELECT pg_terminate_backend({pid}, 5000)")),
+                ["t"]
+            );
+        },
+        "FATAL 57P01: terminating connection due to administrator command",
+        // The old index stays valid; the new copy is left INVALID, then dropped and rebuilt.
+        (rebuilt_index, "true, 1 left", "true, 0 left"),
+    );
 }
 
 #[test]
