@@ -24,6 +24,7 @@
 //! [`Fleet::run_async`].
 
 use std::fmt;
+use std::future::Future;
 use std::ops::Range;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -382,25 +383,24 @@ impl Fleet {
         let started = Instant::now();
         let mut outcomes: Vec<Option<(Outcome, Duration)>> =
             (0..self.targets.len()).map(|_| None).collect();
-        let mut stopped = false;
         for (g, group) in groups(self.targets.len(), self.canaries, self.wave)
             .into_iter()
             .enumerate()
         {
             let canary = g == 0 && self.canaries > 0;
-            let mut queue = group.into_iter();
-            let mut running = JoinSet::new();
-            loop {
-                while !stopped && running.len() < self.parallelism {
-                    let Some(i) = queue.next() else { break };
-                    running.spawn(self.migrate(i, tls.clone()));
-                }
-                let Some(joined) = running.join_next().await else {
-                    break;
-                };
-                let (i, outcome, elapsed) = joined.expect("a target's task does not panic");
-                stopped |= stops(self.on_failure, canary, &outcome);
-                outcomes[i] = Some((outcome, elapsed));
+            let stopped = bounded(
+                group,
+                self.parallelism,
+                |i| self.migrate(i, tls.clone()),
+                |i, (outcome, elapsed)| {
+                    let stop = stops(self.on_failure, canary, &outcome);
+                    outcomes[i] = Some((outcome, elapsed));
+                    stop
+                },
+            )
+            .await;
+            if stopped {
+                break;
             }
         }
         let targets = self
@@ -447,27 +447,25 @@ impl Fleet {
     {
         let mut statuses: Vec<Option<Result<Status, Error>>> =
             (0..self.targets.len()).map(|_| None).collect();
-        let mut queue = 0..self.targets.len();
-        let mut running = JoinSet::new();
-        loop {
-            while running.len() < self.parallelism {
-                let Some(i) = queue.next() else { break };
+        bounded(
+            0..self.targets.len(),
+            self.parallelism,
+            |i| {
                 let (target, tls) = (self.targets[i].clone(), tls.clone());
                 let runner = target.runner(&self.runner);
-                running.spawn(async move {
-                    let status = match connect(&target.config, tls).await {
+                async move {
+                    match connect(&target.config, tls).await {
                         Ok(client) => runner.status_async(&client).await,
                         Err(error) => Err(error),
-                    };
-                    (i, status)
-                });
-            }
-            let Some(joined) = running.join_next().await else {
-                break;
-            };
-            let (i, status) = joined.expect("a target's task does not panic");
-            statuses[i] = Some(status);
-        }
+                    }
+                }
+            },
+            |i, status| {
+                statuses[i] = Some(status);
+                false
+            },
+        )
+        .await;
         self.targets
             .iter()
             .zip(statuses)
@@ -505,7 +503,7 @@ impl Fleet {
         &self,
         i: usize,
         tls: T,
-    ) -> impl std::future::Future<Output = (usize, Outcome, Duration)> + Send + 'static
+    ) -> impl Future<Output = (Outcome, Duration)> + Send + 'static
     where
         T: MakeTlsConnect<Socket> + Send + Sync + 'static,
         T::Stream: Send + 'static,
@@ -546,8 +544,37 @@ impl Fleet {
                 target: &target.name,
                 outcome: &outcome,
             });
-            (i, outcome, started.elapsed())
+            (outcome, started.elapsed())
         }
+    }
+}
+
+/// Runs `task(i)` for each `i` of `queue` on tasks of its own, at most `parallelism` at once,
+/// and gives each result to `done` as it ends. Once `done` returns `true` no new task starts;
+/// the running ones finish. Returns whether it stopped.
+async fn bounded<R, Fut>(
+    mut queue: Range<usize>,
+    parallelism: usize,
+    task: impl Fn(usize) -> Fut,
+    mut done: impl FnMut(usize, R) -> bool,
+) -> bool
+where
+    Fut: Future<Output = R> + Send + 'static,
+    R: Send + 'static,
+{
+    let mut running = JoinSet::new();
+    let mut stopped = false;
+    loop {
+        while !stopped && running.len() < parallelism {
+            let Some(i) = queue.next() else { break };
+            let work = task(i);
+            running.spawn(async move { (i, work.await) });
+        }
+        let Some(joined) = running.join_next().await else {
+            return stopped;
+        };
+        let (i, result) = joined.expect("a target's task does not panic");
+        stopped |= done(i, result);
     }
 }
 
