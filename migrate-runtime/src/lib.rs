@@ -29,9 +29,10 @@
 //! are written once as async code over a private connection trait, which the sync client
 //! implements with blocking calls.
 //!
-//! With the feature `testing`, the `testing` module gives each test a database of its own, cloned
-//! from a template database with every migration applied
-//! ([`Migrations::test_database`](Migrations)).
+//! [`template::TenantDatabases`] creates a new tenant database as a clone of a template database
+//! that holds every migration (built on first use, named after a fingerprint of the set). With
+//! the feature `testing`, the `testing` module gives each test a database of its own, cloned from
+//! the same kind of template ([`Migrations::test_database`](Migrations)).
 #![warn(missing_docs)]
 
 mod apply;
@@ -50,6 +51,7 @@ mod report;
 mod retry;
 mod runner;
 mod settings;
+pub mod template;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod version;

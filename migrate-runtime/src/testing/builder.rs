@@ -2,17 +2,13 @@
 
 use std::time::Duration;
 
-use postgres::error::SqlState;
-
-use super::admin::{admin_error, connect, off_runtime};
 use super::liveness::Liveness;
-use super::names::{check_prefix, next_test_name, template_name};
+use super::names::next_test_name;
 use super::sweep::sweep;
-use super::template::create_from_template_sql;
-use super::url::with_dbname;
-use super::{
-    Fingerprint, TestDatabase, TestDatabaseError, DEFAULT_PREFIX, DEFAULT_TEMPLATE_LOCK_WAIT,
-};
+#[cfg(doc)]
+use super::DEFAULT_TEMPLATE_LOCK_WAIT;
+use super::{Fingerprint, TestDatabase, TestDatabaseError, DEFAULT_PREFIX};
+use crate::template::{connect, off_runtime, parse, with_dbname, Template};
 use crate::{Migrations, Runner};
 
 /// Makes [`TestDatabase`]s for one migration set: the options, then [`TestDatabases::create`].
@@ -25,10 +21,7 @@ use crate::{Migrations, Runner};
 /// ```
 #[derive(Debug, Clone)]
 pub struct TestDatabases {
-    pub(super) runner: Runner,
-    pub(super) prefix: String,
-    pub(super) prune_stale: bool,
-    pub(super) lock_wait: Duration,
+    pub(super) template: Template,
 }
 
 impl TestDatabases {
@@ -36,10 +29,7 @@ impl TestDatabases {
     /// prefix [`DEFAULT_PREFIX`], no pruning, lock wait [`DEFAULT_TEMPLATE_LOCK_WAIT`].
     pub fn new(runner: Runner) -> Self {
         Self {
-            runner,
-            prefix: DEFAULT_PREFIX.to_owned(),
-            prune_stale: false,
-            lock_wait: DEFAULT_TEMPLATE_LOCK_WAIT,
+            template: Template::new(runner, DEFAULT_PREFIX),
         }
     }
 
@@ -47,62 +37,54 @@ impl TestDatabases {
     /// among `a-z`, `0-9`, `_`). Give each application its own when several share a server and
     /// prune.
     pub fn prefix(mut self, prefix: impl Into<String>) -> Self {
-        self.prefix = prefix.into();
+        self.template.prefix = prefix.into();
         self
     }
 
     /// After building a new template, drops the templates of the same prefix with another
     /// fingerprint (default `false`: old templates stay, e.g. for another branch's test run).
     pub fn prune_stale(mut self, prune: bool) -> Self {
-        self.prune_stale = prune;
+        self.template.prune_stale = prune;
         self
     }
 
     /// How long to wait for another thread or process that is building a template.
     pub fn lock_wait(mut self, wait: Duration) -> Self {
-        self.lock_wait = wait;
+        self.template.lock_wait = wait;
         self
     }
 
     /// The fingerprint of the migration set.
     pub fn fingerprint(&self) -> Fingerprint {
-        Fingerprint::of(&self.runner)
+        self.template.fingerprint()
     }
 
     /// The template database's name: `<prefix>_<fingerprint>`.
     pub fn template_name(&self) -> String {
-        template_name(&self.prefix, self.fingerprint())
+        self.template.name()
     }
 
     /// A new database cloned from the template, which is built first when missing. `admin_url`
     /// is a connection string to any database of the server (e.g. `postgres`) for a user with
     /// `CREATEDB`.
     pub fn create(&self, admin_url: &str) -> Result<TestDatabase, TestDatabaseError> {
-        check_prefix(&self.prefix)?;
-        let admin_config: postgres::Config = admin_url
-            .parse()
-            .map_err(|source| TestDatabaseError::InvalidUrl { source })?;
-        let template = self.template_name();
-        let name = next_test_name(&self.prefix);
+        self.template.check_prefix()?;
+        let admin_config = parse(admin_url)?;
+        let prefix = &self.template.prefix;
+        let name = next_test_name(prefix);
         // Marked live before it exists, so that no other process's sweep can take it for dead.
         off_runtime(|| Liveness::hold(&admin_config, &name))?;
         let created = off_runtime(|| {
             let mut admin = connect(&admin_config)?;
-            sweep(&mut admin, &admin_config, &self.prefix)?;
-            let create = create_from_template_sql(&name, &template);
-            let action = || format!("create the test database {name} from the template {template}");
-            match admin.batch_execute(&create) {
-                Err(e) if e.code() == Some(&SqlState::INVALID_CATALOG_NAME) => {
-                    self.build_template(&mut admin, &admin_config, &template)?;
-                    admin.batch_execute(&create).map_err(admin_error(action()))
-                }
-                other => other.map_err(admin_error(action())),
-            }
+            sweep(&mut admin, &admin_config, prefix)?;
+            self.template
+                .create_database(&mut admin, &admin_config, &name, "test database")
         });
         if let Err(error) = created {
             off_runtime(|| Liveness::release(&admin_config, &name));
             return Err(error);
         }
+        let template = self.template_name();
         tracing::debug!(database = %name, %template, "created test database");
         Ok(TestDatabase {
             url: with_dbname(admin_url, &name),

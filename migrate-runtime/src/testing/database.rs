@@ -2,13 +2,12 @@
 
 use std::fmt;
 
-use super::admin::{admin_error, connect, drop_sql, off_runtime};
 use super::liveness::Liveness;
 use super::sweep::KEPT_COMMENT;
-use super::url::with_dbname_config;
 #[cfg(doc)]
 use super::TestDatabases;
 use crate::history::quote_ident;
+use crate::template::{admin_error, connect, drop_sql, off_runtime, with_dbname_config};
 #[cfg(doc)]
 use crate::Migrations;
 

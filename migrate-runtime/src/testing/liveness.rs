@@ -4,10 +4,9 @@
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
 
-use super::admin::{admin_error, connect};
-use super::url::describe;
 use super::TestDatabaseError;
 use crate::fnv::fnv1a;
+use crate::template::{admin_error, connect, describe};
 
 /// The class of the advisory locks (two-`int4` form) that mark live test databases: "migt";
 /// the second key is [`liveness_key`] of the database's name.

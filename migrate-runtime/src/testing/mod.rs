@@ -16,14 +16,10 @@
 //! } // the database is dropped here, also when the test panics
 //! ```
 //!
-//! - The template is named after a [`Fingerprint`] of the migration set (every version and
-//!   checksum, and the history table), `migrate_<16 hex digits>` by default: later test runs
-//!   reuse it until a migration changes, and then build a new one next to it.
-//! - Building is safe when many threads and processes start at once: it happens under a
-//!   PostgreSQL advisory lock on the admin connection, under a temporary name
-//!   (`<template>_build`), and the finished database is marked `IS_TEMPLATE` (with
-//!   `ALLOW_CONNECTIONS false`) before it is renamed to the template's name, so nobody ever
-//!   clones a half-built template. A build left behind by a killed process is dropped and redone.
+//! - The template is the one of [`crate::template`], which also makes new tenant databases:
+//!   named after a [`Fingerprint`] of the migration set (`migrate_<16 hex digits>` by default),
+//!   reused by later test runs until a migration changes, built once under an advisory lock and
+//!   a temporary name, never cloned half-built.
 //! - When the template exists (every test but the first), a new database costs one connection
 //!   and one `CREATE DATABASE` statement.
 //! - [`TestDatabase`] drops its database in its destructor (`DROP DATABASE ... WITH (FORCE)`,
@@ -41,28 +37,20 @@
 //! an async test (`#[tokio::test]`); there connect with [`TestDatabase::url`] (or
 //! `tokio_config` with the feature `tokio`).
 
-mod admin;
 mod builder;
 mod database;
-mod error;
-mod fingerprint;
 mod liveness;
 mod names;
 mod sweep;
-mod template;
-mod url;
 
-use std::time::Duration;
-
+pub use crate::template::{Fingerprint, DEFAULT_TEMPLATE_LOCK_WAIT};
 pub use builder::TestDatabases;
 pub use database::TestDatabase;
-pub use error::TestDatabaseError;
-pub use fingerprint::Fingerprint;
+
+/// Why a test database could not be made: the template's errors
+/// ([`TemplateError`](crate::template::TemplateError)), under the name tests have used.
+pub type TestDatabaseError = crate::template::TemplateError;
 
 /// The prefix of template and test database names unless [`TestDatabases::prefix`] says
 /// otherwise.
 pub const DEFAULT_PREFIX: &str = "migrate";
-
-/// How long a test waits for another thread or process building the template, unless
-/// [`TestDatabases::lock_wait`] says otherwise.
-pub const DEFAULT_TEMPLATE_LOCK_WAIT: Duration = Duration::from_secs(300);

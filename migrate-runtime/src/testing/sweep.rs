@@ -2,10 +2,9 @@
 
 use std::sync::Mutex;
 
-use super::admin::{admin_error, drop_sql};
 use super::liveness::{liveness_key, LIVE_CLASS};
-use super::url::describe;
 use super::TestDatabaseError;
+use crate::template::{admin_error, describe, drop_sql};
 
 /// The comment [`TestDatabase::keep`](super::TestDatabase::keep) puts on a database, which spares it from the sweep.
 pub(super) const KEPT_COMMENT: &str = "kept by migrate-runtime testing";

@@ -1,20 +1,23 @@
-//! Why a test database could not be made.
+//! Why a database could not be made from a template.
 
 use std::time::Duration;
 
-use super::names::MAX_PREFIX_LEN;
-use super::template::TEMPLATE_LOCK;
+use super::names::{MAX_NAME_LEN, MAX_PREFIX_LEN};
+use super::protocol::TEMPLATE_LOCK;
 #[cfg(doc)]
-use super::TestDatabases;
+use super::TenantDatabases;
 
-/// Why a test database could not be made.
+/// Why a database could not be made from a template: a tenant database
+/// ([`TenantDatabases::create`]) or, with the feature `testing`, a test database (for which this
+/// type is named `testing::TestDatabaseError`).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
-pub enum TestDatabaseError {
-    /// [`TestDatabases::prefix`] is not usable in a database name.
+pub enum TemplateError {
+    /// The prefix (`TenantDatabases::prefix`, `TestDatabases::prefix`) is not usable in a
+    /// database name.
     #[error(
-        "invalid test database prefix {prefix:?}: use 1 to {MAX_PREFIX_LEN} characters among \
-         a-z, 0-9 and _ (it starts the names of the template and test databases)"
+        "invalid database prefix {prefix:?}: use 1 to {MAX_PREFIX_LEN} characters among \
+         a-z, 0-9 and _ (it starts the name of the template database, and of test databases)"
     )]
     InvalidPrefix {
         /// The prefix given.
@@ -59,9 +62,10 @@ pub enum TestDatabaseError {
 
     /// Another thread or process held the template lock for longer than the configured wait.
     #[error(
-        "timed out after {waited:?} waiting for another test to build a template database \
+        "timed out after {waited:?} waiting for another process to build a template database \
          (advisory lock ({}, {}) on the admin database). Look for a stuck session in \
-         pg_stat_activity, or raise TestDatabases::lock_wait",
+         pg_stat_activity, or raise the wait (TenantDatabases::lock_wait, \
+         TestDatabases::lock_wait)",
         TEMPLATE_LOCK.0, TEMPLATE_LOCK.1
     )]
     LockTimeout {
@@ -72,7 +76,7 @@ pub enum TestDatabaseError {
     /// A migration failed while building the template; the partial build was dropped.
     #[error(
         "could not build the template database {template}: {source}. The partial build was \
-         dropped; fix the migration and run the tests again"
+         dropped and no database was made; fix the migration and try again"
     )]
     Migrate {
         /// The template's name.
@@ -80,5 +84,25 @@ pub enum TestDatabaseError {
         /// The runner's error (naming the migration, statement and position).
         #[source]
         source: crate::Error,
+    },
+
+    /// The name asked for a new database is not one PostgreSQL keeps as given.
+    #[error(
+        "invalid database name {name:?}: use 1 to {MAX_NAME_LEN} bytes without NUL \
+         (PostgreSQL would cut a longer name short)"
+    )]
+    InvalidName {
+        /// The name given.
+        name: String,
+    },
+
+    /// A database of that name exists already; nothing was changed.
+    #[error(
+        "the database {name} exists already, and was left as it is: choose another name, or \
+         drop the existing database first when it is a leftover"
+    )]
+    Exists {
+        /// The name given.
+        name: String,
     },
 }

@@ -5,20 +5,27 @@ use std::fmt;
 use crate::fnv::fnv1a;
 use crate::Runner;
 
-/// A hash of everything that decides a template's content: the history table and every
-/// migration's version and checksum. Two sets with the same fingerprint build the same schema.
+/// A hash of everything that decides a template's content: the history table, the tenant schema
+/// (when the runner has one) and every migration's version and checksum. Two sets with the same
+/// fingerprint build the same schema.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Fingerprint(pub(super) u64);
+pub struct Fingerprint(pub(crate) u64);
 
 impl Fingerprint {
     /// The fingerprint of what `runner` applies (FNV-1a 64, stable across builds and platforms).
     pub fn of(runner: &Runner) -> Self {
         let table = runner.table();
+        // The first field names the scheme; it says "testing", where templates started, and
+        // stays so that the templates built by earlier versions keep their names.
         let mut fields = vec![
             "migrate-runtime testing v1".to_owned(),
             table.schema().to_owned(),
             table.table().to_owned(),
         ];
+        // Only when set, so that the fingerprints of other runners stay as they were.
+        if let Some(tenant) = runner.tenant() {
+            fields.extend(["tenant schema".to_owned(), tenant.to_owned()]);
+        }
         for migration in runner.migrations() {
             fields.push(migration.version().to_string());
             fields.push(migration.checksum().to_owned());
@@ -68,6 +75,11 @@ mod tests {
         assert_ne!(fingerprint(&ONE), fingerprint(&[]));
         let elsewhere = Migrations::__new(&ONE).runner().history_table("app", "h");
         assert_ne!(fingerprint(&ONE), Fingerprint::of(&elsewhere));
+        // A tenant schema puts the objects elsewhere too, even with the same history table.
+        let runner = Migrations::__new(&ONE).runner();
+        let tenant = runner.clone().tenant_schema("app");
+        let table_only = runner.history_table("app", "schema_migrations");
+        assert_ne!(Fingerprint::of(&tenant), Fingerprint::of(&table_only));
         assert_eq!(fingerprint(&ONE).to_string().len(), 16);
     }
 

@@ -1,5 +1,5 @@
 //! The template protocol: one builder at a time per server (an advisory lock), building under a
-//! temporary name, marked a template before it takes its name; then each test database is a
+//! temporary name, marked a template before it takes its name; then each new database is a
 //! clone of it.
 
 use std::time::Duration;
@@ -7,24 +7,95 @@ use std::time::Duration;
 use postgres::error::SqlState;
 
 use super::admin::{admin_error, connect, drop_sql};
-use super::names::{build_name, is_stale_template};
+use super::names::{build_name, check_prefix, is_stale_template, template_name};
 use super::url::with_dbname_config;
-use super::{TestDatabaseError, TestDatabases};
+use super::{Fingerprint, TemplateError, DEFAULT_TEMPLATE_LOCK_WAIT};
 use crate::history::quote_ident;
+use crate::Runner;
 
 /// The advisory lock (two-`int4` form, so it never meets the runner's `bigint` keys) that
 /// serialises template builds on a server: "migr", "tpl0".
-pub(super) const TEMPLATE_LOCK: (i32, i32) = (0x6d69_6772, 0x7470_6c30);
+pub(crate) const TEMPLATE_LOCK: (i32, i32) = (0x6d69_6772, 0x7470_6c30);
 
-impl TestDatabases {
+/// A fingerprinted template of one migration set, and its options: what the tenant and the test
+/// databases are cloned from.
+#[derive(Debug, Clone)]
+pub(crate) struct Template {
+    pub(crate) runner: Runner,
+    pub(crate) prefix: String,
+    pub(crate) prune_stale: bool,
+    pub(crate) lock_wait: Duration,
+}
+
+impl Template {
+    /// The template of everything `runner` applies, named with `prefix`, no pruning, lock wait
+    /// [`DEFAULT_TEMPLATE_LOCK_WAIT`].
+    pub(crate) fn new(runner: Runner, prefix: &str) -> Self {
+        Self {
+            runner,
+            prefix: prefix.to_owned(),
+            prune_stale: false,
+            lock_wait: DEFAULT_TEMPLATE_LOCK_WAIT,
+        }
+    }
+
+    pub(crate) fn fingerprint(&self) -> Fingerprint {
+        Fingerprint::of(&self.runner)
+    }
+
+    /// `<prefix>_<fingerprint>`.
+    pub(crate) fn name(&self) -> String {
+        template_name(&self.prefix, self.fingerprint())
+    }
+
+    pub(crate) fn check_prefix(&self) -> Result<(), TemplateError> {
+        check_prefix(&self.prefix)
+    }
+
+    /// `CREATE DATABASE name TEMPLATE <template>`, building the template first when it is
+    /// missing. `kind` names the new database in errors ("tenant database", "test database").
+    /// A name that exists is [`TemplateError::Exists`], and nothing changes.
+    pub(crate) fn create_database(
+        &self,
+        admin: &mut postgres::Client,
+        admin_config: &postgres::Config,
+        name: &str,
+        kind: &str,
+    ) -> Result<(), TemplateError> {
+        let template = self.name();
+        let create = format!(
+            "CREATE DATABASE {} TEMPLATE {}",
+            quote_ident(name),
+            quote_ident(&template)
+        );
+        let created = match admin.batch_execute(&create) {
+            Err(e) if e.code() == Some(&SqlState::INVALID_CATALOG_NAME) => {
+                self.build(admin, admin_config, &template)?;
+                admin.batch_execute(&create)
+            }
+            other => other,
+        };
+        created.map_err(|source| {
+            if source.code() == Some(&SqlState::DUPLICATE_DATABASE) {
+                TemplateError::Exists {
+                    name: name.to_owned(),
+                }
+            } else {
+                admin_error(format!(
+                    "create the {kind} {name} from the template {template}"
+                ))(source)
+            }
+        })
+    }
+
     /// Builds the template unless another builder did while this one waited for the lock.
     /// The lock is a session lock of `admin`: it also goes away when the connection does.
-    pub(super) fn build_template(
+    fn build(
         &self,
         admin: &mut postgres::Client,
         admin_config: &postgres::Config,
         template: &str,
-    ) -> Result<(), TestDatabaseError> {
+    ) -> Result<(), TemplateError> {
         lock(admin, self.lock_wait)?;
         let built = if database_exists(admin, template)? {
             Ok(())
@@ -45,7 +116,7 @@ impl TestDatabases {
         admin: &mut postgres::Client,
         admin_config: &postgres::Config,
         template: &str,
-    ) -> Result<(), TestDatabaseError> {
+    ) -> Result<(), TemplateError> {
         let build = build_name(template);
         let started = std::time::Instant::now();
         let execute = |admin: &mut postgres::Client, sql: &str, action: String| {
@@ -65,7 +136,7 @@ impl TestDatabases {
         let migrated = connect(&with_dbname_config(admin_config, &build)).and_then(|mut client| {
             self.runner
                 .run(&mut client)
-                .map_err(|source| TestDatabaseError::Migrate {
+                .map_err(|source| TemplateError::Migrate {
                     template: template.to_owned(),
                     source,
                 })
@@ -100,7 +171,7 @@ impl TestDatabases {
 }
 
 /// Takes the template lock, waiting at most `wait`.
-fn lock(admin: &mut postgres::Client, wait: Duration) -> Result<(), TestDatabaseError> {
+fn lock(admin: &mut postgres::Client, wait: Duration) -> Result<(), TemplateError> {
     let sql = format!(
         "SET lock_timeout = {}; SELECT pg_advisory_lock({}, {})",
         wait.as_millis().max(1),
@@ -113,13 +184,13 @@ fn lock(admin: &mut postgres::Client, wait: Duration) -> Result<(), TestDatabase
     match locked {
         Ok(()) => Ok(()),
         Err(e) if e.code() == Some(&SqlState::LOCK_NOT_AVAILABLE) => {
-            Err(TestDatabaseError::LockTimeout { waited: wait })
+            Err(TemplateError::LockTimeout { waited: wait })
         }
         Err(e) => Err(admin_error("take the template lock".into())(e)),
     }
 }
 
-fn database_exists(admin: &mut postgres::Client, name: &str) -> Result<bool, TestDatabaseError> {
+fn database_exists(admin: &mut postgres::Client, name: &str) -> Result<bool, TemplateError> {
     admin
         .query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&name])
         .map(|row| row.is_some())
@@ -127,11 +198,7 @@ fn database_exists(admin: &mut postgres::Client, name: &str) -> Result<bool, Tes
 }
 
 /// Drops the templates of `prefix` other than `current`.
-fn prune(
-    admin: &mut postgres::Client,
-    prefix: &str,
-    current: &str,
-) -> Result<(), TestDatabaseError> {
+fn prune(admin: &mut postgres::Client, prefix: &str, current: &str) -> Result<(), TemplateError> {
     let templates = admin
         .query("SELECT datname FROM pg_database WHERE datistemplate", &[])
         .map_err(admin_error("list the template databases".into()))?;
@@ -151,12 +218,4 @@ fn prune(
         tracing::info!(template = %name, "dropped stale template database");
     }
     Ok(())
-}
-
-pub(super) fn create_from_template_sql(name: &str, template: &str) -> String {
-    format!(
-        "CREATE DATABASE {} TEMPLATE {}",
-        quote_ident(name),
-        quote_ident(template)
-    )
 }

@@ -1,0 +1,41 @@
+//! The admin connection: connecting, its errors, the statements every part sends, and running
+//! the blocking client off an async runtime's thread.
+
+use super::url::describe;
+use super::TemplateError;
+use crate::history::quote_ident;
+
+/// Runs `f` on a thread of its own: the sync `postgres` client must not run on an async
+/// runtime's thread, and the helpers must work in `#[tokio::test]` and async handlers too.
+pub(crate) fn off_runtime<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    std::thread::scope(|scope| {
+        scope
+            .spawn(f)
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    })
+}
+
+pub(crate) fn connect(config: &postgres::Config) -> Result<postgres::Client, TemplateError> {
+    config
+        .connect(postgres::NoTls)
+        .map_err(|source| TemplateError::Connect {
+            target: describe(config),
+            source,
+        })
+}
+
+pub(crate) fn admin_error(action: String) -> impl FnOnce(postgres::Error) -> TemplateError {
+    move |source| TemplateError::Admin { action, source }
+}
+
+pub(crate) fn drop_sql(name: &str) -> String {
+    format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", quote_ident(name))
+}
+
+/// Parses the admin connection string.
+pub(crate) fn parse(admin_url: &str) -> Result<postgres::Config, TemplateError> {
+    admin_url
+        .parse()
+        .map_err(|source| TemplateError::InvalidUrl { source })
+}
