@@ -68,13 +68,14 @@ impl TenantDatabases {
     }
 
     /// Creates the database `name`, a clone of the template (built first when missing), and
-    /// returns its connection string: `admin_url` with the database name replaced.
+    /// returns its connection string: `admin_url` with the database name replaced (it holds the
+    /// admin's password, if `admin_url` does: do not log it).
     ///
     /// `admin_url` is a connection string to any database of the server (e.g. `postgres`) for
     /// a user with `CREATEDB`; the new database and its objects belong to that user. `name` is
     /// any name of 1 to 63 bytes (it is quoted). The database is permanent: nothing drops it.
     /// Its history table says every migration is applied (with the template's times), so a
-    /// later [`fleet`](crate::fleet) run or `Runner::run` applies only newer migrations.
+    /// later fleet run (`migrate_runtime::fleet`) or `Runner::run` applies only newer migrations.
     ///
     /// A name that exists is refused with [`TemplateError::Exists`] and nothing changes. The
     /// I/O runs on a thread of its own, so this also works inside an async runtime, where it
