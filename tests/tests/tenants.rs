@@ -12,6 +12,7 @@ use migrate_runtime::Migrations;
 use migrate_tests::fixtures::{ORDERED, ORDERED_MORE, TENANT};
 use migrate_tests::tenants::{self, notes, schema, schemas};
 use migrate_tests::{server_url, TestDb};
+use openssl::ssl::{SslConnector, SslMethod, SslVerifyMode};
 use tokio_postgres::NoTls;
 
 /// The first column of `sql` on a connection to the admin database.
@@ -254,6 +255,41 @@ fn an_existing_name_and_bad_arguments_are_refused_with_the_fix() {
         "{message}"
     );
     assert!(!message.contains("secret"), "{message}");
+}
+
+#[test]
+fn with_a_tls_connector_every_connection_is_encrypted() {
+    if admin_column("SHOW ssl").pop().as_deref() != Some("on") {
+        migrate_tests::prerequisite::missing("a server with TLS (ssl = on)");
+        return;
+    }
+    let t = Tenants::new("tls");
+    let separator = if server_url().contains('?') { '&' } else { '?' };
+    let admin_url = format!("{}{separator}sslmode=require", server_url());
+    // Plain connections cannot satisfy sslmode=require.
+    let error = t
+        .of(&ORDERED)
+        .create(&admin_url, &t.name("plain"))
+        .unwrap_err();
+    assert!(matches!(error, TemplateError::Connect { .. }), "{error}");
+    // With a connector, the admin connection and the template's build (which follows the same
+    // settings) are encrypted: a plain one would fail as above.
+    let mut connector = SslConnector::builder(SslMethod::tls()).unwrap();
+    connector.set_verify(SslVerifyMode::NONE);
+    let tenants = t
+        .of(&ORDERED)
+        .tls(postgres_openssl::MakeTlsConnector::new(connector.build()));
+    let name = t.name("acme");
+    let url = tenants.create(&admin_url, &name).unwrap();
+    assert!(
+        url.ends_with(&format!("/{name}{separator}sslmode=require")),
+        "{url}"
+    );
+    assert!(oid(&tenants.template_name()).is_some());
+    assert_eq!(
+        TestDb::existing(&name).snapshot(),
+        migrated_snapshot(&ORDERED)
+    );
 }
 
 #[test]

@@ -1,9 +1,34 @@
 //! The admin connection: connecting, its errors, the statements every part sends, and running
 //! the blocking client off an async runtime's thread.
 
+use postgres::tls::{MakeTlsConnect, TlsConnect};
+use postgres::Socket;
+
 use super::url::describe;
 use super::TemplateError;
 use crate::history::quote_ident;
+
+/// A TLS connector of the `postgres` crate, for the admin connection and the template's build:
+/// `postgres::NoTls` (the default), `postgres_openssl::MakeTlsConnector`,
+/// `postgres_native_tls::MakeTlsConnector`. Implemented for every type that fits; name it in
+/// your own bounds.
+pub trait MakeTls:
+    MakeTlsConnect<Socket, Stream: Send, TlsConnect: Send + TlsConnect<Socket, Future: Send>>
+    + Clone
+    + Send
+    + Sync
+    + 'static
+{
+}
+
+impl<T> MakeTls for T where
+    T: MakeTlsConnect<Socket, Stream: Send, TlsConnect: Send + TlsConnect<Socket, Future: Send>>
+        + Clone
+        + Send
+        + Sync
+        + 'static
+{
+}
 
 /// Runs `f` on a thread of its own: the sync `postgres` client must not run on an async
 /// runtime's thread, and the helpers must work in `#[tokio::test]` and async handlers too.
@@ -16,9 +41,12 @@ pub(crate) fn off_runtime<T: Send>(f: impl FnOnce() -> T + Send) -> T {
     })
 }
 
-pub(crate) fn connect(config: &postgres::Config) -> Result<postgres::Client, TemplateError> {
+pub(crate) fn connect(
+    config: &postgres::Config,
+    tls: impl MakeTls,
+) -> Result<postgres::Client, TemplateError> {
     config
-        .connect(postgres::NoTls)
+        .connect(tls)
         .map_err(|source| TemplateError::Connect {
             target: describe(config),
             source,

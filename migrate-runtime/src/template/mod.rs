@@ -25,9 +25,10 @@
 //! - `prune_stale(true)` drops the templates of other fingerprints (with the same prefix) after
 //!   building a new one.
 //!
-//! The connections are plain (no TLS), as to a server on the same network; the admin user needs
-//! `CREATEDB`. A template does not accept connections, so a fleet cannot migrate it by mistake;
-//! list tenant databases with `NOT datistemplate` all the same.
+//! The connections are plain unless [`TenantDatabases::tls`] gives a connector (test databases:
+//! always plain, as to a local server); the admin user needs `CREATEDB`. A template does not
+//! accept connections, so a fleet cannot migrate it by mistake; list tenant databases with
+//! `NOT datistemplate` all the same.
 
 mod admin;
 mod error;
@@ -39,6 +40,7 @@ mod url;
 
 use std::time::Duration;
 
+pub use admin::MakeTls;
 pub use error::TemplateError;
 pub use fingerprint::Fingerprint;
 pub use tenants::TenantDatabases;

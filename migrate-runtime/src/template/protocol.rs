@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use postgres::error::SqlState;
 
-use super::admin::{admin_error, connect, drop_sql};
+use super::admin::{admin_error, connect, drop_sql, MakeTls};
 use super::names::{build_name, check_prefix, is_stale_template, template_name};
 use super::url::with_dbname_config;
 use super::{Fingerprint, TemplateError, DEFAULT_TEMPLATE_LOCK_WAIT};
@@ -53,14 +53,16 @@ impl Template {
     }
 
     /// `CREATE DATABASE name TEMPLATE <template>`, building the template first when it is
-    /// missing. `kind` names the new database in errors ("tenant database", "test database").
-    /// A name that exists is [`TemplateError::Exists`], and nothing changes.
+    /// missing (connecting to the build with `tls`). `kind` names the new database in errors
+    /// ("tenant database", "test database"). A name that exists is [`TemplateError::Exists`],
+    /// and nothing changes.
     pub(crate) fn create_database(
         &self,
         admin: &mut postgres::Client,
         admin_config: &postgres::Config,
         name: &str,
         kind: &str,
+        tls: &impl MakeTls,
     ) -> Result<(), TemplateError> {
         let template = self.name();
         let create = format!(
@@ -70,7 +72,7 @@ impl Template {
         );
         let created = match admin.batch_execute(&create) {
             Err(e) if e.code() == Some(&SqlState::INVALID_CATALOG_NAME) => {
-                self.build(admin, admin_config, &template)?;
+                self.build(admin, admin_config, &template, tls)?;
                 admin.batch_execute(&create)
             }
             other => other,
@@ -95,12 +97,13 @@ impl Template {
         admin: &mut postgres::Client,
         admin_config: &postgres::Config,
         template: &str,
+        tls: &impl MakeTls,
     ) -> Result<(), TemplateError> {
         lock(admin, self.lock_wait)?;
         let built = if database_exists(admin, template)? {
             Ok(())
         } else {
-            self.build_locked(admin, admin_config, template)
+            self.build_locked(admin, admin_config, template, tls)
         };
         let unlocked = admin
             .batch_execute(&format!(
@@ -116,6 +119,7 @@ impl Template {
         admin: &mut postgres::Client,
         admin_config: &postgres::Config,
         template: &str,
+        tls: &impl MakeTls,
     ) -> Result<(), TemplateError> {
         let build = build_name(template);
         let started = std::time::Instant::now();
@@ -133,14 +137,16 @@ impl Template {
             &format!("CREATE DATABASE {}", quote_ident(&build)),
             format!("create the database {build} to build the template in"),
         )?;
-        let migrated = connect(&with_dbname_config(admin_config, &build)).and_then(|mut client| {
-            self.runner
-                .run(&mut client)
-                .map_err(|source| TemplateError::Migrate {
-                    template: template.to_owned(),
-                    source,
-                })
-        });
+        let migrated = connect(&with_dbname_config(admin_config, &build), tls.clone()).and_then(
+            |mut client| {
+                self.runner
+                    .run(&mut client)
+                    .map_err(|source| TemplateError::Migrate {
+                        template: template.to_owned(),
+                        source,
+                    })
+            },
+        );
         if let Err(error) = migrated {
             let _ = admin.batch_execute(&drop_sql(&build));
             return Err(error);

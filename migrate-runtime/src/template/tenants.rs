@@ -1,8 +1,11 @@
 //! [`TenantDatabases`]: new tenant databases, cloned from the template.
 
+use std::fmt;
 use std::time::Duration;
 
-use super::admin::{connect, off_runtime, parse};
+use postgres::NoTls;
+
+use super::admin::{connect, off_runtime, parse, MakeTls};
 use super::names::check_name;
 use super::protocol::Template;
 use super::url::with_dbname;
@@ -12,25 +15,46 @@ use super::{Fingerprint, TemplateError, DEFAULT_TENANT_PREFIX};
 use crate::Runner;
 
 /// Makes new tenant databases for one migration set: the options, then
-/// [`TenantDatabases::create`]. See the [module](super) for the protocol.
+/// [`TenantDatabases::create`]. See the [module](super) for the protocol. `T` is the TLS
+/// connector of its connections ([`TenantDatabases::tls`]).
 ///
 /// ```ignore
 /// let tenants = TenantDatabases::new(MIGRATIONS.runner());
 /// // On sign-up: the first call builds the template, every later one clones it.
 /// let url = tenants.create(&admin_url, "tenant_acme")?;
 /// ```
-#[derive(Debug, Clone)]
-pub struct TenantDatabases {
+#[derive(Clone)]
+pub struct TenantDatabases<T = NoTls> {
     template: Template,
+    tls: T,
 }
 
 impl TenantDatabases {
     /// Tenant databases with everything `runner` applies (its migrations and history table),
     /// template prefix [`DEFAULT_TENANT_PREFIX`], no pruning, lock wait
-    /// [`DEFAULT_TEMPLATE_LOCK_WAIT`].
+    /// [`DEFAULT_TEMPLATE_LOCK_WAIT`], plain connections.
     pub fn new(runner: Runner) -> Self {
         Self {
             template: Template::new(runner, DEFAULT_TENANT_PREFIX),
+            tls: NoTls,
+        }
+    }
+}
+
+impl<T: MakeTls> TenantDatabases<T> {
+    /// Connects (to the admin database, and to the template while it is built) with this TLS
+    /// connector: for a server that requires TLS, with `sslmode=require` or stricter in the
+    /// admin connection string.
+    ///
+    /// ```ignore
+    /// let connector = openssl::ssl::SslConnector::builder(openssl::ssl::SslMethod::tls())?;
+    /// let tenants = TenantDatabases::new(MIGRATIONS.runner())
+    ///     .tls(postgres_openssl::MakeTlsConnector::new(connector.build()));
+    /// ```
+    pub fn tls<U: MakeTls>(self, tls: U) -> TenantDatabases<U> {
+        TenantDatabases {
+            template: self.template,
+            tls,
         }
     }
 
@@ -85,9 +109,14 @@ impl TenantDatabases {
         check_name(name)?;
         let admin_config = parse(admin_url)?;
         off_runtime(|| {
-            let mut admin = connect(&admin_config)?;
-            self.template
-                .create_database(&mut admin, &admin_config, name, "tenant database")
+            let mut admin = connect(&admin_config, self.tls.clone())?;
+            self.template.create_database(
+                &mut admin,
+                &admin_config,
+                name,
+                "tenant database",
+                &self.tls,
+            )
         })?;
         tracing::info!(database = %name, template = %self.template_name(), "created tenant database");
         Ok(with_dbname(admin_url, name))
@@ -101,5 +130,13 @@ impl TenantDatabases {
         tokio::task::spawn_blocking(move || this.create(&admin_url, &name))
             .await
             .unwrap_or_else(|error| std::panic::resume_unwind(error.into_panic()))
+    }
+}
+
+impl<T> fmt::Debug for TenantDatabases<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TenantDatabases")
+            .field("template", &self.template)
+            .finish_non_exhaustive()
     }
 }

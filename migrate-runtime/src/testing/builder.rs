@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use postgres::NoTls;
+
 use super::liveness::Liveness;
 use super::names::next_test_name;
 use super::sweep::sweep;
@@ -75,10 +77,10 @@ impl TestDatabases {
         // Marked live before it exists, so that no other process's sweep can take it for dead.
         off_runtime(|| Liveness::hold(&admin_config, &name))?;
         let created = off_runtime(|| {
-            let mut admin = connect(&admin_config)?;
+            let mut admin = connect(&admin_config, NoTls)?;
             sweep(&mut admin, &admin_config, prefix)?;
             self.template
-                .create_database(&mut admin, &admin_config, &name, "test database")
+                .create_database(&mut admin, &admin_config, &name, "test database", &NoTls)
         });
         if let Err(error) = created {
             off_runtime(|| Liveness::release(&admin_config, &name));

@@ -68,7 +68,7 @@ impl TestDatabase {
                 quote_ident(&this.name),
                 crate::history::quote_literal(KEPT_COMMENT)
             );
-            connect(&this.admin)?
+            connect(&this.admin, postgres::NoTls)?
                 .batch_execute(&sql)
                 .map_err(admin_error(format!(
                     "mark the test database {} as kept",
@@ -98,7 +98,7 @@ impl fmt::Debug for TestDatabase {
 impl Drop for TestDatabase {
     fn drop(&mut self) {
         let dropped = off_runtime(|| {
-            let mut admin = connect(&self.admin)?;
+            let mut admin = connect(&self.admin, postgres::NoTls)?;
             admin
                 .batch_execute(&drop_sql(&self.name))
                 .map_err(admin_error(format!("drop the test database {}", self.name)))

@@ -31,7 +31,7 @@ impl Liveness {
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         let key = describe(admin);
         if !connections.contains_key(&key) {
-            let mut client = connect(admin)?;
+            let mut client = connect(admin, postgres::NoTls)?;
             // The locks must last as long as the process: no idle timeout on this session
             // (the setting exists from PostgreSQL 14 on).
             client
