@@ -5,7 +5,7 @@
 //! let admin: tokio_postgres::Config = "postgresql://ops@db/postgres".parse()?;
 //! let targets = Target::databases_from_query(
 //!     &admin_client,
-//!     "SELECT datname FROM pg_database WHERE datname LIKE 'tenant\\_%' ORDER BY 1",
+//!     "SELECT datname FROM pg_database WHERE datname LIKE 'tenant\\_%' AND NOT datistemplate ORDER BY 1",
 //!     &admin,
 //! ).await?;
 //! let report = Fleet::new(MIGRATIONS.runner(), targets)
