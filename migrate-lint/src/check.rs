@@ -512,14 +512,19 @@ fn check_statement(
     index: usize,
     findings: &mut Findings<'_>,
 ) {
+    let policy = findings.policy;
     for rule in rules::all() {
-        if let Check::Statement { down_files, check } = rule.check {
-            let applies = kind == ScriptKind::Up || down_files;
-            if applies && !(guarded && rule.family == Family::Idempotency) {
-                for hit in check(ctx) {
-                    findings.report(rule, hit, Some(index));
-                }
-            }
+        let applies = |down_files: bool| {
+            (kind == ScriptKind::Up || down_files)
+                && !(guarded && rule.family == Family::Idempotency)
+        };
+        let hits = match rule.check {
+            Check::Statement { down_files, check } if applies(down_files) => check(ctx),
+            Check::Configured { down_files, check } if applies(down_files) => check(ctx, policy),
+            _ => continue,
+        };
+        for hit in hits {
+            findings.report(rule, hit, Some(index));
         }
     }
 }

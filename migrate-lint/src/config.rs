@@ -7,6 +7,10 @@
 //! # destructive and lock-hazard findings are only counted.
 //! legacy_until = 20240101000000
 //!
+//! # One schema per tenant: names outside the tenant's schema are findings, but these.
+//! tenancy = "schema"             # or "database"
+//! shared = ["public.countries", "extensions.*"]
+//!
 //! [history]
 //! schema = "app"
 //! table = "schema_migrations"
@@ -36,6 +40,7 @@ use toml::Spanned;
 
 use crate::diagnostic::{Diagnostic, Position, Severity};
 use crate::discover::MAX_VERSION_DIGITS;
+use crate::quote::read_qualified;
 use crate::rules::{self, Check, Family, Rule};
 use crate::source::{line_at, line_col};
 
@@ -73,6 +78,43 @@ pub struct Config {
     pub statement_timeout: Option<Duration>,
     /// `[[allow]]` entries.
     pub allow: Vec<Allow>,
+    /// `tenancy`: how the set is applied to a fleet of tenants, if it is.
+    pub tenancy: Option<Tenancy>,
+    /// `shared`: the objects outside the tenant's schema that migrations may name
+    /// (`tenancy = "schema"` only).
+    pub shared: Vec<Shared>,
+}
+
+/// `tenancy`: what one tenant of the fleet is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tenancy {
+    /// `"schema"`: a schema per tenant; each migration runs with `SET LOCAL search_path` to it,
+    /// so a name qualified with another schema escapes the tenant (rule `escapes-tenant`).
+    Schema,
+    /// `"database"`: a database per tenant; every schema of it is the tenant's.
+    Database,
+}
+
+/// One entry of `shared`: `schema.name`, or `schema.*` for every object of the schema, each
+/// part as PostgreSQL reads it (folded to lower case unless quoted).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shared {
+    /// The schema.
+    pub schema: String,
+    /// The object, or `None` for every object of the schema (and the schema itself).
+    pub name: Option<String>,
+}
+
+impl Shared {
+    /// Whether this entry shares the object `name` of `schema` (`None`: the schema itself).
+    pub(crate) fn covers(&self, schema: &str, name: Option<&str>) -> bool {
+        self.schema == schema
+            && match (&self.name, name) {
+                (None, _) => true,
+                (Some(shared), Some(name)) => shared == name,
+                (Some(_), None) => false,
+            }
+    }
 }
 
 /// `[history]`: where the runtime records applied migrations.
@@ -114,6 +156,9 @@ impl Allow {
 pub(crate) struct Policy {
     pub(crate) allowed: Vec<&'static str>,
     pub(crate) legacy: bool,
+    /// With `tenancy = "schema"`: the `shared` objects, which migrations may name outside the
+    /// tenant's schema. `None`: names are not checked.
+    pub(crate) tenant_schema: Option<Vec<Shared>>,
 }
 
 impl Policy {
@@ -146,6 +191,7 @@ impl Config {
                 .flat_map(|a| a.rules.iter().copied())
                 .collect(),
             legacy: self.legacy_until.is_some_and(|until| version <= until),
+            tenant_schema: (self.tenancy == Some(Tenancy::Schema)).then(|| self.shared.clone()),
         }
     }
 
@@ -196,7 +242,15 @@ impl Config {
 }
 
 /// The keys of each table, for "unknown key" and "did you mean".
-const TOP: &[&str] = &["legacy_until", "history", "run", "allow"];
+const TOP: &[&str] = &[
+    "legacy_until",
+    "tenancy",
+    "shared",
+    "history",
+    "run",
+    "allow",
+];
+const TENANCY: &[&str] = &["schema", "database"];
 const HISTORY: &[&str] = &["schema", "table"];
 const RUN: &[&str] = &[
     "lock_wait",
@@ -259,9 +313,15 @@ impl Reader<'_> {
 
     fn config(&mut self, top: &DeTable<'_>) -> Config {
         let mut config = Config::default();
+        let mut shared_at = None;
         for (key, value) in self.entries(top, "migrate.toml", TOP) {
             match key {
                 "legacy_until" => config.legacy_until = self.version(value, key),
+                "tenancy" => config.tenancy = self.tenancy(value),
+                "shared" => {
+                    shared_at = Some(value.span().start);
+                    config.shared = self.shared(value);
+                }
                 "history" => config.history = self.history(value),
                 "run" => {
                     if let Some(table) = self.table(value, "[run]") {
@@ -278,7 +338,59 @@ impl Reader<'_> {
                 _ => config.allow = self.allows(value),
             }
         }
+        if let Some(at) = shared_at.filter(|_| config.tenancy != Some(Tenancy::Schema)) {
+            self.problem(
+                at,
+                "`shared` without `tenancy = \"schema\"` shares nothing".to_owned(),
+                "add `tenancy = \"schema\"` if each tenant is a schema, or remove `shared`"
+                    .to_owned(),
+            );
+        }
         config
+    }
+
+    fn tenancy(&mut self, value: &Value<'_>) -> Option<Tenancy> {
+        let text = self.string(value, "tenancy")?;
+        match text.as_str() {
+            "schema" => return Some(Tenancy::Schema),
+            "database" => return Some(Tenancy::Database),
+            _ => {}
+        }
+        let help = match closest(&text, TENANCY.iter().copied()) {
+            Some(close) => format!("did you mean `{close}`?"),
+            None => {
+                "write `tenancy = \"schema\"` (a schema per tenant) or `tenancy = \"database\"` \
+                     (a database per tenant)"
+                    .to_owned()
+            }
+        };
+        self.problem(
+            value.span().start,
+            format!("unknown tenancy `{text}`"),
+            help,
+        );
+        None
+    }
+
+    /// `shared`: names as `schema.name` or `schema.*`.
+    fn shared(&mut self, value: &Value<'_>) -> Vec<Shared> {
+        let mut shared = Vec::new();
+        for entry in self.strings(value, "shared") {
+            match read_qualified(entry.get_ref()).as_deref() {
+                Some([schema, name]) => shared.push(Shared {
+                    schema: schema.clone(),
+                    name: (name != "*").then(|| name.clone()),
+                }),
+                _ => self.problem(
+                    entry.span().start,
+                    format!("`{}` is not a shared name", entry.get_ref()),
+                    "write `schema.name` (`public.countries`), or `schema.*` for every object \
+                     of a schema"
+                        .to_owned(),
+                ),
+            }
+        }
+        shared
     }
 
     fn table<'t, 'i>(&mut self, value: &'t Value<'i>, what: &str) -> Option<&'t DeTable<'i>> {
@@ -609,6 +721,8 @@ mod tests {
         let (config, problems) = parse(
             r#"
 legacy_until = "0020240101000000123456"
+tenancy = "schema"
+shared = ["Public.Countries", 'app."Plans"', "extensions.*"]
 
 [history]
 schema = "App"
@@ -655,6 +769,75 @@ files = ["007_x.sql"]
         assert!(config.policy(7, "007_x.down.sql").allowed.is_empty());
         assert!(config.policy(20240101000000123456, "x").legacy);
         assert!(!config.policy(20240101000000123457, "x").legacy);
+        assert_eq!(config.tenancy, Some(Tenancy::Schema));
+        let shared = |schema: &str, name: Option<&str>| Shared {
+            schema: schema.into(),
+            name: name.map(Into::into),
+        };
+        assert_eq!(
+            config.shared,
+            [
+                shared("public", Some("countries")),
+                shared("app", Some("Plans")),
+                shared("extensions", None),
+            ]
+        );
+        assert_eq!(
+            config.policy(1, "001_a.sql").tenant_schema.as_deref(),
+            Some(&config.shared[..])
+        );
+    }
+
+    #[test]
+    fn tenancy_database_checks_no_names() {
+        let (config, problems) = parse("tenancy = \"database\"\n");
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(config.tenancy, Some(Tenancy::Database));
+        assert_eq!(config.policy(1, "001_a.sql").tenant_schema, None);
+        assert_eq!(Config::default().tenancy, None);
+    }
+
+    #[test]
+    fn tenancy_problems_are_placed_with_a_fix() {
+        let (config, problems) = parse(
+            "tenency = \"schema\"\n\
+             tenancy = \"schemas\"\n\
+             shared = [\"countries\", \"public.countries\", \"a.b.c\", 3, \"app.\\\"x\"]\n",
+        );
+        assert_eq!(
+            problems,
+            [
+                "m/migrate.toml:1:1 unknown key `tenency` in migrate.toml (did you mean `tenancy`?)",
+                "m/migrate.toml:2:11 unknown tenancy `schemas` (did you mean `schema`?)",
+                "m/migrate.toml:3:10 `shared` without `tenancy = \"schema\"` shares nothing (add \
+                 `tenancy = \"schema\"` if each tenant is a schema, or remove `shared`)",
+                "m/migrate.toml:3:11 `countries` is not a shared name (write `schema.name` \
+                 (`public.countries`), or `schema.*` for every object of a schema)",
+                "m/migrate.toml:3:44 `a.b.c` is not a shared name (write `schema.name` \
+                 (`public.countries`), or `schema.*` for every object of a schema)",
+                "m/migrate.toml:3:53 `shared` must be a string, not integer (see the README's \
+                 section on `migrate.toml` for every key)",
+                "m/migrate.toml:3:56 `app.\"x` is not a shared name (write `schema.name` \
+                 (`public.countries`), or `schema.*` for every object of a schema)",
+            ]
+        );
+        assert_eq!(config.tenancy, None);
+        let (_, problems) = parse("tenancy = 1\n");
+        assert_eq!(
+            problems,
+            [
+                "m/migrate.toml:1:11 `tenancy` must be a string, not integer (see the README's \
+              section on `migrate.toml` for every key)"
+            ]
+        );
+        let (_, problems) = parse("tenancy = \"tenant\"\n");
+        assert_eq!(
+            problems,
+            [
+                "m/migrate.toml:1:11 unknown tenancy `tenant` (write `tenancy = \"schema\"` (a \
+              schema per tenant) or `tenancy = \"database\"` (a database per tenant))"
+            ]
+        );
     }
 
     #[test]

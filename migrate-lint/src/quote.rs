@@ -4,7 +4,8 @@
 //! The parse tree holds names as PostgreSQL resolved them (`Step_id_check` folded to
 //! `step_id_check`, `"Step"` kept as `Step`); writing one back unquoted would name another object,
 //! or not parse at all (`"select"`, `"a b"`). Every name in a message or help line goes through
-//! [`ident`] or [`qualified`], every string value through [`literal`].
+//! [`ident`] or [`qualified`], every string value through [`literal`]. [`read_qualified`] does
+//! the reverse, for names written in strings (`migrate.toml`, `'app.users'::regclass`).
 
 use pg_query::protobuf::KeywordKind;
 
@@ -54,6 +55,51 @@ pub(crate) fn literal(value: &str) -> String {
     format!("'{}'", value.replace('\'', "''"))
 }
 
+/// The parts of a possibly qualified name written as SQL (`app."Users"`), as PostgreSQL reads
+/// it: each unquoted part folded to lower case (ASCII letters only, as in a UTF-8 database),
+/// each quoted part kept exactly, inner doubled quotes made single. `None` when it is not a
+/// name: an empty part, an unterminated quote, or a space or quote inside an unquoted part.
+pub(crate) fn read_qualified(text: &str) -> Option<Vec<String>> {
+    let mut parts = Vec::new();
+    let mut rest = text.trim();
+    loop {
+        let (part, after) = match rest.strip_prefix('"') {
+            Some(quoted) => {
+                let mut part = String::new();
+                let mut chars = quoted.char_indices();
+                let end = loop {
+                    match chars.next()? {
+                        (i, '"') if quoted[i + 1..].starts_with('"') => {
+                            part.push('"');
+                            chars.next();
+                        }
+                        (i, '"') => break i + 1,
+                        (_, c) => part.push(c),
+                    }
+                };
+                (part, &quoted[end..])
+            }
+            None => {
+                let end = rest.find('.').unwrap_or(rest.len());
+                let word = &rest[..end];
+                if word.is_empty() || word.contains(|c: char| c.is_whitespace() || c == '"') {
+                    return None;
+                }
+                (word.to_ascii_lowercase(), &rest[end..])
+            }
+        };
+        if part.is_empty() {
+            return None;
+        }
+        parts.push(part);
+        match after.strip_prefix('.') {
+            Some(next) => rest = next,
+            None if after.is_empty() => return Some(parts),
+            None => return None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -83,6 +129,29 @@ mod tests {
             assert_eq!(ident(name), quoted, "{name}");
         }
         assert_eq!(qualified(&["app", "Users"]), "app.\"Users\"");
+    }
+
+    /// Every case checked against PostgreSQL's reading of the same text
+    /// (`SELECT parse_ident('...')`), but for `*`, which `migrate.toml` reads as a name.
+    #[test]
+    fn qualified_names_are_read_as_postgresql_folds_them() {
+        for (text, parts) in [
+            ("users", &["users"][..]),
+            ("Public.Users", &["public", "users"]),
+            ("app.\"Users\"", &["app", "Users"]),
+            ("\"a.b\".\"c\"\"d\"", &["a.b", "c\"d"]),
+            (" extensions.* ", &["extensions", "*"]),
+            ("db.app.t", &["db", "app", "t"]),
+            ("Émile.x", &["Émile", "x"]),
+        ] {
+            let expected: Vec<String> = parts.iter().map(|p| p.to_string()).collect();
+            assert_eq!(read_qualified(text), Some(expected), "{text}");
+        }
+        for text in [
+            "", "app.", ".t", "a b.c", "\"app", "\"\".t", "a\"b\".c", "\"a\"b",
+        ] {
+            assert_eq!(read_qualified(text), None, "{text}");
+        }
     }
 
     #[test]

@@ -9,6 +9,7 @@ use std::ops::Range;
 
 use pg_query::NodeEnum;
 
+use crate::config::Policy;
 use crate::diagnostic::Severity;
 use crate::objects::Earlier;
 
@@ -21,6 +22,7 @@ mod delete_without_where;
 mod drop_column;
 mod drop_schema;
 mod drop_table;
+mod escapes_tenant;
 pub(crate) mod history_table_write;
 mod index_without_concurrently;
 mod missing_if_exists;
@@ -104,6 +106,11 @@ pub(crate) enum Check {
     Statement {
         down_files: bool,
         check: fn(&StatementCtx<'_>) -> Vec<Hit>,
+    },
+    /// Like `Statement`, under the settings `migrate.toml` gives the file (`tenancy`).
+    Configured {
+        down_files: bool,
+        check: fn(&StatementCtx<'_>, &Policy) -> Vec<Hit>,
     },
     /// Looks at the scanner's tokens before parsing, for text PostgreSQL's parser cannot read
     /// (psql-only syntax). What it flags is blanked out before parsing.
@@ -235,6 +242,7 @@ static ALL: &[&Rule] = &[
     &psql_meta_command::RULE,
     &copy_from_stdin::RULE,
     &history_table_write::RULE,
+    &escapes_tenant::RULE,
     &index_without_concurrently::RULE,
     &constraint_without_not_valid::RULE,
     &set_not_null::RULE,
