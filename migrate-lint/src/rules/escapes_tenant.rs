@@ -50,6 +50,10 @@ pub(crate) static RULE: Rule = Rule {
 /// Schemas every tenant may name: the system catalogs and the session's own temporary schema.
 const ALWAYS_SHARED: &[&str] = &["pg_catalog", "information_schema", "pg_temp"];
 
+/// Extensions every database has already, in `pg_catalog`: `CREATE EXTENSION IF NOT EXISTS`
+/// of one changes nothing.
+const PREINSTALLED: &[&str] = &["plpgsql"];
+
 /// What a statement names outside the tenant's schema, before the shared list is consulted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Escape {
@@ -315,6 +319,7 @@ fn statement(node: &NodeEnum, found: &mut Vec<Found>) {
                     option_string(option).and_then(|name| schema("SCHEMA", &name)),
                     Some(option.location),
                 ),
+                None if PREINSTALLED.contains(&s.extname.as_str()) => {}
                 None => add(Some(Escape::Extension(s.extname.clone())), None),
             }
         }
@@ -790,6 +795,7 @@ mod tests {
             "SET LOCAL lock_timeout = '1s';",
             "SELECT set_config('lock_timeout', '1s', true);",
             "CREATE EXTENSION IF NOT EXISTS \"uuid-ossp\" SCHEMA extensions;",
+            "CREATE EXTENSION IF NOT EXISTS plpgsql;",
         ] {
             passes(sql);
         }
