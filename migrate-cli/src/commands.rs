@@ -258,16 +258,27 @@ fn finish(heading: &str, report: &Report) {
 }
 
 /// The fleet of `args` on the session's connection: its spec (read before connecting, so a bad
-/// file is reported first), the session, and the targets (listed by the tenants query).
+/// file is reported first), its tenancy, the session, and the targets (listed by the tenants
+/// query).
 fn open_fleet(
     fleet_args: &FleetArgs,
     db: &DbArgs,
-) -> Result<(fleet::Spec, Session, Vec<migrate_runtime::fleet::Target>), Failure> {
+) -> Result<
+    (
+        fleet::Spec,
+        Tenancy,
+        Session,
+        Vec<migrate_runtime::fleet::Target>,
+    ),
+    Failure,
+> {
     let spec = fleet::read_spec(fleet_args)?;
     let mut s = Session::open(db)?;
+    let config = db.folder.dir.join(migrate_lint::CONFIG_FILE);
+    let tenancy = fleet::tenancy(&spec, s.tenancy, &config)?;
     let names = fleet::names(&spec, &mut s.client)?;
-    let targets = fleet::targets(&spec, names, &s.settings.config);
-    Ok((spec, s, targets))
+    let targets = fleet::targets(tenancy, names, &s.settings.config);
+    Ok((spec, tenancy, s, targets))
 }
 
 fn apply_fleet(args: &ApplyArgs) -> Result<(), Failure> {
@@ -276,7 +287,7 @@ fn apply_fleet(args: &ApplyArgs) -> Result<(), Failure> {
             "--target applies to one database; a fleet applies every migration to each tenant",
         ));
     }
-    let (spec, s, targets) = open_fleet(&args.fleet, &args.db)?;
+    let (spec, tenancy, s, targets) = open_fleet(&args.fleet, &args.db)?;
     if targets.is_empty() {
         println!("Nothing to do: no tenant listed");
         return Ok(());
@@ -285,10 +296,7 @@ fn apply_fleet(args: &ApplyArgs) -> Result<(), Failure> {
         "Fleet on {}: {} tenant(s), a {} each; {} at once, {} canary(ies), on failure {}",
         s.target,
         targets.len(),
-        match spec.tenancy {
-            Tenancy::Schema => "schema",
-            Tenancy::Database => "database",
-        },
+        fleet::name(tenancy),
         spec.parallelism,
         spec.canaries,
         match spec.on_failure {
@@ -317,7 +325,7 @@ fn apply_fleet(args: &ApplyArgs) -> Result<(), Failure> {
 }
 
 fn status_fleet(args: &StatusArgs) -> Result<(), Failure> {
-    let (spec, s, targets) = open_fleet(&args.fleet, &args.db)?;
+    let (spec, _, s, targets) = open_fleet(&args.fleet, &args.db)?;
     let statuses = fleet::fleet(&spec, s.runner.clone(), targets).status(s.settings.tls()?);
     let width = statuses.iter().map(|t| t.target.len()).max().unwrap_or(0);
     let (mut pending, mut unreadable) = (0, 0);

@@ -40,8 +40,9 @@ pub enum Tenants {
 /// A fleet as the file and the flags describe it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Spec {
-    /// Schema or database per tenant.
-    pub tenancy: Tenancy,
+    /// Schema or database per tenant, when the flags or the file say (else `migrate.toml`'s:
+    /// see [`tenancy`]).
+    pub tenancy: Option<Tenancy>,
     /// The tenants.
     pub tenants: Tenants,
     /// How many at once.
@@ -70,12 +71,7 @@ pub fn spec(args: &FleetArgs, file: Option<(&Path, &str)>) -> Result<Spec, Failu
         })?,
         None => FleetFile::default(),
     };
-    let tenancy = args.tenancy.or(parsed.tenancy).ok_or_else(|| {
-        Failure::usage(
-            "a fleet needs its tenancy: pass --tenancy schema|database, or write tenancy = \
-             \"schema\" (or \"database\") in the fleet file",
-        )
-    })?;
+    let tenancy = args.tenancy.or(parsed.tenancy);
     let tenants = match (&args.tenants_query, parsed.tenants_query, parsed.tenants) {
         (Some(query), _, _) => Tenants::Query(query.clone()),
         (None, Some(_), Some(_)) => {
@@ -103,6 +99,44 @@ pub fn spec(args: &FleetArgs, file: Option<(&Path, &str)>) -> Result<Spec, Failu
             .or(parsed.on_failure)
             .unwrap_or(OnFailure::Stop),
     })
+}
+
+/// The fleet's tenancy: the flag's or the fleet file's, else the one `migrate.toml` (at
+/// `config`) declares, for which the build checked the migrations (`escapes-tenant`); when both
+/// are given they must agree.
+pub fn tenancy(
+    spec: &Spec,
+    configured: Option<migrate_lint::config::Tenancy>,
+    config: &Path,
+) -> Result<Tenancy, Failure> {
+    let configured = configured.map(|t| match t {
+        migrate_lint::config::Tenancy::Schema => Tenancy::Schema,
+        migrate_lint::config::Tenancy::Database => Tenancy::Database,
+    });
+    match (spec.tenancy, configured) {
+        (Some(asked), Some(declared)) if asked != declared => Err(Failure::usage(format!(
+            "the fleet asks for a {} per tenant, but {} declares tenancy = \"{}\", for which \
+             the build checked the migrations\n  = help: make them agree (fix the fleet file or \
+             --tenancy, or migrate.toml)",
+            name(asked),
+            config.display(),
+            name(declared)
+        ))),
+        (Some(tenancy), _) | (None, Some(tenancy)) => Ok(tenancy),
+        (None, None) => Err(Failure::usage(format!(
+            "a fleet needs its tenancy: pass --tenancy schema|database, write tenancy = \
+             \"schema\" (or \"database\") in the fleet file, or declare it in {}",
+            config.display()
+        ))),
+    }
+}
+
+/// `schema` or `database`.
+pub fn name(tenancy: Tenancy) -> &'static str {
+    match tenancy {
+        Tenancy::Schema => "schema",
+        Tenancy::Database => "database",
+    }
 }
 
 /// 1-based line and column of byte `offset` of `text`.
@@ -150,10 +184,10 @@ pub fn names(spec: &Spec, client: &mut postgres::Client) -> Result<Vec<String>, 
 
 /// The targets: each name as a schema of the connection's database, or as a database of its
 /// server (the connection's settings with that database name).
-pub fn targets(spec: &Spec, names: Vec<String>, base: &tokio_postgres::Config) -> Vec<Target> {
+pub fn targets(tenancy: Tenancy, names: Vec<String>, base: &tokio_postgres::Config) -> Vec<Target> {
     names
         .into_iter()
-        .map(|name| match spec.tenancy {
+        .map(|name| match tenancy {
             Tenancy::Schema => Target::schema(base.clone(), name),
             Tenancy::Database => {
                 let mut config = base.clone();
@@ -331,6 +365,8 @@ pub fn render(report: &FleetReport, format: ReportFormat) -> String {
 
 #[cfg(test)]
 mod tests {
+    use migrate_lint::config::Tenancy as Declared;
+
     use super::*;
     use std::path::PathBuf;
 
@@ -349,7 +385,7 @@ mod tests {
         assert_eq!(
             spec,
             Spec {
-                tenancy: Tenancy::Schema,
+                tenancy: Some(Tenancy::Schema),
                 tenants: Tenants::List(vec!["a".into(), "b".into()]),
                 parallelism: 8,
                 canaries: 1,
@@ -389,12 +425,6 @@ mod tests {
             "{}",
             error.message
         );
-        let error = spec(&args(), Some((Path::new("f.toml"), "tenants = [\"a\"]\n"))).unwrap_err();
-        assert!(
-            error.message.contains("--tenancy schema|database"),
-            "{}",
-            error.message
-        );
         let error = spec(
             &args(),
             Some((Path::new("f.toml"), "tenancy = \"schema\"\n")),
@@ -402,6 +432,42 @@ mod tests {
         .unwrap_err();
         assert!(
             error.message.contains("needs its tenants"),
+            "{}",
+            error.message
+        );
+    }
+
+    #[test]
+    fn the_tenancy_comes_from_the_fleet_or_migrate_toml_and_they_must_agree() {
+        let config = Path::new("migrations/migrate.toml");
+        let text = "tenants = [\"a\"]\n";
+        let unsaid = spec(&args(), Some((Path::new("f.toml"), text))).unwrap();
+        assert_eq!(
+            tenancy(&unsaid, Some(Declared::Schema), config).unwrap(),
+            Tenancy::Schema
+        );
+        let error = tenancy(&unsaid, None, config).unwrap_err();
+        assert!(
+            error.message.contains("--tenancy schema|database")
+                && error.message.contains("migrations/migrate.toml"),
+            "{}",
+            error.message
+        );
+        let said = spec(
+            &args(),
+            Some((
+                Path::new("f.toml"),
+                "tenancy = \"database\"\ntenants = [\"a\"]\n",
+            )),
+        )
+        .unwrap();
+        assert_eq!(tenancy(&said, None, config).unwrap(), Tenancy::Database);
+        let error = tenancy(&said, Some(Declared::Schema), config).unwrap_err();
+        assert!(
+            error.message.starts_with(
+                "the fleet asks for a database per tenant, but migrations/migrate.toml declares \
+                 tenancy = \"schema\""
+            ),
             "{}",
             error.message
         );

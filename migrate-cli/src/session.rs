@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use migrate_lint::config::Tenancy;
 use migrate_lint::Outcome;
 use migrate_runtime::{Migrations, Runner};
 use postgres::Client;
@@ -12,8 +13,9 @@ use crate::connect::{Redactor, Target};
 use crate::failure::Failure;
 use crate::{load, render};
 
-/// The checked folder as the runner's set; the errors as code frames (exit 1) when it has any.
-fn checked(dir: &Path) -> Result<Migrations, Failure> {
+/// The checked folder as the runner's set, and the tenancy its `migrate.toml` declares; the
+/// errors as code frames (exit 1) when it has any.
+fn checked(dir: &Path) -> Result<(Migrations, Option<Tenancy>), Failure> {
     let outcome: Outcome = load::check(dir);
     let shown = dir.display().to_string();
     match load::migrations(&outcome) {
@@ -25,7 +27,7 @@ fn checked(dir: &Path) -> Result<Migrations, Failure> {
                      shows them"
                 );
             }
-            Ok(set)
+            Ok((set, outcome.config.tenancy))
         }
         Err(errors) => {
             for d in errors {
@@ -55,12 +57,14 @@ pub struct Session {
     pub target: String,
     /// The resolved connection settings (a fleet's tenants are derived from them).
     pub settings: Target,
+    /// The tenancy the folder's `migrate.toml` declares.
+    pub tenancy: Option<Tenancy>,
 }
 
 impl Session {
     /// Checks the folder (errors: exit 1, before connecting), then connects (exit 2).
     pub fn open(args: &DbArgs) -> Result<Self, Failure> {
-        let migrations = checked(&args.folder.dir)?;
+        let (migrations, tenancy) = checked(&args.folder.dir)?;
         let target = Target::resolve(args.database_url.as_deref(), |name| {
             std::env::var(name).ok()
         })?;
@@ -86,6 +90,7 @@ impl Session {
             redactor: target.redactor().clone(),
             target: target.describe(),
             settings: target,
+            tenancy,
         })
     }
 

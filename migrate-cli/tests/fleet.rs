@@ -210,3 +210,32 @@ fn a_bad_fleet_file_is_named_at_its_line_before_connecting() {
         "{run}"
     );
 }
+
+#[test]
+fn the_tenancy_declared_in_migrate_toml_is_the_fleets_unless_it_disagrees() {
+    let db = Db::new();
+    let folder = Folder::with(&[
+        ("migrate.toml", "tenancy = \"schema\"\n"),
+        ("001_t.sql", "CREATE TABLE IF NOT EXISTS t (id int);\n"),
+    ]);
+    let dir = folder.path();
+    let query = "SELECT 'tenant_0'";
+    db.migrate(&dir, &["apply", "-y", "--tenants-query", query])
+        .expect(0)
+        .stdout_has("✓ tenant_0 applied 1 in ");
+    assert!(db.exists("tenant_0.t"));
+    db.migrate(
+        &dir,
+        &[
+            "apply",
+            "-y",
+            "--tenants-query",
+            query,
+            "--tenancy",
+            "database",
+        ],
+    )
+    .expect(2)
+    .stderr_has("the fleet asks for a database per tenant, but ")
+    .stderr_has("migrate.toml declares tenancy = \"schema\"");
+}
