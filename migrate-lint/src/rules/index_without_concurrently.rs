@@ -1,13 +1,18 @@
 //! `index-without-concurrently`: `CREATE INDEX` without `CONCURRENTLY` takes a `SHARE` lock on
 //! the table for the whole build: every `INSERT`, `UPDATE` and `DELETE` waits until the index is
-//! built, minutes on a large table. `CREATE INDEX CONCURRENTLY` builds it without blocking writes,
-//! but cannot run in a transaction block, so it goes in a `-- migrate:no-transaction` file. An
-//! index on a table created earlier in the same file blocks nobody and is not reported.
+//! built, minutes on a large table. `REINDEX INDEX` and `REINDEX TABLE` take the same `SHARE` lock
+//! on the table and an `ACCESS EXCLUSIVE` lock on each index they rebuild (queries that would use
+//! it wait too); `DROP INDEX` takes an `ACCESS EXCLUSIVE` lock on the table, which also waits for
+//! every running query on it and blocks all that come after. Each has a `CONCURRENTLY` form that
+//! lets reads and writes go on, but cannot run in a transaction block, so it goes in a
+//! `-- migrate:no-transaction` file. A table (or an index) created earlier in the same file is
+//! seen by nobody and is not reported.
 
+use pg_query::protobuf::{DropStmt, IndexStmt, ObjectType, ReindexObjectType, ReindexStmt};
 use pg_query::NodeEnum;
 
 use crate::diagnostic::Severity;
-use crate::objects::display_relation;
+use crate::objects::{display_object, display_relation, object_name, relation_name, ObjectKey};
 use crate::quote::ident;
 use crate::rules::{Check, Family, Hit, Rule, StatementCtx};
 
@@ -15,10 +20,11 @@ pub(crate) static RULE: Rule = Rule {
     name: "index-without-concurrently",
     family: Family::LockHazards,
     severity: Severity::Warning,
-    reason: "`CREATE INDEX` without `CONCURRENTLY` on an existing table blocks every write to it \
-             until the index is built",
-    help: "write `CREATE INDEX CONCURRENTLY IF NOT EXISTS ...` in a migration of its own that \
-           starts with `-- migrate:no-transaction`",
+    reason: "`CREATE INDEX`, `REINDEX` or `DROP INDEX` without `CONCURRENTLY` on an existing \
+             table blocks every write to it (`DROP INDEX` every read too) until it is done",
+    help: "write the `CONCURRENTLY` form (`CREATE INDEX CONCURRENTLY IF NOT EXISTS ...`, \
+           `REINDEX INDEX CONCURRENTLY ...`, `DROP INDEX CONCURRENTLY IF EXISTS ...`) in a \
+           migration of its own that starts with `-- migrate:no-transaction`",
     allowable: true,
     check: Check::Statement {
         down_files: true,
@@ -27,9 +33,15 @@ pub(crate) static RULE: Rule = Rule {
 };
 
 fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
-    let NodeEnum::IndexStmt(s) = ctx.node else {
-        return Vec::new();
-    };
+    match ctx.node {
+        NodeEnum::IndexStmt(s) => create_index(ctx, s),
+        NodeEnum::ReindexStmt(s) => reindex(ctx, s),
+        NodeEnum::DropStmt(s) if s.remove_type() == ObjectType::ObjectIndex => drop_index(ctx, s),
+        _ => Vec::new(),
+    }
+}
+
+fn create_index(ctx: &StatementCtx<'_>, s: &IndexStmt) -> Vec<Hit> {
     let Some(relation) = s.relation.as_ref() else {
         return Vec::new();
     };
@@ -59,10 +71,84 @@ fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
         ))]
 }
 
+/// `REINDEX INDEX` and `REINDEX TABLE`; `SCHEMA`, `SYSTEM` and `DATABASE` cannot run in a
+/// migration's transaction at all (`needs-no-transaction` says so).
+fn reindex(ctx: &StatementCtx<'_>, s: &ReindexStmt) -> Vec<Hit> {
+    let Some(relation) = s.relation.as_ref() else {
+        return Vec::new();
+    };
+    let concurrently = s.params.iter().any(
+        |p| matches!(p.node.as_ref(), Some(NodeEnum::DefElem(d)) if d.defname == "concurrently"),
+    );
+    let (keyword, new) = match s.kind() {
+        ReindexObjectType::ReindexObjectIndex => (
+            "INDEX",
+            ctx.earlier.created(&ObjectKey::new(
+                ObjectType::ObjectIndex,
+                relation_name(relation),
+            )),
+        ),
+        ReindexObjectType::ReindexObjectTable => ("TABLE", ctx.earlier.created_relation(relation)),
+        _ => return Vec::new(),
+    };
+    if concurrently || new {
+        return Vec::new();
+    }
+    let name = display_relation(Some(relation));
+    let blocked = if keyword == "INDEX" {
+        "writes to its table, and the queries that use it,"
+    } else {
+        "writes to it, and the queries that use its indexes,"
+    };
+    vec![ctx
+        .hit(format!(
+            "`REINDEX {keyword} {name}` without `CONCURRENTLY` blocks {blocked} until it is \
+             done"
+        ))
+        .help(format!(
+            "write `REINDEX {keyword} CONCURRENTLY {name}` in a migration of its own that \
+             starts with `-- migrate:no-transaction`"
+        ))]
+}
+
+/// `DROP INDEX` of indexes not created earlier in the file. `CONCURRENTLY` drops one index per
+/// statement, so the fix names each.
+fn drop_index(ctx: &StatementCtx<'_>, s: &DropStmt) -> Vec<Hit> {
+    if s.concurrent {
+        return Vec::new();
+    }
+    let existing: Vec<String> = s
+        .objects
+        .iter()
+        .filter(|o| {
+            !ctx.earlier
+                .created(&ObjectKey::new(ObjectType::ObjectIndex, object_name(o)))
+        })
+        .map(|o| display_object(ObjectType::ObjectIndex, o))
+        .collect();
+    if existing.is_empty() {
+        return Vec::new();
+    }
+    let fix: Vec<String> = existing
+        .iter()
+        .map(|name| format!("`DROP INDEX CONCURRENTLY IF EXISTS {name}`"))
+        .collect();
+    vec![ctx
+        .hit(format!(
+            "`DROP INDEX {}` without `CONCURRENTLY` takes an `ACCESS EXCLUSIVE` lock on its \
+             table: reads and writes wait until it is dropped",
+            existing.join(", ")
+        ))
+        .help(format!(
+            "write {} in a migration of its own that starts with `-- migrate:no-transaction`",
+            fix.join(", then ")
+        ))]
+}
+
 #[cfg(test)]
 mod tests {
     use super::RULE;
-    use crate::rules::testing::{findings, findings_in, fires, passes};
+    use crate::rules::testing::{findings, findings_in, fires, helps, passes};
     use crate::rules::ScriptKind;
 
     #[test]
@@ -110,6 +196,55 @@ mod tests {
     }
 
     #[test]
+    fn fires_on_reindex_and_drop_index_of_existing_objects() {
+        for sql in [
+            "REINDEX INDEX users_email;",
+            "REINDEX TABLE app.users;",
+            "REINDEX (VERBOSE) TABLE users;",
+            "DROP INDEX IF EXISTS users_email;",
+            "DROP INDEX users_email CASCADE;",
+            "CREATE INDEX CONCURRENTLY IF NOT EXISTS other ON users (id);\n\
+             DROP INDEX IF EXISTS users_email;",
+        ] {
+            fires(&RULE, sql);
+        }
+        let down = "DROP INDEX IF EXISTS users_email;";
+        assert_eq!(findings_in(&RULE, down, ScriptKind::Down).len(), 1);
+    }
+
+    #[test]
+    fn reindex_and_drop_index_say_what_to_write() {
+        let sql = "SELECT 1;\nREINDEX TABLE app.\"Users\";\nDROP INDEX IF EXISTS a, app.b;";
+        let found = findings(&RULE, sql);
+        assert_eq!(found.len(), 2);
+        assert_eq!((found[0].0, found[0].1), (2, 1));
+        assert_eq!(
+            found[0].2,
+            "`REINDEX TABLE app.\"Users\"` without `CONCURRENTLY` blocks writes to it, and the \
+             queries that use its indexes, until it is done"
+        );
+        assert_eq!(
+            found[1].2,
+            "`DROP INDEX a, app.b` without `CONCURRENTLY` takes an `ACCESS EXCLUSIVE` lock on \
+             its table: reads and writes wait until it is dropped"
+        );
+        assert_eq!(
+            helps(&RULE, sql),
+            [
+                "write `REINDEX TABLE CONCURRENTLY app.\"Users\"` in a migration of its own that \
+                 starts with `-- migrate:no-transaction`",
+                "write `DROP INDEX CONCURRENTLY IF EXISTS a`, then `DROP INDEX CONCURRENTLY IF \
+                 EXISTS app.b` in a migration of its own that starts with \
+                 `-- migrate:no-transaction`"
+            ]
+        );
+        assert!(fires(&RULE, "REINDEX INDEX i;").starts_with(
+            "`REINDEX INDEX i` without `CONCURRENTLY` blocks writes to its table, and the \
+             queries that use it,"
+        ));
+    }
+
+    #[test]
     fn passes_concurrent_indexes_new_tables_text_and_allowed() {
         for sql in [
             "-- migrate:no-transaction\n\
@@ -120,6 +255,17 @@ mod tests {
              CREATE INDEX IF NOT EXISTS users_email ON users (email);",
             "CREATE MATERIALIZED VIEW IF NOT EXISTS totals AS SELECT 1 AS n;\n\
              CREATE UNIQUE INDEX IF NOT EXISTS totals_n ON totals (n);",
+            "-- migrate:no-transaction\nREINDEX INDEX CONCURRENTLY users_email;",
+            "-- migrate:no-transaction\nREINDEX (CONCURRENTLY) TABLE users;",
+            "-- migrate:no-transaction\nDROP INDEX CONCURRENTLY IF EXISTS users_email;",
+            "CREATE TABLE IF NOT EXISTS users (id int);\nREINDEX TABLE users;",
+            "-- migrate:no-transaction\n\
+             CREATE INDEX CONCURRENTLY IF NOT EXISTS users_email ON users (email);\n\
+             REINDEX INDEX users_email;\nDROP INDEX IF EXISTS users_email;",
+            "CREATE TABLE IF NOT EXISTS app.users (email text);\n\
+             CREATE INDEX IF NOT EXISTS users_email ON app.users (email);\n\
+             DROP INDEX IF EXISTS app.users_email;",
+            "DROP TABLE IF EXISTS users_email;",
             "SELECT 'CREATE INDEX i ON users (email)';",
             "-- CREATE INDEX i ON users (email);\nSELECT 1;",
             // Inside a `DO` block, allowed like any other: above the `DO`.
