@@ -34,6 +34,7 @@ mod select_into;
 mod set_not_null;
 mod truncate;
 mod unguarded_insert;
+mod unique_without_index;
 mod unnamed_index;
 mod volatile_default;
 
@@ -245,6 +246,7 @@ static ALL: &[&Rule] = &[
     &escapes_tenant::RULE,
     &index_without_concurrently::RULE,
     &constraint_without_not_valid::RULE,
+    &unique_without_index::RULE,
     &set_not_null::RULE,
     &column_type_change::RULE,
     &volatile_default::RULE,
