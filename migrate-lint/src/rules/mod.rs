@@ -19,6 +19,7 @@ mod column_type_change;
 mod constraint_without_not_valid;
 mod copy_from_stdin;
 mod delete_without_where;
+mod detach_partition_without_concurrently;
 mod drop_column;
 mod drop_schema;
 mod drop_table;
@@ -247,6 +248,7 @@ static ALL: &[&Rule] = &[
     &index_without_concurrently::RULE,
     &constraint_without_not_valid::RULE,
     &unique_without_index::RULE,
+    &detach_partition_without_concurrently::RULE,
     &set_not_null::RULE,
     &column_type_change::RULE,
     &volatile_default::RULE,

@@ -1,0 +1,126 @@
+//! `detach-partition-without-concurrently`: `ALTER TABLE ... DETACH PARTITION` takes an
+//! `ACCESS EXCLUSIVE` lock on the partitioned table and on the partition: every read and write of
+//! the whole partitioned table waits for it, and it waits for every running query on it. Since
+//! PostgreSQL 14, `DETACH PARTITION ... CONCURRENTLY` lets reads and writes of the partitioned
+//! table go on while it waits for the queries already running, but cannot run in a transaction
+//! block, so it goes in a `-- migrate:no-transaction` file. A partitioned table created earlier in the same file is not
+//! reported.
+
+use pg_query::protobuf::AlterTableType;
+use pg_query::NodeEnum;
+
+use crate::diagnostic::Severity;
+use crate::objects::{display_relation, existing_table_cmds};
+use crate::rules::{Check, Family, Hit, Rule, StatementCtx};
+
+pub(crate) static RULE: Rule = Rule {
+    name: "detach-partition-without-concurrently",
+    family: Family::LockHazards,
+    severity: Severity::Warning,
+    reason: "`DETACH PARTITION` without `CONCURRENTLY` takes an `ACCESS EXCLUSIVE` lock on the \
+             partitioned table that blocks reads and writes of all its partitions",
+    help: "write `DETACH PARTITION ... CONCURRENTLY` (PostgreSQL 14 or later) in a migration of \
+           its own that starts with `-- migrate:no-transaction`",
+    allowable: true,
+    check: Check::Statement {
+        down_files: true,
+        check,
+    },
+};
+
+fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
+    existing_table_cmds(ctx)
+        .filter(|(_, cmd, _)| cmd.subtype() == AlterTableType::AtDetachPartition)
+        .filter_map(|(relation, cmd, at)| {
+            let Some(NodeEnum::PartitionCmd(p)) = cmd.def.as_ref()?.node.as_ref() else {
+                return None;
+            };
+            if p.concurrent {
+                return None;
+            }
+            let table = display_relation(Some(relation));
+            let partition = display_relation(p.name.as_ref());
+            Some(
+                Hit::new(
+                    at,
+                    format!(
+                        "`DETACH PARTITION {partition}` without `CONCURRENTLY` takes an \
+                         `ACCESS EXCLUSIVE` lock on `{table}`: reads and writes of all its \
+                         partitions wait until it is done"
+                    ),
+                )
+                .help(format!(
+                    "write `ALTER TABLE {table} DETACH PARTITION {partition} CONCURRENTLY` \
+                     (PostgreSQL 14 or later; refused while `{table}` has a `DEFAULT` \
+                     partition) in a migration of its own that starts with \
+                     `-- migrate:no-transaction`"
+                )),
+            )
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RULE;
+    use crate::rules::testing::{findings, findings_in, fires, helps, passes};
+    use crate::rules::ScriptKind;
+
+    #[test]
+    fn fires_on_detach_from_existing_tables() {
+        for sql in [
+            "ALTER TABLE events DETACH PARTITION events_2024;",
+            "ALTER TABLE IF EXISTS app.events DETACH PARTITION app.events_2024;",
+            "CREATE TABLE IF NOT EXISTS events_2024 (id int);\n\
+             ALTER TABLE events DETACH PARTITION events_2024;",
+        ] {
+            fires(&RULE, sql);
+        }
+        let down = "ALTER TABLE events DETACH PARTITION events_2024;";
+        assert_eq!(findings_in(&RULE, down, ScriptKind::Down).len(), 1);
+    }
+
+    #[test]
+    fn names_the_partition_and_the_table() {
+        let sql = "SELECT 1;\nALTER TABLE app.\"Events\" DETACH PARTITION app.events_2024;";
+        let found = findings(&RULE, sql);
+        assert_eq!(found.len(), 1);
+        assert_eq!((found[0].0, found[0].1), (2, 26));
+        assert_eq!(
+            found[0].2,
+            "`DETACH PARTITION app.events_2024` without `CONCURRENTLY` takes an \
+             `ACCESS EXCLUSIVE` lock on `app.\"Events\"`: reads and writes of all its \
+             partitions wait until it is done"
+        );
+        assert_eq!(
+            helps(&RULE, sql),
+            [
+                "write `ALTER TABLE app.\"Events\" DETACH PARTITION app.events_2024 CONCURRENTLY` \
+              (PostgreSQL 14 or later; refused while `app.\"Events\"` has a `DEFAULT` \
+              partition) in a migration of its own that starts with \
+              `-- migrate:no-transaction`"
+            ]
+        );
+    }
+
+    #[test]
+    fn passes_concurrently_new_tables_other_commands_text_and_allowed() {
+        for sql in [
+            "-- migrate:no-transaction\n\
+             ALTER TABLE events DETACH PARTITION events_2024 CONCURRENTLY;",
+            "ALTER TABLE events DETACH PARTITION events_2024 FINALIZE;",
+            "ALTER TABLE events ATTACH PARTITION events_2024 FOR VALUES FROM (1) TO (2);",
+            "CREATE TABLE IF NOT EXISTS events (id int) PARTITION BY RANGE (id);\n\
+             CREATE TABLE IF NOT EXISTS events_1 PARTITION OF events FOR VALUES FROM (1) TO (2);\n\
+             ALTER TABLE events DETACH PARTITION events_1;",
+            "SELECT 'ALTER TABLE events DETACH PARTITION events_2024';",
+            "-- ALTER TABLE events DETACH PARTITION events_2024;\nSELECT 1;",
+            // Inside a `DO` block, allowed like any other: above the `DO`.
+            "-- migrate:allow(detach-partition-without-concurrently) reviewed\nDO $$ BEGIN ALTER TABLE events DETACH PARTITION e1; END $$;",
+            "-- migrate:allow(detach-partition-without-concurrently) it has a default partition\n\
+             ALTER TABLE events DETACH PARTITION events_2024;",
+        ] {
+            passes(&RULE, sql);
+        }
+    }
+}
