@@ -2,13 +2,17 @@
 //! `CHECK` reads every row of the table to validate it, while holding a lock that blocks writes
 //! (and, for a foreign key, also writes to the referenced table). `ADD CONSTRAINT ... NOT VALID`
 //! is instant: it enforces the constraint for new rows only. `VALIDATE CONSTRAINT`, in a later
-//! migration, then checks the old rows under a lock that lets reads and writes go on. A table
-//! created earlier in the same file is empty and not reported.
+//! migration, then checks the old rows under a lock that lets reads and writes go on. A `CHECK` on
+//! a column added by `ADD COLUMN` is checked on every row too (even when the new column is `NULL`
+//! in all of them), under `ADD COLUMN`'s `ACCESS EXCLUSIVE` lock that also blocks reads; a column
+//! constraint cannot be `NOT VALID`, so the fix is the column without it, then the constraint.
+//! A table created earlier in the same file is empty and not reported.
 
-use pg_query::protobuf::{AlterTableType, ConstrType};
+use pg_query::protobuf::{AlterTableType, ConstrType, Constraint, RangeVar};
+use pg_query::NodeEnum;
 
 use crate::diagnostic::Severity;
-use crate::objects::{cmd_constraint, display_relation, existing_table_cmds};
+use crate::objects::{cmd_column, cmd_constraint, display_relation, existing_table_cmds};
 use crate::quote::ident;
 use crate::rules::{Check, Family, Hit, Rule, StatementCtx};
 
@@ -16,10 +20,10 @@ pub(crate) static RULE: Rule = Rule {
     name: "constraint-without-not-valid",
     family: Family::LockHazards,
     severity: Severity::Warning,
-    reason: "adding a `FOREIGN KEY` or `CHECK` constraint to an existing table scans all its rows \
-             while blocking writes",
-    help: "add the constraint with `NOT VALID`, then `VALIDATE CONSTRAINT` it in a later \
-           migration",
+    reason: "adding a `FOREIGN KEY` or `CHECK` constraint to an existing table (also with \
+             `ADD COLUMN ... CHECK`) scans all its rows while blocking writes",
+    help: "add the constraint with `NOT VALID` (after an `ADD COLUMN` without it), then \
+           `VALIDATE CONSTRAINT` it in a later migration",
     allowable: true,
     check: Check::Statement {
         down_files: true,
@@ -29,47 +33,95 @@ pub(crate) static RULE: Rule = Rule {
 
 fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
     existing_table_cmds(ctx)
-        .filter(|(_, cmd, _)| cmd.subtype() == AlterTableType::AtAddConstraint)
-        .filter_map(|(relation, cmd, _)| Some((relation, cmd_constraint(cmd)?)))
-        .filter(|(_, c)| !c.skip_validation && c.is_enforced)
-        .filter_map(|(relation, c)| {
-            let kind = match c.contype() {
-                ConstrType::ConstrForeign => "FOREIGN KEY",
-                ConstrType::ConstrCheck => "CHECK",
-                _ => return None,
-            };
-            let table = display_relation(Some(relation));
-            let name = if c.conname.is_empty() {
-                "<name>".to_owned()
-            } else {
-                ident(&c.conname)
-            };
-            let what = if c.conname.is_empty() {
-                format!("`{kind}` constraint")
-            } else {
-                format!("`{kind}` constraint `{name}`")
-            };
-            Some(
-                Hit::new(
-                    ctx.at(c.location),
-                    format!(
-                        "adding the {what} to `{table}` without `NOT VALID` scans the whole \
-                         table while blocking writes"
-                    ),
-                )
-                .help(format!(
-                    "write `ALTER TABLE {table} ADD CONSTRAINT {name} {kind} ... NOT VALID`, \
-                     then `ALTER TABLE {table} VALIDATE CONSTRAINT {name}` in a later migration"
-                )),
-            )
+        .flat_map(|(relation, cmd, _)| {
+            match cmd.subtype() {
+                AlterTableType::AtAddConstraint => {
+                    cmd_constraint(cmd).map(|c| (c, None)).into_iter().collect()
+                }
+                AlterTableType::AtAddColumn => cmd_column(cmd)
+                    .map(|column| {
+                        column
+                            .constraints
+                            .iter()
+                            .filter_map(|n| match n.node.as_ref() {
+                                Some(NodeEnum::Constraint(c))
+                                    if c.contype() == ConstrType::ConstrCheck =>
+                                {
+                                    Some((&**c, Some(&column.colname)))
+                                }
+                                _ => None,
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                _ => Vec::new(),
+            }
+            .into_iter()
+            .filter(|(c, _)| !c.skip_validation && c.is_enforced)
+            .filter_map(move |(c, column)| constraint_hit(ctx, relation, c, column))
         })
         .collect()
+}
+
+/// The finding for one `FOREIGN KEY` or `CHECK` constraint validated as it is added; `column` is
+/// the column when the constraint belongs to an `ADD COLUMN` (which cannot be `NOT VALID`).
+fn constraint_hit(
+    ctx: &StatementCtx<'_>,
+    relation: &RangeVar,
+    c: &Constraint,
+    column: Option<&String>,
+) -> Option<Hit> {
+    let kind = match c.contype() {
+        ConstrType::ConstrForeign => "FOREIGN KEY",
+        ConstrType::ConstrCheck => "CHECK",
+        _ => return None,
+    };
+    let table = display_relation(Some(relation));
+    let name = match (c.conname.is_empty(), column) {
+        (false, _) => ident(&c.conname),
+        (true, Some(column)) => ident(&format!("{}_{column}_check", relation.relname)),
+        (true, None) => "<name>".to_owned(),
+    };
+    let then = format!(
+        "`ALTER TABLE {table} ADD CONSTRAINT {name} {kind} ... NOT VALID`, then \
+         `ALTER TABLE {table} VALIDATE CONSTRAINT {name}` in a later migration"
+    );
+    let Some(column) = column else {
+        let what = if c.conname.is_empty() {
+            format!("`{kind}` constraint")
+        } else {
+            format!("`{kind}` constraint `{name}`")
+        };
+        return Some(
+            Hit::new(
+                ctx.at(c.location),
+                format!(
+                    "adding the {what} to `{table}` without `NOT VALID` scans the whole table \
+                     while blocking writes"
+                ),
+            )
+            .help(format!("write {then}")),
+        );
+    };
+    let column = ident(column);
+    Some(
+        Hit::new(
+            ctx.at(c.location),
+            format!(
+                "`ADD COLUMN {column} ... CHECK` checks every row of `{table}` under the \
+                 `ACCESS EXCLUSIVE` lock of `ADD COLUMN`, which blocks reads and writes"
+            ),
+        )
+        .help(format!(
+            "write `ALTER TABLE {table} ADD COLUMN {column} ...` without the `CHECK`, then {then}"
+        )),
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::RULE;
-    use crate::rules::testing::{findings, findings_in, fires, passes};
+    use crate::rules::testing::{findings, findings_in, fires, helps, passes};
     use crate::rules::ScriptKind;
 
     #[test]
@@ -82,6 +134,9 @@ mod tests {
             "ALTER TABLE orders ADD CHECK (amount > 0) NO INHERIT;",
             "CREATE TABLE IF NOT EXISTS users (id int);\n\
              ALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (user_id) REFERENCES users;",
+            "ALTER TABLE orders ADD COLUMN IF NOT EXISTS amount int CHECK (amount > 0);",
+            "ALTER TABLE app.orders ADD COLUMN amount int NOT NULL DEFAULT 1 \
+             CONSTRAINT positive CHECK (amount > 0);",
         ] {
             fires(&RULE, sql);
         }
@@ -122,6 +177,29 @@ mod tests {
     }
 
     #[test]
+    fn a_check_on_an_added_column_is_split_in_the_fix() {
+        let sql = "ALTER TABLE app.\"Orders\" ADD COLUMN amount int CHECK (amount > 0), \
+                   ADD COLUMN note text;";
+        let found = findings(&RULE, sql);
+        assert_eq!(found.len(), 1);
+        assert_eq!((found[0].0, found[0].1), (1, 48));
+        assert_eq!(
+            found[0].2,
+            "`ADD COLUMN amount ... CHECK` checks every row of `app.\"Orders\"` under the \
+             `ACCESS EXCLUSIVE` lock of `ADD COLUMN`, which blocks reads and writes"
+        );
+        assert_eq!(
+            helps(&RULE, sql),
+            [
+                "write `ALTER TABLE app.\"Orders\" ADD COLUMN amount ...` without the `CHECK`, \
+              then `ALTER TABLE app.\"Orders\" ADD CONSTRAINT \"Orders_amount_check\" CHECK \
+              ... NOT VALID`, then `ALTER TABLE app.\"Orders\" VALIDATE CONSTRAINT \
+              \"Orders_amount_check\"` in a later migration"
+            ]
+        );
+    }
+
+    #[test]
     fn passes_not_valid_other_constraints_new_tables_text_and_allowed() {
         for sql in [
             "ALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (user_id) REFERENCES users \
@@ -134,6 +212,10 @@ mod tests {
              ALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (user_id) REFERENCES users;",
             "CREATE TABLE IF NOT EXISTS orders (id int, user_id int REFERENCES users, \
              CHECK (id > 0));",
+            "ALTER TABLE orders ADD COLUMN IF NOT EXISTS amount int NOT NULL DEFAULT 0;",
+            "ALTER TABLE orders ADD COLUMN IF NOT EXISTS code text UNIQUE;",
+            "CREATE TABLE IF NOT EXISTS orders (id int);\n\
+             ALTER TABLE orders ADD COLUMN amount int CHECK (amount > 0);",
             "SELECT 'ALTER TABLE orders ADD CHECK (amount > 0)';",
             "-- ALTER TABLE orders ADD CHECK (amount > 0);\nSELECT 1;",
             // Inside a `DO` block, allowed like any other: above the `DO`.
