@@ -283,7 +283,17 @@ pub(crate) fn main() {
     }
     s.drop(DB);
     let elapsed = started.elapsed().as_secs_f64();
-    let section = report(&knobs, &modes, &figures, &single, &version, elapsed);
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let load: Vec<&str> = load.split_whitespace().take(3).collect();
+    let section = report(
+        &knobs,
+        &modes,
+        &figures,
+        &single,
+        &version,
+        elapsed,
+        &load.join(", "),
+    );
     write_results(&section, |existing| with_fleet(existing, &section));
 }
 
@@ -336,6 +346,7 @@ fn report(
     single: &Figures,
     version: &str,
     elapsed: f64,
+    load: &str,
 ) -> String {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let machine = std::env::var("BENCH_MACHINE").unwrap_or_default();
@@ -367,7 +378,9 @@ fn report(
          Wall time is measured in the program, from before the first connection to after the \
          last target, connections included. CPU is the program's (user + system) plus the \
          server backends' (counted by the postmaster when they exit; the server's background \
-         processes are not included), in 10 ms ticks. The measurements took {elapsed:.0} s.\n",
+         processes are not included), in 10 ms ticks. The measurements took {elapsed:.0} s; \
+         the machine's load average (1, 5, 15 min) at their end: {load} (other work on the \
+         machine takes its share of the cores too).\n",
         knobs.tenants, knobs.migrations, knobs.runs, knobs.runs, knobs.singles
     );
     let _ = writeln!(o, "## Speed-up\n");
