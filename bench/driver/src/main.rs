@@ -5,7 +5,11 @@
 //!
 //! Environment: DATABASE_URL (required), RUNS (default 5), BENCH_COMPILE (the compile-time
 //! TSV written by the script), BENCH_MACHINE (a line describing the machine), BENCH_OUT.
+//!
+//! `driver fleet` measures the fleet section instead (see the `fleet` module); each section
+//! rewrites its own part of RESULTS.md and keeps the other's.
 
+mod fleet;
 // Only the counting is used here; the fault tests' trips and cuts are not.
 #[allow(dead_code)]
 #[path = "../../../tests/src/proxy.rs"]
@@ -164,6 +168,10 @@ fn tool_name(t: &str) -> &'static str {
 }
 
 fn main() {
+    if std::env::args().nth(1).as_deref() == Some("fleet") {
+        fleet::main();
+        return;
+    }
     let runs: usize = std::env::var("RUNS").ok().map_or(5, |r| r.parse().unwrap());
     let data_path = std::env::var("BENCH_DATA").unwrap_or_else(|_| {
         Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -210,14 +218,21 @@ fn main() {
         runs,
         elapsed,
     );
+    write_results(&out, |existing| fleet::with_peers(existing, &out));
+}
+
+/// Writes RESULTS.md (or `BENCH_OUT`): `update` gets its current text (empty when missing) and
+/// returns the new one, so that each section keeps the other's figures. Prints `section`.
+fn write_results(section: &str, update: impl Fn(&str) -> String) {
     let path = std::env::var("BENCH_OUT").unwrap_or_else(|_| {
         Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("../RESULTS.md")
             .display()
             .to_string()
     });
-    std::fs::write(&path, &out).unwrap();
-    println!("{out}");
+    let existing = std::fs::read_to_string(&path).unwrap_or_default();
+    std::fs::write(&path, update(&existing)).unwrap();
+    println!("{section}");
     eprintln!("written to {path}");
 }
 
@@ -272,36 +287,49 @@ fn load(path: &str) -> Measured {
     (tools, times, trips, version, runs, elapsed)
 }
 
+impl Server {
+    /// Connects to the server of `DATABASE_URL` (over TCP: the URLs the tools get are built
+    /// from its host and port).
+    fn from_env() -> Self {
+        let url = std::env::var("DATABASE_URL").expect("DATABASE_URL");
+        let config: postgres::Config = url.parse().unwrap();
+        let host = match &config.get_hosts()[0] {
+            postgres::config::Host::Tcp(h) => h.clone(),
+            #[cfg(unix)]
+            h => panic!("needs a TCP server, not {h:?}"),
+        };
+        let port = config.get_ports().first().copied().unwrap_or(5432);
+        let user = config.get_user().unwrap().to_string();
+        let password = config
+            .get_password()
+            .map(|p| String::from_utf8_lossy(p).into_owned());
+        let admin = config.connect(postgres::NoTls).unwrap();
+        let exe = std::env::current_exe().unwrap();
+        Server {
+            host,
+            port,
+            user,
+            password,
+            admin,
+            bin_dir: exe.parent().unwrap().to_path_buf(),
+            generated: Path::new(env!("CARGO_MANIFEST_DIR")).join("../generated"),
+        }
+    }
+
+    /// The server's version, as `SHOW server_version` gives it.
+    fn version(&mut self) -> String {
+        self.admin
+            .query_one("SHOW server_version", &[])
+            .unwrap()
+            .get(0)
+    }
+}
+
 fn measure(runs: usize) -> Measured {
-    let url = std::env::var("DATABASE_URL").expect("DATABASE_URL");
-    let config: postgres::Config = url.parse().unwrap();
-    let host = match &config.get_hosts()[0] {
-        postgres::config::Host::Tcp(h) => h.clone(),
-        #[cfg(unix)]
-        h => panic!("needs a TCP server, not {h:?}"),
-    };
-    let port = config.get_ports().first().copied().unwrap_or(5432);
-    let user = config.get_user().unwrap().to_string();
-    let password = config
-        .get_password()
-        .map(|p| String::from_utf8_lossy(p).into_owned());
-    let admin = config.connect(postgres::NoTls).unwrap();
-    let exe = std::env::current_exe().unwrap();
-    let mut s = Server {
-        host: host.clone(),
-        port,
-        user,
-        password,
-        admin,
-        bin_dir: exe.parent().unwrap().to_path_buf(),
-        generated: Path::new(env!("CARGO_MANIFEST_DIR")).join("../generated"),
-    };
+    let mut s = Server::from_env();
+    let (host, port) = (s.host.clone(), s.port);
     let proxy = CountingProxy::to(host, port);
-    let version: String = s
-        .admin
-        .query_one("SHOW server_version", &[])
-        .unwrap()
-        .get(0);
+    let version = s.version();
     let only: Option<Vec<String>> = std::env::var("TOOLS")
         .ok()
         .map(|t| t.split(',').map(str::to_string).collect());
