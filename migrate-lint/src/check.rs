@@ -17,6 +17,7 @@ use crate::objects::Earlier;
 use crate::parse::{self, EMPTY_MIGRATION, SYNTAX};
 use crate::plpgsql;
 use crate::rules::{self, psql_meta_command, Check, Family, Hit, Rule, ScriptKind, StatementCtx};
+use crate::schema::Schema;
 use crate::source::{blank, checksum, line_at, line_col, normalise, TextError};
 use crate::structure;
 
@@ -98,33 +99,56 @@ pub fn check_entries(display: &str, entries: Vec<Entry>) -> Outcome {
             bytes,
         });
     }
-    let mut files = Vec::with_capacity(jobs.len());
+    // Read and parse on every core; then check the statements in version order, one file after
+    // the other, against the schema model the earlier files built.
+    jobs.sort_by(|a, b| (a.version, a.kind, &a.path).cmp(&(b.version, b.kind, &b.path)));
+    let loaded = in_parallel(jobs, load);
+    let prepared = in_parallel(loaded.iter().collect(), |file: &Loaded| {
+        file.text
+            .as_ref()
+            .map(|text| prepare(&file.path, text, file.kind, &file.policy))
+    });
+    let mut schema = Schema::default();
+    let mut files = Vec::with_capacity(loaded.len());
     let mut legacy = Legacy::default();
-    for (named, found, hidden) in in_parallel(jobs, |job| {
-        let mut found = Vec::new();
-        let (script, hidden) = read_script(
-            &job.path,
-            job.file,
-            job.bytes,
-            job.kind,
-            &job.policy,
-            &mut found,
-        );
-        let named = Named {
-            version: job.version,
-            name: job.name,
-            kind: job.kind,
-            path: job.path,
+    let mut checked = Vec::with_capacity(loaded.len());
+    for prepared in prepared {
+        checked.push(prepared.map(|prepared| match prepared {
+            Ok(ready) if ready.kind == ScriptKind::Up => {
+                schema.next_file();
+                ready.check(&mut schema)
+            }
+            // A down file reverts its migration: it is checked against a model that knows
+            // nothing, and changes nothing in the one the up files build.
+            Ok(ready) => ready.check(&mut Schema::default()),
+            Err(findings) => findings.into_checked(None),
+        }));
+    }
+    for (file, checked) in loaded.into_iter().zip(checked) {
+        diagnostics.extend(file.found);
+        let script = checked.and_then(|(run, found, hidden)| {
+            diagnostics.extend(found);
+            if hidden > 0 {
+                legacy.files += 1;
+                legacy.findings += hidden;
+            }
+            let (transaction, statements, index_builds) = run?;
+            Some(Script {
+                path: file.path.clone(),
+                file: file.file,
+                text: file.text?,
+                transaction,
+                statements,
+                index_builds,
+            })
+        });
+        files.push(Named {
+            version: file.version,
+            name: file.name,
+            kind: file.kind,
+            path: file.path,
             script,
-        };
-        (named, found, hidden)
-    }) {
-        files.push(named);
-        diagnostics.extend(found);
-        if hidden > 0 {
-            legacy.files += 1;
-            legacy.findings += hidden;
-        }
+        });
     }
     let migrations = pair(&mut files, &mut diagnostics);
     diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
@@ -199,45 +223,50 @@ fn in_parallel<T: Send, R: Send>(items: Vec<T>, work: impl Fn(T) -> R + Sync) ->
     })
 }
 
-/// Reads and checks one file's content; `None` when it has errors that leave nothing to run.
-fn read_script(
-    path: &str,
-    file: PathBuf,
-    bytes: Result<Vec<u8>, String>,
+/// A migration file, read: its normalised text unless it could not be read or is not text.
+struct Loaded {
+    version: u128,
+    name: String,
     kind: ScriptKind,
-    policy: &Policy,
-    diagnostics: &mut Vec<Diagnostic>,
-) -> (Option<Script>, usize) {
-    let bytes = match bytes {
-        Ok(bytes) => bytes,
+    path: String,
+    file: PathBuf,
+    policy: Policy,
+    text: Option<String>,
+    /// Why there is no text.
+    found: Vec<Diagnostic>,
+}
+
+/// Reads one file's content into normalised text.
+fn load(job: Job) -> Loaded {
+    let mut found = Vec::new();
+    let text = match job.bytes {
+        Ok(bytes) => match normalise(&bytes) {
+            Ok(text) => Some(text),
+            Err(error) => {
+                found.push(text_problem(&job.path, &bytes, error));
+                None
+            }
+        },
         Err(e) => {
-            diagnostics.push(file_problem(
+            found.push(file_problem(
                 &UNREADABLE_FILE,
-                path,
+                &job.path,
                 format!("cannot read the file: {e}"),
                 UNREADABLE_FILE.help.to_owned(),
             ));
-            return (None, 0);
+            None
         }
     };
-    let text = match normalise(&bytes) {
-        Ok(text) => text,
-        Err(error) => {
-            diagnostics.push(text_problem(path, &bytes, error));
-            return (None, 0);
-        }
-    };
-    let (checked, found, hidden) = check_script(path, &text, kind, policy);
-    diagnostics.extend(found);
-    let script = checked.map(|(transaction, statements, index_builds)| Script {
-        path: path.to_owned(),
-        file,
+    Loaded {
+        version: job.version,
+        name: job.name,
+        kind: job.kind,
+        path: job.path,
+        file: job.file,
+        policy: job.policy,
         text,
-        transaction,
-        statements,
-        index_builds,
-    });
-    (script, hidden)
+        found,
+    }
 }
 
 /// Finds duplicate versions and down files without their up file (by name alone, whether or not
@@ -325,14 +354,14 @@ fn text_problem(path: &str, bytes: &[u8], error: TextError) -> Diagnostic {
 /// What checking one script gives: its transaction mode and statement ranges (unless it has
 /// errors that make them meaningless), its findings, and how many findings its policy hid
 /// because the file is legacy history.
-type Checked = (
-    Option<(
-        crate::model::TransactionMode,
-        Vec<std::ops::Range<usize>>,
-        Vec<IndexBuild>,
-    )>,
-    Vec<Diagnostic>,
-    usize,
+type Checked = (Option<Run>, Vec<Diagnostic>, usize);
+
+/// What runs of a checked script: its transaction mode, its statements' ranges and its
+/// concurrent index builds.
+type Run = (
+    crate::model::TransactionMode,
+    Vec<std::ops::Range<usize>>,
+    Vec<IndexBuild>,
 );
 
 /// The index a statement builds (`false`) or rebuilds (`true`) concurrently, as SQL names it
@@ -361,8 +390,60 @@ fn concurrent_index(node: &pg_query::NodeEnum) -> Option<(String, bool)> {
     }
 }
 
-/// Checks one file's normalised text under the policy `migrate.toml` gives it. Pure.
+/// Checks one file's normalised text under the policy `migrate.toml` gives it, against a schema
+/// model that knows nothing. Pure.
+#[cfg(test)]
 pub(crate) fn check_script(path: &str, text: &str, kind: ScriptKind, policy: &Policy) -> Checked {
+    check_script_after(&[], path, text, kind, policy)
+}
+
+/// Like [`check_script`], after the up files `earlier` (their findings left out): the schema
+/// model is what they built.
+#[cfg(test)]
+pub(crate) fn check_script_after(
+    earlier: &[&str],
+    path: &str,
+    text: &str,
+    kind: ScriptKind,
+    policy: &Policy,
+) -> Checked {
+    let mut schema = Schema::default();
+    for earlier in earlier {
+        schema.next_file();
+        if let Ok(ready) = prepare(path, earlier, ScriptKind::Up, policy) {
+            ready.check(&mut schema);
+        }
+    }
+    if kind == ScriptKind::Up {
+        schema.next_file();
+    }
+    match prepare(path, text, kind, policy) {
+        Ok(ready) => ready.check(&mut schema),
+        Err(findings) => findings.into_checked(None),
+    }
+}
+
+/// A file parsed, its directives read and its transaction structure checked: what is left is to
+/// check its statements against the schema model.
+struct Ready<'a> {
+    kind: ScriptKind,
+    findings: Findings<'a>,
+    /// The text parsed: psql-only text blanked out.
+    parsable: String,
+    statements: Vec<parse::ParsedStatement>,
+    /// What each statement that is a `DO` block runs.
+    blocks: Vec<Option<plpgsql::Block>>,
+    structure: structure::Structure,
+}
+
+/// Parses one file's normalised text and checks what does not depend on the other files: its
+/// findings so far when it cannot be parsed. Pure.
+fn prepare<'a>(
+    path: &'a str,
+    text: &'a str,
+    kind: ScriptKind,
+    policy: &'a Policy,
+) -> Result<Ready<'a>, Findings<'a>> {
     let mut findings = Findings {
         path,
         text,
@@ -384,7 +465,7 @@ pub(crate) fn check_script(path: &str, text: &str, kind: ScriptKind, policy: &Po
             }
             None => {
                 findings.report(&SYNTAX, hit, None);
-                return (None, findings.diagnostics, findings.hidden);
+                return Err(findings);
             }
         },
     };
@@ -404,7 +485,7 @@ pub(crate) fn check_script(path: &str, text: &str, kind: ScriptKind, policy: &Po
         Ok(statements) => statements,
         Err(hit) => {
             findings.report(&SYNTAX, hit, None);
-            return (None, findings.diagnostics, findings.hidden);
+            return Err(findings);
         }
     };
 
@@ -429,78 +510,95 @@ pub(crate) fn check_script(path: &str, text: &str, kind: ScriptKind, policy: &Po
         findings.report(rule, hit, index);
     }
 
-    let mut earlier = Earlier::default();
-    for i in structure.run.clone() {
-        let statement = &statements[i];
-        let ctx = StatementCtx {
-            node: &statement.node,
-            range: statement.range.clone(),
-            text: &parsable,
-            base: 0,
-            earlier: &earlier,
-        };
-        check_statement(&ctx, kind, false, i, &mut findings);
-        earlier.record(&statement.node);
-        // What a `DO` block runs is checked as the file's own statements are, and confirmed
-        // by the directives above the `DO`. A guarded block may skip what was done already:
-        // the idempotency rules leave it alone, and what it creates is not known to exist.
-        for inner in blocks[i].iter().flat_map(|b| &b.statements) {
+    Ok(Ready {
+        kind,
+        findings,
+        parsable,
+        statements,
+        blocks,
+        structure,
+    })
+}
+
+impl Ready<'_> {
+    /// Runs the statement rules on each statement, with what the earlier statements and files
+    /// did in `schema`, and adds what each statement does to it. Pure but for `schema`.
+    fn check(self, schema: &mut Schema) -> Checked {
+        let Ready {
+            kind,
+            mut findings,
+            parsable,
+            statements,
+            blocks,
+            structure,
+        } = self;
+        // What the statements that run create, a `DO` block's under its own index.
+        let run = structure.run.clone().flat_map(|i| {
+            let inner = blocks[i]
+                .iter()
+                .flat_map(|b| &b.statements)
+                .filter(|inner| !inner.guarded)
+                .map(move |inner| (i, &inner.node));
+            std::iter::once((i, &statements[i].node)).chain(inner)
+        });
+        let mut earlier = Earlier::new(run);
+        for i in structure.run.clone() {
+            earlier.enter(i);
+            let statement = &statements[i];
             let ctx = StatementCtx {
-                node: &inner.node,
-                range: inner.range.clone(),
-                text: &inner.text,
-                base: inner.base,
+                node: &statement.node,
+                range: statement.range.clone(),
+                text: &parsable,
+                base: 0,
                 earlier: &earlier,
+                schema,
             };
-            check_statement(&ctx, kind, inner.guarded, i, &mut findings);
-            if !inner.guarded {
-                earlier.record(&inner.node);
+            check_statement(&ctx, kind, false, i, &mut findings);
+            earlier.record(&statement.node);
+            schema.apply(&statement.node);
+            // What a `DO` block runs is checked as the file's own statements are, and confirmed
+            // by the directives above the `DO`. A guarded block may skip what was done already:
+            // the idempotency rules leave it alone, and what it creates is not known to exist in
+            // this file (though after the block it exists, as the model records).
+            for inner in blocks[i].iter().flat_map(|b| &b.statements) {
+                let ctx = StatementCtx {
+                    node: &inner.node,
+                    range: inner.range.clone(),
+                    text: &inner.text,
+                    base: inner.base,
+                    earlier: &earlier,
+                    schema,
+                };
+                check_statement(&ctx, kind, inner.guarded, i, &mut findings);
+                if !inner.guarded {
+                    earlier.record(&inner.node);
+                }
+                schema.apply(&inner.node);
             }
         }
-    }
 
-    if kind == ScriptKind::Up && structure.run.is_empty() {
-        findings.report(
-            &EMPTY_MIGRATION,
-            Hit::new(0, "the migration has no statement"),
-            None,
-        );
-    }
-    let unused: Vec<Hit> = findings
-        .directives
-        .unused()
-        .map(|allow| {
-            Hit::new(
-                allow.at,
-                format!(
-                    "`{}` is allowed here but nothing breaks it",
-                    allow.rule.name
-                ),
-            )
-        })
-        .collect();
-    for hit in unused {
-        findings.report(&UNUSED_ALLOW, hit, None);
-    }
-
-    let index_builds = structure
-        .run
-        .clone()
-        .enumerate()
-        .filter_map(|(statement, i)| {
-            concurrent_index(&statements[i].node).map(|(index, rebuild)| IndexBuild {
-                statement,
-                index,
-                rebuild,
+        if kind == ScriptKind::Up && structure.run.is_empty() {
+            findings.report(
+                &EMPTY_MIGRATION,
+                Hit::new(0, "the migration has no statement"),
+                None,
+            );
+        }
+        let index_builds = structure
+            .run
+            .clone()
+            .enumerate()
+            .filter_map(|(statement, i)| {
+                concurrent_index(&statements[i].node).map(|(index, rebuild)| IndexBuild {
+                    statement,
+                    index,
+                    rebuild,
+                })
             })
-        })
-        .collect();
-    let statements = structure.run.map(|i| ranges[i].clone()).collect();
-    (
-        Some((structure.mode, statements, index_builds)),
-        findings.diagnostics,
-        findings.hidden,
-    )
+            .collect();
+        let ranges = structure.run.map(|i| statements[i].range.clone()).collect();
+        findings.into_checked(Some((structure.mode, ranges, index_builds)))
+    }
 }
 
 /// Runs the statement rules on one statement (the `index`th of the file, or one a `DO` block
@@ -541,6 +639,30 @@ struct Findings<'a> {
 }
 
 impl Findings<'_> {
+    /// The findings, once every statement was checked: with those of the allow directives that
+    /// nothing used.
+    fn into_checked(mut self, run: Option<Run>) -> Checked {
+        if run.is_some() {
+            let unused: Vec<Hit> = self
+                .directives
+                .unused()
+                .map(|allow| {
+                    Hit::new(
+                        allow.at,
+                        format!(
+                            "`{}` is allowed here but nothing breaks it",
+                            allow.rule.name
+                        ),
+                    )
+                })
+                .collect();
+            for hit in unused {
+                self.report(&UNUSED_ALLOW, hit, None);
+            }
+        }
+        (run, self.diagnostics, self.hidden)
+    }
+
     fn report(&mut self, rule: &'static Rule, hit: Hit, statement: Option<usize>) {
         if rule.allowable && self.directives.allows(rule, statement) || self.policy.allows(rule) {
             return;

@@ -7,7 +7,7 @@
 //!
 //! The stages, one module each: [`discover`] (names) and [`config`] (`migrate.toml`) -> `source`
 //! (normalised text, checksum) -> `parse` -> `directives` -> `structure` (transactions) ->
-//! [`rules`] -> [`Outcome`].
+//! [`rules`] (with `schema`, the model the earlier files built) -> [`Outcome`].
 //!
 //! ```no_run
 //! let outcome = migrate_lint::check_dir(std::path::Path::new("migrations"), "migrations");
@@ -29,6 +29,7 @@ mod parse;
 mod plpgsql;
 mod quote;
 pub mod rules;
+mod schema;
 mod source;
 mod structure;
 

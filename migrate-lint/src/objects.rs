@@ -5,8 +5,8 @@
 //! in the same file locks nobody).
 
 use pg_query::protobuf::{
-    AlterTableCmd, AlterTableType, ColumnDef, Constraint, DropStmt, FuncCall, ObjectType,
-    ObjectWithArgs, RangeVar, RoleSpec, RoleSpecType, Token, TypeName,
+    AlterTableCmd, AlterTableType, ColumnDef, ConstrType, Constraint, DropStmt, FuncCall,
+    ObjectType, ObjectWithArgs, RangeVar, RoleSpec, RoleSpecType, Token, TypeName,
 };
 use pg_query::{Node, NodeEnum};
 
@@ -37,17 +37,48 @@ impl ObjectKey {
     }
 }
 
-/// What the statements before the current one, in the same file, created and dropped.
+/// What the statements before the current one, in the same file, created and dropped, and what
+/// the statements after it create.
 #[derive(Debug, Default)]
 pub(crate) struct Earlier {
     created: Vec<ObjectKey>,
-    dropped_if_exists: Vec<ObjectKey>,
+    dropped: Vec<ObjectKey>,
+    /// What each statement of the file creates, with the statement's index.
+    ahead: Vec<(usize, ObjectKey)>,
+    /// The index of the statement being checked.
+    now: usize,
 }
 
 impl Earlier {
+    /// Knows what each statement of the file creates: `(index, statement)` pairs, a statement
+    /// that a `DO` block runs under the index of the `DO`.
+    pub fn new<'a>(statements: impl IntoIterator<Item = (usize, &'a NodeEnum)>) -> Self {
+        let ahead = statements
+            .into_iter()
+            .flat_map(|(i, node)| creates(node).into_iter().map(move |key| (i, key)))
+            .collect();
+        Self {
+            ahead,
+            ..Self::default()
+        }
+    }
+
+    /// Moves to the statement of this index: what it and later statements create is ahead.
+    pub fn enter(&mut self, index: usize) {
+        self.now = index;
+    }
+
     /// Whether an earlier statement of the file created this object.
     pub fn created(&self, key: &ObjectKey) -> bool {
         self.created.iter().any(|k| k.same_object(key))
+    }
+
+    /// Whether a later statement of the file creates this object again, so that dropping it
+    /// without `IF EXISTS` succeeds when the file runs a second time: the first run left it.
+    pub fn created_later(&self, key: &ObjectKey) -> bool {
+        self.ahead
+            .iter()
+            .any(|(i, k)| *i > self.now && k.same_object(key))
     }
 
     /// Whether a table (or a materialized view) was created earlier in this file, so nothing
@@ -59,16 +90,18 @@ impl Earlier {
             .any(|kind| self.created(&ObjectKey::new(kind, name.clone())))
     }
 
-    /// Whether an earlier `DROP ... IF EXISTS` of the file removed this object, which makes a
-    /// statement without an idempotent form safe to run again.
-    pub fn dropped_if_exists(&self, key: &ObjectKey) -> bool {
-        self.dropped_if_exists.iter().any(|k| k.same_object(key))
+    /// Whether an earlier `DROP` of the file (with or without `IF EXISTS`) removed this object,
+    /// which makes a statement creating it without an idempotent form safe to run again: on the
+    /// second run the `DROP` removes what the first run made (a `DROP` without `IF EXISTS`
+    /// succeeds then, and on the first run the object existed, or the file failed there).
+    pub fn dropped(&self, key: &ObjectKey) -> bool {
+        self.dropped.iter().any(|k| k.same_object(key))
     }
 
-    /// Whether an earlier `DROP TABLE IF EXISTS` of the file removed this table, and with it
-    /// the constraints, triggers, policies and rules on it.
-    pub fn dropped_table_if_exists(&self, relation: &RangeVar) -> bool {
-        self.dropped_if_exists(&ObjectKey::new(
+    /// Whether an earlier `DROP TABLE` of the file removed this table, and with it the
+    /// constraints, triggers, policies and rules on it.
+    pub fn dropped_table(&self, relation: &RangeVar) -> bool {
+        self.dropped(&ObjectKey::new(
             ObjectType::ObjectTable,
             relation_name(relation),
         ))
@@ -77,7 +110,7 @@ impl Earlier {
     /// Adds what one statement creates and drops.
     pub fn record(&mut self, node: &NodeEnum) {
         self.created.extend(creates(node));
-        self.dropped_if_exists.extend(drops_if_exists(node));
+        self.dropped.extend(drops(node));
     }
 }
 
@@ -198,11 +231,36 @@ fn creates(node: &NodeEnum) -> Vec<ObjectKey> {
             ObjectType::ObjectPolicy,
             on_relation(s.table.as_ref(), &s.policy_name),
         ),
+        NodeEnum::RuleStmt(s) => key(
+            ObjectType::ObjectRule,
+            on_relation(s.relation.as_ref(), &s.rulename),
+        ),
+        NodeEnum::CreateFunctionStmt(s) => {
+            let kind = if s.is_procedure {
+                ObjectType::ObjectProcedure
+            } else {
+                ObjectType::ObjectFunction
+            };
+            key(kind, strings(&s.funcname))
+        }
+        NodeEnum::DefineStmt(s)
+            if matches!(
+                s.kind(),
+                ObjectType::ObjectType | ObjectType::ObjectAggregate
+            ) =>
+        {
+            key(s.kind(), strings(&s.defnames))
+        }
         NodeEnum::AlterTableStmt(_) => alter_table_cmds(node)
             .filter_map(|(relation, cmd)| match cmd.subtype() {
-                AlterTableType::AtAddConstraint => constraint_name(cmd).map(|name| {
-                    ObjectKey::new(ObjectType::ObjectTabconstraint, on_relation(relation, name))
-                }),
+                AlterTableType::AtAddConstraint => {
+                    added_constraint_name(relation, cmd).map(|name| {
+                        ObjectKey::new(
+                            ObjectType::ObjectTabconstraint,
+                            on_relation(relation, &name),
+                        )
+                    })
+                }
                 _ => None,
             })
             .collect(),
@@ -210,10 +268,10 @@ fn creates(node: &NodeEnum) -> Vec<ObjectKey> {
     }
 }
 
-fn drops_if_exists(node: &NodeEnum) -> Vec<ObjectKey> {
+fn drops(node: &NodeEnum) -> Vec<ObjectKey> {
     match node {
-        NodeEnum::DropStmt(s) if s.missing_ok => dropped(s).collect(),
-        NodeEnum::DropRoleStmt(s) if s.missing_ok => s
+        NodeEnum::DropStmt(s) => dropped(s).collect(),
+        NodeEnum::DropRoleStmt(s) => s
             .roles
             .iter()
             .filter_map(|r| match r.node.as_ref() {
@@ -225,7 +283,6 @@ fn drops_if_exists(node: &NodeEnum) -> Vec<ObjectKey> {
             })
             .collect(),
         NodeEnum::AlterTableStmt(_) => alter_table_cmds(node)
-            .filter(|(_, cmd)| cmd.missing_ok)
             .filter_map(|(relation, cmd)| match cmd.subtype() {
                 AlterTableType::AtDropConstraint => Some(ObjectKey::new(
                     ObjectType::ObjectTabconstraint,
@@ -470,6 +527,37 @@ pub(crate) fn constraint_name(cmd: &pg_query::protobuf::AlterTableCmd) -> Option
     }
 }
 
+/// The name of the constraint an `ADD CONSTRAINT` sub-command adds: the one written, or for an
+/// unnamed primary key, unique constraint or foreign key the one PostgreSQL chooses
+/// (`users_pkey`, `users_email_key`, `orders_user_id_fkey`) when it fits in 63 bytes.
+pub(crate) fn added_constraint_name(
+    relation: Option<&RangeVar>,
+    cmd: &AlterTableCmd,
+) -> Option<String> {
+    let constraint = cmd_constraint(cmd)?;
+    if !constraint.conname.is_empty() {
+        return Some(constraint.conname.clone());
+    }
+    let (columns, suffix) = match constraint.contype() {
+        ConstrType::ConstrPrimary => (Vec::new(), "pkey"),
+        ConstrType::ConstrUnique => (strings(&constraint.keys), "key"),
+        ConstrType::ConstrForeign => (strings(&constraint.fk_attrs), "fkey"),
+        _ => return None,
+    };
+    let table = &relation?.relname;
+    let name = [table.as_str()]
+        .into_iter()
+        .chain(columns.iter().map(String::as_str))
+        .chain([suffix])
+        .collect::<Vec<_>>()
+        .join("_");
+    (name.len() <= MAX_IDENTIFIER).then_some(name)
+}
+
+/// The longest identifier PostgreSQL keeps, in bytes (`NAMEDATALEN - 1`): longer ones are
+/// truncated.
+pub(crate) const MAX_IDENTIFIER: usize = 63;
+
 /// The `ALTER TABLE` sub-commands of a statement on a table that existed before it, with where
 /// each starts: a table created earlier in the same file is empty and seen by nobody, so locking
 /// it harms no one.
@@ -544,11 +632,44 @@ mod tests {
     use super::*;
 
     fn earlier(sql: &str) -> Earlier {
-        let mut earlier = Earlier::default();
-        for stmt in pg_query::parse(sql, 0).unwrap().protobuf.stmts {
-            earlier.record(stmt.stmt.unwrap().node.as_ref().unwrap());
+        let nodes: Vec<NodeEnum> = pg_query::parse(sql, 0)
+            .unwrap()
+            .protobuf
+            .stmts
+            .into_iter()
+            .map(|s| s.stmt.unwrap().node.unwrap())
+            .collect();
+        let mut earlier = Earlier::new(nodes.iter().enumerate());
+        for (i, node) in nodes.iter().enumerate() {
+            earlier.enter(i);
+            earlier.record(node);
         }
         earlier
+    }
+
+    #[test]
+    fn what_later_statements_create_is_ahead() {
+        let nodes: Vec<NodeEnum> = pg_query::parse(
+            "DROP VIEW v; CREATE VIEW v AS SELECT 1; \
+             ALTER TABLE t ADD PRIMARY KEY (a), ADD UNIQUE (a, b), ADD FOREIGN KEY (c) \
+             REFERENCES u; CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1'",
+            0,
+        )
+        .unwrap()
+        .protobuf
+        .stmts
+        .into_iter()
+        .map(|s| s.stmt.unwrap().node.unwrap())
+        .collect();
+        let mut e = Earlier::new(nodes.iter().enumerate());
+        e.enter(0);
+        assert!(e.created_later(&key(ObjectType::ObjectView, &["public", "v"])));
+        for name in ["t_pkey", "t_a_b_key", "t_c_fkey"] {
+            assert!(e.created_later(&key(ObjectType::ObjectTabconstraint, &["t", name])));
+        }
+        assert!(e.created_later(&key(ObjectType::ObjectFunction, &["f"])));
+        e.enter(1);
+        assert!(!e.created_later(&key(ObjectType::ObjectView, &["v"])));
     }
 
     fn key(kind: ObjectType, name: &[&str]) -> ObjectKey {
@@ -562,18 +683,19 @@ mod tests {
         assert!(e.created(&key(ObjectType::ObjectTable, &["app", "users"])));
         assert!(!e.created(&key(ObjectType::ObjectTable, &["other", "users"])));
         assert!(!e.created(&key(ObjectType::ObjectView, &["users"])));
-        assert!(e.dropped_if_exists(&key(ObjectType::ObjectType, &["mood"])));
+        assert!(e.dropped(&key(ObjectType::ObjectType, &["mood"])));
     }
 
     #[test]
-    fn constraint_trigger_and_policy_drops_are_keyed_by_table() {
+    fn drops_with_and_without_if_exists_are_keyed_by_table() {
         let e = earlier(
             "ALTER TABLE t DROP CONSTRAINT IF EXISTS c; DROP TRIGGER IF EXISTS trg ON s.t; \
              DROP POLICY IF EXISTS p ON t; DROP INDEX idx;",
         );
-        assert!(e.dropped_if_exists(&key(ObjectType::ObjectTabconstraint, &["t", "c"])));
-        assert!(e.dropped_if_exists(&key(ObjectType::ObjectTrigger, &["s", "t", "trg"])));
-        assert!(e.dropped_if_exists(&key(ObjectType::ObjectPolicy, &["t", "p"])));
-        assert!(!e.dropped_if_exists(&key(ObjectType::ObjectIndex, &["idx"])));
+        assert!(e.dropped(&key(ObjectType::ObjectTabconstraint, &["t", "c"])));
+        assert!(e.dropped(&key(ObjectType::ObjectTrigger, &["s", "t", "trg"])));
+        assert!(e.dropped(&key(ObjectType::ObjectPolicy, &["t", "p"])));
+        assert!(e.dropped(&key(ObjectType::ObjectIndex, &["idx"])));
+        assert!(!e.dropped(&key(ObjectType::ObjectIndex, &["other"])));
     }
 }

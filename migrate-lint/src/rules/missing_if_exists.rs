@@ -1,14 +1,17 @@
 //! `missing-if-exists`: a `DROP` that has an `IF EXISTS` form but does not use it fails when the
 //! migration runs a second time (after a partial apply), because the object is already gone.
-//! Dropping an object that an earlier statement of the same file creates is safe: it exists.
+//! Dropping an object that an earlier statement of the same file creates is safe: it exists. So is
+//! dropping one that a later statement of the file (or a later sub-command of the same `ALTER
+//! TABLE`) creates again: the first run leaves it, and the second drops and recreates it
+//! (`DROP VIEW v; CREATE VIEW v AS ...`, `DROP CONSTRAINT c, ADD CONSTRAINT c ...`).
 
-use pg_query::protobuf::{AlterTableType, DropBehavior, DropStmt, ObjectType};
+use pg_query::protobuf::{AlterTableType, DropBehavior, DropStmt, ObjectType, RangeVar};
 use pg_query::NodeEnum;
 
 use crate::diagnostic::Severity;
 use crate::objects::{
-    alter_table_cmds_at, display_relation, display_role, dropped, dropped_names, kind_keyword,
-    strings,
+    added_constraint_name, alter_table_cmds_at, cmd_column, display_relation, display_role,
+    dropped, dropped_names, kind_keyword, relation_name, strings, ObjectKey,
 };
 use crate::quote::{ident, qualified};
 use crate::rules::{Check, Family, Hit, Rule, StatementCtx};
@@ -81,10 +84,11 @@ fn missing(what: &str, name: &str, fixed: &str) -> (String, String) {
     )
 }
 
-/// A `DROP` of objects not created earlier in the file.
+/// A `DROP` of objects neither created earlier in the file nor created again later.
 fn drop_stmt(ctx: &StatementCtx<'_>, s: &DropStmt) -> Option<(String, String)> {
     let kind = s.remove_type();
-    let created = dropped(s).all(|key| ctx.earlier.created(&key));
+    let created =
+        dropped(s).all(|key| ctx.earlier.created(&key) || ctx.earlier.created_later(&key));
     if created {
         return None;
     }
@@ -102,13 +106,38 @@ fn drop_stmt(ctx: &StatementCtx<'_>, s: &DropStmt) -> Option<(String, String)> {
     Some((message, format!("{fixed}{cascade}")))
 }
 
-/// `DROP COLUMN` and `DROP CONSTRAINT` sub-commands without `IF EXISTS`.
+/// `DROP COLUMN` and `DROP CONSTRAINT` sub-commands without `IF EXISTS`, unless a later
+/// sub-command of the statement adds the same column or constraint again, or (for a constraint)
+/// an earlier statement of the file created it or a later one creates it again.
 fn alter_table_drops(ctx: &StatementCtx<'_>) -> Vec<Hit> {
     let altered = alter_kind(ctx);
-    alter_table_cmds_at(ctx)
-        .into_iter()
-        .filter(|(_, cmd, _)| !cmd.missing_ok)
-        .filter_map(|(relation, cmd, at)| {
+    let cmds = alter_table_cmds_at(ctx);
+    let added_after = |i: usize, name: &str| {
+        cmds[i + 1..]
+            .iter()
+            .any(|&(relation, cmd, _)| match cmd.subtype() {
+                AlterTableType::AtAddColumn => cmd_column(cmd).is_some_and(|c| c.colname == name),
+                AlterTableType::AtAddConstraint => {
+                    added_constraint_name(relation, cmd).is_some_and(|n| n == name)
+                }
+                _ => false,
+            })
+    };
+    let constraint_made = |relation: Option<&RangeVar>, name: &str| {
+        let mut parts = relation.map(relation_name).unwrap_or_default();
+        parts.push(name.to_owned());
+        let key = ObjectKey::new(ObjectType::ObjectTabconstraint, parts);
+        ctx.earlier.created(&key) || ctx.earlier.created_later(&key)
+    };
+    cmds.iter()
+        .enumerate()
+        .filter(|&(i, &(relation, cmd, _))| {
+            !cmd.missing_ok
+                && !added_after(i, &cmd.name)
+                && !(cmd.subtype() == AlterTableType::AtDropConstraint
+                    && constraint_made(relation, &cmd.name))
+        })
+        .filter_map(|(_, &(relation, cmd, at))| {
             let what = match (cmd.subtype(), altered) {
                 (AlterTableType::AtDropColumn, ObjectType::ObjectType) => "DROP ATTRIBUTE",
                 (AlterTableType::AtDropColumn, _) => "DROP COLUMN",

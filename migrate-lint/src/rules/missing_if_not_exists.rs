@@ -26,7 +26,7 @@ pub(crate) static RULE: Rule = Rule {
 
 fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
     let missing = |what: &str, name: &str, fixed: &str, key: Option<ObjectKey>| {
-        if key.is_some_and(|k| ctx.earlier.dropped_if_exists(&k)) {
+        if key.is_some_and(|k| ctx.earlier.dropped(&k)) {
             return None;
         }
         Some(

@@ -122,21 +122,19 @@ fn created(node: &NodeEnum) -> Option<Created<'_>> {
     }
 }
 
-/// Dropped with `IF EXISTS` earlier in the file: the object itself, a routine through
+/// Dropped earlier in the file (with or without `IF EXISTS`): the object itself, a routine through
 /// `DROP ROUTINE`, or the table a trigger or rule is on.
 fn guarded(ctx: &StatementCtx<'_>, created: &Created<'_>) -> bool {
     let dropped = |kind| {
         ctx.earlier
-            .dropped_if_exists(&ObjectKey::new(kind, created.name.clone()))
+            .dropped(&ObjectKey::new(kind, created.name.clone()))
     };
     dropped(created.kind)
         || (matches!(
             created.kind,
             ObjectType::ObjectFunction | ObjectType::ObjectProcedure
         ) && dropped(ObjectType::ObjectRoutine))
-        || created
-            .table
-            .is_some_and(|t| ctx.earlier.dropped_table_if_exists(t))
+        || created.table.is_some_and(|t| ctx.earlier.dropped_table(t))
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ use pg_query::NodeEnum;
 use crate::config::Policy;
 use crate::diagnostic::Severity;
 use crate::objects::Earlier;
+use crate::schema::Schema;
 
 mod cascade;
 mod cluster_administration;
@@ -153,7 +154,7 @@ pub(crate) struct TokenHit {
 }
 
 /// Which file of a migration a statement is in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum ScriptKind {
     Up,
     Down,
@@ -170,8 +171,12 @@ pub(crate) struct StatementCtx<'a> {
     pub text: &'a str,
     /// Where `text` starts in the file: 0 for the file's own statements.
     pub base: usize,
-    /// Objects created, and dropped with `IF EXISTS`, by earlier statements of this file.
+    /// Objects created and dropped by earlier statements of this file, and created by later
+    /// ones.
     pub earlier: &'a Earlier,
+    /// What the earlier files (in version order) and the earlier statements of this file
+    /// created, altered and dropped.
+    pub schema: &'a Schema,
 }
 
 impl StatementCtx<'_> {

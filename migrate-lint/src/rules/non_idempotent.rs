@@ -13,8 +13,8 @@ use pg_query::NodeEnum;
 
 use crate::diagnostic::Severity;
 use crate::objects::{
-    alter_table_cmds_at, constraint_name, display_name, display_object, display_relation,
-    kind_keyword, object_name, relation_name, strings, ObjectKey,
+    added_constraint_name, alter_table_cmds_at, constraint_name, display_name, display_object,
+    display_relation, kind_keyword, object_name, relation_name, strings, ObjectKey,
 };
 use crate::quote::{ident, literal, qualified};
 use crate::rules::{Check, Family, Hit, Rule, StatementCtx};
@@ -85,7 +85,7 @@ fn create_type(ctx: &StatementCtx<'_>, name: Vec<String>) -> Option<Hit> {
 
 /// `CREATE <keyword> <name>` unless an earlier `DROP <keyword> IF EXISTS <name>` guards it.
 fn create(ctx: &StatementCtx<'_>, keyword: &str, key: ObjectKey) -> Option<Hit> {
-    if ctx.earlier.dropped_if_exists(&key) {
+    if ctx.earlier.dropped(&key) {
         return None;
     }
     let name = display_name(key.kind, &key.name);
@@ -103,7 +103,7 @@ fn create(ctx: &StatementCtx<'_>, keyword: &str, key: ObjectKey) -> Option<Hit> 
 
 fn create_policy(ctx: &StatementCtx<'_>, s: &CreatePolicyStmt) -> Option<Hit> {
     let table = s.table.as_ref()?;
-    if ctx.earlier.dropped_table_if_exists(table) {
+    if ctx.earlier.dropped_table(table) {
         return None;
     }
     let mut name = relation_name(table);
@@ -125,53 +125,48 @@ fn create_role(ctx: &StatementCtx<'_>, s: &CreateRoleStmt) -> Option<Hit> {
     create(ctx, keyword, key)
 }
 
-/// `ADD CONSTRAINT` sub-commands, unless an earlier `DROP CONSTRAINT IF EXISTS` of the named
-/// constraint (in the file or the same statement), or `DROP TABLE IF EXISTS` of the table,
-/// guards them.
+/// `ADD CONSTRAINT` sub-commands, unless an earlier `DROP CONSTRAINT` of the constraint (in the
+/// file or the same statement, with or without `IF EXISTS`), or a `DROP TABLE` of the table,
+/// guards them. An unnamed primary key, unique constraint or foreign key is guarded by the
+/// `DROP` of the name PostgreSQL gives it (`users_pkey`).
 fn add_constraints(ctx: &StatementCtx<'_>) -> impl Iterator<Item = Hit> {
     let cmds = alter_table_cmds_at(ctx);
     let dropped_before = |i: usize, name: &str| {
         cmds[..i].iter().any(|(_, cmd, _)| {
-            cmd.subtype() == AlterTableType::AtDropConstraint && cmd.missing_ok && cmd.name == name
+            cmd.subtype() == AlterTableType::AtDropConstraint && cmd.name == name
         })
+    };
+    let dropped_earlier = |relation: Option<&RangeVar>, name: &str| {
+        let mut key = relation.map(relation_name).unwrap_or_default();
+        key.push(name.to_owned());
+        ctx.earlier
+            .dropped(&ObjectKey::new(ObjectType::ObjectTabconstraint, key))
     };
     let hits: Vec<Hit> = cmds
         .iter()
         .enumerate()
         .filter(|(_, (_, cmd, _))| cmd.subtype() == AlterTableType::AtAddConstraint)
-        .filter(|(_, (relation, _, _))| {
-            !relation.is_some_and(|r| ctx.earlier.dropped_table_if_exists(r))
+        .filter(|(_, (relation, _, _))| !relation.is_some_and(|r| ctx.earlier.dropped_table(r)))
+        .filter(|&(i, &(relation, cmd, _))| {
+            !added_constraint_name(relation, cmd)
+                .is_some_and(|name| dropped_before(i, &name) || dropped_earlier(relation, &name))
         })
-        .filter_map(|(i, &(relation, cmd, at))| {
+        .map(|(_, &(relation, cmd, at))| {
             let table = display_relation(relation);
-            match constraint_name(cmd) {
-                Some(name) if dropped_before(i, name) => None,
-                Some(name) => named_constraint(ctx, relation, &table, name),
-                None => Some(unnamed_constraint(&table, cmd)),
-            }
-            .map(|(message, help)| Hit::new(at, message).help(help))
+            let (message, help) = match constraint_name(cmd) {
+                Some(name) => named_constraint(&table, name),
+                None => unnamed_constraint(&table, cmd),
+            };
+            Hit::new(at, message).help(help)
         })
         .collect();
     hits.into_iter()
 }
 
-fn named_constraint(
-    ctx: &StatementCtx<'_>,
-    relation: Option<&RangeVar>,
-    table: &str,
-    name: &str,
-) -> Option<(String, String)> {
-    let mut key = relation.map(relation_name).unwrap_or_default();
-    key.push(name.to_owned());
-    if ctx
-        .earlier
-        .dropped_if_exists(&ObjectKey::new(ObjectType::ObjectTabconstraint, key))
-    {
-        return None;
-    }
+fn named_constraint(table: &str, name: &str) -> (String, String) {
     let (table_literal, name_literal) = (literal(table), literal(name));
     let name = ident(name);
-    Some((
+    (
         format!(
             "`ADD CONSTRAINT {name}` to `{table}` has no `IF NOT EXISTS` form and fails when \
              the constraint already exists"
@@ -182,7 +177,7 @@ fn named_constraint(
              ALTER TABLE {table} ADD CONSTRAINT {name} ...; END IF; END $$;`; or put `ALTER \
              TABLE {table} DROP CONSTRAINT IF EXISTS {name};` before it"
         ),
-    ))
+    )
 }
 
 fn unnamed_constraint(table: &str, cmd: &AlterTableCmd) -> (String, String) {
@@ -259,7 +254,7 @@ fn rename(ctx: &StatementCtx<'_>, s: &RenameStmt) -> Option<Hit> {
     }
     let noun = kind_keyword(kind).to_lowercase();
     let (subject, old) = if table_part(kind) {
-        if relation.is_some_and(|r| ctx.earlier.dropped_table_if_exists(r)) {
+        if relation.is_some_and(|r| ctx.earlier.dropped_table(r)) {
             return None;
         }
         let on = display_relation(relation);
@@ -324,9 +319,7 @@ fn renamed_guarded(ctx: &StatementCtx<'_>, kind: ObjectType, name: &[String], ne
     };
     let renamed: Vec<String> = qualifiers.iter().cloned().chain([new.to_owned()]).collect();
     ctx.earlier.created(&ObjectKey::new(kind, name.to_vec()))
-        && ctx
-            .earlier
-            .dropped_if_exists(&ObjectKey::new(kind, renamed))
+        && ctx.earlier.dropped(&ObjectKey::new(kind, renamed))
 }
 
 fn rename_value(ctx: &StatementCtx<'_>, s: &AlterEnumStmt) -> Hit {

@@ -32,7 +32,7 @@ fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
     let Some(table) = into.rel.as_ref() else {
         return Vec::new();
     };
-    if ctx.earlier.dropped_table_if_exists(table) {
+    if ctx.earlier.dropped_table(table) {
         return Vec::new();
     }
     let name = display_relation(Some(table));

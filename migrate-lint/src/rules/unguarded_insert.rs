@@ -33,7 +33,7 @@ fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
     let rebuilt = s
         .relation
         .as_ref()
-        .is_some_and(|r| ctx.earlier.dropped_table_if_exists(r));
+        .is_some_and(|r| ctx.earlier.dropped_table(r));
     // A write to the history table is `history-table-write`'s: it must go, not be guarded.
     let history = s.relation.as_ref().is_some_and(is_history_table);
     if history
