@@ -306,6 +306,38 @@ mod tests {
         }
     }
 
+    /// Dropping what a later statement creates again re-runs fine: the first run left it.
+    #[test]
+    fn passes_drops_of_what_the_file_creates_again() {
+        for sql in [
+            "DROP VIEW v;\nCREATE VIEW v AS SELECT 1 AS x;",
+            "DROP VIEW app.v;\nCREATE OR REPLACE VIEW v AS SELECT 1 AS x;",
+            "DROP FUNCTION f(int);\nCREATE FUNCTION f(a int) RETURNS int LANGUAGE sql AS \
+             'SELECT a';",
+            "DROP TRIGGER trg ON t;\nCREATE TRIGGER trg BEFORE UPDATE ON t FOR EACH ROW \
+             EXECUTE FUNCTION touch();",
+            "DROP INDEX t_a;\nCREATE INDEX IF NOT EXISTS t_a ON t (a);",
+            "ALTER TABLE t DROP CONSTRAINT c, ADD CONSTRAINT c CHECK (a > 0);",
+            "ALTER TABLE t DROP CONSTRAINT c;\nALTER TABLE t ADD CONSTRAINT c CHECK (a > 0);",
+            "ALTER TABLE t DROP CONSTRAINT t_pkey, ADD PRIMARY KEY (a);",
+            "ALTER TABLE t DROP CONSTRAINT t_a_b_key, ADD UNIQUE (a, b);",
+            "ALTER TABLE t DROP COLUMN c, ADD COLUMN c text;",
+        ] {
+            passes(&RULE, sql);
+        }
+        for sql in [
+            "DROP VIEW v;\nCREATE VIEW w AS SELECT 1 AS x;",
+            "DROP TRIGGER trg ON t;\nCREATE TRIGGER trg BEFORE UPDATE ON u FOR EACH ROW \
+             EXECUTE FUNCTION touch();",
+            "ALTER TABLE t DROP CONSTRAINT c, ADD CONSTRAINT d CHECK (a > 0);",
+            "ALTER TABLE t DROP CONSTRAINT c;\nALTER TABLE u ADD CONSTRAINT c CHECK (a > 0);",
+            "ALTER TABLE t DROP CONSTRAINT t_pkey, ADD UNIQUE (a);",
+            "ALTER TABLE t ADD COLUMN c text, DROP COLUMN c;",
+        ] {
+            fires(&RULE, sql);
+        }
+    }
+
     #[test]
     fn allow_directives_silence_it() {
         passes(

@@ -236,6 +236,19 @@ mod tests {
     }
 
     #[test]
+    fn a_drop_without_if_exists_guards_too() {
+        for sql in [
+            "DROP VIEW v;\nCREATE VIEW v AS SELECT 1 AS n;",
+            "DROP FUNCTION f(int);\nCREATE FUNCTION f(a int) RETURNS int LANGUAGE sql AS \
+             'SELECT a';",
+            "DROP TRIGGER trg ON users;\nCREATE TRIGGER trg BEFORE UPDATE ON users FOR EACH ROW \
+             EXECUTE FUNCTION touch();",
+        ] {
+            passes(&RULE, sql);
+        }
+    }
+
+    #[test]
     fn a_drop_of_another_object_does_not_guard() {
         fires(
             &RULE,

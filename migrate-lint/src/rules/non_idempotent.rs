@@ -463,6 +463,15 @@ mod tests {
             "ALTER TABLE users DROP CONSTRAINT IF EXISTS users_email_key;\n\
              ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE (email);",
             "ALTER TABLE app.users DROP CONSTRAINT IF EXISTS c, ADD CONSTRAINT c CHECK (a > 0);",
+            // A `DROP` without `IF EXISTS` guards too: on the second run the object is there.
+            "ALTER TABLE t DROP CONSTRAINT c, ADD CONSTRAINT c CHECK (a > 0);",
+            "ALTER TABLE t DROP CONSTRAINT c;\nALTER TABLE t ADD CONSTRAINT c CHECK (a > 0);",
+            "DROP TYPE mood;\nCREATE TYPE mood AS ENUM ('sad', 'ok');",
+            // PostgreSQL gives an unnamed key the name the `DROP` names.
+            "ALTER TABLE t DROP CONSTRAINT IF EXISTS t_pkey, ADD PRIMARY KEY (x);",
+            "ALTER TABLE app.t DROP CONSTRAINT IF EXISTS t_a_b_key;\n\
+             ALTER TABLE app.t ADD UNIQUE (a, b);",
+            "ALTER TABLE t DROP CONSTRAINT IF EXISTS t_u_fkey, ADD FOREIGN KEY (u) REFERENCES u;",
             "DROP TYPE IF EXISTS mood;\nCREATE TYPE mood AS ENUM ('sad', 'ok');",
             "DROP TYPE IF EXISTS app.address;\nCREATE TYPE app.address AS (street text);",
             "DROP DOMAIN IF EXISTS email;\nCREATE DOMAIN email AS text;",
@@ -504,5 +513,13 @@ mod tests {
             &RULE,
             "DROP DOMAIN IF EXISTS mood;\nCREATE TYPE mood AS ENUM ('sad');",
         );
+        for sql in [
+            "ALTER TABLE t DROP CONSTRAINT IF EXISTS t_pkey, ADD UNIQUE (x);",
+            "ALTER TABLE t DROP CONSTRAINT IF EXISTS other_pkey, ADD PRIMARY KEY (x);",
+            "ALTER TABLE t DROP CONSTRAINT IF EXISTS t_a_key, ADD UNIQUE (a, b);",
+            "ALTER TABLE t ADD PRIMARY KEY (x), DROP CONSTRAINT IF EXISTS t_pkey;",
+        ] {
+            fires(&RULE, sql);
+        }
     }
 }
