@@ -564,12 +564,12 @@ pub(crate) const MAX_IDENTIFIER: usize = 63;
 pub(crate) fn existing_table_cmds<'a>(
     ctx: &StatementCtx<'a>,
 ) -> impl Iterator<Item = (&'a RangeVar, &'a AlterTableCmd, usize)> + 'a {
-    let earlier = ctx.earlier;
+    let (earlier, schema) = (ctx.earlier, ctx.schema);
     alter_table_cmds_at(ctx)
         .into_iter()
         .filter_map(move |(relation, cmd, at)| {
             relation
-                .filter(|r| !earlier.created_relation(r))
+                .filter(|r| !earlier.created_relation(r) && !schema.created_here(r))
                 .map(|r| (r, cmd, at))
         })
 }

@@ -89,6 +89,8 @@ pub(crate) struct ColumnType {
     pub typmods: Option<Vec<i32>>,
     /// `[]`.
     pub array: bool,
+    /// `COLLATE` name parts; empty for the type's default collation.
+    pub collation: Vec<String>,
 }
 
 impl ColumnType {
@@ -113,7 +115,22 @@ impl ColumnType {
             name,
             typmods,
             array: !t.array_bounds.is_empty(),
+            collation: Vec::new(),
         }
+    }
+
+    /// The type of a column definition, with its `COLLATE`.
+    pub fn of_column(c: &ColumnDef) -> Self {
+        let mut ty = c
+            .type_name
+            .as_ref()
+            .map_or_else(|| Self::of(&TypeName::default()), Self::of);
+        ty.collation = c
+            .coll_clause
+            .as_ref()
+            .map(|cc| strings(&cc.collname))
+            .unwrap_or_default();
+        ty
     }
 
     /// Whether it is the built-in type of this name.
@@ -162,17 +179,17 @@ pub(crate) struct Function {
 /// One name's entry in a namespace.
 #[derive(Debug, Clone)]
 enum Slot<T> {
-    /// Created, in the schema written (`None`: unqualified).
-    Present(Option<String>, T),
+    /// Created.
+    Present(T),
     /// Dropped or renamed away.
-    Absent(Option<String>),
-    /// Two objects of two schemas under one name: the model cannot tell which is meant.
-    Ambiguous,
+    Absent,
 }
 
-/// Objects of one kind, by name (as PostgreSQL folds it).
+/// Objects of one kind, by schema and name (as PostgreSQL folds them). An unqualified name is
+/// taken to be in `public`: a folder that sets another `search_path` and names objects both ways
+/// leaves them unknown (the model sees two objects), never wrongly known.
 #[derive(Debug, Clone)]
-struct Namespace<T>(HashMap<String, Slot<T>>);
+struct Namespace<T>(HashMap<(String, String), Slot<T>>);
 
 impl<T> Default for Namespace<T> {
     fn default() -> Self {
@@ -180,83 +197,48 @@ impl<T> Default for Namespace<T> {
     }
 }
 
-/// Whether a name written with `wanted` as its schema can mean an object of schema `have`.
-fn same_schema(have: Option<&String>, wanted: Option<&String>) -> bool {
-    match (have, wanted) {
-        (Some(have), Some(wanted)) => have == wanted,
-        _ => true,
-    }
-}
-
-/// `(schema, name)` of name parts: `["app", "users"]` -> `(Some("app"), "users")`.
-fn split(name: &[String]) -> Option<(Option<String>, &str)> {
+/// `(schema, name)` of name parts: `["app", "users"]` -> `("app", "users")`, `["users"]` ->
+/// `("public", "users")`.
+fn key(name: &[String]) -> Option<(String, String)> {
     let (last, qualifiers) = name.split_last()?;
-    Some((qualifiers.last().cloned(), last.as_str()))
+    let schema = qualifiers.last().map_or("public", String::as_str);
+    Some((schema.to_owned(), last.clone()))
 }
 
 impl<T> Namespace<T> {
     fn get(&self, name: &[String]) -> Known<&T> {
-        let Some((schema, name)) = split(name) else {
-            return Known::Unknown;
-        };
-        match self.0.get(name) {
-            Some(Slot::Present(have, object)) if same_schema(have.as_ref(), schema.as_ref()) => {
-                Known::Present(object)
-            }
-            Some(Slot::Absent(have)) if same_schema(have.as_ref(), schema.as_ref()) => {
-                Known::Absent
-            }
-            _ => Known::Unknown,
+        match key(name).and_then(|k| self.0.get(&k)) {
+            Some(Slot::Present(object)) => Known::Present(object),
+            Some(Slot::Absent) => Known::Absent,
+            None => Known::Unknown,
         }
     }
 
     fn get_mut(&mut self, name: &[String]) -> Option<&mut T> {
-        let (schema, name) = split(name)?;
-        match self.0.get_mut(name) {
-            Some(Slot::Present(have, object)) if same_schema(have.as_ref(), schema.as_ref()) => {
-                Some(object)
-            }
+        match key(name).and_then(|k| self.0.get_mut(&k)) {
+            Some(Slot::Present(object)) => Some(object),
             _ => None,
         }
     }
 
-    /// Records a new object; one of another schema under the same name makes both unknown.
     fn insert(&mut self, name: &[String], object: T) {
-        let Some((schema, last)) = split(name) else {
-            return;
-        };
-        let slot = match self.0.get(last) {
-            Some(Slot::Present(have, _)) if !same_schema(have.as_ref(), schema.as_ref()) => {
-                Slot::Ambiguous
-            }
-            Some(Slot::Ambiguous) => Slot::Ambiguous,
-            _ => Slot::Present(schema, object),
-        };
-        self.0.insert(last.to_owned(), slot);
+        if let Some(k) = key(name) {
+            self.0.insert(k, Slot::Present(object));
+        }
     }
 
     /// Takes an object out: dropped, or renamed away.
     fn remove(&mut self, name: &[String]) -> Option<T> {
-        let (schema, last) = split(name)?;
-        match self.0.get(last) {
-            Some(Slot::Present(have, _)) if same_schema(have.as_ref(), schema.as_ref()) => {
-                match self.0.insert(last.to_owned(), Slot::Absent(schema)) {
-                    Some(Slot::Present(_, object)) => Some(object),
-                    _ => None,
-                }
-            }
-            Some(Slot::Ambiguous) => None,
-            _ => {
-                self.0.insert(last.to_owned(), Slot::Absent(schema));
-                None
-            }
+        match self.0.insert(key(name)?, Slot::Absent) {
+            Some(Slot::Present(object)) => Some(object),
+            _ => None,
         }
     }
 
     /// Makes an object unknown again.
     fn forget(&mut self, name: &[String]) {
-        if let Some((_, last)) = split(name) {
-            self.0.remove(last);
+        if let Some(k) = key(name) {
+            self.0.remove(&k);
         }
     }
 
@@ -271,11 +253,19 @@ impl<T> Namespace<T> {
 
     /// Every object of a schema is gone.
     fn drop_schema(&mut self, schema: &str) {
-        for slot in self.0.values_mut() {
-            if matches!(slot, Slot::Present(Some(s), _) if s == schema) {
-                *slot = Slot::Absent(Some(schema.to_owned()));
+        for ((s, _), slot) in &mut self.0 {
+            if s == schema {
+                *slot = Slot::Absent;
             }
         }
+    }
+
+    /// The objects present.
+    fn present_mut(&mut self) -> impl Iterator<Item = &mut T> {
+        self.0.values_mut().filter_map(|slot| match slot {
+            Slot::Present(object) => Some(object),
+            Slot::Absent => None,
+        })
     }
 }
 
@@ -305,6 +295,11 @@ impl Schema {
     /// A table, view, sequence, index or materialized view.
     pub fn relation(&self, relation: &RangeVar) -> Known<&Relation> {
         self.relations.get(&relation_name(relation))
+    }
+
+    /// Whether the model saw this file create the relation (also in a guarded `DO` block).
+    pub fn created_here(&self, relation: &RangeVar) -> bool {
+        matches!(self.relation(relation), Known::Present(r) if r.file == self.file)
     }
 
     /// A column of a table: unknown when the table is, or when the model does not know all of
@@ -686,17 +681,16 @@ impl Schema {
     /// `DROP TYPE ... CASCADE` drops the columns of that type.
     fn drop_columns_of_type(&mut self, name: &[String]) {
         let Some(last) = name.last() else { return };
-        for slot in self.relations.0.values_mut() {
-            if let Slot::Present(_, relation) = slot {
-                relation.columns.retain(|c| c.ty.name.last() != Some(last));
-            }
+        for relation in self.relations.present_mut() {
+            relation.columns.retain(|c| c.ty.name.last() != Some(last));
         }
     }
 
     /// A `CASCADE` may drop views the model cannot see depend on what was dropped.
     fn forget_views(&mut self) {
         self.relations.0.retain(|_, slot| {
-            !matches!(slot, Slot::Present(_, r) if matches!(r.kind, ObjectType::ObjectView | ObjectType::ObjectMatview))
+            !matches!(slot, Slot::Present(r)
+                if matches!(r.kind, ObjectType::ObjectView | ObjectType::ObjectMatview))
         });
     }
 
@@ -840,10 +834,7 @@ fn column_constraints(c: &ColumnDef) -> impl Iterator<Item = &Constraint> {
 fn column(c: &ColumnDef) -> Column {
     let mut column = Column {
         name: c.colname.clone(),
-        ty: c
-            .type_name
-            .as_ref()
-            .map_or_else(|| ColumnType::of(&TypeName::default()), ColumnType::of),
+        ty: ColumnType::of_column(c),
         not_null: c.is_not_null,
         default: c.raw_default.is_some(),
         generated: Generated::No,
@@ -954,8 +945,8 @@ fn alter_table_cmd(table: &mut Relation, relation: &RangeVar, cmd: &AlterTableCm
 fn alter_column(column: &mut Column, cmd: &AlterTableCmd) {
     match cmd.subtype() {
         AlterTableType::AtAlterColumnType => {
-            if let Some(t) = cmd_column(cmd).and_then(|c| c.type_name.as_ref()) {
-                column.ty = ColumnType::of(t);
+            if let Some(c) = cmd_column(cmd) {
+                column.ty = ColumnType::of_column(c);
             }
         }
         AlterTableType::AtSetNotNull => column.not_null = true,
@@ -972,9 +963,13 @@ fn alter_column(column: &mut Column, cmd: &AlterTableCmd) {
 /// Whether changing a column of type `old` to `new` (without `USING`) keeps every stored value
 /// as it is, so that PostgreSQL neither rewrites the table nor rebuilds its indexes: a larger
 /// or no `varchar` limit, `varchar` to `text`, `text` to unlimited `varchar`, a larger
-/// `numeric` precision with the same scale, or no `numeric` limit. Checked on PostgreSQL (the
-/// table's `relfilenode` stays the same); arrays of these types are rewritten.
+/// `numeric` precision with the same scale, or no `numeric` limit, each with the same collation
+/// (another one rebuilds the column's indexes). Checked on PostgreSQL (the table's and its
+/// index's `relfilenode` stay the same); arrays of these types are rewritten.
 pub(crate) fn keeps_values(old: &ColumnType, new: &ColumnType) -> bool {
+    if old.collation != new.collation {
+        return false;
+    }
     let widens = |old: &[i32], new: &[i32]| match (old, new) {
         (_, []) => true,
         ([], _) => false,
@@ -1040,14 +1035,14 @@ mod tests {
     }
 
     fn ty(sql_type: &str) -> ColumnType {
-        let schema = model(&[&format!("CREATE TABLE x (c {sql_type})")]);
+        let schema = model(&[&format!("CREATE TABLE IF NOT EXISTS x (c {sql_type})")]);
         column(&schema, "x", "c").unwrap().ty
     }
 
     #[test]
     fn tables_and_columns_follow_create_alter_rename_and_drop() {
         let schema = model(&[
-            "CREATE TABLE IF NOT EXISTS app.users (id bigint PRIMARY KEY, email varchar(64) \
+            "CREATE TABLE IF NOT EXISTS users (id bigint PRIMARY KEY, email varchar(64) \
              NOT NULL, name text DEFAULT 'x', tag int GENERATED ALWAYS AS (id) STORED);",
             "ALTER TABLE users ADD COLUMN age int, ALTER COLUMN email TYPE varchar(320), \
              ALTER COLUMN name SET NOT NULL, DROP COLUMN tag; \
@@ -1058,7 +1053,7 @@ mod tests {
         let id = column(&schema, "users", "id").unwrap();
         assert!(id.not_null);
         assert_eq!(id.ty.name, ["int8"]);
-        let email = column(&schema, "app.users", "email").unwrap();
+        let email = column(&schema, "public.users", "email").unwrap();
         assert_eq!(email.ty.typmods, Some(vec![320]));
         assert!(email.not_null);
         let name = column(&schema, "users", "name").unwrap();
@@ -1089,10 +1084,12 @@ mod tests {
     }
 
     #[test]
-    fn two_schemas_under_one_name_make_it_unknown() {
-        let schema = model(&["CREATE TABLE a.t (x int); CREATE TABLE b.t (y int);"]);
-        assert_eq!(schema.relation(&table("t")), Known::Unknown);
-        assert_eq!(schema.relation(&table("a.t")), Known::Unknown);
+    fn unqualified_names_are_in_public() {
+        let schema = model(&["CREATE TABLE a.t (x int); CREATE TABLE t (y int);"]);
+        assert!(column(&schema, "a.t", "x").is_some());
+        assert!(column(&schema, "t", "y").is_some());
+        assert!(column(&schema, "public.t", "y").is_some());
+        assert_eq!(schema.relation(&table("b.t")), Known::Unknown);
     }
 
     #[test]
@@ -1165,6 +1162,9 @@ mod tests {
             ("varchar(64)[]", "varchar(100)[]", false),
             ("int", "bigint", false),
             ("timestamp", "timestamptz", false),
+            ("varchar", "varchar COLLATE \"C\"", false),
+            ("text COLLATE \"C\"", "varchar", false),
+            ("text COLLATE \"C\"", "varchar COLLATE \"C\"", true),
         ] {
             assert_eq!(keeps_values(&ty(old), &ty(new)), keeps, "{old} -> {new}");
         }

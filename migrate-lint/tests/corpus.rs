@@ -254,17 +254,21 @@ fn every_file_parses_and_the_findings_are_counted() {
     // `CREATE INDEX` and 83 `DROP INDEX` (66 of them in down files, undoing an index an up file
     // built), each on a table that existed before the file. `constraint-without-not-valid` counts
     // two `ADD COLUMN ... CHECK`; `unique-without-index` is every `ADD PRIMARY KEY` and
-    // `ADD UNIQUE` without `USING INDEX` on such a table.
+    // `ADD UNIQUE` without `USING INDEX` on such a table. The schema model keeps out the nine
+    // type changes that need no rewrite (a `varchar` widened or made `text`: atuin, crates.io,
+    // docs.rs), and finds two stored generated columns added to `versions` (crates.io) and four
+    // `NOT NULL` columns added without a default to tables of earlier files (crates.io).
     let hazards = count_by_rule(all.iter().filter(|d| family(d) == Family::LockHazards));
     assert_eq!(
         hazards,
         BTreeMap::from([
-            ("column-type-change", 75),
+            ("column-type-change", 66),
             ("constraint-without-not-valid", 51),
             ("index-without-concurrently", 170),
+            ("not-null-without-default", 4),
             ("set-not-null", 37),
             ("unique-without-index", 20),
-            ("volatile-default", 2),
+            ("volatile-default", 4),
         ])
     );
     assert!(all

@@ -1,9 +1,10 @@
 //! `cascade`: `CASCADE` silently drops (or empties) everything that depends on the object:
 //! views, foreign keys, columns of a dropped type, tables referencing a truncated one. What it
 //! destroys is not written in the migration, so it needs an explicit confirmation. Down files
-//! revert a migration and may cascade.
+//! revert a migration and may cascade. Nothing depends on a trigger or a policy: `DROP TRIGGER`
+//! and `DROP POLICY` accept `CASCADE` and drop nothing more with it, so they are not reported.
 
-use pg_query::protobuf::{AlterTableType, DropBehavior};
+use pg_query::protobuf::{AlterTableType, DropBehavior, ObjectType};
 use pg_query::NodeEnum;
 
 use crate::diagnostic::Severity;
@@ -30,13 +31,20 @@ fn cascades(behavior: DropBehavior) -> bool {
     behavior == DropBehavior::DropCascade
 }
 
+/// The kinds of object nothing can depend on.
+fn without_dependents(kind: ObjectType) -> bool {
+    matches!(kind, ObjectType::ObjectTrigger | ObjectType::ObjectPolicy)
+}
+
 fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
     let message = match ctx.node {
-        NodeEnum::DropStmt(s) if cascades(s.behavior()) => Some(format!(
-            "`{} CASCADE` also drops every object that depends on it (views, foreign keys, \
-             columns, ...)",
-            display_drop(s)
-        )),
+        NodeEnum::DropStmt(s) if cascades(s.behavior()) && !without_dependents(s.remove_type()) => {
+            Some(format!(
+                "`{} CASCADE` also drops every object that depends on it (views, foreign keys, \
+                 columns, ...)",
+                display_drop(s)
+            ))
+        }
         NodeEnum::TruncateStmt(s) if cascades(s.behavior()) => {
             let tables: Vec<String> = s
                 .relations
@@ -152,6 +160,9 @@ mod tests {
             "DROP TABLE IF EXISTS users;",
             "DROP TABLE IF EXISTS users RESTRICT;",
             "TRUNCATE users;",
+            // Checked on PostgreSQL: nothing depends on a trigger or a policy.
+            "DROP TRIGGER IF EXISTS trg ON users CASCADE;",
+            "DROP POLICY IF EXISTS own ON users CASCADE;",
             "ALTER TABLE users DROP COLUMN IF EXISTS email;",
             "ALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (user_id) REFERENCES users (id) \
              ON DELETE CASCADE;",

@@ -1,16 +1,18 @@
 //! `column-type-change`: `ALTER COLUMN ... TYPE` rewrites the whole table (and rebuilds its
 //! indexes) under an `ACCESS EXCLUSIVE` lock that blocks reads and writes until it is done. The
 //! safe path is a new column of the new type, filled in batches, then swapped. A few changes need
-//! no rewrite (raising a `varchar` limit, `varchar` to `text`); the checker cannot see the old
-//! type, so those are confirmed with an allow directive. A table created earlier in the same file
-//! is not reported.
+//! no rewrite (raising a `varchar` limit, `varchar` to `text`, `text` to `varchar`, a larger
+//! `numeric` precision): when the schema model knows the column's type (an earlier file or
+//! statement defined it) such a change is not reported; when it does not, it is confirmed with an
+//! allow directive. A table created earlier in the same file is not reported.
 
-use pg_query::protobuf::AlterTableType;
+use pg_query::protobuf::{AlterTableCmd, AlterTableType, RangeVar};
 
 use crate::diagnostic::Severity;
 use crate::objects::{cmd_column, display_relation, display_type, existing_table_cmds};
 use crate::quote::ident;
 use crate::rules::{Check, Family, Hit, Rule, StatementCtx};
+use crate::schema::{keeps_values, ColumnType, Known};
 
 pub(crate) static RULE: Rule = Rule {
     name: "column-type-change",
@@ -19,8 +21,9 @@ pub(crate) static RULE: Rule = Rule {
     reason: "`ALTER COLUMN ... TYPE` on an existing table usually rewrites it under an \
              `ACCESS EXCLUSIVE` lock that blocks reads and writes",
     help: "add a column of the new type, backfill it in batches, switch to it and drop the old \
-           one in later migrations; if the change needs no rewrite (a larger `varchar` limit, \
-           `varchar` to `text`), confirm it with `-- migrate:allow(column-type-change)`",
+           one in later migrations; a change that needs no rewrite (a larger `varchar` limit, \
+           `varchar` to `text`) is not reported when an earlier file defined the column, else \
+           confirm it with `-- migrate:allow(column-type-change)`",
     allowable: true,
     check: Check::Statement {
         down_files: true,
@@ -31,6 +34,7 @@ pub(crate) static RULE: Rule = Rule {
 fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
     existing_table_cmds(ctx)
         .filter(|(_, cmd, _)| cmd.subtype() == AlterTableType::AtAlterColumnType)
+        .filter(|(relation, cmd, _)| !keeps_known_values(ctx, relation, cmd))
         .map(|(relation, cmd, at)| {
             let table = display_relation(Some(relation));
             let column = ident(&cmd.name);
@@ -55,10 +59,23 @@ fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
         .collect()
 }
 
+/// Whether the model knows the column's type and the new one keeps every stored value (no
+/// `USING`): PostgreSQL changes the catalog only.
+fn keeps_known_values(ctx: &StatementCtx<'_>, relation: &RangeVar, cmd: &AlterTableCmd) -> bool {
+    let Some(new) = cmd_column(cmd).filter(|c| c.raw_default.is_none()) else {
+        return false;
+    };
+    let new = ColumnType::of_column(new);
+    match ctx.schema.column(relation, &cmd.name) {
+        Known::Present(old) => keeps_values(&old.ty, &new),
+        Known::Absent | Known::Unknown => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::RULE;
-    use crate::rules::testing::{findings, findings_in, fires, passes};
+    use crate::rules::testing::{findings, findings_after, findings_in, fires, passes};
     use crate::rules::ScriptKind;
 
     #[test]
@@ -118,5 +135,49 @@ mod tests {
         ] {
             passes(&RULE, sql);
         }
+    }
+
+    /// Checked on PostgreSQL: the table's `relfilenode` stays the same for the changes that
+    /// pass, and changes for those that fire.
+    #[test]
+    fn knows_the_old_type_from_earlier_files() {
+        let earlier = [
+            "CREATE TABLE IF NOT EXISTS users (email varchar(64), name text, \
+                        bio varchar, price numeric(10, 2), tags varchar(64)[], n int);",
+        ];
+        for sql in [
+            "ALTER TABLE users ALTER COLUMN email TYPE varchar(255);",
+            "ALTER TABLE users ALTER COLUMN email TYPE text;",
+            "ALTER TABLE users ALTER COLUMN email TYPE character varying;",
+            "ALTER TABLE users ALTER COLUMN name TYPE varchar;",
+            "ALTER TABLE users ALTER COLUMN bio TYPE text;",
+            "ALTER TABLE users ALTER COLUMN price TYPE numeric(12, 2);",
+            "ALTER TABLE users ALTER COLUMN price TYPE numeric;",
+            "ALTER TABLE public.users ALTER COLUMN email TYPE varchar(64);",
+        ] {
+            assert_eq!(findings_after(&RULE, &earlier, sql), [], "{sql}");
+        }
+        for sql in [
+            "ALTER TABLE users ALTER COLUMN email TYPE varchar(32);",
+            "ALTER TABLE users ALTER COLUMN name TYPE varchar(300);",
+            "ALTER TABLE users ALTER COLUMN email TYPE text USING lower(email);",
+            "ALTER TABLE users ALTER COLUMN price TYPE numeric(12, 3);",
+            "ALTER TABLE users ALTER COLUMN tags TYPE varchar(100)[];",
+            "ALTER TABLE users ALTER COLUMN n TYPE bigint;",
+            "ALTER TABLE users ALTER COLUMN name TYPE varchar COLLATE \"C\";",
+            "ALTER TABLE other.users ALTER COLUMN email TYPE varchar(255);",
+            "ALTER TABLE unknown ALTER COLUMN email TYPE varchar(255);",
+        ] {
+            assert_eq!(findings_after(&RULE, &earlier, sql).len(), 1, "{sql}");
+        }
+        // The model follows the earlier changes: the limit is 255 by now.
+        let widened = [
+            earlier[0],
+            "ALTER TABLE users ALTER COLUMN email TYPE varchar(255);",
+        ];
+        let sql = "ALTER TABLE users ALTER COLUMN email TYPE varchar(128);";
+        assert_eq!(findings_after(&RULE, &widened, sql).len(), 1);
+        let sql = "ALTER TABLE users ALTER COLUMN email TYPE varchar(255);";
+        assert_eq!(findings_after(&RULE, &widened, sql), []);
     }
 }

@@ -31,6 +31,7 @@ mod missing_if_exists;
 mod missing_if_not_exists;
 mod missing_or_replace;
 mod non_idempotent;
+mod not_null_without_default;
 pub(crate) mod psql_meta_command;
 mod select_into;
 mod set_not_null;
@@ -38,7 +39,7 @@ mod truncate;
 mod unguarded_insert;
 mod unique_without_index;
 mod unnamed_index;
-mod volatile_default;
+pub(crate) mod volatile_default;
 
 #[cfg(test)]
 pub(crate) mod testing;
@@ -257,6 +258,7 @@ static ALL: &[&Rule] = &[
     &set_not_null::RULE,
     &column_type_change::RULE,
     &volatile_default::RULE,
+    &not_null_without_default::RULE,
 ];
 
 #[cfg(test)]

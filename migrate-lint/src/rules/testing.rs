@@ -1,6 +1,6 @@
 //! Helpers for the rules' own tests: check one up (or down) file and keep one rule's findings.
 
-use crate::check::check_script;
+use crate::check::{check_script, check_script_after};
 use crate::config::Policy;
 use crate::rules::{Rule, ScriptKind};
 
@@ -12,6 +12,25 @@ pub(crate) fn findings(rule: &Rule, sql: &str) -> Vec<(usize, usize, String)> {
 /// Like [`findings`], in a down file.
 pub(crate) fn findings_in(rule: &Rule, sql: &str, kind: ScriptKind) -> Vec<(usize, usize, String)> {
     let (_, diagnostics, _) = check_script("test.sql", sql, kind, &Policy::default());
+    diagnostics
+        .into_iter()
+        .filter(|d| d.rule == rule.name)
+        .map(|d| {
+            let p = d.position.expect("statement findings have a position");
+            (p.line, p.column, d.message)
+        })
+        .collect()
+}
+
+/// Like [`findings`], in an up file checked after the up files `earlier`: the schema model
+/// knows what they did.
+pub(crate) fn findings_after(
+    rule: &Rule,
+    earlier: &[&str],
+    sql: &str,
+) -> Vec<(usize, usize, String)> {
+    let (_, diagnostics, _) =
+        check_script_after(earlier, "test.sql", sql, ScriptKind::Up, &Policy::default());
     diagnostics
         .into_iter()
         .filter(|d| d.rule == rule.name)

@@ -6,7 +6,7 @@
 //! value. `now()` and `CURRENT_TIMESTAMP` are stable, not volatile: evaluated once, no rewrite.
 //! A table created earlier in the same file is not reported.
 
-use pg_query::protobuf::{AlterTableType, ColumnDef, ConstrType, Constraint};
+use pg_query::protobuf::{AlterTableType, ColumnDef, ConstrType, Constraint, FuncCall};
 use pg_query::NodeEnum;
 
 use crate::diagnostic::Severity;
@@ -15,13 +15,14 @@ use crate::objects::{
 };
 use crate::quote::{ident, qualified};
 use crate::rules::{Check, Family, Hit, Rule, StatementCtx};
+use crate::schema::{Known, Volatility};
 
 pub(crate) static RULE: Rule = Rule {
     name: "volatile-default",
     family: Family::LockHazards,
     severity: Severity::Warning,
-    reason: "`ADD COLUMN` with a volatile default, a `serial` type or an identity rewrites the \
-             existing table under an `ACCESS EXCLUSIVE` lock",
+    reason: "`ADD COLUMN` with a volatile default, a `serial` type, an identity or a stored \
+             generated expression rewrites the existing table under an `ACCESS EXCLUSIVE` lock",
     help: "add the column without a default, then `SET DEFAULT` for new rows and fill the \
            existing rows in batches",
     allowable: true,
@@ -51,7 +52,7 @@ const VOLATILE: &[&str] = &[
 ];
 
 /// `serial` types and the integer type each stands for.
-const SERIALS: &[(&str, &str)] = &[
+pub(crate) const SERIALS: &[(&str, &str)] = &[
     ("smallserial", "smallint"),
     ("serial2", "smallint"),
     ("serial", "integer"),
@@ -68,6 +69,7 @@ fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
             let table = display_relation(Some(relation));
             serial(ctx, &table, column)
                 .or_else(|| identity(ctx, &table, column))
+                .or_else(|| stored(ctx, &table, column))
                 .or_else(|| volatile_default(ctx, &table, column))
         })
         .collect()
@@ -119,6 +121,50 @@ fn identity(ctx: &StatementCtx<'_>, table: &str, column: &ColumnDef) -> Option<H
     )
 }
 
+/// `ADD COLUMN total int GENERATED ALWAYS AS (price * n) STORED`.
+fn stored(ctx: &StatementCtx<'_>, table: &str, column: &ColumnDef) -> Option<Hit> {
+    let generated = constraints(column)
+        .find(|c| c.contype() == ConstrType::ConstrGenerated && c.generated_kind == STORED)?;
+    let name = ident(&column.colname);
+    let column_type = column
+        .type_name
+        .as_ref()
+        .map_or_else(String::new, display_type);
+    Some(
+        Hit::new(
+            ctx.at(generated.location),
+            format!(
+                "`ADD COLUMN {name} ... GENERATED ALWAYS AS (...) STORED` to `{table}` computes \
+                 the expression for every existing row: it rewrites the table under an `ACCESS \
+                 EXCLUSIVE` lock"
+            ),
+        )
+        .help(format!(
+            "add `{name} {column_type}` as a plain column, fill it in batches and keep it up to \
+             date with a trigger; or, on PostgreSQL 18, make it `VIRTUAL` (computed when read, \
+             no rewrite)"
+        )),
+    )
+}
+
+/// How `pg_query` marks a `STORED` generated column (`VIRTUAL` is `v`).
+const STORED: &str = "s";
+
+/// Whether a call is to a volatile function: a built-in one, or one of the folder the schema
+/// model knows is `VOLATILE` in every overload and not written in `sql`.
+fn volatile_call(ctx: &StatementCtx<'_>, call: &FuncCall) -> bool {
+    let name = strings(&call.funcname);
+    if name.last().is_some_and(|n| VOLATILE.contains(&n.as_str())) {
+        return true;
+    }
+    match ctx.schema.function(&name) {
+        Known::Present(overloads) => overloads
+            .iter()
+            .all(|f| f.volatility == Volatility::Volatile && f.language != "sql"),
+        Known::Absent | Known::Unknown => false,
+    }
+}
+
 /// `ADD COLUMN token uuid DEFAULT gen_random_uuid()`.
 fn volatile_default(ctx: &StatementCtx<'_>, table: &str, column: &ColumnDef) -> Option<Hit> {
     let default = constraints(column)
@@ -126,11 +172,9 @@ fn volatile_default(ctx: &StatementCtx<'_>, table: &str, column: &ColumnDef) -> 
         .filter_map(|c| c.raw_expr.as_deref())
         .chain(column.raw_default.as_deref())
         .next()?;
-    let call = function_calls(default).into_iter().find(|f| {
-        strings(&f.funcname)
-            .last()
-            .is_some_and(|n| VOLATILE.contains(&n.as_str()))
-    })?;
+    let call = function_calls(default)
+        .into_iter()
+        .find(|f| volatile_call(ctx, f))?;
     let function = format!(
         "{}({})",
         qualified(&strings(&call.funcname)),
@@ -170,7 +214,7 @@ fn constraints(column: &ColumnDef) -> impl Iterator<Item = &Constraint> {
 #[cfg(test)]
 mod tests {
     use super::RULE;
-    use crate::rules::testing::{findings, findings_in, fires, passes};
+    use crate::rules::testing::{findings, findings_after, findings_in, fires, passes};
     use crate::rules::ScriptKind;
 
     #[test]
@@ -187,6 +231,7 @@ mod tests {
             "ALTER TABLE users ADD COLUMN id2 serial PRIMARY KEY;",
             "ALTER TABLE users ADD COLUMN n smallserial;",
             "ALTER TABLE users ADD COLUMN n bigint GENERATED ALWAYS AS IDENTITY;",
+            "ALTER TABLE users ADD COLUMN total int GENERATED ALWAYS AS (a * 2) STORED;",
             "CREATE TABLE IF NOT EXISTS other (id int);\n\
              ALTER TABLE users ADD COLUMN token uuid DEFAULT gen_random_uuid();",
         ] {
@@ -240,6 +285,10 @@ mod tests {
             "ALTER TABLE users ADD COLUMN xid bigint DEFAULT txid_current();",
             "ALTER TABLE users ADD COLUMN tags text[] DEFAULT '{}';",
             "ALTER TABLE users ADD COLUMN token uuid;",
+            "ALTER TABLE users ADD COLUMN total int GENERATED ALWAYS AS (a * 2) VIRTUAL;",
+            "ALTER TABLE users ADD COLUMN total int GENERATED ALWAYS AS (a * 2);",
+            "CREATE TABLE IF NOT EXISTS t (a int);\n\
+             ALTER TABLE t ADD COLUMN total int GENERATED ALWAYS AS (a * 2) STORED;",
             "ALTER TABLE users ALTER COLUMN token SET DEFAULT gen_random_uuid();",
             "CREATE TABLE IF NOT EXISTS users (id int);\n\
              ALTER TABLE users ADD COLUMN token uuid DEFAULT gen_random_uuid();",
@@ -253,5 +302,57 @@ mod tests {
         ] {
             passes(&RULE, sql);
         }
+    }
+
+    /// Checked on PostgreSQL: the table's `relfilenode` changes for a volatile `plpgsql`
+    /// function and for a `sql` one whose body calls `random()`, and stays the same for a
+    /// stable or immutable one, and for a volatile `sql` function that PostgreSQL inlines to a
+    /// constant.
+    #[test]
+    fn knows_the_volatility_of_the_folders_functions() {
+        let earlier = [
+            "CREATE OR REPLACE FUNCTION app.next_code() RETURNS text LANGUAGE plpgsql AS \
+             $$ BEGIN RETURN md5(random()::text); END $$;\n\
+             CREATE OR REPLACE FUNCTION today() RETURNS date STABLE LANGUAGE plpgsql AS \
+             $$ BEGIN RETURN current_date; END $$;\n\
+             CREATE OR REPLACE FUNCTION one() RETURNS int LANGUAGE sql AS 'SELECT 1';\n\
+             CREATE OR REPLACE FUNCTION fixed() RETURNS int LANGUAGE plpgsql AS \
+             $$ BEGIN RETURN 1; END $$;",
+            "ALTER FUNCTION fixed() IMMUTABLE;",
+        ];
+        let sql = "ALTER TABLE users ADD COLUMN code text DEFAULT app.next_code();";
+        let found = findings_after(&RULE, &earlier, sql);
+        assert_eq!(
+            found,
+            [(
+                1,
+                48,
+                "`ADD COLUMN code` to `users` with the volatile default `app.next_code()` \
+                 rewrites the table under an `ACCESS EXCLUSIVE` lock"
+                    .to_owned()
+            )]
+        );
+        assert_eq!(findings(&RULE, sql), []);
+        // `next_code()` is `public.next_code()`, which the folder never made: unknown.
+        for sql in [
+            "ALTER TABLE users ADD COLUMN code text DEFAULT next_code();",
+            "ALTER TABLE users ADD COLUMN d date DEFAULT today();",
+            "ALTER TABLE users ADD COLUMN n int DEFAULT one();",
+            "ALTER TABLE users ADD COLUMN n int DEFAULT fixed();",
+            "ALTER TABLE users ADD COLUMN n int DEFAULT unknown_function();",
+        ] {
+            assert_eq!(findings_after(&RULE, &earlier, sql), [], "{sql}");
+        }
+    }
+
+    #[test]
+    fn a_stored_generated_column_rewrites_an_existing_table() {
+        let sql = "ALTER TABLE app.orders ADD COLUMN total int GENERATED ALWAYS AS (n * 2) STORED;";
+        assert_eq!(
+            fires(&RULE, sql),
+            "`ADD COLUMN total ... GENERATED ALWAYS AS (...) STORED` to `app.orders` computes the \
+             expression for every existing row: it rewrites the table under an `ACCESS \
+             EXCLUSIVE` lock"
+        );
     }
 }
