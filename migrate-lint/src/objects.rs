@@ -45,6 +45,8 @@ pub(crate) struct Earlier {
     dropped: Vec<ObjectKey>,
     /// What each statement of the file creates, with the statement's index.
     ahead: Vec<(usize, ObjectKey)>,
+    /// What each statement of the file drops, with the statement's index.
+    drops_ahead: Vec<(usize, ObjectKey)>,
     /// The index of the statement being checked.
     now: usize,
 }
@@ -53,14 +55,16 @@ impl Earlier {
     /// Knows what each statement of the file creates: `(index, statement)` pairs, a statement
     /// that a `DO` block runs under the index of the `DO`.
     pub fn new<'a>(statements: impl IntoIterator<Item = (usize, &'a NodeEnum)>) -> Self {
-        let ahead = statements
-            .into_iter()
-            .flat_map(|(i, node)| creates(node).into_iter().map(move |key| (i, key)))
-            .collect();
-        Self {
-            ahead,
-            ..Self::default()
+        let mut earlier = Self::default();
+        for (i, node) in statements {
+            earlier
+                .ahead
+                .extend(creates(node).into_iter().map(|key| (i, key)));
+            earlier
+                .drops_ahead
+                .extend(drops(node).into_iter().map(|key| (i, key)));
         }
+        earlier
     }
 
     /// Moves to the statement of this index: what it and later statements create is ahead.
@@ -79,6 +83,35 @@ impl Earlier {
         self.ahead
             .iter()
             .any(|(i, k)| *i > self.now && k.same_object(key))
+    }
+
+    /// Whether a later statement of the file drops this table (or materialized view, or view)
+    /// and none after that creates it again, while no earlier statement created it: when the
+    /// file runs a second time it is gone before this statement.
+    pub fn gone_on_rerun(&self, relation: &RangeVar) -> bool {
+        let name = relation_name(relation);
+        [
+            ObjectType::ObjectTable,
+            ObjectType::ObjectMatview,
+            ObjectType::ObjectView,
+        ]
+        .into_iter()
+        .any(|kind| {
+            let key = ObjectKey::new(kind, name.clone());
+            let last_drop = self
+                .drops_ahead
+                .iter()
+                .filter(|(i, k)| *i > self.now && k.same_object(&key))
+                .map(|(i, _)| *i)
+                .max();
+            last_drop.is_some_and(|dropped| {
+                !self.created(&key)
+                    && !self
+                        .ahead
+                        .iter()
+                        .any(|(i, k)| *i >= dropped && k.same_object(&key))
+            })
+        })
     }
 
     /// Whether a table (or a materialized view) was created earlier in this file, so nothing
@@ -105,6 +138,15 @@ impl Earlier {
             ObjectType::ObjectTable,
             relation_name(relation),
         ))
+    }
+
+    /// Whether an earlier `DROP TABLE` or `DROP MATERIALIZED VIEW` of the file removed this
+    /// relation, and with it its indexes.
+    pub fn dropped_relation(&self, relation: &RangeVar) -> bool {
+        let name = relation_name(relation);
+        [ObjectType::ObjectTable, ObjectType::ObjectMatview]
+            .into_iter()
+            .any(|kind| self.dropped(&ObjectKey::new(kind, name.clone())))
     }
 
     /// Adds what one statement creates and drops.
@@ -270,6 +312,11 @@ fn creates(node: &NodeEnum) -> Vec<ObjectKey> {
 
 fn drops(node: &NodeEnum) -> Vec<ObjectKey> {
     match node {
+        NodeEnum::AlterDomainStmt(s) if s.subtype == "X" => {
+            let mut name = strings(&s.type_name);
+            name.push(s.name.clone());
+            vec![ObjectKey::new(ObjectType::ObjectDomconstraint, name)]
+        }
         NodeEnum::DropStmt(s) => dropped(s).collect(),
         NodeEnum::DropRoleStmt(s) => s
             .roles

@@ -20,8 +20,8 @@ pub(crate) static RULE: Rule = Rule {
     name: "missing-if-exists",
     family: Family::Idempotency,
     severity: Severity::Error,
-    reason: "`DROP ...`, `DROP COLUMN` and `DROP CONSTRAINT` without `IF EXISTS` fail when the \
-             object is already gone",
+    reason: "`DROP ...`, `DROP COLUMN`, `DROP CONSTRAINT`, `DROP IDENTITY` and `DROP EXPRESSION` \
+             without `IF EXISTS` fail when the object is already gone",
     help: "add `IF EXISTS`",
     allowable: true,
     check: Check::Statement {
@@ -138,25 +138,59 @@ fn alter_table_drops(ctx: &StatementCtx<'_>) -> Vec<Hit> {
                     && constraint_made(relation, &cmd.name))
         })
         .filter_map(|(_, &(relation, cmd, at))| {
+            let name = ident(&cmd.name);
+            let table = display_relation(relation);
             let what = match (cmd.subtype(), altered) {
                 (AlterTableType::AtDropColumn, ObjectType::ObjectType) => "DROP ATTRIBUTE",
                 (AlterTableType::AtDropColumn, _) => "DROP COLUMN",
                 (AlterTableType::AtDropConstraint, _) => "DROP CONSTRAINT",
+                (AlterTableType::AtDropIdentity, _) => {
+                    return Some(column_property(
+                        at,
+                        &name,
+                        &table,
+                        "IDENTITY",
+                        "an identity",
+                    ));
+                }
+                (AlterTableType::AtDropExpression, _) => {
+                    return Some(column_property(
+                        at,
+                        &name,
+                        &table,
+                        "EXPRESSION",
+                        "a stored generated column",
+                    ));
+                }
                 _ => return None,
             };
             Some(
                 Hit::new(
                     at,
                     format!(
-                        "`{what} {}` of `{}` without `IF EXISTS` fails when it does not exist",
-                        ident(&cmd.name),
-                        display_relation(relation)
+                        "`{what} {name}` of `{table}` without `IF EXISTS` fails when it does not \
+                         exist"
                     ),
                 )
-                .help(format!("write `{what} IF EXISTS {}`", ident(&cmd.name))),
+                .help(format!("write `{what} IF EXISTS {name}`")),
             )
         })
         .collect()
+}
+
+/// `ALTER COLUMN c DROP IDENTITY` or `DROP EXPRESSION` without `IF EXISTS`: on the second run
+/// the column is no longer an identity (a generated column) and PostgreSQL fails (55000).
+fn column_property(at: usize, column: &str, table: &str, property: &str, was: &str) -> Hit {
+    Hit::new(
+        at,
+        format!(
+            "`ALTER COLUMN {column} DROP {property}` of `{table}` without `IF EXISTS` fails when \
+             it runs again: `{column}` is no longer {was}"
+        ),
+    )
+    .help(format!(
+        "write `ALTER COLUMN {column} DROP {property} IF EXISTS`"
+    ))
 }
 
 /// What an `ALTER TABLE`-like statement alters: a table, a type (`ALTER TYPE ... DROP
@@ -336,6 +370,32 @@ mod tests {
         ] {
             fires(&RULE, sql);
         }
+    }
+
+    /// Checked on PostgreSQL: the second run fails with 55000, the `IF EXISTS` forms skip.
+    #[test]
+    fn fires_on_drop_identity_and_drop_expression() {
+        assert_eq!(
+            fires(&RULE, "ALTER TABLE t ALTER COLUMN id DROP IDENTITY;"),
+            "`ALTER COLUMN id DROP IDENTITY` of `t` without `IF EXISTS` fails when it runs \
+             again: `id` is no longer an identity"
+        );
+        fires(&RULE, "ALTER TABLE t ALTER COLUMN total DROP EXPRESSION;");
+        assert_eq!(
+            crate::rules::testing::helps(
+                &RULE,
+                "ALTER TABLE t ALTER COLUMN \"Total\" DROP EXPRESSION;"
+            ),
+            ["write `ALTER COLUMN \"Total\" DROP EXPRESSION IF EXISTS`"]
+        );
+        passes(
+            &RULE,
+            "ALTER TABLE t ALTER COLUMN id DROP IDENTITY IF EXISTS;",
+        );
+        passes(
+            &RULE,
+            "ALTER TABLE t ALTER COLUMN total DROP EXPRESSION IF EXISTS;",
+        );
     }
 
     #[test]

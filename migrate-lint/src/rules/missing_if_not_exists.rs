@@ -46,6 +46,14 @@ fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
             missing("CREATE TABLE", &name, "CREATE TABLE IF NOT EXISTS", key)
         }
         // An unnamed index cannot use IF NOT EXISTS: `unnamed-index` reports it.
+        // An index on a table or materialized view the file dropped earlier went with it.
+        NodeEnum::IndexStmt(s)
+            if s.relation
+                .as_ref()
+                .is_some_and(|r| ctx.earlier.dropped_relation(r)) =>
+        {
+            None
+        }
         NodeEnum::IndexStmt(s) if !s.if_not_exists && !s.idxname.is_empty() => {
             let keyword = if s.unique {
                 "CREATE UNIQUE INDEX"

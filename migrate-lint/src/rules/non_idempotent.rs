@@ -1,20 +1,25 @@
 //! `non-idempotent`: statements with no `IF [NOT] EXISTS` or `OR REPLACE` form fail when the
 //! migration runs a second time: `ALTER TABLE ... ADD CONSTRAINT`, `CREATE TYPE`, `CREATE DOMAIN`,
-//! `CREATE POLICY`, `CREATE ROLE/USER/GROUP` (the object exists) and every `RENAME` (the old name
-//! is gone). Each is safe after an earlier `DROP ... IF EXISTS` of the same object in the file
-//! (or of the table a constraint, policy or renamed column belongs to), and inside a guarded
-//! `DO` block, which catches the error or checks the catalog first (see `plpgsql`).
+//! `CREATE POLICY`, `CREATE ROLE/USER/GROUP`, `ALTER DOMAIN ... ADD CONSTRAINT`, `ALTER TYPE ...
+//! ADD ATTRIBUTE`, `[NO] INHERIT` (the object exists, or is gone), every `RENAME` and `SET SCHEMA`
+//! (the old name is gone). Two more fail, or do something else, because of what the first run
+//! did: a type change whose `USING` converts the values (the second run converts converted
+//! values), and a data statement on a table that a later statement of the file drops (it is gone
+//! on the second run). Each is safe after an earlier `DROP` of the same object in the file (or of
+//! the table a constraint, policy or renamed column belongs to), and inside a guarded `DO` block,
+//! which catches the error or checks the catalog first (see `plpgsql`).
 
 use pg_query::protobuf::{
-    AlterEnumStmt, AlterTableCmd, AlterTableType, ConstrType, CreatePolicyStmt, CreateRoleStmt,
-    ObjectType, RangeVar, RenameStmt, RoleStmtType,
+    AlterDomainStmt, AlterEnumStmt, AlterObjectSchemaStmt, AlterTableCmd, AlterTableType,
+    ConstrType, CreatePolicyStmt, CreateRoleStmt, ObjectType, RangeVar, RenameStmt, RoleStmtType,
 };
-use pg_query::NodeEnum;
+use pg_query::{Node, NodeEnum};
 
 use crate::diagnostic::Severity;
 use crate::objects::{
-    added_constraint_name, alter_table_cmds_at, constraint_name, display_name, display_object,
-    display_relation, kind_keyword, object_name, relation_name, strings, ObjectKey,
+    added_constraint_name, alter_table_cmds_at, cmd_column, constraint_name, display_name,
+    display_object, display_relation, display_type, kind_keyword, object_name, relation_name,
+    strings, ObjectKey,
 };
 use crate::quote::{ident, literal, qualified};
 use crate::rules::{Check, Family, Hit, Rule, StatementCtx};
@@ -23,8 +28,10 @@ pub(crate) static RULE: Rule = Rule {
     name: "non-idempotent",
     family: Family::Idempotency,
     severity: Severity::Error,
-    reason: "`ADD CONSTRAINT`, `CREATE TYPE/DOMAIN/POLICY/ROLE` and `RENAME` have no idempotent \
-             form and fail when the migration runs a second time",
+    reason: "`ADD CONSTRAINT`, `CREATE TYPE/DOMAIN/POLICY/ROLE`, `RENAME`, `SET SCHEMA`, `ADD \
+             ATTRIBUTE`, `[NO] INHERIT`, a `USING` conversion and a statement on a table that a \
+             later statement drops have no idempotent form and fail (or convert again) when the \
+             migration runs a second time",
     help: "wrap the statement in a `DO` block that skips it when it was already done, or put a \
            `DROP ... IF EXISTS` of the same object before it",
     allowable: true,
@@ -57,9 +64,249 @@ fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
         NodeEnum::CreateRoleStmt(s) => create_role(ctx, s),
         NodeEnum::RenameStmt(s) => rename(ctx, s),
         NodeEnum::AlterEnumStmt(s) if !s.old_val.is_empty() => Some(rename_value(ctx, s)),
+        NodeEnum::AlterObjectSchemaStmt(s) => set_schema(ctx, s),
+        NodeEnum::AlterDomainStmt(s) if s.subtype == "C" => add_domain_constraint(ctx, s),
         _ => None,
     };
-    hit.into_iter().chain(add_constraints(ctx)).collect()
+    hit.into_iter()
+        .chain(add_constraints(ctx))
+        .chain(alter_table_commands(ctx))
+        .chain(reads_what_a_later_statement_drops(ctx))
+        .collect()
+}
+
+/// `ALTER ... SET SCHEMA`: on the second run the object is no longer in its old schema.
+/// Relations have `ALTER ... IF EXISTS`, which skips then.
+fn set_schema(ctx: &StatementCtx<'_>, s: &AlterObjectSchemaStmt) -> Option<Hit> {
+    let kind = s.object_type();
+    let keyword = kind_keyword(kind);
+    let new = ident(&s.newschema);
+    let (name, help) = match (s.relation.as_ref(), s.object.as_deref()) {
+        (Some(_), _) if s.missing_ok => return None,
+        (Some(relation), _) => {
+            let name = display_relation(Some(relation));
+            let help = format!("write `ALTER {keyword} IF EXISTS {name} SET SCHEMA {new}`");
+            (name, help)
+        }
+        (None, Some(object)) => {
+            let help = format!(
+                "skip it when it was moved already: `{}`",
+                skip_on(
+                    &example(ctx, &format!("ALTER {keyword} ... SET SCHEMA {new}")),
+                    missing_condition(kind)
+                )
+            );
+            (display_object(kind, object), help)
+        }
+        (None, None) => return None,
+    };
+    Some(
+        ctx.hit(format!(
+            "moving {} `{name}` to schema `{new}` fails when it runs again: it is no longer in \
+             its old schema",
+            keyword.to_lowercase()
+        ))
+        .help(help),
+    )
+}
+
+/// `ALTER DOMAIN ... ADD CONSTRAINT`, unless an earlier `DROP` of the constraint or the domain
+/// guards it.
+fn add_domain_constraint(ctx: &StatementCtx<'_>, s: &AlterDomainStmt) -> Option<Hit> {
+    let domain = strings(&s.type_name);
+    let name = match s.def.as_ref().and_then(|d| d.node.as_ref()) {
+        Some(NodeEnum::Constraint(c)) => c.conname.clone(),
+        _ => String::new(),
+    };
+    let mut constraint = domain.clone();
+    constraint.push(name.clone());
+    if ctx
+        .earlier
+        .dropped(&ObjectKey::new(ObjectType::ObjectDomain, domain.clone()))
+        || (!name.is_empty()
+            && ctx
+                .earlier
+                .dropped(&ObjectKey::new(ObjectType::ObjectDomconstraint, constraint)))
+    {
+        return None;
+    }
+    let domain = qualified(&domain);
+    let shown = if name.is_empty() {
+        "a constraint".to_owned()
+    } else {
+        format!("constraint `{}`", ident(&name))
+    };
+    Some(
+        ctx.hit(format!(
+            "adding {shown} to domain `{domain}` has no `IF NOT EXISTS` form and fails when it \
+             runs again"
+        ))
+        .help(format!(
+            "skip it when it exists: `{}`; or put `ALTER DOMAIN {domain} DROP CONSTRAINT IF \
+             EXISTS <name>;` before it",
+            skip_on(
+                &example(ctx, &format!("ALTER DOMAIN {domain} ADD CONSTRAINT")),
+                "duplicate_object"
+            )
+        )),
+    )
+}
+
+/// `ALTER TABLE` sub-commands without an idempotent form: `ALTER TYPE ... ADD ATTRIBUTE`,
+/// `[NO] INHERIT`, and a type change whose `USING` converts the values (on the second run it
+/// converts the converted values, or fails).
+fn alter_table_commands(ctx: &StatementCtx<'_>) -> Vec<Hit> {
+    let NodeEnum::AlterTableStmt(stmt) = ctx.node else {
+        return Vec::new();
+    };
+    let on_type = stmt.objtype() == ObjectType::ObjectType;
+    alter_table_cmds_at(ctx)
+        .into_iter()
+        .filter_map(|(relation, cmd, at)| {
+            let name = display_relation(relation);
+            let (message, help) = match cmd.subtype() {
+                AlterTableType::AtAddColumn if on_type => add_attribute(ctx, relation, cmd)?,
+                AlterTableType::AtAddInherit | AlterTableType::AtDropInherit => {
+                    inherit(ctx, &name, cmd)?
+                }
+                AlterTableType::AtAlterColumnType => conversion(&name, cmd)?,
+                _ => return None,
+            };
+            Some(Hit::new(at, message).help(help))
+        })
+        .collect()
+}
+
+fn add_attribute(
+    ctx: &StatementCtx<'_>,
+    relation: Option<&RangeVar>,
+    cmd: &AlterTableCmd,
+) -> Option<(String, String)> {
+    let relation = relation?;
+    let key = ObjectKey::new(ObjectType::ObjectType, relation_name(relation));
+    if ctx.earlier.dropped(&key) {
+        return None;
+    }
+    let attribute = ident(&cmd_column(cmd)?.colname);
+    let name = display_relation(Some(relation));
+    Some((
+        format!(
+            "`ADD ATTRIBUTE {attribute}` to type `{name}` has no `IF NOT EXISTS` form and fails \
+             when the attribute already exists"
+        ),
+        format!(
+            "skip it when it exists: `{}`",
+            skip_on(
+                &example(ctx, &format!("ALTER TYPE {name} ADD ATTRIBUTE")),
+                "duplicate_column"
+            )
+        ),
+    ))
+}
+
+fn inherit(ctx: &StatementCtx<'_>, table: &str, cmd: &AlterTableCmd) -> Option<(String, String)> {
+    let parent = match cmd.def.as_ref()?.node.as_ref()? {
+        NodeEnum::RangeVar(parent) => display_relation(Some(parent)),
+        _ => return None,
+    };
+    let (what, why, condition) = if cmd.subtype() == AlterTableType::AtDropInherit {
+        ("NO INHERIT", "is no longer a parent", "undefined_table")
+    } else {
+        ("INHERIT", "is a parent already", "duplicate_table")
+    };
+    Some((
+        format!("`{what} {parent}` on `{table}` fails when it runs again: `{parent}` {why}"),
+        format!(
+            "skip it when it was done: `{}`",
+            skip_on(
+                &example(ctx, &format!("ALTER TABLE {table} {what} {parent}")),
+                condition
+            )
+        ),
+    ))
+}
+
+/// `ALTER COLUMN ... TYPE ... USING <expression>`, unless the expression is the column itself
+/// or a plain cast of it (which converts a value of the new type to itself).
+fn conversion(table: &str, cmd: &AlterTableCmd) -> Option<(String, String)> {
+    let column = cmd_column(cmd)?;
+    let using = column.raw_default.as_deref()?;
+    let plain = |node: &Node| match node.node.as_ref() {
+        Some(NodeEnum::ColumnRef(c)) => strings(&c.fields).last() == Some(&cmd.name),
+        _ => false,
+    };
+    let is_plain = match using.node.as_ref() {
+        Some(NodeEnum::TypeCast(cast)) => cast.arg.as_deref().is_some_and(plain),
+        _ => plain(using),
+    };
+    if is_plain {
+        return None;
+    }
+    let name = ident(&cmd.name);
+    let new_type = column
+        .type_name
+        .as_ref()
+        .map_or_else(String::new, display_type);
+    let (table_literal, name_literal, type_literal) =
+        (literal(table), literal(&cmd.name), literal(&new_type));
+    Some((
+        format!(
+            "`ALTER COLUMN {name} TYPE {new_type} USING ...` converts `{name}` again when it runs \
+             again: the values have the new type already, so the conversion fails or changes them \
+             a second time"
+        ),
+        format!(
+            "convert only while the column has its old type: `DO $$ BEGIN IF (SELECT \
+             format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = \
+             {table_literal}::regclass AND attname = {name_literal}) <> {type_literal} THEN ALTER \
+             TABLE {table} ALTER COLUMN {name} TYPE {new_type} USING ...; END IF; END $$;`"
+        ),
+    ))
+}
+
+/// A data statement that reads or writes a table which a later statement of the file drops
+/// (and none creates again): on the second run the table is gone.
+fn reads_what_a_later_statement_drops(ctx: &StatementCtx<'_>) -> Vec<Hit> {
+    if !matches!(
+        ctx.node,
+        NodeEnum::InsertStmt(_)
+            | NodeEnum::UpdateStmt(_)
+            | NodeEnum::DeleteStmt(_)
+            | NodeEnum::MergeStmt(_)
+            | NodeEnum::SelectStmt(_)
+    ) {
+        return Vec::new();
+    }
+    let mut seen: Vec<Vec<String>> = Vec::new();
+    ctx.node
+        .nodes()
+        .into_iter()
+        .filter_map(|(node, ..)| match node {
+            pg_query::NodeRef::RangeVar(r) if ctx.earlier.gone_on_rerun(r) => Some(r),
+            _ => None,
+        })
+        .filter(|r| {
+            let name = relation_name(r);
+            let new = !seen.contains(&name);
+            seen.push(name);
+            new
+        })
+        .map(|r| {
+            let table = display_relation(Some(r));
+            Hit::new(
+                ctx.at(r.location),
+                format!(
+                    "this statement uses `{table}`, which a later statement of the file drops: \
+                     when the file runs again `{table}` no longer exists here"
+                ),
+            )
+            .help(format!(
+                "run it only while `{table}` exists: `DO $$ BEGIN IF to_regclass({}) IS NOT \
+                 NULL THEN <statement>; END IF; END $$;`",
+                literal(&table)
+            ))
+        })
+        .collect()
 }
 
 /// The statement as an example: itself when short, else its first words and `...`.
@@ -368,8 +615,82 @@ mod tests {
             "ALTER SCHEMA app RENAME TO core;",
             "ALTER TRIGGER trg ON users RENAME TO trg2;",
             "ALTER DOMAIN email RENAME CONSTRAINT c TO d;",
+            // Each checked on PostgreSQL: the second run fails.
+            "ALTER TABLE users SET SCHEMA app;",
+            "ALTER TYPE mood SET SCHEMA app;",
+            "ALTER FUNCTION f(int) SET SCHEMA app;",
+            "ALTER TYPE address ADD ATTRIBUTE zip text;",
+            "ALTER TABLE child NO INHERIT parent;",
+            "ALTER TABLE child INHERIT parent;",
+            "ALTER DOMAIN email ADD CONSTRAINT c CHECK (VALUE <> '');",
+            "ALTER TABLE t ALTER COLUMN c TYPE text[] USING string_to_array(c, ',');",
+            "ALTER TABLE t ALTER COLUMN c TYPE bytea USING decode(c, 'escape');",
+            "UPDATE emails SET token = tokens.token FROM tokens WHERE tokens.id = emails.id;\n\
+             DROP TABLE tokens;",
+            "INSERT INTO a SELECT * FROM old_a;\nDROP TABLE IF EXISTS old_a;",
         ] {
             fires(&RULE, sql);
+        }
+    }
+
+    #[test]
+    fn the_gaps_name_what_fails_and_how_to_skip_it() {
+        assert_eq!(
+            fires(&RULE, "ALTER TABLE users SET SCHEMA app;"),
+            "moving table `users` to schema `app` fails when it runs again: it is no longer in \
+             its old schema"
+        );
+        assert_eq!(
+            help("ALTER TABLE users SET SCHEMA app;"),
+            "write `ALTER TABLE IF EXISTS users SET SCHEMA app`"
+        );
+        assert_eq!(
+            help("ALTER TYPE address ADD ATTRIBUTE zip text;"),
+            "skip it when it exists: `DO $$ BEGIN ALTER TYPE address ADD ATTRIBUTE zip text; \
+             EXCEPTION WHEN duplicate_column THEN NULL; END $$;`"
+        );
+        assert_eq!(
+            fires(&RULE, "ALTER TABLE child NO INHERIT parent;"),
+            "`NO INHERIT parent` on `child` fails when it runs again: `parent` is no longer a \
+             parent"
+        );
+        let sql =
+            "UPDATE versions SET at = r.at\n  FROM readme_rendering r WHERE r.id = versions.id;\n\
+                   DROP TABLE readme_rendering;";
+        let found = crate::rules::testing::findings(&RULE, sql);
+        assert_eq!(
+            found,
+            [(
+                2,
+                8,
+                "this statement uses `readme_rendering`, which a later statement of the file \
+                 drops: when the file runs again `readme_rendering` no longer exists here"
+                    .to_owned()
+            )]
+        );
+        assert!(fires(
+            &RULE,
+            "ALTER TABLE t ALTER COLUMN c TYPE text[] USING string_to_array(c, ',');"
+        )
+        .starts_with("`ALTER COLUMN c TYPE text[] USING ...` converts `c` again"));
+    }
+
+    #[test]
+    fn passes_the_idempotent_forms_of_the_gaps() {
+        for sql in [
+            "ALTER TABLE IF EXISTS users SET SCHEMA app;",
+            "ALTER TABLE t ALTER COLUMN c TYPE jsonb USING c::jsonb;",
+            "ALTER TABLE t ALTER COLUMN c TYPE bigint USING c;",
+            "ALTER TABLE t ALTER COLUMN c TYPE bigint;",
+            "DROP TYPE IF EXISTS address;\nCREATE TYPE address AS (street text);\n\
+             ALTER TYPE address ADD ATTRIBUTE zip text;",
+            "ALTER DOMAIN email DROP CONSTRAINT IF EXISTS c;\n\
+             ALTER DOMAIN email ADD CONSTRAINT c CHECK (VALUE <> '');",
+            "UPDATE t SET a = 1 FROM tokens;\nDROP TABLE tokens;\nCREATE TABLE tokens (a int);",
+            "CREATE TABLE IF NOT EXISTS tmp (a int);\nUPDATE tmp SET a = 1;\nDROP TABLE tmp;",
+            "UPDATE t SET a = 1;\nDROP TABLE other;",
+        ] {
+            passes(&RULE, sql);
         }
     }
 
