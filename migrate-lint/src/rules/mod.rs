@@ -24,9 +24,11 @@ mod detach_partition_without_concurrently;
 mod drop_column;
 mod drop_schema;
 mod drop_table;
+mod duplicate_column;
 mod escapes_tenant;
 pub(crate) mod history_table_write;
 mod index_without_concurrently;
+mod long_identifier;
 mod missing_if_exists;
 mod missing_if_not_exists;
 mod missing_or_replace;
@@ -224,6 +226,8 @@ static ALL: &[&Rule] = &[
     &crate::config::CONFIG,
     &crate::parse::SYNTAX,
     &crate::parse::EMPTY_MIGRATION,
+    &duplicate_column::RULE,
+    &long_identifier::RULE,
     &crate::directives::UNKNOWN_DIRECTIVE,
     &crate::directives::UNKNOWN_RULE,
     &crate::directives::INVALID_DIRECTIVE,

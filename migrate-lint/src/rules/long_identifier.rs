@@ -1,0 +1,131 @@
+//! `long-identifier`: PostgreSQL keeps the first 63 bytes of an identifier (`NAMEDATALEN - 1`)
+//! and drops the rest with only a `NOTICE`. Two names that differ after byte 63 are then the same
+//! object, and `IF NOT EXISTS`, `IF EXISTS` and every later reference compare the truncated name,
+//! not the one written.
+
+use pg_query::protobuf::Token;
+
+use crate::diagnostic::Severity;
+use crate::objects::MAX_IDENTIFIER;
+use crate::quote::ident;
+use crate::rules::{Check, Family, Hit, Rule, StatementCtx};
+
+pub(crate) static RULE: Rule = Rule {
+    name: "long-identifier",
+    family: Family::Syntax,
+    severity: Severity::Warning,
+    reason: "PostgreSQL truncates identifiers longer than 63 bytes without an error, so the \
+             object gets another name than the one written (and two long names can be one)",
+    help: "shorten the name to at most 63 bytes",
+    allowable: true,
+    check: Check::Statement {
+        down_files: true,
+        check,
+    },
+};
+
+fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
+    let sql = ctx.sql();
+    // Scanning is done only for a statement that may hold such a name: one with a word of more
+    // than 63 bytes, or with a quoted identifier (which may hold spaces).
+    let long_word = sql
+        .split(|c: char| c.is_whitespace() || ",;()=".contains(c))
+        .any(|word| word.len() > MAX_IDENTIFIER);
+    if !long_word && !(sql.len() > MAX_IDENTIFIER && sql.contains('"')) {
+        return Vec::new();
+    }
+    let Ok(scanned) = pg_query::scan(sql) else {
+        return Vec::new();
+    };
+    scanned
+        .tokens
+        .iter()
+        .filter(|t| t.token() == Token::Ident)
+        .filter_map(|t| {
+            let written = sql.get(t.start as usize..t.end as usize)?;
+            let name = folded(written);
+            (name.len() > MAX_IDENTIFIER).then(|| {
+                let kept = truncated(&name);
+                Hit::new(
+                    ctx.start() + t.start as usize,
+                    format!(
+                        "`{}` is {} bytes long: PostgreSQL truncates it to `{}`, and every \
+                         statement (`IF NOT EXISTS` too) compares that name",
+                        ident(&name),
+                        name.len(),
+                        ident(kept)
+                    ),
+                )
+            })
+        })
+        .collect()
+}
+
+/// The name an identifier token stands for: quotes removed (`""` is `"`), or folded to lower
+/// case when unquoted.
+fn folded(written: &str) -> String {
+    match written
+        .strip_prefix('"')
+        .and_then(|inner| inner.strip_suffix('"'))
+    {
+        Some(inner) => inner.replace("\"\"", "\""),
+        None => written.to_ascii_lowercase(),
+    }
+}
+
+/// The first 63 bytes of a name, cut at a character boundary as PostgreSQL cuts it.
+fn truncated(name: &str) -> &str {
+    let mut end = MAX_IDENTIFIER.min(name.len());
+    while !name.is_char_boundary(end) {
+        end -= 1;
+    }
+    &name[..end]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RULE;
+    use crate::rules::testing::{findings, passes};
+
+    const LONG: &str = "index_on_the_crates_table_by_name_and_version_and_created_at_and_owner";
+
+    /// Checked on PostgreSQL: `NOTICE: identifier ... will be truncated to ...`.
+    #[test]
+    fn fires_on_names_longer_than_63_bytes_where_they_are() {
+        let sql = format!("CREATE INDEX IF NOT EXISTS {LONG}\n  ON crates (name);");
+        assert_eq!(
+            findings(&RULE, &sql),
+            [(
+                1,
+                28,
+                "`index_on_the_crates_table_by_name_and_version_and_created_at_and_owner` is 70 \
+                 bytes long: PostgreSQL truncates it to \
+                 `index_on_the_crates_table_by_name_and_version_and_created_at_an`, and every \
+                 statement (`IF NOT EXISTS` too) compares that name"
+                    .to_owned()
+            )]
+        );
+        let quoted = format!("ALTER TABLE t ADD COLUMN \"{} é\" int;", "x".repeat(62));
+        let found = findings(&RULE, &quoted);
+        assert_eq!(found.len(), 1);
+        assert!(found[0]
+            .2
+            .contains(&format!("to `\"{} \"`", "x".repeat(62))));
+        assert_eq!(
+            findings(&RULE, &format!("DO $$ BEGIN DROP TABLE {LONG}; END $$;")).len(),
+            1
+        );
+    }
+
+    #[test]
+    fn passes_short_names_strings_and_comments() {
+        for sql in [
+            format!("CREATE INDEX IF NOT EXISTS {} ON t (a);", &LONG[..63]),
+            format!("COMMENT ON TABLE t IS '{LONG}';"),
+            format!("-- {LONG}\nSELECT 1;"),
+            format!("SELECT 1 AS \"{}\";", "a b".repeat(10)),
+        ] {
+            passes(&RULE, &sql);
+        }
+    }
+}
