@@ -552,6 +552,7 @@ impl Ready<'_> {
                 base: 0,
                 earlier: &earlier,
                 schema,
+                cmd_starts: std::cell::OnceCell::new(),
             };
             check_statement(&ctx, kind, false, i, &mut findings);
             earlier.record(&statement.node);
@@ -568,6 +569,7 @@ impl Ready<'_> {
                     base: inner.base,
                     earlier: &earlier,
                     schema,
+                    cmd_starts: std::cell::OnceCell::new(),
                 };
                 check_statement(&ctx, kind, inner.guarded, i, &mut findings);
                 if !inner.guarded {

@@ -85,6 +85,11 @@ impl Earlier {
             .any(|(i, k)| *i > self.now && k.same_object(key))
     }
 
+    /// Whether a later statement of the file drops anything.
+    pub fn drops_later(&self) -> bool {
+        self.drops_ahead.iter().any(|(i, _)| *i > self.now)
+    }
+
     /// Whether a later statement of the file drops this table (or materialized view, or view)
     /// and none after that creates it again, while no earlier statement created it: when the
     /// file runs a second time it is gone before this statement.
@@ -513,14 +518,18 @@ pub(crate) fn alter_table_cmds_at<'a>(
     ctx: &StatementCtx<'a>,
 ) -> Vec<(Option<&'a RangeVar>, &'a AlterTableCmd, usize)> {
     let cmds: Vec<_> = alter_table_cmds(ctx.node).collect();
-    let starts = cmds
-        .first()
-        .and_then(|(relation, _)| *relation)
-        .map(|r| command_starts(ctx, r))
-        .filter(|starts| starts.len() == cmds.len())
-        .unwrap_or_else(|| vec![ctx.start(); cmds.len()]);
+    if cmds.is_empty() {
+        return Vec::new();
+    }
+    let starts = ctx.cmd_starts.get_or_init(|| {
+        cmds.first()
+            .and_then(|(relation, _)| *relation)
+            .map(|r| command_starts(ctx, r))
+            .filter(|starts| starts.len() == cmds.len())
+            .unwrap_or_else(|| vec![ctx.start(); cmds.len()])
+    });
     cmds.into_iter()
-        .zip(starts)
+        .zip(starts.iter().copied())
         .map(|((relation, cmd), at)| (relation, cmd, at))
         .collect()
 }

@@ -26,12 +26,17 @@ pub(crate) static RULE: Rule = Rule {
 
 fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
     let sql = ctx.sql();
-    // Scanning is done only for a statement that may hold such a name: one with a word of more
-    // than 63 bytes, or with a quoted identifier (which may hold spaces).
+    // Scanning is done only for a statement that may hold such a name: one with a word, or a
+    // span between double quotes (a quoted name may hold spaces), of more than 63 bytes.
     let long_word = sql
         .split(|c: char| c.is_whitespace() || ",;()=".contains(c))
         .any(|word| word.len() > MAX_IDENTIFIER);
-    if !long_word && !(sql.len() > MAX_IDENTIFIER && sql.contains('"')) {
+    let long_quoted = sql
+        .split('"')
+        .skip(1)
+        .step_by(2)
+        .any(|quoted| quoted.len() > MAX_IDENTIFIER);
+    if !long_word && !long_quoted {
         return Vec::new();
     }
     let Ok(scanned) = pg_query::scan(sql) else {

@@ -180,6 +180,9 @@ pub(crate) struct StatementCtx<'a> {
     /// What the earlier files (in version order) and the earlier statements of this file
     /// created, altered and dropped.
     pub schema: &'a Schema,
+    /// Where each `ALTER TABLE` sub-command starts in the file: found by scanning the statement
+    /// once, the first time a rule asks (see `objects::alter_table_cmds_at`).
+    pub cmd_starts: std::cell::OnceCell<Vec<usize>>,
 }
 
 impl StatementCtx<'_> {
