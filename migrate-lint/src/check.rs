@@ -59,9 +59,10 @@ struct Job {
 }
 
 /// Checks the entries of a folder, already read, with the settings of the entry `migrate.toml`
-/// when there is one. Pure: all I/O is in [`discover::read_dir`]. The files are checked on as
-/// many threads as the machine has cores: each file's checks depend on that file and the
-/// configuration alone (the folder-wide ones run after, in `pair`).
+/// when there is one. Pure: all I/O is in [`discover::read_dir`]. The files are read and parsed
+/// on as many threads as the machine has cores; then their statements are checked in version
+/// order, each up file against the schema model the earlier ones built (the folder-wide checks
+/// run after, in `pair`).
 pub fn check_entries(display: &str, entries: Vec<Entry>) -> Outcome {
     let (config, mut diagnostics) = read_config(display, &entries);
     let mut jobs = Vec::new();
@@ -121,7 +122,7 @@ pub fn check_entries(display: &str, entries: Vec<Entry>) -> Outcome {
             // A down file reverts its migration: it is checked against a model that knows
             // nothing, and changes nothing in the one the up files build.
             Ok(ready) => ready.check(&mut Schema::default()),
-            Err(findings) => findings.into_checked(None),
+            Err(findings) => (*findings).into_checked(None),
         }));
     }
     for (file, checked) in loaded.into_iter().zip(checked) {
@@ -419,7 +420,7 @@ pub(crate) fn check_script_after(
     }
     match prepare(path, text, kind, policy) {
         Ok(ready) => ready.check(&mut schema),
-        Err(findings) => findings.into_checked(None),
+        Err(findings) => (*findings).into_checked(None),
     }
 }
 
@@ -437,13 +438,13 @@ struct Ready<'a> {
 }
 
 /// Parses one file's normalised text and checks what does not depend on the other files: its
-/// findings so far when it cannot be parsed. Pure.
+/// findings so far when it cannot be parsed (boxed: the error is the rare, large case). Pure.
 fn prepare<'a>(
     path: &'a str,
     text: &'a str,
     kind: ScriptKind,
     policy: &'a Policy,
-) -> Result<Ready<'a>, Findings<'a>> {
+) -> Result<Ready<'a>, Box<Findings<'a>>> {
     let mut findings = Findings {
         path,
         text,
@@ -465,7 +466,7 @@ fn prepare<'a>(
             }
             None => {
                 findings.report(&SYNTAX, hit, None);
-                return Err(findings);
+                return Err(Box::new(findings));
             }
         },
     };
@@ -485,7 +486,7 @@ fn prepare<'a>(
         Ok(statements) => statements,
         Err(hit) => {
             findings.report(&SYNTAX, hit, None);
-            return Err(findings);
+            return Err(Box::new(findings));
         }
     };
 

@@ -358,10 +358,10 @@ impl Schema {
             NodeEnum::AlterDomainStmt(s) => self.alter_domain(&strings(&s.type_name), s),
             NodeEnum::CreateFunctionStmt(s) => self.create_function(s),
             NodeEnum::AlterFunctionStmt(s) => self.alter_function(s),
-            NodeEnum::CreateExtensionStmt(s) => {
-                if self.extension(&s.extname) != Known::Present(()) {
-                    self.extensions.insert(&[s.extname.clone()], ());
-                }
+            NodeEnum::CreateExtensionStmt(s)
+                if self.extension(&s.extname) != Known::Present(()) =>
+            {
+                self.extensions.insert(std::slice::from_ref(&s.extname), ());
             }
             NodeEnum::DropStmt(s) => self.drop(s),
             NodeEnum::RenameStmt(s) => self.rename(s),

@@ -132,10 +132,10 @@ fn alter_table_drops(ctx: &StatementCtx<'_>) -> Vec<Hit> {
     cmds.iter()
         .enumerate()
         .filter(|&(i, &(relation, cmd, _))| {
-            !cmd.missing_ok
-                && !added_after(i, &cmd.name)
-                && !(cmd.subtype() == AlterTableType::AtDropConstraint
-                    && constraint_made(relation, &cmd.name))
+            let recreated = added_after(i, &cmd.name)
+                || cmd.subtype() == AlterTableType::AtDropConstraint
+                    && constraint_made(relation, &cmd.name);
+            !cmd.missing_ok && !recreated
         })
         .filter_map(|(_, &(relation, cmd, at))| {
             let name = ident(&cmd.name);
