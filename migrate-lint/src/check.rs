@@ -12,7 +12,7 @@ use crate::discover::{
     self, Entry, EntryKind, FileName, DUPLICATE_VERSION, INVALID_NAME, NESTED_FOLDER, NOT_UTF8,
     NUL_BYTE, ORPHAN_DOWN, UNREADABLE_FILE,
 };
-use crate::model::{IndexBuild, Legacy, Migration, Outcome, Script};
+use crate::model::{IndexBuild, Legacy, Migration, Outcome, Script, TransactionMode};
 use crate::objects::Earlier;
 use crate::parse::{self, EMPTY_MIGRATION, SYNTAX};
 use crate::plpgsql;
@@ -543,9 +543,15 @@ impl Ready<'_> {
             std::iter::once((i, &statements[i].node)).chain(inner)
         });
         let mut earlier = Earlier::new(run);
+        let mut committing_calls = Vec::new();
         for i in structure.run.clone() {
             earlier.enter(i);
             let statement = &statements[i];
+            if let Some(hit) =
+                structure::committing_call(&statement.node, statement.range.start, schema)
+            {
+                committing_calls.push((i, hit));
+            }
             let ctx = StatementCtx {
                 node: &statement.node,
                 range: statement.range.clone(),
@@ -580,6 +586,19 @@ impl Ready<'_> {
             }
         }
 
+        match structure.mode {
+            TransactionMode::Single => {
+                for (i, hit) in committing_calls {
+                    findings.report(&structure::NEEDS_NO_TRANSACTION, hit, Some(i));
+                }
+            }
+            TransactionMode::None if committing_calls.is_empty() => {
+                if let Some(hit) = structure.unneeded {
+                    findings.report(&structure::UNNEEDED_NO_TRANSACTION, hit, None);
+                }
+            }
+            TransactionMode::None => {}
+        }
         if kind == ScriptKind::Up && structure.run.is_empty() {
             findings.report(
                 &EMPTY_MIGRATION,
@@ -757,6 +776,22 @@ mod tests {
     }
 
     const TABLE: &[u8] = b"CREATE TABLE IF NOT EXISTS t (id int);\n";
+
+    #[test]
+    fn a_call_in_a_later_file_of_a_procedure_that_commits_needs_the_header() {
+        let procedure = b"CREATE OR REPLACE PROCEDURE batch() LANGUAGE plpgsql AS $$\n\
+                          BEGIN UPDATE t SET id = id; COMMIT; END $$;\n";
+        let outcome = check(vec![
+            file("1_table.sql", TABLE),
+            file("2_procedure.sql", procedure),
+            file("3_call.sql", b"CALL batch();\n"),
+            file("4_call.sql", b"-- migrate:no-transaction\nCALL batch();\n"),
+        ]);
+        assert_eq!(
+            found(&outcome),
+            ["migrations/3_call.sql:1:1 needs-no-transaction"]
+        );
+    }
 
     #[test]
     fn migrations_are_ordered_by_numeric_version_with_their_down_files() {

@@ -109,6 +109,30 @@ fn read_into(
     Some(())
 }
 
+/// Whether a PL/pgSQL procedure body `COMMIT`s or `ROLLBACK`s somewhere (read with PostgreSQL's
+/// PL/pgSQL parser): then a `CALL` of it cannot run inside a transaction block. `false` when the
+/// parser rejects the body (PostgreSQL reports that when the migration runs).
+pub(crate) fn controls_transactions(body: &str) -> bool {
+    let tag = (0..)
+        .map(|n| format!("$migrate_body{n}$"))
+        .find(|tag| !body.contains(tag.as_str()))
+        .expect("some tag is not in the body");
+    let statement = format!("CREATE PROCEDURE migrate_body() LANGUAGE plpgsql AS {tag}{body}{tag}");
+    let Ok(parsed) = pg_query::parse_plpgsql(&statement) else {
+        return false;
+    };
+    fn any_control(value: &Value) -> bool {
+        match value {
+            Value::Object(map) => map.iter().any(|(key, inner)| {
+                key == "PLpgSQL_stmt_commit" || key == "PLpgSQL_stmt_rollback" || any_control(inner)
+            }),
+            Value::Array(items) => items.iter().any(any_control),
+            _ => false,
+        }
+    }
+    any_control(&parsed)
+}
+
 /// Where the body starts in the `DO` statement's text: after the opening quote or dollar tag of
 /// the string constant that holds it.
 fn body_start(statement: &str, body: &str) -> Option<usize> {

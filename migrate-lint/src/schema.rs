@@ -174,6 +174,9 @@ pub(crate) struct Function {
     pub language: String,
     /// `CREATE PROCEDURE`.
     pub procedure: bool,
+    /// A PL/pgSQL procedure whose body `COMMIT`s or `ROLLBACK`s: a `CALL` of it cannot run
+    /// inside a transaction block.
+    pub controls_transactions: bool,
 }
 
 /// One name's entry in a namespace.
@@ -568,13 +571,18 @@ impl Schema {
                 _ => None,
             })
             .collect();
+        let language = option_string(&s.options, "language")
+            .unwrap_or_else(|| "sql".to_owned())
+            .to_lowercase();
+        let controls_transactions = s.is_procedure
+            && language == "plpgsql"
+            && body(&s.options).is_some_and(|b| crate::plpgsql::controls_transactions(&b));
         let function = Function {
             args,
             volatility: volatility(&s.options).unwrap_or(Volatility::Volatile),
-            language: option_string(&s.options, "language")
-                .unwrap_or_else(|| "sql".to_owned())
-                .to_lowercase(),
+            language,
             procedure: s.is_procedure,
+            controls_transactions,
         };
         if let Some(overloads) = self.functions.get_mut(&name) {
             overloads.retain(|f| f.args != function.args);
@@ -808,6 +816,18 @@ fn option_string(options: &[Node], name: &str) -> Option<String> {
     def_elems(options)
         .filter(|d| d.defname == name)
         .find_map(|d| d.arg.as_deref().and_then(string))
+}
+
+/// The body of a function (`AS '...'`, its first string; a C function's is its object file).
+fn body(options: &[Node]) -> Option<String> {
+    let arg = def_elems(options)
+        .find(|d| d.defname == "as")?
+        .arg
+        .as_deref()?;
+    match arg.node.as_ref()? {
+        NodeEnum::List(list) => list.items.first().and_then(string),
+        _ => string(arg),
+    }
 }
 
 /// `IMMUTABLE`, `STABLE` or `VOLATILE` among a function's options.

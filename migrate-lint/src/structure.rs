@@ -13,6 +13,7 @@ use crate::parse::ParsedStatement;
 use crate::plpgsql::Block;
 use crate::quote::{literal, qualified};
 use crate::rules::{Check, Family, Hit, Rule};
+use crate::schema::{Known, Schema};
 
 pub(crate) static UNTRANSACTED: Rule = Rule {
     name: "untransacted",
@@ -66,6 +67,9 @@ pub(crate) struct Structure {
     pub mode: TransactionMode,
     /// Indexes of the statements that run: the file's outer `BEGIN`/`COMMIT` excluded.
     pub run: Range<usize>,
+    /// `unneeded-no-transaction`, as far as the file alone tells: the file pipeline reports it
+    /// unless a `CALL` needs the header, which takes the schema ([`committing_call`]).
+    pub unneeded: Option<Hit>,
 }
 
 /// Checks the transaction structure of a file. `blocks` holds what each statement that is a
@@ -205,23 +209,54 @@ pub(crate) fn check(
         }
     }
     refused.extend(new_enum_value_uses(&statements[run.clone()]));
+    let mut unneeded = None;
     match (mode, no_transaction) {
         (TransactionMode::Single, _) => {
             hits.extend(refused.into_iter().map(|hit| (&NEEDS_NO_TRANSACTION, hit)));
         }
         (TransactionMode::None, Some(at)) if refused.is_empty() => {
-            hits.push((
-                &UNNEEDED_NO_TRANSACTION,
-                Hit::new(
-                    at,
-                    "`-- migrate:no-transaction`, but no statement needs to run outside a \
-                     transaction",
-                ),
+            unneeded = Some(Hit::new(
+                at,
+                "`-- migrate:no-transaction`, but no statement needs to run outside a transaction",
             ));
         }
         _ => {}
     }
-    (Structure { mode, run }, hits)
+    (
+        Structure {
+            mode,
+            run,
+            unneeded,
+        },
+        hits,
+    )
+}
+
+/// A `CALL` of a procedure the folder created (as `schema` knows it) whose PL/pgSQL body
+/// `COMMIT`s or `ROLLBACK`s: PostgreSQL refuses that inside a transaction block ("invalid
+/// transaction termination", 2D000), so the file needs the `no-transaction` header.
+pub(crate) fn committing_call(node: &NodeEnum, at: usize, schema: &Schema) -> Option<Hit> {
+    let NodeEnum::CallStmt(call) = node else {
+        return None;
+    };
+    let name = strings(&call.funccall.as_ref()?.funcname);
+    let Known::Present(overloads) = schema.function(&name) else {
+        return None;
+    };
+    overloads
+        .iter()
+        .any(|f| f.procedure && f.controls_transactions)
+        .then(|| {
+            Hit::new(
+                at,
+                format!(
+                    "`CALL {}` runs a procedure that COMMITs or ROLLBACKs, which cannot run \
+                     inside a transaction block",
+                    name.join(".")
+                ),
+            )
+            .help(NEEDS_NO_TRANSACTION.help)
+        })
 }
 
 /// Uses of an enum value that an earlier `ALTER TYPE ... ADD VALUE` of the same statements
@@ -753,6 +788,39 @@ mod tests {
         ] {
             passes(&NEEDS_NO_TRANSACTION, sql);
         }
+    }
+
+    #[test]
+    fn a_call_of_a_procedure_of_the_folder_that_commits_needs_the_header() {
+        let create = "CREATE OR REPLACE PROCEDURE batch() LANGUAGE plpgsql AS $$\n\
+                      BEGIN\n  UPDATE t SET a = 1;\n  COMMIT;\nEND $$;\n";
+        let in_transaction = format!("{create}CALL batch();\n");
+        assert_eq!(
+            structure_findings(&in_transaction),
+            [(
+                "needs-no-transaction",
+                6,
+                1,
+                "`CALL batch` runs a procedure that COMMITs or ROLLBACKs, which cannot run \
+                 inside a transaction block"
+                    .to_owned()
+            )]
+        );
+        // With the header it runs, and the header is needed.
+        let alone = format!("-- migrate:no-transaction\n{in_transaction}");
+        assert!(structure_findings(&alone).is_empty());
+        // A procedure that does not end transactions, or one the model never saw: nothing.
+        let quiet = "CREATE OR REPLACE PROCEDURE quiet() LANGUAGE plpgsql AS $$\n\
+                     BEGIN UPDATE t SET a = 1; END $$;\nCALL quiet();\nCALL elsewhere();\n";
+        assert!(structure_findings(quiet).is_empty());
+        let rollback = "CREATE OR REPLACE PROCEDURE undo() LANGUAGE plpgsql AS $$\n\
+                        BEGIN IF true THEN ROLLBACK; END IF; END $$;\nCALL public.undo();\n";
+        assert_eq!(structure_findings(rollback)[0].0, "needs-no-transaction");
+        let with_header = format!("-- migrate:no-transaction\n{quiet}");
+        assert_eq!(
+            structure_findings(&with_header)[0].0,
+            "unneeded-no-transaction"
+        );
     }
 
     #[test]
