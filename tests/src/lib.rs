@@ -518,6 +518,23 @@ pub mod tenants {
         format!("tenant_{i:03}")
     }
 
+    /// Each target's outcome in `report` as a word, in order: `applied`, `current`, `failed`,
+    /// `not reached`.
+    pub fn outcomes(report: &migrate_runtime::fleet::FleetReport) -> Vec<&'static str> {
+        use migrate_runtime::fleet::Outcome;
+        report
+            .targets
+            .iter()
+            .map(|t| match t.outcome {
+                Outcome::Applied(_) => "applied",
+                Outcome::Current(_) => "current",
+                Outcome::Failed(_) => "failed",
+                Outcome::NotReached => "not reached",
+                _ => "other",
+            })
+            .collect()
+    }
+
     /// `n` tenant schemas of `db`, `tenant_000` first.
     pub fn schemas(db: &TestDb, n: usize) -> Vec<Target> {
         (0..n)

@@ -6,27 +6,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use migrate_runtime::fleet::{Fleet, FleetEvent, FleetReport, OnFailure, Outcome, Target};
+use migrate_runtime::fleet::{Fleet, FleetEvent, OnFailure, Outcome, Target};
 use migrate_runtime::Event;
 use migrate_tests::fixtures::{POOLED, TENANT};
-use migrate_tests::tenants::{self, notes, schema, schemas};
+use migrate_tests::tenants::{self, notes, outcomes, schema, schemas};
 use migrate_tests::TestDb;
 use tokio_postgres::NoTls;
-
-/// Each target's outcome as a word, in order.
-fn outcomes(report: &FleetReport) -> Vec<&'static str> {
-    report
-        .targets
-        .iter()
-        .map(|t| match t.outcome {
-            Outcome::Applied(_) => "applied",
-            Outcome::Current(_) => "current",
-            Outcome::Failed(_) => "failed",
-            Outcome::NotReached => "not reached",
-            _ => "other",
-        })
-        .collect()
-}
 
 fn count(db: &TestDb, sql: &str) -> usize {
     db.column(sql)[0].parse().unwrap()

@@ -6,11 +6,11 @@
 
 use std::time::Instant;
 
-use migrate_runtime::fleet::{Fleet, FleetReport, Outcome, Target};
+use migrate_runtime::fleet::{Fleet, Target};
 use migrate_runtime::template::{TemplateError, TenantDatabases};
 use migrate_runtime::Migrations;
 use migrate_tests::fixtures::{ORDERED, ORDERED_MORE, TENANT};
-use migrate_tests::tenants::{self, notes, schema, schemas};
+use migrate_tests::tenants::{self, notes, outcomes, schema, schemas};
 use migrate_tests::{server_url, TestDb};
 use openssl::ssl::{SslConnector, SslMethod, SslVerifyMode};
 use tokio_postgres::NoTls;
@@ -88,21 +88,6 @@ impl Drop for Tenants {
                 admin.batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"));
         }
     }
-}
-
-/// Each target's outcome as a word, in order.
-fn outcomes(report: &FleetReport) -> Vec<&'static str> {
-    report
-        .targets
-        .iter()
-        .map(|t| match t.outcome {
-            Outcome::Applied(_) => "applied",
-            Outcome::Current(_) => "current",
-            Outcome::Failed(_) => "failed",
-            Outcome::NotReached => "not reached",
-            _ => "other",
-        })
-        .collect()
 }
 
 /// The schema and history (without times) of a new database migrated with `migrations` the
