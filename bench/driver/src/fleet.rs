@@ -1,6 +1,7 @@
 //! The fleet section (issue 13): one embedded set applied to many tenant schemas by the loop
 //! users write today (for each schema: connect, `MIGRATIONS.runner().tenant_schema(s).run`) and
-//! by `Fleet` at several parallelisms, against one target migrated alone. Each measurement runs
+//! by `Fleet` at several parallelisms, against one target migrated alone and against the same SQL
+//! run without the tool at each parallelism (the server's own cost and scaling). Each measurement runs
 //! bench/target/release/fleet in its own process on a database created fresh for it.
 //!
 //! Environment: DATABASE_URL (required), FLEET_TENANTS (default 500), FLEET_PARALLELISM
@@ -27,6 +28,8 @@ enum Mode {
     Sequential,
     /// `Fleet` at this parallelism.
     Fleet(usize),
+    /// The same SQL without the tool at this parallelism: what the server alone costs.
+    Raw(usize),
     /// One target alone.
     Single,
 }
@@ -36,6 +39,7 @@ impl Mode {
         match self {
             Mode::Sequential => "loop of `Migrations::run`, one schema after the other".into(),
             Mode::Fleet(p) => format!("`Fleet`, parallelism {p}"),
+            Mode::Raw(p) => format!("the SQL alone (no tool), parallelism {p}"),
             Mode::Single => "one target alone (connect, run)".into(),
         }
     }
@@ -89,6 +93,7 @@ impl Knobs {
     fn modes(&self) -> Vec<Mode> {
         std::iter::once(Mode::Sequential)
             .chain(self.parallelism.iter().map(|&p| Mode::Fleet(p)))
+            .chain(self.parallelism.iter().map(|&p| Mode::Raw(p)))
             .collect()
     }
 }
@@ -159,6 +164,7 @@ fn sample(s: &mut Server, clock: &CpuClock, mode: Mode, tenants: usize, schema: 
     let mut args = match mode {
         Mode::Sequential => vec!["sequential".to_owned()],
         Mode::Fleet(p) => vec!["fleet".to_owned(), p.to_string()],
+        Mode::Raw(p) => vec!["raw".to_owned(), p.to_string()],
         Mode::Single => vec!["single".to_owned()],
     };
     args.push(url);
@@ -239,6 +245,7 @@ pub(crate) fn main() {
     let knobs = Knobs::from_env(&s);
     let clock = CpuClock::new(&mut s);
     let version = s.version();
+    let data = s.data_directory();
     let started = Instant::now();
     let modes = knobs.modes();
     let mut figures: Vec<Figures> = modes.iter().map(|_| Figures::default()).collect();
@@ -291,6 +298,7 @@ pub(crate) fn main() {
         &figures,
         &single,
         &version,
+        &data,
         elapsed,
         &load.join(", "),
     );
@@ -345,6 +353,7 @@ fn report(
     figures: &[Figures],
     single: &Figures,
     version: &str,
+    data: &str,
     elapsed: f64,
     load: &str,
 ) -> String {
@@ -367,7 +376,8 @@ fn report(
         o,
         "Written by `scripts/bench` (`scripts/bench fleet` runs this section alone). Machine: \
          {machine}. PostgreSQL {version} on the same machine (pg_virtualenv unless DATABASE_URL \
-         was set), loopback, plain TCP: the benchmark's process and the server share the \
+         was set; data directory {data}), loopback, plain TCP: the benchmark's process and the \
+         server share the \
          {cores} cores, so the server's cores saturate at {cores} targets migrating at once, \
          or before (the client needs CPU too).\n\n\
          {} tenant schemas x {} migrations (bench/generated/fleet: a table, an index, an added \
@@ -408,6 +418,7 @@ fn report(
             range(&speedup, 1.0, 2)
         );
     }
+    server_scaling(&mut o, modes, figures);
     let _ = writeln!(o, "\n## Cost per tenant\n");
     let _ = writeln!(
         o,
@@ -448,7 +459,124 @@ fn report(
         );
     }
     goals(&mut o, &rows, figures, &single, tenants);
+    let _ = writeln!(o);
+    server_goals(&mut o, modes, figures);
     o
+}
+
+/// `Fleet` at each parallelism and the same SQL without the tool at that parallelism, as pairs
+/// of figures (the modes run).
+fn pairs<'a>(modes: &[Mode], figures: &'a [Figures]) -> Vec<(usize, &'a Figures, &'a Figures)> {
+    modes
+        .iter()
+        .zip(figures)
+        .filter_map(|(m, fleet)| match m {
+            Mode::Fleet(p) => {
+                let raw = modes.iter().position(|r| *r == Mode::Raw(*p))?;
+                Some((*p, fleet, &figures[raw]))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// The median CPU (client and server) per tenant of a mode, in ms.
+fn cpu_per_tenant(f: &Figures) -> Option<f64> {
+    (!f.server_cpu.is_empty()).then(|| {
+        stat(
+            f.client_cpu
+                .iter()
+                .zip(&f.server_cpu)
+                .map(|(c, s)| (c + s) * 1000.0)
+                .collect(),
+        )
+        .median
+    })
+}
+
+/// The table that sets `Fleet` beside the same SQL run without the tool at the same parallelism:
+/// how far the server itself scales on this machine, and what the tool adds.
+fn server_scaling(o: &mut String, modes: &[Mode], figures: &[Figures]) {
+    let pairs = pairs(modes, figures);
+    let Some(&(_, _, raw_one)) = pairs.iter().find(|(p, _, _)| *p == 1) else {
+        return;
+    };
+    let _ = writeln!(o, "\n## The server's own scaling\n");
+    let _ = writeln!(
+        o,
+        "The same SQL without the tool (each migration in its own transaction under `SET LOCAL \
+         search_path`; no history table, no lock, no checksum), by as many connections as \
+         `Fleet` uses: the most any client can reach on this server and machine. Its speed-up \
+         is over itself at parallelism 1; `Fleet`'s over the loop, as above.\n"
+    );
+    let _ = writeln!(
+        o,
+        "| parallelism | the SQL alone (s) | its speed-up | `Fleet`'s speed-up | `Fleet` / the SQL alone, wall | CPU per tenant, the SQL alone (ms) | `Fleet` / the SQL alone, CPU |\n\
+         |---|---|---|---|---|---|---|"
+    );
+    let cpu = |f: &Figures| cpu_per_tenant(f).map_or("n/a".into(), |c| format!("{c:.1}"));
+    let cpu_ratio =
+        |fleet: &Figures, raw: &Figures| match (cpu_per_tenant(fleet), cpu_per_tenant(raw)) {
+            (Some(a), Some(b)) => format!("{:.2}x", a / b),
+            _ => "n/a".into(),
+        };
+    for (p, fleet, raw) in &pairs {
+        let raw_wall = stat(raw.wall_ms.clone());
+        let _ = writeln!(
+            o,
+            "| {p} | {} | {:.2} | {:.2} | {:.2}x | {} | {} |",
+            range(&raw_wall, 1e-3, 2),
+            speedup(raw_one, raw).median,
+            speedup(&figures[0], fleet).median,
+            stat(fleet.wall_ms.clone()).median / raw_wall.median,
+            cpu(raw),
+            cpu_ratio(fleet, raw)
+        );
+    }
+}
+
+/// The goals read against the server's own scaling.
+fn server_goals(o: &mut String, modes: &[Mode], figures: &[Figures]) {
+    let pairs = pairs(modes, figures);
+    let Some(&(_, _, raw_one)) = pairs.iter().find(|(p, _, _)| *p == 1) else {
+        return;
+    };
+    let shares: Vec<String> = pairs
+        .iter()
+        .map(|(p, fleet, raw)| {
+            format!(
+                "parallelism {p} {:.2}",
+                speedup(&figures[0], fleet).median / speedup(raw_one, raw).median
+            )
+        })
+        .collect();
+    let _ = writeln!(
+        o,
+        "Read against the server's own scaling (the SQL alone at the same parallelism is the \
+         ceiling here, since the server and the client share the machine's cores): `Fleet`'s \
+         speed-up / the SQL's own: {}.",
+        shares.join(", ")
+    );
+    let one = pairs.iter().find(|(p, _, _)| *p == 1);
+    let growth: Vec<String> = pairs
+        .iter()
+        .filter_map(|(p, fleet, raw)| {
+            let (_, fleet_one, raw_one) = one?;
+            Some(format!(
+                "parallelism {p}: `Fleet` {:.2}x, the SQL alone {:.2}x",
+                cpu_per_tenant(fleet)? / cpu_per_tenant(fleet_one)?,
+                cpu_per_tenant(raw)? / cpu_per_tenant(raw_one)?
+            ))
+        })
+        .collect();
+    if !growth.is_empty() {
+        let _ = writeln!(
+            o,
+            "CPU per tenant at each parallelism over the same at parallelism 1 (what running \
+             tenants side by side costs the server, with and without the tool): {}.",
+            growth.join("; ")
+        );
+    }
 }
 
 /// The speed-up of `mode` over `sequential`, run by run.

@@ -323,6 +323,28 @@ impl Server {
             .unwrap()
             .get(0)
     }
+
+    /// Where the server keeps its data and the file system there (from /proc/mounts, when the
+    /// directory is on this machine), e.g. `/dev/shm/x/data (tmpfs)`; "unknown" when the
+    /// server does not say (not a superuser).
+    fn data_directory(&mut self) -> String {
+        let Ok(row) = self.admin.query_one("SHOW data_directory", &[]) else {
+            return "unknown".into();
+        };
+        let dir: String = row.get(0);
+        let mounts = std::fs::read_to_string("/proc/mounts").unwrap_or_default();
+        let fs = mounts
+            .lines()
+            .filter_map(|l| {
+                let f: Vec<&str> = l.split_whitespace().collect();
+                (f.len() > 2 && dir.starts_with(f[1])).then(|| (f[1].len(), f[2].to_owned()))
+            })
+            .max();
+        match fs {
+            Some((_, fs)) if Path::new(&dir).is_dir() => format!("{dir} ({fs})"),
+            _ => dir,
+        }
+    }
 }
 
 fn measure(runs: usize) -> Measured {

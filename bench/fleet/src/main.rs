@@ -9,7 +9,11 @@
 //! - `fleet fleet <parallelism> <url> <tenants>`: `Fleet::new(..).parallelism(p).run(NoTls)`;
 //!   prints the whole run's time, then the median of the targets' own times (connect and run,
 //!   as the fleet's report gives them);
-//! - `fleet single <url> <schema>`: one target alone: connect and run.
+//! - `fleet single <url> <schema>`: one target alone: connect and run;
+//! - `fleet raw <parallelism> <url> <tenants>`: the same SQL without the tool, as the floor of
+//!   what the server costs: `parallelism` threads, each with one connection, take the next
+//!   tenant and run each migration's SQL in its own transaction under `SET LOCAL search_path`
+//!   (no history table, no lock, no checksum).
 //!
 //! Every target must end with every migration applied, or the program panics.
 use std::time::{Duration, Instant};
@@ -45,6 +49,37 @@ fn migrate_one(url: &str, schema: &str) {
         .run(&mut client)
         .unwrap_or_else(|e| panic!("{schema}: {e}"));
     check(schema, &report);
+}
+
+/// The same SQL without the tool, `parallelism` tenants at a time.
+fn raw(parallelism: usize, url: &str, tenants: usize) {
+    let next = std::sync::atomic::AtomicUsize::new(1);
+    std::thread::scope(|scope| {
+        for _ in 0..parallelism {
+            scope.spawn(|| {
+                let mut client = postgres::Client::connect(url, postgres::NoTls)
+                    .unwrap_or_else(|e| panic!("connect: {e}"));
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    if i > tenants {
+                        break;
+                    }
+                    let schema = schema(i);
+                    client
+                        .batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS {schema}"))
+                        .unwrap_or_else(|e| panic!("{schema}: {e}"));
+                    for migration in &MIGRATIONS {
+                        client
+                            .batch_execute(&format!(
+                                "BEGIN; SET LOCAL search_path TO {schema}; {}; COMMIT",
+                                migration.up().sql()
+                            ))
+                            .unwrap_or_else(|e| panic!("{schema}: {}: {e}", migration.name()));
+                    }
+                }
+            });
+        }
+    });
 }
 
 /// Runs the fleet over `tenants` schemas at `parallelism`; returns the median of the targets'
@@ -86,13 +121,17 @@ fn main() {
         ["fleet", parallelism, url, tenants] => {
             Some(fleet(count(parallelism), url, count(tenants)))
         }
+        ["raw", parallelism, url, tenants] => {
+            raw(count(parallelism), url, count(tenants));
+            None
+        }
         ["single", url, schema] => {
             migrate_one(url, schema);
             None
         }
         _ => panic!(
             "usage: fleet sequential URL TENANTS | fleet fleet PARALLELISM URL TENANTS | \
-             fleet single URL SCHEMA"
+             fleet raw PARALLELISM URL TENANTS | fleet single URL SCHEMA"
         ),
     };
     let elapsed = started.elapsed().as_nanos();
