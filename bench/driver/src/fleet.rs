@@ -244,8 +244,8 @@ pub(crate) fn main() {
     let mut s = Server::from_env();
     let knobs = Knobs::from_env(&s);
     let clock = CpuClock::new(&mut s);
-    let version = s.version();
-    let data = s.data_directory();
+    // The server as the report names it: its version and where its data is.
+    let server = (s.version(), s.data_directory());
     let started = Instant::now();
     let modes = knobs.modes();
     let mut figures: Vec<Figures> = modes.iter().map(|_| Figures::default()).collect();
@@ -297,8 +297,7 @@ pub(crate) fn main() {
         &modes,
         &figures,
         &single,
-        &version,
-        &data,
+        &server,
         elapsed,
         &load.join(", "),
     );
@@ -352,8 +351,7 @@ fn report(
     modes: &[Mode],
     figures: &[Figures],
     single: &Figures,
-    version: &str,
-    data: &str,
+    (version, data): &(String, String),
     elapsed: f64,
     load: &str,
 ) -> String {
