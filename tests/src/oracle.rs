@@ -3,7 +3,8 @@
 //! PostgreSQL's verdict is set beside the checker's (`scripts/oracle DIR` prints it).
 //!
 //! - An idempotency finding on a statement that re-runs without error and changes no row is
-//!   **false**.
+//!   **false**, unless the statement changed no row on its first run either (an `INSERT ...
+//!   SELECT` from a table still empty here): PostgreSQL cannot tell then, and it is not judged.
 //! - A statement that fails on the re-run, or changes rows again, with no idempotency finding is a
 //!   **miss**.
 //! - A file that PostgreSQL refuses inside a transaction (SQLSTATE 25001, or 2D000 for a
@@ -32,6 +33,10 @@ pub enum Rerun {
     Failed(String, String),
     /// It cannot run inside a transaction; not judged.
     NotInTransaction,
+    /// It changed no row on either run, so the database cannot tell whether a second run
+    /// would change rows where the first one does (e.g. `INSERT ... SELECT` from a table that is
+    /// empty here); not judged.
+    NoRows,
 }
 
 /// One statement judged.
@@ -113,14 +118,20 @@ impl fmt::Display for Verdict {
             .iter()
             .filter(|j| !j.findings.is_empty())
             .count();
+        let unjudged = self
+            .statements
+            .iter()
+            .filter(|j| !j.findings.is_empty() && j.rerun == Rerun::NoRows)
+            .count();
         write!(
             f,
             "{} statements re-run; {} with an idempotency finding: {} confirmed by PostgreSQL, {} \
-             false; {} misses",
+             false, {} not judged (no row changed by either run); {} misses",
             self.statements.len(),
             found,
-            found - self.false_findings().len(),
+            found - self.false_findings().len() - unjudged,
             self.false_findings().len(),
+            unjudged,
             self.misses().len()
         )
     }
@@ -159,26 +170,35 @@ pub fn judge(dir: &Path, client: &mut Client) -> Result<Verdict, String> {
                 .push(format!("{path}: PostgreSQL cannot parse it"));
             break;
         };
-        if !no_transaction {
-            if let Err(e) = client.batch_execute(&format!("BEGIN;\n{sql}\n;COMMIT")) {
+        // The first run, statement by statement (in one transaction unless the file opts out),
+        // counting the rows each changes.
+        let mut first_rows = Vec::with_capacity(statements.len());
+        let failed = (|| {
+            if !no_transaction {
+                client.batch_execute("BEGIN")?;
+            }
+            for statement in &statements {
+                first_rows.push(changed_rows(&client.simple_query(statement)?));
+            }
+            if !no_transaction {
+                client.batch_execute("COMMIT")?;
+            }
+            Ok::<_, postgres::Error>(())
+        })()
+        .err();
+        if let Some(e) = failed {
+            if !no_transaction {
                 let _ = client.batch_execute("ROLLBACK");
-                let code = e.code().map_or("", |c| c.code()).to_owned();
+                let code = e.code().map_or("", |c| c.code());
                 let needs = of_file.iter().any(|d| d.rule == "needs-no-transaction");
                 if (code == "25001" || code == "2D000") && !needs {
                     verdict.transaction_misses.push(format!(
                         "{path}: fails in a transaction ({code}) without needs-no-transaction"
                     ));
                 }
-                verdict.not_applied.push(format!("{path}: {e}"));
-                break;
             }
-        } else {
-            for statement in &statements {
-                if let Err(e) = client.batch_execute(statement) {
-                    verdict.not_applied.push(format!("{path}: {e}"));
-                    return Ok(verdict);
-                }
-            }
+            verdict.not_applied.push(format!("{path}: {e}"));
+            break;
         }
         // The second run, statement by statement, rolled back. A statement's change of the
         // catalog counts only when the file's second run as a whole changes it (a `DROP ... IF
@@ -186,7 +206,7 @@ pub fn judge(dir: &Path, client: &mut Client) -> Result<Verdict, String> {
         client.batch_execute("BEGIN").map_err(|e| e.to_string())?;
         let file_before = catalog_size(client)?;
         let first_judged = verdict.statements.len();
-        for statement in &statements {
+        for (statement, first_rows) in statements.iter().zip(first_rows) {
             let start = statement.as_ptr() as usize - sql.as_ptr() as usize;
             let (first, last) = lines(&sql, start, start + statement.len());
             let findings: Vec<&'static str> = of_file
@@ -208,15 +228,11 @@ pub fn judge(dir: &Path, client: &mut Client) -> Result<Verdict, String> {
                     client
                         .batch_execute("RELEASE SAVEPOINT oracle")
                         .map_err(|e| e.to_string())?;
-                    let changed: u64 = messages
-                        .iter()
-                        .filter_map(|m| match m {
-                            SimpleQueryMessage::CommandComplete(n) => Some(*n),
-                            _ => None,
-                        })
-                        .sum();
+                    let changed = changed_rows(&messages);
                     if changed > 0 && is_dml(statement) {
                         Rerun::ChangedRows(changed)
+                    } else if first_rows == 0 && is_dml(statement) {
+                        Rerun::NoRows
                     } else if catalog_size(client)? != before {
                         Rerun::ChangedSchema
                     } else {
@@ -256,6 +272,17 @@ pub fn judge(dir: &Path, client: &mut Client) -> Result<Verdict, String> {
             .map_err(|e| e.to_string())?;
     }
     Ok(verdict)
+}
+
+/// The rows a statement's messages say it changed.
+fn changed_rows(messages: &[SimpleQueryMessage]) -> u64 {
+    messages
+        .iter()
+        .filter_map(|m| match m {
+            SimpleQueryMessage::CommandComplete(n) => Some(*n),
+            _ => None,
+        })
+        .sum()
 }
 
 /// The first and last line (1-based) of the statement at `start..end`, leading blanks and
