@@ -41,7 +41,8 @@ use toml::Spanned;
 use crate::diagnostic::{Diagnostic, Position, Severity};
 use crate::discover::MAX_VERSION_DIGITS;
 use crate::quote::read_qualified;
-use crate::rules::{self, Check, Family, Rule};
+use crate::rule::{Check, Family, Rule};
+use crate::rules;
 use crate::source::{line_at, line_col};
 
 /// The configuration file's name, in the migration folder.

@@ -13,7 +13,7 @@ use pg_query::protobuf::{ScanToken, Token};
 
 use crate::config::{allowable, AllowError};
 use crate::diagnostic::Severity;
-use crate::rules::{Check, Family, Hit, Rule};
+use crate::rule::{Check, Family, Hit, Rule};
 
 pub(crate) static UNKNOWN_DIRECTIVE: Rule = Rule {
     name: "unknown-directive",
@@ -303,7 +303,12 @@ mod tests {
 
     fn read_sql(text: &str) -> (Directives, Vec<(&'static str, String)>) {
         let tokens = scan(text).unwrap();
-        let statements: Vec<_> = parse(text).unwrap().into_iter().map(|s| s.range).collect();
+        let statements: Vec<_> = parse(text)
+            .unwrap()
+            .statements
+            .into_iter()
+            .map(|s| s.range)
+            .collect();
         let (directives, problems) = read(text, &tokens, &statements);
         let problems = problems
             .into_iter()

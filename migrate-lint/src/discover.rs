@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::diagnostic::Severity;
-use crate::rules::{Check, Family, Rule};
+use crate::rule::{Check, Family, Rule};
 
 pub(crate) static INVALID_NAME: Rule = Rule {
     name: "invalid-name",

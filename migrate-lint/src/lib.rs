@@ -7,7 +7,8 @@
 //!
 //! The stages, one module each: [`discover`] (names) and [`config`] (`migrate.toml`) -> `source`
 //! (normalised text, checksum) -> `parse` -> `directives` -> `structure` (transactions) ->
-//! [`rules`] (with `schema`, the model the earlier files built) -> [`Outcome`].
+//! [`rules`] (with `schema`, the model the earlier files built) -> [`Outcome`]. The types every
+//! stage and rule share (`Rule`, `Hit`, `StatementCtx`) are in `rule`, which imports no stage.
 //!
 //! ```no_run
 //! let outcome = migrate_lint::check_dir(std::path::Path::new("migrations"), "migrations");
@@ -28,6 +29,7 @@ mod objects;
 mod parse;
 mod plpgsql;
 mod quote;
+mod rule;
 pub mod rules;
 mod schema;
 mod source;
@@ -37,5 +39,5 @@ pub use check::{check_dir, check_entries};
 pub use config::{parse_duration, Config, CONFIG_FILE};
 pub use diagnostic::{Diagnostic, Position, Severity};
 pub use model::{IndexBuild, Legacy, Migration, Outcome, Script, TransactionMode};
-pub use rules::{Family, Rule};
+pub use rule::{Family, Rule};
 pub use source::checksum;

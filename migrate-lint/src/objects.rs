@@ -11,7 +11,7 @@ use pg_query::protobuf::{
 use pg_query::{Node, NodeEnum};
 
 use crate::quote::{ident, qualified};
-use crate::rules::StatementCtx;
+use crate::rule::StatementCtx;
 
 /// An object a statement creates or drops: its kind and its (possibly qualified) name.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -537,14 +537,10 @@ pub(crate) fn alter_table_cmds_at<'a>(
 /// Where the comma-separated sub-commands after the table name start: the first token after the
 /// (possibly qualified) name, then the token after each comma outside brackets.
 fn command_starts(ctx: &StatementCtx<'_>, relation: &RangeVar) -> Vec<usize> {
-    let Ok(scanned) = pg_query::scan(ctx.sql()) else {
-        return Vec::new();
-    };
-    let tokens: Vec<_> = scanned
-        .tokens
-        .iter()
-        .filter(|t| !matches!(t.token(), Token::SqlComment | Token::CComment))
-        .map(|t| (t.token(), ctx.start() + t.start as usize))
+    let tokens: Vec<_> = ctx
+        .words()
+        .filter(|(t, _, _)| !matches!(t.token(), Token::SqlComment | Token::CComment))
+        .map(|(t, _, at)| (t.token(), at))
         .collect();
     let Some(mut i) = tokens
         .iter()

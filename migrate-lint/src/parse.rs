@@ -7,7 +7,7 @@ use pg_query::protobuf::{ScanToken, Token};
 use pg_query::NodeEnum;
 
 use crate::diagnostic::Severity;
-use crate::rules::{Check, Family, Hit, Rule};
+use crate::rule::{Check, Family, Hit, Rule};
 use crate::source::line_col;
 
 pub(crate) static SYNTAX: Rule = Rule {
@@ -54,18 +54,30 @@ pub(crate) fn is_semicolon(token: &ScanToken) -> bool {
     token.token() == Token::Ascii59
 }
 
+/// A parsed text: its statements and its scanner tokens (comments included).
+#[derive(Debug)]
+pub(crate) struct Parsed {
+    pub statements: Vec<ParsedStatement>,
+    pub tokens: Vec<ScanToken>,
+}
+
 /// Parses the whole text. On a syntax error, the hit points at the token PostgreSQL rejected.
-pub(crate) fn parse(text: &str) -> Result<Vec<ParsedStatement>, Hit> {
+pub(crate) fn parse(text: &str) -> Result<Parsed, Hit> {
+    parse_scanned(text, scan(text)?)
+}
+
+/// Like [`parse`], for a text already scanned into `tokens`.
+pub(crate) fn parse_scanned(text: &str, tokens: Vec<ScanToken>) -> Result<Parsed, Hit> {
     let tree = match pg_query::parse(text, 0) {
         Ok(tree) => tree,
         Err(e) => return Err(locate(text, &message(e))),
     };
-    let tokens = scan(text)?;
+    // A statement ends at its last token (no semicolon, no trailing comment).
     let code: Vec<&ScanToken> = tokens
         .iter()
         .filter(|t| !is_comment(t) && !is_semicolon(t))
         .collect();
-    Ok(tree
+    let statements = tree
         .protobuf
         .stmts
         .into_iter()
@@ -76,18 +88,19 @@ pub(crate) fn parse(text: &str) -> Result<Vec<ParsedStatement>, Hit> {
                 0 => text.len(),
                 len => start + usize::try_from(len).unwrap_or(0),
             };
-            let end = code
-                .iter()
-                .map(|t| t.end as usize)
-                .filter(|&e| e > start && e <= end)
-                .max()
+            let last = code.partition_point(|t| t.end as usize <= end);
+            let end = last
+                .checked_sub(1)
+                .map(|i| code[i].end as usize)
+                .filter(|&e| e > start)
                 .unwrap_or(end);
             Some(ParsedStatement {
                 range: start..end,
                 node,
             })
         })
-        .collect())
+        .collect();
+    Ok(Parsed { statements, tokens })
 }
 
 fn message(error: pg_query::Error) -> String {
@@ -220,7 +233,7 @@ mod tests {
     #[test]
     fn errors_inside_a_dollar_quoted_body_are_not_seen_by_the_sql_parser() {
         let text = "DO $$ BEGIN this is not plpgsql; END $$;";
-        assert_eq!(parse(text).unwrap().len(), 1);
+        assert_eq!(parse(text).unwrap().statements.len(), 1);
     }
 
     #[test]
@@ -228,6 +241,7 @@ mod tests {
         let text = "-- header\nBEGIN;\n/* c */ CREATE TABLE a (x int) -- t\n;\nSELECT 'a;b'";
         let ranges: Vec<&str> = parse(text)
             .unwrap()
+            .statements
             .iter()
             .map(|s| &text[s.range.clone()])
             .collect();
@@ -238,7 +252,7 @@ mod tests {
     fn semicolons_in_strings_bodies_and_nested_comments_do_not_split() {
         let text = "SELECT E'it\\'s; fine';\n/* outer /* inner; */ still; */\n\
                     CREATE FUNCTION f() RETURNS int AS $body$ SELECT 1; $body$ LANGUAGE sql;";
-        let stmts = parse(text).unwrap();
+        let stmts = parse(text).unwrap().statements;
         assert_eq!(stmts.len(), 2);
         assert!(text[stmts[1].range.clone()].ends_with("LANGUAGE sql"));
     }

@@ -9,11 +9,12 @@
 
 use std::ops::Range;
 
-use pg_query::protobuf::{DoStmt, Token};
+use pg_query::protobuf::{DoStmt, ScanToken, Token};
 use pg_query::NodeEnum;
 use serde_json::{Map, Value};
 
 use crate::parse;
+use crate::rule::tokens_in;
 
 /// Nested `DO` blocks (in `EXECUTE` strings) are read this deep, no deeper.
 const MAX_DEPTH: usize = 4;
@@ -26,6 +27,8 @@ pub(crate) struct Inner {
     pub text: String,
     /// The statement's range in `text`.
     pub range: Range<usize>,
+    /// The statement's scanner tokens (offsets in `text`).
+    pub tokens: Vec<ScanToken>,
     /// Where `text` starts in the file (for an `EXECUTE`d string, where its value starts).
     pub base: usize,
     pub node: NodeEnum,
@@ -297,7 +300,7 @@ impl Walk<'_> {
         let Ok(parsed) = parse::parse(&text) else {
             return;
         };
-        for statement in parsed {
+        for statement in parsed.statements {
             if let NodeEnum::DoStmt(inner) = &statement.node {
                 if self.depth < MAX_DEPTH {
                     read_into(
@@ -313,6 +316,7 @@ impl Walk<'_> {
             }
             block.statements.push(Inner {
                 text: text.clone(),
+                tokens: tokens_in(&parsed.tokens, statement.range.clone()).to_vec(),
                 range: statement.range,
                 base,
                 node: statement.node,
@@ -360,7 +364,7 @@ mod tests {
 
     /// The statements and controls of the first `DO` of `sql`, placed in it.
     fn read_first(sql: &str) -> (Vec<Placed>, Vec<(usize, usize, &str)>) {
-        let statements = parse::parse(sql).unwrap();
+        let statements = parse::parse(sql).unwrap().statements;
         let statement = statements
             .iter()
             .find(|s| matches!(s.node, NodeEnum::DoStmt(_)))
@@ -441,13 +445,13 @@ mod tests {
     #[test]
     fn other_languages_and_broken_bodies_are_not_read() {
         let sql = "DO $$ SELECT 1 $$ LANGUAGE sql;";
-        let statements = parse::parse(sql).unwrap();
+        let statements = parse::parse(sql).unwrap().statements;
         let NodeEnum::DoStmt(d) = &statements[0].node else {
             unreachable!()
         };
         assert!(read(d, sql, statements[0].range.clone(), 0).is_none());
         let sql = "DO $$ BEGIN this is not plpgsql; END $$;";
-        let statements = parse::parse(sql).unwrap();
+        let statements = parse::parse(sql).unwrap().statements;
         let NodeEnum::DoStmt(d) = &statements[0].node else {
             unreachable!()
         };

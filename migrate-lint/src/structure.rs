@@ -12,7 +12,7 @@ use crate::objects::{alter_table_cmds, strings};
 use crate::parse::ParsedStatement;
 use crate::plpgsql::Block;
 use crate::quote::{literal, qualified};
-use crate::rules::{Check, Family, Hit, Rule};
+use crate::rule::{Check, Family, Hit, Rule};
 use crate::schema::{Known, Schema};
 
 pub(crate) static UNTRANSACTED: Rule = Rule {
@@ -438,8 +438,8 @@ mod tests {
     use super::*;
     use crate::check::check_script;
     use crate::config::Policy;
+    use crate::rule::ScriptKind;
     use crate::rules::testing::{findings, passes};
-    use crate::rules::ScriptKind;
 
     const RULES: [&Rule; 4] = [
         &UNTRANSACTED,

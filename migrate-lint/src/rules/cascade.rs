@@ -10,7 +10,7 @@ use pg_query::NodeEnum;
 use crate::diagnostic::Severity;
 use crate::objects::{alter_table_cmds_at, display_drop, display_relation, strings};
 use crate::quote::{ident, qualified};
-use crate::rules::{Check, Family, Hit, Rule, StatementCtx};
+use crate::rule::{Check, Family, Hit, Rule, StatementCtx};
 
 pub(crate) static RULE: Rule = Rule {
     name: "cascade",
@@ -107,8 +107,8 @@ fn alter_table_cascades(ctx: &StatementCtx<'_>) -> Vec<Hit> {
 #[cfg(test)]
 mod tests {
     use super::RULE;
+    use crate::rule::ScriptKind;
     use crate::rules::testing::{findings, findings_in, fires, passes};
-    use crate::rules::ScriptKind;
 
     #[test]
     fn fires_on_every_cascade() {

@@ -11,7 +11,7 @@ use pg_query::NodeEnum;
 use crate::diagnostic::Severity;
 use crate::objects::object_name;
 use crate::quote::{ident, literal, qualified};
-use crate::rules::{Check, Family, Hit, Rule, StatementCtx};
+use crate::rule::{Check, Family, Hit, Rule, StatementCtx};
 
 pub(crate) static RULE: Rule = Rule {
     name: "cluster-administration",
@@ -111,8 +111,8 @@ fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
 #[cfg(test)]
 mod tests {
     use super::RULE;
+    use crate::rule::ScriptKind;
     use crate::rules::testing::{findings, findings_in, fires, passes};
-    use crate::rules::ScriptKind;
 
     #[test]
     fn fires_on_databases_tablespaces_system_settings_and_load() {

@@ -11,7 +11,7 @@ use pg_query::protobuf::{AlterTableCmd, AlterTableType, RangeVar};
 use crate::diagnostic::Severity;
 use crate::objects::{cmd_column, display_relation, display_type, existing_table_cmds};
 use crate::quote::ident;
-use crate::rules::{Check, Family, Hit, Rule, StatementCtx};
+use crate::rule::{Check, Family, Hit, Rule, StatementCtx};
 use crate::schema::{keeps_values, ColumnType, Known};
 
 pub(crate) static RULE: Rule = Rule {
@@ -75,8 +75,8 @@ fn keeps_known_values(ctx: &StatementCtx<'_>, relation: &RangeVar, cmd: &AlterTa
 #[cfg(test)]
 mod tests {
     use super::RULE;
+    use crate::rule::ScriptKind;
     use crate::rules::testing::{findings, findings_after, findings_in, fires, passes};
-    use crate::rules::ScriptKind;
 
     #[test]
     fn fires_on_type_changes_of_existing_tables() {

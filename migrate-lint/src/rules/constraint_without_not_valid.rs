@@ -14,7 +14,7 @@ use pg_query::NodeEnum;
 use crate::diagnostic::Severity;
 use crate::objects::{cmd_column, cmd_constraint, display_relation, existing_table_cmds};
 use crate::quote::ident;
-use crate::rules::{Check, Family, Hit, Rule, StatementCtx};
+use crate::rule::{Check, Family, Hit, Rule, StatementCtx};
 
 pub(crate) static RULE: Rule = Rule {
     name: "constraint-without-not-valid",
@@ -121,8 +121,8 @@ fn constraint_hit(
 #[cfg(test)]
 mod tests {
     use super::RULE;
+    use crate::rule::ScriptKind;
     use crate::rules::testing::{findings, findings_in, fires, helps, passes};
-    use crate::rules::ScriptKind;
 
     #[test]
     fn fires_on_foreign_keys_and_checks_of_existing_tables() {

@@ -5,7 +5,7 @@ use pg_query::protobuf::{ScanToken, Token};
 
 use crate::diagnostic::Severity;
 use crate::parse::{is_comment, is_semicolon};
-use crate::rules::{Check, Family, Hit, Rule, TokenHit};
+use crate::rule::{Check, Family, Hit, Rule, TokenHit};
 
 pub(crate) static RULE: Rule = Rule {
     name: "copy-from-stdin",

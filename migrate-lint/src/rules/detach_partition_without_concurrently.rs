@@ -11,7 +11,7 @@ use pg_query::NodeEnum;
 
 use crate::diagnostic::Severity;
 use crate::objects::{display_relation, existing_table_cmds};
-use crate::rules::{Check, Family, Hit, Rule, StatementCtx};
+use crate::rule::{Check, Family, Hit, Rule, StatementCtx};
 
 pub(crate) static RULE: Rule = Rule {
     name: "detach-partition-without-concurrently",
@@ -63,8 +63,8 @@ fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
 #[cfg(test)]
 mod tests {
     use super::RULE;
+    use crate::rule::ScriptKind;
     use crate::rules::testing::{findings, findings_in, fires, helps, passes};
-    use crate::rules::ScriptKind;
 
     #[test]
     fn fires_on_detach_from_existing_tables() {

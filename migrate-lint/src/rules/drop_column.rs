@@ -8,7 +8,7 @@ use pg_query::NodeEnum;
 use crate::diagnostic::Severity;
 use crate::objects::{alter_table_cmds_at, display_relation};
 use crate::quote::ident;
-use crate::rules::{Check, Family, Hit, Rule, StatementCtx};
+use crate::rule::{Check, Family, Hit, Rule, StatementCtx};
 
 pub(crate) static RULE: Rule = Rule {
     name: "drop-column",
@@ -50,8 +50,8 @@ fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
 #[cfg(test)]
 mod tests {
     use super::RULE;
+    use crate::rule::ScriptKind;
     use crate::rules::testing::{findings, findings_in, fires, passes};
-    use crate::rules::ScriptKind;
 
     #[test]
     fn fires_on_every_dropped_column() {

@@ -7,7 +7,7 @@ use pg_query::NodeEnum;
 
 use crate::diagnostic::Severity;
 use crate::objects::display_drop;
-use crate::rules::{Check, Family, Hit, Rule, StatementCtx};
+use crate::rule::{Check, Family, Hit, Rule, StatementCtx};
 
 pub(crate) static RULE: Rule = Rule {
     name: "drop-schema",
@@ -43,8 +43,8 @@ fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
 #[cfg(test)]
 mod tests {
     use super::RULE;
+    use crate::rule::ScriptKind;
     use crate::rules::testing::{findings_in, fires, passes};
-    use crate::rules::ScriptKind;
 
     #[test]
     fn fires_on_every_drop_schema() {

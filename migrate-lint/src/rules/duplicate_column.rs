@@ -11,7 +11,7 @@ use pg_query::{Node, NodeEnum};
 use crate::diagnostic::Severity;
 use crate::objects::{alter_table_cmds_at, cmd_column};
 use crate::quote::ident;
-use crate::rules::{Check, Family, Hit, Rule, StatementCtx};
+use crate::rule::{Check, Family, Hit, Rule, StatementCtx};
 
 pub(crate) static RULE: Rule = Rule {
     name: "duplicate-column",

@@ -29,7 +29,7 @@ use crate::config::{Policy, Shared};
 use crate::diagnostic::Severity;
 use crate::objects::strings;
 use crate::quote::{ident, literal, qualified, read_qualified};
-use crate::rules::{Check, Family, Hit, Rule, StatementCtx};
+use crate::rule::{Check, Family, Hit, Rule, StatementCtx};
 
 pub(crate) static RULE: Rule = Rule {
     name: "escapes-tenant",
@@ -149,18 +149,14 @@ impl Escape {
     /// Where the statement writes the name: the first run of tokens from the file offset `from`
     /// on that spells it.
     fn find_in(&self, ctx: &StatementCtx<'_>, from: usize) -> Option<usize> {
-        let sql = ctx.sql();
-        let scanned = pg_query::scan(sql).ok()?;
-        let words: Vec<(String, usize)> = scanned
-            .tokens
-            .iter()
-            .filter_map(|t| {
-                let text = sql.get(usize::try_from(t.start).ok()?..usize::try_from(t.end).ok()?)?;
+        let words: Vec<(String, usize)> = ctx
+            .words()
+            .map(|(_, text, at)| {
                 let folded = read_qualified(text)
                     .filter(|parts| parts.len() == 1)
                     .and_then(|mut parts| parts.pop())
                     .unwrap_or_else(|| text.to_owned());
-                Some((folded, ctx.start() + usize::try_from(t.start).ok()?))
+                (folded, at)
             })
             .filter(|(_, at)| *at >= from)
             .collect();
@@ -559,7 +555,7 @@ mod tests {
     use super::RULE;
     use crate::check::check_script;
     use crate::config::{Config, Policy};
-    use crate::rules::ScriptKind;
+    use crate::rule::ScriptKind;
 
     const SCHEMA: &str = "tenancy = \"schema\"\n\
                           shared = [\"public.countries\", \"extensions.*\", 'app.\"Plans\"']\n";

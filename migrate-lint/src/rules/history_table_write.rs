@@ -10,7 +10,7 @@ use pg_query::NodeEnum;
 
 use crate::diagnostic::Severity;
 use crate::objects::display_relation;
-use crate::rules::{Check, Family, Hit, Rule, StatementCtx};
+use crate::rule::{Check, Family, Hit, Rule, StatementCtx};
 
 /// The history table's default name; matched in any schema.
 const HISTORY_TABLE: &str = "schema_migrations";
@@ -91,8 +91,8 @@ fn cte_query(node: &Node) -> Option<&NodeEnum> {
 #[cfg(test)]
 mod tests {
     use super::RULE;
+    use crate::rule::ScriptKind;
     use crate::rules::testing::{findings, findings_in, fires, passes};
-    use crate::rules::ScriptKind;
 
     #[test]
     fn fires_on_the_seeds_insert_and_other_writes() {

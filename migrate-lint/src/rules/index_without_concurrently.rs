@@ -14,7 +14,7 @@ use pg_query::NodeEnum;
 use crate::diagnostic::Severity;
 use crate::objects::{display_object, display_relation, object_name, relation_name, ObjectKey};
 use crate::quote::ident;
-use crate::rules::{Check, Family, Hit, Rule, StatementCtx};
+use crate::rule::{Check, Family, Hit, Rule, StatementCtx};
 
 pub(crate) static RULE: Rule = Rule {
     name: "index-without-concurrently",
@@ -148,8 +148,8 @@ fn drop_index(ctx: &StatementCtx<'_>, s: &DropStmt) -> Vec<Hit> {
 #[cfg(test)]
 mod tests {
     use super::RULE;
+    use crate::rule::ScriptKind;
     use crate::rules::testing::{findings, findings_in, fires, helps, passes};
-    use crate::rules::ScriptKind;
 
     #[test]
     fn fires_on_indexes_of_existing_tables() {

@@ -8,7 +8,7 @@ use pg_query::protobuf::Token;
 use crate::diagnostic::Severity;
 use crate::objects::MAX_IDENTIFIER;
 use crate::quote::ident;
-use crate::rules::{Check, Family, Hit, Rule, StatementCtx};
+use crate::rule::{Check, Family, Hit, Rule, StatementCtx};
 
 pub(crate) static RULE: Rule = Rule {
     name: "long-identifier",
@@ -25,34 +25,14 @@ pub(crate) static RULE: Rule = Rule {
 };
 
 fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
-    let sql = ctx.sql();
-    // Scanning is done only for a statement that may hold such a name: one with a word, or a
-    // span between double quotes (a quoted name may hold spaces), of more than 63 bytes.
-    let long_word = sql
-        .split(|c: char| c.is_whitespace() || ",;()=".contains(c))
-        .any(|word| word.len() > MAX_IDENTIFIER);
-    let long_quoted = sql
-        .split('"')
-        .skip(1)
-        .step_by(2)
-        .any(|quoted| quoted.len() > MAX_IDENTIFIER);
-    if !long_word && !long_quoted {
-        return Vec::new();
-    }
-    let Ok(scanned) = pg_query::scan(sql) else {
-        return Vec::new();
-    };
-    scanned
-        .tokens
-        .iter()
-        .filter(|t| t.token() == Token::Ident)
-        .filter_map(|t| {
-            let written = sql.get(t.start as usize..t.end as usize)?;
+    ctx.words()
+        .filter(|(t, written, _)| t.token() == Token::Ident && written.len() > MAX_IDENTIFIER)
+        .filter_map(|(_, written, at)| {
             let name = folded(written);
             (name.len() > MAX_IDENTIFIER).then(|| {
                 let kept = truncated(&name);
                 Hit::new(
-                    ctx.start() + t.start as usize,
+                    at,
                     format!(
                         "`{}` is {} bytes long: PostgreSQL truncates it to `{}`, and every \
                          statement (`IF NOT EXISTS` too) compares that name",

@@ -14,7 +14,7 @@ use crate::objects::{
     dropped, dropped_names, kind_keyword, relation_name, strings, ObjectKey,
 };
 use crate::quote::{ident, qualified};
-use crate::rules::{Check, Family, Hit, Rule, StatementCtx};
+use crate::rule::{Check, Family, Hit, Rule, StatementCtx};
 
 pub(crate) static RULE: Rule = Rule {
     name: "missing-if-exists",
@@ -292,7 +292,7 @@ mod tests {
         let (_, diagnostics, _) = crate::check::check_script(
             "test.sql",
             "DROP SCHEMA app CASCADE;",
-            crate::rules::ScriptKind::Up,
+            crate::rule::ScriptKind::Up,
             &crate::config::Policy::default(),
         );
         let found = diagnostics.iter().find(|d| d.rule == RULE.name).unwrap();

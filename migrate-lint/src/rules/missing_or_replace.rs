@@ -9,7 +9,7 @@ use pg_query::NodeEnum;
 use crate::diagnostic::Severity;
 use crate::objects::{display_name, kind_keyword, relation_name, strings, ObjectKey};
 use crate::quote::ident;
-use crate::rules::{Check, Family, Hit, Rule, StatementCtx};
+use crate::rule::{Check, Family, Hit, Rule, StatementCtx};
 
 pub(crate) static RULE: Rule = Rule {
     name: "missing-or-replace",
@@ -183,7 +183,7 @@ mod tests {
             let (_, diagnostics, _) = crate::check::check_script(
                 "test.sql",
                 sql,
-                crate::rules::ScriptKind::Up,
+                crate::rule::ScriptKind::Up,
                 &crate::config::Policy::default(),
             );
             diagnostics

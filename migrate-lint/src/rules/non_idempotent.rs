@@ -22,7 +22,7 @@ use crate::objects::{
     strings, ObjectKey,
 };
 use crate::quote::{ident, literal, qualified};
-use crate::rules::{Check, Family, Hit, Rule, StatementCtx};
+use crate::rule::{Check, Family, Hit, Rule, StatementCtx};
 
 pub(crate) static RULE: Rule = Rule {
     name: "non-idempotent",
@@ -725,7 +725,7 @@ mod tests {
         let (_, diagnostics, _) = crate::check::check_script(
             "test.sql",
             sql,
-            crate::rules::ScriptKind::Up,
+            crate::rule::ScriptKind::Up,
             &crate::config::Policy::default(),
         );
         diagnostics

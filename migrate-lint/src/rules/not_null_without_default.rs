@@ -12,8 +12,8 @@ use pg_query::NodeEnum;
 use crate::diagnostic::Severity;
 use crate::objects::{cmd_column, display_relation, display_type, existing_table_cmds, strings};
 use crate::quote::ident;
+use crate::rule::{Check, Family, Hit, Rule, StatementCtx};
 use crate::rules::volatile_default::SERIALS;
-use crate::rules::{Check, Family, Hit, Rule, StatementCtx};
 
 pub(crate) static RULE: Rule = Rule {
     name: "not-null-without-default",
@@ -95,8 +95,8 @@ fn refuses_null_without_value(column: &ColumnDef) -> bool {
 #[cfg(test)]
 mod tests {
     use super::RULE;
+    use crate::rule::ScriptKind;
     use crate::rules::testing::{findings, findings_after, findings_in, fires, passes};
-    use crate::rules::ScriptKind;
 
     /// Checked on PostgreSQL: on a table with rows each of these fails with 23502, and on an
     /// empty table it succeeds.

@@ -4,7 +4,7 @@
 use pg_query::protobuf::{ScanToken, Token};
 
 use crate::diagnostic::Severity;
-use crate::rules::{Check, Family, Hit, Rule, TokenHit};
+use crate::rule::{Check, Family, Hit, Rule, TokenHit};
 use crate::source::blank;
 
 pub(crate) static RULE: Rule = Rule {

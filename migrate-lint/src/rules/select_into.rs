@@ -7,7 +7,7 @@ use pg_query::NodeEnum;
 
 use crate::diagnostic::Severity;
 use crate::objects::display_relation;
-use crate::rules::{Check, Family, Hit, Rule, StatementCtx};
+use crate::rule::{Check, Family, Hit, Rule, StatementCtx};
 
 pub(crate) static RULE: Rule = Rule {
     name: "select-into",

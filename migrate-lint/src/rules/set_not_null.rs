@@ -9,7 +9,7 @@ use pg_query::protobuf::AlterTableType;
 use crate::diagnostic::Severity;
 use crate::objects::{display_relation, existing_table_cmds};
 use crate::quote::ident;
-use crate::rules::{Check, Family, Hit, Rule, StatementCtx};
+use crate::rule::{Check, Family, Hit, Rule, StatementCtx};
 
 pub(crate) static RULE: Rule = Rule {
     name: "set-not-null",
@@ -53,8 +53,8 @@ fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
 #[cfg(test)]
 mod tests {
     use super::RULE;
+    use crate::rule::ScriptKind;
     use crate::rules::testing::{findings, findings_in, fires, passes};
-    use crate::rules::ScriptKind;
 
     #[test]
     fn fires_on_set_not_null_of_existing_tables() {

@@ -2,7 +2,7 @@
 
 use crate::check::{check_script, check_script_after};
 use crate::config::Policy;
-use crate::rules::{Rule, ScriptKind};
+use crate::rule::{Rule, ScriptKind};
 
 /// `(line, column, message)` of each finding of `rule` in an up file holding `sql`.
 pub(crate) fn findings(rule: &Rule, sql: &str) -> Vec<(usize, usize, String)> {

@@ -8,8 +8,8 @@ use pg_query::{Node, NodeEnum};
 
 use crate::diagnostic::Severity;
 use crate::objects::display_relation;
+use crate::rule::{Check, Family, Hit, Rule, StatementCtx};
 use crate::rules::history_table_write::is_history_table;
-use crate::rules::{Check, Family, Hit, Rule, StatementCtx};
 
 pub(crate) static RULE: Rule = Rule {
     name: "unguarded-insert",

@@ -12,7 +12,7 @@ use pg_query::NodeEnum;
 use crate::diagnostic::Severity;
 use crate::objects::{cmd_column, cmd_constraint, display_relation, existing_table_cmds, strings};
 use crate::quote::ident;
-use crate::rules::{Check, Family, Hit, Rule, StatementCtx};
+use crate::rule::{Check, Family, Hit, Rule, StatementCtx};
 
 pub(crate) static RULE: Rule = Rule {
     name: "unique-without-index",
@@ -122,8 +122,8 @@ fn key_hit(
 #[cfg(test)]
 mod tests {
     use super::RULE;
+    use crate::rule::ScriptKind;
     use crate::rules::testing::{findings, findings_in, fires, helps, passes};
-    use crate::rules::ScriptKind;
 
     #[test]
     fn fires_on_keys_that_build_their_index_on_existing_tables() {

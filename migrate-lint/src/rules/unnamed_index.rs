@@ -8,7 +8,7 @@ use pg_query::{Node, NodeEnum};
 use crate::diagnostic::Severity;
 use crate::objects::display_relation;
 use crate::quote::ident;
-use crate::rules::{Check, Family, Hit, Rule, StatementCtx};
+use crate::rule::{Check, Family, Hit, Rule, StatementCtx};
 
 pub(crate) static RULE: Rule = Rule {
     name: "unnamed-index",
@@ -147,7 +147,7 @@ mod tests {
         let (_, diagnostics, _) = crate::check::check_script(
             "test.sql",
             "CREATE UNIQUE INDEX ON users (lower(email), id);",
-            crate::rules::ScriptKind::Up,
+            crate::rule::ScriptKind::Up,
             &crate::config::Policy::default(),
         );
         let found = diagnostics.iter().find(|d| d.rule == RULE.name).unwrap();

@@ -14,7 +14,7 @@ use crate::objects::{
     cmd_column, display_relation, display_type, existing_table_cmds, function_calls, strings,
 };
 use crate::quote::{ident, qualified};
-use crate::rules::{Check, Family, Hit, Rule, StatementCtx};
+use crate::rule::{Check, Family, Hit, Rule, StatementCtx};
 use crate::schema::{Known, Volatility};
 
 pub(crate) static RULE: Rule = Rule {
@@ -214,8 +214,8 @@ fn constraints(column: &ColumnDef) -> impl Iterator<Item = &Constraint> {
 #[cfg(test)]
 mod tests {
     use super::RULE;
+    use crate::rule::ScriptKind;
     use crate::rules::testing::{findings, findings_after, findings_in, fires, passes};
-    use crate::rules::ScriptKind;
 
     #[test]
     fn fires_on_volatile_defaults_serials_and_identities() {

@@ -1,0 +1,427 @@
+//! The pipeline for one file: scan -> psql-only text -> parse -> directives -> transaction
+//! structure -> statement rules, against the schema model the earlier files built.
+
+use pg_query::protobuf::ScanToken;
+use pg_query::NodeEnum;
+
+use crate::config::Policy;
+use crate::diagnostic::{Diagnostic, Position};
+use crate::directives::{self, Directives, UNUSED_ALLOW};
+use crate::model::{IndexBuild, TransactionMode};
+use crate::objects::Earlier;
+use crate::parse::{self, EMPTY_MIGRATION, SYNTAX};
+use crate::plpgsql;
+use crate::rule::{tokens_in, Check, Family, Hit, Rule, ScriptKind, StatementCtx};
+use crate::rules::{self, psql_meta_command};
+use crate::schema::Schema;
+use crate::source::{blank, line_at, line_col};
+use crate::structure;
+
+/// What checking one script gives: its transaction mode and statement ranges (unless it has
+/// errors that make them meaningless), its findings, and how many findings its policy hid
+/// because the file is legacy history.
+pub(super) type Checked = (Option<Run>, Vec<Diagnostic>, usize);
+
+/// What runs of a checked script: its transaction mode, its statements' ranges and its
+/// concurrent index builds.
+type Run = (
+    crate::model::TransactionMode,
+    Vec<std::ops::Range<usize>>,
+    Vec<IndexBuild>,
+);
+
+/// The index a statement builds (`false`) or rebuilds (`true`) concurrently, as SQL names it
+/// (see [`IndexBuild::index`]): `CREATE [UNIQUE] INDEX CONCURRENTLY name` and `REINDEX INDEX
+/// CONCURRENTLY name`. `None` for any other statement, and for an unnamed index (PostgreSQL
+/// picks the name).
+fn concurrent_index(node: &pg_query::NodeEnum) -> Option<(String, bool)> {
+    let quote = |name: &str| format!("\"{}\"", name.replace('"', "\"\""));
+    let qualified = |schema: &str, name: &str| match schema {
+        "" => quote(name),
+        schema => format!("{}.{}", quote(schema), quote(name)),
+    };
+    match node {
+        pg_query::NodeEnum::IndexStmt(s) if s.concurrent && !s.idxname.is_empty() => {
+            let schema = s.relation.as_ref().map_or("", |r| r.schemaname.as_str());
+            Some((qualified(schema, &s.idxname), false))
+        }
+        pg_query::NodeEnum::ReindexStmt(s)
+            if s.kind() == pg_query::protobuf::ReindexObjectType::ReindexObjectIndex
+                && crate::structure::refused_in_transaction(node).is_some() =>
+        {
+            let index = s.relation.as_ref()?;
+            Some((qualified(&index.schemaname, &index.relname), true))
+        }
+        _ => None,
+    }
+}
+
+/// Checks one file's normalised text under the policy `migrate.toml` gives it, against a schema
+/// model that knows nothing. Pure.
+#[cfg(test)]
+pub(crate) fn check_script(path: &str, text: &str, kind: ScriptKind, policy: &Policy) -> Checked {
+    check_script_after(&[], path, text, kind, policy)
+}
+
+/// Like [`check_script`], after the up files `earlier` (their findings left out): the schema
+/// model is what they built.
+#[cfg(test)]
+pub(crate) fn check_script_after(
+    earlier: &[&str],
+    path: &str,
+    text: &str,
+    kind: ScriptKind,
+    policy: &Policy,
+) -> Checked {
+    let mut schema = Schema::default();
+    for earlier in earlier {
+        schema.next_file();
+        if let Ok(ready) = prepare(path, earlier, ScriptKind::Up, policy) {
+            ready.check(&mut schema);
+        }
+    }
+    if kind == ScriptKind::Up {
+        schema.next_file();
+    }
+    match prepare(path, text, kind, policy) {
+        Ok(ready) => ready.check(&mut schema),
+        Err(findings) => (*findings).into_checked(None),
+    }
+}
+
+/// A file parsed, its directives read and its transaction structure checked: what is left is to
+/// check its statements against the schema model.
+pub(super) struct Ready<'a> {
+    pub(super) kind: ScriptKind,
+    findings: Findings<'a>,
+    /// The text parsed: psql-only text blanked out.
+    parsable: String,
+    /// Its scanner tokens.
+    tokens: Vec<ScanToken>,
+    statements: Vec<parse::ParsedStatement>,
+    /// What each statement that is a `DO` block runs.
+    blocks: Vec<Option<plpgsql::Block>>,
+    structure: structure::Structure,
+}
+
+/// Parses one file's normalised text and checks what does not depend on the other files: its
+/// findings so far when it cannot be parsed (boxed: the error is the rare, large case). Pure.
+pub(super) fn prepare<'a>(
+    path: &'a str,
+    text: &'a str,
+    kind: ScriptKind,
+    policy: &'a Policy,
+) -> Result<Ready<'a>, Box<Findings<'a>>> {
+    let mut findings = Findings {
+        path,
+        text,
+        policy,
+        directives: Directives::default(),
+        diagnostics: Vec::new(),
+        hidden: 0,
+    };
+    // The text as scanned: the file's, or with psql meta-commands blanked when they are what
+    // broke the scanner.
+    let (scanned, tokens) = match parse::scan(text) {
+        Ok(tokens) => (text.to_owned(), tokens),
+        Err(hit) => match psql_meta_command::recover_scan(text) {
+            Some((blanked, tokens, hits)) => {
+                for found in hits {
+                    findings.report(&psql_meta_command::RULE, found, None);
+                }
+                (blanked, tokens)
+            }
+            None => {
+                findings.report(&SYNTAX, hit, None);
+                return Err(Box::new(findings));
+            }
+        },
+    };
+
+    // psql-only text cannot be parsed: report it and blank it out, so the rest is checked.
+    let mut parsable = scanned.clone();
+    for rule in rules::all() {
+        if let Check::Tokens(check) = rule.check {
+            for found in check(&scanned, &tokens) {
+                let blanked = blank(&scanned[found.blank.clone()]);
+                parsable.replace_range(found.blank, &blanked);
+                findings.report(rule, found.hit, None);
+            }
+        }
+    }
+    // The tokens of the text parsed: the scanner's, unless psql-only text was blanked.
+    let tokens = if parsable == scanned {
+        tokens
+    } else {
+        match parse::scan(&parsable) {
+            Ok(tokens) => tokens,
+            Err(hit) => {
+                findings.report(&SYNTAX, hit, None);
+                return Err(Box::new(findings));
+            }
+        }
+    };
+    let parse::Parsed { statements, tokens } = match parse::parse_scanned(&parsable, tokens) {
+        Ok(parsed) => parsed,
+        Err(hit) => {
+            findings.report(&SYNTAX, hit, None);
+            return Err(Box::new(findings));
+        }
+    };
+
+    let ranges: Vec<_> = statements.iter().map(|s| s.range.clone()).collect();
+    let (directives, problems) = directives::read(text, &tokens, &ranges);
+    findings.directives = directives;
+    for (rule, hit) in problems {
+        findings.report(rule, hit, None);
+    }
+
+    let blocks: Vec<Option<plpgsql::Block>> = statements
+        .iter()
+        .map(|s| match &s.node {
+            NodeEnum::DoStmt(d) => plpgsql::read(d, &parsable, s.range.clone(), 0),
+            _ => None,
+        })
+        .collect();
+    let (structure, problems) =
+        structure::check(&statements, &blocks, findings.directives.no_transaction);
+    for (rule, hit) in problems {
+        let index = ranges.iter().position(|r| r.start == hit.at);
+        findings.report(rule, hit, index);
+    }
+
+    Ok(Ready {
+        kind,
+        findings,
+        parsable,
+        tokens,
+        statements,
+        blocks,
+        structure,
+    })
+}
+
+impl Ready<'_> {
+    /// Runs the statement rules on each statement, with what the earlier statements and files
+    /// did in `schema`, and adds what each statement does to it. Pure but for `schema`.
+    pub(super) fn check(self, schema: &mut Schema) -> Checked {
+        let Ready {
+            kind,
+            mut findings,
+            parsable,
+            tokens,
+            statements,
+            blocks,
+            structure,
+        } = self;
+        // What the statements that run create, a `DO` block's under its own index.
+        let run = structure.run.clone().flat_map(|i| {
+            let inner = blocks[i]
+                .iter()
+                .flat_map(|b| &b.statements)
+                .filter(|inner| !inner.guarded)
+                .map(move |inner| (i, &inner.node));
+            std::iter::once((i, &statements[i].node)).chain(inner)
+        });
+        let mut earlier = Earlier::new(run);
+        let mut committing_calls = Vec::new();
+        for i in structure.run.clone() {
+            earlier.enter(i);
+            let statement = &statements[i];
+            if let Some(hit) =
+                structure::committing_call(&statement.node, statement.range.start, schema)
+            {
+                committing_calls.push((i, hit));
+            }
+            let ctx = StatementCtx {
+                node: &statement.node,
+                range: statement.range.clone(),
+                text: &parsable,
+                base: 0,
+                tokens: tokens_in(&tokens, statement.range.clone()),
+                earlier: &earlier,
+                schema,
+                cmd_starts: std::cell::OnceCell::new(),
+            };
+            check_statement(&ctx, kind, false, i, &mut findings);
+            earlier.record(&statement.node);
+            schema.apply(&statement.node);
+            // What a `DO` block runs is checked as the file's own statements are, and confirmed
+            // by the directives above the `DO`. A guarded block may skip what was done already:
+            // the idempotency rules leave it alone, and what it creates is not known to exist in
+            // this file (though after the block it exists, as the model records).
+            for inner in blocks[i].iter().flat_map(|b| &b.statements) {
+                let ctx = StatementCtx {
+                    node: &inner.node,
+                    range: inner.range.clone(),
+                    text: &inner.text,
+                    base: inner.base,
+                    tokens: &inner.tokens,
+                    earlier: &earlier,
+                    schema,
+                    cmd_starts: std::cell::OnceCell::new(),
+                };
+                check_statement(&ctx, kind, inner.guarded, i, &mut findings);
+                if !inner.guarded {
+                    earlier.record(&inner.node);
+                }
+                schema.apply(&inner.node);
+            }
+        }
+
+        match structure.mode {
+            TransactionMode::Single => {
+                for (i, hit) in committing_calls {
+                    findings.report(&structure::NEEDS_NO_TRANSACTION, hit, Some(i));
+                }
+            }
+            TransactionMode::None if committing_calls.is_empty() => {
+                if let Some(hit) = structure.unneeded {
+                    findings.report(&structure::UNNEEDED_NO_TRANSACTION, hit, None);
+                }
+            }
+            TransactionMode::None => {}
+        }
+        if kind == ScriptKind::Up && structure.run.is_empty() {
+            findings.report(
+                &EMPTY_MIGRATION,
+                Hit::new(0, "the migration has no statement"),
+                None,
+            );
+        }
+        let index_builds = structure
+            .run
+            .clone()
+            .enumerate()
+            .filter_map(|(statement, i)| {
+                concurrent_index(&statements[i].node).map(|(index, rebuild)| IndexBuild {
+                    statement,
+                    index,
+                    rebuild,
+                })
+            })
+            .collect();
+        let ranges = structure.run.map(|i| statements[i].range.clone()).collect();
+        findings.into_checked(Some((structure.mode, ranges, index_builds)))
+    }
+}
+
+/// Runs the statement rules on one statement (the `index`th of the file, or one a `DO` block
+/// of it runs); on a `guarded` one, all but the idempotency rules.
+fn check_statement(
+    ctx: &StatementCtx<'_>,
+    kind: ScriptKind,
+    guarded: bool,
+    index: usize,
+    findings: &mut Findings<'_>,
+) {
+    let policy = findings.policy;
+    for rule in rules::all() {
+        let applies = |down_files: bool| {
+            (kind == ScriptKind::Up || down_files)
+                && !(guarded && rule.family == Family::Idempotency)
+        };
+        let hits = match rule.check {
+            Check::Statement { down_files, check } if applies(down_files) => check(ctx),
+            Check::Configured { down_files, check } if applies(down_files) => check(ctx, policy),
+            _ => continue,
+        };
+        for hit in hits {
+            findings.report(rule, hit, Some(index));
+        }
+    }
+}
+
+/// Collects the findings of one file, applying allow directives and the file's policy.
+pub(super) struct Findings<'a> {
+    path: &'a str,
+    text: &'a str,
+    policy: &'a Policy,
+    directives: Directives,
+    diagnostics: Vec<Diagnostic>,
+    /// Findings not reported because the file is legacy history.
+    hidden: usize,
+}
+
+impl Findings<'_> {
+    /// The findings, once every statement was checked: with those of the allow directives that
+    /// nothing used.
+    pub(super) fn into_checked(mut self, run: Option<Run>) -> Checked {
+        if run.is_some() {
+            let unused: Vec<Hit> = self
+                .directives
+                .unused()
+                .map(|allow| {
+                    Hit::new(
+                        allow.at,
+                        format!(
+                            "`{}` is allowed here but nothing breaks it",
+                            allow.rule.name
+                        ),
+                    )
+                })
+                .collect();
+            for hit in unused {
+                self.report(&UNUSED_ALLOW, hit, None);
+            }
+        }
+        (run, self.diagnostics, self.hidden)
+    }
+
+    fn report(&mut self, rule: &'static Rule, hit: Hit, statement: Option<usize>) {
+        if rule.allowable && self.directives.allows(rule, statement) || self.policy.allows(rule) {
+            return;
+        }
+        if self.policy.hides(rule) {
+            self.hidden += 1;
+            return;
+        }
+        let (line, column) = line_col(self.text, hit.at);
+        self.diagnostics.push(Diagnostic {
+            rule: rule.name,
+            severity: rule.severity,
+            path: self.path.to_owned(),
+            position: Some(Position { line, column }),
+            message: hit.message,
+            source_line: Some(line_at(self.text, hit.at).to_owned()),
+            help: hit.help.unwrap_or_else(|| rule.help.to_owned()),
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn concurrent_index_builds_are_named_as_sql_names_them() {
+        let names = |sql: &str| -> Vec<Option<(String, bool)>> {
+            crate::parse::parse(sql)
+                .unwrap()
+                .statements
+                .iter()
+                .map(|s| super::concurrent_index(&s.node))
+                .collect()
+        };
+        assert_eq!(
+            names(
+                "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS \"Odd\"\"Idx\" ON app.t (a);\n\
+                 CREATE INDEX CONCURRENTLY i ON t (a);\n\
+                 CREATE INDEX j ON t (a);\n\
+                 CREATE INDEX CONCURRENTLY ON t (a);\n\
+                 REINDEX INDEX CONCURRENTLY app.\"I\";\n\
+                 REINDEX (CONCURRENTLY) INDEX k;\n\
+                 REINDEX INDEX k;\n\
+                 REINDEX TABLE CONCURRENTLY t"
+            ),
+            [
+                Some(("\"app\".\"Odd\"\"Idx\"".to_owned(), false)),
+                Some(("\"i\"".to_owned(), false)),
+                None,
+                None,
+                Some(("\"app\".\"I\"".to_owned(), true)),
+                Some(("\"k\"".to_owned(), true)),
+                None,
+                None
+            ]
+        );
+    }
+}

@@ -1,0 +1,695 @@
+//! The pipeline for a folder: `migrate.toml`, names and versions, every file read and parsed in
+//! parallel, then checked one after the other in version order against the schema model
+//! (`file` is one file's pipeline), and the pairs of up and down files.
+
+mod file;
+
+use std::path::{Path, PathBuf};
+
+use crate::config::{Config, Policy, CONFIG, CONFIG_FILE};
+use crate::diagnostic::{Diagnostic, Position};
+use crate::discover::{
+    self, Entry, EntryKind, FileName, DUPLICATE_VERSION, INVALID_NAME, NESTED_FOLDER, NOT_UTF8,
+    NUL_BYTE, ORPHAN_DOWN, UNREADABLE_FILE,
+};
+use crate::model::{Legacy, Migration, Outcome, Script};
+use crate::rule::{Rule, ScriptKind};
+use crate::schema::Schema;
+use crate::source::{checksum, line_col, normalise, TextError};
+use file::prepare;
+#[cfg(test)]
+pub(crate) use file::{check_script, check_script_after};
+
+/// Checks a migration folder on disk, with the settings of its `migrate.toml` when it has one.
+/// `display` is how the folder is named in messages (`migrations`), usually as the user wrote it.
+pub fn check_dir(dir: &Path, display: &str) -> Outcome {
+    match discover::read_dir(dir) {
+        Ok(entries) => check_entries(display, entries),
+        Err(e) => Outcome {
+            diagnostics: vec![file_problem(
+                &UNREADABLE_FILE,
+                display,
+                format!("cannot read the migration folder {}: {e}", dir.display()),
+                "create the folder, or give the path relative to the crate's Cargo.toml".to_owned(),
+            )],
+            ..Outcome::default()
+        },
+    }
+}
+
+/// A migration file, named correctly; `script` is `None` when its content has errors.
+struct Named {
+    version: u128,
+    name: String,
+    kind: ScriptKind,
+    path: String,
+    script: Option<Script>,
+}
+
+/// A migration file, named correctly, whose content is still to check.
+struct Job {
+    version: u128,
+    name: String,
+    kind: ScriptKind,
+    path: String,
+    file: PathBuf,
+    bytes: Result<Vec<u8>, String>,
+    policy: Policy,
+}
+
+/// Checks the entries of a folder, already read, with the settings of the entry `migrate.toml`
+/// when there is one. Pure: all I/O is in [`discover::read_dir`]. The files are read and parsed
+/// on as many threads as the machine has cores; then their statements are checked in version
+/// order, each up file against the schema model the earlier ones built (the folder-wide checks
+/// run after, in `pair`).
+pub fn check_entries(display: &str, entries: Vec<Entry>) -> Outcome {
+    let (config, mut diagnostics) = read_config(display, &entries);
+    let mut jobs = Vec::new();
+    for entry in entries {
+        let path = format!("{}/{}", display.trim_end_matches('/'), entry.name);
+        let bytes = match entry.kind {
+            EntryKind::Folder { holds_sql: true } => {
+                diagnostics.push(file_problem(
+                    &NESTED_FOLDER,
+                    &path,
+                    "a sub-folder holding `.sql` files".to_owned(),
+                    NESTED_FOLDER.help.to_owned(),
+                ));
+                continue;
+            }
+            EntryKind::Folder { holds_sql: false } => continue,
+            EntryKind::File(bytes) => bytes,
+        };
+        let (version, name, kind) = match discover::classify(&entry.name) {
+            FileName::Ignored => continue,
+            FileName::Invalid { problem, help } => {
+                diagnostics.push(file_problem(&INVALID_NAME, &path, problem, help));
+                continue;
+            }
+            FileName::Up { version, name } => (version, name, ScriptKind::Up),
+            FileName::Down { version, name } => (version, name, ScriptKind::Down),
+        };
+        jobs.push(Job {
+            policy: config.policy(version, &entry.name),
+            version,
+            name,
+            kind,
+            path,
+            file: entry.path,
+            bytes,
+        });
+    }
+    // Read and parse on every core; then check the statements in version order, one file after
+    // the other, against the schema model the earlier files built.
+    jobs.sort_by(|a, b| (a.version, a.kind, &a.path).cmp(&(b.version, b.kind, &b.path)));
+    let loaded = in_parallel(jobs, load);
+    let prepared = in_parallel(loaded.iter().collect(), |file: &Loaded| {
+        file.text
+            .as_ref()
+            .map(|text| prepare(&file.path, text, file.kind, &file.policy))
+    });
+    let mut schema = Schema::default();
+    let mut files = Vec::with_capacity(loaded.len());
+    let mut legacy = Legacy::default();
+    let mut checked = Vec::with_capacity(loaded.len());
+    for prepared in prepared {
+        checked.push(prepared.map(|prepared| match prepared {
+            Ok(ready) if ready.kind == ScriptKind::Up => {
+                schema.next_file();
+                ready.check(&mut schema)
+            }
+            // A down file reverts its migration: it is checked against a model that knows
+            // nothing, and changes nothing in the one the up files build.
+            Ok(ready) => ready.check(&mut Schema::default()),
+            Err(findings) => (*findings).into_checked(None),
+        }));
+    }
+    for (file, checked) in loaded.into_iter().zip(checked) {
+        diagnostics.extend(file.found);
+        let script = checked.and_then(|(run, found, hidden)| {
+            diagnostics.extend(found);
+            if hidden > 0 {
+                legacy.files += 1;
+                legacy.findings += hidden;
+            }
+            let (transaction, statements, index_builds) = run?;
+            Some(Script {
+                path: file.path.clone(),
+                file: file.file,
+                text: file.text?,
+                transaction,
+                statements,
+                index_builds,
+            })
+        });
+        files.push(Named {
+            version: file.version,
+            name: file.name,
+            kind: file.kind,
+            path: file.path,
+            script,
+        });
+    }
+    let migrations = pair(&mut files, &mut diagnostics);
+    diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    Outcome {
+        migrations,
+        diagnostics,
+        config,
+        legacy,
+    }
+}
+
+/// Reads the folder's `migrate.toml`, if any: the configuration and its problems (including
+/// `files` that name no file of the folder).
+fn read_config(display: &str, entries: &[Entry]) -> (Config, Vec<Diagnostic>) {
+    let Some(entry) = entries.iter().find(|e| e.name == CONFIG_FILE) else {
+        return (Config::default(), Vec::new());
+    };
+    let path = format!("{}/{CONFIG_FILE}", display.trim_end_matches('/'));
+    let text = match &entry.kind {
+        EntryKind::File(Ok(bytes)) => match normalise(bytes) {
+            Ok(text) => text,
+            Err(error) => return (Config::default(), vec![text_problem(&path, bytes, error)]),
+        },
+        EntryKind::File(Err(e)) => {
+            let problem = file_problem(
+                &UNREADABLE_FILE,
+                &path,
+                format!("cannot read the file: {e}"),
+                UNREADABLE_FILE.help.to_owned(),
+            );
+            return (Config::default(), vec![problem]);
+        }
+        EntryKind::Folder { .. } => {
+            let problem = file_problem(
+                &CONFIG,
+                &path,
+                "a folder, where the configuration file was expected".to_owned(),
+                format!("rename the folder: `{CONFIG_FILE}` is the configuration's name"),
+            );
+            return (Config::default(), vec![problem]);
+        }
+    };
+    let names: Vec<&str> = entries.iter().map(|e| e.name.as_str()).collect();
+    let (config, mut problems) = Config::parse(&path, &text);
+    problems.extend(config.unknown_files(&path, &text, &names));
+    (config, problems)
+}
+
+/// `work` applied to every item, on one thread per core, each taking a contiguous share; the
+/// results in the items' order.
+fn in_parallel<T: Send, R: Send>(items: Vec<T>, work: impl Fn(T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let share = items.len().div_ceil(threads).max(1);
+    let mut shares = Vec::new();
+    let mut items = items.into_iter().peekable();
+    while items.peek().is_some() {
+        shares.push(items.by_ref().take(share).collect::<Vec<T>>());
+    }
+    let work = &work;
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = shares
+            .into_iter()
+            .map(|share| scope.spawn(move || share.into_iter().map(work).collect::<Vec<R>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| {
+                h.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    })
+}
+
+/// A migration file, read: its normalised text unless it could not be read or is not text.
+struct Loaded {
+    version: u128,
+    name: String,
+    kind: ScriptKind,
+    path: String,
+    file: PathBuf,
+    policy: Policy,
+    text: Option<String>,
+    /// Why there is no text.
+    found: Vec<Diagnostic>,
+}
+
+/// Reads one file's content into normalised text.
+fn load(job: Job) -> Loaded {
+    let mut found = Vec::new();
+    let text = match job.bytes {
+        Ok(bytes) => match normalise(&bytes) {
+            Ok(text) => Some(text),
+            Err(error) => {
+                found.push(text_problem(&job.path, &bytes, error));
+                None
+            }
+        },
+        Err(e) => {
+            found.push(file_problem(
+                &UNREADABLE_FILE,
+                &job.path,
+                format!("cannot read the file: {e}"),
+                UNREADABLE_FILE.help.to_owned(),
+            ));
+            None
+        }
+    };
+    Loaded {
+        version: job.version,
+        name: job.name,
+        kind: job.kind,
+        path: job.path,
+        file: job.file,
+        policy: job.policy,
+        text,
+        found,
+    }
+}
+
+/// Finds duplicate versions and down files without their up file (by name alone, whether or not
+/// their content checked), and pairs the checked files into migrations, in version order.
+fn pair(files: &mut [Named], diagnostics: &mut Vec<Diagnostic>) -> Vec<Migration> {
+    files.sort_by(|a, b| (a.version, &a.path).cmp(&(b.version, &b.path)));
+    let mut migrations = Vec::new();
+    for group in files.chunk_by_mut(|a, b| a.version == b.version) {
+        let (ups, downs): (Vec<&mut Named>, Vec<&mut Named>) =
+            group.iter_mut().partition(|f| f.kind == ScriptKind::Up);
+        for same_kind in [&ups, &downs] {
+            for extra in same_kind.iter().skip(1) {
+                diagnostics.push(file_problem(
+                    &DUPLICATE_VERSION,
+                    &extra.path,
+                    format!("the same version as {}", same_kind[0].path),
+                    DUPLICATE_VERSION.help.to_owned(),
+                ));
+            }
+        }
+        let (mut up, mut down) = (ups.into_iter().next(), downs.into_iter().next());
+        let orphan = match (&up, &down) {
+            (None, Some(_)) => Some("down file without an up file of the same version".to_owned()),
+            (Some(u), Some(d)) if u.name != d.name => Some(format!(
+                "down file does not match the name of its up file {}",
+                u.path
+            )),
+            _ => None,
+        };
+        if let Some(message) = orphan {
+            let d = down.take().expect("an orphan is a down file");
+            diagnostics.push(file_problem(
+                &ORPHAN_DOWN,
+                &d.path,
+                message,
+                ORPHAN_DOWN.help.to_owned(),
+            ));
+        }
+        let Some(up) = up.as_mut() else { continue };
+        let Some(script) = up.script.take() else {
+            continue;
+        };
+        migrations.push(Migration {
+            version: up.version,
+            name: up.name.clone(),
+            checksum: checksum(&script.text),
+            up: script,
+            down: down.and_then(|d| d.script.take()),
+        });
+    }
+    migrations
+}
+
+fn file_problem(rule: &'static Rule, path: &str, message: String, help: String) -> Diagnostic {
+    Diagnostic {
+        rule: rule.name,
+        severity: rule.severity,
+        path: path.to_owned(),
+        position: None,
+        message,
+        source_line: None,
+        help,
+    }
+}
+
+fn text_problem(path: &str, bytes: &[u8], error: TextError) -> Diagnostic {
+    let (rule, offset, message) = match error {
+        TextError::NotUtf8 { offset } => (&NOT_UTF8, offset, "the file is not valid UTF-8"),
+        TextError::NulByte { offset } => (&NUL_BYTE, offset, "the file holds a NUL byte"),
+    };
+    // The valid text before the problem gives its position.
+    let before = String::from_utf8_lossy(&bytes[..offset]);
+    let (line, column) = line_col(&before, before.len());
+    Diagnostic {
+        rule: rule.name,
+        severity: rule.severity,
+        path: path.to_owned(),
+        position: Some(Position { line, column }),
+        message: message.to_owned(),
+        source_line: None,
+        help: rule.help.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    #[test]
+    fn parallel_work_keeps_every_item_in_order() {
+        let items: Vec<usize> = (0..1001).collect();
+        assert_eq!(
+            in_parallel(items.clone(), |i| i * 2),
+            items.iter().map(|i| i * 2).collect::<Vec<_>>()
+        );
+        assert!(in_parallel(Vec::<usize>::new(), |i| i).is_empty());
+    }
+
+    fn file(name: &str, bytes: &[u8]) -> Entry {
+        Entry {
+            name: name.to_owned(),
+            path: PathBuf::from("/nowhere").join(name),
+            kind: EntryKind::File(Ok(bytes.to_vec())),
+        }
+    }
+
+    fn check(entries: Vec<Entry>) -> Outcome {
+        check_entries("migrations", entries)
+    }
+
+    /// `location rule` of every finding.
+    fn found(outcome: &Outcome) -> Vec<String> {
+        outcome
+            .diagnostics
+            .iter()
+            .map(|d| format!("{} {}", d.location(), d.rule))
+            .collect()
+    }
+
+    const TABLE: &[u8] = b"CREATE TABLE IF NOT EXISTS t (id int);\n";
+
+    #[test]
+    fn a_call_in_a_later_file_of_a_procedure_that_commits_needs_the_header() {
+        let procedure = b"CREATE OR REPLACE PROCEDURE batch() LANGUAGE plpgsql AS $$\n\
+                          BEGIN UPDATE t SET id = id; COMMIT; END $$;\n";
+        let outcome = check(vec![
+            file("1_table.sql", TABLE),
+            file("2_procedure.sql", procedure),
+            file("3_call.sql", b"CALL batch();\n"),
+            file("4_call.sql", b"-- migrate:no-transaction\nCALL batch();\n"),
+        ]);
+        assert_eq!(
+            found(&outcome),
+            ["migrations/3_call.sql:1:1 needs-no-transaction"]
+        );
+    }
+
+    #[test]
+    fn migrations_are_ordered_by_numeric_version_with_their_down_files() {
+        let outcome = check(vec![
+            file("10_ten.sql", TABLE),
+            file("9_nine.sql", TABLE),
+            file("9_nine.down.sql", b"DROP TABLE IF EXISTS t;"),
+            file("README.md", b"# not a migration"),
+            file("0100_hundred.sql", TABLE),
+        ]);
+        assert!(outcome.diagnostics.is_empty(), "{:?}", found(&outcome));
+        let versions: Vec<u128> = outcome.migrations.iter().map(|m| m.version).collect();
+        assert_eq!(versions, [9, 10, 100]);
+        let nine = &outcome.migrations[0];
+        assert_eq!(nine.name, "nine");
+        assert_eq!(nine.up.path, "migrations/9_nine.sql");
+        assert_eq!(
+            nine.down.as_ref().map(|d| d.path.as_str()),
+            Some("migrations/9_nine.down.sql")
+        );
+        assert_eq!(nine.checksum, checksum(std::str::from_utf8(TABLE).unwrap()));
+    }
+
+    #[test]
+    fn the_outer_wrapper_is_not_among_the_statements_that_run() {
+        let text = "-- seed style\nBEGIN;\nCREATE TABLE IF NOT EXISTS t (id int);\nCOMMIT;\n";
+        let outcome = check(vec![file("001_t.sql", text.as_bytes())]);
+        let up = &outcome.migrations[0].up;
+        let run: Vec<&str> = up.statements.iter().map(|r| &up.text[r.clone()]).collect();
+        assert_eq!(run, ["CREATE TABLE IF NOT EXISTS t (id int)"]);
+        assert_eq!(up.transaction, crate::TransactionMode::Single);
+    }
+
+    #[test]
+    fn a_crlf_and_bom_copy_checks_and_hashes_like_the_original() {
+        let lf = "CREATE TABLE IF NOT EXISTS t (\n  note text DEFAULT 'a\nb'\n);\n";
+        let windows = format!("\u{feff}{}", lf.replace('\n', "\r\n"));
+        let a = check(vec![file("001_t.sql", lf.as_bytes())]);
+        let b = check(vec![file("001_t.sql", windows.as_bytes())]);
+        assert_eq!(a.migrations[0].checksum, b.migrations[0].checksum);
+        assert_eq!(a.migrations[0].up.text, b.migrations[0].up.text);
+        assert_eq!(a.migrations[0].up.statements, b.migrations[0].up.statements);
+    }
+
+    #[test]
+    fn every_file_problem_is_reported_in_one_pass_sorted_by_file_and_line() {
+        let unreadable = Entry {
+            name: "007_locked.sql".to_owned(),
+            path: PathBuf::from("/nowhere/007_locked.sql"),
+            kind: EntryKind::File(Err("permission denied".to_owned())),
+        };
+        let outcome = check(vec![
+            file("001_a.sql", TABLE),
+            file("1_b.sql", TABLE),
+            file(
+                "002_c.sql",
+                b"SELECT 1;\nSELECT 2 fro x;\nCREATE TABLE t (id int);\n",
+            ),
+            file(
+                "003_d.sql",
+                b"CREATE TABLE t (id int);\nDROP TABLE IF EXISTS users;\n",
+            ),
+            file("004_e.down.sql", b"SELECT 1;"),
+            file("005_f.sql", TABLE),
+            file("005_g.down.sql", b"SELECT 1;"),
+            file("006_h.sql", b"SELECT 1;\nSELECT '\xff';"),
+            file("baseline.sql", TABLE),
+            file("008_nul.sql", b"SELECT 1;\n SELECT\0"),
+            unreadable,
+            Entry {
+                name: "20240101000000_diesel".to_owned(),
+                path: PathBuf::from("/nowhere/20240101000000_diesel"),
+                kind: EntryKind::Folder { holds_sql: true },
+            },
+        ]);
+        assert_eq!(
+            found(&outcome),
+            [
+                "migrations/002_c.sql:2:14 syntax",
+                "migrations/003_d.sql:1:1 missing-if-not-exists",
+                "migrations/003_d.sql:2:1 drop-table",
+                "migrations/004_e.down.sql orphan-down",
+                "migrations/005_g.down.sql orphan-down",
+                "migrations/006_h.sql:2:9 not-utf8",
+                "migrations/007_locked.sql unreadable-file",
+                "migrations/008_nul.sql:2:8 nul-byte",
+                "migrations/1_b.sql duplicate-version",
+                "migrations/20240101000000_diesel nested-folder",
+                "migrations/baseline.sql invalid-name",
+            ]
+        );
+        let duplicate = &outcome.diagnostics[8];
+        assert_eq!(
+            duplicate.message,
+            "the same version as migrations/001_a.sql"
+        );
+        assert!(outcome.has_errors());
+    }
+
+    #[test]
+    fn the_down_file_of_a_broken_up_file_is_not_an_orphan() {
+        let outcome = check(vec![
+            file("001_a.sql", b"SELECT 2 fro x;"),
+            file("001_a.down.sql", b"SELECT 1;"),
+        ]);
+        assert_eq!(found(&outcome), ["migrations/001_a.sql:1:14 syntax"]);
+    }
+
+    #[test]
+    fn a_down_file_named_differently_from_its_up_file_is_an_orphan() {
+        let outcome = check(vec![
+            file("001_a.sql", TABLE),
+            file("1_b.down.sql", b"SELECT 1;"),
+        ]);
+        assert_eq!(found(&outcome), ["migrations/1_b.down.sql orphan-down"]);
+        assert!(outcome.diagnostics[0]
+            .message
+            .contains("migrations/001_a.sql"));
+        assert!(outcome.migrations[0].down.is_none());
+    }
+
+    #[test]
+    fn a_missing_folder_is_an_error_naming_it() {
+        let outcome = check_dir(Path::new("/definitely/not/here"), "migrations");
+        assert_eq!(found(&outcome), ["migrations unreadable-file"]);
+        assert!(outcome.diagnostics[0]
+            .message
+            .contains("/definitely/not/here"));
+    }
+
+    #[test]
+    fn a_finding_prints_location_rule_source_line_and_help() {
+        let outcome = check(vec![file(
+            "003_add_users.sql",
+            b"-- users\n\nCREATE TABLE users (\n  id int\n);\n",
+        )]);
+        assert_eq!(
+            outcome.diagnostics[0].to_string(),
+            "migrations/003_add_users.sql:3:1: error[missing-if-not-exists]: `CREATE TABLE \
+             users` without `IF NOT EXISTS` fails when it already exists\n    \
+             3 | CREATE TABLE users (\n      = help: write `CREATE TABLE IF NOT EXISTS users`"
+        );
+    }
+
+    #[test]
+    fn migrate_toml_allows_rules_per_range_and_hides_legacy_findings_in_one_count() {
+        let config = br#"
+legacy_until = 2
+[[allow]]
+rules = ["unguarded-insert"]
+reason = "seed data"
+from = 4
+files = ["004_seed.sql", "005_missing.sql"]
+"#;
+        let bad = b"CREATE TABLE t (id int);\nINSERT INTO t VALUES (1);\nSELECT 1 fro x;\n";
+        let outcome = check(vec![
+            file("migrate.toml", config),
+            file("001_old.sql", b"CREATE TABLE a (id int);\nDROP TABLE b;\n"),
+            file("002_old.sql", bad),
+            file("003_new.sql", b"INSERT INTO a VALUES (1);\n"),
+            file("004_seed.sql", b"INSERT INTO a VALUES (1);\n"),
+        ]);
+        assert_eq!(
+            found(&outcome),
+            [
+                "migrations/002_old.sql:3:14 syntax",
+                "migrations/003_new.sql:1:1 unguarded-insert",
+                "migrations/migrate.toml:7:26 config",
+            ]
+        );
+        assert_eq!(
+            outcome.diagnostics[2].message,
+            "no file `005_missing.sql` in the folder"
+        );
+        assert_eq!(
+            outcome.legacy,
+            Legacy {
+                files: 1,
+                findings: 3
+            }
+        );
+        assert_eq!(outcome.config.legacy_until, Some(2));
+    }
+
+    /// Found by a mutation run: a meta-command line holding a multibyte character, blanked
+    /// before the scan is retried, must keep every later byte offset where it was.
+    #[test]
+    fn a_multibyte_character_on_a_blanked_meta_command_line_keeps_offsets() {
+        let outcome = check(vec![file("001_a.sql", "\\i \u{1f600}\nD$1".as_bytes())]);
+        assert_eq!(
+            found(&outcome),
+            [
+                "migrations/001_a.sql:1:1 psql-meta-command",
+                "migrations/001_a.sql:2:1 syntax",
+            ]
+        );
+    }
+
+    #[test]
+    fn blanked_copy_rows_with_multibyte_characters_keep_later_positions() {
+        let text = "COPY t FROM stdin;\nzé \u{1f600}\n\\.\nCREATE TABLE t (id int);\n";
+        let outcome = check(vec![file("001_a.sql", text.as_bytes())]);
+        assert_eq!(
+            found(&outcome),
+            [
+                "migrations/001_a.sql:1:1 copy-from-stdin",
+                "migrations/001_a.sql:4:1 missing-if-not-exists",
+            ]
+        );
+        assert_eq!(
+            outcome.diagnostics[1].source_line.as_deref(),
+            Some("CREATE TABLE t (id int);")
+        );
+    }
+
+    #[test]
+    fn what_a_do_block_runs_is_checked_at_its_real_line() {
+        let text = "CREATE TABLE IF NOT EXISTS t (id int);\n\
+                    DO $$\nBEGIN\n  ALTER TABLE t DROP COLUMN c;\n  DROP TABLE old_t;\n  \
+                    EXECUTE 'DROP TABLE x CASCADE';\n  EXECUTE format('DROP TABLE %I', 'y');\n\
+                    END $$;\n";
+        let outcome = check(vec![file("001_a.sql", text.as_bytes())]);
+        assert_eq!(
+            found(&outcome),
+            [
+                "migrations/001_a.sql:4:17 drop-column",
+                "migrations/001_a.sql:4:17 missing-if-exists",
+                "migrations/001_a.sql:5:3 drop-table",
+                "migrations/001_a.sql:5:3 missing-if-exists",
+                "migrations/001_a.sql:6:12 cascade",
+                "migrations/001_a.sql:6:12 drop-table",
+                "migrations/001_a.sql:6:12 missing-if-exists",
+            ]
+        );
+        assert_eq!(
+            outcome.diagnostics[2].source_line.as_deref(),
+            Some("  DROP TABLE old_t;")
+        );
+        // Confirmed like any other destructive statement: by a directive above the statement,
+        // here the `DO`. A guarded block (a condition, a handler) needs no `IF EXISTS`.
+        let confirmed = "-- migrate:allow(drop-column, drop-table, cascade) the old model goes\n\
+                         DO $$\nBEGIN\n  IF to_regclass('old_t') IS NOT NULL THEN\n    \
+                         ALTER TABLE t DROP COLUMN c;\n    DROP TABLE old_t;\n    \
+                         EXECUTE 'DROP TABLE x CASCADE';\n  END IF;\nEND $$;\n";
+        let outcome = check(vec![file("001_a.sql", confirmed.as_bytes())]);
+        assert_eq!(found(&outcome), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_guarded_do_block_counts_as_idempotent_an_unguarded_one_does_not() {
+        for guarded in [
+            "DO $$ BEGIN CREATE TYPE mood AS ENUM ('a'); EXCEPTION WHEN duplicate_object THEN \
+             NULL; END $$;",
+            "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_type WHERE typname = 'mood') THEN \
+             CREATE TYPE mood AS ENUM ('a'); END IF; END $$;",
+            "DO $$ BEGIN IF to_regtype('mood') IS NOT NULL THEN RETURN; END IF; \
+             EXECUTE 'CREATE TYPE mood AS ENUM (''a'')'; END $$;",
+        ] {
+            let outcome = check(vec![file("001_a.sql", guarded.as_bytes())]);
+            assert_eq!(found(&outcome), Vec::<String>::new(), "{guarded}");
+        }
+        let unguarded = "DO $$\nBEGIN\n  CREATE TYPE mood AS ENUM ('a');\n  \
+                         INSERT INTO t VALUES (1);\nEND $$;";
+        let outcome = check(vec![file("001_a.sql", unguarded.as_bytes())]);
+        assert_eq!(
+            found(&outcome),
+            [
+                "migrations/001_a.sql:3:3 non-idempotent",
+                "migrations/001_a.sql:4:3 unguarded-insert",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_broken_migrate_toml_is_reported_and_the_files_are_still_checked() {
+        let outcome = check(vec![
+            file("migrate.toml", b"[history\n"),
+            file("001_a.sql", b"CREATE TABLE a (id int);"),
+        ]);
+        assert_eq!(
+            found(&outcome),
+            [
+                "migrations/001_a.sql:1:1 missing-if-not-exists",
+                "migrations/migrate.toml:1:9 config",
+            ]
+        );
+        assert_eq!(outcome.config, Config::default());
+    }
+}
