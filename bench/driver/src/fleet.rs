@@ -316,15 +316,7 @@ struct Row {
 }
 
 fn row(mode: Mode, f: &Figures, cores: usize) -> Row {
-    let cpu = (!f.server_cpu.is_empty()).then(|| {
-        stat(
-            f.client_cpu
-                .iter()
-                .zip(&f.server_cpu)
-                .map(|(c, s)| (c + s) * 1000.0)
-                .collect(),
-        )
-    });
+    let cpu = cpu_stat(f);
     Row {
         label: mode.label(),
         linear: match mode {
@@ -478,8 +470,9 @@ fn pairs<'a>(modes: &[Mode], figures: &'a [Figures]) -> Vec<(usize, &'a Figures,
         .collect()
 }
 
-/// The median CPU (client and server) per tenant of a mode, in ms.
-fn cpu_per_tenant(f: &Figures) -> Option<f64> {
+/// The CPU (client and server) per tenant of a mode over the runs, in ms; `None` when the
+/// server's is not known.
+fn cpu_stat(f: &Figures) -> Option<Stat> {
     (!f.server_cpu.is_empty()).then(|| {
         stat(
             f.client_cpu
@@ -488,8 +481,12 @@ fn cpu_per_tenant(f: &Figures) -> Option<f64> {
                 .map(|(c, s)| (c + s) * 1000.0)
                 .collect(),
         )
-        .median
     })
+}
+
+/// The median CPU (client and server) per tenant of a mode, in ms.
+fn cpu_per_tenant(f: &Figures) -> Option<f64> {
+    cpu_stat(f).map(|s| s.median)
 }
 
 /// The table that sets `Fleet` beside the same SQL run without the tool at the same parallelism:
