@@ -20,7 +20,10 @@
 //! Each target runs the same [`Runner`] operation as a single database does, on a connection of
 //! its own, under its own lock: two fleet runs at once never apply a migration twice (the second
 //! finds each target current or waits for its lock), and re-running a fleet applies only what
-//! each target lacks. The order of decisions is pure (`groups` and `stops`); the I/O is in
+//! each target lacks. A schema target may take over the connection that a target of the same
+//! database left when it succeeded, once the session is reset as `DISCARD ALL` resets it (but
+//! for the client's prepared statements): no setting, temporary table or lock of one tenant
+//! reaches the next, and the server does not start and end a backend per tenant. The order of decisions is pure (`groups` and `stops`); the I/O is in
 //! [`Fleet::run_async`].
 
 use std::fmt;
@@ -266,7 +269,8 @@ pub struct TargetStatus {
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum FleetEvent<'a> {
-    /// A target starts (its connection is being opened).
+    /// A target starts (its connection is being opened, or taken over from a finished target
+    /// of the same database).
     Started {
         /// The target's name.
         target: &'a str,
@@ -381,6 +385,7 @@ impl Fleet {
         <T::TlsConnect as TlsConnect<Socket>>::Future: Send,
     {
         let started = Instant::now();
+        let idle = Arc::new(Idle::default());
         let mut outcomes: Vec<Option<(Outcome, Duration)>> =
             (0..self.targets.len()).map(|_| None).collect();
         for (g, group) in groups(self.targets.len(), self.canaries, self.wave)
@@ -391,7 +396,7 @@ impl Fleet {
             let stopped = bounded(
                 group,
                 self.parallelism,
-                |i| self.migrate(i, tls.clone()),
+                |i| self.migrate(i, tls.clone(), Arc::clone(&idle)),
                 |i, (outcome, elapsed)| {
                     let stop = stops(self.on_failure, canary, &outcome);
                     outcomes[i] = Some((outcome, elapsed));
@@ -503,6 +508,7 @@ impl Fleet {
         &self,
         i: usize,
         tls: T,
+        idle: Arc<Idle>,
     ) -> impl Future<Output = (Outcome, Duration)> + Send + 'static
     where
         T: MakeTlsConnect<Socket> + Send + Sync + 'static,
@@ -532,12 +538,27 @@ impl Fleet {
                 target: &target.name,
             });
             let started = Instant::now();
-            let outcome = match connect(&target.config, tls).await {
-                Ok(client) => match runner.run_async(&client).await {
-                    Ok(report) if report.is_empty() => Outcome::Current(report),
-                    Ok(report) => Outcome::Applied(report),
-                    Err(error) => Outcome::Failed(error),
-                },
+            // Only a schema target's connection serves another target.
+            let key = target.schema.as_ref().map(|_| Idle::key(&target.config));
+            let taken = key.as_deref().and_then(|key| idle.take(key));
+            let client = match taken {
+                Some(client) => Ok(client),
+                None => connect(&target.config, tls).await,
+            };
+            let outcome = match client {
+                Ok(client) => {
+                    let outcome = match runner.run_async(&client).await {
+                        Ok(report) if report.is_empty() => Outcome::Current(report),
+                        Ok(report) => Outcome::Applied(report),
+                        Err(error) => Outcome::Failed(error),
+                    };
+                    if let Some(key) = key {
+                        if !matches!(outcome, Outcome::Failed(_)) && reset(&client).await {
+                            idle.put(key, client);
+                        }
+                    }
+                    outcome
+                }
                 Err(error) => Outcome::Failed(error),
             };
             emit(FleetEvent::Done {
@@ -576,6 +597,46 @@ where
         let (i, result) = joined.expect("a target's task does not panic");
         stopped |= done(i, result);
     }
+}
+
+/// Connections that finished targets left, each under the key of the settings it was opened
+/// with; at most one per target in flight.
+#[derive(Default)]
+struct Idle(std::sync::Mutex<Vec<(String, tokio_postgres::Client)>>);
+
+impl Idle {
+    /// What two targets must share for one's connection to serve the other: every connection
+    /// setting (as `Config`'s `Debug` shows them, the password aside) and the password.
+    fn key(config: &Config) -> String {
+        format!("{config:?} {:?}", config.get_password())
+    }
+
+    /// An open connection made with `key`'s settings, if one is idle.
+    fn take(&self, key: &str) -> Option<tokio_postgres::Client> {
+        let mut idle = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        idle.retain(|(_, client)| !client.is_closed());
+        let i = idle.iter().position(|(k, _)| k == key)?;
+        Some(idle.swap_remove(i).1)
+    }
+
+    fn put(&self, key: String, client: tokio_postgres::Client) {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((key, client));
+    }
+}
+
+/// What `DISCARD ALL` does but `DEALLOCATE ALL` (the client keeps its own prepared statements,
+/// which stay valid): the session as a new connection would have it.
+const RESET_SESSION: &str = "CLOSE ALL; SET SESSION AUTHORIZATION DEFAULT; RESET ALL; \
+                             UNLISTEN *; SELECT pg_advisory_unlock_all(); DISCARD PLANS; \
+                             DISCARD TEMP; DISCARD SEQUENCES";
+
+/// Resets a finished target's session for the next target; `false` when the connection cannot
+/// serve again (closed, or inside a transaction).
+async fn reset(client: &tokio_postgres::Client) -> bool {
+    !client.is_closed() && client.batch_execute(RESET_SESSION).await.is_ok()
 }
 
 /// Connects to a target, its connection driven by a task of its own.

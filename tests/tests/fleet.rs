@@ -302,3 +302,73 @@ fn two_fleets_at_once_apply_each_migration_once() {
     assert_eq!(notes(&db, 8), vec!["a!".to_owned(); 8]);
     assert!(db.advisory_locks().is_empty());
 }
+
+/// A schema target takes over the connection a finished target of the same database left,
+/// reset first: what one tenant's migrations set on the session (a setting, a temporary table,
+/// a session lock) never reaches the next tenant.
+#[test]
+fn a_connection_serves_the_next_schema_target_only_once_reset() {
+    use migrate_runtime::{Migration, Migrations, Script, Statement, Transaction};
+
+    /// A script of these statements, as the checker would range them.
+    fn script(path: &'static str, statements: &[&str], transaction: Transaction) -> Script {
+        let (mut sql, mut ranges) = (String::new(), Vec::new());
+        for s in statements {
+            ranges.push(Statement::new(sql.len(), sql.len() + s.len()));
+            sql.push_str(s);
+            sql.push_str(";\n");
+        }
+        Script::new(path, sql, transaction, ranges).unwrap()
+    }
+    // 1 records the session as the tenant's run finds it; 2 leaves a setting, a temporary
+    // table and a session lock on it.
+    let record = script(
+        "1_record.sql",
+        &[
+            "CREATE TABLE seen (pid int, app text, temp_table boolean, locks bigint)",
+            "INSERT INTO seen SELECT pg_backend_pid(), current_setting('application_name'), \
+             to_regclass('pg_temp.scratch') IS NOT NULL, (SELECT count(*) FROM pg_locks \
+             WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND objid = 4242)",
+        ],
+        Transaction::Single,
+    );
+    let pollute = script(
+        "2_pollute.sql",
+        &[
+            "SET application_name TO 'left by a tenant'",
+            "CREATE TEMP TABLE scratch (x int)",
+            "SELECT pg_advisory_lock(4242)",
+        ],
+        Transaction::None,
+    );
+    let migrations = Migrations::new(vec![
+        Migration::new(1.into(), "record", record, None),
+        Migration::new(2.into(), "pollute", pollute, None),
+    ])
+    .unwrap();
+    let db = TestDb::new();
+    let report = Fleet::new(migrations.runner(), schemas(&db, 4))
+        .parallelism(1)
+        .run(NoTls);
+    assert!(report.is_success(), "{report}");
+    assert_eq!(outcomes(&report), ["applied"; 4]);
+    let seen: Vec<String> = (0..4)
+        .map(|i| {
+            db.column(&format!(
+                "SELECT pid || ' ' || app || ' ' || temp_table || ' ' || locks FROM {}.seen",
+                schema(i)
+            ))
+            .remove(0)
+        })
+        .collect();
+    let pids: std::collections::HashSet<&str> =
+        seen.iter().map(|s| s.split(' ').next().unwrap()).collect();
+    assert_eq!(
+        pids.len(),
+        1,
+        "one connection served the four tenants: {seen:?}"
+    );
+    for s in &seen {
+        assert!(s.ends_with("  false 0"), "a clean session: {seen:?}");
+    }
+}
