@@ -86,7 +86,7 @@ pub(crate) enum Check {
     },
     /// Looks at the scanner's tokens before parsing, for text PostgreSQL's parser cannot read
     /// (psql-only syntax). What it flags is blanked out before parsing.
-    Tokens(fn(&str, &[pg_query::protobuf::ScanToken]) -> Vec<TokenHit>),
+    Tokens(fn(&str, &[ScanToken]) -> Vec<TokenHit>),
 }
 
 /// One place a rule fires.

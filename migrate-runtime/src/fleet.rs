@@ -23,8 +23,8 @@
 //! each target lacks. A schema target may take over the connection that a target of the same
 //! database left when it succeeded, once the session is reset as `DISCARD ALL` resets it (but
 //! for the client's prepared statements): no setting, temporary table or lock of one tenant
-//! reaches the next, and the server does not start and end a backend per tenant. The order of decisions is pure (`groups` and `stops`); the I/O is in
-//! [`Fleet::run_async`].
+//! reaches the next, and the server does not start and end a backend per tenant. The order of
+//! decisions is pure (`groups` and `stops`); the I/O is in [`Fleet::run_async`].
 
 use std::fmt;
 use std::future::Future;
