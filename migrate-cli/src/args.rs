@@ -3,9 +3,10 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use migrate_lint::parse_duration;
-use migrate_runtime::{PeerHistory, Tool, Version};
+use migrate_runtime::{PeerHistory, Tenancy, Tool, Version};
 
 /// The text after `--help`: the exit codes and where the connection comes from.
 const AFTER_HELP: &str = "\
@@ -151,16 +152,6 @@ pub struct StatusArgs {
     pub fleet: FleetArgs,
 }
 
-/// Schema per tenant or database per tenant.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Tenancy {
-    /// Each tenant is a schema of the database the connection names.
-    Schema,
-    /// Each tenant is a database of the server the connection names.
-    Database,
-}
-
 /// What a fleet does when a target fails.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -183,7 +174,7 @@ pub struct FleetArgs {
     #[arg(long, value_name = "SQL")]
     pub tenants_query: Option<String>,
     /// Schema per tenant or database per tenant (overrides the fleet file's).
-    #[arg(long, value_enum)]
+    #[arg(long, value_parser = tenancy())]
     pub tenancy: Option<Tenancy>,
     /// How many tenants migrate at once (default 4).
     #[arg(long, value_name = "N")]
@@ -306,6 +297,12 @@ pub struct ImportArgs {
     /// The folder to create (it must hold no `.sql` file and no migrate.toml yet).
     #[command(flatten)]
     pub folder: FolderArg,
+}
+
+/// `--tenancy`: one of the runtime's [`Tenancy`] values, listed in `--help`.
+fn tenancy() -> impl TypedValueParser<Value = Tenancy> {
+    PossibleValuesParser::new(Tenancy::ALL.map(Tenancy::as_str))
+        .map(|name| name.parse().expect("a possible value names a tenancy"))
 }
 
 #[cfg(test)]

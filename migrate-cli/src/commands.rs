@@ -3,11 +3,11 @@
 
 use std::time::Duration;
 
-use migrate_runtime::{Event, Operation, Report, Runner, Severity};
+use migrate_runtime::{Event, Operation, Report, Runner, Severity, Tenancy};
 
 use crate::args::{
     ApplyArgs, BaselineArgs, Cli, Command, DbArgs, FleetArgs, LintArgs, NewArgs, OnFailure,
-    PlanArgs, RollbackArgs, StatusArgs, Tenancy,
+    PlanArgs, RollbackArgs, StatusArgs,
 };
 use crate::failure::{self, Failure};
 use crate::session::Session;
@@ -296,7 +296,7 @@ fn apply_fleet(args: &ApplyArgs) -> Result<(), Failure> {
         "Fleet on {}: {} tenant(s), a {} each; {} at once, {} canary(ies), on failure {}",
         s.target,
         targets.len(),
-        fleet::name(tenancy),
+        tenancy,
         spec.parallelism,
         spec.canaries,
         match spec.on_failure {

@@ -12,13 +12,16 @@ use migrate_runtime::fleet::{self, Fleet, FleetEvent, FleetReport, Outcome, Targ
 use migrate_runtime::{Event, Runner};
 use serde::Deserialize;
 
-use crate::args::{FleetArgs, OnFailure, ReportFormat, Tenancy};
+use migrate_runtime::Tenancy;
+
+use crate::args::{FleetArgs, OnFailure, ReportFormat};
 use crate::failure::Failure;
 
 /// The fleet file (`--fleet FILE`), as written.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FleetFile {
+    #[serde(default, deserialize_with = "read_tenancy")]
     tenancy: Option<Tenancy>,
     tenants: Option<Vec<String>>,
     tenants_query: Option<String>,
@@ -26,6 +29,14 @@ struct FleetFile {
     canaries: Option<usize>,
     wave: Option<usize>,
     on_failure: Option<OnFailure>,
+}
+
+/// `tenancy = "schema"` or `"database"` in the fleet file.
+fn read_tenancy<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Tenancy>, D::Error> {
+    let name = String::deserialize(d)?;
+    name.parse()
+        .map(Some)
+        .map_err(|e| serde::de::Error::custom(format!("{e}, not `{name}`")))
 }
 
 /// Where the tenants come from.
@@ -106,21 +117,17 @@ pub fn spec(args: &FleetArgs, file: Option<(&Path, &str)>) -> Result<Spec, Failu
 /// are given they must agree.
 pub fn tenancy(
     spec: &Spec,
-    configured: Option<migrate_lint::config::Tenancy>,
+    configured: Option<Tenancy>,
     config: &Path,
 ) -> Result<Tenancy, Failure> {
-    let configured = configured.map(|t| match t {
-        migrate_lint::config::Tenancy::Schema => Tenancy::Schema,
-        migrate_lint::config::Tenancy::Database => Tenancy::Database,
-    });
     match (spec.tenancy, configured) {
         (Some(asked), Some(declared)) if asked != declared => Err(Failure::usage(format!(
             "the fleet asks for a {} per tenant, but {} declares tenancy = \"{}\", for which \
              the build checked the migrations\n  = help: make them agree (fix the fleet file or \
              --tenancy, or migrate.toml)",
-            name(asked),
+            asked,
             config.display(),
-            name(declared)
+            declared
         ))),
         (Some(tenancy), _) | (None, Some(tenancy)) => Ok(tenancy),
         (None, None) => Err(Failure::usage(format!(
@@ -128,14 +135,6 @@ pub fn tenancy(
              \"schema\" (or \"database\") in the fleet file, or declare it in {}",
             config.display()
         ))),
-    }
-}
-
-/// `schema` or `database`.
-pub fn name(tenancy: Tenancy) -> &'static str {
-    match tenancy {
-        Tenancy::Schema => "schema",
-        Tenancy::Database => "database",
     }
 }
 
@@ -365,8 +364,6 @@ pub fn render(report: &FleetReport, format: ReportFormat) -> String {
 
 #[cfg(test)]
 mod tests {
-    use migrate_lint::config::Tenancy as Declared;
-
     use super::*;
     use std::path::PathBuf;
 
@@ -443,7 +440,7 @@ mod tests {
         let text = "tenants = [\"a\"]\n";
         let unsaid = spec(&args(), Some((Path::new("f.toml"), text))).unwrap();
         assert_eq!(
-            tenancy(&unsaid, Some(Declared::Schema), config).unwrap(),
+            tenancy(&unsaid, Some(Tenancy::Schema), config).unwrap(),
             Tenancy::Schema
         );
         let error = tenancy(&unsaid, None, config).unwrap_err();
@@ -462,7 +459,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(tenancy(&said, None, config).unwrap(), Tenancy::Database);
-        let error = tenancy(&said, Some(Declared::Schema), config).unwrap_err();
+        let error = tenancy(&said, Some(Tenancy::Schema), config).unwrap_err();
         assert!(
             error.message.starts_with(
                 "the fleet asks for a database per tenant, but migrations/migrate.toml declares \

@@ -4,10 +4,8 @@
 
 use std::path::Path;
 
-use migrate_lint::{Config, Diagnostic, Outcome, TransactionMode};
-use migrate_runtime::{
-    IndexBuild, Migration, Migrations, Script, Settings, Statement, Transaction, Version,
-};
+use migrate_lint::{Diagnostic, Outcome};
+use migrate_runtime::{Migration, Migrations, Script, Statement};
 
 /// Checks the folder with the build's rules and its `migrate.toml`, as the build does.
 pub fn check(dir: &Path) -> Outcome {
@@ -23,33 +21,12 @@ pub fn migrations(outcome: &Outcome) -> Result<Migrations, Vec<&Diagnostic>> {
     }
     let list: Vec<Migration> = outcome.migrations.iter().map(migration).collect();
     let set = Migrations::new(list).expect("the checker reports duplicate versions as errors");
-    Ok(set.with_settings(settings(&outcome.config)))
-}
-
-/// The run-time settings of `migrate.toml`, as the macro embeds them.
-fn settings(config: &Config) -> Settings {
-    let mut settings = Settings::new();
-    if let Some(history) = &config.history {
-        settings = settings.with_history_table(history.schema.clone(), history.table.clone());
-    }
-    if let Some(wait) = config.lock_wait {
-        settings = settings.with_lock_wait(wait);
-    }
-    if let Some(timeout) = config.lock_timeout {
-        settings = settings.with_lock_timeout(timeout);
-    }
-    if let Some(retries) = config.lock_retries {
-        settings = settings.with_lock_retries(retries);
-    }
-    if let Some(timeout) = config.statement_timeout {
-        settings = settings.with_statement_timeout(timeout);
-    }
-    settings
+    Ok(set.with_settings(outcome.config.settings.clone()))
 }
 
 fn migration(m: &migrate_lint::Migration) -> Migration {
     let migration = Migration::new(
-        Version::new(m.version),
+        m.version,
         m.name.clone(),
         script(&m.up),
         m.down.as_ref().map(script),
@@ -64,20 +41,8 @@ fn script(s: &migrate_lint::Script) -> Script {
         .iter()
         .map(|r| Statement::new(r.start, r.end))
         .collect();
-    let transaction = match s.transaction {
-        TransactionMode::Single => Transaction::Single,
-        TransactionMode::None => Transaction::None,
-    };
-    let builds = s
-        .index_builds
-        .iter()
-        .map(|b| match b.rebuild {
-            true => IndexBuild::rebuild(b.statement, b.index.clone()),
-            false => IndexBuild::new(b.statement, b.index.clone()),
-        })
-        .collect();
-    Script::new(s.path.clone(), s.text.clone(), transaction, statements)
-        .and_then(|script| script.with_index_builds(builds))
+    Script::new(s.path.clone(), s.text.clone(), s.transaction, statements)
+        .and_then(|script| script.with_index_builds(s.index_builds.clone()))
         .expect("the checker's statement ranges lie inside its normalised text")
 }
 

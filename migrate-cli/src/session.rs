@@ -3,8 +3,8 @@
 
 use std::path::Path;
 
-use migrate_lint::config::Tenancy;
 use migrate_lint::Outcome;
+use migrate_runtime::Tenancy;
 use migrate_runtime::{Migrations, Runner};
 use postgres::Client;
 

@@ -1,55 +1,30 @@
 //! The vocabulary shared by the checker (`migrate-lint`, build time) and the runner
-//! (`migrate-runtime`, run time).
+//! (`migrate-runtime`, run time), each type defined once.
 //!
-//! This crate has no dependencies: the runtime, which every application compiles, shares the
-//! checker's types without compiling the checker's PostgreSQL parser. Both crates re-export what
-//! is here, so applications and tools name `migrate_lint::Severity` or
-//! `migrate_runtime::Severity`, which are one type.
+//! The checker produces these values (a file's [`Version`], its [`checksum`], its
+//! [`Transaction`] mode and [`IndexBuild`]s, the folder's [`Tenancy`] and [`Settings`]);
+//! `embed_migrations!` embeds them; the runner uses them. Both crates re-export what is here,
+//! so applications and tools name `migrate_lint::Severity` or `migrate_runtime::Version`, which
+//! are these types. The crate depends on `sha2` alone: the runtime shares the checker's
+//! vocabulary without compiling the checker's PostgreSQL parser.
+//!
+//! The modules are leaves: none imports another.
 #![warn(missing_docs)]
 
-use std::fmt;
+mod checksum;
+mod script;
+mod settings;
+mod severity;
+mod tenancy;
+mod version;
 
-/// How serious a finding is: of the checker (a rule that fired) or of the runner's validation
-/// (a changed or missing migration).
-///
-/// Ordered from least to most serious, `Warning < Error`: the worst of several findings is their
-/// [`max`](Ord::max), and sorting puts errors last. The two levels are the whole scale, a finding
-/// either stops (the build, the run) or it does not, so the enum is exhaustive: a match on it
-/// needs no wildcard.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Severity {
-    /// Shown; the build or the run goes on.
-    Warning,
-    /// Fails the build, or stops the run before anything is applied.
-    Error,
-}
-
-impl Severity {
-    /// `error` or `warning`, as the messages, the JSON output and SARIF's `level` write it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-        }
-    }
-}
-
-impl fmt::Display for Severity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::Severity;
-
-    #[test]
-    fn the_worst_is_the_greatest() {
-        assert!(Severity::Warning < Severity::Error);
-        let findings = [Severity::Warning, Severity::Error, Severity::Warning];
-        assert_eq!(findings.into_iter().max(), Some(Severity::Error));
-        assert_eq!(Severity::Error.to_string(), "error");
-        assert_eq!(Severity::Warning.to_string(), "warning");
-    }
-}
+pub use checksum::checksum;
+pub use script::{IndexBuild, Transaction};
+pub use settings::{
+    Setting, SettingValue, Settings, DEFAULT_HISTORY_SCHEMA, DEFAULT_HISTORY_TABLE,
+    DEFAULT_LOCK_RETRIES, DEFAULT_LOCK_TIMEOUT, DEFAULT_LOCK_WAIT, DEFAULT_RETRY_DELAY,
+    MAX_RETRY_DELAY,
+};
+pub use severity::Severity;
+pub use tenancy::{ParseTenancyError, Tenancy};
+pub use version::{ParseVersionError, Version};

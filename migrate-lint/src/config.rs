@@ -38,8 +38,9 @@ use std::time::Duration;
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
+use migrate_core::{Settings, Tenancy, Version, DEFAULT_HISTORY_SCHEMA, DEFAULT_HISTORY_TABLE};
+
 use crate::diagnostic::{Diagnostic, Position, Severity};
-use crate::discover::MAX_VERSION_DIGITS;
 use crate::quote::read_qualified;
 use crate::rule::{Check, Family, Rule};
 use crate::rules;
@@ -65,18 +66,11 @@ pub struct Config {
     /// `legacy_until`: files up to and including this version are history already applied
     /// somewhere; their idempotency, destructive and lock-hazard findings are counted, not
     /// reported.
-    pub legacy_until: Option<u128>,
-    /// `[history]`: the history table, when not `public.schema_migrations`.
-    pub history: Option<HistoryTable>,
-    /// `[run] lock_wait`: how long a migrator waits for another one's lock.
-    pub lock_wait: Option<Duration>,
-    /// `[run] lock_timeout` for each migration's statements (`Some(ZERO)`: none).
-    pub lock_timeout: Option<Duration>,
-    /// `[run] lock_retries`: how many times a transactional migration that hit its
-    /// `lock_timeout` is run again (`Some(0)`: off, no default `lock_timeout` either).
-    pub lock_retries: Option<u32>,
-    /// `[run] statement_timeout` for each migration's statements (`Some(ZERO)`: none).
-    pub statement_timeout: Option<Duration>,
+    pub legacy_until: Option<Version>,
+    /// `[history]` and `[run]`: the run-time settings, which `embed_migrations!` embeds with
+    /// the set (the history table, lock wait, `lock_timeout`, lock retries,
+    /// `statement_timeout`).
+    pub settings: Settings,
     /// `[[allow]]` entries.
     pub allow: Vec<Allow>,
     /// `tenancy`: how the set is applied to a fleet of tenants, if it is.
@@ -84,16 +78,6 @@ pub struct Config {
     /// `shared`: the objects outside the tenant's schema that migrations may name
     /// (`tenancy = "schema"` only).
     pub shared: Vec<Shared>,
-}
-
-/// `tenancy`: what one tenant of the fleet is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Tenancy {
-    /// `"schema"`: a schema per tenant; each migration runs with `SET LOCAL search_path` to it,
-    /// so a name qualified with another schema escapes the tenant (rule `escapes-tenant`).
-    Schema,
-    /// `"database"`: a database per tenant; every schema of it is the tenant's.
-    Database,
 }
 
 /// One entry of `shared`: `schema.name`, or `schema.*` for every object of the schema, each
@@ -118,15 +102,6 @@ impl Shared {
     }
 }
 
-/// `[history]`: where the runtime records applied migrations.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HistoryTable {
-    /// The schema (default `public`).
-    pub schema: String,
-    /// The table (default `schema_migrations`).
-    pub table: String,
-}
-
 /// One `[[allow]]` entry: rules allowed in part or all of the set, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Allow {
@@ -135,9 +110,9 @@ pub struct Allow {
     /// Why (required: the next reader needs it).
     pub reason: String,
     /// The first version it applies to (inclusive), if limited.
-    pub from: Option<u128>,
+    pub from: Option<Version>,
     /// The last version it applies to (inclusive), if limited.
-    pub to: Option<u128>,
+    pub to: Option<Version>,
     /// The file names it applies to (`003_seed.sql`), if limited.
     pub files: Vec<String>,
     /// Where each file name is written in `migrate.toml`, to report names of no file.
@@ -145,7 +120,7 @@ pub struct Allow {
 }
 
 impl Allow {
-    fn covers(&self, version: u128, file: &str) -> bool {
+    fn covers(&self, version: Version, file: &str) -> bool {
         self.from.is_none_or(|from| version >= from)
             && self.to.is_none_or(|to| version <= to)
             && (self.files.is_empty() || self.files.iter().any(|f| f == file))
@@ -183,7 +158,7 @@ impl Policy {
 
 impl Config {
     /// The policy for the file `file` (its name in the folder) of version `version`.
-    pub(crate) fn policy(&self, version: u128, file: &str) -> Policy {
+    pub(crate) fn policy(&self, version: Version, file: &str) -> Policy {
         Policy {
             allowed: self
                 .allow
@@ -251,7 +226,6 @@ const TOP: &[&str] = &[
     "run",
     "allow",
 ];
-const TENANCY: &[&str] = &["schema", "database"];
 const HISTORY: &[&str] = &["schema", "table"];
 const RUN: &[&str] = &[
     "lock_wait",
@@ -323,16 +297,27 @@ impl Reader<'_> {
                     shared_at = Some(value.span().start);
                     config.shared = self.shared(value);
                 }
-                "history" => config.history = self.history(value),
+                "history" => {
+                    if let Some((schema, table)) = self.history(value) {
+                        config.settings = config.settings.with_history_table(schema, table);
+                    }
+                }
                 "run" => {
                     if let Some(table) = self.table(value, "[run]") {
                         for (key, value) in self.entries(table, "[run]", RUN) {
-                            match key {
-                                "lock_retries" => config.lock_retries = self.count(value, key),
-                                "lock_wait" => config.lock_wait = self.duration(value, key),
-                                "lock_timeout" => config.lock_timeout = self.duration(value, key),
-                                _ => config.statement_timeout = self.duration(value, key),
-                            }
+                            let settings = std::mem::take(&mut config.settings);
+                            config.settings = match key {
+                                "lock_retries" => match self.count(value, key) {
+                                    Some(n) => settings.with_lock_retries(n),
+                                    None => settings,
+                                },
+                                _ => match (self.duration(value, key), key) {
+                                    (Some(d), "lock_wait") => settings.with_lock_wait(d),
+                                    (Some(d), "lock_timeout") => settings.with_lock_timeout(d),
+                                    (Some(d), _) => settings.with_statement_timeout(d),
+                                    (None, _) => settings,
+                                },
+                            };
                         }
                     }
                 }
@@ -352,12 +337,10 @@ impl Reader<'_> {
 
     fn tenancy(&mut self, value: &Value<'_>) -> Option<Tenancy> {
         let text = self.string(value, "tenancy")?;
-        match text.as_str() {
-            "schema" => return Some(Tenancy::Schema),
-            "database" => return Some(Tenancy::Database),
-            _ => {}
+        if let Ok(tenancy) = text.parse() {
+            return Some(tenancy);
         }
-        let help = match closest(&text, TENANCY.iter().copied()) {
+        let help = match closest(&text, Tenancy::ALL.map(Tenancy::as_str).into_iter()) {
             Some(close) => format!("did you mean `{close}`?"),
             None => {
                 "write `tenancy = \"schema\"` (a schema per tenant) or `tenancy = \"database\"` \
@@ -421,12 +404,13 @@ impl Reader<'_> {
         text
     }
 
-    fn history(&mut self, value: &Value<'_>) -> Option<HistoryTable> {
+    /// `[history]`: the schema and the table, each at its default when left out.
+    fn history(&mut self, value: &Value<'_>) -> Option<(String, String)> {
         let table = self.table(value, "[history]")?;
-        let mut history = HistoryTable {
-            schema: "public".to_owned(),
-            table: "schema_migrations".to_owned(),
-        };
+        let mut history = (
+            DEFAULT_HISTORY_SCHEMA.to_owned(),
+            DEFAULT_HISTORY_TABLE.to_owned(),
+        );
         for (key, value) in self.entries(table, "[history]", HISTORY) {
             let Some(name) = self.string(value, key) else {
                 continue;
@@ -440,15 +424,15 @@ impl Reader<'_> {
                 continue;
             }
             match key {
-                "schema" => history.schema = name,
-                _ => history.table = name,
+                "schema" => history.0 = name,
+                _ => history.1 = name,
             }
         }
         Some(history)
     }
 
     /// A version: an integer, or a string of digits for versions longer than TOML's integers.
-    fn version(&mut self, value: &Value<'_>, what: &str) -> Option<u128> {
+    fn version(&mut self, value: &Value<'_>, what: &str) -> Option<Version> {
         let digits = match value.get_ref() {
             DeValue::Integer(i) if i.radix() == 10 => i.as_str().replace('_', ""),
             DeValue::String(s) => s.to_string(),
@@ -461,18 +445,15 @@ impl Reader<'_> {
                 return None;
             }
         };
-        let significant = digits.trim_start_matches('0');
-        let parsed = (!digits.is_empty()
-            && digits.bytes().all(|b| b.is_ascii_digit())
-            && significant.len() <= MAX_VERSION_DIGITS)
-            .then(|| significant.parse::<u128>().unwrap_or(0));
+        let parsed = digits.parse::<Version>().ok();
         if parsed.is_none() {
             self.problem(
                 value.span().start,
                 format!("`{what}` is not a version: `{digits}`"),
                 format!(
-                    "write the version's digits, as in the file name (at most \
-                     {MAX_VERSION_DIGITS}): `{what} = 20240101000000`"
+                    "write the version's digits, as in the file name (at most {}): \
+                     `{what} = 20240101000000`",
+                    Version::MAX_DIGITS
                 ),
             );
         }
@@ -748,28 +729,45 @@ files = ["007_x.sql"]
 "#,
         );
         assert!(problems.is_empty(), "{problems:?}");
-        assert_eq!(config.legacy_until, Some(20240101000000123456));
         assert_eq!(
-            config.history,
-            Some(HistoryTable {
-                schema: "App".into(),
-                table: "history".into()
-            })
+            config.legacy_until,
+            Some(Version::new(20240101000000123456))
         );
-        assert_eq!(config.lock_wait, Some(Duration::from_secs(10)));
-        assert_eq!(config.lock_timeout, Some(Duration::from_millis(500)));
-        assert_eq!(config.lock_retries, Some(3));
-        assert_eq!(config.statement_timeout, Some(Duration::ZERO));
-        assert_eq!(config.allow.len(), 2);
-        assert_eq!(config.policy(2, "002_a.sql").allowed, Vec::<&str>::new());
+        assert_eq!(config.settings.history_table(), Some(("App", "history")));
+        assert_eq!(config.settings.lock_wait(), Some(Duration::from_secs(10)));
         assert_eq!(
-            config.policy(3, "003_a.sql").allowed,
+            config.settings.lock_timeout(),
+            Some(Duration::from_millis(500))
+        );
+        assert_eq!(config.settings.lock_retries(), Some(3));
+        assert_eq!(config.settings.statement_timeout(), Some(Duration::ZERO));
+        assert_eq!(config.allow.len(), 2);
+        assert_eq!(
+            config.policy(Version::new(2), "002_a.sql").allowed,
+            Vec::<&str>::new()
+        );
+        assert_eq!(
+            config.policy(Version::new(3), "003_a.sql").allowed,
             ["unguarded-insert", "drop-table"]
         );
-        assert_eq!(config.policy(7, "007_x.sql").allowed, ["cascade"]);
-        assert!(config.policy(7, "007_x.down.sql").allowed.is_empty());
-        assert!(config.policy(20240101000000123456, "x").legacy);
-        assert!(!config.policy(20240101000000123457, "x").legacy);
+        assert_eq!(
+            config.policy(Version::new(7), "007_x.sql").allowed,
+            ["cascade"]
+        );
+        assert!(config
+            .policy(Version::new(7), "007_x.down.sql")
+            .allowed
+            .is_empty());
+        assert!(
+            config
+                .policy(Version::new(20240101000000123456), "x")
+                .legacy
+        );
+        assert!(
+            !config
+                .policy(Version::new(20240101000000123457), "x")
+                .legacy
+        );
         assert_eq!(config.tenancy, Some(Tenancy::Schema));
         let shared = |schema: &str, name: Option<&str>| Shared {
             schema: schema.into(),
@@ -784,7 +782,10 @@ files = ["007_x.sql"]
             ]
         );
         assert_eq!(
-            config.policy(1, "001_a.sql").tenant_schema.as_deref(),
+            config
+                .policy(Version::new(1), "001_a.sql")
+                .tenant_schema
+                .as_deref(),
             Some(&config.shared[..])
         );
     }
@@ -794,7 +795,10 @@ files = ["007_x.sql"]
         let (config, problems) = parse("tenancy = \"database\"\n");
         assert!(problems.is_empty(), "{problems:?}");
         assert_eq!(config.tenancy, Some(Tenancy::Database));
-        assert_eq!(config.policy(1, "001_a.sql").tenant_schema, None);
+        assert_eq!(
+            config.policy(Version::new(1), "001_a.sql").tenant_schema,
+            None
+        );
         assert_eq!(Config::default().tenancy, None);
     }
 
@@ -844,7 +848,10 @@ files = ["007_x.sql"]
     #[test]
     fn an_empty_file_is_the_defaults() {
         assert_eq!(parse(""), (Config::default(), vec![]));
-        assert_eq!(Config::default().policy(1, "001_a.sql"), Policy::default());
+        assert_eq!(
+            Config::default().policy(Version::new(1), "001_a.sql"),
+            Policy::default()
+        );
     }
 
     #[test]

@@ -6,6 +6,8 @@
 
 use std::path::{Path, PathBuf};
 
+use migrate_core::Version;
+
 use crate::diagnostic::Severity;
 use crate::rule::{Check, Family, Rule};
 
@@ -144,19 +146,15 @@ fn holds_sql(dir: &Path) -> bool {
     })
 }
 
-/// The most digits a version may have, leading zeros aside: every such number fits a `u128`
-/// and the history table's `numeric(38, 0)`.
-pub const MAX_VERSION_DIGITS: usize = 38;
-
 /// What a file name says.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum FileName {
     /// Not a migration file, and rightly so: hidden, a backup, not `.sql`.
     Ignored,
     /// `{version}_{name}.sql`
-    Up { version: u128, name: String },
+    Up { version: Version, name: String },
     /// `{version}_{name}.down.sql`
-    Down { version: u128, name: String },
+    Down { version: Version, name: String },
     /// A `.sql` file whose name breaks the convention: what is wrong, and the fix.
     Invalid { problem: String, help: String },
 }
@@ -214,14 +212,12 @@ pub(crate) fn classify(file: &str) -> FileName {
         };
         return invalid("the version must be followed by `_` and a name", help);
     };
-    let significant = version.trim_start_matches('0');
-    if significant.len() > MAX_VERSION_DIGITS {
+    let Ok(version) = version.parse::<Version>() else {
         return invalid(
-            &format!("the version has more than {MAX_VERSION_DIGITS} digits"),
+            &format!("the version has more than {} digits", Version::MAX_DIGITS),
             "use a shorter version, such as a sequence number or `YYYYMMDDHHMMSS`".to_owned(),
         );
-    }
-    let version = significant.parse::<u128>().unwrap_or(0);
+    };
     let name = name.to_owned();
     if down {
         FileName::Down { version, name }
@@ -236,7 +232,7 @@ mod tests {
 
     fn up(version: u128, name: &str) -> FileName {
         FileName::Up {
-            version,
+            version: Version::new(version),
             name: name.to_owned(),
         }
     }
@@ -256,7 +252,7 @@ mod tests {
         assert_eq!(
             classify("003_add_users.down.sql"),
             FileName::Down {
-                version: 3,
+                version: Version::new(3),
                 name: "add_users".to_owned()
             }
         );

@@ -38,6 +38,9 @@ mod structure;
 pub use check::{check_dir, check_entries};
 pub use config::{parse_duration, Config, CONFIG_FILE};
 pub use diagnostic::{Diagnostic, Position, Severity};
-pub use model::{IndexBuild, Legacy, Migration, Outcome, Script, TransactionMode};
+/// The vocabulary the checker produces and the runtime uses, defined once in `migrate-core`.
+pub use migrate_core::{
+    checksum, IndexBuild, Setting, SettingValue, Settings, Tenancy, Transaction, Version,
+};
+pub use model::{Legacy, Migration, Outcome, Script};
 pub use rule::{Family, Rule};
-pub use source::checksum;

@@ -3,17 +3,10 @@
 use std::ops::Range;
 use std::path::PathBuf;
 
+use migrate_core::{IndexBuild, Transaction, Version};
+
 use crate::config::Config;
 use crate::diagnostic::Diagnostic;
-
-/// How a script runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum TransactionMode {
-    /// In one transaction, with the history-table change.
-    Single,
-    /// `-- migrate:no-transaction`: statement by statement, outside a transaction block.
-    None,
-}
 
 /// One checked SQL file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,7 +18,7 @@ pub struct Script {
     /// The normalised text: leading BOM removed, CRLF turned into LF.
     pub text: String,
     /// How the statements run.
-    pub transaction: TransactionMode,
+    pub transaction: Transaction,
     /// Byte ranges of the statements to run in `text`: the file's own outer `BEGIN;`/`COMMIT;`
     /// removed, semicolons and surrounding comments excluded.
     pub statements: Vec<Range<usize>>,
@@ -34,27 +27,11 @@ pub struct Script {
     pub index_builds: Vec<IndexBuild>,
 }
 
-/// A statement that builds a named index concurrently (or rebuilds it with `REINDEX INDEX
-/// CONCURRENTLY`): a crash in the middle leaves an INVALID index behind (of that name, or for a
-/// rebuild `<name>_ccnew` / `<name>_ccold`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IndexBuild {
-    /// Its index among [`Script::statements`].
-    pub statement: usize,
-    /// The index as SQL names it: the table's schema when the statement names one, then the
-    /// index name, each quoted (`"app"."users_email_idx"`, or `"users_email_idx"`, found
-    /// through the `search_path` like the table).
-    pub index: String,
-    /// Whether the statement rebuilds an existing index (`REINDEX INDEX CONCURRENTLY`) rather
-    /// than building a new one.
-    pub rebuild: bool,
-}
-
 /// One checked migration.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Migration {
-    /// The version, from the file name's leading digits, as an integer (up to 38 digits).
-    pub version: u128,
+    /// The version, from the file name's leading digits.
+    pub version: Version,
     /// The rest of the file name, as written.
     pub name: String,
     /// Hex SHA-256 of the up script's normalised text.

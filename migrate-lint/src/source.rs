@@ -1,7 +1,5 @@
 //! Reading a file's bytes into the text that is checked, hashed and run.
 
-use sha2::{Digest, Sha256};
-
 /// Why a file's bytes are not migration text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum TextError {
@@ -23,14 +21,6 @@ pub(crate) fn normalise(bytes: &[u8]) -> Result<String, TextError> {
     }
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     Ok(text.replace("\r\n", "\n"))
-}
-
-/// Lower-case hex SHA-256 of normalised text. Fixed for good: every stored checksum depends on it.
-pub fn checksum(normalised: &str) -> String {
-    Sha256::digest(normalised.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 /// `text` with every character but line feeds replaced by spaces, byte for byte: a multibyte
@@ -79,6 +69,7 @@ pub(crate) fn line_at(text: &str, offset: usize) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use migrate_core::checksum;
 
     const LF: &str = "CREATE TABLE IF NOT EXISTS t (\n  id int\n);\n";
 

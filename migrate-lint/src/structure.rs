@@ -7,13 +7,13 @@ use pg_query::protobuf::{AlterTableType, ReindexObjectType, TransactionStmtKind}
 use pg_query::NodeEnum;
 
 use crate::diagnostic::Severity;
-use crate::model::TransactionMode;
 use crate::objects::{alter_table_cmds, strings};
 use crate::parse::ParsedStatement;
 use crate::plpgsql::Block;
 use crate::quote::{literal, qualified};
 use crate::rule::{Check, Family, Hit, Rule};
 use crate::schema::{Known, Schema};
+use migrate_core::Transaction;
 
 pub(crate) static UNTRANSACTED: Rule = Rule {
     name: "untransacted",
@@ -64,7 +64,7 @@ pub(crate) static UNNEEDED_NO_TRANSACTION: Rule = Rule {
 /// What the structure check decided about a file.
 #[derive(Debug)]
 pub(crate) struct Structure {
-    pub mode: TransactionMode,
+    pub mode: Transaction,
     /// Indexes of the statements that run: the file's outer `BEGIN`/`COMMIT` excluded.
     pub run: Range<usize>,
     /// `unneeded-no-transaction`, as far as the file alone tells: the file pipeline reports it
@@ -109,9 +109,9 @@ pub(crate) fn check(
             }),
     };
     let (mode, run) = match (no_transaction, wrapper) {
-        (Some(_), _) => (TransactionMode::None, 0..statements.len()),
-        (None, Some((begin, commit))) => (TransactionMode::Single, begin + 1..commit),
-        (None, None) => (TransactionMode::Single, 0..statements.len()),
+        (Some(_), _) => (Transaction::None, 0..statements.len()),
+        (None, Some((begin, commit))) => (Transaction::Single, begin + 1..commit),
+        (None, None) => (Transaction::Single, 0..statements.len()),
     };
     for i in 0..statements.len() {
         // In a transaction, a savepoint is a statement of the migration like any other: fine
@@ -124,7 +124,7 @@ pub(crate) fn check(
                     | TransactionStmtKind::TransStmtRollbackTo
             )
         };
-        let kind = kind(i).filter(|k| !(mode == TransactionMode::Single && savepoint(k)));
+        let kind = kind(i).filter(|k| !(mode == Transaction::Single && savepoint(k)));
         let Some(kind) = kind else {
             if !run.contains(&i) {
                 hits.push((
@@ -144,7 +144,7 @@ pub(crate) fn check(
         }
         let sql = keyword(kind);
         let problem = match mode {
-            TransactionMode::None => hit(
+            Transaction::None => hit(
                 i,
                 &format!("`{sql}` in a `-- migrate:no-transaction` file"),
                 "remove it: such a file runs each statement on its own, outside any transaction",
@@ -211,10 +211,10 @@ pub(crate) fn check(
     refused.extend(new_enum_value_uses(&statements[run.clone()]));
     let mut unneeded = None;
     match (mode, no_transaction) {
-        (TransactionMode::Single, _) => {
+        (Transaction::Single, _) => {
             hits.extend(refused.into_iter().map(|hit| (&NEEDS_NO_TRANSACTION, hit)));
         }
-        (TransactionMode::None, Some(at)) if refused.is_empty() => {
+        (Transaction::None, Some(at)) if refused.is_empty() => {
             unneeded = Some(Hit::new(
                 at,
                 "`-- migrate:no-transaction`, but no statement needs to run outside a transaction",
@@ -462,7 +462,7 @@ mod tests {
     }
 
     /// The mode and the text of the statements that run.
-    fn runs(sql: &str) -> (TransactionMode, Vec<&str>) {
+    fn runs(sql: &str) -> (Transaction, Vec<&str>) {
         let (script, _, _) = check_script("t.sql", sql, ScriptKind::Up, &Policy::default());
         let (mode, ranges, _) = script.expect("the file parses");
         (mode, ranges.into_iter().map(|r| &sql[r]).collect())
@@ -488,7 +488,7 @@ mod tests {
             assert_eq!(
                 runs(sql),
                 (
-                    TransactionMode::Single,
+                    Transaction::Single,
                     vec!["CREATE TABLE IF NOT EXISTS t (id int)", "SELECT 1"]
                 ),
                 "{sql}"
@@ -496,7 +496,7 @@ mod tests {
         }
         assert_eq!(
             runs("SELECT 1;\nSELECT 2;"),
-            (TransactionMode::Single, vec!["SELECT 1", "SELECT 2"])
+            (Transaction::Single, vec!["SELECT 1", "SELECT 2"])
         );
     }
 
@@ -698,7 +698,7 @@ mod tests {
             let header = format!("-- migrate:no-transaction\n{sql}\n");
             assert_clean(&header);
             let (mode, statements) = runs(&header);
-            assert_eq!(mode, TransactionMode::None);
+            assert_eq!(mode, Transaction::None);
             assert_eq!(statements, vec![sql.trim_end_matches(';')]);
         }
         for sql in [
@@ -834,7 +834,7 @@ mod tests {
         assert_eq!(d.len(), 1);
         assert_eq!(d[0].severity, Severity::Warning);
         assert_eq!(d[0].location(), "t.sql:1:1");
-        assert_eq!(runs(sql).0, TransactionMode::None);
+        assert_eq!(runs(sql).0, Transaction::None);
         // It can be allowed in the file's header.
         passes(
             &UNNEEDED_NO_TRANSACTION,

@@ -302,9 +302,9 @@ fn cratesio_concurrent_indexes_need_the_no_transaction_header() {
     for migration in &outcome.migrations {
         let stem = format!("{}_{}", migration.version, migration.name);
         let expected = if with.no_transaction.contains(&stem) {
-            migrate_lint::TransactionMode::None
+            migrate_lint::Transaction::None
         } else {
-            migrate_lint::TransactionMode::Single
+            migrate_lint::Transaction::Single
         };
         assert_eq!(migration.up.transaction, expected, "{stem}");
     }

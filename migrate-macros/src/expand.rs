@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use migrate_lint::{Config, Migration, Script, TransactionMode};
+use migrate_lint::{Migration, Script, SettingValue, Settings, Transaction};
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 
@@ -54,7 +54,7 @@ pub(crate) fn expand(input: &Input) -> TokenStream {
         });
     let count = outcome.migrations.len();
     let migrations = outcome.migrations.iter().map(migration);
-    let settings = settings(&outcome.config);
+    let settings = settings(&outcome.config.settings);
     quote! {
         {
             #(#includes)*
@@ -65,33 +65,27 @@ pub(crate) fn expand(input: &Input) -> TokenStream {
     }
 }
 
-/// The run-time settings of `migrate.toml` as a `migrate_runtime::Settings` expression.
-fn settings(config: &Config) -> TokenStream {
-    let option = |value: Option<TokenStream>| match value {
-        Some(value) => quote!(::core::option::Option::Some(#value)),
-        None => quote!(::core::option::Option::None),
-    };
-    let history = option(config.history.as_ref().map(|h| {
-        let (schema, table) = (&h.schema, &h.table);
-        quote!((#schema, #table))
-    }));
-    let [lock_wait, lock_timeout, statement_timeout] = [
-        config.lock_wait,
-        config.lock_timeout,
-        config.statement_timeout,
-    ]
-    .map(|duration| {
-        option(duration.map(|d| {
-            let (secs, nanos) = (d.as_secs(), d.subsec_nanos());
-            quote!(::core::time::Duration::new(#secs, #nanos))
-        }))
+/// The run-time settings of `migrate.toml` as a `migrate_runtime::Settings` expression: each
+/// setting that is set, by its key, with its value (no setting is named here: a new one needs no
+/// change to the macro).
+fn settings(settings: &Settings) -> TokenStream {
+    let entries = settings.entries().into_iter().map(|(setting, value)| {
+        let setting = format_ident!("{setting:?}");
+        let value = match value {
+            SettingValue::Table(schema, table) => {
+                quote!(::migrate_runtime::SettingValue::Table(#schema, #table))
+            }
+            SettingValue::Duration(d) => {
+                let (secs, nanos) = (d.as_secs(), d.subsec_nanos());
+                quote!(::migrate_runtime::SettingValue::Duration(
+                    ::core::time::Duration::new(#secs, #nanos)
+                ))
+            }
+            SettingValue::Count(n) => quote!(::migrate_runtime::SettingValue::Count(#n)),
+        };
+        quote!((::migrate_runtime::Setting::#setting, #value))
     });
-    let lock_retries = option(config.lock_retries.map(|n| quote!(#n)));
-    quote! {
-        ::migrate_runtime::Settings::__new(
-            #history, #lock_wait, #lock_timeout, #lock_retries, #statement_timeout,
-        )
-    }
+    quote!(::migrate_runtime::Settings::__from(&[#(#entries),*]))
 }
 
 /// A warning on stable Rust: the use of a deprecated item, whose note is the finding.
@@ -124,6 +118,7 @@ fn migration(m: &Migration) -> TokenStream {
         }
         None => quote!(::core::option::Option::None),
     };
+    let version = version.get();
     quote! {
         ::migrate_runtime::Migration::__new(
             ::migrate_runtime::Version::new(#version), #name, #checksum, #up, #down,
@@ -141,8 +136,8 @@ fn script(s: &Script) -> TokenStream {
         ..
     } = s;
     let transaction = match transaction {
-        TransactionMode::Single => quote!(::migrate_runtime::Transaction::Single),
-        TransactionMode::None => quote!(::migrate_runtime::Transaction::None),
+        Transaction::Single => quote!(::migrate_runtime::Transaction::Single),
+        Transaction::None => quote!(::migrate_runtime::Transaction::None),
     };
     let statements = statements.iter().map(|r| {
         let (start, end) = (r.start, r.end);
@@ -152,7 +147,7 @@ fn script(s: &Script) -> TokenStream {
     // (none for the files without one).
     let count = index_builds.len();
     let index_builds = index_builds.iter().map(|b| {
-        let (statement, index, rebuild) = (b.statement, &b.index, b.rebuild);
+        let (statement, index, rebuild) = (b.statement(), b.index(), b.rebuilds());
         quote!(::migrate_runtime::IndexBuild::__new(#statement, #index, #rebuild))
     });
     let index_builds = if count == 0 {

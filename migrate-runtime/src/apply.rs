@@ -27,7 +27,9 @@ use std::time::{Duration, Instant};
 use postgres::error::{DbError, ErrorPosition, Severity};
 
 use crate::conn::Connection;
-use crate::embedded::{IndexBuild, Migration, Script, Transaction};
+use migrate_core::{IndexBuild, Transaction};
+
+use crate::embedded::{Migration, Script};
 use crate::error::{Direction, Error, LockHolder, MigrationFailure};
 use crate::event::{Event, Observer};
 use crate::history::{ExecutionMs, HistoryTable, Record};

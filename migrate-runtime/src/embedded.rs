@@ -8,10 +8,7 @@ use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
-use sha2::{Digest, Sha256};
-
-use crate::settings::Settings;
-use crate::version::Version;
+use migrate_core::{checksum, IndexBuild, Settings, Transaction, Version};
 
 /// A migration set that cannot be built: what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -203,24 +200,6 @@ impl Migration {
     }
 }
 
-/// Lower-case hex SHA-256 of a normalised text: what [`Migration::checksum`] holds.
-fn checksum(text: &str) -> String {
-    Sha256::digest(text.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
-/// How a script runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Transaction {
-    /// All statements run in one transaction, together with the history-table change.
-    Single,
-    /// The file starts with `-- migrate:no-transaction`: each statement is sent alone, outside any
-    /// transaction block, and progress is recorded after each one so a re-run resumes.
-    None,
-}
-
 /// One SQL file as it will run: its text (normalised: no BOM, LF line ends) and its statements.
 #[derive(Debug, Clone)]
 pub struct Script {
@@ -297,12 +276,15 @@ impl Script {
     /// The statements of this script that build an index concurrently, as the checker found
     /// them; a statement index out of range is an error naming the path.
     pub fn with_index_builds(mut self, builds: Vec<IndexBuild>) -> Result<Self, InvalidMigration> {
-        if let Some(b) = builds.iter().find(|b| b.statement >= self.statements.len()) {
+        if let Some(b) = builds
+            .iter()
+            .find(|b| b.statement() >= self.statements.len())
+        {
             return Err(InvalidMigration(format!(
                 "{}: index build {} names statement {}, but the script has {} statement(s)",
                 self.path,
-                b.index,
-                b.statement,
+                b.index(),
+                b.statement(),
                 self.statements.len()
             )));
         }
@@ -312,7 +294,7 @@ impl Script {
 
     /// The index statement `i` builds or rebuilds concurrently, if it does.
     pub fn index_build(&self, i: usize) -> Option<&IndexBuild> {
-        self.index_builds.iter().find(|b| b.statement == i)
+        self.index_builds.iter().find(|b| b.statement() == i)
     }
 
     /// The indexes this script builds concurrently.
@@ -372,62 +354,6 @@ fn floor_char_boundary(s: &str, mut offset: usize) -> usize {
         offset -= 1;
     }
     offset
-}
-
-/// A statement of a [`Script`] that builds a named index concurrently (`CREATE [UNIQUE] INDEX
-/// CONCURRENTLY name`) or rebuilds one (`REINDEX INDEX CONCURRENTLY name`): a crash in its middle
-/// leaves an INVALID index behind (of that name for a build; `<name>_ccnew` or `<name>_ccold`
-/// for a rebuild), which the runner drops before running the statement again.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IndexBuild {
-    statement: usize,
-    index: Cow<'static, str>,
-    rebuild: bool,
-}
-
-impl IndexBuild {
-    /// Statement `statement` (0-based among the script's statements) builds `index`, quoted as
-    /// SQL names it (`"app"."users_email_idx"`).
-    pub fn new(statement: usize, index: impl Into<Cow<'static, str>>) -> Self {
-        Self {
-            statement,
-            index: index.into(),
-            rebuild: false,
-        }
-    }
-
-    /// Statement `statement` rebuilds the existing index `index` (`REINDEX INDEX
-    /// CONCURRENTLY`).
-    pub fn rebuild(statement: usize, index: impl Into<Cow<'static, str>>) -> Self {
-        Self {
-            rebuild: true,
-            ..Self::new(statement, index)
-        }
-    }
-
-    #[doc(hidden)]
-    pub const fn __new(statement: usize, index: &'static str, rebuild: bool) -> Self {
-        Self {
-            statement,
-            index: Cow::Borrowed(index),
-            rebuild,
-        }
-    }
-
-    /// The statement's index among the script's statements.
-    pub const fn statement(&self) -> usize {
-        self.statement
-    }
-
-    /// The index, quoted as SQL names it.
-    pub fn index(&self) -> &str {
-        &self.index
-    }
-
-    /// Whether the statement rebuilds an existing index rather than building a new one.
-    pub const fn rebuilds(&self) -> bool {
-        self.rebuild
-    }
 }
 
 /// One statement of a [`Script`]: a byte range of its text.

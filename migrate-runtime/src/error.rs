@@ -1,6 +1,6 @@
 //! Everything that can go wrong, as one enum whose messages say what, where and what to do.
 
-use crate::version::Version;
+use migrate_core::Version;
 
 use crate::lock::Pooler;
 use std::fmt;

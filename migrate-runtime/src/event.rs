@@ -8,7 +8,7 @@ use std::time::Duration;
 use crate::embedded::Migration;
 use crate::error::{Error, LockHolder};
 use crate::report::{Operation, Step};
-use crate::version::Version;
+use migrate_core::Version;
 
 /// One moment of an operation, in the order they happen: `Planned` once the lock is held and
 /// the history read under it, then for each migration `Started`, any number of `Retrying`,

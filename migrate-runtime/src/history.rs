@@ -4,7 +4,7 @@
 //! several statements in one string when they belong together). Identifiers go through
 //! [`quote_ident`] and values through [`quote_literal`]; nothing is pasted unquoted.
 
-use crate::version::Version;
+use migrate_core::{Version, DEFAULT_HISTORY_SCHEMA, DEFAULT_HISTORY_TABLE};
 
 use postgres::SimpleQueryMessage;
 
@@ -43,7 +43,7 @@ pub struct HistoryTable {
 
 impl Default for HistoryTable {
     fn default() -> Self {
-        Self::new("public", "schema_migrations")
+        Self::new(DEFAULT_HISTORY_SCHEMA, DEFAULT_HISTORY_TABLE)
     }
 }
 

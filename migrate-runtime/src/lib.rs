@@ -50,26 +50,26 @@ mod plan;
 mod report;
 mod retry;
 mod runner;
-mod settings;
 pub mod template;
 #[cfg(feature = "testing")]
 pub mod testing;
-mod version;
 
-pub use embedded::{
-    IndexBuild, InvalidMigration, Migration, Migrations, Script, Statement, Transaction,
-};
+pub use embedded::{InvalidMigration, Migration, Migrations, Script, Statement};
 pub use error::{Direction, Error, LockHolder, MigrationFailure};
 pub use event::Event;
 pub use history::{HistoryRow, HistoryTable};
-pub use lock::{Pooler, DEFAULT_LOCK_WAIT};
+pub use lock::Pooler;
+/// The vocabulary the checker produces and the runner uses, defined once in `migrate-core`.
+pub use migrate_core::{
+    IndexBuild, ParseTenancyError, ParseVersionError, Setting, SettingValue, Settings, Severity,
+    Tenancy, Transaction, Version, DEFAULT_HISTORY_SCHEMA, DEFAULT_HISTORY_TABLE,
+    DEFAULT_LOCK_RETRIES, DEFAULT_LOCK_TIMEOUT, DEFAULT_LOCK_WAIT, DEFAULT_RETRY_DELAY,
+    MAX_RETRY_DELAY,
+};
 pub use peer::{PeerHistory, Tool};
-pub use plan::{Finding, FindingKind, Pending, Plan, Severity};
+pub use plan::{Finding, FindingKind, Pending, Plan};
 pub use report::{InvalidIndex, Operation, Report, Status, Step};
-pub use retry::{DEFAULT_LOCK_RETRIES, DEFAULT_LOCK_TIMEOUT, DEFAULT_RETRY_DELAY, MAX_RETRY_DELAY};
 pub use runner::Runner;
-pub use settings::Settings;
-pub use version::{ParseVersionError, Version};
 
 /// Checks a migration folder at build time and embeds it as a [`Migrations`] value.
 ///

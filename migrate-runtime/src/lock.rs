@@ -1,7 +1,7 @@
 //! The advisory lock that serialises migrators (replicas starting together).
 //!
 //! A session-level advisory lock on [`HistoryTable::lock_key`], taken with a bounded wait
-//! (default [`DEFAULT_LOCK_WAIT`]). On timeout the error names the holder from `pg_locks` and
+//! (default [`DEFAULT_LOCK_WAIT`](crate::DEFAULT_LOCK_WAIT)). On timeout the error names the holder from `pg_locks` and
 //! `pg_stat_activity`.
 //!
 //! The wait is a poll: `pg_try_advisory_lock`, and when it fails a [`POLL_INTERVAL`] sleep in the
@@ -35,10 +35,6 @@ use postgres::SimpleQueryMessage;
 use crate::conn::Connection;
 use crate::error::{Error, LockHolder};
 use crate::history::HistoryTable;
-
-/// How long a migrator waits for another one to finish before giving up, unless
-/// [`crate::Runner::lock_wait`] says otherwise.
-pub const DEFAULT_LOCK_WAIT: Duration = Duration::from_secs(60);
 
 /// How long a waiting migrator sleeps (on the server) between two attempts at the lock.
 pub(crate) const POLL_INTERVAL: Duration = Duration::from_millis(50);

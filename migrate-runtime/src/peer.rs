@@ -10,7 +10,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use crate::history::{quote_ident, quote_literal};
-use crate::version::Version;
+use migrate_core::Version;
 
 /// Another migration tool.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

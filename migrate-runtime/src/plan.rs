@@ -3,12 +3,14 @@
 //! (and `plan`, `status`, `run`) share it. [`glance`] is its start-up shortcut: what the applied
 //! versions and checksums alone say.
 
-use crate::version::Version;
+use migrate_core::Version;
 
 use std::collections::BTreeMap;
 use std::fmt;
 
-use crate::embedded::{Migration, Migrations, Transaction};
+use migrate_core::Transaction;
+
+use crate::embedded::{Migration, Migrations};
 use crate::history::{Applied, HistoryRow};
 pub use migrate_core::Severity;
 

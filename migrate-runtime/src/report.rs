@@ -1,6 +1,6 @@
 //! What an operation did ([`Report`]) and where the database stands ([`Status`]).
 
-use crate::version::Version;
+use migrate_core::Version;
 
 use std::fmt;
 use std::time::Duration;

@@ -25,20 +25,11 @@
 use std::hash::{BuildHasher, RandomState};
 use std::time::Duration;
 
+use migrate_core::{
+    DEFAULT_LOCK_RETRIES, DEFAULT_LOCK_TIMEOUT, DEFAULT_RETRY_DELAY, MAX_RETRY_DELAY,
+};
+
 use crate::history::quote_literal;
-
-/// The `lock_timeout` of a transactional migration when none is configured and retries are on.
-pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// How many times a transactional migration that hit its `lock_timeout` runs again, unless
-/// configured (`Runner::lock_retries`, `migrate.toml` `[run] lock_retries`).
-pub const DEFAULT_LOCK_RETRIES: u32 = 5;
-
-/// The sleep before the first retry, unless configured (`Runner::lock_retry_delay`).
-pub const DEFAULT_RETRY_DELAY: Duration = Duration::from_secs(1);
-
-/// The longest sleep between two attempts (before jitter).
-pub const MAX_RETRY_DELAY: Duration = Duration::from_secs(30);
 
 /// SQLSTATE `lock_not_available`: `lock_timeout` expired.
 pub(crate) const LOCK_NOT_AVAILABLE: &str = "55P03";

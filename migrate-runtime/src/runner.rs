@@ -16,7 +16,7 @@
 //! migration guards itself in its own transaction, and pending no-transaction files are
 //! refused before anything runs ([`Error::TransactionPooler`]).
 
-use crate::version::Version;
+use migrate_core::{Version, DEFAULT_LOCK_WAIT};
 
 use std::time::{Duration, Instant};
 
@@ -25,13 +25,15 @@ use postgres::SimpleQueryMessage;
 
 use crate::apply::{Job, Timeouts};
 use crate::conn::{self, Connection};
-use crate::embedded::{Migration, Migrations, Transaction};
+use migrate_core::Transaction;
+
+use crate::embedded::{Migration, Migrations};
 use crate::error::{Direction, Error};
 use crate::event::{Event, Observer};
 use crate::history::{
     self, quote_literal, Detail, ExecutionMs, History, HistoryRow, HistoryTable, Record,
 };
-use crate::lock::{Locked, DEFAULT_LOCK_WAIT};
+use crate::lock::Locked;
 use crate::peer::{self, PeerHistory, PeerRow};
 use crate::plan::{self, Finding, FindingKind, Glance, Pending, Plan, Rules, Severity};
 use crate::report::{InvalidIndex, Operation, Report, Status, Step};
@@ -97,7 +99,11 @@ impl Runner {
     pub fn new(migrations: Migrations) -> Self {
         let settings = migrations.settings();
         Self {
-            table: settings.history_table().unwrap_or_default(),
+            table: settings
+                .history_table()
+                .map_or_else(HistoryTable::default, |(schema, table)| {
+                    HistoryTable::new(schema, table)
+                }),
             lock_wait: settings.lock_wait().unwrap_or(DEFAULT_LOCK_WAIT),
             timeouts: Timeouts {
                 lock_timeout: settings.lock_timeout(),
@@ -137,7 +143,7 @@ impl Runner {
         let configured = self.migrations.settings().history_table();
         self.note_override(
             "history table",
-            configured.map(|t| t.qualified()),
+            configured.map(|(schema, table)| HistoryTable::new(schema, table).qualified()),
             self.table.qualified(),
         );
         self

@@ -7,7 +7,6 @@ use pg_query::NodeEnum;
 use crate::config::Policy;
 use crate::diagnostic::{Diagnostic, Position};
 use crate::directives::{self, Directives, UNUSED_ALLOW};
-use crate::model::{IndexBuild, TransactionMode};
 use crate::objects::Earlier;
 use crate::parse::{self, EMPTY_MIGRATION, SYNTAX};
 use crate::plpgsql;
@@ -16,6 +15,7 @@ use crate::rules::{self, psql_meta_command};
 use crate::schema::Schema;
 use crate::source::{blank, line_at, line_col};
 use crate::structure;
+use migrate_core::{IndexBuild, Transaction};
 
 /// What checking one script gives: its transaction mode and statement ranges (unless it has
 /// errors that make them meaningless), its findings, and how many findings its policy hid
@@ -25,7 +25,7 @@ pub(super) type Checked = (Option<Run>, Vec<Diagnostic>, usize);
 /// What runs of a checked script: its transaction mode, its statements' ranges and its
 /// concurrent index builds.
 type Run = (
-    crate::model::TransactionMode,
+    migrate_core::Transaction,
     Vec<std::ops::Range<usize>>,
     Vec<IndexBuild>,
 );
@@ -270,17 +270,17 @@ impl Ready<'_> {
         }
 
         match structure.mode {
-            TransactionMode::Single => {
+            Transaction::Single => {
                 for (i, hit) in committing_calls {
                     findings.report(&structure::NEEDS_NO_TRANSACTION, hit, Some(i));
                 }
             }
-            TransactionMode::None if committing_calls.is_empty() => {
+            Transaction::None if committing_calls.is_empty() => {
                 if let Some(hit) = structure.unneeded {
                     findings.report(&structure::UNNEEDED_NO_TRANSACTION, hit, None);
                 }
             }
-            TransactionMode::None => {}
+            Transaction::None => {}
         }
         if kind == ScriptKind::Up && structure.run.is_empty() {
             findings.report(
@@ -294,10 +294,9 @@ impl Ready<'_> {
             .clone()
             .enumerate()
             .filter_map(|(statement, i)| {
-                concurrent_index(&statements[i].node).map(|(index, rebuild)| IndexBuild {
-                    statement,
-                    index,
-                    rebuild,
+                concurrent_index(&statements[i].node).map(|(index, rebuild)| match rebuild {
+                    true => IndexBuild::rebuild(statement, index),
+                    false => IndexBuild::new(statement, index),
                 })
             })
             .collect();

@@ -15,7 +15,9 @@ use crate::discover::{
 use crate::model::{Legacy, Migration, Outcome, Script};
 use crate::rule::{Rule, ScriptKind};
 use crate::schema::Schema;
-use crate::source::{checksum, line_col, normalise, TextError};
+use migrate_core::{checksum, Version};
+
+use crate::source::{line_col, normalise, TextError};
 use file::prepare;
 #[cfg(test)]
 pub(crate) use file::{check_script, check_script_after};
@@ -39,7 +41,7 @@ pub fn check_dir(dir: &Path, display: &str) -> Outcome {
 
 /// A migration file, named correctly; `script` is `None` when its content has errors.
 struct Named {
-    version: u128,
+    version: Version,
     name: String,
     kind: ScriptKind,
     path: String,
@@ -48,7 +50,7 @@ struct Named {
 
 /// A migration file, named correctly, whose content is still to check.
 struct Job {
-    version: u128,
+    version: Version,
     name: String,
     kind: ScriptKind,
     path: String,
@@ -225,7 +227,7 @@ fn in_parallel<T: Send, R: Send>(items: Vec<T>, work: impl Fn(T) -> R + Sync) ->
 
 /// A migration file, read: its normalised text unless it could not be read or is not text.
 struct Loaded {
-    version: u128,
+    version: Version,
     name: String,
     kind: ScriptKind,
     path: String,
@@ -415,7 +417,7 @@ mod tests {
             file("0100_hundred.sql", TABLE),
         ]);
         assert!(outcome.diagnostics.is_empty(), "{:?}", found(&outcome));
-        let versions: Vec<u128> = outcome.migrations.iter().map(|m| m.version).collect();
+        let versions: Vec<u128> = outcome.migrations.iter().map(|m| m.version.get()).collect();
         assert_eq!(versions, [9, 10, 100]);
         let nine = &outcome.migrations[0];
         assert_eq!(nine.name, "nine");
@@ -434,7 +436,7 @@ mod tests {
         let up = &outcome.migrations[0].up;
         let run: Vec<&str> = up.statements.iter().map(|r| &up.text[r.clone()]).collect();
         assert_eq!(run, ["CREATE TABLE IF NOT EXISTS t (id int)"]);
-        assert_eq!(up.transaction, crate::TransactionMode::Single);
+        assert_eq!(up.transaction, crate::Transaction::Single);
     }
 
     #[test]
@@ -585,7 +587,7 @@ files = ["004_seed.sql", "005_missing.sql"]
                 findings: 3
             }
         );
-        assert_eq!(outcome.config.legacy_until, Some(2));
+        assert_eq!(outcome.config.legacy_until, Some(Version::new(2)));
     }
 
     /// Found by a mutation run: a meta-command line holding a multibyte character, blanked

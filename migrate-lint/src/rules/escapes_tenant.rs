@@ -564,7 +564,7 @@ mod tests {
     fn policy(toml: &str) -> Policy {
         let (config, problems) = Config::parse("migrate.toml", toml);
         assert!(problems.is_empty(), "{problems:?}");
-        config.policy(1, "001_a.sql")
+        config.policy(migrate_core::Version::new(1), "001_a.sql")
     }
 
     /// `line:col message` of each finding of the rule in an up file, under `toml`.

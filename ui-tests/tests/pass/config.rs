@@ -11,8 +11,7 @@ fn main() {
     let names: Vec<&str> = MIGRATIONS.iter().map(|m| m.name()).collect();
     assert_eq!(names, ["fixtures", "more_fixtures", "index_users_email"]);
     let settings = MIGRATIONS.settings();
-    let table = settings.history_table().unwrap();
-    assert_eq!((table.schema(), table.table()), ("app", "migrations"));
+    assert_eq!(settings.history_table(), Some(("app", "migrations")));
     assert_eq!(settings.lock_wait(), Some(Duration::from_secs(10)));
     assert_eq!(settings.lock_timeout(), Some(Duration::from_secs(2)));
     assert_eq!(settings.lock_retries(), Some(2));

@@ -11,7 +11,7 @@ use std::str::FromStr;
 /// zeros do not make two versions differ. The history table stores them in a `numeric` column.
 ///
 /// ```
-/// use migrate_runtime::Version;
+/// use migrate_core::Version;
 ///
 /// let v: Version = "00000000000000000000123".parse().unwrap();
 /// assert_eq!(v, Version::new(123));

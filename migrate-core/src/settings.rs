@@ -1,0 +1,311 @@
+//! [`Settings`]: what a migration folder's `migrate.toml` tells the runner, and the defaults of
+//! what it leaves unset.
+//!
+//! The checker reads them from `migrate.toml`, `embed_migrations!` embeds them with the set, and
+//! the runner starts from them; a builder call or a CLI flag overrides one for one run. Each
+//! setting is a [`Setting`] (its `migrate.toml` key) with a [`SettingValue`]: the macro embeds a
+//! set through [`Settings::entries`] without naming any setting itself, so a new setting is
+//! defined here, read from `migrate.toml` by the checker, and used by the runner.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::time::Duration;
+
+/// The history table's schema when none is set.
+pub const DEFAULT_HISTORY_SCHEMA: &str = "public";
+
+/// The history table's name when none is set.
+pub const DEFAULT_HISTORY_TABLE: &str = "schema_migrations";
+
+/// How long a migrator waits for another one's lock when no `lock_wait` is set.
+pub const DEFAULT_LOCK_WAIT: Duration = Duration::from_secs(60);
+
+/// The `lock_timeout` of a transactional migration when none is set and lock retries are on:
+/// a migration waiting for a lock blocks every query queued behind it, so it gives up early
+/// and tries again.
+pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How many times a transactional migration whose `lock_timeout` expired runs again when no
+/// `lock_retries` is set.
+pub const DEFAULT_LOCK_RETRIES: u32 = 5;
+
+/// The sleep before the first lock retry; it doubles after each one, up to
+/// [`MAX_RETRY_DELAY`].
+pub const DEFAULT_RETRY_DELAY: Duration = Duration::from_secs(1);
+
+/// The longest sleep between two lock retries.
+pub const MAX_RETRY_DELAY: Duration = Duration::from_secs(30);
+
+/// One run-time setting of `migrate.toml`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Setting {
+    /// `[history] schema` and `table`: where applied migrations are recorded.
+    HistoryTable,
+    /// `[run] lock_wait`: how long a migrator waits for another one's lock.
+    LockWait,
+    /// `[run] lock_timeout` of each migration's statements (zero: none).
+    LockTimeout,
+    /// `[run] lock_retries`: how many times a transactional migration that hit its
+    /// `lock_timeout` runs again (zero: off, and no default `lock_timeout` either).
+    LockRetries,
+    /// `[run] statement_timeout` of each migration's statements (zero: none).
+    StatementTimeout,
+}
+
+impl Setting {
+    /// Every setting, in the order [`Settings::entries`] lists them.
+    pub const ALL: [Setting; 5] = [
+        Setting::HistoryTable,
+        Setting::LockWait,
+        Setting::LockTimeout,
+        Setting::LockRetries,
+        Setting::StatementTimeout,
+    ];
+
+    /// The name messages use: the `migrate.toml` key (`lock_wait`), or `history table`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Setting::HistoryTable => "history table",
+            Setting::LockWait => "lock_wait",
+            Setting::LockTimeout => "lock_timeout",
+            Setting::LockRetries => "lock_retries",
+            Setting::StatementTimeout => "statement_timeout",
+        }
+    }
+}
+
+impl fmt::Display for Setting {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The value of one [`Setting`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SettingValue<'a> {
+    /// A schema and a table ([`Setting::HistoryTable`]).
+    Table(&'a str, &'a str),
+    /// A duration.
+    Duration(Duration),
+    /// A count.
+    Count(u32),
+}
+
+impl fmt::Display for SettingValue<'_> {
+    /// `schema.table`, a duration as `Debug` writes it (`5s`, `1.5s`), or the count.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SettingValue::Table(schema, table) => write!(f, "{schema}.{table}"),
+            SettingValue::Duration(d) => write!(f, "{d:?}"),
+            SettingValue::Count(n) => write!(f, "{n}"),
+        }
+    }
+}
+
+/// The run-time settings of a migration folder's `migrate.toml`: the history table and the
+/// defaults of lock wait, `lock_timeout`, lock retries and `statement_timeout`. Each is unset
+/// (`None`) unless the file sets it; the runner then uses the `DEFAULT_…` constants of this
+/// crate.
+///
+/// ```
+/// use std::time::Duration;
+/// use migrate_core::{Setting, SettingValue, Settings};
+///
+/// let settings = Settings::new()
+///     .with_history_table("app", "schema_migrations")
+///     .with_lock_wait(Duration::from_secs(10));
+/// assert_eq!(settings.lock_wait(), Some(Duration::from_secs(10)));
+/// assert_eq!(
+///     settings.entries(),
+///     [
+///         (Setting::HistoryTable, SettingValue::Table("app", "schema_migrations")),
+///         (Setting::LockWait, SettingValue::Duration(Duration::from_secs(10))),
+///     ]
+/// );
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Settings {
+    history: Option<(Cow<'static, str>, Cow<'static, str>)>,
+    lock_wait: Option<Duration>,
+    lock_timeout: Option<Duration>,
+    lock_retries: Option<u32>,
+    statement_timeout: Option<Duration>,
+}
+
+impl Settings {
+    /// No setting: the runner's defaults.
+    pub const fn new() -> Self {
+        Self {
+            history: None,
+            lock_wait: None,
+            lock_timeout: None,
+            lock_retries: None,
+            statement_timeout: None,
+        }
+    }
+
+    /// The settings `entries` name, in `static` context: what `embed_migrations!` expands to.
+    /// A setting given twice keeps the last value; a value of the wrong kind for its setting
+    /// is a compile-time error of the expansion.
+    #[doc(hidden)]
+    pub const fn __from(entries: &'static [(Setting, SettingValue<'static>)]) -> Self {
+        let mut history = None;
+        let (mut lock_wait, mut lock_timeout, mut statement_timeout) = (None, None, None);
+        let mut lock_retries = None;
+        let mut i = 0;
+        while i < entries.len() {
+            match entries[i] {
+                (Setting::HistoryTable, SettingValue::Table(schema, table)) => {
+                    history = Some((schema, table));
+                }
+                (Setting::LockWait, SettingValue::Duration(d)) => lock_wait = Some(d),
+                (Setting::LockTimeout, SettingValue::Duration(d)) => lock_timeout = Some(d),
+                (Setting::LockRetries, SettingValue::Count(n)) => lock_retries = Some(n),
+                (Setting::StatementTimeout, SettingValue::Duration(d)) => {
+                    statement_timeout = Some(d);
+                }
+                _ => panic!("a setting with a value of another kind"),
+            }
+            i += 1;
+        }
+        Self {
+            history: match history {
+                Some((schema, table)) => Some((Cow::Borrowed(schema), Cow::Borrowed(table))),
+                None => None,
+            },
+            lock_wait,
+            lock_timeout,
+            lock_retries,
+            statement_timeout,
+        }
+    }
+
+    /// Every setting that is set, with its value, in [`Setting::ALL`]'s order.
+    pub fn entries(&self) -> Vec<(Setting, SettingValue<'_>)> {
+        Setting::ALL
+            .into_iter()
+            .filter_map(|setting| Some((setting, self.get(setting)?)))
+            .collect()
+    }
+
+    /// The value of one setting, if set.
+    pub fn get(&self, setting: Setting) -> Option<SettingValue<'_>> {
+        match setting {
+            Setting::HistoryTable => self
+                .history_table()
+                .map(|(schema, table)| SettingValue::Table(schema, table)),
+            Setting::LockWait => self.lock_wait.map(SettingValue::Duration),
+            Setting::LockTimeout => self.lock_timeout.map(SettingValue::Duration),
+            Setting::LockRetries => self.lock_retries.map(SettingValue::Count),
+            Setting::StatementTimeout => self.statement_timeout.map(SettingValue::Duration),
+        }
+    }
+
+    /// `[history] schema` and `table`.
+    pub fn with_history_table(
+        mut self,
+        schema: impl Into<Cow<'static, str>>,
+        table: impl Into<Cow<'static, str>>,
+    ) -> Self {
+        self.history = Some((schema.into(), table.into()));
+        self
+    }
+
+    /// `[run] lock_wait`.
+    pub fn with_lock_wait(mut self, wait: Duration) -> Self {
+        self.lock_wait = Some(wait);
+        self
+    }
+
+    /// `[run] lock_timeout` (zero: none).
+    pub fn with_lock_timeout(mut self, timeout: Duration) -> Self {
+        self.lock_timeout = Some(timeout);
+        self
+    }
+
+    /// `[run] lock_retries` (zero: off).
+    pub fn with_lock_retries(mut self, retries: u32) -> Self {
+        self.lock_retries = Some(retries);
+        self
+    }
+
+    /// `[run] statement_timeout` (zero: none).
+    pub fn with_statement_timeout(mut self, timeout: Duration) -> Self {
+        self.statement_timeout = Some(timeout);
+        self
+    }
+
+    /// The history table's schema and name, if set.
+    pub fn history_table(&self) -> Option<(&str, &str)> {
+        self.history
+            .as_ref()
+            .map(|(schema, table)| (schema.as_ref(), table.as_ref()))
+    }
+
+    /// The lock wait, if set.
+    pub const fn lock_wait(&self) -> Option<Duration> {
+        self.lock_wait
+    }
+
+    /// The `lock_timeout`, if set.
+    pub const fn lock_timeout(&self) -> Option<Duration> {
+        self.lock_timeout
+    }
+
+    /// The number of lock retries, if set.
+    pub const fn lock_retries(&self) -> Option<u32> {
+        self.lock_retries
+    }
+
+    /// The `statement_timeout`, if set.
+    pub const fn statement_timeout(&self) -> Option<Duration> {
+        self.statement_timeout
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    static ENTRIES: [(Setting, SettingValue<'static>); 5] = [
+        (Setting::HistoryTable, SettingValue::Table("app", "h")),
+        (
+            Setting::LockWait,
+            SettingValue::Duration(Duration::from_secs(10)),
+        ),
+        (
+            Setting::LockTimeout,
+            SettingValue::Duration(Duration::from_millis(1500)),
+        ),
+        (Setting::LockRetries, SettingValue::Count(0)),
+        (
+            Setting::StatementTimeout,
+            SettingValue::Duration(Duration::ZERO),
+        ),
+    ];
+
+    #[test]
+    fn the_embedded_form_is_the_built_form() {
+        static EMBEDDED: Settings = Settings::__from(&ENTRIES);
+        let built = Settings::new()
+            .with_history_table("app", String::from("h"))
+            .with_lock_wait(Duration::from_secs(10))
+            .with_lock_timeout(Duration::from_millis(1500))
+            .with_lock_retries(0)
+            .with_statement_timeout(Duration::ZERO);
+        assert_eq!(EMBEDDED, built);
+        assert_eq!(built.entries(), ENTRIES);
+        assert!(Settings::new().entries().is_empty());
+        let shown: Vec<String> = ENTRIES.iter().map(|(s, v)| format!("{s} {v}")).collect();
+        assert_eq!(
+            shown,
+            [
+                "history table app.h",
+                "lock_wait 10s",
+                "lock_timeout 1.5s",
+                "lock_retries 0",
+                "statement_timeout 0ns"
+            ]
+        );
+    }
+}
