@@ -14,8 +14,9 @@ const UPDATE: &str = "UPDATE_DOCS=1 cargo test -p migrate-cli --bin migrate cli_
 /// The reference as Markdown: an index, then each command's long help (`migrate --help`, then
 /// `migrate <command> --help`, depth first) under a heading of its full name.
 fn render() -> String {
-    let mut cli = Cli::command();
-    // Builds the command tree, so that each subcommand's usage line names its parents.
+    // A fixed width, whatever the terminal running the test, so that the file does not depend
+    // on it; then the command tree built, so that each subcommand's usage line names its parents.
+    let mut cli = Cli::command().term_width(100);
     cli.build();
     let mut sections = Vec::new();
     collect(&mut cli, "migrate", &mut sections);
@@ -23,15 +24,18 @@ fn render() -> String {
     let mut out = format!(
         "# Command-line reference\n\n\
          <!-- Generated from migrate-cli/src/args.rs: do not edit; run `{UPDATE}` -->\n\n\
-         Each command's `--help`, as the installed `migrate` prints it. The commands at work, \
-         the output formats, CI, the connection and the exit codes are described in \
+         Each command's `--help`, as the installed `migrate` prints it. The commands at work,\n\
+         the output formats, CI, the connection and the exit codes are described in\n\
          [the `migrate` command](cli-guide.md).\n\n"
     );
     for (name, _) in &sections {
         out.push_str(&format!("- [`{name}`](#{})\n", name.replace(' ', "-")));
     }
     for (name, help) in &sections {
-        out.push_str(&format!("\n## `{name}`\n\n```text\n{}\n```\n", help.trim_end()));
+        out.push_str(&format!(
+            "\n## `{name}`\n\n```text\n{}\n```\n",
+            help.trim_end()
+        ));
     }
     out
 }

@@ -10,7 +10,18 @@ use std::path::{Path, PathBuf};
 
 /// The repository's root.
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the tests crate is in the repository")
+        .to_path_buf()
+}
+
+/// `path` as the messages show it: from the repository's root.
+fn shown(path: &Path) -> String {
+    path.strip_prefix(root())
+        .unwrap_or(path)
+        .display()
+        .to_string()
 }
 
 /// The Markdown files checked: those at the root, those one folder down (each crate's README,
@@ -107,7 +118,10 @@ fn destinations(line: &str) -> Vec<String> {
     let mut found = Vec::new();
     let trimmed = line.trim_start();
     if let Some(label) = trimmed.strip_prefix('[') {
-        if let Some(definition) = label.find(']').and_then(|end| label[end + 1..].strip_prefix(':')) {
+        if let Some(definition) = label
+            .find(']')
+            .and_then(|end| label[end + 1..].strip_prefix(':'))
+        {
             if let Some(destination) = definition.split_whitespace().next() {
                 found.push(destination.trim_matches(['<', '>']).to_owned());
             }
@@ -179,7 +193,7 @@ fn check(file: &Path, text: &str, destination: &str) -> Option<String> {
         file.parent().expect("a file's folder").join(path)
     };
     if !target.exists() {
-        return Some(format!("{} does not exist", target.display()));
+        return Some(format!("{} does not exist", shown(&target)));
     }
     let anchor = anchor?;
     let target_text = if path.is_empty() {
@@ -187,12 +201,18 @@ fn check(file: &Path, text: &str, destination: &str) -> Option<String> {
     } else if target.is_file() && target.extension().is_some_and(|ext| ext == "md") {
         fs::read_to_string(&target).expect("read a Markdown file")
     } else {
-        return Some(format!("#{anchor} on {}, not a Markdown file", target.display()));
+        return Some(format!(
+            "#{anchor} on {}, not a Markdown file",
+            shown(&target)
+        ));
     };
     if anchors(&target_text).contains(anchor) {
         None
     } else {
-        Some(format!("no heading of {} has the anchor #{anchor}", target.display()))
+        Some(format!(
+            "no heading of {} has the anchor #{anchor}",
+            shown(&target)
+        ))
     }
 }
 
@@ -224,14 +244,17 @@ fn every_relative_link_resolves() {
             for destination in destinations(line) {
                 links += 1;
                 if let Some(problem) = check(file, &text, &destination) {
-                    let name = file.strip_prefix(root()).unwrap().display();
+                    let name = shown(file);
                     broken.push(format!("{name}:{number}: ({destination}): {problem}"));
                 }
             }
         }
     }
     assert!(broken.is_empty(), "broken links:\n{}", broken.join("\n"));
-    assert!(links > 100, "only {links} links found: is the parser reading them?");
+    assert!(
+        links > 100,
+        "only {links} links found: is the parser reading them?"
+    );
 }
 
 #[test]
@@ -261,7 +284,10 @@ fn anchors_follow_github() {
         "schema-per-tenant-escapes-tenant"
     );
     assert_eq!(slug("The macro's own cost"), "the-macros-own-cost");
-    assert_eq!(slug("`migrate status`, `migrate plan`"), "migrate-status-migrate-plan");
+    assert_eq!(
+        slug("`migrate status`, `migrate plan`"),
+        "migrate-status-migrate-plan"
+    );
     let found = anchors("# Title\n## Usage\n```sh\n# not a heading\n```\n## Usage\n#nope\n");
     let expected: HashSet<String> = ["title", "usage", "usage-1"].map(String::from).into();
     assert_eq!(found, expected);
