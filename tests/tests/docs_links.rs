@@ -2,7 +2,8 @@
 //! crate's README and the other Markdown files beside them (`bench/README.md`,
 //! `tests/README.md`), a link `[text](path)` or `[text](path#anchor)` names a file or folder
 //! that exists, and its anchor a heading of that file, as GitHub makes anchors of headings. No
-//! database is needed.
+//! database is needed. And mdBook, which builds only the pages `docs/SUMMARY.md` lists, builds
+//! every page of the book.
 
 use std::collections::HashSet;
 use std::fs;
@@ -291,4 +292,25 @@ fn anchors_follow_github() {
     let found = anchors("# Title\n## Usage\n```sh\n# not a heading\n```\n## Usage\n#nope\n");
     let expected: HashSet<String> = ["title", "usage", "usage-1"].map(String::from).into();
     assert_eq!(found, expected);
+}
+
+/// mdBook builds only the pages `docs/SUMMARY.md` lists: every page of `docs/` is listed there.
+#[test]
+fn every_page_of_the_book_is_in_its_summary() {
+    let docs = root().join("docs");
+    let summary = fs::read_to_string(docs.join("SUMMARY.md")).expect("read docs/SUMMARY.md");
+    let listed: HashSet<PathBuf> = prose_lines(&summary)
+        .into_iter()
+        .flat_map(|(_, line)| destinations(line))
+        .map(|destination| docs.join(destination))
+        .collect();
+    let missing: Vec<String> = markdown_under(&docs)
+        .into_iter()
+        .filter(|page| !page.ends_with("SUMMARY.md") && !listed.contains(page))
+        .map(|page| shown(&page))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "pages of the book that docs/SUMMARY.md does not list: {missing:?}"
+    );
 }
