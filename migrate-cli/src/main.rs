@@ -13,6 +13,8 @@ mod fleet;
 mod import;
 mod load;
 mod new;
+#[cfg(test)]
+mod reference;
 mod render;
 mod session;
 

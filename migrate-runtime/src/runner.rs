@@ -297,7 +297,7 @@ impl Runner {
     /// resolve there and nothing outlives the transaction; a no-transaction migration sets
     /// the session's `search_path` before its first statement and resets it after its last
     /// (and on failure). Shared objects (in `public`, say) must be written schema-qualified
-    /// (see `tenancy` in the README's `migrate.toml` section).
+    /// (see `tenancy` in docs/guide/configuration.md).
     pub fn tenant_schema(mut self, schema: impl Into<String>) -> Self {
         let schema = schema.into();
         self.search_path = Some(history::quote_ident(&schema));

@@ -92,8 +92,8 @@ fn a_file_postgresql_refuses_in_a_transaction_is_a_miss_unless_reported() {
     assert!(verdict.not_applied[0].contains("2_i.sql"));
 }
 
-/// The figures of the README's "Real SQL" section: on the real corpora PostgreSQL contradicts no
-/// idempotency finding and finds no miss (issue 10).
+/// The figures of tests/README.md's "Real SQL" section: on the real corpora PostgreSQL contradicts
+/// no idempotency finding and finds no miss (issue 10).
 #[test]
 fn on_the_real_corpora_postgresql_confirms_every_finding_and_finds_no_miss() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");

@@ -123,7 +123,7 @@ mod tests {
         }
     }
 
-    /// The README's rules table, as the registry says it should be.
+    /// The rules table of docs/rules/README.md, as the registry says it should be.
     fn rules_table() -> String {
         let mut table = String::from(
             "| rule | family | level | what it flags, and why | what to write instead | allow |\n\
@@ -148,11 +148,11 @@ mod tests {
         table
     }
 
-    /// Keeps the README's rules table true. `UPDATE_README=1` rewrites it.
+    /// Keeps the rules table of docs/rules/README.md true. `UPDATE_README=1` rewrites it.
     #[test]
     fn the_readme_lists_every_rule() {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md");
-        let readme = std::fs::read_to_string(path).expect("README.md beside the workspace");
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/rules/README.md");
+        let readme = std::fs::read_to_string(path).expect("docs/rules/README.md in the workspace");
         let (start, end) = ("<!-- rules-table -->\n", "<!-- /rules-table -->");
         let from = readme.find(start).expect("rules-table marker") + start.len();
         let to = readme.find(end).expect("/rules-table marker");
@@ -160,10 +160,10 @@ mod tests {
         if readme[from..to] != expected {
             if std::env::var_os("UPDATE_README").is_some() {
                 let updated = format!("{}{expected}{}", &readme[..from], &readme[to..]);
-                std::fs::write(path, updated).expect("write README.md");
+                std::fs::write(path, updated).expect("write docs/rules/README.md");
             } else {
                 panic!(
-                    "README.md's rules table is out of date; run \
+                    "docs/rules/README.md's rules table is out of date; run \
                      `UPDATE_README=1 cargo test -p migrate-lint the_readme_lists_every_rule`"
                 );
             }
