@@ -290,11 +290,18 @@ fn sqlx_name(file_name: &str) -> Named {
              `{{version}}_{rest}`"
         ));
     }
+    // Ours drops every trailing `.sql` (`x.sql.up.sql` -> `x`, a docs.rs file).
     let name = rest
         .strip_suffix(".up.sql")
         .or_else(|| rest.strip_suffix(".down.sql"))
-        .or_else(|| rest.strip_suffix(".sql"))
-        .unwrap_or(rest);
+        .unwrap_or(rest)
+        .trim_end_matches(".sql");
+    if name.is_empty() {
+        return Named::Refused(format!(
+            "it has no description, which our name needs: name it `{version}_{{description}}.sql` \
+             (sqlx then records another description: baseline ours from its history first)"
+        ));
+    }
     Named::Migration(version.to_owned(), name.to_owned())
 }
 
@@ -531,7 +538,10 @@ pub(super) mod tests {
                 // Not at the first byte, or another case: sqlx runs it in a transaction.
                 ("2_b.sql", "\n-- no-transaction\nSELECT 1;\n"),
                 ("3_c.sql", "-- No-Transaction\nSELECT 1;\n"),
-                ("4_d.down.sql", "-- no-transaction\nDROP INDEX CONCURRENTLY a;"),
+                (
+                    "4_d.down.sql",
+                    "-- no-transaction\nDROP INDEX CONCURRENTLY a;",
+                ),
                 ("4_d.up.sql", "SELECT 1;"),
             ]),
         );

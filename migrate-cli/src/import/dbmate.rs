@@ -166,12 +166,37 @@ mod tests {
         for (up, down, up_no_tx, down_no_tx) in [
             ("--migrate:up", "--migrate:down", false, false),
             ("--   migrate:up  ", "-- migrate:down\t", false, false),
-            ("-- migrate:up transaction:false", "-- migrate:down", true, false),
-            ("-- migrate:up", "-- migrate:down transaction:false", false, true),
-            ("-- migrate:up  foo:bar   transaction:false", "-- migrate:down transaction:false\r", true, true),
+            (
+                "-- migrate:up transaction:false",
+                "-- migrate:down",
+                true,
+                false,
+            ),
+            (
+                "-- migrate:up",
+                "-- migrate:down transaction:false",
+                false,
+                true,
+            ),
+            (
+                "-- migrate:up  foo:bar   transaction:false",
+                "-- migrate:down transaction:false\r",
+                true,
+                true,
+            ),
             // Only `false`, exactly, turns it off; the last pair of a key wins.
-            ("-- migrate:up transaction:FALSE", "-- migrate:down transaction:false transaction:true", false, false),
-            ("-- migrate:up transaction:false:x", "-- migrate:down transaction", false, false),
+            (
+                "-- migrate:up transaction:FALSE",
+                "-- migrate:down transaction:false transaction:true",
+                false,
+                false,
+            ),
+            (
+                "-- migrate:up transaction:false:x",
+                "-- migrate:down transaction",
+                false,
+                false,
+            ),
         ] {
             let c = dbmate(&format!("{up}\nSELECT 1;\n{down}\nSELECT 2;\n"));
             assert!(c.refused.is_empty(), "{up}: {:?}", c.refused);
@@ -188,7 +213,11 @@ mod tests {
     #[test]
     fn dbmate_lookalikes_are_not_directives() {
         // `migrate:upgrade` and an indented directive are comments; the file has no up section.
-        for text in ["-- migrate:upgrade\nSELECT 1;\n", "  -- migrate:up\nSELECT 1;\n", "-- Migrate:up\n"] {
+        for text in [
+            "-- migrate:upgrade\nSELECT 1;\n",
+            "  -- migrate:up\nSELECT 1;\n",
+            "-- Migrate:up\n",
+        ] {
             let c = dbmate(text);
             assert_eq!(c.refused.len(), 1, "{text}");
         }

@@ -146,12 +146,10 @@ fn script_config(conf: &str) -> Result<ScriptConfig, Refuse> {
 pub(super) fn file(file: &SourceFile, source: &[SourceFile]) -> Result<Vec<(Kind, Part)>, Refuse> {
     let conf_path = format!("{}.conf", file.path);
     let config = match source.iter().find(|f| f.path == conf_path) {
-        Some(conf) => {
-            script_config(&String::from_utf8_lossy(&conf.bytes)).map_err(|r| Refuse {
-                path: Some(conf_path.clone()),
-                ..r
-            })?
-        }
+        Some(conf) => script_config(&String::from_utf8_lossy(&conf.bytes)).map_err(|r| Refuse {
+            path: Some(conf_path.clone()),
+            ..r
+        })?,
         None => ScriptConfig::default(),
     };
     let file_name = file.path.rsplit('/').next().unwrap_or(&file.path);
@@ -160,9 +158,11 @@ pub(super) fn file(file: &SourceFile, source: &[SourceFile]) -> Result<Vec<(Kind
     } else {
         Kind::Up
     };
-    if let Some(encoding) = config.encoding.as_deref().filter(|e| {
-        !e.eq_ignore_ascii_case("UTF-8") && !e.eq_ignore_ascii_case("UTF8")
-    }) {
+    if let Some(encoding) = config
+        .encoding
+        .as_deref()
+        .filter(|e| !e.eq_ignore_ascii_case("UTF-8") && !e.eq_ignore_ascii_case("UTF8"))
+    {
         if !file.bytes.is_ascii() {
             return Err(Refuse::file(format!(
                 "Flyway reads it as {encoding} ({conf_path}), and it is not plain ASCII: \
@@ -235,8 +235,14 @@ mod tests {
         for (conf, no_tx) in [
             ("executeInTransaction=false", true),
             ("  executeInTransaction = FALSE  \r\n", true),
-            ("# why\n! also a comment\nexecuteInTransaction: false\n", true),
-            ("executeInTransaction false\nencoding=UTF-8\nplaceholderReplacement=true", true),
+            (
+                "# why\n! also a comment\nexecuteInTransaction: false\n",
+                true,
+            ),
+            (
+                "executeInTransaction false\nencoding=UTF-8\nplaceholderReplacement=true",
+                true,
+            ),
             ("executeInTransaction=true", false),
             ("encoding=ISO-8859-1", false),
             ("", false),
@@ -263,17 +269,32 @@ mod tests {
     fn flyway_refuses_what_it_would_run_differently() {
         let c = flyway(&[("R__views.sql", "CREATE OR REPLACE VIEW v AS SELECT 1;")]);
         refused_once(&c, "R__views.sql", "repeatable");
-        let c = flyway(&[("afterMigrate.sql", "GRANT SELECT ON ALL TABLES IN SCHEMA public TO r;")]);
+        let c = flyway(&[(
+            "afterMigrate.sql",
+            "GRANT SELECT ON ALL TABLES IN SCHEMA public TO r;",
+        )]);
         refused_once(&c, "afterMigrate.sql", "callback");
-        let c = flyway(&[("V1__a.sql", "SELECT 1;"), ("V1__a.sql.conf", "executeInTransaction=no")]);
+        let c = flyway(&[
+            ("V1__a.sql", "SELECT 1;"),
+            ("V1__a.sql.conf", "executeInTransaction=no"),
+        ]);
         refused_once(&c, "V1__a.sql.conf:1", "must be true or false");
-        let c = flyway(&[("V1__a.sql", "SELECT 1;"), ("V1__a.sql.conf", "\nmixed=true")]);
+        let c = flyway(&[
+            ("V1__a.sql", "SELECT 1;"),
+            ("V1__a.sql.conf", "\nmixed=true"),
+        ]);
         refused_once(&c, "V1__a.sql.conf:2", "unknown script setting `mixed`");
-        let c = flyway(&[("V1__a.sql", "SELECT 1;"), ("V1__a.sql.conf", "shouldExecute=${x}==A")]);
+        let c = flyway(&[
+            ("V1__a.sql", "SELECT 1;"),
+            ("V1__a.sql.conf", "shouldExecute=${x}==A"),
+        ]);
         refused_once(&c, "V1__a.sql.conf:1", "placeholder");
         let c = flyway(&[("V1__a.sql", "-- x\nCREATE SCHEMA ${schema};")]);
         refused_once(&c, "V1__a.sql:2", "placeholders");
-        let c = flyway(&[("V1__a.sql", "SELECT 'é';"), ("V1__a.sql.conf", "encoding=ISO-8859-1")]);
+        let c = flyway(&[
+            ("V1__a.sql", "SELECT 'é';"),
+            ("V1__a.sql.conf", "encoding=ISO-8859-1"),
+        ]);
         refused_once(&c, "V1__a.sql", "ISO-8859-1");
         let c = flyway(&[("V2__.sql", "SELECT 1;")]);
         refused_once(&c, "V2__.sql", "no description");

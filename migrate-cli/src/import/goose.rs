@@ -151,7 +151,9 @@ pub(super) fn file(file: &SourceFile) -> Result<Vec<(Kind, Part)>, Refuse> {
                 }
                 Annotation::Up => section = Some(Kind::Up),
                 Annotation::Down if section != Some(Kind::Up) || in_block => {
-                    return misplaced("`-- +goose Down` must follow `-- +goose Up`, outside a statement block");
+                    return misplaced(
+                        "`-- +goose Down` must follow `-- +goose Up`, outside a statement block",
+                    );
                 }
                 Annotation::Down if unfinished => return Err(unfinished_up(i)),
                 Annotation::Down => {
@@ -159,7 +161,9 @@ pub(super) fn file(file: &SourceFile) -> Result<Vec<(Kind, Part)>, Refuse> {
                     (buffered, unfinished) = (false, false);
                 }
                 Annotation::StatementBegin if section.is_none() || in_block => {
-                    return misplaced("`StatementBegin` must follow `Up` or `Down`, outside a block");
+                    return misplaced(
+                        "`StatementBegin` must follow `Up` or `Down`, outside a block",
+                    );
                 }
                 Annotation::StatementEnd if !in_block => {
                     return misplaced("`StatementEnd` without `StatementBegin`");
@@ -291,8 +295,16 @@ mod tests {
             ("-- +goose Up", "-- +goose NO TRANSACTION", "-- +goose Down"),
             ("-- +goose UP", "-- +goose no transaction", "-- +goose DOWN"),
             ("--+goose up", "-- +goose No Transaction", "--+goose down"),
-            ("-- +goose   Up   ", "--   +goose NO TRANSACTION  --", "-- +goose Down\r"),
-            ("---- +goose uP", "-- +goose nO tRANSACTION", "-- +goose dOwN"),
+            (
+                "-- +goose   Up   ",
+                "--   +goose NO TRANSACTION  --",
+                "-- +goose Down\r",
+            ),
+            (
+                "---- +goose uP",
+                "-- +goose nO tRANSACTION",
+                "-- +goose dOwN",
+            ),
         ] {
             let c = goose(&format!(
                 "{up}\n{no_tx}\nCREATE INDEX CONCURRENTLY i ON t (a);\n{down}\nDROP INDEX CONCURRENTLY i;\n"
@@ -301,8 +313,14 @@ mod tests {
             assert_eq!(
                 written(&c),
                 pairs(&[
-                    ("00001_m.down.sql", "-- migrate:no-transaction\nDROP INDEX CONCURRENTLY i;\n"),
-                    ("00001_m.sql", "-- migrate:no-transaction\nCREATE INDEX CONCURRENTLY i ON t (a);\n"),
+                    (
+                        "00001_m.down.sql",
+                        "-- migrate:no-transaction\nDROP INDEX CONCURRENTLY i;\n"
+                    ),
+                    (
+                        "00001_m.sql",
+                        "-- migrate:no-transaction\nCREATE INDEX CONCURRENTLY i ON t (a);\n"
+                    ),
                 ]),
                 "{up} / {no_tx} / {down}"
             );
@@ -311,7 +329,8 @@ mod tests {
 
     #[test]
     fn goose_no_transaction_anywhere_covers_both_directions() {
-        let c = goose("-- +goose Up\nSELECT 1;\n-- +goose Down\n-- +goose no transaction\nSELECT 2;\n");
+        let c =
+            goose("-- +goose Up\nSELECT 1;\n-- +goose Down\n-- +goose no transaction\nSELECT 2;\n");
         for f in &c.files {
             assert!(f.bytes.starts_with(NO_TRANSACTION.as_bytes()), "{}", f.name);
         }
@@ -347,21 +366,55 @@ mod tests {
     fn goose_refuses_what_goose_stops_at() {
         for (text, at, says) in [
             ("-- +goose\n", "00001_m.sql:1", "the annotation ``"),
-            ("-- only a comment\n", "00001_m.sql", "without `-- +goose Up`"),
+            (
+                "-- only a comment\n",
+                "00001_m.sql",
+                "without `-- +goose Up`",
+            ),
             ("CREATE TABLE t ();\n", "00001_m.sql:1", "SQL before"),
-            ("-- c\nSELECT 1;\n-- +goose Up\n", "00001_m.sql:2", "SQL before"),
+            (
+                "-- c\nSELECT 1;\n-- +goose Up\n",
+                "00001_m.sql:2",
+                "SQL before",
+            ),
             ("-- +goose Up\n-- +goose Up\n", "00001_m.sql:2", "a second"),
-            ("-- +goose Down\n-- +goose Up\n", "00001_m.sql:1", "must follow"),
-            (" -- +goose Up\nSELECT 1;\n", "00001_m.sql:1", "leading whitespace"),
-            ("-- +goose Up\n-- +goose Transaction off\n", "00001_m.sql:2", "Transaction off"),
-            ("-- +goose Up\n-- +goose NO  TRANSACTION\n", "00001_m.sql:2", "NO  TRANSACTION"),
-            ("-- +goose Up\n-- +goose StatementBegin\nSELECT 1;\n", "00001_m.sql:3", "without its `StatementEnd`"),
-            ("-- +goose Up\nSELECT 1\n-- +goose Down\nSELECT 2;\n", "00001_m.sql:3", "missing `;`"),
+            (
+                "-- +goose Down\n-- +goose Up\n",
+                "00001_m.sql:1",
+                "must follow",
+            ),
+            (
+                " -- +goose Up\nSELECT 1;\n",
+                "00001_m.sql:1",
+                "leading whitespace",
+            ),
+            (
+                "-- +goose Up\n-- +goose Transaction off\n",
+                "00001_m.sql:2",
+                "Transaction off",
+            ),
+            (
+                "-- +goose Up\n-- +goose NO  TRANSACTION\n",
+                "00001_m.sql:2",
+                "NO  TRANSACTION",
+            ),
+            (
+                "-- +goose Up\n-- +goose StatementBegin\nSELECT 1;\n",
+                "00001_m.sql:3",
+                "without its `StatementEnd`",
+            ),
+            (
+                "-- +goose Up\nSELECT 1\n-- +goose Down\nSELECT 2;\n",
+                "00001_m.sql:3",
+                "missing `;`",
+            ),
             ("-- +goose Up\nSELECT 1\n", "00001_m.sql:2", "missing `;`"),
         ] {
             refused_once(&goose(text), at, says);
         }
         // A comment after the semicolon still ends the statement, as in goose.
-        assert!(goose("-- +goose Up\nSELECT 1; -- done\n-- +goose Down\n").refused.is_empty());
+        assert!(goose("-- +goose Up\nSELECT 1; -- done\n-- +goose Down\n")
+            .refused
+            .is_empty());
     }
 }
