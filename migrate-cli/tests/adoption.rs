@@ -315,20 +315,25 @@ fn tool_folder(files: &[(&str, &str)]) -> Folder {
     folder
 }
 
-/// Every documented variant of each tool's files (docs/guide/import-rules.md), as
-/// (tool, source files, for each file we write, by the end of its name, whether it has the
-/// no-transaction header). Each folder holds a table, then indexes built concurrently, which
-/// PostgreSQL refuses inside a transaction: a header missing or misplaced fails `apply`.
-fn variants() -> Vec<(
-    &'static str,
-    Vec<(&'static str, &'static str)>,
-    Vec<(&'static str, bool)>,
-)> {
+/// One tool's folder of documented variants, and what the import must make of it.
+struct Variants {
+    /// The `--from` name.
+    tool: &'static str,
+    /// The source files (paths may hold sub-folders).
+    files: Vec<(&'static str, &'static str)>,
+    /// Each file we write, by the end of its name, and whether it has the no-transaction header.
+    headers: Vec<(&'static str, bool)>,
+}
+
+/// Every documented variant of each tool's files (docs/guide/import-rules.md). Each folder
+/// holds a table, then indexes built concurrently, which PostgreSQL refuses inside a
+/// transaction: a header missing or misplaced fails `apply`.
+fn variants() -> Vec<Variants> {
     const TABLE: &str = "CREATE TABLE t (a int, b int);\n";
     vec![
-        (
-            "sqlx",
-            vec![
+        Variants {
+            tool: "sqlx",
+            files: vec![
                 ("1_t.sql", TABLE),
                 ("2_i.up.sql", "-- no-transaction\nCREATE INDEX CONCURRENTLY t_a ON t (a);\n"),
                 ("2_i.down.sql", "-- no-transaction\nDROP INDEX CONCURRENTLY t_a;\n"),
@@ -338,43 +343,43 @@ fn variants() -> Vec<(
                 ("4_k.sql", "\n-- no-transaction\nSELECT 1;\n"),
                 ("sub/5_ignored.sql", "SELECT 1;"),
             ],
-            vec![("1_t.sql", false), ("2_i.sql", true), ("2_i.down.sql", true), ("3_j.sql", true), ("4_k.sql", false)],
-        ),
-        (
-            "goose",
-            vec![
+            headers: vec![("1_t.sql", false), ("2_i.sql", true), ("2_i.down.sql", true), ("3_j.sql", true), ("4_k.sql", false)],
+        },
+        Variants {
+            tool: "goose",
+            files: vec![
                 ("00001_t.sql", "-- +goose Up\nCREATE TABLE t (a int, b int);\n-- +goose Down\nDROP TABLE t;\n"),
                 // The two spellings of the issue: `UP` and `no transaction`.
                 ("00002_i.sql", "-- +goose UP\n-- +goose no transaction\nCREATE INDEX CONCURRENTLY t_a ON t (a);\n\n-- +goose DOWN\nDROP INDEX CONCURRENTLY t_a;\n"),
                 ("00003_j.sql", "-- +goose NO TRANSACTION\n-- +goose Up\nCREATE INDEX CONCURRENTLY t_b ON t (b);\n"),
                 ("00004_f.sql", "--+goose up\n-- +goose statementbegin\nCREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS $$ BEGIN RETURN 1; END $$;\n-- +goose STATEMENTEND\n-- +goose envsub on\nCOMMENT ON TABLE t IS 'plain';\n-- +goose EnvSub Off\n-- +goose down\nDROP FUNCTION f();\n"),
             ],
-            vec![("1_t.sql", false), ("1_t.down.sql", false), ("2_i.sql", true), ("2_i.down.sql", true), ("3_j.sql", true), ("4_f.sql", false), ("4_f.down.sql", false)],
-        ),
-        (
-            "dbmate",
-            vec![
+            headers: vec![("1_t.sql", false), ("1_t.down.sql", false), ("2_i.sql", true), ("2_i.down.sql", true), ("3_j.sql", true), ("4_f.sql", false), ("4_f.down.sql", false)],
+        },
+        Variants {
+            tool: "dbmate",
+            files: vec![
                 ("20200101000000_t.sql", "-- migrate:up\nCREATE TABLE t (a int, b int);\n-- migrate:down\nDROP TABLE t;\n"),
                 ("20200102000000_i.sql", "--migrate:up transaction:false\nCREATE INDEX CONCURRENTLY t_a ON t (a);\n--migrate:down transaction:false\nDROP INDEX CONCURRENTLY t_a;\n"),
                 ("20200103000000_j.sql", "-- a comment first\r\n-- migrate:up  foo:bar transaction:false\r\nCREATE INDEX CONCURRENTLY t_b ON t (b);\r\n-- migrate:down\r\nSELECT 1;\r\n"),
                 ("20200104000000-no-down.sql", "-- migrate:up\nSELECT 1;\n"),
             ],
-            vec![("_t.sql", false), ("_t.down.sql", false), ("_i.sql", true), ("_i.down.sql", true), ("_j.sql", true), ("_j.down.sql", false), ("_-no-down.sql", false)],
-        ),
-        (
-            "refinery",
-            vec![
+            headers: vec![("_t.sql", false), ("_t.down.sql", false), ("_i.sql", true), ("_i.down.sql", true), ("_j.sql", true), ("_j.down.sql", false), ("_-no-down.sql", false)],
+        },
+        Variants {
+            tool: "refinery",
+            files: vec![
                 ("V1__t.sql", TABLE),
                 ("more/V2__u.sql", "CREATE TABLE u (a int);\n"),
                 // Unversioned: an up migration refinery may apply out of order.
                 ("U3__late.sql", "ALTER TABLE t ADD COLUMN c int;\n"),
                 ("V4__ignored-name.sql", "SELECT 1;\n"),
             ],
-            vec![("1_t.sql", false), ("2_u.sql", false), ("3_late.sql", false)],
-        ),
-        (
-            "flyway",
-            vec![
+            headers: vec![("1_t.sql", false), ("2_u.sql", false), ("3_late.sql", false)],
+        },
+        Variants {
+            tool: "flyway",
+            files: vec![
                 ("V1__t.sql", TABLE),
                 ("V1.1__i.sql", "CREATE INDEX CONCURRENTLY t_a ON t (a);\n"),
                 ("V1.1__i.sql.conf", "executeInTransaction=false\n"),
@@ -387,11 +392,11 @@ fn variants() -> Vec<(
                 ("V3__kept.sql.conf", "placeholderReplacement=false\n"),
                 ("2024/V4__nested.SQL", "\u{FEFF}CREATE TABLE u (a int);\n"),
             ],
-            vec![("_t.sql", false), ("_i.sql", true), ("_j.sql", true), ("_auto.sql", true), ("_auto.down.sql", true), ("_kept.sql", false), ("_nested.sql", false)],
-        ),
-        (
-            "diesel",
-            vec![
+            headers: vec![("_t.sql", false), ("_i.sql", true), ("_j.sql", true), ("_auto.sql", true), ("_auto.down.sql", true), ("_kept.sql", false), ("_nested.sql", false)],
+        },
+        Variants {
+            tool: "diesel",
+            files: vec![
                 ("2020-01-01-000000_t/up.sql", TABLE),
                 ("2020-01-01-000000_t/down.sql", "DROP TABLE t;\n"),
                 ("2020-01-02-000000_i/up.sql", "CREATE INDEX CONCURRENTLY t_a ON t (a);\n"),
@@ -403,14 +408,19 @@ fn variants() -> Vec<(
                 ("2020-01-04-000000_k/up.sql", "SELECT 1;\n"),
                 ("2020-01-04-000000_k/metadata.toml", "run_in_transaction = true\n"),
             ],
-            vec![("_t.sql", false), ("_t.down.sql", false), ("_i.sql", true), ("_i.down.sql", true), ("_j.sql", true), ("_k.sql", false)],
-        ),
+            headers: vec![("_t.sql", false), ("_t.down.sql", false), ("_i.sql", true), ("_i.down.sql", true), ("_j.sql", true), ("_k.sql", false)],
+        },
     ]
 }
 
 #[test]
 fn every_documented_variant_of_each_tool_imports_to_a_folder_that_builds_and_applies() {
-    for (tool, files, expected) in variants() {
+    for Variants {
+        tool,
+        files,
+        headers,
+    } in variants()
+    {
         let source = tool_folder(&files);
         let target = source.root().join("out");
         let src = source.path().display().to_string();
@@ -435,8 +445,8 @@ fn every_documented_variant_of_each_tool_imports_to_a_folder_that_builds_and_app
             })
             .collect();
         written.sort();
-        assert_eq!(written.len(), expected.len(), "{tool}: {written:?}");
-        for (end, header) in expected {
+        assert_eq!(written.len(), headers.len(), "{tool}: {written:?}");
+        for (end, header) in headers {
             let found: Vec<_> = written.iter().filter(|(n, _)| n.ends_with(end)).collect();
             assert_eq!(
                 found.len(),

@@ -413,9 +413,9 @@ fn diesel(source: &[SourceFile], conversion: &mut Conversion) -> Vec<Found> {
             );
             continue;
         }
-        let metadata = get("metadata.toml").and_then(|m| {
-            toml::from_str::<DieselMetadata>(&String::from_utf8_lossy(&m.bytes)).ok()
-        });
+        let metadata = get("metadata.toml")
+            .and_then(|m| std::str::from_utf8(&m.bytes).ok())
+            .and_then(|m| toml::from_str::<DieselMetadata>(m).ok());
         let no_transaction = metadata
             .filter(|m| !m.run_in_transaction)
             .map(|_| "metadata.toml (diesel's `run_in_transaction`, false when unset)".to_owned());

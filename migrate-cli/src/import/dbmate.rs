@@ -46,8 +46,7 @@ fn transaction(options: &str) -> bool {
     options
         .split(SPACE)
         .filter_map(|pair| pair.split_once(':').filter(|(_, v)| !v.contains(':')))
-        .filter(|(key, _)| *key == "transaction")
-        .last()
+        .rfind(|(key, _)| *key == "transaction")
         .is_none_or(|(_, value)| value != "false")
 }
 

@@ -78,6 +78,11 @@ fn annotation(line: &str) -> Option<Result<Annotation, String>> {
         ));
     }
     let command = command.trim();
+    if command.is_empty() {
+        return Some(Err(
+            "goose stops at an empty `-- +goose` annotation".to_owned()
+        ));
+    }
     Some(
         ANNOTATIONS
             .iter()
@@ -365,7 +370,7 @@ mod tests {
     #[test]
     fn goose_refuses_what_goose_stops_at() {
         for (text, at, says) in [
-            ("-- +goose\n", "00001_m.sql:1", "the annotation ``"),
+            ("-- +goose\n", "00001_m.sql:1", "an empty `-- +goose`"),
             (
                 "-- only a comment\n",
                 "00001_m.sql",
