@@ -349,11 +349,12 @@ fn refinery_name(file_name: &str) -> Named {
             "refinery ignores it: not `V{version}__{name}.sql` (name of letters, digits and `_`)"
                 .to_owned(),
         ),
-        Some((_, _, true)) => Named::Refused(
+        Some((_, _, true)) => Named::Refused(format!(
             "a Rust migration: refinery runs the SQL its code returns, which is not in the \
-             file; write that SQL into `V{version}__{name}.sql` (same version and name) first"
-                .to_owned(),
-        ),
+             file; replace it with `{}.sql` holding that SQL (refinery's checksum is of the \
+             version, name and SQL, so it stays the same)",
+            file_name.trim_end_matches(".rs")
+        )),
         Some((version, _, false)) if version.parse::<i64>().is_err() => Named::Refused(format!(
             "refinery stops at it: version `{version}` is not an integer"
         )),

@@ -46,7 +46,7 @@ pub fn plan(tool: Tool, src: &str, dst: &str, files: &[SourceFile]) -> Plan {
     let mut conversion = convert::convert(tool, files);
     let config = config_text(tool, src, &conversion);
     let mut outcome = check(dst, &conversion, &config);
-    let down_errors: Vec<(String, &'static str)> = outcome
+    let fixable: Vec<(String, &'static str)> = outcome
         .errors()
         .filter(|d| tool == Tool::Flyway || d.path.ends_with(".down.sql"))
         .filter_map(|d| {
@@ -54,8 +54,8 @@ pub fn plan(tool: Tool, src: &str, dst: &str, files: &[SourceFile]) -> Plan {
             Some((name, d.rule))
         })
         .collect();
-    if !down_errors.is_empty() {
-        for (name, rule) in down_errors {
+    if !fixable.is_empty() {
+        for (name, rule) in fixable {
             let Some(at) = conversion.files.iter().position(|f| f.name == name) else {
                 continue;
             };
