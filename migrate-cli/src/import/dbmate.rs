@@ -2,7 +2,7 @@
 //! `upRegExp`, `downRegExp`, `parseMigrationOptions`, `getMigrationSectionSubstrings`; file
 //! names: `pkg/dbmate/db.go` `migrationFileRegexp`).
 
-use super::convert::{lines, text, Kind, Named, Part, Refuse, SourceFile};
+use super::source::{lines, text, Kind, Named, Part, Refuse, SourceFile};
 
 /// Go's `\s` (RE2, ASCII): the whitespace of dbmate's regular expressions.
 const SPACE: [char; 5] = [' ', '\t', '\n', '\x0C', '\r'];

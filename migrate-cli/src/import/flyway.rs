@@ -6,7 +6,7 @@
 //! statement PostgreSQL refuses in one (`PostgreSQLParser.detectCanExecuteInTransaction`); the
 //! import's plan gives those the header, from the checker's `needs-no-transaction`.
 
-use super::convert::{text, Kind, Named, Part, Refuse, SourceFile};
+use super::source::{text, Kind, Named, Part, Refuse, SourceFile};
 
 /// The UTF-8 byte-order mark, which Flyway skips.
 const BOM: &[u8] = "\u{FEFF}".as_bytes();

@@ -2,7 +2,7 @@
 //! `internal/sqlparser/parser.go`, `ParseSQLMigration` and `extractAnnotation`; file names:
 //! `migration.go` `NumericComponent`, `provider_collect.go`).
 
-use super::convert::{lines, text, Kind, Named, Part, Refuse, SourceFile};
+use super::source::{lines, text, Kind, Named, Part, Refuse, SourceFile};
 
 /// goose's annotations, in the spelling of its documentation; goose matches them ignoring case
 /// (`strings.EqualFold`).

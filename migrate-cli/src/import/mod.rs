@@ -11,6 +11,7 @@ mod convert;
 mod dbmate;
 mod flyway;
 mod goose;
+mod source;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -20,7 +21,8 @@ use migrate_lint::{check_entries, Outcome, CONFIG_FILE};
 use migrate_runtime::Tool;
 
 use crate::failure::Failure;
-use convert::{Conversion, OutFile, SourceFile, NO_TRANSACTION};
+use convert::{Conversion, OutFile, NO_TRANSACTION};
+use source::SourceFile;
 
 /// The default history table, which dbmate uses too.
 const DEFAULT_HISTORY: &str = "schema_migrations";
