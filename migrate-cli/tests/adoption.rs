@@ -303,3 +303,224 @@ fn import_refuses_to_overwrite_and_names_what_it_cannot_convert() {
         .expect(2)
         .stderr_has("unknown tool `liquibase`");
 }
+
+/// A source folder of another tool, sub-folders included.
+fn tool_folder(files: &[(&str, &str)]) -> Folder {
+    let folder = Folder::named("src", &[]);
+    for (path, text) in files {
+        let path = folder.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    folder
+}
+
+/// One tool's folder of documented variants, and what the import must make of it.
+struct Variants {
+    /// The `--from` name.
+    tool: &'static str,
+    /// The source files (paths may hold sub-folders).
+    files: Vec<(&'static str, &'static str)>,
+    /// Each file we write, by the end of its name, and whether it has the no-transaction header.
+    headers: Vec<(&'static str, bool)>,
+}
+
+/// Every documented variant of each tool's files (docs/guide/import-rules.md). Each folder
+/// holds a table, then indexes built concurrently, which PostgreSQL refuses inside a
+/// transaction: a header missing or misplaced fails `apply`.
+fn variants() -> Vec<Variants> {
+    const TABLE: &str = "CREATE TABLE t (a int, b int);\n";
+    vec![
+        Variants {
+            tool: "sqlx",
+            files: vec![
+                ("1_t.sql", TABLE),
+                ("2_i.up.sql", "-- no-transaction\nCREATE INDEX CONCURRENTLY t_a ON t (a);\n"),
+                ("2_i.down.sql", "-- no-transaction\nDROP INDEX CONCURRENTLY t_a;\n"),
+                // A prefix of the first line, CRLF line ends.
+                ("3_j.sql", "-- no-transaction: concurrently\r\nCREATE INDEX CONCURRENTLY t_b ON t (b);\r\n"),
+                // Not at the first byte: sqlx runs it in a transaction.
+                ("4_k.sql", "\n-- no-transaction\nSELECT 1;\n"),
+                ("sub/5_ignored.sql", "SELECT 1;"),
+            ],
+            headers: vec![("1_t.sql", false), ("2_i.sql", true), ("2_i.down.sql", true), ("3_j.sql", true), ("4_k.sql", false)],
+        },
+        Variants {
+            tool: "goose",
+            files: vec![
+                ("00001_t.sql", "-- +goose Up\nCREATE TABLE t (a int, b int);\n-- +goose Down\nDROP TABLE t;\n"),
+                // The two spellings of the issue: `UP` and `no transaction`.
+                ("00002_i.sql", "-- +goose UP\n-- +goose no transaction\nCREATE INDEX CONCURRENTLY t_a ON t (a);\n\n-- +goose DOWN\nDROP INDEX CONCURRENTLY t_a;\n"),
+                ("00003_j.sql", "-- +goose NO TRANSACTION\n-- +goose Up\nCREATE INDEX CONCURRENTLY t_b ON t (b);\n"),
+                ("00004_f.sql", "--+goose up\n-- +goose statementbegin\nCREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS $$ BEGIN RETURN 1; END $$;\n-- +goose STATEMENTEND\n-- +goose envsub on\nCOMMENT ON TABLE t IS 'plain';\n-- +goose EnvSub Off\n-- +goose down\nDROP FUNCTION f();\n"),
+            ],
+            headers: vec![("1_t.sql", false), ("1_t.down.sql", false), ("2_i.sql", true), ("2_i.down.sql", true), ("3_j.sql", true), ("4_f.sql", false), ("4_f.down.sql", false)],
+        },
+        Variants {
+            tool: "dbmate",
+            files: vec![
+                ("20200101000000_t.sql", "-- migrate:up\nCREATE TABLE t (a int, b int);\n-- migrate:down\nDROP TABLE t;\n"),
+                ("20200102000000_i.sql", "--migrate:up transaction:false\nCREATE INDEX CONCURRENTLY t_a ON t (a);\n--migrate:down transaction:false\nDROP INDEX CONCURRENTLY t_a;\n"),
+                ("20200103000000_j.sql", "-- a comment first\r\n-- migrate:up  foo:bar transaction:false\r\nCREATE INDEX CONCURRENTLY t_b ON t (b);\r\n-- migrate:down\r\nSELECT 1;\r\n"),
+                ("20200104000000-no-down.sql", "-- migrate:up\nSELECT 1;\n"),
+            ],
+            headers: vec![("_t.sql", false), ("_t.down.sql", false), ("_i.sql", true), ("_i.down.sql", true), ("_j.sql", true), ("_j.down.sql", false), ("_-no-down.sql", false)],
+        },
+        Variants {
+            tool: "refinery",
+            files: vec![
+                ("V1__t.sql", TABLE),
+                ("more/V2__u.sql", "CREATE TABLE u (a int);\n"),
+                // Unversioned: an up migration refinery may apply out of order.
+                ("U3__late.sql", "ALTER TABLE t ADD COLUMN c int;\n"),
+                ("V4__ignored-name.sql", "SELECT 1;\n"),
+            ],
+            headers: vec![("1_t.sql", false), ("2_u.sql", false), ("3_late.sql", false)],
+        },
+        Variants {
+            tool: "flyway",
+            files: vec![
+                ("V1__t.sql", TABLE),
+                ("V1.1__i.sql", "CREATE INDEX CONCURRENTLY t_a ON t (a);\n"),
+                ("V1.1__i.sql.conf", "executeInTransaction=false\n"),
+                ("V1_2__j.sql", "CREATE INDEX CONCURRENTLY t_b ON t (b);\n"),
+                ("V1_2__j.sql.conf", "# why\r\nexecuteInTransaction : FALSE\r\nencoding=UTF-8\r\n"),
+                // Detected by Flyway's PostgreSQL parser, no configuration.
+                ("V2__auto.sql", "CREATE INDEX CONCURRENTLY t_ab ON t (a, b);\n"),
+                ("U2__auto.sql", "DROP INDEX CONCURRENTLY t_ab;\n"),
+                ("V3__kept.sql", "COMMENT ON TABLE t IS '${not_a_placeholder}';\n"),
+                ("V3__kept.sql.conf", "placeholderReplacement=false\n"),
+                ("2024/V4__nested.SQL", "\u{FEFF}CREATE TABLE u (a int);\n"),
+            ],
+            headers: vec![("_t.sql", false), ("_i.sql", true), ("_j.sql", true), ("_auto.sql", true), ("_auto.down.sql", true), ("_kept.sql", false), ("_nested.sql", false)],
+        },
+        Variants {
+            tool: "diesel",
+            files: vec![
+                ("2020-01-01-000000_t/up.sql", TABLE),
+                ("2020-01-01-000000_t/down.sql", "DROP TABLE t;\n"),
+                ("2020-01-02-000000_i/up.sql", "CREATE INDEX CONCURRENTLY t_a ON t (a);\n"),
+                ("2020-01-02-000000_i/down.sql", "DROP INDEX CONCURRENTLY t_a;\n"),
+                ("2020-01-02-000000_i/metadata.toml", "run_in_transaction = false\n"),
+                // diesel reads a metadata.toml without the key as false.
+                ("2020-01-03-000000_j/up.sql", "CREATE INDEX CONCURRENTLY t_b ON t (b);\n"),
+                ("2020-01-03-000000_j/metadata.toml", "# nothing set\n"),
+                ("2020-01-04-000000_k/up.sql", "SELECT 1;\n"),
+                ("2020-01-04-000000_k/metadata.toml", "run_in_transaction = true\n"),
+            ],
+            headers: vec![("_t.sql", false), ("_t.down.sql", false), ("_i.sql", true), ("_i.down.sql", true), ("_j.sql", true), ("_k.sql", false)],
+        },
+    ]
+}
+
+#[test]
+fn every_documented_variant_of_each_tool_imports_to_a_folder_that_builds_and_applies() {
+    for Variants {
+        tool,
+        files,
+        headers,
+    } in variants()
+    {
+        let source = tool_folder(&files);
+        let target = source.root().join("out");
+        let src = source.path().display().to_string();
+        let dir = target.display().to_string();
+        migrate(&["import", "--from", tool, &src, "--dir", &dir])
+            .expect(0)
+            .stdout_has("imported ");
+        let outcome = migrate_lint::check_dir(&target, &dir);
+        assert!(
+            !outcome.has_errors(),
+            "{tool}: {:?}",
+            outcome.errors().collect::<Vec<_>>()
+        );
+        let mut written: Vec<(String, bool)> = std::fs::read_dir(&target)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".sql"))
+            .map(|n| {
+                let text = std::fs::read_to_string(target.join(&n)).unwrap();
+                let header = text.starts_with("-- migrate:no-transaction\n");
+                (n, header)
+            })
+            .collect();
+        written.sort();
+        assert_eq!(written.len(), headers.len(), "{tool}: {written:?}");
+        for (end, header) in headers {
+            let found: Vec<_> = written.iter().filter(|(n, _)| n.ends_with(end)).collect();
+            assert_eq!(
+                found.len(),
+                1,
+                "{tool}: one file ending {end} in {written:?}"
+            );
+            assert_eq!(found[0].1, header, "{tool}: {} header", found[0].0);
+        }
+        let db = Db::new();
+        db.migrate(&target, &["apply", "-y"]).expect(0);
+        db.migrate(&target, &["verify"]).expect(0);
+    }
+}
+
+#[test]
+fn import_refuses_file_by_file_what_a_tool_would_run_that_cannot_be_carried_over() {
+    for (tool, files, errors) in [
+        (
+            "goose",
+            vec![
+                ("00001_t.sql", "-- +goose Up\nCREATE TABLE t ();\n"),
+                ("00002_go.go", "package migrations"),
+                (
+                    "00003_env.sql",
+                    "-- +goose Up\n-- +goose ENVSUB ON\nCREATE ROLE ${ROLE};\n",
+                ),
+            ],
+            vec![
+                "00002_go.go: a Go migration",
+                "00003_env.sql:3: goose substitutes",
+            ],
+        ),
+        (
+            "dbmate",
+            vec![(
+                "1_two.sql",
+                "-- migrate:up\nSELECT 1;\n-- migrate:down\n-- migrate:up\nSELECT 2;\n",
+            )],
+            vec!["1_two.sql:4: a second `-- migrate:up` section"],
+        ),
+        (
+            "flyway",
+            vec![
+                ("V1__t.sql", "CREATE TABLE t ();\n"),
+                ("R__v.sql", "CREATE VIEW v AS SELECT 1;\n"),
+                ("V2__x.sql", "SELECT 1;\n"),
+                ("V2__x.sql.conf", "executeInTransaction=maybe\n"),
+            ],
+            vec![
+                "R__v.sql: a repeatable migration",
+                "V2__x.sql.conf:1: Flyway stops",
+            ],
+        ),
+        (
+            "refinery",
+            vec![("V1__t.sql", "CREATE TABLE t ();\n"), ("V2__code.rs", "")],
+            vec!["V2__code.rs: a Rust migration"],
+        ),
+    ] {
+        let source = tool_folder(&files);
+        let target = source.root().join("out");
+        let mut run = migrate(&[
+            "import",
+            "--from",
+            tool,
+            &source.path().display().to_string(),
+            "--dir",
+            &target.display().to_string(),
+        ])
+        .expect(1)
+        .stderr_has("nothing was imported");
+        for error in errors {
+            run = run.stderr_has(&format!("{}", source.path().join(error).display()));
+        }
+        assert!(!target.exists(), "{tool}: nothing written");
+    }
+}

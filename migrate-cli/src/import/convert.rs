@@ -1,23 +1,21 @@
 //! Another tool's folder as ours: pure functions from the source files to the files to write.
 //!
-//! File contents stay byte-identical except where the source format forces a change: goose and
-//! dbmate keep up and down in one file (their sections become our up and down files, without the
-//! marker lines), and each tool's "no transaction" marker becomes our header. Versions become ours
-//! through [`Tool::our_versions`], which `baseline --from-history` reads backwards.
+//! Each tool's files are read as the tool itself reads them (its file names, its markers, its
+//! per-migration configuration; the rules, and the tool source each follows, are in
+//! `docs/guide/import-rules.md`). File contents stay byte-identical except where the source
+//! format forces a change: goose and dbmate keep up and down in one file (their sections become
+//! our up and down files, without the marker lines), and each tool's "no transaction" marker
+//! becomes our header. What a tool would run that we cannot carry over is refused, file by file,
+//! rather than guessed. Versions become ours through [`Tool::our_versions`], which `baseline
+//! --from-history` reads backwards.
 
 use migrate_runtime::Tool;
 
+use super::source::{Kind, Named, Part, Refuse, SourceFile};
+use super::{dbmate, flyway, goose};
+
 /// Our header for a file that must run outside a transaction.
 pub const NO_TRANSACTION: &str = "-- migrate:no-transaction\n";
-
-/// One file of the source folder.
-#[derive(Debug, Clone)]
-pub struct SourceFile {
-    /// Its path relative to the source folder, `/`-separated (`2024_x/up.sql`).
-    pub path: String,
-    /// Its bytes.
-    pub bytes: Vec<u8>,
-}
 
 /// A file to write into our folder.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,8 +35,11 @@ pub struct OutFile {
 pub struct Conversion {
     /// The files to write, up files and down files, sorted by name.
     pub files: Vec<OutFile>,
-    /// Source files not converted, each with the reason.
+    /// Source files that are not migrations to the tool (it ignores them), each with the reason.
     pub skipped: Vec<(String, String)>,
+    /// What the tool would run (or stop at) that cannot be carried over: `path` or `path:line`,
+    /// what is wrong and what to do. Any refusal stops the import before anything is written.
+    pub refused: Vec<(String, String)>,
 }
 
 /// One migration as the source tool sees it, before versions are converted.
@@ -49,65 +50,51 @@ struct Found {
     down: Option<Part>,
 }
 
-/// An up or down script: its bytes, its source, and whether the tool runs it outside a
-/// transaction (and the marker that says so).
-struct Part {
-    bytes: Vec<u8>,
-    from: String,
-    no_transaction: Option<&'static str>,
-}
-
-impl Part {
-    fn plain(bytes: Vec<u8>, from: &str) -> Self {
-        Part {
-            bytes,
-            from: from.to_owned(),
-            no_transaction: None,
-        }
-    }
-}
-
 /// Converts the source folder of `tool`. Pure.
 pub fn convert(tool: Tool, source: &[SourceFile]) -> Conversion {
-    let mut skipped = Vec::new();
+    let mut conversion = Conversion::default();
     let found = match tool {
-        Tool::Diesel => diesel(source, &mut skipped),
-        Tool::Sqlx => flat(source, &mut skipped, sqlx_name, |f| {
-            sqlx_file(f).map(|(kind, part)| vec![(kind, part)])
+        Tool::Diesel => diesel(source, &mut conversion),
+        Tool::Sqlx => flat(source, &mut conversion, false, sqlx_name, sqlx_file),
+        Tool::Refinery => flat(source, &mut conversion, true, refinery_name, |f| {
+            // refinery's `U` prefix is "unversioned" (applied even below the newest applied
+            // version), not undo: both are up migrations, always run in a transaction
+            // (refinery_core/src/runner.rs `Type`, drivers/postgres.rs `execute`).
+            Ok(vec![(Kind::Up, Part::plain(f))])
         }),
-        Tool::Refinery => flat(source, &mut skipped, refinery_name, |f| {
-            let kind = if f.path.starts_with('U') {
-                Kind::Down
-            } else {
-                Kind::Up
-            };
-            Ok(vec![(kind, Part::plain(f.bytes.clone(), &f.path))])
+        Tool::Flyway => flat(source, &mut conversion, true, flyway::name, |f| {
+            flyway::file(f, source)
         }),
-        Tool::Flyway => flyway(source, &mut skipped),
-        Tool::Goose => flat(source, &mut skipped, plain_name, |f| sections(f, &GOOSE)),
-        Tool::Dbmate => flat(source, &mut skipped, plain_name, |f| sections(f, &DBMATE)),
+        Tool::Goose => flat(source, &mut conversion, false, goose::name, goose::file),
+        Tool::Dbmate => flat(source, &mut conversion, false, dbmate::name, dbmate::file),
         _ => Vec::new(),
     };
     let theirs: Vec<&str> = found.iter().map(|f| f.version.as_str()).collect();
     let ours = tool.our_versions(&theirs);
-    let mut files = Vec::new();
     for (migration, version) in found.into_iter().zip(ours) {
         let Some(version) = version else {
-            skipped.push((
+            conversion.refused.push((
                 migration.up.from,
-                format!("`{}` is not a {tool} version", migration.version),
+                format!(
+                    "`{}` is not a {tool} version we can order (digits, or Flyway's dotted \
+                     digits)",
+                    migration.version
+                ),
             ));
             continue;
         };
         let stem = format!("{version}_{}", migration.name);
-        files.push(out(format!("{stem}.sql"), migration.up));
+        conversion
+            .files
+            .push(out(format!("{stem}.sql"), migration.up));
         if let Some(down) = migration.down {
-            files.push(out(format!("{stem}.down.sql"), down));
+            conversion.files.push(out(format!("{stem}.down.sql"), down));
         }
     }
-    files.sort_by(|a, b| a.name.cmp(&b.name));
-    skipped.sort();
-    Conversion { files, skipped }
+    conversion.files.sort_by(|a, b| a.name.cmp(&b.name));
+    conversion.skipped.sort();
+    conversion.refused.sort();
+    conversion
 }
 
 fn out(name: String, part: Part) -> OutFile {
@@ -127,39 +114,49 @@ fn out(name: String, part: Part) -> OutFile {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    Up,
-    Down,
+/// `path` or `path:line`.
+fn location(path: &str, line: Option<usize>) -> String {
+    match line {
+        Some(line) => format!("{path}:{line}"),
+        None => path.to_owned(),
+    }
 }
 
-/// The folders whose migrations are single files at the top level: each file's (version, name)
-/// from `name_of`, its parts from `parts`; up and down files of one version are joined.
+/// The folders whose migrations are single files: each file's version and name from `name_of`
+/// (given the file name), its parts from `parts`; up and down files of one version are joined.
+/// `nested`: the tool also reads the folder's sub-folders (refinery, Flyway).
 fn flat(
     source: &[SourceFile],
-    skipped: &mut Vec<(String, String)>,
-    name_of: fn(&str) -> Option<(String, String)>,
-    parts: impl Fn(&SourceFile) -> Result<Vec<(Kind, Part)>, String>,
+    conversion: &mut Conversion,
+    nested: bool,
+    name_of: fn(&str) -> Named,
+    parts: impl Fn(&SourceFile) -> Result<Vec<(Kind, Part)>, Refuse>,
 ) -> Vec<Found> {
     let mut found: Vec<Found> = Vec::new();
     let mut downs: Vec<(String, String, Part)> = Vec::new();
     for file in source {
-        if file.path.contains('/') {
-            skipped.push((file.path.clone(), "in a sub-folder".to_owned()));
-            continue;
-        }
-        if !file.path.ends_with(".sql") {
-            if !file.path.ends_with(".conf") {
-                skipped.push((file.path.clone(), "not an SQL migration".to_owned()));
-            }
-            continue;
-        }
-        let Some((version, name)) = name_of(&file.path) else {
-            skipped.push((
+        let (folder, file_name) = match file.path.rsplit_once('/') {
+            Some((folder, name)) => (Some(folder), name),
+            None => (None, file.path.as_str()),
+        };
+        if folder.is_some() && !nested {
+            conversion.skipped.push((
                 file.path.clone(),
-                "its name is not a migration's".to_owned(),
+                "in a sub-folder, which the tool does not read".to_owned(),
             ));
             continue;
+        }
+        let (version, name) = match name_of(file_name) {
+            Named::Migration(version, name) => (version, name),
+            Named::Companion => continue,
+            Named::Ignored(reason) => {
+                conversion.skipped.push((file.path.clone(), reason));
+                continue;
+            }
+            Named::Refused(reason) => {
+                conversion.refused.push((file.path.clone(), reason));
+                continue;
+            }
         };
         match parts(file) {
             Ok(parts) => {
@@ -175,7 +172,10 @@ fn flat(
                     }
                 }
             }
-            Err(reason) => skipped.push((file.path.clone(), reason)),
+            Err(refuse) => conversion.refused.push((
+                location(refuse.path.as_deref().unwrap_or(&file.path), refuse.line),
+                refuse.reason,
+            )),
         }
     }
     for (version, name, down) in downs {
@@ -184,238 +184,163 @@ fn flat(
             .find(|f| f.version == version && f.name == name && f.down.is_none())
         {
             Some(up) => up.down = Some(down),
-            None => skipped.push((down.from, "a down script without its up script".to_owned())),
+            None => conversion
+                .skipped
+                .push((down.from, "a down script without its up script".to_owned())),
         }
     }
     found
 }
 
-/// `{version}_{name}.sql` (goose, dbmate).
-fn plain_name(path: &str) -> Option<(String, String)> {
-    let stem = path.strip_suffix(".sql")?;
-    let (version, name) = stem.split_once('_')?;
-    (!version.is_empty() && version.bytes().all(|b| b.is_ascii_digit()) && !name.is_empty())
-        .then(|| (version.to_owned(), name.to_owned()))
-}
-
-/// sqlx: `{version}_{name}.sql`, `.up.sql`, `.down.sql`.
-fn sqlx_name(path: &str) -> Option<(String, String)> {
-    let stem = path
+/// sqlx: `{version}_{description}.sql`, `.up.sql`, `.down.sql`. sqlx splits the name at its
+/// first `_`, ignores a file whose rest does not end in `.sql`, and stops at one whose version
+/// is not an `i64` (sqlx-core/src/migrate/source.rs `resolve_blocking_with_config`).
+fn sqlx_name(file_name: &str) -> Named {
+    let Some((version, rest)) = file_name
+        .split_once('_')
+        .filter(|(_, rest)| rest.ends_with(".sql"))
+    else {
+        return Named::Ignored("sqlx ignores it: not `{version}_{description}.sql`".to_owned());
+    };
+    if version.parse::<i64>().is_err() || !version.bytes().all(|b| b.is_ascii_digit()) {
+        return Named::Refused(format!(
+            "sqlx stops at it: `{version}` is not a version (an integer); name it \
+             `{{version}}_{rest}`"
+        ));
+    }
+    // Ours drops every trailing `.sql` (`x.sql.up.sql` -> `x`, a docs.rs file).
+    let name = rest
         .strip_suffix(".up.sql")
-        .or_else(|| path.strip_suffix(".down.sql"))
-        .unwrap_or(path);
-    plain_name(&format!("{}.sql", stem.trim_end_matches(".sql")))
+        .or_else(|| rest.strip_suffix(".down.sql"))
+        .unwrap_or(rest)
+        .trim_end_matches(".sql");
+    if name.is_empty() {
+        return Named::Refused(format!(
+            "it has no description, which our name needs: name it `{version}_{{description}}.sql` \
+             (sqlx then records another description: baseline ours from its history first)"
+        ));
+    }
+    Named::Migration(version.to_owned(), name.to_owned())
 }
 
-fn sqlx_file(file: &SourceFile) -> Result<(Kind, Part), String> {
+/// sqlx runs a script outside a transaction when its text starts with `-- no-transaction`:
+/// exactly, at its first byte, in that case (`sql.starts_with("-- no-transaction")` in
+/// sqlx-core/src/migrate/source.rs). That whole first line is a comment; it becomes our header.
+fn sqlx_file(file: &SourceFile) -> Result<Vec<(Kind, Part)>, Refuse> {
+    const MARKER: &[u8] = b"-- no-transaction";
     let kind = if file.path.ends_with(".down.sql") {
         Kind::Down
     } else {
         Kind::Up
     };
-    // sqlx: a script starting with `-- no-transaction` runs outside a transaction.
-    const MARKER: &[u8] = b"-- no-transaction";
-    let mut part = Part::plain(file.bytes.clone(), &file.path);
-    if let Some(rest) = file.bytes.strip_prefix(MARKER) {
-        let rest = rest
-            .strip_prefix(b"\r\n")
-            .or_else(|| rest.strip_prefix(b"\n"))
-            .unwrap_or(rest);
-        part.bytes = rest.to_vec();
-        part.no_transaction = Some("sqlx's `-- no-transaction`");
-    }
-    Ok((kind, part))
-}
-
-/// refinery: `V{version}__{name}.sql` (and `U` for unversioned ones, which refinery also orders
-/// by their number).
-fn refinery_name(path: &str) -> Option<(String, String)> {
-    flyway_name(path).filter(|(version, _)| version.bytes().all(|b| b.is_ascii_digit()))
-}
-
-/// `V{version}__{name}.sql` or `U...`; the version is checked by [`Tool::our_versions`].
-fn flyway_name(path: &str) -> Option<(String, String)> {
-    let rest = path.strip_prefix(['V', 'U'])?.strip_suffix(".sql")?;
-    let (version, name) = rest.split_once("__")?;
-    (!version.is_empty() && !name.is_empty()).then(|| (version.to_owned(), name.to_owned()))
-}
-
-/// Flyway: `V{version}__{description}.sql`, its undo `U{version}__{description}.sql`, and a
-/// `{file}.conf` beside it whose `executeInTransaction=false` means no transaction. Repeatable
-/// `R__` scripts have no version and no place in an ordered history.
-fn flyway(source: &[SourceFile], skipped: &mut Vec<(String, String)>) -> Vec<Found> {
-    let conf_says_no_transaction = |path: &str| {
-        source.iter().any(|f| {
-            f.path == format!("{path}.conf")
-                && String::from_utf8_lossy(&f.bytes)
-                    .lines()
-                    .any(|l| l.replace(' ', "") == "executeInTransaction=false")
-        })
-    };
-    let found = flat(source, skipped, flyway_name, |f| {
-        let kind = if f.path.starts_with('U') {
-            Kind::Down
-        } else {
-            Kind::Up
+    let mut part = Part::plain(file);
+    if file.bytes.starts_with(MARKER) {
+        let rest = match file.bytes.iter().position(|&b| b == b'\n') {
+            Some(end) => &file.bytes[end + 1..],
+            None => &[],
         };
-        let mut part = Part::plain(f.bytes.clone(), &f.path);
-        if conf_says_no_transaction(&f.path) {
-            part.no_transaction = Some("`executeInTransaction=false` in its .conf");
-        }
-        Ok(vec![(kind, part)])
+        part.bytes = rest.to_vec();
+        part.no_transaction = Some("sqlx's `-- no-transaction`".to_owned());
+    }
+    Ok(vec![(kind, part)])
+}
+
+/// refinery: `^[UV](\d+(\.\d+)?)__(\w+)\.sql$` anywhere under the folder; other names are
+/// ignored, a dotted version is an error, and `.rs` migrations are code
+/// (refinery_core/src/util.rs `STEM_RE`, `parse_migration_name`, `find_migration_files`).
+fn refinery_name(file_name: &str) -> Named {
+    let parsed = file_name.strip_prefix(['V', 'U']).and_then(|rest| {
+        let (stem, rust) = match rest.strip_suffix(".sql") {
+            Some(stem) => (stem, false),
+            None => (rest.strip_suffix(".rs")?, true),
+        };
+        let (version, name) = stem.split_once("__")?;
+        let word = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_alphanumeric() || c == '_');
+        let numbers = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+        let dotted = version
+            .split_once('.')
+            .is_some_and(|(a, b)| numbers(a) && numbers(b));
+        ((numbers(version) || dotted) && word(name)).then_some((version, name, rust))
     });
-    for (path, reason) in skipped.iter_mut() {
-        if path.starts_with("R__") {
-            *reason = "a repeatable migration: rerun on change, it has no version".to_owned();
-        }
-    }
-    found
-}
-
-/// A marker line of a sectioned file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Marker {
-    /// The up section starts; `true`: outside a transaction.
-    Up(bool),
-    /// The down section starts; `true`: outside a transaction.
-    Down(bool),
-    /// The whole file runs outside a transaction.
-    NoTransaction,
-    /// A comment the tool reads that stays as it is (goose's StatementBegin/End).
-    Keep,
-}
-
-/// How a tool marks the sections of its files.
-struct Sectioned {
-    /// What starts a marker line.
-    prefix: &'static str,
-    /// Reads what follows the prefix.
-    marker: fn(&str) -> Option<Marker>,
-    /// The up marker, for the message when it is missing.
-    up: &'static str,
-    /// The no-transaction marker, for the report.
-    no_transaction: &'static str,
-}
-
-const GOOSE: Sectioned = Sectioned {
-    prefix: "-- +goose ",
-    marker: goose_marker,
-    up: "-- +goose Up",
-    no_transaction: "goose's `-- +goose NO TRANSACTION`",
-};
-
-const DBMATE: Sectioned = Sectioned {
-    prefix: "-- migrate:",
-    marker: dbmate_marker,
-    up: "-- migrate:up",
-    no_transaction: "dbmate's `transaction:false`",
-};
-
-fn goose_marker(rest: &str) -> Option<Marker> {
-    match rest.trim() {
-        "Up" => Some(Marker::Up(false)),
-        "Down" => Some(Marker::Down(false)),
-        "NO TRANSACTION" => Some(Marker::NoTransaction),
-        _ => Some(Marker::Keep),
+    match parsed {
+        None => Named::Ignored(
+            "refinery ignores it: not `V{version}__{name}.sql` (name of letters, digits and `_`)"
+                .to_owned(),
+        ),
+        Some((_, _, true)) => Named::Refused(format!(
+            "a Rust migration: refinery runs the SQL its code returns, which is not in the \
+             file; replace it with `{}.sql` holding that SQL (refinery's checksum is of the \
+             version, name and SQL, so it stays the same)",
+            file_name.trim_end_matches(".rs")
+        )),
+        Some((version, _, false)) if version.parse::<i64>().is_err() => Named::Refused(format!(
+            "refinery stops at it: version `{version}` is not an integer"
+        )),
+        Some((version, name, false)) => Named::Migration(version.to_owned(), name.to_owned()),
     }
 }
 
-fn dbmate_marker(rest: &str) -> Option<Marker> {
-    let mut words = rest.split_whitespace();
-    let section = words.next()?;
-    let no_transaction = words.any(|w| w == "transaction:false");
-    match section {
-        "up" => Some(Marker::Up(no_transaction)),
-        "down" => Some(Marker::Down(no_transaction)),
-        _ => None,
-    }
+/// A diesel `metadata.toml` as diesel reads it: TOML with a `run_in_transaction` boolean that
+/// defaults to `false` when the file parses without it, while a file that does not parse is
+/// ignored (transaction) (migrations_internals `TomlMetadata`, `#[serde(default)]`, read with
+/// `unwrap_or_default()` in file_based_migrations.rs and embed_migrations.rs).
+#[derive(serde::Deserialize)]
+struct DieselMetadata {
+    #[serde(default)]
+    run_in_transaction: bool,
 }
 
-/// Splits a goose or dbmate file at its marker lines into the up and down parts. The
-/// lines before the up marker stay at the top of the up part; marker lines are dropped.
-fn sections(file: &SourceFile, how: &Sectioned) -> Result<Vec<(Kind, Part)>, String> {
-    let text = std::str::from_utf8(&file.bytes)
-        .map_err(|_| "not UTF-8 text (save it as UTF-8)".to_owned())?;
-    let mut up: Vec<u8> = Vec::new();
-    let mut down: Vec<u8> = Vec::new();
-    let (mut up_nt, mut down_nt, mut file_nt) = (false, false, false);
-    let mut current = None;
-    let mut seen_up = false;
-    for line in text.split_inclusive('\n') {
-        let read = line
-            .trim_end_matches(['\n', '\r'])
-            .trim_end()
-            .strip_prefix(how.prefix)
-            .and_then(how.marker);
-        match read {
-            Some(Marker::Up(nt)) => {
-                current = Some(Kind::Up);
-                seen_up = true;
-                up_nt |= nt;
-            }
-            Some(Marker::Down(nt)) => {
-                current = Some(Kind::Down);
-                down_nt |= nt;
-            }
-            Some(Marker::NoTransaction) => file_nt = true,
-            Some(Marker::Keep) | None => match current {
-                Some(Kind::Down) => down.extend_from_slice(line.as_bytes()),
-                _ => up.extend_from_slice(line.as_bytes()),
-            },
-        }
-    }
-    if !seen_up {
-        return Err(format!("no `{}` section", how.up));
-    }
-    let part = |bytes: Vec<u8>, nt: bool| Part {
-        bytes,
-        from: file.path.clone(),
-        no_transaction: nt.then_some(how.no_transaction),
-    };
-    let mut parts = vec![(Kind::Up, part(up, up_nt || file_nt))];
-    if !String::from_utf8_lossy(&down).trim().is_empty() {
-        parts.push((Kind::Down, part(down, down_nt || file_nt)));
-    }
-    Ok(parts)
-}
-
-/// diesel: `{version}_{name}/up.sql`, `down.sql`, and `metadata.toml` whose
-/// `run_in_transaction = false` means no transaction for both.
-fn diesel(source: &[SourceFile], skipped: &mut Vec<(String, String)>) -> Vec<Found> {
+/// diesel: every sub-folder holding a file is a migration and must hold `up.sql`; the version
+/// is the folder name up to its first `_` without dashes; `metadata.toml` says whether both
+/// scripts run in a transaction (diesel_migrations/src/file_based_migrations.rs,
+/// migrations_internals `migrations_directories`, `version_from_string`).
+fn diesel(source: &[SourceFile], conversion: &mut Conversion) -> Vec<Found> {
     let mut folders: Vec<&str> = source
         .iter()
         .filter_map(|f| f.path.split_once('/').map(|(dir, _)| dir))
         .collect();
     folders.dedup();
     for file in source.iter().filter(|f| !f.path.contains('/')) {
-        skipped.push((file.path.clone(), "not in a migration folder".to_owned()));
+        conversion.skipped.push((
+            file.path.clone(),
+            "not in a migration folder (diesel reads only folders)".to_owned(),
+        ));
     }
     let mut found = Vec::new();
     for folder in folders {
         let get = |name: &str| source.iter().find(|f| f.path == format!("{folder}/{name}"));
-        let Some((version, name)) = folder.split_once('_').filter(|(v, n)| {
-            !v.is_empty() && !n.is_empty() && v.bytes().all(|b| b.is_ascii_digit() || b == b'-')
-        }) else {
-            skipped.push((
-                format!("{folder}/"),
-                "its name is not `{version}_{name}`".to_owned(),
+        let mut refuse = |reason: String| conversion.refused.push((format!("{folder}/"), reason));
+        let Some((version, name)) = folder
+            .split_once('_')
+            .filter(|(v, n)| !v.is_empty() && !n.is_empty())
+        else {
+            refuse(format!(
+                "no `_{{name}}` after the version: name the folder `{folder}_{{name}}` (diesel \
+                 records only the version, so this changes nothing for diesel)"
             ));
             continue;
         };
         let Some(up) = get("up.sql") else {
-            skipped.push((format!("{folder}/"), "it has no up.sql".to_owned()));
+            refuse("diesel stops at a migration folder without `up.sql`: add it".to_owned());
             continue;
         };
-        let no_transaction = get("metadata.toml").is_some_and(|m| {
-            String::from_utf8_lossy(&m.bytes).lines().any(|l| {
-                l.split('#').next().unwrap_or("").replace(' ', "") == "run_in_transaction=false"
-            })
-        });
+        if up.bytes.is_empty() {
+            refuse(
+                "diesel stops at an empty `up.sql` (EmptyMigration), so no database it migrated \
+                 got past it: write the SQL it was meant to run, or remove the folder"
+                    .to_owned(),
+            );
+            continue;
+        }
+        let metadata = get("metadata.toml")
+            .and_then(|m| std::str::from_utf8(&m.bytes).ok())
+            .and_then(|m| toml::from_str::<DieselMetadata>(m).ok());
+        let no_transaction = metadata
+            .filter(|m| !m.run_in_transaction)
+            .map(|_| "metadata.toml (diesel's `run_in_transaction`, false when unset)".to_owned());
         let part = |f: &SourceFile| Part {
-            bytes: f.bytes.clone(),
-            from: f.path.clone(),
-            no_transaction: no_transaction
-                .then_some("`run_in_transaction = false` in metadata.toml"),
+            no_transaction: no_transaction.clone(),
+            ..Part::plain(f)
         };
         for other in source.iter().filter(|f| {
             f.path.starts_with(&format!("{folder}/"))
@@ -423,7 +348,10 @@ fn diesel(source: &[SourceFile], skipped: &mut Vec<(String, String)>) -> Vec<Fou
                     .iter()
                     .any(|n| f.path == format!("{folder}/{n}"))
         }) {
-            skipped.push((other.path.clone(), "not a diesel migration file".to_owned()));
+            conversion.skipped.push((
+                other.path.clone(),
+                "diesel reads only up.sql, down.sql and metadata.toml".to_owned(),
+            ));
         }
         found.push(Found {
             version: version.to_owned(),
@@ -436,10 +364,10 @@ fn diesel(source: &[SourceFile], skipped: &mut Vec<(String, String)>) -> Vec<Fou
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
-    fn source(files: &[(&str, &str)]) -> Vec<SourceFile> {
+    pub fn source(files: &[(&str, &str)]) -> Vec<SourceFile> {
         files
             .iter()
             .map(|(path, text)| SourceFile {
@@ -449,7 +377,7 @@ mod tests {
             .collect()
     }
 
-    fn written(conversion: &Conversion) -> Vec<(String, String)> {
+    pub fn written(conversion: &Conversion) -> Vec<(String, String)> {
         conversion
             .files
             .iter()
@@ -457,10 +385,17 @@ mod tests {
             .collect()
     }
 
-    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+    pub fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
         list.iter()
             .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
             .collect()
+    }
+
+    /// The one refusal of `c`: its location, and whether its reason holds `says`.
+    pub fn refused_once(c: &Conversion, at: &str, says: &str) {
+        assert_eq!(c.refused.len(), 1, "{:?}", c.refused);
+        assert_eq!(c.refused[0].0, at, "{:?}", c.refused);
+        assert!(c.refused[0].1.contains(says), "{:?}", c.refused);
     }
 
     #[test]
@@ -475,6 +410,7 @@ mod tests {
                     "-- no-transaction\nCREATE INDEX CONCURRENTLY i ON users ();\n",
                 ),
                 ("README.md", "notes"),
+                ("sub/3_x.sql", "SELECT 1;"),
             ]),
         );
         assert_eq!(
@@ -488,10 +424,62 @@ mod tests {
                 ),
             ])
         );
-        assert_eq!(
-            c.skipped,
-            [("README.md".to_owned(), "not an SQL migration".to_owned())]
+        let skipped: Vec<&str> = c.skipped.iter().map(|s| s.0.as_str()).collect();
+        assert_eq!(skipped, ["README.md", "sub/3_x.sql"]);
+        assert!(c.refused.is_empty());
+    }
+
+    #[test]
+    fn sqlx_reads_its_marker_as_a_prefix_of_the_first_byte_only() {
+        let c = convert(
+            Tool::Sqlx,
+            &source(&[
+                // A prefix: the rest of the line is part of the comment.
+                (
+                    "1_a.sql",
+                    "-- no-transaction: concurrently\r\nCREATE INDEX CONCURRENTLY a ON t (x);\r\n",
+                ),
+                // Not at the first byte, or another case: sqlx runs it in a transaction.
+                ("2_b.sql", "\n-- no-transaction\nSELECT 1;\n"),
+                ("3_c.sql", "-- No-Transaction\nSELECT 1;\n"),
+                (
+                    "4_d.down.sql",
+                    "-- no-transaction\nDROP INDEX CONCURRENTLY a;",
+                ),
+                ("4_d.up.sql", "SELECT 1;"),
+            ]),
         );
+        assert_eq!(
+            written(&c),
+            pairs(&[
+                (
+                    "1_a.sql",
+                    "-- migrate:no-transaction\nCREATE INDEX CONCURRENTLY a ON t (x);\r\n"
+                ),
+                ("2_b.sql", "\n-- no-transaction\nSELECT 1;\n"),
+                ("3_c.sql", "-- No-Transaction\nSELECT 1;\n"),
+                (
+                    "4_d.down.sql",
+                    "-- migrate:no-transaction\nDROP INDEX CONCURRENTLY a;"
+                ),
+                ("4_d.sql", "SELECT 1;"),
+            ])
+        );
+    }
+
+    #[test]
+    fn sqlx_stops_at_a_version_that_is_not_an_integer_and_ignores_other_names() {
+        let c = convert(
+            Tool::Sqlx,
+            &source(&[
+                ("v1_init.sql", "SELECT 1;"),
+                ("notes.sql", "SELECT 1;"),
+                ("1_ok.sql", "SELECT 1;"),
+            ]),
+        );
+        refused_once(&c, "v1_init.sql", "sqlx stops at it");
+        assert_eq!(c.skipped[0].0, "notes.sql");
+        assert_eq!(c.files.len(), 1);
     }
 
     #[test]
@@ -527,94 +515,69 @@ mod tests {
     }
 
     #[test]
-    fn goose_sections_become_up_and_down_files() {
-        let c = convert(
-            Tool::Goose,
-            &source(&[
-                (
-                    "00002_f.sql",
-                    "-- a comment\n-- +goose Up\n-- +goose StatementBegin\nCREATE FUNCTION f() RETURNS int AS $$ SELECT 1; $$ LANGUAGE sql;\n-- +goose StatementEnd\n\n-- +goose Down\nDROP FUNCTION f();\n",
-                ),
-                ("00003_i.sql", "-- +goose NO TRANSACTION\n-- +goose Up\nCREATE INDEX CONCURRENTLY i ON t (a);\n"),
-                ("00004_x.go", "package main"),
-            ]),
-        );
-        assert_eq!(
-            written(&c),
-            pairs(&[
-                ("00002_f.down.sql", "DROP FUNCTION f();\n"),
-                ("00002_f.sql", "-- a comment\n-- +goose StatementBegin\nCREATE FUNCTION f() RETURNS int AS $$ SELECT 1; $$ LANGUAGE sql;\n-- +goose StatementEnd\n\n"),
-                ("00003_i.sql", "-- migrate:no-transaction\nCREATE INDEX CONCURRENTLY i ON t (a);\n"),
-            ])
-        );
-        assert_eq!(
-            c.skipped,
-            [("00004_x.go".to_owned(), "not an SQL migration".to_owned())]
-        );
+    fn diesel_metadata_is_read_as_toml_with_diesels_defaults() {
+        let no_tx = |metadata: &str| {
+            let c = convert(
+                Tool::Diesel,
+                &source(&[
+                    ("1_a/up.sql", "SELECT 1;"),
+                    ("1_a/down.sql", "SELECT 2;"),
+                    ("1_a/metadata.toml", metadata),
+                ]),
+            );
+            assert!(c.refused.is_empty(), "{:?}", c.refused);
+            let headers: Vec<bool> = c
+                .files
+                .iter()
+                .map(|f| f.bytes.starts_with(NO_TRANSACTION.as_bytes()))
+                .collect();
+            assert_eq!(headers[0], headers[1], "up and down alike");
+            headers[0]
+        };
+        assert!(no_tx("run_in_transaction=false"));
+        assert!(no_tx("# comment\nrun_in_transaction   =   false # why\n"));
+        // Parsed without the key: serde's default, false.
+        assert!(no_tx(""));
+        assert!(no_tx("other = 1\n"));
+        assert!(!no_tx("run_in_transaction = true"));
+        // Not TOML, or not a boolean: diesel ignores the file and uses a transaction.
+        assert!(!no_tx("run_in_transaction = \"false\""));
+        assert!(!no_tx("run_in_transaction: false"));
     }
 
     #[test]
-    fn dbmate_sections_and_their_transaction_option() {
-        let c = convert(
-            Tool::Dbmate,
-            &source(&[
-                ("20200101000000_t.sql", "-- migrate:up\nCREATE TABLE t (a int);\n\n-- migrate:down\nDROP TABLE t;\n"),
-                ("20200102000000_i.sql", "-- migrate:up transaction:false\nCREATE INDEX CONCURRENTLY i ON t (a);\n-- migrate:down\n"),
-                ("20200103000000_bad.sql", "CREATE TABLE u ();\n"),
-            ]),
-        );
-        assert_eq!(
-            written(&c),
-            pairs(&[
-                ("20200101000000_t.down.sql", "DROP TABLE t;\n"),
-                ("20200101000000_t.sql", "CREATE TABLE t (a int);\n\n"),
-                (
-                    "20200102000000_i.sql",
-                    "-- migrate:no-transaction\nCREATE INDEX CONCURRENTLY i ON t (a);\n"
-                ),
-            ])
-        );
-        assert_eq!(
-            c.skipped,
-            [(
-                "20200103000000_bad.sql".to_owned(),
-                "no `-- migrate:up` section".to_owned()
-            )]
-        );
+    fn diesel_folders_it_stops_at_are_refused() {
+        let c = convert(Tool::Diesel, &source(&[("1_a/down.sql", "SELECT 1;")]));
+        refused_once(&c, "1_a/", "without `up.sql`");
+        let c = convert(Tool::Diesel, &source(&[("1_a/up.sql", "")]));
+        refused_once(&c, "1_a/", "empty `up.sql`");
+        let c = convert(Tool::Diesel, &source(&[("20240101/up.sql", "SELECT 1;")]));
+        refused_once(&c, "20240101/", "name the folder `20240101_{name}`");
     }
 
     #[test]
-    fn refinery_and_flyway_names_and_undo_files() {
+    fn refinery_names_unversioned_files_and_rust_migrations() {
         let c = convert(
             Tool::Refinery,
             &source(&[
                 ("V1__init.sql", "CREATE TABLE a ();"),
-                ("V2__more.rs", "fn x() {}"),
-            ]),
-        );
-        assert_eq!(written(&c), pairs(&[("1_init.sql", "CREATE TABLE a ();")]));
-        let c = convert(
-            Tool::Flyway,
-            &source(&[
-                ("V1__Create_a.sql", "CREATE TABLE a ();"),
-                ("U1__Create_a.sql", "DROP TABLE a;"),
-                ("V1.1__Index.sql", "CREATE INDEX CONCURRENTLY i ON a ();"),
-                ("V1.1__Index.sql.conf", "executeInTransaction=false\n"),
-                ("R__views.sql", "CREATE OR REPLACE VIEW v AS SELECT 1;"),
+                ("nested/V2__more.sql", "CREATE TABLE b ();"),
+                ("U3__late.sql", "CREATE TABLE c ();"),
+                ("V4__with-dash.sql", "SELECT 1;"),
+                ("V5__code.rs", "fn migration() -> String { String::new() }"),
             ]),
         );
         assert_eq!(
             written(&c),
             pairs(&[
-                ("10_Create_a.down.sql", "DROP TABLE a;"),
-                ("10_Create_a.sql", "CREATE TABLE a ();"),
-                (
-                    "11_Index.sql",
-                    "-- migrate:no-transaction\nCREATE INDEX CONCURRENTLY i ON a ();"
-                ),
+                ("1_init.sql", "CREATE TABLE a ();"),
+                ("2_more.sql", "CREATE TABLE b ();"),
+                ("3_late.sql", "CREATE TABLE c ();"),
             ])
         );
-        assert_eq!(c.skipped[0].0, "R__views.sql");
-        assert!(c.skipped[0].1.contains("repeatable"));
+        refused_once(&c, "V5__code.rs", "a Rust migration");
+        assert_eq!(c.skipped[0].0, "V4__with-dash.sql");
+        let c = convert(Tool::Refinery, &source(&[("V1.1__x.sql", "SELECT 1;")]));
+        refused_once(&c, "V1.1__x.sql", "not an integer");
     }
 }

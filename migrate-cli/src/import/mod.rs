@@ -2,10 +2,16 @@
 //! with the build's checker before anything is written, with a `migrate.toml` whose
 //! `legacy_until` is the newest imported version, so that the project builds on day one.
 //!
-//! The conversion is pure ([`convert`]); [`plan`] adds what the checker says about down scripts
-//! that could never have run as written; [`import`] reads and writes.
+//! The conversion is pure ([`convert`], each tool's files read as the tool reads them); [`plan`]
+//! adds what the checker says about scripts the tool runs outside a transaction by itself
+//! (Flyway) and about down scripts that could never have run as written; [`import`] reads and
+//! writes, or refuses, file by file, what cannot be carried over.
 
 mod convert;
+mod dbmate;
+mod flyway;
+mod goose;
+mod source;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -15,7 +21,8 @@ use migrate_lint::{check_entries, Outcome, CONFIG_FILE};
 use migrate_runtime::Tool;
 
 use crate::failure::Failure;
-use convert::{Conversion, OutFile, SourceFile, NO_TRANSACTION};
+use convert::{Conversion, OutFile, NO_TRANSACTION};
+use source::SourceFile;
 
 /// The default history table, which dbmate uses too.
 const DEFAULT_HISTORY: &str = "schema_migrations";
@@ -34,26 +41,28 @@ pub struct Plan {
 /// Converts `files` (the source folder `src`) for the folder `dst`, and checks the result with
 /// the build's checker. Down scripts the tool could never have run are fixed and said so: one
 /// PostgreSQL cannot parse is left out, one that PostgreSQL refuses inside a transaction gets
-/// the no-transaction header. Pure.
+/// the no-transaction header. So does a Flyway script of either direction: Flyway's PostgreSQL
+/// parser runs a script holding such a statement outside a transaction by itself
+/// (`PostgreSQLParser.detectCanExecuteInTransaction`). Pure.
 pub fn plan(tool: Tool, src: &str, dst: &str, files: &[SourceFile]) -> Plan {
     let mut conversion = convert::convert(tool, files);
     let config = config_text(tool, src, &conversion);
     let mut outcome = check(dst, &conversion, &config);
-    let down_errors: Vec<(String, &'static str)> = outcome
+    let fixable: Vec<(String, &'static str)> = outcome
         .errors()
-        .filter(|d| d.path.ends_with(".down.sql"))
+        .filter(|d| tool == Tool::Flyway || d.path.ends_with(".down.sql"))
         .filter_map(|d| {
             let name = d.path.rsplit('/').next()?.to_owned();
             Some((name, d.rule))
         })
         .collect();
-    if !down_errors.is_empty() {
-        for (name, rule) in down_errors {
+    if !fixable.is_empty() {
+        for (name, rule) in fixable {
             let Some(at) = conversion.files.iter().position(|f| f.name == name) else {
                 continue;
             };
             match rule {
-                "syntax" => {
+                "syntax" if name.ends_with(".down.sql") => {
                     let file = conversion.files.remove(at);
                     conversion.skipped.push((
                         file.from,
@@ -67,10 +76,16 @@ pub fn plan(tool: Tool, src: &str, dst: &str, files: &[SourceFile]) -> Plan {
                     let mut bytes = NO_TRANSACTION.as_bytes().to_vec();
                     bytes.append(&mut file.bytes);
                     file.bytes = bytes;
-                    file.change = Some(format!(
-                        "no-transaction header: PostgreSQL refuses its statements in a \
-                         transaction, so {tool} could not have run it"
-                    ));
+                    file.change = Some(if tool == Tool::Flyway {
+                        "no-transaction header: it holds a statement PostgreSQL refuses in a \
+                         transaction, which Flyway detects and runs the script outside one"
+                            .to_owned()
+                    } else {
+                        format!(
+                            "no-transaction header: PostgreSQL refuses its statements in a \
+                             transaction, so {tool} could not have run it"
+                        )
+                    });
                 }
                 _ => {}
             }
@@ -148,8 +163,9 @@ fn config_text(tool: Tool, src: &str, conversion: &Conversion) -> String {
     text
 }
 
-/// Reads the source folder (and one level of sub-folders, diesel's layout), then writes the
-/// converted folder, refusing to overwrite any file. Returns the report to print; `Err` when
+/// Reads the source folder (and its sub-folders: diesel's layout, and refinery and Flyway read
+/// them), then writes the converted folder, refusing to overwrite any file, and refusing to
+/// write anything when a file cannot be carried over. Returns the report to print; `Err` when
 /// nothing could be written, or when what was written does not build yet (exit 1).
 pub fn import(tool: Tool, src: &Path, dst: &Path) -> Result<String, Failure> {
     let files = read_source(src).map_err(|e| {
@@ -164,6 +180,19 @@ pub fn import(tool: Tool, src: &Path, dst: &Path) -> Result<String, Failure> {
         &dst.display().to_string(),
         &files,
     );
+    if !plan.conversion.refused.is_empty() {
+        let mut message = format!(
+            "{tool} would run (or stop at) what cannot be carried over, so nothing was imported:"
+        );
+        for (at, reason) in &plan.conversion.refused {
+            let _ = write!(message, "\n  {}: {reason}", src.join(at).display());
+        }
+        let _ = write!(
+            message,
+            "\nthe rules the import follows for {tool}: docs/guide/import-rules.md"
+        );
+        return Err(Failure::findings(message));
+    }
     if plan.conversion.files.is_empty() {
         return Err(Failure::usage(format!(
             "no {tool} migration found in {}: {}",
@@ -273,29 +302,28 @@ fn report(tool: Tool, src: &Path, dst: &Path, plan: &Plan) -> String {
 
 fn read_source(src: &Path) -> std::io::Result<Vec<SourceFile>> {
     let mut files = Vec::new();
-    for entry in std::fs::read_dir(src)? {
+    read_into(src, "", &mut files)?;
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(files)
+}
+
+/// Every file under `dir` but hidden ones, with its path from the source folder (`prefix`).
+fn read_into(dir: &Path, prefix: &str, files: &mut Vec<SourceFile>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
         let name = entry.file_name().to_string_lossy().into_owned();
         if name.starts_with('.') {
             continue;
         }
+        let path = format!("{prefix}{name}");
         if entry.path().is_dir() {
-            for inner in std::fs::read_dir(entry.path())? {
-                let inner = inner?;
-                if inner.path().is_file() {
-                    files.push(SourceFile {
-                        path: format!("{name}/{}", inner.file_name().to_string_lossy()),
-                        bytes: std::fs::read(inner.path())?,
-                    });
-                }
-            }
+            read_into(&entry.path(), &format!("{path}/"), files)?;
         } else {
             files.push(SourceFile {
-                path: name,
+                path,
                 bytes: std::fs::read(entry.path())?,
             });
         }
     }
-    files.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(files)
+    Ok(())
 }
