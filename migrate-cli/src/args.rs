@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use clap::builder::{PossibleValuesParser, TypedValueParser};
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use migrate_lint::parse_duration;
 use migrate_runtime::{PeerHistory, Tenancy, Tool, Version};
@@ -301,8 +301,13 @@ pub struct ImportArgs {
 
 /// `--tenancy`: one of the runtime's [`Tenancy`] values, listed in `--help`.
 fn tenancy() -> impl TypedValueParser<Value = Tenancy> {
-    PossibleValuesParser::new(Tenancy::ALL.map(Tenancy::as_str))
-        .map(|name| name.parse().expect("a possible value names a tenancy"))
+    PossibleValuesParser::new(Tenancy::ALL.map(|tenancy| {
+        PossibleValue::new(tenancy.as_str()).help(match tenancy {
+            Tenancy::Schema => "Each tenant is a schema of the database the connection names",
+            Tenancy::Database => "Each tenant is a database of the server the connection names",
+        })
+    }))
+    .map(|name| name.parse().expect("a possible value names a tenancy"))
 }
 
 #[cfg(test)]
