@@ -7,10 +7,10 @@
 use pg_query::protobuf::{AlterTableType, DropBehavior, ObjectType};
 use pg_query::NodeEnum;
 
-use crate::diagnostic::Severity;
-use crate::objects::{alter_table_cmds_at, display_drop, display_relation, strings};
+use crate::diagnostic::{Hit, Severity};
+use crate::objects::{display_drop, display_relation, strings};
 use crate::quote::{ident, qualified};
-use crate::rule::{Check, Family, Hit, Rule, StatementCtx};
+use crate::rule::{Check, Family, Rule, StatementCtx};
 
 pub(crate) static RULE: Rule = Rule {
     name: "cascade",
@@ -83,7 +83,7 @@ fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
 
 /// `DROP COLUMN ... CASCADE` and `DROP CONSTRAINT ... CASCADE` sub-commands.
 fn alter_table_cascades(ctx: &StatementCtx<'_>) -> Vec<Hit> {
-    alter_table_cmds_at(ctx)
+    ctx.alter_table_cmds_at()
         .into_iter()
         .filter(|(_, cmd, _)| cascades(cmd.behavior()))
         .filter_map(|(relation, cmd, at)| {

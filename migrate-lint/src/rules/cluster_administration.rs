@@ -8,10 +8,10 @@
 use pg_query::protobuf::ObjectType;
 use pg_query::NodeEnum;
 
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Hit, Severity};
 use crate::objects::object_name;
 use crate::quote::{ident, literal, qualified};
-use crate::rule::{Check, Family, Hit, Rule, StatementCtx};
+use crate::rule::{Check, Family, Rule, StatementCtx};
 
 pub(crate) static RULE: Rule = Rule {
     name: "cluster-administration",
@@ -159,7 +159,7 @@ mod tests {
             "t.sql",
             "CREATE TABLESPACE fast LOCATION '/ssd';",
             ScriptKind::Up,
-            &crate::config::Policy::default(),
+            &crate::rule::Policy::default(),
         );
         let d = diagnostics.iter().find(|d| d.rule == RULE.name).unwrap();
         assert!(d.help.contains("provisioning"), "{}", d.help);
@@ -175,7 +175,7 @@ mod tests {
             &RULE,
             "-- migrate:allow(cluster-administration) we know\nDROP DATABASE app;",
         );
-        assert!(crate::config::allowable(RULE.name).is_err());
+        assert!(crate::rules::allowable(RULE.name).is_err());
     }
 
     #[test]

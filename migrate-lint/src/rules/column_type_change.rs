@@ -8,10 +8,10 @@
 
 use pg_query::protobuf::{AlterTableCmd, AlterTableType, RangeVar};
 
-use crate::diagnostic::Severity;
-use crate::objects::{cmd_column, display_relation, display_type, existing_table_cmds};
+use crate::diagnostic::{Hit, Severity};
+use crate::objects::{cmd_column, display_relation, display_type};
 use crate::quote::ident;
-use crate::rule::{Check, Family, Hit, Rule, StatementCtx};
+use crate::rule::{Check, Family, Rule, StatementCtx};
 use crate::schema::{keeps_values, ColumnType, Known};
 
 pub(crate) static RULE: Rule = Rule {
@@ -32,7 +32,7 @@ pub(crate) static RULE: Rule = Rule {
 };
 
 fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
-    existing_table_cmds(ctx)
+    ctx.existing_table_cmds()
         .filter(|(_, cmd, _)| cmd.subtype() == AlterTableType::AtAlterColumnType)
         .filter(|(relation, cmd, _)| !keeps_known_values(ctx, relation, cmd))
         .map(|(relation, cmd, at)| {
@@ -111,7 +111,7 @@ mod tests {
             "t.sql",
             sql,
             ScriptKind::Up,
-            &crate::config::Policy::default(),
+            &crate::rule::Policy::default(),
         );
         let d = diagnostics.iter().find(|d| d.rule == RULE.name).unwrap();
         assert!(d

@@ -11,10 +11,10 @@
 use pg_query::protobuf::{AlterTableType, ConstrType, Constraint, RangeVar};
 use pg_query::NodeEnum;
 
-use crate::diagnostic::Severity;
-use crate::objects::{cmd_column, cmd_constraint, display_relation, existing_table_cmds};
+use crate::diagnostic::{Hit, Severity};
+use crate::objects::{cmd_column, cmd_constraint, display_relation};
 use crate::quote::ident;
-use crate::rule::{Check, Family, Hit, Rule, StatementCtx};
+use crate::rule::{Check, Family, Rule, StatementCtx};
 
 pub(crate) static RULE: Rule = Rule {
     name: "constraint-without-not-valid",
@@ -32,7 +32,7 @@ pub(crate) static RULE: Rule = Rule {
 };
 
 fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
-    existing_table_cmds(ctx)
+    ctx.existing_table_cmds()
         .flat_map(|(relation, cmd, _)| {
             match cmd.subtype() {
                 AlterTableType::AtAddConstraint => {
@@ -162,7 +162,7 @@ mod tests {
             "t.sql",
             sql,
             ScriptKind::Up,
-            &crate::config::Policy::default(),
+            &crate::rule::Policy::default(),
         );
         let helps: Vec<_> = diagnostics
             .iter()

@@ -3,9 +3,9 @@
 
 use pg_query::protobuf::{ScanToken, Token};
 
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Hit, Severity};
 use crate::parse::{is_comment, is_semicolon};
-use crate::rule::{Check, Family, Hit, Rule, TokenHit};
+use crate::rule::{Check, Family, Rule, TokenHit};
 
 pub(crate) static RULE: Rule = Rule {
     name: "copy-from-stdin",
@@ -63,9 +63,8 @@ fn check(text: &str, tokens: &[ScanToken]) -> Vec<TokenHit> {
 #[cfg(test)]
 mod tests {
     use super::RULE;
-    use crate::parse::SYNTAX;
-    use crate::rules::psql_meta_command;
     use crate::rules::testing::{findings, passes};
+    use crate::rules::{psql_meta_command, syntax};
 
     #[test]
     fn fires_on_copy_from_stdin_with_inline_rows_and_checks_the_rest() {
@@ -75,7 +74,7 @@ mod tests {
         let found = findings(&RULE, sql);
         assert_eq!(found.len(), 1);
         assert_eq!((found[0].0, found[0].1), (2, 1));
-        assert!(findings(&SYNTAX, sql).is_empty());
+        assert!(findings(&syntax::RULE, sql).is_empty());
         assert!(findings(&psql_meta_command::RULE, sql).is_empty());
     }
 

@@ -9,9 +9,9 @@
 use pg_query::protobuf::AlterTableType;
 use pg_query::NodeEnum;
 
-use crate::diagnostic::Severity;
-use crate::objects::{display_relation, existing_table_cmds};
-use crate::rule::{Check, Family, Hit, Rule, StatementCtx};
+use crate::diagnostic::{Hit, Severity};
+use crate::objects::display_relation;
+use crate::rule::{Check, Family, Rule, StatementCtx};
 
 pub(crate) static RULE: Rule = Rule {
     name: "detach-partition-without-concurrently",
@@ -29,7 +29,7 @@ pub(crate) static RULE: Rule = Rule {
 };
 
 fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
-    existing_table_cmds(ctx)
+    ctx.existing_table_cmds()
         .filter(|(_, cmd, _)| cmd.subtype() == AlterTableType::AtDetachPartition)
         .filter_map(|(relation, cmd, at)| {
             let Some(NodeEnum::PartitionCmd(p)) = cmd.def.as_ref()?.node.as_ref() else {

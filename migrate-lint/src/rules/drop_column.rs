@@ -5,10 +5,10 @@
 use pg_query::protobuf::{AlterTableType, ObjectType};
 use pg_query::NodeEnum;
 
-use crate::diagnostic::Severity;
-use crate::objects::{alter_table_cmds_at, display_relation};
+use crate::diagnostic::{Hit, Severity};
+use crate::objects::display_relation;
 use crate::quote::ident;
-use crate::rule::{Check, Family, Hit, Rule, StatementCtx};
+use crate::rule::{Check, Family, Rule, StatementCtx};
 
 pub(crate) static RULE: Rule = Rule {
     name: "drop-column",
@@ -31,7 +31,7 @@ fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
     if s.objtype() != ObjectType::ObjectTable {
         return Vec::new();
     }
-    alter_table_cmds_at(ctx)
+    ctx.alter_table_cmds_at()
         .into_iter()
         .filter(|(_, cmd, _)| cmd.subtype() == AlterTableType::AtDropColumn)
         .map(|(relation, cmd, at)| {

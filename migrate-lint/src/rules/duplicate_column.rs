@@ -8,10 +8,10 @@
 use pg_query::protobuf::{AlterTableType, ResTarget};
 use pg_query::{Node, NodeEnum};
 
-use crate::diagnostic::Severity;
-use crate::objects::{alter_table_cmds_at, cmd_column};
+use crate::diagnostic::{Hit, Severity};
+use crate::objects::cmd_column;
 use crate::quote::ident;
-use crate::rule::{Check, Family, Hit, Rule, StatementCtx};
+use crate::rule::{Check, Family, Rule, StatementCtx};
 
 pub(crate) static RULE: Rule = Rule {
     name: "duplicate-column",
@@ -45,7 +45,7 @@ fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
         ),
         NodeEnum::AlterTableStmt(_) => (
             "is added twice by one `ALTER TABLE`",
-            alter_table_cmds_at(ctx)
+            ctx.alter_table_cmds_at()
                 .into_iter()
                 .filter(|(_, cmd, _)| cmd.subtype() == AlterTableType::AtAddColumn)
                 .filter_map(|(_, cmd, at)| {

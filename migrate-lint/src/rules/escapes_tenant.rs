@@ -25,11 +25,11 @@ use pg_query::protobuf::{AConst, DefElem, GrantTargetType, Node, ObjectType, Var
 use pg_query::NodeEnum;
 use serde_json::{Map, Value};
 
-use crate::config::{Policy, Shared};
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Hit, Severity};
 use crate::objects::strings;
 use crate::quote::{ident, literal, qualified, read_qualified};
-use crate::rule::{Check, Family, Hit, Rule, StatementCtx};
+use crate::rule::{Check, Family, Rule, StatementCtx};
+use crate::rule::{Policy, Shared};
 
 pub(crate) static RULE: Rule = Rule {
     name: "escapes-tenant",
@@ -554,7 +554,8 @@ fn string_list(value: &Value) -> Option<Vec<String>> {
 mod tests {
     use super::RULE;
     use crate::check::check_script;
-    use crate::config::{Config, Policy};
+    use crate::config::Config;
+    use crate::rule::Policy;
     use crate::rule::ScriptKind;
 
     const SCHEMA: &str = "tenancy = \"schema\"\n\

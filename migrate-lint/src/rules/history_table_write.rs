@@ -8,9 +8,9 @@
 use pg_query::protobuf::{Node, RangeVar};
 use pg_query::NodeEnum;
 
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Hit, Severity};
 use crate::objects::display_relation;
-use crate::rule::{Check, Family, Hit, Rule, StatementCtx};
+use crate::rule::{Check, Family, Rule, StatementCtx};
 
 /// The history table's default name; matched in any schema.
 const HISTORY_TABLE: &str = "schema_migrations";
@@ -130,7 +130,7 @@ mod tests {
             "t.sql",
             sql,
             ScriptKind::Up,
-            &crate::config::Policy::default(),
+            &crate::rule::Policy::default(),
         );
         let d = diagnostics.iter().find(|d| d.rule == RULE.name).unwrap();
         assert!(d
@@ -147,7 +147,7 @@ mod tests {
             "-- migrate:allow(history-table-write) legacy\nINSERT INTO schema_migrations \
              (version) VALUES (1) ON CONFLICT DO NOTHING;",
         );
-        assert!(crate::config::allowable(RULE.name).is_err());
+        assert!(crate::rules::allowable(RULE.name).is_err());
     }
 
     #[test]

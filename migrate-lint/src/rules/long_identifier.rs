@@ -5,10 +5,10 @@
 
 use pg_query::protobuf::Token;
 
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Hit, Severity};
 use crate::objects::MAX_IDENTIFIER;
 use crate::quote::ident;
-use crate::rule::{Check, Family, Hit, Rule, StatementCtx};
+use crate::rule::{Check, Family, Rule, StatementCtx};
 
 pub(crate) static RULE: Rule = Rule {
     name: "long-identifier",

@@ -8,13 +8,13 @@
 use pg_query::protobuf::{AlterTableType, DropBehavior, DropStmt, ObjectType, RangeVar};
 use pg_query::NodeEnum;
 
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Hit, Severity};
 use crate::objects::{
-    added_constraint_name, alter_table_cmds_at, cmd_column, display_relation, display_role,
-    dropped, dropped_names, kind_keyword, relation_name, strings, ObjectKey,
+    added_constraint_name, cmd_column, display_relation, display_role, dropped, dropped_names,
+    kind_keyword, relation_name, strings, ObjectKey,
 };
 use crate::quote::{ident, qualified};
-use crate::rule::{Check, Family, Hit, Rule, StatementCtx};
+use crate::rule::{Check, Family, Rule, StatementCtx};
 
 pub(crate) static RULE: Rule = Rule {
     name: "missing-if-exists",
@@ -111,7 +111,7 @@ fn drop_stmt(ctx: &StatementCtx<'_>, s: &DropStmt) -> Option<(String, String)> {
 /// an earlier statement of the file created it or a later one creates it again.
 fn alter_table_drops(ctx: &StatementCtx<'_>) -> Vec<Hit> {
     let altered = alter_kind(ctx);
-    let cmds = alter_table_cmds_at(ctx);
+    let cmds = ctx.alter_table_cmds_at();
     let added_after = |i: usize, name: &str| {
         cmds[i + 1..]
             .iter()
@@ -293,7 +293,7 @@ mod tests {
             "test.sql",
             "DROP SCHEMA app CASCADE;",
             crate::rule::ScriptKind::Up,
-            &crate::config::Policy::default(),
+            &crate::rule::Policy::default(),
         );
         let found = diagnostics.iter().find(|d| d.rule == RULE.name).unwrap();
         assert_eq!(found.help, "write `DROP SCHEMA IF EXISTS app CASCADE`");

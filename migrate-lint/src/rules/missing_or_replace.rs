@@ -6,10 +6,10 @@
 use pg_query::protobuf::{ObjectType, RangeVar};
 use pg_query::NodeEnum;
 
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Hit, Severity};
 use crate::objects::{display_name, kind_keyword, relation_name, strings, ObjectKey};
 use crate::quote::ident;
-use crate::rule::{Check, Family, Hit, Rule, StatementCtx};
+use crate::rule::{Check, Family, Rule, StatementCtx};
 
 pub(crate) static RULE: Rule = Rule {
     name: "missing-or-replace",
@@ -184,7 +184,7 @@ mod tests {
                 "test.sql",
                 sql,
                 crate::rule::ScriptKind::Up,
-                &crate::config::Policy::default(),
+                &crate::rule::Policy::default(),
             );
             diagnostics
                 .into_iter()

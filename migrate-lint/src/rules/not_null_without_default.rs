@@ -9,10 +9,10 @@
 use pg_query::protobuf::{AlterTableType, ColumnDef, ConstrType};
 use pg_query::NodeEnum;
 
-use crate::diagnostic::Severity;
-use crate::objects::{cmd_column, display_relation, display_type, existing_table_cmds, strings};
+use crate::diagnostic::{Hit, Severity};
+use crate::objects::{cmd_column, display_relation, display_type, strings};
 use crate::quote::ident;
-use crate::rule::{Check, Family, Hit, Rule, StatementCtx};
+use crate::rule::{Check, Family, Rule, StatementCtx};
 use crate::rules::volatile_default::SERIALS;
 
 pub(crate) static RULE: Rule = Rule {
@@ -31,7 +31,7 @@ pub(crate) static RULE: Rule = Rule {
 };
 
 fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
-    existing_table_cmds(ctx)
+    ctx.existing_table_cmds()
         .filter(|(_, cmd, _)| cmd.subtype() == AlterTableType::AtAddColumn)
         .filter_map(|(relation, cmd, at)| {
             let column = cmd_column(cmd).filter(|c| refuses_null_without_value(c))?;

@@ -3,8 +3,8 @@
 
 use pg_query::protobuf::{ScanToken, Token};
 
-use crate::diagnostic::Severity;
-use crate::rule::{Check, Family, Hit, Rule, TokenHit};
+use crate::diagnostic::{Hit, Severity};
+use crate::rule::{Check, Family, Rule, TokenHit};
 use crate::source::blank;
 
 pub(crate) static RULE: Rule = Rule {
@@ -73,7 +73,7 @@ pub(crate) fn recover_scan(text: &str) -> Option<(String, Vec<ScanToken>, Vec<Hi
 #[cfg(test)]
 mod tests {
     use super::RULE;
-    use crate::parse::SYNTAX;
+    use crate::rules::syntax;
     use crate::rules::testing::{findings, passes};
 
     #[test]
@@ -84,7 +84,7 @@ mod tests {
         assert_eq!(found.len(), 2);
         assert_eq!((found[1].0, found[1].1), (3, 3));
         assert_eq!(found[1].2, "psql meta-command `\\i`");
-        assert!(findings(&SYNTAX, sql).is_empty());
+        assert!(findings(&syntax::RULE, sql).is_empty());
     }
 
     #[test]
@@ -94,7 +94,7 @@ mod tests {
         assert_eq!(found.len(), 1);
         assert_eq!((found[0].0, found[0].1), (2, 1));
         assert_eq!(found[0].2, "psql meta-command `\\i`");
-        assert!(findings(&SYNTAX, sql).is_empty());
+        assert!(findings(&syntax::RULE, sql).is_empty());
     }
 
     #[test]

@@ -6,10 +6,10 @@
 
 use pg_query::protobuf::AlterTableType;
 
-use crate::diagnostic::Severity;
-use crate::objects::{display_relation, existing_table_cmds};
+use crate::diagnostic::{Hit, Severity};
+use crate::objects::display_relation;
 use crate::quote::ident;
-use crate::rule::{Check, Family, Hit, Rule, StatementCtx};
+use crate::rule::{Check, Family, Rule, StatementCtx};
 
 pub(crate) static RULE: Rule = Rule {
     name: "set-not-null",
@@ -27,7 +27,7 @@ pub(crate) static RULE: Rule = Rule {
 };
 
 fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
-    existing_table_cmds(ctx)
+    ctx.existing_table_cmds()
         .filter(|(_, cmd, _)| cmd.subtype() == AlterTableType::AtSetNotNull)
         .map(|(relation, cmd, at)| {
             let table = display_relation(Some(relation));
@@ -88,7 +88,7 @@ mod tests {
             "t.sql",
             sql,
             ScriptKind::Up,
-            &crate::config::Policy::default(),
+            &crate::rule::Policy::default(),
         );
         let d = diagnostics.iter().find(|d| d.rule == RULE.name).unwrap();
         assert!(d.help.starts_with(

@@ -6,9 +6,9 @@
 use pg_query::protobuf::{BoolExprType, SubLinkType};
 use pg_query::{Node, NodeEnum};
 
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Hit, Severity};
 use crate::objects::display_relation;
-use crate::rule::{Check, Family, Hit, Rule, StatementCtx};
+use crate::rule::{Check, Family, Rule, StatementCtx};
 use crate::rules::history_table_write::is_history_table;
 
 pub(crate) static RULE: Rule = Rule {

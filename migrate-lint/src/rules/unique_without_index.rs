@@ -9,10 +9,10 @@
 use pg_query::protobuf::{AlterTableType, ConstrType, Constraint, RangeVar};
 use pg_query::NodeEnum;
 
-use crate::diagnostic::Severity;
-use crate::objects::{cmd_column, cmd_constraint, display_relation, existing_table_cmds, strings};
+use crate::diagnostic::{Hit, Severity};
+use crate::objects::{cmd_column, cmd_constraint, display_relation, strings};
 use crate::quote::ident;
-use crate::rule::{Check, Family, Hit, Rule, StatementCtx};
+use crate::rule::{Check, Family, Rule, StatementCtx};
 
 pub(crate) static RULE: Rule = Rule {
     name: "unique-without-index",
@@ -31,7 +31,7 @@ pub(crate) static RULE: Rule = Rule {
 };
 
 fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
-    existing_table_cmds(ctx)
+    ctx.existing_table_cmds()
         .flat_map(|(relation, cmd, _)| {
             match cmd.subtype() {
                 AlterTableType::AtAddConstraint => cmd_constraint(cmd)

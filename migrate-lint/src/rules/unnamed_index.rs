@@ -5,10 +5,10 @@
 use pg_query::protobuf::{AExprKind, IndexStmt, MinMaxOp};
 use pg_query::{Node, NodeEnum};
 
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Hit, Severity};
 use crate::objects::display_relation;
 use crate::quote::ident;
-use crate::rule::{Check, Family, Hit, Rule, StatementCtx};
+use crate::rule::{Check, Family, Rule, StatementCtx};
 
 pub(crate) static RULE: Rule = Rule {
     name: "unnamed-index",
@@ -148,7 +148,7 @@ mod tests {
             "test.sql",
             "CREATE UNIQUE INDEX ON users (lower(email), id);",
             crate::rule::ScriptKind::Up,
-            &crate::config::Policy::default(),
+            &crate::rule::Policy::default(),
         );
         let found = diagnostics.iter().find(|d| d.rule == RULE.name).unwrap();
         assert_eq!(

@@ -9,12 +9,10 @@
 use pg_query::protobuf::{AlterTableType, ColumnDef, ConstrType, Constraint, FuncCall};
 use pg_query::NodeEnum;
 
-use crate::diagnostic::Severity;
-use crate::objects::{
-    cmd_column, display_relation, display_type, existing_table_cmds, function_calls, strings,
-};
+use crate::diagnostic::{Hit, Severity};
+use crate::objects::{cmd_column, display_relation, display_type, function_calls, strings};
 use crate::quote::{ident, qualified};
-use crate::rule::{Check, Family, Hit, Rule, StatementCtx};
+use crate::rule::{Check, Family, Rule, StatementCtx};
 use crate::schema::{Known, Volatility};
 
 pub(crate) static RULE: Rule = Rule {
@@ -62,7 +60,7 @@ pub(crate) const SERIALS: &[(&str, &str)] = &[
 ];
 
 fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
-    existing_table_cmds(ctx)
+    ctx.existing_table_cmds()
         .filter(|(_, cmd, _)| cmd.subtype() == AlterTableType::AtAddColumn)
         .filter_map(|(relation, cmd, _)| {
             let column = cmd_column(cmd)?;
@@ -261,7 +259,7 @@ mod tests {
             "t.sql",
             sql,
             ScriptKind::Up,
-            &crate::config::Policy::default(),
+            &crate::rule::Policy::default(),
         );
         let helps: Vec<_> = diagnostics
             .iter()

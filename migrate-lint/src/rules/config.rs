@@ -1,0 +1,15 @@
+//! `config`: found by the reading of `migrate.toml` (`config`), which reports it with this rule.
+
+use crate::diagnostic::Severity;
+use crate::rule::{Check, Family, Rule};
+
+pub(crate) static RULE: Rule = Rule {
+    name: "config",
+    family: Family::Files,
+    severity: Severity::Error,
+    reason: "`migrate.toml` holds a key, a value or a rule name the checker does not know: a \
+             setting that is silently ignored is a setting that does not hold",
+    help: "see the README's section on `migrate.toml` for every key",
+    allowable: false,
+    check: Check::Stage,
+};
