@@ -55,5 +55,5 @@ pub use check::{check_dir, check_entries};
 pub use config::{parse_duration, Config, CONFIG_FILE};
 pub use diagnostic::{Diagnostic, Position, Severity};
 pub use model::{IndexBuild, Legacy, Migration, Outcome, Script, TransactionMode};
-pub use rule::{Family, Rule};
+pub use rule::{Example, Examples, Family, Rule};
 pub use source::checksum;

@@ -67,7 +67,31 @@ pub struct Rule {
     /// Whether `-- migrate:allow(...)`, `allow-file(...)` or the macro's `allow = [...]` can
     /// silence it. File and syntax problems cannot be allowed.
     pub allowable: bool,
+    /// What the rule's page shows and a test runs through the checker.
+    pub examples: Examples,
     pub(crate) check: Check,
+}
+
+/// A rule's examples: migration folders where it fires, each beside its fixed form.
+#[derive(Debug)]
+pub enum Examples {
+    /// At least one example.
+    Shown(&'static [Example]),
+    /// Why no folder of text files can show the rule.
+    NotShown(&'static str),
+}
+
+/// A migration folder where a rule fires, and the same folder fixed. A file is `(name, text)`,
+/// as a user writes it in the folder (`migrate.toml` included).
+#[derive(Debug)]
+pub struct Example {
+    /// The files the folder already holds (a `001_init.sql` creating the table the example
+    /// alters), on which the rule does not fire.
+    pub before: &'static [(&'static str, &'static str)],
+    /// The file the rule fires at.
+    pub bad: (&'static str, &'static str),
+    /// The same file fixed: the rule does not fire, and the folder has no finding at all.
+    pub good: (&'static str, &'static str),
 }
 
 /// What the configuration says of one file: the rules allowed in it, and whether it is legacy.

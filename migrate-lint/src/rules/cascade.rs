@@ -10,7 +10,8 @@ use pg_query::NodeEnum;
 use crate::diagnostic::{Hit, Severity};
 use crate::objects::{display_drop, display_relation, strings};
 use crate::quote::{ident, qualified};
-use crate::rule::{Check, Family, Rule, StatementCtx};
+use crate::rule::{Check, Example, Examples, Family, Rule, StatementCtx};
+use crate::rules::examples::USERS;
 
 pub(crate) static RULE: Rule = Rule {
     name: "cascade",
@@ -21,6 +22,15 @@ pub(crate) static RULE: Rule = Rule {
     help: "drop the dependent objects by name first and remove `CASCADE`; if the cascade is \
            intended, confirm it right above the statement: `-- migrate:allow(cascade) <reason>`",
     allowable: true,
+    examples: Examples::Shown(&[
+        Example {
+            before: &[USERS, ("002_active_users.sql", "CREATE OR REPLACE VIEW active_users AS SELECT id, email FROM users WHERE email IS NOT NULL;\n"), ("003_user_report.sql", "CREATE OR REPLACE VIEW user_report AS SELECT count(*) AS users FROM active_users;\n")],
+            bad: ("004_drop_active_users.sql", "DROP VIEW IF EXISTS active_users CASCADE;\n"),
+            good: ("004_drop_active_users.sql", "DROP VIEW IF EXISTS user_report;
+DROP VIEW IF EXISTS active_users;
+"),
+        },
+    ]),
     check: Check::Statement {
         down_files: false,
         check,

@@ -11,7 +11,8 @@ use pg_query::protobuf::{AlterTableCmd, AlterTableType, RangeVar};
 use crate::diagnostic::{Hit, Severity};
 use crate::objects::{cmd_column, display_relation, display_type};
 use crate::quote::ident;
-use crate::rule::{Check, Family, Rule, StatementCtx};
+use crate::rule::{Check, Example, Examples, Family, Rule, StatementCtx};
+use crate::rules::examples::USERS;
 use crate::schema::{keeps_values, ColumnType, Known};
 
 pub(crate) static RULE: Rule = Rule {
@@ -25,6 +26,29 @@ pub(crate) static RULE: Rule = Rule {
            `varchar` to `text`) is not reported when an earlier file defined the column, else \
            confirm it with `-- migrate:allow(column-type-change)`",
     allowable: true,
+    examples: Examples::Shown(&[Example {
+        before: &[
+            USERS,
+            (
+                "002_add_orders.sql",
+                "CREATE TABLE IF NOT EXISTS orders (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    user_id integer NOT NULL
+);
+",
+            ),
+        ],
+        bad: (
+            "003_orders_user_id_bigint.sql",
+            "ALTER TABLE orders ALTER COLUMN user_id TYPE bigint;\n",
+        ),
+        good: (
+            "003_orders_user_id_bigint.sql",
+            "-- Backfilled in batches by the application; the switch comes in a later migration.
+ALTER TABLE orders ADD COLUMN IF NOT EXISTS user_id_new bigint;
+",
+        ),
+    }]),
     check: Check::Statement {
         down_files: true,
         check,

@@ -1,7 +1,8 @@
 //! `config`: found by the reading of `migrate.toml` (`config`), which reports it with this rule.
 
 use crate::diagnostic::Severity;
-use crate::rule::{Check, Family, Rule};
+use crate::rule::{Check, Example, Examples, Family, Rule};
+use crate::rules::examples::USERS;
 
 pub(crate) static RULE: Rule = Rule {
     name: "config",
@@ -11,5 +12,20 @@ pub(crate) static RULE: Rule = Rule {
              setting that is silently ignored is a setting that does not hold",
     help: "see the README's section on `migrate.toml` for every key",
     allowable: false,
+    examples: Examples::Shown(&[Example {
+        before: &[USERS],
+        bad: (
+            "migrate.toml",
+            "[run]
+lock_timout = \"5s\"
+",
+        ),
+        good: (
+            "migrate.toml",
+            "[run]
+lock_timeout = \"5s\"
+",
+        ),
+    }]),
     check: Check::Stage,
 };

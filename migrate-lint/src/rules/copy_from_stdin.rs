@@ -5,7 +5,7 @@ use pg_query::protobuf::{ScanToken, Token};
 
 use crate::diagnostic::{Hit, Severity};
 use crate::parse::{is_comment, is_semicolon};
-use crate::rule::{Check, Family, Rule, TokenHit};
+use crate::rule::{Check, Example, Examples, Family, Rule, TokenHit};
 
 pub(crate) static RULE: Rule = Rule {
     name: "copy-from-stdin",
@@ -15,6 +15,31 @@ pub(crate) static RULE: Rule = Rule {
              migration is SQL only",
     help: "write the rows as `INSERT INTO ... VALUES (...), (...) ON CONFLICT DO NOTHING`",
     allowable: false,
+    examples: Examples::Shown(&[Example {
+        before: &[],
+        bad: (
+            "002_countries.sql",
+            "CREATE TABLE IF NOT EXISTS countries (
+    code text PRIMARY KEY,
+    name text NOT NULL
+);
+COPY countries (code, name) FROM stdin;
+FR\tFrance
+DE\tGermany
+\\.
+",
+        ),
+        good: (
+            "002_countries.sql",
+            "CREATE TABLE IF NOT EXISTS countries (
+    code text PRIMARY KEY,
+    name text NOT NULL
+);
+INSERT INTO countries (code, name) VALUES ('FR', 'France'), ('DE', 'Germany')
+    ON CONFLICT (code) DO NOTHING;
+",
+        ),
+    }]),
     check: Check::Tokens(check),
 };
 

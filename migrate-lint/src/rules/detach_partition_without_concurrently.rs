@@ -11,7 +11,7 @@ use pg_query::NodeEnum;
 
 use crate::diagnostic::{Hit, Severity};
 use crate::objects::display_relation;
-use crate::rule::{Check, Family, Rule, StatementCtx};
+use crate::rule::{Check, Example, Examples, Family, Rule, StatementCtx};
 
 pub(crate) static RULE: Rule = Rule {
     name: "detach-partition-without-concurrently",
@@ -22,6 +22,28 @@ pub(crate) static RULE: Rule = Rule {
     help: "write `DETACH PARTITION ... CONCURRENTLY` (PostgreSQL 14 or later) in a migration of \
            its own that starts with `-- migrate:no-transaction`",
     allowable: true,
+    examples: Examples::Shown(&[Example {
+        before: &[(
+            "001_events.sql",
+            "CREATE TABLE IF NOT EXISTS events (
+    at timestamptz NOT NULL,
+    payload jsonb
+) PARTITION BY RANGE (at);
+CREATE TABLE IF NOT EXISTS events_2024 PARTITION OF events
+    FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+",
+        )],
+        bad: (
+            "002_archive_events_2024.sql",
+            "ALTER TABLE events DETACH PARTITION events_2024;\n",
+        ),
+        good: (
+            "002_archive_events_2024.sql",
+            "-- migrate:no-transaction
+ALTER TABLE events DETACH PARTITION events_2024 CONCURRENTLY;
+",
+        ),
+    }]),
     check: Check::Statement {
         down_files: true,
         check,

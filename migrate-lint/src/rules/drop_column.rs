@@ -8,7 +8,8 @@ use pg_query::NodeEnum;
 use crate::diagnostic::{Hit, Severity};
 use crate::objects::display_relation;
 use crate::quote::ident;
-use crate::rule::{Check, Family, Rule, StatementCtx};
+use crate::rule::{Check, Example, Examples, Family, Rule, StatementCtx};
+use crate::rules::examples::USERS;
 
 pub(crate) static RULE: Rule = Rule {
     name: "drop-column",
@@ -18,6 +19,19 @@ pub(crate) static RULE: Rule = Rule {
     help: "if the data loss is intended (and no running code reads the column), confirm it \
            right above the statement: `-- migrate:allow(drop-column) <reason>`",
     allowable: true,
+    examples: Examples::Shown(&[Example {
+        before: &[USERS],
+        bad: (
+            "002_drop_users_nickname.sql",
+            "ALTER TABLE users DROP COLUMN IF EXISTS nickname;\n",
+        ),
+        good: (
+            "002_drop_users_nickname.sql",
+            "-- migrate:allow(drop-column) no release since 2.3 reads it
+ALTER TABLE users DROP COLUMN IF EXISTS nickname;
+",
+        ),
+    }]),
     check: Check::Statement {
         down_files: false,
         check,

@@ -28,7 +28,7 @@ use serde_json::{Map, Value};
 use crate::diagnostic::{Hit, Severity};
 use crate::objects::strings;
 use crate::quote::{ident, literal, qualified, read_qualified};
-use crate::rule::{Check, Family, Rule, StatementCtx};
+use crate::rule::{Check, Example, Examples, Family, Rule, StatementCtx};
 use crate::rule::{Policy, Shared};
 
 pub(crate) static RULE: Rule = Rule {
@@ -41,6 +41,23 @@ pub(crate) static RULE: Rule = Rule {
     help: "write the name unqualified, so that it resolves in the tenant's schema; if every \
            tenant shares the object, list it in migrate.toml: `shared = [\"schema.name\"]`",
     allowable: true,
+    examples: Examples::Shown(&[Example {
+        before: &[("migrate.toml", "tenancy = \"schema\"\n")],
+        bad: (
+            "001_init.sql",
+            "CREATE TABLE IF NOT EXISTS public.users (
+    id bigint PRIMARY KEY
+);
+",
+        ),
+        good: (
+            "001_init.sql",
+            "CREATE TABLE IF NOT EXISTS users (
+    id bigint PRIMARY KEY
+);
+",
+        ),
+    }]),
     check: Check::Configured {
         down_files: true,
         check,

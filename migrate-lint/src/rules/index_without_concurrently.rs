@@ -14,7 +14,8 @@ use pg_query::NodeEnum;
 use crate::diagnostic::{Hit, Severity};
 use crate::objects::{display_object, display_relation, object_name, relation_name, ObjectKey};
 use crate::quote::ident;
-use crate::rule::{Check, Family, Rule, StatementCtx};
+use crate::rule::{Check, Example, Examples, Family, Rule, StatementCtx};
+use crate::rules::examples::USERS;
 
 pub(crate) static RULE: Rule = Rule {
     name: "index-without-concurrently",
@@ -26,6 +27,19 @@ pub(crate) static RULE: Rule = Rule {
            `REINDEX INDEX CONCURRENTLY ...`, `DROP INDEX CONCURRENTLY IF EXISTS ...`) in a \
            migration of its own that starts with `-- migrate:no-transaction`",
     allowable: true,
+    examples: Examples::Shown(&[Example {
+        before: &[USERS],
+        bad: (
+            "002_index_users_email.sql",
+            "CREATE INDEX IF NOT EXISTS users_email_idx ON users (email);\n",
+        ),
+        good: (
+            "002_index_users_email.sql",
+            "-- migrate:no-transaction
+CREATE INDEX CONCURRENTLY IF NOT EXISTS users_email_idx ON users (email);
+",
+        ),
+    }]),
     check: Check::Statement {
         down_files: true,
         check,

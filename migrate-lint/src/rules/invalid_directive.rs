@@ -1,7 +1,8 @@
 //! `invalid-directive`: found by the reading of directives (`directives`), which reports it with this rule.
 
 use crate::diagnostic::Severity;
-use crate::rule::{Check, Family, Rule};
+use crate::rule::{Check, Example, Examples, Family, Rule};
+use crate::rules::examples::USERS;
 
 pub(crate) static RULE: Rule = Rule {
     name: "invalid-directive",
@@ -11,5 +12,20 @@ pub(crate) static RULE: Rule = Rule {
     help: "write `-- migrate:allow(rule, ...) reason`, e.g. \
            `-- migrate:allow(drop-table) replaced by audit_log in 012`",
     allowable: false,
+    examples: Examples::Shown(&[Example {
+        before: &[USERS],
+        bad: (
+            "002_drop_sessions.sql",
+            "-- migrate:allow(drop-table)
+DROP TABLE IF EXISTS sessions;
+",
+        ),
+        good: (
+            "002_drop_sessions.sql",
+            "-- migrate:allow(drop-table) sessions moved to Redis
+DROP TABLE IF EXISTS sessions;
+",
+        ),
+    }]),
     check: Check::Stage,
 };

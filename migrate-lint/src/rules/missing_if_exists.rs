@@ -14,7 +14,8 @@ use crate::objects::{
     kind_keyword, relation_name, strings, ObjectKey,
 };
 use crate::quote::{ident, qualified};
-use crate::rule::{Check, Family, Rule, StatementCtx};
+use crate::rule::{Check, Example, Examples, Family, Rule, StatementCtx};
+use crate::rules::examples::USERS;
 
 pub(crate) static RULE: Rule = Rule {
     name: "missing-if-exists",
@@ -24,6 +25,13 @@ pub(crate) static RULE: Rule = Rule {
              without `IF EXISTS` fail when the object is already gone",
     help: "add `IF EXISTS`",
     allowable: true,
+    examples: Examples::Shown(&[
+        Example {
+            before: &[USERS, ("002_active_users.sql", "CREATE OR REPLACE VIEW active_users AS SELECT id, email FROM users WHERE email IS NOT NULL;\n")],
+            bad: ("003_drop_active_users.sql", "DROP VIEW active_users;\n"),
+            good: ("003_drop_active_users.sql", "DROP VIEW IF EXISTS active_users;\n"),
+        },
+    ]),
     check: Check::Statement {
         down_files: false,
         check,

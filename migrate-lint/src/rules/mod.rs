@@ -8,7 +8,7 @@
 //! `Check::Stage`, and the stage imports them to report its findings: the registry lists every
 //! rule without importing any stage, so the arrows run stages -> rules -> rule types (`rule`).
 
-pub use crate::rule::{Family, Rule};
+pub use crate::rule::{Example, Examples, Family, Rule};
 
 mod cascade;
 mod cluster_administration;
@@ -25,6 +25,7 @@ mod duplicate_column;
 pub(crate) mod duplicate_version;
 pub(crate) mod empty_migration;
 mod escapes_tenant;
+mod examples;
 pub(crate) mod history_table_write;
 mod index_without_concurrently;
 pub(crate) mod invalid_directive;
@@ -61,7 +62,7 @@ pub(crate) mod volatile_default;
 #[cfg(test)]
 pub(crate) mod testing;
 
-/// Every rule, in the order of the README's table.
+/// Every rule, in the order of the rules index (`docs/rules/README.md`): by family.
 pub fn all() -> &'static [&'static Rule] {
     ALL
 }
@@ -219,53 +220,6 @@ mod tests {
                 "{}",
                 rule.name
             );
-        }
-    }
-
-    /// The README's rules table, as the registry says it should be.
-    fn rules_table() -> String {
-        let mut table = String::from(
-            "| rule | family | level | what it flags, and why | what to write instead | allow |\n\
-             |---|---|---|---|---|---|\n",
-        );
-        for rule in all() {
-            let allow = if rule.allowable {
-                format!("`-- migrate:allow({}) reason`", rule.name)
-            } else {
-                "no".to_owned()
-            };
-            table.push_str(&format!(
-                "| `{}` | {} | {} | {} | {} | {} |\n",
-                rule.name,
-                rule.family.as_str(),
-                rule.severity,
-                rule.reason.replace('|', "\\|"),
-                rule.help.replace('|', "\\|"),
-                allow
-            ));
-        }
-        table
-    }
-
-    /// Keeps the README's rules table true. `UPDATE_README=1` rewrites it.
-    #[test]
-    fn the_readme_lists_every_rule() {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md");
-        let readme = std::fs::read_to_string(path).expect("README.md beside the workspace");
-        let (start, end) = ("<!-- rules-table -->\n", "<!-- /rules-table -->");
-        let from = readme.find(start).expect("rules-table marker") + start.len();
-        let to = readme.find(end).expect("/rules-table marker");
-        let expected = rules_table();
-        if readme[from..to] != expected {
-            if std::env::var_os("UPDATE_README").is_some() {
-                let updated = format!("{}{expected}{}", &readme[..from], &readme[to..]);
-                std::fs::write(path, updated).expect("write README.md");
-            } else {
-                panic!(
-                    "README.md's rules table is out of date; run \
-                     `UPDATE_README=1 cargo test -p migrate-lint the_readme_lists_every_rule`"
-                );
-            }
         }
     }
 

@@ -1,7 +1,7 @@
 //! `nested-folder`: found by discovery (`discover`), which reports it with this rule.
 
 use crate::diagnostic::Severity;
-use crate::rule::{Check, Family, Rule};
+use crate::rule::{Check, Example, Examples, Family, Rule};
 
 pub(crate) static RULE: Rule = Rule {
     name: "nested-folder",
@@ -13,5 +13,22 @@ pub(crate) static RULE: Rule = Rule {
            `{version}_{name}/up.sql` becomes `{version}_{name}.sql`, its `down.sql` \
            `{version}_{name}.down.sql`)",
     allowable: false,
+    examples: Examples::Shown(&[Example {
+        before: &[],
+        bad: (
+            "001_init/up.sql",
+            "CREATE TABLE IF NOT EXISTS users (
+    id bigint PRIMARY KEY
+);
+",
+        ),
+        good: (
+            "001_init.sql",
+            "CREATE TABLE IF NOT EXISTS users (
+    id bigint PRIMARY KEY
+);
+",
+        ),
+    }]),
     check: Check::Stage,
 };

@@ -21,7 +21,7 @@ use crate::objects::{
     display_relation, display_type, kind_keyword, object_name, relation_name, strings, ObjectKey,
 };
 use crate::quote::{ident, literal, qualified};
-use crate::rule::{Check, Family, Rule, StatementCtx};
+use crate::rule::{Check, Example, Examples, Family, Rule, StatementCtx};
 
 pub(crate) static RULE: Rule = Rule {
     name: "non-idempotent",
@@ -34,6 +34,24 @@ pub(crate) static RULE: Rule = Rule {
     help: "wrap the statement in a `DO` block that skips it when it was already done, or put a \
            `DROP ... IF EXISTS` of the same object before it",
     allowable: true,
+    examples: Examples::Shown(&[Example {
+        before: &[],
+        bad: (
+            "002_mood.sql",
+            "CREATE TYPE mood AS ENUM ('happy', 'sad');\n",
+        ),
+        good: (
+            "002_mood.sql",
+            "DO $$
+BEGIN
+    CREATE TYPE mood AS ENUM ('happy', 'sad');
+EXCEPTION WHEN duplicate_object THEN
+    NULL;
+END
+$$;
+",
+        ),
+    }]),
     check: Check::Statement {
         down_files: false,
         check,

@@ -12,7 +12,8 @@ use pg_query::NodeEnum;
 use crate::diagnostic::{Hit, Severity};
 use crate::objects::{cmd_column, display_relation, display_type, strings};
 use crate::quote::ident;
-use crate::rule::{Check, Family, Rule, StatementCtx};
+use crate::rule::{Check, Example, Examples, Family, Rule, StatementCtx};
+use crate::rules::examples::USERS;
 use crate::rules::volatile_default::SERIALS;
 
 pub(crate) static RULE: Rule = Rule {
@@ -24,6 +25,17 @@ pub(crate) static RULE: Rule = Rule {
     help: "give the column a constant `DEFAULT` (no rewrite since PostgreSQL 11); or add it \
            nullable, fill it in batches, then `SET NOT NULL` in a later migration",
     allowable: true,
+    examples: Examples::Shown(&[Example {
+        before: &[USERS],
+        bad: (
+            "002_users_status.sql",
+            "ALTER TABLE users ADD COLUMN IF NOT EXISTS status text NOT NULL;\n",
+        ),
+        good: (
+            "002_users_status.sql",
+            "ALTER TABLE users ADD COLUMN IF NOT EXISTS status text NOT NULL DEFAULT 'active';\n",
+        ),
+    }]),
     check: Check::Statement {
         down_files: true,
         check,

@@ -1,7 +1,8 @@
 //! `orphan-down`: found by discovery (`discover`), which reports it with this rule.
 
 use crate::diagnostic::Severity;
-use crate::rule::{Check, Family, Rule};
+use crate::rule::{Check, Example, Examples, Family, Rule};
+use crate::rules::examples::USERS;
 
 pub(crate) static RULE: Rule = Rule {
     name: "orphan-down",
@@ -12,5 +13,10 @@ pub(crate) static RULE: Rule = Rule {
     help: "name it after its up file (`003_add_users.sql` -> `003_add_users.down.sql`) or \
            delete it",
     allowable: false,
+    examples: Examples::Shown(&[Example {
+        before: &[USERS],
+        bad: ("001_initial.down.sql", "DROP TABLE IF EXISTS users;\n"),
+        good: ("001_init.down.sql", "DROP TABLE IF EXISTS users;\n"),
+    }]),
     check: Check::Stage,
 };

@@ -4,7 +4,8 @@
 use pg_query::protobuf::{ScanToken, Token};
 
 use crate::diagnostic::{Hit, Severity};
-use crate::rule::{Check, Family, Rule, TokenHit};
+use crate::rule::{Check, Example, Examples, Family, Rule, TokenHit};
+use crate::rules::examples::USERS;
 use crate::source::blank;
 
 pub(crate) static RULE: Rule = Rule {
@@ -16,6 +17,26 @@ pub(crate) static RULE: Rule = Rule {
     help: "write the SQL itself: inline an included file as its own migration, replace `\\set` \
            variables by literal values",
     allowable: false,
+    examples: Examples::Shown(&[Example {
+        before: &[USERS],
+        bad: (
+            "002_add_orders.sql",
+            "\\set ON_ERROR_STOP on
+CREATE TABLE IF NOT EXISTS orders (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    user_id bigint NOT NULL
+);
+",
+        ),
+        good: (
+            "002_add_orders.sql",
+            "CREATE TABLE IF NOT EXISTS orders (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    user_id bigint NOT NULL
+);
+",
+        ),
+    }]),
     check: Check::Tokens(check),
 };
 

@@ -1,7 +1,8 @@
 //! `transaction-control`: found by the transaction structure (`structure`), which reports it with this rule.
 
 use crate::diagnostic::Severity;
-use crate::rule::{Check, Family, Rule};
+use crate::rule::{Check, Example, Examples, Family, Rule};
+use crate::rules::examples::USERS;
 
 pub(crate) static RULE: Rule = Rule {
     name: "transaction-control",
@@ -12,5 +13,32 @@ pub(crate) static RULE: Rule = Rule {
              without `COMMIT` breaks that",
     help: "keep at most one outer `BEGIN;` ... `COMMIT;` around the whole file, or none",
     allowable: false,
+    examples: Examples::Shown(&[Example {
+        before: &[USERS],
+        bad: (
+            "002_add_orders.sql",
+            "BEGIN;
+CREATE TABLE IF NOT EXISTS orders (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    user_id bigint NOT NULL
+);
+COMMIT;
+BEGIN;
+CREATE INDEX IF NOT EXISTS orders_user_id_idx ON orders (user_id);
+COMMIT;
+",
+        ),
+        good: (
+            "002_add_orders.sql",
+            "BEGIN;
+CREATE TABLE IF NOT EXISTS orders (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    user_id bigint NOT NULL
+);
+CREATE INDEX IF NOT EXISTS orders_user_id_idx ON orders (user_id);
+COMMIT;
+",
+        ),
+    }]),
     check: Check::Stage,
 };

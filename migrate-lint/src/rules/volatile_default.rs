@@ -12,7 +12,8 @@ use pg_query::NodeEnum;
 use crate::diagnostic::{Hit, Severity};
 use crate::objects::{cmd_column, display_relation, display_type, function_calls, strings};
 use crate::quote::{ident, qualified};
-use crate::rule::{Check, Family, Rule, StatementCtx};
+use crate::rule::{Check, Example, Examples, Family, Rule, StatementCtx};
+use crate::rules::examples::USERS;
 use crate::schema::{Known, Volatility};
 
 pub(crate) static RULE: Rule = Rule {
@@ -24,6 +25,20 @@ pub(crate) static RULE: Rule = Rule {
     help: "add the column without a default, then `SET DEFAULT` for new rows and fill the \
            existing rows in batches",
     allowable: true,
+    examples: Examples::Shown(&[Example {
+        before: &[USERS],
+        bad: (
+            "002_users_token.sql",
+            "ALTER TABLE users ADD COLUMN IF NOT EXISTS token uuid DEFAULT gen_random_uuid();\n",
+        ),
+        good: (
+            "002_users_token.sql",
+            "-- Existing rows are filled in batches by the application.
+ALTER TABLE users ADD COLUMN IF NOT EXISTS token uuid;
+ALTER TABLE users ALTER COLUMN token SET DEFAULT gen_random_uuid();
+",
+        ),
+    }]),
     check: Check::Statement {
         down_files: true,
         check,
