@@ -682,8 +682,8 @@ files = ["007_x.sql"]
                  (`public.countries`), or `schema.*` for every object of a schema)",
                 "m/migrate.toml:3:44 `a.b.c` is not a shared name (write `schema.name` \
                  (`public.countries`), or `schema.*` for every object of a schema)",
-                "m/migrate.toml:3:53 `shared` must be a string, not integer (see the README's \
-                 section on `migrate.toml` for every key)",
+                "m/migrate.toml:3:53 `shared` must be a string, not integer (see \
+                 docs/guide/configuration.md for every key)",
                 "m/migrate.toml:3:56 `app.\"x` is not a shared name (write `schema.name` \
                  (`public.countries`), or `schema.*` for every object of a schema)",
             ]
@@ -693,8 +693,8 @@ files = ["007_x.sql"]
         assert_eq!(
             problems,
             [
-                "m/migrate.toml:1:11 `tenancy` must be a string, not integer (see the README's \
-              section on `migrate.toml` for every key)"
+                "m/migrate.toml:1:11 `tenancy` must be a string, not integer (see \
+              docs/guide/configuration.md for every key)"
             ]
         );
         let (_, problems) = parse("tenancy = \"tenant\"\n");
@@ -731,7 +731,7 @@ files = ["007_x.sql"]
             [
                 "m/migrate.toml:1:1 unknown key `legacy_untill` in migrate.toml (did you mean `legacy_until`?)",
                 "m/migrate.toml:3:16 `lock_timeout`: unknown unit `parsecs` in `5 parsecs`; use ms, s, m or h (write a duration such as `lock_timeout = \"5s\"` (`\"0\"` for none))",
-                "m/migrate.toml:4:13 `lock_wait` must be a string, not integer (see the README's section on `migrate.toml` for every key)",
+                "m/migrate.toml:4:13 `lock_wait` must be a string, not integer (see docs/guide/configuration.md for every key)",
                 "m/migrate.toml:5:16 `lock_retries` must be a whole number from 0 to 4294967295 (write a count such as `lock_retries = 5` (`0` for none))",
                 "m/migrate.toml:6:1 an `[[allow]]` entry without a reason (add `reason = \"...\"`: why the rule does not apply here)",
                 "m/migrate.toml:7:10 unknown rule `unguarded-insrt` (did you mean `unguarded-insert`?)",

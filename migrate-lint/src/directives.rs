@@ -222,7 +222,7 @@ fn resolve(names: &[String], at: usize, problems: &mut Vec<(&'static Rule, Hit)>
                     &invalid_directive::RULE,
                     Hit::new(at, format!("rule `{rule}` cannot be allowed")).help(format!(
                         "remove `{rule}` from the directive and fix what it reports; only the rules \
-                         with an `allow` entry in the README's rules table can be allowed"
+                         with an `allow` entry in docs/rules/README.md can be allowed"
                     )),
                 ));
                 None

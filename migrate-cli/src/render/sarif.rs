@@ -124,7 +124,7 @@ struct Region {
 
 impl Log {
     fn new(diagnostics: &[Diagnostic]) -> Self {
-        // The rules that fired, in the registry's (the README's) order.
+        // The rules that fired, in the registry's (docs/rules/README.md's) order.
         let order = |name: &str| rules::all().iter().position(|r| r.name == name);
         let mut fired: Vec<&'static str> = diagnostics.iter().map(|d| d.rule).collect();
         fired.sort_by_key(|name| (order(name), *name));

@@ -10,7 +10,7 @@ pub(crate) static RULE: Rule = Rule {
     severity: Severity::Error,
     reason: "`migrate.toml` holds a key, a value or a rule name the checker does not know: a \
              setting that is silently ignored is a setting that does not hold",
-    help: "see the README's section on `migrate.toml` for every key",
+    help: "see docs/guide/configuration.md for every key",
     allowable: false,
     examples: Examples::Shown(&[Example {
         before: &[USERS],

@@ -1,12 +1,17 @@
-//! Every rule, one module each: its name, its reason, its fix, its check and its tests; and the
-//! registry, [`all`], with the lookups by name ([`find`], and the did-you-mean of a misspelt
-//! one).
+//! Every rule, one module each: its name, its reason, its fix, its examples, its check and its
+//! tests; and the registry, [`all`], with the lookups by name ([`find`], and the did-you-mean of
+//! a misspelt one).
 //!
 //! A rule is a [`Rule`] value, `rules/<name>.rs`'s `RULE`. Rules that look at one parsed
 //! statement carry their check there. Rules that a stage of the pipeline finds (file names,
 //! `migrate.toml`, syntax, directives, transaction structure) are defined there too, with
 //! `Check::Stage`, and the stage imports them to report its findings: the registry lists every
 //! rule without importing any stage, so the arrows run stages -> rules -> rule types (`rule`).
+//!
+//! Each rule's [`Examples`] are folders where it fires, each beside its fixed form
+//! (`examples.rs` holds the files several share). The test `tests/rule_pages.rs` runs every
+//! example through the checker and generates from the registry one page per rule,
+//! `docs/rules/<rule>.md`, and the rules table of `docs/rules/README.md`.
 
 pub use crate::rule::{Example, Examples, Family, Rule};
 
@@ -98,9 +103,7 @@ impl AllowError {
                 suggestion: Some(s),
                 ..
             } => format!("did you mean `{s}`?"),
-            AllowError::Unknown { .. } => {
-                "the rules are listed in the README's rules table".to_owned()
-            }
+            AllowError::Unknown { .. } => "the rules are listed in docs/rules/README.md".to_owned(),
             AllowError::NotAllowable(_) => "it reports a problem the build cannot work around: \
                                             fix what it reports instead"
                 .to_owned(),

@@ -9,7 +9,7 @@ pub(crate) static RULE: Rule = Rule {
     family: Family::Directives,
     severity: Severity::Error,
     reason: "allowing a rule that does not exist allows nothing",
-    help: "use a rule name from the README's rules table",
+    help: "use a rule name from docs/rules/README.md",
     allowable: false,
     examples: Examples::Shown(&[Example {
         before: &[USERS],
