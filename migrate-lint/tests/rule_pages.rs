@@ -88,6 +88,30 @@ fn every_example_fires_its_rule_and_its_fixed_form_has_no_finding() {
     assert!(problems.is_empty(), "{}", problems.join("\n\n"));
 }
 
+/// What each allowable rule's page says: `-- migrate:allow-file(rule) reason` in the header of the
+/// failing file silences the rule.
+#[test]
+fn an_allowable_rule_is_silenced_by_allow_file() {
+    for rule in rules::all().iter().filter(|r| r.allowable) {
+        let Examples::Shown(examples) = rule.examples else {
+            panic!("`{}` can be allowed but has no example", rule.name);
+        };
+        for Example { before, bad, .. } in examples {
+            let allowed = format!(
+                "-- migrate:allow-file({}) the example says why\n{}",
+                rule.name, bad.1
+            );
+            let found = findings(before, (bad.0, &allowed));
+            assert!(
+                found.iter().all(|d| d.rule != rule.name),
+                "`{}` fires in spite of allow-file:\n{}",
+                rule.name,
+                shown(&found)
+            );
+        }
+    }
+}
+
 /// The rules that no folder can show are the ones whose problem is in the bytes or on the disk,
 /// not in a text a page can hold.
 #[test]
@@ -200,7 +224,12 @@ fn page(rule: &Rule) -> String {
                     "The checker says:\n\n```text\n{}\n```\n\n",
                     said.join("\n")
                 ));
-                page.push_str(&file_block("Fixed", example.good));
+                let fixed = if example.good.0 == example.bad.0 {
+                    "Fixed"
+                } else {
+                    "Fixed, renamed"
+                };
+                page.push_str(&file_block(fixed, example.good));
             }
         }
         Examples::NotShown(why) => {
