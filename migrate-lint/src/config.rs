@@ -40,25 +40,15 @@ use toml::Spanned;
 
 use migrate_core::{Settings, Tenancy, Version, DEFAULT_HISTORY_SCHEMA, DEFAULT_HISTORY_TABLE};
 
-use crate::diagnostic::{Diagnostic, Position, Severity};
+use crate::diagnostic::{Diagnostic, Position};
 use crate::quote::read_qualified;
-use crate::rule::{Check, Family, Rule};
-use crate::rules;
+use crate::rule::Policy;
+pub use crate::rule::Shared;
+use crate::rules::{allowable, closest, config};
 use crate::source::{line_at, line_col};
 
 /// The configuration file's name, in the migration folder.
 pub const CONFIG_FILE: &str = "migrate.toml";
-
-pub(crate) static CONFIG: Rule = Rule {
-    name: "config",
-    family: Family::Files,
-    severity: Severity::Error,
-    reason: "`migrate.toml` holds a key, a value or a rule name the checker does not know: a \
-             setting that is silently ignored is a setting that does not hold",
-    help: "see the README's section on `migrate.toml` for every key",
-    allowable: false,
-    check: Check::Stage,
-};
 
 /// The settings of a migration folder's `migrate.toml`. Absent file: every field at its default.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -78,28 +68,6 @@ pub struct Config {
     /// `shared`: the objects outside the tenant's schema that migrations may name
     /// (`tenancy = "schema"` only).
     pub shared: Vec<Shared>,
-}
-
-/// One entry of `shared`: `schema.name`, or `schema.*` for every object of the schema, each
-/// part as PostgreSQL reads it (folded to lower case unless quoted).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Shared {
-    /// The schema.
-    pub schema: String,
-    /// The object, or `None` for every object of the schema (and the schema itself).
-    pub name: Option<String>,
-}
-
-impl Shared {
-    /// Whether this entry shares the object `name` of `schema` (`None`: the schema itself).
-    pub(crate) fn covers(&self, schema: &str, name: Option<&str>) -> bool {
-        self.schema == schema
-            && match (&self.name, name) {
-                (None, _) => true,
-                (Some(shared), Some(name)) => shared == name,
-                (Some(_), None) => false,
-            }
-    }
 }
 
 /// One `[[allow]]` entry: rules allowed in part or all of the set, and why.
@@ -124,35 +92,6 @@ impl Allow {
         self.from.is_none_or(|from| version >= from)
             && self.to.is_none_or(|to| version <= to)
             && (self.files.is_empty() || self.files.iter().any(|f| f == file))
-    }
-}
-
-/// What the configuration says of one file: the rules allowed in it, and whether it is legacy.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) struct Policy {
-    pub(crate) allowed: Vec<&'static str>,
-    pub(crate) legacy: bool,
-    /// With `tenancy = "schema"`: the `shared` objects, which migrations may name outside the
-    /// tenant's schema. `None`: names are not checked.
-    pub(crate) tenant_schema: Option<Vec<Shared>>,
-}
-
-impl Policy {
-    /// Whether `migrate.toml` allows this rule in the file.
-    pub(crate) fn allows(&self, rule: &Rule) -> bool {
-        rule.allowable && self.allowed.contains(&rule.name)
-    }
-
-    /// Whether the file is legacy and the rule is one legacy files are not held to: the
-    /// idempotency, destructive and lock-hazard rules, and warnings (each asks for an edit of a
-    /// file that must not change). What would break a fresh database is still reported.
-    pub(crate) fn hides(&self, rule: &Rule) -> bool {
-        self.legacy
-            && (rule.severity == Severity::Warning
-                || matches!(
-                    rule.family,
-                    Family::Idempotency | Family::Destructive | Family::LockHazards
-                ))
     }
 }
 
@@ -207,7 +146,11 @@ impl Config {
             Ok(table) => reader.config(table.get_ref()),
             Err(e) => {
                 let at = e.span().map_or(0, |s| s.start);
-                reader.problem(at, e.message().trim().to_owned(), CONFIG.help.to_owned());
+                reader.problem(
+                    at,
+                    e.message().trim().to_owned(),
+                    config::RULE.help.to_owned(),
+                );
                 Config::default()
             }
         };
@@ -249,8 +192,8 @@ impl Reader<'_> {
         let at = at.min(self.text.len());
         let (line, column) = line_col(self.text, at);
         self.problems.push(Diagnostic {
-            rule: CONFIG.name,
-            severity: CONFIG.severity,
+            rule: config::RULE.name,
+            severity: config::RULE.severity,
             path: self.path.to_owned(),
             position: Some(Position { line, column }),
             message,
@@ -392,7 +335,7 @@ impl Reader<'_> {
                 "`{what}` must be {expected}, not {}",
                 value.get_ref().type_str()
             ),
-            CONFIG.help.to_owned(),
+            config::RULE.help.to_owned(),
         );
     }
 
@@ -576,89 +519,12 @@ impl Reader<'_> {
     }
 }
 
-/// A rule name that `migrate.toml` or an allow directive cannot take.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum AllowError {
-    /// No rule has this name; maybe a close one.
-    Unknown {
-        name: String,
-        suggestion: Option<&'static str>,
-    },
-    /// The rule exists but reports a problem the build cannot work around.
-    NotAllowable(&'static str),
-}
-
-impl AllowError {
-    pub(crate) fn message(&self) -> String {
-        match self {
-            AllowError::Unknown { name, .. } => format!("unknown rule `{name}`"),
-            AllowError::NotAllowable(name) => format!("rule `{name}` cannot be allowed"),
-        }
-    }
-
-    pub(crate) fn help(&self) -> String {
-        match self {
-            AllowError::Unknown {
-                suggestion: Some(s),
-                ..
-            } => format!("did you mean `{s}`?"),
-            AllowError::Unknown { .. } => {
-                "the rules are listed in the README's rules table".to_owned()
-            }
-            AllowError::NotAllowable(_) => "it reports a problem the build cannot work around: \
-                                            fix what it reports instead"
-                .to_owned(),
-        }
-    }
-}
-
-/// The rule of this name, if it may be allowed.
-pub(crate) fn allowable(name: &str) -> Result<&'static Rule, AllowError> {
-    match rules::find(name) {
-        Some(rule) if rule.allowable => Ok(rule),
-        Some(rule) => Err(AllowError::NotAllowable(rule.name)),
-        None => Err(AllowError::Unknown {
-            name: name.to_owned(),
-            suggestion: closest(name, rules::all().iter().map(|r| r.name)),
-        }),
-    }
-}
-
 fn list(names: &[&str]) -> String {
     names
         .iter()
         .map(|n| format!("`{n}`"))
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-/// The candidate closest to `name` by edit distance, when close enough to be a typo.
-pub(crate) fn closest<'a>(
-    name: &str,
-    candidates: impl Iterator<Item = &'a str>,
-) -> Option<&'a str> {
-    candidates
-        .map(|c| (edit_distance(name, c), c))
-        .filter(|&(d, _)| d <= 3.max(name.len() / 4))
-        .min()
-        .map(|(_, c)| c)
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut previous = row[0];
-        row[0] = i + 1;
-        for (j, &cb) in b.iter().enumerate() {
-            let current = row[j + 1];
-            row[j + 1] = (previous + usize::from(ca != cb))
-                .min(row[j] + 1)
-                .min(current + 1);
-            previous = current;
-        }
-    }
-    row[b.len()]
 }
 
 /// Reads `30s`, `500ms`, `2m` / `2min`, `1h` or a number of seconds (`10`, `0.5`); `0` is zero.
@@ -820,8 +686,8 @@ files = ["007_x.sql"]
                  (`public.countries`), or `schema.*` for every object of a schema)",
                 "m/migrate.toml:3:44 `a.b.c` is not a shared name (write `schema.name` \
                  (`public.countries`), or `schema.*` for every object of a schema)",
-                "m/migrate.toml:3:53 `shared` must be a string, not integer (see the README's \
-                 section on `migrate.toml` for every key)",
+                "m/migrate.toml:3:53 `shared` must be a string, not integer (see \
+                 docs/guide/configuration.md for every key)",
                 "m/migrate.toml:3:56 `app.\"x` is not a shared name (write `schema.name` \
                  (`public.countries`), or `schema.*` for every object of a schema)",
             ]
@@ -831,8 +697,8 @@ files = ["007_x.sql"]
         assert_eq!(
             problems,
             [
-                "m/migrate.toml:1:11 `tenancy` must be a string, not integer (see the README's \
-              section on `migrate.toml` for every key)"
+                "m/migrate.toml:1:11 `tenancy` must be a string, not integer (see \
+              docs/guide/configuration.md for every key)"
             ]
         );
         let (_, problems) = parse("tenancy = \"tenant\"\n");
@@ -872,7 +738,7 @@ files = ["007_x.sql"]
             [
                 "m/migrate.toml:1:1 unknown key `legacy_untill` in migrate.toml (did you mean `legacy_until`?)",
                 "m/migrate.toml:3:16 `lock_timeout`: unknown unit `parsecs` in `5 parsecs`; use ms, s, m or h (write a duration such as `lock_timeout = \"5s\"` (`\"0\"` for none))",
-                "m/migrate.toml:4:13 `lock_wait` must be a string, not integer (see the README's section on `migrate.toml` for every key)",
+                "m/migrate.toml:4:13 `lock_wait` must be a string, not integer (see docs/guide/configuration.md for every key)",
                 "m/migrate.toml:5:16 `lock_retries` must be a whole number from 0 to 4294967295 (write a count such as `lock_retries = 5` (`0` for none))",
                 "m/migrate.toml:6:1 an `[[allow]]` entry without a reason (add `reason = \"...\"`: why the rule does not apply here)",
                 "m/migrate.toml:7:10 unknown rule `unguarded-insrt` (did you mean `unguarded-insert`?)",

@@ -80,3 +80,30 @@ impl fmt::Display for Diagnostic {
         write!(f, "\n    {gutter} = help: {}", self.help)
     }
 }
+
+/// One place a rule fires, as a byte offset: the stages and the rules find hits, the pipeline
+/// turns each into a [`Diagnostic`] with its rule, file and line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Hit {
+    /// Byte offset in the file the finding points at.
+    pub at: usize,
+    /// What is wrong, about this statement.
+    pub message: String,
+    /// The fix for this statement, when more precise than the rule's general one.
+    pub help: Option<String>,
+}
+
+impl Hit {
+    pub(crate) fn new(at: usize, message: impl Into<String>) -> Self {
+        Self {
+            at,
+            message: message.into(),
+            help: None,
+        }
+    }
+
+    pub(crate) fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+}

@@ -11,63 +11,10 @@ use std::ops::Range;
 
 use pg_query::protobuf::{ScanToken, Token};
 
-use crate::config::{allowable, AllowError};
-use crate::diagnostic::Severity;
-use crate::rule::{Check, Family, Hit, Rule};
-
-pub(crate) static UNKNOWN_DIRECTIVE: Rule = Rule {
-    name: "unknown-directive",
-    family: Family::Directives,
-    severity: Severity::Error,
-    reason: "a `-- migrate:` comment that is not a directive is probably a typo that would \
-             otherwise be ignored",
-    help: "write `-- migrate:no-transaction`, `-- migrate:allow-file(rule, ...) reason` or \
-           `-- migrate:allow(rule, ...) reason`",
-    allowable: false,
-    check: Check::Stage,
-};
-
-pub(crate) static UNKNOWN_RULE: Rule = Rule {
-    name: "unknown-rule",
-    family: Family::Directives,
-    severity: Severity::Error,
-    reason: "allowing a rule that does not exist allows nothing",
-    help: "use a rule name from the README's rules table",
-    allowable: false,
-    check: Check::Stage,
-};
-
-pub(crate) static INVALID_DIRECTIVE: Rule = Rule {
-    name: "invalid-directive",
-    family: Family::Directives,
-    severity: Severity::Error,
-    reason: "a directive must be written exactly, allow a rule that can be allowed, and say why",
-    help: "write `-- migrate:allow(rule, ...) reason`, e.g. \
-           `-- migrate:allow(drop-table) replaced by audit_log in 012`",
-    allowable: false,
-    check: Check::Stage,
-};
-
-pub(crate) static MISPLACED_DIRECTIVE: Rule = Rule {
-    name: "misplaced-directive",
-    family: Family::Directives,
-    severity: Severity::Error,
-    reason: "a directive in the wrong place would apply to nothing",
-    help: "put `no-transaction` and `allow-file` in the comments before the first statement, \
-           and `allow` in the comments right above the statement it allows",
-    allowable: false,
-    check: Check::Stage,
-};
-
-pub(crate) static UNUSED_ALLOW: Rule = Rule {
-    name: "unused-allow",
-    family: Family::Directives,
-    severity: Severity::Warning,
-    reason: "an allow directive that allows nothing hides nothing today, but would silently \
-             allow a future problem",
-    help: "remove the rule from the directive",
-    allowable: false,
-    check: Check::Stage,
+use crate::diagnostic::Hit;
+use crate::rule::Rule;
+use crate::rules::{
+    allowable, invalid_directive, misplaced_directive, unknown_directive, unknown_rule, AllowError,
 };
 
 /// One allowed rule of a directive, and whether a finding used it.
@@ -147,7 +94,7 @@ pub(crate) fn read(
                         directives.statements[i].extend(resolve(&names, at, &mut problems));
                     }
                     _ => problems.push((
-                        &MISPLACED_DIRECTIVE,
+                        &misplaced_directive::RULE,
                         Hit::new(at, "`allow` is not right above a statement").help(
                             "put it in the comments right above the statement it allows, \
                              or use `allow-file` in the header for the whole file",
@@ -156,7 +103,7 @@ pub(crate) fn read(
                 }
             }
             Ok(directive) => problems.push((
-                &MISPLACED_DIRECTIVE,
+                &misplaced_directive::RULE,
                 Hit::new(
                     at,
                     format!(
@@ -211,7 +158,7 @@ fn parse(directive: &str) -> Result<Directive, Problem> {
         .unwrap_or(directive.len());
     let (word, rest) = directive.split_at(word_end);
     let invalid = |message: String, help: &str| Problem {
-        rule: &INVALID_DIRECTIVE,
+        rule: &invalid_directive::RULE,
         message,
         help: Some(help.to_owned()),
     };
@@ -253,7 +200,7 @@ fn parse(directive: &str) -> Result<Directive, Problem> {
             })
         }
         _ => Err(Problem {
-            rule: &UNKNOWN_DIRECTIVE,
+            rule: &unknown_directive::RULE,
             message: format!("unknown directive `migrate:{}`", directive.trim()),
             help: None,
         }),
@@ -272,10 +219,10 @@ fn resolve(names: &[String], at: usize, problems: &mut Vec<(&'static Rule, Hit)>
             }),
             Err(AllowError::NotAllowable(rule)) => {
                 problems.push((
-                    &INVALID_DIRECTIVE,
+                    &invalid_directive::RULE,
                     Hit::new(at, format!("rule `{rule}` cannot be allowed")).help(format!(
                         "remove `{rule}` from the directive and fix what it reports; only the rules \
-                         with an `allow` entry in the README's rules table can be allowed"
+                         with an `allow` entry in docs/rules/README.md can be allowed"
                     )),
                 ));
                 None
@@ -283,10 +230,10 @@ fn resolve(names: &[String], at: usize, problems: &mut Vec<(&'static Rule, Hit)>
             Err(AllowError::Unknown { suggestion, .. }) => {
                 let help = match suggestion {
                     Some(close) => format!("did you mean `{close}`?"),
-                    None => UNKNOWN_RULE.help.to_owned(),
+                    None => unknown_rule::RULE.help.to_owned(),
                 };
                 problems.push((
-                    &UNKNOWN_RULE,
+                    &unknown_rule::RULE,
                     Hit::new(at, format!("unknown rule `{name}`")).help(help),
                 ));
                 None
@@ -298,8 +245,8 @@ fn resolve(names: &[String], at: usize, problems: &mut Vec<(&'static Rule, Hit)>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::closest;
     use crate::parse::{parse, scan};
+    use crate::rules::closest;
 
     fn read_sql(text: &str) -> (Directives, Vec<(&'static str, String)>) {
         let tokens = scan(text).unwrap();

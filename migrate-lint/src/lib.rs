@@ -7,8 +7,24 @@
 //!
 //! The stages, one module each: [`discover`] (names) and [`config`] (`migrate.toml`) -> `source`
 //! (normalised text, checksum) -> `parse` -> `directives` -> `structure` (transactions) ->
-//! [`rules`] (with `schema`, the model the earlier files built) -> [`Outcome`]. The types every
-//! stage and rule share (`Rule`, `Hit`, `StatementCtx`) are in `rule`, which imports no stage.
+//! [`rules`] (with `schema`, the model the earlier files built) -> [`Outcome`]; `check` runs them
+//! in that order.
+//!
+//! The imports run one way, and no module imports one that imports it back:
+//!
+//! * leaves, importing no module of the crate: `diagnostic` (severity, positions, the `Hit` a
+//!   stage or a rule finds), `quote`, `source`, [`discover`];
+//! * what a rule reads, on those: `parse` (and `plpgsql`, which reads PL/pgSQL with it),
+//!   `objects` (the names statements create and drop), `schema` (the model);
+//! * `rule`, the rule types ([`Rule`], [`Family`], how a rule is checked, the `StatementCtx` a
+//!   rule sees, the `Policy` `migrate.toml` gives a file), on the readers only;
+//! * one module per rule, `rules/<name>.rs`, on `rule` and the readers; a rule that a stage finds
+//!   (a file name, `migrate.toml`, syntax, a directive, the transaction structure) is defined
+//!   there too, and the stage imports it to report it;
+//! * the registry [`rules`]: every rule, [`rules::find`] and the did-you-mean of a misspelt name;
+//!   it imports no stage;
+//! * the stages that look rules up, [`config`], `directives` and `structure`, then `model` (the
+//!   checked set) and `check`, which runs the whole.
 //!
 //! ```no_run
 //! let outcome = migrate_lint::check_dir(std::path::Path::new("migrations"), "migrations");
@@ -43,4 +59,4 @@ pub use migrate_core::{
     checksum, IndexBuild, Setting, SettingValue, Settings, Tenancy, Transaction, Version,
 };
 pub use model::{Legacy, Migration, Outcome, Script};
-pub use rule::{Family, Rule};
+pub use rule::{Example, Examples, Family, Rule};

@@ -6,12 +6,11 @@
 
 use pg_query::protobuf::{
     AlterTableCmd, AlterTableType, ColumnDef, ConstrType, Constraint, DropStmt, FuncCall,
-    ObjectType, ObjectWithArgs, RangeVar, RoleSpec, RoleSpecType, Token, TypeName,
+    ObjectType, ObjectWithArgs, RangeVar, RoleSpec, RoleSpecType, TypeName,
 };
 use pg_query::{Node, NodeEnum};
 
 use crate::quote::{ident, qualified};
-use crate::rule::StatementCtx;
 
 /// An object a statement creates or drops: its kind and its (possibly qualified) name.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -512,65 +511,6 @@ pub(crate) fn display_type(t: &TypeName) -> String {
     deparsed.unwrap_or_else(|| qualified(&strings(&t.names)))
 }
 
-/// The `ALTER TABLE` sub-commands of the statement, with the table and the byte offset where
-/// each sub-command starts in the file (the statement's start when it cannot be found).
-pub(crate) fn alter_table_cmds_at<'a>(
-    ctx: &StatementCtx<'a>,
-) -> Vec<(Option<&'a RangeVar>, &'a AlterTableCmd, usize)> {
-    let cmds: Vec<_> = alter_table_cmds(ctx.node).collect();
-    if cmds.is_empty() {
-        return Vec::new();
-    }
-    let starts = ctx.cmd_starts.get_or_init(|| {
-        cmds.first()
-            .and_then(|(relation, _)| *relation)
-            .map(|r| command_starts(ctx, r))
-            .filter(|starts| starts.len() == cmds.len())
-            .unwrap_or_else(|| vec![ctx.start(); cmds.len()])
-    });
-    cmds.into_iter()
-        .zip(starts.iter().copied())
-        .map(|((relation, cmd), at)| (relation, cmd, at))
-        .collect()
-}
-
-/// Where the comma-separated sub-commands after the table name start: the first token after the
-/// (possibly qualified) name, then the token after each comma outside brackets.
-fn command_starts(ctx: &StatementCtx<'_>, relation: &RangeVar) -> Vec<usize> {
-    let tokens: Vec<_> = ctx
-        .words()
-        .filter(|(t, _, _)| !matches!(t.token(), Token::SqlComment | Token::CComment))
-        .map(|(t, _, at)| (t.token(), at))
-        .collect();
-    let Some(mut i) = tokens
-        .iter()
-        .position(|&(_, at)| at == ctx.at(relation.location))
-    else {
-        return Vec::new();
-    };
-    i += 1;
-    while tokens.get(i).is_some_and(|&(t, _)| t == Token::Ascii46) {
-        i += 2;
-    }
-    if tokens.get(i).is_some_and(|&(t, _)| t == Token::Ascii42) {
-        i += 1;
-    }
-    let Some(&(_, first)) = tokens.get(i) else {
-        return Vec::new();
-    };
-    let mut starts = vec![first];
-    let mut depth = 0usize;
-    for pair in tokens[i..].windows(2) {
-        match pair[0].0 {
-            Token::Ascii40 | Token::Ascii91 => depth += 1,
-            Token::Ascii41 | Token::Ascii93 => depth = depth.saturating_sub(1),
-            Token::Ascii44 if depth == 0 => starts.push(pair[1].1),
-            _ => {}
-        }
-    }
-    starts
-}
-
 /// The name of the constraint an `ADD CONSTRAINT` sub-command adds, when it has one.
 pub(crate) fn constraint_name(cmd: &pg_query::protobuf::AlterTableCmd) -> Option<&str> {
     match cmd.def.as_ref().and_then(|d| d.node.as_ref()) {
@@ -609,22 +549,6 @@ pub(crate) fn added_constraint_name(
 /// The longest identifier PostgreSQL keeps, in bytes (`NAMEDATALEN - 1`): longer ones are
 /// truncated.
 pub(crate) const MAX_IDENTIFIER: usize = 63;
-
-/// The `ALTER TABLE` sub-commands of a statement on a table that existed before it, with where
-/// each starts: a table created earlier in the same file is empty and seen by nobody, so locking
-/// it harms no one.
-pub(crate) fn existing_table_cmds<'a>(
-    ctx: &StatementCtx<'a>,
-) -> impl Iterator<Item = (&'a RangeVar, &'a AlterTableCmd, usize)> + 'a {
-    let (earlier, schema) = (ctx.earlier, ctx.schema);
-    alter_table_cmds_at(ctx)
-        .into_iter()
-        .filter_map(move |(relation, cmd, at)| {
-            relation
-                .filter(|r| !earlier.created_relation(r) && !schema.created_here(r))
-                .map(|r| (r, cmd, at))
-        })
-}
 
 /// The column an `ADD COLUMN` or `ALTER COLUMN ... TYPE` sub-command defines.
 pub(crate) fn cmd_column(cmd: &AlterTableCmd) -> Option<&ColumnDef> {

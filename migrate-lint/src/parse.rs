@@ -6,29 +6,8 @@ use std::ops::Range;
 use pg_query::protobuf::{ScanToken, Token};
 use pg_query::NodeEnum;
 
-use crate::diagnostic::Severity;
-use crate::rule::{Check, Family, Hit, Rule};
+use crate::diagnostic::Hit;
 use crate::source::line_col;
-
-pub(crate) static SYNTAX: Rule = Rule {
-    name: "syntax",
-    family: Family::Syntax,
-    severity: Severity::Error,
-    reason: "PostgreSQL's parser rejects the file, so PostgreSQL would too",
-    help: "fix the SQL at the position shown; it is the token where PostgreSQL's parser stopped",
-    allowable: false,
-    check: Check::Stage,
-};
-
-pub(crate) static EMPTY_MIGRATION: Rule = Rule {
-    name: "empty-migration",
-    family: Family::Syntax,
-    severity: Severity::Warning,
-    reason: "an up file without any statement records a migration that changes nothing",
-    help: "write the migration's statements, or delete the file if it is not needed",
-    allowable: true,
-    check: Check::Stage,
-};
 
 /// One statement of a file, as PostgreSQL's parser read it.
 #[derive(Debug)]
@@ -183,6 +162,14 @@ fn scan_error(text: &str, message: &str) -> Hit {
     };
     Hit::new(at, short)
         .help("close the string, quoted identifier, dollar quote or comment that starts here")
+}
+
+/// The tokens of `tokens` (sorted by offset, as the scanner gives them) that lie in `range`.
+pub(crate) fn tokens_in(tokens: &[ScanToken], range: Range<usize>) -> &[ScanToken] {
+    let offset = |t: &ScanToken| usize::try_from(t.start).unwrap_or(0);
+    let first = tokens.partition_point(|t| offset(t) < range.start);
+    let last = tokens.partition_point(|t| offset(t) < range.end);
+    &tokens[first..last.max(first)]
 }
 
 #[cfg(test)]

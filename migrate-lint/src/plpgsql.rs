@@ -13,8 +13,7 @@ use pg_query::protobuf::{DoStmt, ScanToken, Token};
 use pg_query::NodeEnum;
 use serde_json::{Map, Value};
 
-use crate::parse;
-use crate::rule::tokens_in;
+use crate::parse::{self, tokens_in};
 
 /// Nested `DO` blocks (in `EXECUTE` strings) are read this deep, no deeper.
 const MAX_DEPTH: usize = 4;

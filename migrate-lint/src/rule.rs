@@ -1,18 +1,19 @@
-//! What a rule is and what it sees: the types every stage of the pipeline and every rule
-//! share. The registry of all rules is [`crate::rules`]; this module depends on no stage, so
-//! that a stage can define its own rules without a cycle through the registry.
+//! What a rule is and what it sees: the rule types ([`Rule`], [`Family`], how a rule is
+//! checked), the [`StatementCtx`] a statement rule reads and the [`Policy`] `migrate.toml` gives a
+//! file. Every rule (`rules::*`) and every stage imports this module; it imports only what a rule
+//! reads (`diagnostic`, and `objects` and `schema` for what earlier statements and files did),
+//! never a rule, the registry or a stage.
 
 use std::ops::Range;
 
-use pg_query::protobuf::ScanToken;
+use pg_query::protobuf::{AlterTableCmd, RangeVar, ScanToken, Token};
 use pg_query::NodeEnum;
 
-use crate::config::Policy;
-use crate::diagnostic::Severity;
-use crate::objects::Earlier;
+use crate::diagnostic::{Hit, Severity};
+use crate::objects::{alter_table_cmds, Earlier};
 use crate::schema::Schema;
 
-/// The group a rule belongs to, as the README's rules table orders them.
+/// The group a rule belongs to, as the rules index (`docs/rules/README.md`) orders them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[non_exhaustive]
 pub enum Family {
@@ -66,7 +67,82 @@ pub struct Rule {
     /// Whether `-- migrate:allow(...)`, `allow-file(...)` or the macro's `allow = [...]` can
     /// silence it. File and syntax problems cannot be allowed.
     pub allowable: bool,
+    /// What the rule's page shows and a test runs through the checker.
+    pub examples: Examples,
     pub(crate) check: Check,
+}
+
+/// A rule's examples: migration folders where it fires, each beside its fixed form.
+#[derive(Debug)]
+pub enum Examples {
+    /// At least one example.
+    Shown(&'static [Example]),
+    /// Why no folder of text files can show the rule.
+    NotShown(&'static str),
+}
+
+/// A migration folder where a rule fires, and the same folder fixed. A file is `(name, text)`,
+/// as a user writes it in the folder (`migrate.toml` included).
+#[derive(Debug)]
+pub struct Example {
+    /// The files the folder already holds (a `001_init.sql` creating the table the example
+    /// alters), on which the rule does not fire.
+    pub before: &'static [(&'static str, &'static str)],
+    /// The file the rule fires at.
+    pub bad: (&'static str, &'static str),
+    /// The same file fixed: the rule does not fire, and the folder has no finding at all.
+    pub good: (&'static str, &'static str),
+}
+
+/// What the configuration says of one file: the rules allowed in it, and whether it is legacy.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Policy {
+    pub(crate) allowed: Vec<&'static str>,
+    pub(crate) legacy: bool,
+    /// With `tenancy = "schema"`: the `shared` objects, which migrations may name outside the
+    /// tenant's schema. `None`: names are not checked.
+    pub(crate) tenant_schema: Option<Vec<Shared>>,
+}
+
+impl Policy {
+    /// Whether `migrate.toml` allows this rule in the file.
+    pub(crate) fn allows(&self, rule: &Rule) -> bool {
+        rule.allowable && self.allowed.contains(&rule.name)
+    }
+
+    /// Whether the file is legacy and the rule is one legacy files are not held to: the
+    /// idempotency, destructive and lock-hazard rules, and warnings (each asks for an edit of a
+    /// file that must not change). What would break a fresh database is still reported.
+    pub(crate) fn hides(&self, rule: &Rule) -> bool {
+        self.legacy
+            && (rule.severity == Severity::Warning
+                || matches!(
+                    rule.family,
+                    Family::Idempotency | Family::Destructive | Family::LockHazards
+                ))
+    }
+}
+
+/// One entry of `shared`: `schema.name`, or `schema.*` for every object of the schema, each
+/// part as PostgreSQL reads it (folded to lower case unless quoted).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shared {
+    /// The schema.
+    pub schema: String,
+    /// The object, or `None` for every object of the schema (and the schema itself).
+    pub name: Option<String>,
+}
+
+impl Shared {
+    /// Whether this entry shares the object `name` of `schema` (`None`: the schema itself).
+    pub(crate) fn covers(&self, schema: &str, name: Option<&str>) -> bool {
+        self.schema == schema
+            && match (&self.name, name) {
+                (None, _) => true,
+                (Some(shared), Some(name)) => shared == name,
+                (Some(_), None) => false,
+            }
+    }
 }
 
 /// How a rule is checked.
@@ -87,32 +163,6 @@ pub(crate) enum Check {
     /// Looks at the scanner's tokens before parsing, for text PostgreSQL's parser cannot read
     /// (psql-only syntax). What it flags is blanked out before parsing.
     Tokens(fn(&str, &[ScanToken]) -> Vec<TokenHit>),
-}
-
-/// One place a rule fires.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Hit {
-    /// Byte offset in the file the finding points at.
-    pub at: usize,
-    /// What is wrong, about this statement.
-    pub message: String,
-    /// The fix for this statement, when more precise than [`Rule::help`].
-    pub help: Option<String>,
-}
-
-impl Hit {
-    pub(crate) fn new(at: usize, message: impl Into<String>) -> Self {
-        Self {
-            at,
-            message: message.into(),
-            help: None,
-        }
-    }
-
-    pub(crate) fn help(mut self, help: impl Into<String>) -> Self {
-        self.help = Some(help.into());
-        self
-    }
 }
 
 /// A token-level finding and the byte range to blank out before parsing.
@@ -151,7 +201,7 @@ pub(crate) struct StatementCtx<'a> {
     /// created, altered and dropped.
     pub schema: &'a Schema,
     /// Where each `ALTER TABLE` sub-command starts in the file: found from the tokens the first
-    /// time a rule asks (see `objects::alter_table_cmds_at`).
+    /// time a rule asks (see [`StatementCtx::alter_table_cmds_at`]).
     pub cmd_starts: std::cell::OnceCell<Vec<usize>>,
 }
 
@@ -186,10 +236,77 @@ impl StatementCtx<'_> {
     }
 }
 
-/// The tokens of `tokens` (sorted by offset, as the scanner gives them) that lie in `range`.
-pub(crate) fn tokens_in(tokens: &[ScanToken], range: Range<usize>) -> &[ScanToken] {
-    let offset = |t: &ScanToken| usize::try_from(t.start).unwrap_or(0);
-    let first = tokens.partition_point(|t| offset(t) < range.start);
-    let last = tokens.partition_point(|t| offset(t) < range.end);
-    &tokens[first..last.max(first)]
+impl<'a> StatementCtx<'a> {
+    /// The `ALTER TABLE` sub-commands of the statement, with the table and the byte offset where
+    /// each sub-command starts in the file (the statement's start when it cannot be found).
+    pub fn alter_table_cmds_at(&self) -> Vec<(Option<&'a RangeVar>, &'a AlterTableCmd, usize)> {
+        let cmds: Vec<_> = alter_table_cmds(self.node).collect();
+        if cmds.is_empty() {
+            return Vec::new();
+        }
+        let starts = self.cmd_starts.get_or_init(|| {
+            cmds.first()
+                .and_then(|(relation, _)| *relation)
+                .map(|r| command_starts(self, r))
+                .filter(|starts| starts.len() == cmds.len())
+                .unwrap_or_else(|| vec![self.start(); cmds.len()])
+        });
+        cmds.into_iter()
+            .zip(starts.iter().copied())
+            .map(|((relation, cmd), at)| (relation, cmd, at))
+            .collect()
+    }
+
+    /// The `ALTER TABLE` sub-commands of a statement on a table that existed before it, with where
+    /// each starts: a table created earlier in the same file is empty and seen by nobody, so locking
+    /// it harms no one.
+    pub fn existing_table_cmds(
+        &self,
+    ) -> impl Iterator<Item = (&'a RangeVar, &'a AlterTableCmd, usize)> + 'a {
+        let (earlier, schema) = (self.earlier, self.schema);
+        self.alter_table_cmds_at()
+            .into_iter()
+            .filter_map(move |(relation, cmd, at)| {
+                relation
+                    .filter(|r| !earlier.created_relation(r) && !schema.created_here(r))
+                    .map(|r| (r, cmd, at))
+            })
+    }
+}
+
+/// Where the comma-separated sub-commands after the table name start: the first token after the
+/// (possibly qualified) name, then the token after each comma outside brackets.
+fn command_starts(ctx: &StatementCtx<'_>, relation: &RangeVar) -> Vec<usize> {
+    let tokens: Vec<_> = ctx
+        .words()
+        .filter(|(t, _, _)| !matches!(t.token(), Token::SqlComment | Token::CComment))
+        .map(|(t, _, at)| (t.token(), at))
+        .collect();
+    let Some(mut i) = tokens
+        .iter()
+        .position(|&(_, at)| at == ctx.at(relation.location))
+    else {
+        return Vec::new();
+    };
+    i += 1;
+    while tokens.get(i).is_some_and(|&(t, _)| t == Token::Ascii46) {
+        i += 2;
+    }
+    if tokens.get(i).is_some_and(|&(t, _)| t == Token::Ascii42) {
+        i += 1;
+    }
+    let Some(&(_, first)) = tokens.get(i) else {
+        return Vec::new();
+    };
+    let mut starts = vec![first];
+    let mut depth = 0usize;
+    for pair in tokens[i..].windows(2) {
+        match pair[0].0 {
+            Token::Ascii40 | Token::Ascii91 => depth += 1,
+            Token::Ascii41 | Token::Ascii93 => depth = depth.saturating_sub(1),
+            Token::Ascii44 if depth == 0 => starts.push(pair[1].1),
+            _ => {}
+        }
+    }
+    starts
 }

@@ -6,60 +6,15 @@ use std::ops::Range;
 use pg_query::protobuf::{AlterTableType, ReindexObjectType, TransactionStmtKind};
 use pg_query::NodeEnum;
 
-use crate::diagnostic::Severity;
+use crate::diagnostic::Hit;
 use crate::objects::{alter_table_cmds, strings};
 use crate::parse::ParsedStatement;
 use crate::plpgsql::Block;
 use crate::quote::{literal, qualified};
-use crate::rule::{Check, Family, Hit, Rule};
+use crate::rule::Rule;
+use crate::rules::{needs_no_transaction, transaction_control, untransacted};
 use crate::schema::{Known, Schema};
 use migrate_core::Transaction;
-
-pub(crate) static UNTRANSACTED: Rule = Rule {
-    name: "untransacted",
-    family: Family::Transactions,
-    severity: Severity::Error,
-    reason: "a statement before the file's `BEGIN` or after its `COMMIT` would run outside the \
-             migration's transaction",
-    help: "move the statement between `BEGIN;` and `COMMIT;`, or remove the `BEGIN;`/`COMMIT;` \
-           lines (every migration runs in a transaction anyway)",
-    allowable: false,
-    check: Check::Stage,
-};
-
-pub(crate) static TRANSACTION_CONTROL: Rule = Rule {
-    name: "transaction-control",
-    family: Family::Transactions,
-    severity: Severity::Error,
-    reason: "the runner opens and commits each migration's transaction together with its \
-             history row; a second `BEGIN`, a `COMMIT`/`ROLLBACK` in the middle or a `BEGIN` \
-             without `COMMIT` breaks that",
-    help: "keep at most one outer `BEGIN;` ... `COMMIT;` around the whole file, or none",
-    allowable: false,
-    check: Check::Stage,
-};
-
-pub(crate) static NEEDS_NO_TRANSACTION: Rule = Rule {
-    name: "needs-no-transaction",
-    family: Family::Transactions,
-    severity: Severity::Error,
-    reason: "PostgreSQL refuses this statement inside a transaction block, so the migration \
-             would fail at run time",
-    help: "start the file with `-- migrate:no-transaction`; its statements then run one by one, \
-           outside a transaction, and must be idempotent",
-    allowable: false,
-    check: Check::Stage,
-};
-
-pub(crate) static UNNEEDED_NO_TRANSACTION: Rule = Rule {
-    name: "unneeded-no-transaction",
-    family: Family::Transactions,
-    severity: Severity::Warning,
-    reason: "`-- migrate:no-transaction` gives up atomicity; no statement of this file needs it",
-    help: "remove `-- migrate:no-transaction` so the file runs in one transaction",
-    allowable: true,
-    check: Check::Stage,
-};
 
 /// What the structure check decided about a file.
 #[derive(Debug)]
@@ -128,11 +83,11 @@ pub(crate) fn check(
         let Some(kind) = kind else {
             if !run.contains(&i) {
                 hits.push((
-                    &UNTRANSACTED,
+                    &untransacted::RULE,
                     hit(
                         i,
                         "statement outside the file's BEGIN/COMMIT",
-                        UNTRANSACTED.help,
+                        untransacted::RULE.help,
                     ),
                 ));
             }
@@ -166,13 +121,13 @@ pub(crate) fn check(
                  rolls both back",
             ),
         };
-        hits.push((&TRANSACTION_CONTROL, problem));
+        hits.push((&transaction_control::RULE, problem));
     }
     if let Some((begin, _)) = wrapper {
         if let NodeEnum::TransactionStmt(t) = &statements[begin].node {
             if !t.options.is_empty() {
                 hits.push((
-                    &TRANSACTION_CONTROL,
+                    &transaction_control::RULE,
                     hit(
                         begin,
                         &format!(
@@ -192,7 +147,7 @@ pub(crate) fn check(
             refused.push(hit(
                 i,
                 &format!("{what} cannot run inside a transaction block"),
-                NEEDS_NO_TRANSACTION.help,
+                needs_no_transaction::RULE.help,
             ));
         }
         for control in blocks[i].iter().flat_map(|b| &b.controls) {
@@ -204,7 +159,7 @@ pub(crate) fn check(
                         control.keyword
                     ),
                 )
-                .help(NEEDS_NO_TRANSACTION.help),
+                .help(needs_no_transaction::RULE.help),
             );
         }
     }
@@ -212,7 +167,11 @@ pub(crate) fn check(
     let mut unneeded = None;
     match (mode, no_transaction) {
         (Transaction::Single, _) => {
-            hits.extend(refused.into_iter().map(|hit| (&NEEDS_NO_TRANSACTION, hit)));
+            hits.extend(
+                refused
+                    .into_iter()
+                    .map(|hit| (&needs_no_transaction::RULE, hit)),
+            );
         }
         (Transaction::None, Some(at)) if refused.is_empty() => {
             unneeded = Some(Hit::new(
@@ -255,7 +214,7 @@ pub(crate) fn committing_call(node: &NodeEnum, at: usize, schema: &Schema) -> Op
                     name.join(".")
                 ),
             )
-            .help(NEEDS_NO_TRANSACTION.help)
+            .help(needs_no_transaction::RULE.help)
         })
 }
 
@@ -437,15 +396,16 @@ pub(crate) fn refused_in_transaction(node: &NodeEnum) -> Option<&'static str> {
 mod tests {
     use super::*;
     use crate::check::check_script;
-    use crate::config::Policy;
-    use crate::rule::ScriptKind;
+    use crate::diagnostic::Severity;
+    use crate::rule::{Policy, ScriptKind};
     use crate::rules::testing::{findings, passes};
+    use crate::rules::unneeded_no_transaction;
 
     const RULES: [&Rule; 4] = [
-        &UNTRANSACTED,
-        &TRANSACTION_CONTROL,
-        &NEEDS_NO_TRANSACTION,
-        &UNNEEDED_NO_TRANSACTION,
+        &untransacted::RULE,
+        &transaction_control::RULE,
+        &needs_no_transaction::RULE,
+        &unneeded_no_transaction::RULE,
     ];
 
     /// `(rule, line, column, message)` of every transaction finding of an up file.
@@ -521,7 +481,10 @@ mod tests {
             ]
         );
         // A savepoint outside the wrapper runs outside the transaction too.
-        let found = findings(&UNTRANSACTED, "BEGIN;\nSELECT 1;\nCOMMIT;\nSAVEPOINT s;");
+        let found = findings(
+            &untransacted::RULE,
+            "BEGIN;\nSELECT 1;\nCOMMIT;\nSAVEPOINT s;",
+        );
         assert_eq!(found.len(), 1);
         assert_eq!((found[0].0, found[0].1), (4, 1));
     }
@@ -690,7 +653,7 @@ mod tests {
             // Inside the file's own BEGIN/COMMIT too.
             let wrapped = format!("BEGIN;\n{sql}\nCOMMIT;");
             assert_eq!(
-                findings(&NEEDS_NO_TRANSACTION, &wrapped).len(),
+                findings(&needs_no_transaction::RULE, &wrapped).len(),
                 1,
                 "{wrapped}"
             );
@@ -709,7 +672,7 @@ mod tests {
             "ALTER TABLE events DETACH PARTITION events_2020;",
             "CLUSTER t USING t_pkey;",
         ] {
-            passes(&NEEDS_NO_TRANSACTION, sql);
+            passes(&needs_no_transaction::RULE, sql);
         }
     }
 
@@ -744,7 +707,7 @@ mod tests {
             "DO $$ BEGIN RAISE NOTICE 'COMMIT'; END $$;",
             "CREATE OR REPLACE PROCEDURE p() LANGUAGE plpgsql AS $$ BEGIN COMMIT; END $$;",
         ] {
-            passes(&NEEDS_NO_TRANSACTION, sql);
+            passes(&needs_no_transaction::RULE, sql);
         }
     }
 
@@ -786,7 +749,7 @@ mod tests {
             "ALTER TYPE mood ADD VALUE 'sad';\nSELECT 'sad';",
             "ALTER TYPE app.mood ADD VALUE 'sad';\nSELECT 'sad'::other.mood;",
         ] {
-            passes(&NEEDS_NO_TRANSACTION, sql);
+            passes(&needs_no_transaction::RULE, sql);
         }
     }
 
@@ -829,7 +792,7 @@ mod tests {
         let (_, diagnostics, _) = check_script("t.sql", sql, ScriptKind::Up, &Policy::default());
         let d: Vec<_> = diagnostics
             .iter()
-            .filter(|d| d.rule == UNNEEDED_NO_TRANSACTION.name)
+            .filter(|d| d.rule == unneeded_no_transaction::RULE.name)
             .collect();
         assert_eq!(d.len(), 1);
         assert_eq!(d[0].severity, Severity::Warning);
@@ -837,7 +800,7 @@ mod tests {
         assert_eq!(runs(sql).0, Transaction::None);
         // It can be allowed in the file's header.
         passes(
-            &UNNEEDED_NO_TRANSACTION,
+            &unneeded_no_transaction::RULE,
             "-- migrate:no-transaction\n\
              -- migrate:allow-file(unneeded-no-transaction) runs outside a transaction on purpose\n\
              CREATE TABLE IF NOT EXISTS t (id int);",

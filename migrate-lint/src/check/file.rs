@@ -4,14 +4,18 @@
 use pg_query::protobuf::ScanToken;
 use pg_query::NodeEnum;
 
-use crate::config::Policy;
+use crate::diagnostic::Hit;
 use crate::diagnostic::{Diagnostic, Position};
-use crate::directives::{self, Directives, UNUSED_ALLOW};
+use crate::directives::{self, Directives};
 use crate::objects::Earlier;
-use crate::parse::{self, EMPTY_MIGRATION, SYNTAX};
+use crate::parse;
+use crate::parse::tokens_in;
 use crate::plpgsql;
-use crate::rule::{tokens_in, Check, Family, Hit, Rule, ScriptKind, StatementCtx};
-use crate::rules::{self, psql_meta_command};
+use crate::rule::{Check, Family, Policy, Rule, ScriptKind, StatementCtx};
+use crate::rules::{
+    self, empty_migration, needs_no_transaction, psql_meta_command, syntax,
+    unneeded_no_transaction, unused_allow,
+};
 use crate::schema::Schema;
 use crate::source::{blank, line_at, line_col};
 use crate::structure;
@@ -132,7 +136,7 @@ pub(super) fn prepare<'a>(
                 (blanked, tokens)
             }
             None => {
-                findings.report(&SYNTAX, hit, None);
+                findings.report(&syntax::RULE, hit, None);
                 return Err(Box::new(findings));
             }
         },
@@ -156,7 +160,7 @@ pub(super) fn prepare<'a>(
         match parse::scan(&parsable) {
             Ok(tokens) => tokens,
             Err(hit) => {
-                findings.report(&SYNTAX, hit, None);
+                findings.report(&syntax::RULE, hit, None);
                 return Err(Box::new(findings));
             }
         }
@@ -164,7 +168,7 @@ pub(super) fn prepare<'a>(
     let parse::Parsed { statements, tokens } = match parse::parse_scanned(&parsable, tokens) {
         Ok(parsed) => parsed,
         Err(hit) => {
-            findings.report(&SYNTAX, hit, None);
+            findings.report(&syntax::RULE, hit, None);
             return Err(Box::new(findings));
         }
     };
@@ -272,19 +276,19 @@ impl Ready<'_> {
         match structure.mode {
             Transaction::Single => {
                 for (i, hit) in committing_calls {
-                    findings.report(&structure::NEEDS_NO_TRANSACTION, hit, Some(i));
+                    findings.report(&needs_no_transaction::RULE, hit, Some(i));
                 }
             }
             Transaction::None if committing_calls.is_empty() => {
                 if let Some(hit) = structure.unneeded {
-                    findings.report(&structure::UNNEEDED_NO_TRANSACTION, hit, None);
+                    findings.report(&unneeded_no_transaction::RULE, hit, None);
                 }
             }
             Transaction::None => {}
         }
         if kind == ScriptKind::Up && structure.run.is_empty() {
             findings.report(
-                &EMPTY_MIGRATION,
+                &empty_migration::RULE,
                 Hit::new(0, "the migration has no statement"),
                 None,
             );
@@ -361,7 +365,7 @@ impl Findings<'_> {
                 })
                 .collect();
             for hit in unused {
-                self.report(&UNUSED_ALLOW, hit, None);
+                self.report(&unused_allow::RULE, hit, None);
             }
         }
         (run, self.diagnostics, self.hidden)

@@ -6,14 +6,15 @@ mod file;
 
 use std::path::{Path, PathBuf};
 
-use crate::config::{Config, Policy, CONFIG, CONFIG_FILE};
+use crate::config::{Config, CONFIG_FILE};
 use crate::diagnostic::{Diagnostic, Position};
-use crate::discover::{
-    self, Entry, EntryKind, FileName, DUPLICATE_VERSION, INVALID_NAME, NESTED_FOLDER, NOT_UTF8,
-    NUL_BYTE, ORPHAN_DOWN, UNREADABLE_FILE,
-};
+use crate::discover::{self, Entry, EntryKind, FileName};
 use crate::model::{Legacy, Migration, Outcome, Script};
-use crate::rule::{Rule, ScriptKind};
+use crate::rule::{Policy, Rule, ScriptKind};
+use crate::rules::{
+    config, duplicate_version, invalid_name, nested_folder, not_utf8, nul_byte, orphan_down,
+    unreadable_file,
+};
 use crate::schema::Schema;
 use migrate_core::{checksum, Version};
 
@@ -29,7 +30,7 @@ pub fn check_dir(dir: &Path, display: &str) -> Outcome {
         Ok(entries) => check_entries(display, entries),
         Err(e) => Outcome {
             diagnostics: vec![file_problem(
-                &UNREADABLE_FILE,
+                &unreadable_file::RULE,
                 display,
                 format!("cannot read the migration folder {}: {e}", dir.display()),
                 "create the folder, or give the path relative to the crate's Cargo.toml".to_owned(),
@@ -72,10 +73,10 @@ pub fn check_entries(display: &str, entries: Vec<Entry>) -> Outcome {
         let bytes = match entry.kind {
             EntryKind::Folder { holds_sql: true } => {
                 diagnostics.push(file_problem(
-                    &NESTED_FOLDER,
+                    &nested_folder::RULE,
                     &path,
                     "a sub-folder holding `.sql` files".to_owned(),
-                    NESTED_FOLDER.help.to_owned(),
+                    nested_folder::RULE.help.to_owned(),
                 ));
                 continue;
             }
@@ -85,7 +86,7 @@ pub fn check_entries(display: &str, entries: Vec<Entry>) -> Outcome {
         let (version, name, kind) = match discover::classify(&entry.name) {
             FileName::Ignored => continue,
             FileName::Invalid { problem, help } => {
-                diagnostics.push(file_problem(&INVALID_NAME, &path, problem, help));
+                diagnostics.push(file_problem(&invalid_name::RULE, &path, problem, help));
                 continue;
             }
             FileName::Up { version, name } => (version, name, ScriptKind::Up),
@@ -176,16 +177,16 @@ fn read_config(display: &str, entries: &[Entry]) -> (Config, Vec<Diagnostic>) {
         },
         EntryKind::File(Err(e)) => {
             let problem = file_problem(
-                &UNREADABLE_FILE,
+                &unreadable_file::RULE,
                 &path,
                 format!("cannot read the file: {e}"),
-                UNREADABLE_FILE.help.to_owned(),
+                unreadable_file::RULE.help.to_owned(),
             );
             return (Config::default(), vec![problem]);
         }
         EntryKind::Folder { .. } => {
             let problem = file_problem(
-                &CONFIG,
+                &config::RULE,
                 &path,
                 "a folder, where the configuration file was expected".to_owned(),
                 format!("rename the folder: `{CONFIG_FILE}` is the configuration's name"),
@@ -251,10 +252,10 @@ fn load(job: Job) -> Loaded {
         },
         Err(e) => {
             found.push(file_problem(
-                &UNREADABLE_FILE,
+                &unreadable_file::RULE,
                 &job.path,
                 format!("cannot read the file: {e}"),
-                UNREADABLE_FILE.help.to_owned(),
+                unreadable_file::RULE.help.to_owned(),
             ));
             None
         }
@@ -282,10 +283,10 @@ fn pair(files: &mut [Named], diagnostics: &mut Vec<Diagnostic>) -> Vec<Migration
         for same_kind in [&ups, &downs] {
             for extra in same_kind.iter().skip(1) {
                 diagnostics.push(file_problem(
-                    &DUPLICATE_VERSION,
+                    &duplicate_version::RULE,
                     &extra.path,
                     format!("the same version as {}", same_kind[0].path),
-                    DUPLICATE_VERSION.help.to_owned(),
+                    duplicate_version::RULE.help.to_owned(),
                 ));
             }
         }
@@ -301,10 +302,10 @@ fn pair(files: &mut [Named], diagnostics: &mut Vec<Diagnostic>) -> Vec<Migration
         if let Some(message) = orphan {
             let d = down.take().expect("an orphan is a down file");
             diagnostics.push(file_problem(
-                &ORPHAN_DOWN,
+                &orphan_down::RULE,
                 &d.path,
                 message,
-                ORPHAN_DOWN.help.to_owned(),
+                orphan_down::RULE.help.to_owned(),
             ));
         }
         let Some(up) = up.as_mut() else { continue };
@@ -336,8 +337,8 @@ fn file_problem(rule: &'static Rule, path: &str, message: String, help: String) 
 
 fn text_problem(path: &str, bytes: &[u8], error: TextError) -> Diagnostic {
     let (rule, offset, message) = match error {
-        TextError::NotUtf8 { offset } => (&NOT_UTF8, offset, "the file is not valid UTF-8"),
-        TextError::NulByte { offset } => (&NUL_BYTE, offset, "the file holds a NUL byte"),
+        TextError::NotUtf8 { offset } => (&not_utf8::RULE, offset, "the file is not valid UTF-8"),
+        TextError::NulByte { offset } => (&nul_byte::RULE, offset, "the file holds a NUL byte"),
     };
     // The valid text before the problem gives its position.
     let before = String::from_utf8_lossy(&bytes[..offset]);

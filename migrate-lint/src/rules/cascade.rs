@@ -7,10 +7,11 @@
 use pg_query::protobuf::{AlterTableType, DropBehavior, ObjectType};
 use pg_query::NodeEnum;
 
-use crate::diagnostic::Severity;
-use crate::objects::{alter_table_cmds_at, display_drop, display_relation, strings};
+use crate::diagnostic::{Hit, Severity};
+use crate::objects::{display_drop, display_relation, strings};
 use crate::quote::{ident, qualified};
-use crate::rule::{Check, Family, Hit, Rule, StatementCtx};
+use crate::rule::{Check, Example, Examples, Family, Rule, StatementCtx};
+use crate::rules::examples::USERS;
 
 pub(crate) static RULE: Rule = Rule {
     name: "cascade",
@@ -21,6 +22,15 @@ pub(crate) static RULE: Rule = Rule {
     help: "drop the dependent objects by name first and remove `CASCADE`; if the cascade is \
            intended, confirm it right above the statement: `-- migrate:allow(cascade) <reason>`",
     allowable: true,
+    examples: Examples::Shown(&[
+        Example {
+            before: &[USERS, ("002_active_users.sql", "CREATE OR REPLACE VIEW active_users AS SELECT id, email FROM users WHERE email IS NOT NULL;\n"), ("003_user_report.sql", "CREATE OR REPLACE VIEW user_report AS SELECT count(*) AS users FROM active_users;\n")],
+            bad: ("004_drop_active_users.sql", "DROP VIEW IF EXISTS active_users CASCADE;\n"),
+            good: ("004_drop_active_users.sql", "DROP VIEW IF EXISTS user_report;
+DROP VIEW IF EXISTS active_users;
+"),
+        },
+    ]),
     check: Check::Statement {
         down_files: false,
         check,
@@ -83,7 +93,7 @@ fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
 
 /// `DROP COLUMN ... CASCADE` and `DROP CONSTRAINT ... CASCADE` sub-commands.
 fn alter_table_cascades(ctx: &StatementCtx<'_>) -> Vec<Hit> {
-    alter_table_cmds_at(ctx)
+    ctx.alter_table_cmds_at()
         .into_iter()
         .filter(|(_, cmd, _)| cascades(cmd.behavior()))
         .filter_map(|(relation, cmd, at)| {

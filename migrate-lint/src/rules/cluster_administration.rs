@@ -8,10 +8,11 @@
 use pg_query::protobuf::ObjectType;
 use pg_query::NodeEnum;
 
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Hit, Severity};
 use crate::objects::object_name;
 use crate::quote::{ident, literal, qualified};
-use crate::rule::{Check, Family, Hit, Rule, StatementCtx};
+use crate::rule::{Check, Example, Examples, Family, Rule, StatementCtx};
+use crate::rules::examples::USERS;
 
 pub(crate) static RULE: Rule = Rule {
     name: "cluster-administration",
@@ -22,6 +23,21 @@ pub(crate) static RULE: Rule = Rule {
     help: "do this in provisioning (infrastructure code, the hosting provider's settings, a setup \
            script run by an administrator), not in a schema migration",
     allowable: false,
+    examples: Examples::Shown(&[Example {
+        before: &[USERS],
+        bad: (
+            "002_crypto.sql",
+            "CREATE EXTENSION IF NOT EXISTS pgcrypto;
+ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements';
+",
+        ),
+        good: (
+            "002_crypto.sql",
+            "-- shared_preload_libraries is set by the server's provisioning.
+CREATE EXTENSION IF NOT EXISTS pgcrypto;
+",
+        ),
+    }]),
     check: Check::Statement {
         down_files: true,
         check,
@@ -159,7 +175,7 @@ mod tests {
             "t.sql",
             "CREATE TABLESPACE fast LOCATION '/ssd';",
             ScriptKind::Up,
-            &crate::config::Policy::default(),
+            &crate::rule::Policy::default(),
         );
         let d = diagnostics.iter().find(|d| d.rule == RULE.name).unwrap();
         assert!(d.help.contains("provisioning"), "{}", d.help);
@@ -175,7 +191,7 @@ mod tests {
             &RULE,
             "-- migrate:allow(cluster-administration) we know\nDROP DATABASE app;",
         );
-        assert!(crate::config::allowable(RULE.name).is_err());
+        assert!(crate::rules::allowable(RULE.name).is_err());
     }
 
     #[test]

@@ -8,10 +8,11 @@
 
 use pg_query::protobuf::{AlterTableCmd, AlterTableType, RangeVar};
 
-use crate::diagnostic::Severity;
-use crate::objects::{cmd_column, display_relation, display_type, existing_table_cmds};
+use crate::diagnostic::{Hit, Severity};
+use crate::objects::{cmd_column, display_relation, display_type};
 use crate::quote::ident;
-use crate::rule::{Check, Family, Hit, Rule, StatementCtx};
+use crate::rule::{Check, Example, Examples, Family, Rule, StatementCtx};
+use crate::rules::examples::USERS;
 use crate::schema::{keeps_values, ColumnType, Known};
 
 pub(crate) static RULE: Rule = Rule {
@@ -25,6 +26,29 @@ pub(crate) static RULE: Rule = Rule {
            `varchar` to `text`) is not reported when an earlier file defined the column, else \
            confirm it with `-- migrate:allow(column-type-change)`",
     allowable: true,
+    examples: Examples::Shown(&[Example {
+        before: &[
+            USERS,
+            (
+                "002_add_orders.sql",
+                "CREATE TABLE IF NOT EXISTS orders (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    user_id integer NOT NULL
+);
+",
+            ),
+        ],
+        bad: (
+            "003_orders_user_id_bigint.sql",
+            "ALTER TABLE orders ALTER COLUMN user_id TYPE bigint;\n",
+        ),
+        good: (
+            "003_orders_user_id_bigint.sql",
+            "-- Backfilled in batches by the application; the switch comes in a later migration.
+ALTER TABLE orders ADD COLUMN IF NOT EXISTS user_id_new bigint;
+",
+        ),
+    }]),
     check: Check::Statement {
         down_files: true,
         check,
@@ -32,7 +56,7 @@ pub(crate) static RULE: Rule = Rule {
 };
 
 fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
-    existing_table_cmds(ctx)
+    ctx.existing_table_cmds()
         .filter(|(_, cmd, _)| cmd.subtype() == AlterTableType::AtAlterColumnType)
         .filter(|(relation, cmd, _)| !keeps_known_values(ctx, relation, cmd))
         .map(|(relation, cmd, at)| {
@@ -111,7 +135,7 @@ mod tests {
             "t.sql",
             sql,
             ScriptKind::Up,
-            &crate::config::Policy::default(),
+            &crate::rule::Policy::default(),
         );
         let d = diagnostics.iter().find(|d| d.rule == RULE.name).unwrap();
         assert!(d

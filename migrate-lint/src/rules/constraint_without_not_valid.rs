@@ -11,10 +11,11 @@
 use pg_query::protobuf::{AlterTableType, ConstrType, Constraint, RangeVar};
 use pg_query::NodeEnum;
 
-use crate::diagnostic::Severity;
-use crate::objects::{cmd_column, cmd_constraint, display_relation, existing_table_cmds};
+use crate::diagnostic::{Hit, Severity};
+use crate::objects::{cmd_column, cmd_constraint, display_relation};
 use crate::quote::ident;
-use crate::rule::{Check, Family, Hit, Rule, StatementCtx};
+use crate::rule::{Check, Example, Examples, Family, Rule, StatementCtx};
+use crate::rules::examples::USERS;
 
 pub(crate) static RULE: Rule = Rule {
     name: "constraint-without-not-valid",
@@ -25,6 +26,34 @@ pub(crate) static RULE: Rule = Rule {
     help: "add the constraint with `NOT VALID` (after an `ADD COLUMN` without it), then \
            `VALIDATE CONSTRAINT` it in a later migration",
     allowable: true,
+    examples: Examples::Shown(&[Example {
+        before: &[
+            USERS,
+            (
+                "002_add_orders.sql",
+                "CREATE TABLE IF NOT EXISTS orders (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    user_id bigint NOT NULL
+);
+",
+            ),
+        ],
+        bad: (
+            "003_orders_user_fk.sql",
+            "ALTER TABLE orders DROP CONSTRAINT IF EXISTS orders_user_id_fkey;
+ALTER TABLE orders ADD CONSTRAINT orders_user_id_fkey
+    FOREIGN KEY (user_id) REFERENCES users (id);
+",
+        ),
+        good: (
+            "003_orders_user_fk.sql",
+            "-- Validated in 004 without blocking writes.
+ALTER TABLE orders DROP CONSTRAINT IF EXISTS orders_user_id_fkey;
+ALTER TABLE orders ADD CONSTRAINT orders_user_id_fkey
+    FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;
+",
+        ),
+    }]),
     check: Check::Statement {
         down_files: true,
         check,
@@ -32,7 +61,7 @@ pub(crate) static RULE: Rule = Rule {
 };
 
 fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
-    existing_table_cmds(ctx)
+    ctx.existing_table_cmds()
         .flat_map(|(relation, cmd, _)| {
             match cmd.subtype() {
                 AlterTableType::AtAddConstraint => {
@@ -162,7 +191,7 @@ mod tests {
             "t.sql",
             sql,
             ScriptKind::Up,
-            &crate::config::Policy::default(),
+            &crate::rule::Policy::default(),
         );
         let helps: Vec<_> = diagnostics
             .iter()

@@ -3,9 +3,9 @@
 
 use pg_query::protobuf::{ScanToken, Token};
 
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Hit, Severity};
 use crate::parse::{is_comment, is_semicolon};
-use crate::rule::{Check, Family, Hit, Rule, TokenHit};
+use crate::rule::{Check, Example, Examples, Family, Rule, TokenHit};
 
 pub(crate) static RULE: Rule = Rule {
     name: "copy-from-stdin",
@@ -15,6 +15,31 @@ pub(crate) static RULE: Rule = Rule {
              migration is SQL only",
     help: "write the rows as `INSERT INTO ... VALUES (...), (...) ON CONFLICT DO NOTHING`",
     allowable: false,
+    examples: Examples::Shown(&[Example {
+        before: &[],
+        bad: (
+            "002_countries.sql",
+            "CREATE TABLE IF NOT EXISTS countries (
+    code text PRIMARY KEY,
+    name text NOT NULL
+);
+COPY countries (code, name) FROM stdin;
+FR\tFrance
+DE\tGermany
+\\.
+",
+        ),
+        good: (
+            "002_countries.sql",
+            "CREATE TABLE IF NOT EXISTS countries (
+    code text PRIMARY KEY,
+    name text NOT NULL
+);
+INSERT INTO countries (code, name) VALUES ('FR', 'France'), ('DE', 'Germany')
+    ON CONFLICT (code) DO NOTHING;
+",
+        ),
+    }]),
     check: Check::Tokens(check),
 };
 
@@ -63,9 +88,8 @@ fn check(text: &str, tokens: &[ScanToken]) -> Vec<TokenHit> {
 #[cfg(test)]
 mod tests {
     use super::RULE;
-    use crate::parse::SYNTAX;
-    use crate::rules::psql_meta_command;
     use crate::rules::testing::{findings, passes};
+    use crate::rules::{psql_meta_command, syntax};
 
     #[test]
     fn fires_on_copy_from_stdin_with_inline_rows_and_checks_the_rest() {
@@ -75,7 +99,7 @@ mod tests {
         let found = findings(&RULE, sql);
         assert_eq!(found.len(), 1);
         assert_eq!((found[0].0, found[0].1), (2, 1));
-        assert!(findings(&SYNTAX, sql).is_empty());
+        assert!(findings(&syntax::RULE, sql).is_empty());
         assert!(findings(&psql_meta_command::RULE, sql).is_empty());
     }
 

@@ -4,9 +4,10 @@
 
 use pg_query::NodeEnum;
 
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Hit, Severity};
 use crate::objects::display_relation;
-use crate::rule::{Check, Family, Hit, Rule, StatementCtx};
+use crate::rule::{Check, Example, Examples, Family, Rule, StatementCtx};
+use crate::rules::examples::USERS;
 
 pub(crate) static RULE: Rule = Rule {
     name: "delete-without-where",
@@ -17,6 +18,14 @@ pub(crate) static RULE: Rule = Rule {
            confirm it right above the statement: `-- migrate:allow(delete-without-where) \
            <reason>`",
     allowable: true,
+    examples: Examples::Shown(&[Example {
+        before: &[USERS],
+        bad: ("002_expire_sessions.sql", "DELETE FROM sessions;\n"),
+        good: (
+            "002_expire_sessions.sql",
+            "DELETE FROM sessions WHERE expires_at < now();\n",
+        ),
+    }]),
     check: Check::Statement {
         down_files: false,
         check,

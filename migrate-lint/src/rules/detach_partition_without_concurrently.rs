@@ -9,9 +9,9 @@
 use pg_query::protobuf::AlterTableType;
 use pg_query::NodeEnum;
 
-use crate::diagnostic::Severity;
-use crate::objects::{display_relation, existing_table_cmds};
-use crate::rule::{Check, Family, Hit, Rule, StatementCtx};
+use crate::diagnostic::{Hit, Severity};
+use crate::objects::display_relation;
+use crate::rule::{Check, Example, Examples, Family, Rule, StatementCtx};
 
 pub(crate) static RULE: Rule = Rule {
     name: "detach-partition-without-concurrently",
@@ -22,6 +22,28 @@ pub(crate) static RULE: Rule = Rule {
     help: "write `DETACH PARTITION ... CONCURRENTLY` (PostgreSQL 14 or later) in a migration of \
            its own that starts with `-- migrate:no-transaction`",
     allowable: true,
+    examples: Examples::Shown(&[Example {
+        before: &[(
+            "001_events.sql",
+            "CREATE TABLE IF NOT EXISTS events (
+    at timestamptz NOT NULL,
+    payload jsonb
+) PARTITION BY RANGE (at);
+CREATE TABLE IF NOT EXISTS events_2024 PARTITION OF events
+    FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+",
+        )],
+        bad: (
+            "002_archive_events_2024.sql",
+            "ALTER TABLE events DETACH PARTITION events_2024;\n",
+        ),
+        good: (
+            "002_archive_events_2024.sql",
+            "-- migrate:no-transaction
+ALTER TABLE events DETACH PARTITION events_2024 CONCURRENTLY;
+",
+        ),
+    }]),
     check: Check::Statement {
         down_files: true,
         check,
@@ -29,7 +51,7 @@ pub(crate) static RULE: Rule = Rule {
 };
 
 fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
-    existing_table_cmds(ctx)
+    ctx.existing_table_cmds()
         .filter(|(_, cmd, _)| cmd.subtype() == AlterTableType::AtDetachPartition)
         .filter_map(|(relation, cmd, at)| {
             let Some(NodeEnum::PartitionCmd(p)) = cmd.def.as_ref()?.node.as_ref() else {

@@ -5,10 +5,11 @@
 use pg_query::protobuf::{AlterTableType, ObjectType};
 use pg_query::NodeEnum;
 
-use crate::diagnostic::Severity;
-use crate::objects::{alter_table_cmds_at, display_relation};
+use crate::diagnostic::{Hit, Severity};
+use crate::objects::display_relation;
 use crate::quote::ident;
-use crate::rule::{Check, Family, Hit, Rule, StatementCtx};
+use crate::rule::{Check, Example, Examples, Family, Rule, StatementCtx};
+use crate::rules::examples::USERS;
 
 pub(crate) static RULE: Rule = Rule {
     name: "drop-column",
@@ -18,6 +19,19 @@ pub(crate) static RULE: Rule = Rule {
     help: "if the data loss is intended (and no running code reads the column), confirm it \
            right above the statement: `-- migrate:allow(drop-column) <reason>`",
     allowable: true,
+    examples: Examples::Shown(&[Example {
+        before: &[USERS],
+        bad: (
+            "002_drop_users_nickname.sql",
+            "ALTER TABLE users DROP COLUMN IF EXISTS nickname;\n",
+        ),
+        good: (
+            "002_drop_users_nickname.sql",
+            "-- migrate:allow(drop-column) no release since 2.3 reads it
+ALTER TABLE users DROP COLUMN IF EXISTS nickname;
+",
+        ),
+    }]),
     check: Check::Statement {
         down_files: false,
         check,
@@ -31,7 +45,7 @@ fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
     if s.objtype() != ObjectType::ObjectTable {
         return Vec::new();
     }
-    alter_table_cmds_at(ctx)
+    ctx.alter_table_cmds_at()
         .into_iter()
         .filter(|(_, cmd, _)| cmd.subtype() == AlterTableType::AtDropColumn)
         .map(|(relation, cmd, at)| {

@@ -5,9 +5,10 @@
 use pg_query::protobuf::{DropBehavior, ObjectType};
 use pg_query::NodeEnum;
 
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Hit, Severity};
 use crate::objects::display_drop;
-use crate::rule::{Check, Family, Hit, Rule, StatementCtx};
+use crate::rule::{Check, Example, Examples, Family, Rule, StatementCtx};
+use crate::rules::examples::USERS;
 
 pub(crate) static RULE: Rule = Rule {
     name: "drop-schema",
@@ -17,6 +18,16 @@ pub(crate) static RULE: Rule = Rule {
     help: "if this is intended, confirm it right above the statement: \
            `-- migrate:allow(drop-schema) <reason>`",
     allowable: true,
+    examples: Examples::Shown(&[Example {
+        before: &[USERS],
+        bad: ("002_drop_staging.sql", "DROP SCHEMA IF EXISTS staging;\n"),
+        good: (
+            "002_drop_staging.sql",
+            "-- migrate:allow(drop-schema) the import job that used it is gone
+DROP SCHEMA IF EXISTS staging;
+",
+        ),
+    }]),
     check: Check::Statement {
         down_files: false,
         check,

@@ -7,9 +7,10 @@
 use pg_query::protobuf::ObjectType;
 use pg_query::NodeEnum;
 
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Hit, Severity};
 use crate::objects::{display_drop, object_name, ObjectKey};
-use crate::rule::{Check, Family, Hit, Rule, StatementCtx};
+use crate::rule::{Check, Example, Examples, Family, Rule, StatementCtx};
+use crate::rules::examples::USERS;
 
 pub(crate) static RULE: Rule = Rule {
     name: "drop-table",
@@ -19,6 +20,16 @@ pub(crate) static RULE: Rule = Rule {
     help: "if the data loss is intended, confirm it right above the statement: \
            `-- migrate:allow(drop-table) <reason>`",
     allowable: true,
+    examples: Examples::Shown(&[Example {
+        before: &[USERS],
+        bad: ("002_drop_sessions.sql", "DROP TABLE IF EXISTS sessions;\n"),
+        good: (
+            "002_drop_sessions.sql",
+            "-- migrate:allow(drop-table) sessions moved to Redis
+DROP TABLE IF EXISTS sessions;
+",
+        ),
+    }]),
     check: Check::Statement {
         down_files: false,
         check,

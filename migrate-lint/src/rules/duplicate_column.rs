@@ -8,10 +8,11 @@
 use pg_query::protobuf::{AlterTableType, ResTarget};
 use pg_query::{Node, NodeEnum};
 
-use crate::diagnostic::Severity;
-use crate::objects::{alter_table_cmds_at, cmd_column};
+use crate::diagnostic::{Hit, Severity};
+use crate::objects::cmd_column;
 use crate::quote::ident;
-use crate::rule::{Check, Family, Hit, Rule, StatementCtx};
+use crate::rule::{Check, Example, Examples, Family, Rule, StatementCtx};
+use crate::rules::examples::USERS;
 
 pub(crate) static RULE: Rule = Rule {
     name: "duplicate-column",
@@ -22,6 +23,26 @@ pub(crate) static RULE: Rule = Rule {
              statement (42701)",
     help: "remove the second one, or rename it",
     allowable: false,
+    examples: Examples::Shown(&[Example {
+        before: &[USERS],
+        bad: (
+            "002_add_orders.sql",
+            "CREATE TABLE IF NOT EXISTS orders (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    user_id bigint NOT NULL,
+    user_id bigint
+);
+",
+        ),
+        good: (
+            "002_add_orders.sql",
+            "CREATE TABLE IF NOT EXISTS orders (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    user_id bigint NOT NULL
+);
+",
+        ),
+    }]),
     check: Check::Statement {
         down_files: true,
         check,
@@ -45,7 +66,7 @@ fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
         ),
         NodeEnum::AlterTableStmt(_) => (
             "is added twice by one `ALTER TABLE`",
-            alter_table_cmds_at(ctx)
+            ctx.alter_table_cmds_at()
                 .into_iter()
                 .filter(|(_, cmd, _)| cmd.subtype() == AlterTableType::AtAddColumn)
                 .filter_map(|(_, cmd, at)| {

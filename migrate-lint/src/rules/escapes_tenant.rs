@@ -25,11 +25,11 @@ use pg_query::protobuf::{AConst, DefElem, GrantTargetType, Node, ObjectType, Var
 use pg_query::NodeEnum;
 use serde_json::{Map, Value};
 
-use crate::config::{Policy, Shared};
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Hit, Severity};
 use crate::objects::strings;
 use crate::quote::{ident, literal, qualified, read_qualified};
-use crate::rule::{Check, Family, Hit, Rule, StatementCtx};
+use crate::rule::{Check, Example, Examples, Family, Rule, StatementCtx};
+use crate::rule::{Policy, Shared};
 
 pub(crate) static RULE: Rule = Rule {
     name: "escapes-tenant",
@@ -41,6 +41,23 @@ pub(crate) static RULE: Rule = Rule {
     help: "write the name unqualified, so that it resolves in the tenant's schema; if every \
            tenant shares the object, list it in migrate.toml: `shared = [\"schema.name\"]`",
     allowable: true,
+    examples: Examples::Shown(&[Example {
+        before: &[("migrate.toml", "tenancy = \"schema\"\n")],
+        bad: (
+            "001_init.sql",
+            "CREATE TABLE IF NOT EXISTS public.users (
+    id bigint PRIMARY KEY
+);
+",
+        ),
+        good: (
+            "001_init.sql",
+            "CREATE TABLE IF NOT EXISTS users (
+    id bigint PRIMARY KEY
+);
+",
+        ),
+    }]),
     check: Check::Configured {
         down_files: true,
         check,
@@ -554,7 +571,8 @@ fn string_list(value: &Value) -> Option<Vec<String>> {
 mod tests {
     use super::RULE;
     use crate::check::check_script;
-    use crate::config::{Config, Policy};
+    use crate::config::Config;
+    use crate::rule::Policy;
     use crate::rule::ScriptKind;
 
     const SCHEMA: &str = "tenancy = \"schema\"\n\

@@ -8,9 +8,10 @@
 use pg_query::protobuf::{Node, RangeVar};
 use pg_query::NodeEnum;
 
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Hit, Severity};
 use crate::objects::display_relation;
-use crate::rule::{Check, Family, Hit, Rule, StatementCtx};
+use crate::rule::{Check, Example, Examples, Family, Rule, StatementCtx};
+use crate::rules::examples::USERS;
 
 /// The history table's default name; matched in any schema.
 const HISTORY_TABLE: &str = "schema_migrations";
@@ -29,6 +30,26 @@ pub(crate) static RULE: Rule = Rule {
     help: "delete the statement: the runtime records every migration itself, in the same \
            transaction",
     allowable: false,
+    examples: Examples::Shown(&[Example {
+        before: &[USERS],
+        bad: (
+            "002_add_orders.sql",
+            "CREATE TABLE IF NOT EXISTS orders (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    user_id bigint NOT NULL
+);
+INSERT INTO schema_migrations (version, name) VALUES (2, 'add_orders');
+",
+        ),
+        good: (
+            "002_add_orders.sql",
+            "CREATE TABLE IF NOT EXISTS orders (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    user_id bigint NOT NULL
+);
+",
+        ),
+    }]),
     check: Check::Statement {
         down_files: true,
         check,
@@ -130,7 +151,7 @@ mod tests {
             "t.sql",
             sql,
             ScriptKind::Up,
-            &crate::config::Policy::default(),
+            &crate::rule::Policy::default(),
         );
         let d = diagnostics.iter().find(|d| d.rule == RULE.name).unwrap();
         assert!(d
@@ -147,7 +168,7 @@ mod tests {
             "-- migrate:allow(history-table-write) legacy\nINSERT INTO schema_migrations \
              (version) VALUES (1) ON CONFLICT DO NOTHING;",
         );
-        assert!(crate::config::allowable(RULE.name).is_err());
+        assert!(crate::rules::allowable(RULE.name).is_err());
     }
 
     #[test]

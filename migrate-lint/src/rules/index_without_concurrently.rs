@@ -11,10 +11,11 @@
 use pg_query::protobuf::{DropStmt, IndexStmt, ObjectType, ReindexObjectType, ReindexStmt};
 use pg_query::NodeEnum;
 
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Hit, Severity};
 use crate::objects::{display_object, display_relation, object_name, relation_name, ObjectKey};
 use crate::quote::ident;
-use crate::rule::{Check, Family, Hit, Rule, StatementCtx};
+use crate::rule::{Check, Example, Examples, Family, Rule, StatementCtx};
+use crate::rules::examples::USERS;
 
 pub(crate) static RULE: Rule = Rule {
     name: "index-without-concurrently",
@@ -26,6 +27,19 @@ pub(crate) static RULE: Rule = Rule {
            `REINDEX INDEX CONCURRENTLY ...`, `DROP INDEX CONCURRENTLY IF EXISTS ...`) in a \
            migration of its own that starts with `-- migrate:no-transaction`",
     allowable: true,
+    examples: Examples::Shown(&[Example {
+        before: &[USERS],
+        bad: (
+            "002_index_users_email.sql",
+            "CREATE INDEX IF NOT EXISTS users_email_idx ON users (email);\n",
+        ),
+        good: (
+            "002_index_users_email.sql",
+            "-- migrate:no-transaction
+CREATE INDEX CONCURRENTLY IF NOT EXISTS users_email_idx ON users (email);
+",
+        ),
+    }]),
     check: Check::Statement {
         down_files: true,
         check,
@@ -186,7 +200,7 @@ mod tests {
             "t.sql",
             sql,
             ScriptKind::Up,
-            &crate::config::Policy::default(),
+            &crate::rule::Policy::default(),
         );
         let d = diagnostics.iter().find(|d| d.rule == RULE.name).unwrap();
         assert_eq!(d.severity, crate::Severity::Warning);

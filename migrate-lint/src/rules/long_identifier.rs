@@ -5,10 +5,11 @@
 
 use pg_query::protobuf::Token;
 
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Hit, Severity};
 use crate::objects::MAX_IDENTIFIER;
 use crate::quote::ident;
-use crate::rule::{Check, Family, Hit, Rule, StatementCtx};
+use crate::rule::{Check, Example, Examples, Family, Rule, StatementCtx};
+use crate::rules::examples::USERS;
 
 pub(crate) static RULE: Rule = Rule {
     name: "long-identifier",
@@ -18,6 +19,28 @@ pub(crate) static RULE: Rule = Rule {
              object gets another name than the one written (and two long names can be one)",
     help: "shorten the name to at most 63 bytes",
     allowable: true,
+    examples: Examples::Shown(&[Example {
+        before: &[USERS],
+        bad: (
+            "002_add_orders.sql",
+            "CREATE TABLE IF NOT EXISTS orders (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    user_id bigint NOT NULL
+);
+CREATE INDEX IF NOT EXISTS orders_user_id_index_for_the_account_page_and_the_monthly_invoice_run
+    ON orders (user_id);
+",
+        ),
+        good: (
+            "002_add_orders.sql",
+            "CREATE TABLE IF NOT EXISTS orders (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    user_id bigint NOT NULL
+);
+CREATE INDEX IF NOT EXISTS orders_user_id_idx ON orders (user_id);
+",
+        ),
+    }]),
     check: Check::Statement {
         down_files: true,
         check,

@@ -8,13 +8,14 @@
 use pg_query::protobuf::{AlterTableType, DropBehavior, DropStmt, ObjectType, RangeVar};
 use pg_query::NodeEnum;
 
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Hit, Severity};
 use crate::objects::{
-    added_constraint_name, alter_table_cmds_at, cmd_column, display_relation, display_role,
-    dropped, dropped_names, kind_keyword, relation_name, strings, ObjectKey,
+    added_constraint_name, cmd_column, display_relation, display_role, dropped, dropped_names,
+    kind_keyword, relation_name, strings, ObjectKey,
 };
 use crate::quote::{ident, qualified};
-use crate::rule::{Check, Family, Hit, Rule, StatementCtx};
+use crate::rule::{Check, Example, Examples, Family, Rule, StatementCtx};
+use crate::rules::examples::USERS;
 
 pub(crate) static RULE: Rule = Rule {
     name: "missing-if-exists",
@@ -24,6 +25,13 @@ pub(crate) static RULE: Rule = Rule {
              without `IF EXISTS` fail when the object is already gone",
     help: "add `IF EXISTS`",
     allowable: true,
+    examples: Examples::Shown(&[
+        Example {
+            before: &[USERS, ("002_active_users.sql", "CREATE OR REPLACE VIEW active_users AS SELECT id, email FROM users WHERE email IS NOT NULL;\n")],
+            bad: ("003_drop_active_users.sql", "DROP VIEW active_users;\n"),
+            good: ("003_drop_active_users.sql", "DROP VIEW IF EXISTS active_users;\n"),
+        },
+    ]),
     check: Check::Statement {
         down_files: false,
         check,
@@ -111,7 +119,7 @@ fn drop_stmt(ctx: &StatementCtx<'_>, s: &DropStmt) -> Option<(String, String)> {
 /// an earlier statement of the file created it or a later one creates it again.
 fn alter_table_drops(ctx: &StatementCtx<'_>) -> Vec<Hit> {
     let altered = alter_kind(ctx);
-    let cmds = alter_table_cmds_at(ctx);
+    let cmds = ctx.alter_table_cmds_at();
     let added_after = |i: usize, name: &str| {
         cmds[i + 1..]
             .iter()
@@ -293,7 +301,7 @@ mod tests {
             "test.sql",
             "DROP SCHEMA app CASCADE;",
             crate::rule::ScriptKind::Up,
-            &crate::config::Policy::default(),
+            &crate::rule::Policy::default(),
         );
         let found = diagnostics.iter().find(|d| d.rule == RULE.name).unwrap();
         assert_eq!(found.help, "write `DROP SCHEMA IF EXISTS app CASCADE`");

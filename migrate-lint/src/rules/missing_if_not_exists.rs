@@ -5,10 +5,11 @@
 use pg_query::protobuf::{AlterTableType, ObjectType};
 use pg_query::NodeEnum;
 
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Hit, Severity};
 use crate::objects::{alter_table_cmds, display_relation, relation_name, strings, ObjectKey};
 use crate::quote::{ident, literal, qualified};
-use crate::rule::{Check, Family, Hit, Rule, StatementCtx};
+use crate::rule::{Check, Example, Examples, Family, Rule, StatementCtx};
+use crate::rules::examples::USERS;
 
 pub(crate) static RULE: Rule = Rule {
     name: "missing-if-not-exists",
@@ -18,6 +19,25 @@ pub(crate) static RULE: Rule = Rule {
              `ADD VALUE` without `IF NOT EXISTS` fail when the object already exists",
     help: "add `IF NOT EXISTS`",
     allowable: true,
+    examples: Examples::Shown(&[Example {
+        before: &[USERS],
+        bad: (
+            "002_add_orders.sql",
+            "CREATE TABLE orders (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    user_id bigint NOT NULL
+);
+",
+        ),
+        good: (
+            "002_add_orders.sql",
+            "CREATE TABLE IF NOT EXISTS orders (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    user_id bigint NOT NULL
+);
+",
+        ),
+    }]),
     check: Check::Statement {
         down_files: false,
         check,

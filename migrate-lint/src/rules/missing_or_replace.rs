@@ -6,10 +6,11 @@
 use pg_query::protobuf::{ObjectType, RangeVar};
 use pg_query::NodeEnum;
 
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Hit, Severity};
 use crate::objects::{display_name, kind_keyword, relation_name, strings, ObjectKey};
 use crate::quote::ident;
-use crate::rule::{Check, Family, Hit, Rule, StatementCtx};
+use crate::rule::{Check, Example, Examples, Family, Rule, StatementCtx};
+use crate::rules::examples::USERS;
 
 pub(crate) static RULE: Rule = Rule {
     name: "missing-or-replace",
@@ -19,6 +20,13 @@ pub(crate) static RULE: Rule = Rule {
              when the object already exists",
     help: "write `CREATE OR REPLACE`, or drop the object first with `DROP ... IF EXISTS`",
     allowable: true,
+    examples: Examples::Shown(&[
+        Example {
+            before: &[USERS],
+            bad: ("002_active_users.sql", "CREATE VIEW active_users AS SELECT id, email FROM users WHERE email IS NOT NULL;\n"),
+            good: ("002_active_users.sql", "CREATE OR REPLACE VIEW active_users AS SELECT id, email FROM users WHERE email IS NOT NULL;\n"),
+        },
+    ]),
     check: Check::Statement {
         down_files: false,
         check,
@@ -184,7 +192,7 @@ mod tests {
                 "test.sql",
                 sql,
                 crate::rule::ScriptKind::Up,
-                &crate::config::Policy::default(),
+                &crate::rule::Policy::default(),
             );
             diagnostics
                 .into_iter()

@@ -1,15 +1,24 @@
-//! Every rule, one module each: its name, its reason, its fix, its check and its tests.
+//! Every rule, one module each: its name, its reason, its fix, its examples, its check and its
+//! tests; and the registry, [`all`], with the lookups by name ([`find`], and the did-you-mean of
+//! a misspelt one).
 //!
-//! A rule is a [`Rule`] value. Rules that look at one parsed statement carry their check here;
-//! rules that belong to a stage of the pipeline (file names, syntax, directives, transaction
-//! structure) are defined next to the stage that finds them and only listed here, so that
-//! [`all`] is the complete, documented list.
+//! A rule is a [`Rule`] value, `rules/<name>.rs`'s `RULE`. Rules that look at one parsed
+//! statement carry their check there. Rules that a stage of the pipeline finds (file names,
+//! `migrate.toml`, syntax, directives, transaction structure) are defined there too, with
+//! `Check::Stage`, and the stage imports them to report its findings: the registry lists every
+//! rule without importing any stage, so the arrows run stages -> rules -> rule types (`rule`).
+//!
+//! Each rule's [`Examples`] are folders where it fires, each beside its fixed form
+//! (`examples.rs` holds the files several share). The test `tests/rule_pages.rs` runs every
+//! example through the checker and generates from the registry one page per rule,
+//! `docs/rules/<rule>.md`, and the rules table of `docs/rules/README.md`.
 
-pub use crate::rule::{Family, Rule};
+pub use crate::rule::{Example, Examples, Family, Rule};
 
 mod cascade;
 mod cluster_administration;
 mod column_type_change;
+pub(crate) mod config;
 mod constraint_without_not_valid;
 mod copy_from_stdin;
 mod delete_without_where;
@@ -18,28 +27,47 @@ mod drop_column;
 mod drop_schema;
 mod drop_table;
 mod duplicate_column;
+pub(crate) mod duplicate_version;
+pub(crate) mod empty_migration;
 mod escapes_tenant;
+mod examples;
 pub(crate) mod history_table_write;
 mod index_without_concurrently;
+pub(crate) mod invalid_directive;
+pub(crate) mod invalid_name;
 mod long_identifier;
+pub(crate) mod misplaced_directive;
 mod missing_if_exists;
 mod missing_if_not_exists;
 mod missing_or_replace;
+pub(crate) mod needs_no_transaction;
+pub(crate) mod nested_folder;
 mod non_idempotent;
 mod not_null_without_default;
+pub(crate) mod not_utf8;
+pub(crate) mod nul_byte;
+pub(crate) mod orphan_down;
 pub(crate) mod psql_meta_command;
 mod select_into;
 mod set_not_null;
+pub(crate) mod syntax;
+pub(crate) mod transaction_control;
 mod truncate;
 mod unguarded_insert;
 mod unique_without_index;
+pub(crate) mod unknown_directive;
+pub(crate) mod unknown_rule;
 mod unnamed_index;
+pub(crate) mod unneeded_no_transaction;
+pub(crate) mod unreadable_file;
+pub(crate) mod untransacted;
+pub(crate) mod unused_allow;
 pub(crate) mod volatile_default;
 
 #[cfg(test)]
 pub(crate) mod testing;
 
-/// Every rule, in the order of the README's table.
+/// Every rule, in the order of the rules index (`docs/rules/README.md`): by family.
 pub fn all() -> &'static [&'static Rule] {
     ALL
 }
@@ -49,28 +77,103 @@ pub fn find(name: &str) -> Option<&'static Rule> {
     ALL.iter().copied().find(|r| r.name == name)
 }
 
+/// A rule name that `migrate.toml` or an allow directive cannot take.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum AllowError {
+    /// No rule has this name; maybe a close one.
+    Unknown {
+        name: String,
+        suggestion: Option<&'static str>,
+    },
+    /// The rule exists but reports a problem the build cannot work around.
+    NotAllowable(&'static str),
+}
+
+impl AllowError {
+    pub(crate) fn message(&self) -> String {
+        match self {
+            AllowError::Unknown { name, .. } => format!("unknown rule `{name}`"),
+            AllowError::NotAllowable(name) => format!("rule `{name}` cannot be allowed"),
+        }
+    }
+
+    pub(crate) fn help(&self) -> String {
+        match self {
+            AllowError::Unknown {
+                suggestion: Some(s),
+                ..
+            } => format!("did you mean `{s}`?"),
+            AllowError::Unknown { .. } => "the rules are listed in docs/rules/README.md".to_owned(),
+            AllowError::NotAllowable(_) => "it reports a problem the build cannot work around: \
+                                            fix what it reports instead"
+                .to_owned(),
+        }
+    }
+}
+
+/// The rule of this name, if it may be allowed.
+pub(crate) fn allowable(name: &str) -> Result<&'static Rule, AllowError> {
+    match find(name) {
+        Some(rule) if rule.allowable => Ok(rule),
+        Some(rule) => Err(AllowError::NotAllowable(rule.name)),
+        None => Err(AllowError::Unknown {
+            name: name.to_owned(),
+            suggestion: closest(name, all().iter().map(|r| r.name)),
+        }),
+    }
+}
+
+/// The candidate closest to `name` by edit distance, when close enough to be a typo.
+pub(crate) fn closest<'a>(
+    name: &str,
+    candidates: impl Iterator<Item = &'a str>,
+) -> Option<&'a str> {
+    candidates
+        .map(|c| (edit_distance(name, c), c))
+        .filter(|&(d, _)| d <= 3.max(name.len() / 4))
+        .min()
+        .map(|(_, c)| c)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut previous = row[0];
+        row[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let current = row[j + 1];
+            row[j + 1] = (previous + usize::from(ca != cb))
+                .min(row[j] + 1)
+                .min(current + 1);
+            previous = current;
+        }
+    }
+    row[b.len()]
+}
+
 static ALL: &[&Rule] = &[
-    &crate::discover::INVALID_NAME,
-    &crate::discover::DUPLICATE_VERSION,
-    &crate::discover::ORPHAN_DOWN,
-    &crate::discover::NESTED_FOLDER,
-    &crate::discover::UNREADABLE_FILE,
-    &crate::discover::NOT_UTF8,
-    &crate::discover::NUL_BYTE,
-    &crate::config::CONFIG,
-    &crate::parse::SYNTAX,
-    &crate::parse::EMPTY_MIGRATION,
+    &invalid_name::RULE,
+    &duplicate_version::RULE,
+    &orphan_down::RULE,
+    &nested_folder::RULE,
+    &unreadable_file::RULE,
+    &not_utf8::RULE,
+    &nul_byte::RULE,
+    &config::RULE,
+    &syntax::RULE,
+    &empty_migration::RULE,
     &duplicate_column::RULE,
     &long_identifier::RULE,
-    &crate::directives::UNKNOWN_DIRECTIVE,
-    &crate::directives::UNKNOWN_RULE,
-    &crate::directives::INVALID_DIRECTIVE,
-    &crate::directives::MISPLACED_DIRECTIVE,
-    &crate::directives::UNUSED_ALLOW,
-    &crate::structure::UNTRANSACTED,
-    &crate::structure::TRANSACTION_CONTROL,
-    &crate::structure::NEEDS_NO_TRANSACTION,
-    &crate::structure::UNNEEDED_NO_TRANSACTION,
+    &unknown_directive::RULE,
+    &unknown_rule::RULE,
+    &invalid_directive::RULE,
+    &misplaced_directive::RULE,
+    &unused_allow::RULE,
+    &untransacted::RULE,
+    &transaction_control::RULE,
+    &needs_no_transaction::RULE,
+    &unneeded_no_transaction::RULE,
     &missing_if_not_exists::RULE,
     &missing_if_exists::RULE,
     &missing_or_replace::RULE,
@@ -120,53 +223,6 @@ mod tests {
                 "{}",
                 rule.name
             );
-        }
-    }
-
-    /// The rules table of docs/rules/README.md, as the registry says it should be.
-    fn rules_table() -> String {
-        let mut table = String::from(
-            "| rule | family | level | what it flags, and why | what to write instead | allow |\n\
-             |---|---|---|---|---|---|\n",
-        );
-        for rule in all() {
-            let allow = if rule.allowable {
-                format!("`-- migrate:allow({}) reason`", rule.name)
-            } else {
-                "no".to_owned()
-            };
-            table.push_str(&format!(
-                "| `{}` | {} | {} | {} | {} | {} |\n",
-                rule.name,
-                rule.family.as_str(),
-                rule.severity,
-                rule.reason.replace('|', "\\|"),
-                rule.help.replace('|', "\\|"),
-                allow
-            ));
-        }
-        table
-    }
-
-    /// Keeps the rules table of docs/rules/README.md true. `UPDATE_README=1` rewrites it.
-    #[test]
-    fn the_readme_lists_every_rule() {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/rules/README.md");
-        let readme = std::fs::read_to_string(path).expect("docs/rules/README.md in the workspace");
-        let (start, end) = ("<!-- rules-table -->\n", "<!-- /rules-table -->");
-        let from = readme.find(start).expect("rules-table marker") + start.len();
-        let to = readme.find(end).expect("/rules-table marker");
-        let expected = rules_table();
-        if readme[from..to] != expected {
-            if std::env::var_os("UPDATE_README").is_some() {
-                let updated = format!("{}{expected}{}", &readme[..from], &readme[to..]);
-                std::fs::write(path, updated).expect("write docs/rules/README.md");
-            } else {
-                panic!(
-                    "docs/rules/README.md's rules table is out of date; run \
-                     `UPDATE_README=1 cargo test -p migrate-lint the_readme_lists_every_rule`"
-                );
-            }
         }
     }
 

@@ -15,14 +15,13 @@ use pg_query::protobuf::{
 };
 use pg_query::{Node, NodeEnum};
 
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Hit, Severity};
 use crate::objects::{
-    added_constraint_name, alter_table_cmds_at, cmd_column, constraint_name, display_name,
-    display_object, display_relation, display_type, kind_keyword, object_name, relation_name,
-    strings, ObjectKey,
+    added_constraint_name, cmd_column, constraint_name, display_name, display_object,
+    display_relation, display_type, kind_keyword, object_name, relation_name, strings, ObjectKey,
 };
 use crate::quote::{ident, literal, qualified};
-use crate::rule::{Check, Family, Hit, Rule, StatementCtx};
+use crate::rule::{Check, Example, Examples, Family, Rule, StatementCtx};
 
 pub(crate) static RULE: Rule = Rule {
     name: "non-idempotent",
@@ -35,6 +34,24 @@ pub(crate) static RULE: Rule = Rule {
     help: "wrap the statement in a `DO` block that skips it when it was already done, or put a \
            `DROP ... IF EXISTS` of the same object before it",
     allowable: true,
+    examples: Examples::Shown(&[Example {
+        before: &[],
+        bad: (
+            "002_mood.sql",
+            "CREATE TYPE mood AS ENUM ('happy', 'sad');\n",
+        ),
+        good: (
+            "002_mood.sql",
+            "DO $$
+BEGIN
+    CREATE TYPE mood AS ENUM ('happy', 'sad');
+EXCEPTION WHEN duplicate_object THEN
+    NULL;
+END
+$$;
+",
+        ),
+    }]),
     check: Check::Statement {
         down_files: false,
         check,
@@ -160,7 +177,7 @@ fn alter_table_commands(ctx: &StatementCtx<'_>) -> Vec<Hit> {
         return Vec::new();
     };
     let on_type = stmt.objtype() == ObjectType::ObjectType;
-    alter_table_cmds_at(ctx)
+    ctx.alter_table_cmds_at()
         .into_iter()
         .filter_map(|(relation, cmd, at)| {
             let name = display_relation(relation);
@@ -381,7 +398,7 @@ fn create_role(ctx: &StatementCtx<'_>, s: &CreateRoleStmt) -> Option<Hit> {
 /// guards them. An unnamed primary key, unique constraint or foreign key is guarded by the
 /// `DROP` of the name PostgreSQL gives it (`users_pkey`).
 fn add_constraints(ctx: &StatementCtx<'_>) -> impl Iterator<Item = Hit> {
-    let cmds = alter_table_cmds_at(ctx);
+    let cmds = ctx.alter_table_cmds_at();
     let dropped_before = |i: usize, name: &str| {
         cmds[..i].iter().any(|(_, cmd, _)| {
             cmd.subtype() == AlterTableType::AtDropConstraint && cmd.name == name
@@ -726,7 +743,7 @@ mod tests {
             "test.sql",
             sql,
             crate::rule::ScriptKind::Up,
-            &crate::config::Policy::default(),
+            &crate::rule::Policy::default(),
         );
         diagnostics
             .into_iter()

@@ -9,10 +9,11 @@
 use pg_query::protobuf::{AlterTableType, ColumnDef, ConstrType};
 use pg_query::NodeEnum;
 
-use crate::diagnostic::Severity;
-use crate::objects::{cmd_column, display_relation, display_type, existing_table_cmds, strings};
+use crate::diagnostic::{Hit, Severity};
+use crate::objects::{cmd_column, display_relation, display_type, strings};
 use crate::quote::ident;
-use crate::rule::{Check, Family, Hit, Rule, StatementCtx};
+use crate::rule::{Check, Example, Examples, Family, Rule, StatementCtx};
+use crate::rules::examples::USERS;
 use crate::rules::volatile_default::SERIALS;
 
 pub(crate) static RULE: Rule = Rule {
@@ -24,6 +25,17 @@ pub(crate) static RULE: Rule = Rule {
     help: "give the column a constant `DEFAULT` (no rewrite since PostgreSQL 11); or add it \
            nullable, fill it in batches, then `SET NOT NULL` in a later migration",
     allowable: true,
+    examples: Examples::Shown(&[Example {
+        before: &[USERS],
+        bad: (
+            "002_users_status.sql",
+            "ALTER TABLE users ADD COLUMN IF NOT EXISTS status text NOT NULL;\n",
+        ),
+        good: (
+            "002_users_status.sql",
+            "ALTER TABLE users ADD COLUMN IF NOT EXISTS status text NOT NULL DEFAULT 'active';\n",
+        ),
+    }]),
     check: Check::Statement {
         down_files: true,
         check,
@@ -31,7 +43,7 @@ pub(crate) static RULE: Rule = Rule {
 };
 
 fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
-    existing_table_cmds(ctx)
+    ctx.existing_table_cmds()
         .filter(|(_, cmd, _)| cmd.subtype() == AlterTableType::AtAddColumn)
         .filter_map(|(relation, cmd, at)| {
             let column = cmd_column(cmd).filter(|c| refuses_null_without_value(c))?;

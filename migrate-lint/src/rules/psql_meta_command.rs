@@ -3,8 +3,9 @@
 
 use pg_query::protobuf::{ScanToken, Token};
 
-use crate::diagnostic::Severity;
-use crate::rule::{Check, Family, Hit, Rule, TokenHit};
+use crate::diagnostic::{Hit, Severity};
+use crate::rule::{Check, Example, Examples, Family, Rule, TokenHit};
+use crate::rules::examples::USERS;
 use crate::source::blank;
 
 pub(crate) static RULE: Rule = Rule {
@@ -16,6 +17,26 @@ pub(crate) static RULE: Rule = Rule {
     help: "write the SQL itself: inline an included file as its own migration, replace `\\set` \
            variables by literal values",
     allowable: false,
+    examples: Examples::Shown(&[Example {
+        before: &[USERS],
+        bad: (
+            "002_add_orders.sql",
+            "\\set ON_ERROR_STOP on
+CREATE TABLE IF NOT EXISTS orders (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    user_id bigint NOT NULL
+);
+",
+        ),
+        good: (
+            "002_add_orders.sql",
+            "CREATE TABLE IF NOT EXISTS orders (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    user_id bigint NOT NULL
+);
+",
+        ),
+    }]),
     check: Check::Tokens(check),
 };
 
@@ -73,7 +94,7 @@ pub(crate) fn recover_scan(text: &str) -> Option<(String, Vec<ScanToken>, Vec<Hi
 #[cfg(test)]
 mod tests {
     use super::RULE;
-    use crate::parse::SYNTAX;
+    use crate::rules::syntax;
     use crate::rules::testing::{findings, passes};
 
     #[test]
@@ -84,7 +105,7 @@ mod tests {
         assert_eq!(found.len(), 2);
         assert_eq!((found[1].0, found[1].1), (3, 3));
         assert_eq!(found[1].2, "psql meta-command `\\i`");
-        assert!(findings(&SYNTAX, sql).is_empty());
+        assert!(findings(&syntax::RULE, sql).is_empty());
     }
 
     #[test]
@@ -94,7 +115,7 @@ mod tests {
         assert_eq!(found.len(), 1);
         assert_eq!((found[0].0, found[0].1), (2, 1));
         assert_eq!(found[0].2, "psql meta-command `\\i`");
-        assert!(findings(&SYNTAX, sql).is_empty());
+        assert!(findings(&syntax::RULE, sql).is_empty());
     }
 
     #[test]

@@ -5,9 +5,10 @@
 use pg_query::protobuf::{IntoClause, SelectStmt};
 use pg_query::NodeEnum;
 
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Hit, Severity};
 use crate::objects::display_relation;
-use crate::rule::{Check, Family, Hit, Rule, StatementCtx};
+use crate::rule::{Check, Example, Examples, Family, Rule, StatementCtx};
+use crate::rules::examples::USERS;
 
 pub(crate) static RULE: Rule = Rule {
     name: "select-into",
@@ -16,6 +17,17 @@ pub(crate) static RULE: Rule = Rule {
     reason: "`SELECT ... INTO table` has no `IF NOT EXISTS` form and fails when the table exists",
     help: "write `CREATE TABLE IF NOT EXISTS t AS SELECT ...`",
     allowable: true,
+    examples: Examples::Shown(&[Example {
+        before: &[USERS],
+        bad: (
+            "002_backup_users.sql",
+            "SELECT * INTO users_backup FROM users;\n",
+        ),
+        good: (
+            "002_backup_users.sql",
+            "CREATE TABLE IF NOT EXISTS users_backup AS SELECT * FROM users;\n",
+        ),
+    }]),
     check: Check::Statement {
         down_files: false,
         check,

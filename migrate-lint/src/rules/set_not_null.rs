@@ -6,10 +6,11 @@
 
 use pg_query::protobuf::AlterTableType;
 
-use crate::diagnostic::Severity;
-use crate::objects::{display_relation, existing_table_cmds};
+use crate::diagnostic::{Hit, Severity};
+use crate::objects::display_relation;
 use crate::quote::ident;
-use crate::rule::{Check, Family, Hit, Rule, StatementCtx};
+use crate::rule::{Check, Example, Examples, Family, Rule, StatementCtx};
+use crate::rules::examples::USERS;
 
 pub(crate) static RULE: Rule = Rule {
     name: "set-not-null",
@@ -20,6 +21,20 @@ pub(crate) static RULE: Rule = Rule {
     help: "add a `CHECK (col IS NOT NULL) NOT VALID` constraint, `VALIDATE CONSTRAINT` it in a \
            later migration, then `SET NOT NULL` (no scan) and drop the check",
     allowable: true,
+    examples: Examples::Shown(&[Example {
+        before: &[USERS],
+        bad: (
+            "002_users_email_required.sql",
+            "ALTER TABLE users ALTER COLUMN email SET NOT NULL;\n",
+        ),
+        good: (
+            "002_users_email_required.sql",
+            "-- Validated in 003 without blocking writes; SET NOT NULL then needs no scan.
+ALTER TABLE users DROP CONSTRAINT IF EXISTS users_email_not_null;
+ALTER TABLE users ADD CONSTRAINT users_email_not_null CHECK (email IS NOT NULL) NOT VALID;
+",
+        ),
+    }]),
     check: Check::Statement {
         down_files: true,
         check,
@@ -27,7 +42,7 @@ pub(crate) static RULE: Rule = Rule {
 };
 
 fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
-    existing_table_cmds(ctx)
+    ctx.existing_table_cmds()
         .filter(|(_, cmd, _)| cmd.subtype() == AlterTableType::AtSetNotNull)
         .map(|(relation, cmd, at)| {
             let table = display_relation(Some(relation));
@@ -88,7 +103,7 @@ mod tests {
             "t.sql",
             sql,
             ScriptKind::Up,
-            &crate::config::Policy::default(),
+            &crate::rule::Policy::default(),
         );
         let d = diagnostics.iter().find(|d| d.rule == RULE.name).unwrap();
         assert!(d.help.starts_with(

@@ -1,7 +1,7 @@
 //! Helpers for the rules' own tests: check one up (or down) file and keep one rule's findings.
 
 use crate::check::{check_script, check_script_after};
-use crate::config::Policy;
+use crate::rule::Policy;
 use crate::rule::{Rule, ScriptKind};
 
 /// `(line, column, message)` of each finding of `rule` in an up file holding `sql`.

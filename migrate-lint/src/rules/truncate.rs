@@ -4,9 +4,10 @@
 
 use pg_query::NodeEnum;
 
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Hit, Severity};
 use crate::objects::display_relation;
-use crate::rule::{Check, Family, Hit, Rule, StatementCtx};
+use crate::rule::{Check, Example, Examples, Family, Rule, StatementCtx};
+use crate::rules::examples::USERS;
 
 pub(crate) static RULE: Rule = Rule {
     name: "truncate",
@@ -16,6 +17,16 @@ pub(crate) static RULE: Rule = Rule {
     help: "if the data loss is intended, confirm it right above the statement: \
            `-- migrate:allow(truncate) <reason>`",
     allowable: true,
+    examples: Examples::Shown(&[Example {
+        before: &[USERS],
+        bad: ("002_reset_sessions.sql", "TRUNCATE sessions;\n"),
+        good: (
+            "002_reset_sessions.sql",
+            "-- migrate:allow(truncate) every session is signed again with the new key
+TRUNCATE sessions;
+",
+        ),
+    }]),
     check: Check::Statement {
         down_files: false,
         check,

@@ -6,9 +6,9 @@
 use pg_query::protobuf::{BoolExprType, SubLinkType};
 use pg_query::{Node, NodeEnum};
 
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Hit, Severity};
 use crate::objects::display_relation;
-use crate::rule::{Check, Family, Hit, Rule, StatementCtx};
+use crate::rule::{Check, Example, Examples, Family, Rule, StatementCtx};
 use crate::rules::history_table_write::is_history_table;
 
 pub(crate) static RULE: Rule = Rule {
@@ -20,6 +20,28 @@ pub(crate) static RULE: Rule = Rule {
     help: "add `ON CONFLICT DO NOTHING` (or `ON CONFLICT (key) DO UPDATE SET ...`), or insert \
            from a `SELECT ... WHERE NOT EXISTS (...)`",
     allowable: true,
+    examples: Examples::Shown(&[Example {
+        before: &[],
+        bad: (
+            "002_countries.sql",
+            "CREATE TABLE IF NOT EXISTS countries (
+    code text PRIMARY KEY,
+    name text NOT NULL
+);
+INSERT INTO countries (code, name) VALUES ('FR', 'France'), ('DE', 'Germany');
+",
+        ),
+        good: (
+            "002_countries.sql",
+            "CREATE TABLE IF NOT EXISTS countries (
+    code text PRIMARY KEY,
+    name text NOT NULL
+);
+INSERT INTO countries (code, name) VALUES ('FR', 'France'), ('DE', 'Germany')
+    ON CONFLICT (code) DO NOTHING;
+",
+        ),
+    }]),
     check: Check::Statement {
         down_files: false,
         check,

@@ -9,10 +9,11 @@
 use pg_query::protobuf::{AlterTableType, ConstrType, Constraint, RangeVar};
 use pg_query::NodeEnum;
 
-use crate::diagnostic::Severity;
-use crate::objects::{cmd_column, cmd_constraint, display_relation, existing_table_cmds, strings};
+use crate::diagnostic::{Hit, Severity};
+use crate::objects::{cmd_column, cmd_constraint, display_relation, strings};
 use crate::quote::ident;
-use crate::rule::{Check, Family, Hit, Rule, StatementCtx};
+use crate::rule::{Check, Example, Examples, Family, Rule, StatementCtx};
+use crate::rules::examples::USERS;
 
 pub(crate) static RULE: Rule = Rule {
     name: "unique-without-index",
@@ -24,6 +25,22 @@ pub(crate) static RULE: Rule = Rule {
            with `-- migrate:no-transaction`, then `ADD CONSTRAINT ... USING INDEX` in a later \
            migration",
     allowable: true,
+    examples: Examples::Shown(&[Example {
+        before: &[USERS],
+        bad: (
+            "002_users_email_unique.sql",
+            "ALTER TABLE users DROP CONSTRAINT IF EXISTS users_email_key;
+ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE (email);
+",
+        ),
+        good: (
+            "002_users_email_unique.sql",
+            "-- migrate:no-transaction
+-- 003 adds the constraint: ADD CONSTRAINT users_email_key UNIQUE USING INDEX users_email_key.
+CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS users_email_key ON users (email);
+",
+        ),
+    }]),
     check: Check::Statement {
         down_files: true,
         check,
@@ -31,7 +48,7 @@ pub(crate) static RULE: Rule = Rule {
 };
 
 fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
-    existing_table_cmds(ctx)
+    ctx.existing_table_cmds()
         .flat_map(|(relation, cmd, _)| {
             match cmd.subtype() {
                 AlterTableType::AtAddConstraint => cmd_constraint(cmd)

@@ -5,10 +5,11 @@
 use pg_query::protobuf::{AExprKind, IndexStmt, MinMaxOp};
 use pg_query::{Node, NodeEnum};
 
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Hit, Severity};
 use crate::objects::display_relation;
 use crate::quote::ident;
-use crate::rule::{Check, Family, Hit, Rule, StatementCtx};
+use crate::rule::{Check, Example, Examples, Family, Rule, StatementCtx};
+use crate::rules::examples::USERS;
 
 pub(crate) static RULE: Rule = Rule {
     name: "unnamed-index",
@@ -18,6 +19,27 @@ pub(crate) static RULE: Rule = Rule {
              index every time it runs",
     help: "name the index and add `IF NOT EXISTS`",
     allowable: true,
+    examples: Examples::Shown(&[Example {
+        before: &[USERS],
+        bad: (
+            "002_add_orders.sql",
+            "CREATE TABLE IF NOT EXISTS orders (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    user_id bigint NOT NULL
+);
+CREATE INDEX ON orders (user_id);
+",
+        ),
+        good: (
+            "002_add_orders.sql",
+            "CREATE TABLE IF NOT EXISTS orders (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    user_id bigint NOT NULL
+);
+CREATE INDEX IF NOT EXISTS orders_user_id_idx ON orders (user_id);
+",
+        ),
+    }]),
     check: Check::Statement {
         down_files: false,
         check,
@@ -148,7 +170,7 @@ mod tests {
             "test.sql",
             "CREATE UNIQUE INDEX ON users (lower(email), id);",
             crate::rule::ScriptKind::Up,
-            &crate::config::Policy::default(),
+            &crate::rule::Policy::default(),
         );
         let found = diagnostics.iter().find(|d| d.rule == RULE.name).unwrap();
         assert_eq!(

@@ -9,12 +9,11 @@
 use pg_query::protobuf::{AlterTableType, ColumnDef, ConstrType, Constraint, FuncCall};
 use pg_query::NodeEnum;
 
-use crate::diagnostic::Severity;
-use crate::objects::{
-    cmd_column, display_relation, display_type, existing_table_cmds, function_calls, strings,
-};
+use crate::diagnostic::{Hit, Severity};
+use crate::objects::{cmd_column, display_relation, display_type, function_calls, strings};
 use crate::quote::{ident, qualified};
-use crate::rule::{Check, Family, Hit, Rule, StatementCtx};
+use crate::rule::{Check, Example, Examples, Family, Rule, StatementCtx};
+use crate::rules::examples::USERS;
 use crate::schema::{Known, Volatility};
 
 pub(crate) static RULE: Rule = Rule {
@@ -26,6 +25,20 @@ pub(crate) static RULE: Rule = Rule {
     help: "add the column without a default, then `SET DEFAULT` for new rows and fill the \
            existing rows in batches",
     allowable: true,
+    examples: Examples::Shown(&[Example {
+        before: &[USERS],
+        bad: (
+            "002_users_token.sql",
+            "ALTER TABLE users ADD COLUMN IF NOT EXISTS token uuid DEFAULT gen_random_uuid();\n",
+        ),
+        good: (
+            "002_users_token.sql",
+            "-- Existing rows are filled in batches by the application.
+ALTER TABLE users ADD COLUMN IF NOT EXISTS token uuid;
+ALTER TABLE users ALTER COLUMN token SET DEFAULT gen_random_uuid();
+",
+        ),
+    }]),
     check: Check::Statement {
         down_files: true,
         check,
@@ -62,7 +75,7 @@ pub(crate) const SERIALS: &[(&str, &str)] = &[
 ];
 
 fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
-    existing_table_cmds(ctx)
+    ctx.existing_table_cmds()
         .filter(|(_, cmd, _)| cmd.subtype() == AlterTableType::AtAddColumn)
         .filter_map(|(relation, cmd, _)| {
             let column = cmd_column(cmd)?;
@@ -261,7 +274,7 @@ mod tests {
             "t.sql",
             sql,
             ScriptKind::Up,
-            &crate::config::Policy::default(),
+            &crate::rule::Policy::default(),
         );
         let helps: Vec<_> = diagnostics
             .iter()
