@@ -15,7 +15,9 @@
 //! * leaves, importing no module of the crate: `diagnostic` (severity, positions, the `Hit` a
 //!   stage or a rule finds), `quote`, `source`, [`discover`];
 //! * what a rule reads, on those: `parse` (and `plpgsql`, which reads PL/pgSQL with it),
-//!   `objects` (the names statements create and drop), `schema` (the model);
+//!   `objects` (the names statements create and drop), `schema` (the model), [`locks`] (the
+//!   lock each statement takes, checked on a real server, and what a file holds until it
+//!   commits);
 //! * `rule`, the rule types ([`Rule`], [`Family`], how a rule is checked, the `StatementCtx` a
 //!   rule sees, the `Policy` `migrate.toml` gives a file), on the readers only;
 //! * one module per rule, `rules/<name>.rs`, on `rule` and the readers; a rule that a stage finds
@@ -40,6 +42,7 @@ pub mod config;
 mod diagnostic;
 mod directives;
 pub mod discover;
+pub mod locks;
 mod model;
 mod objects;
 mod parse;

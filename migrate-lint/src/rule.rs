@@ -1,8 +1,8 @@
 //! What a rule is and what it sees: the rule types ([`Rule`], [`Family`], how a rule is
 //! checked), the [`StatementCtx`] a statement rule reads and the [`Policy`] `migrate.toml` gives a
 //! file. Every rule (`rules::*`) and every stage imports this module; it imports only what a rule
-//! reads (`diagnostic`, and `objects` and `schema` for what earlier statements and files did),
-//! never a rule, the registry or a stage.
+//! reads (`diagnostic`, and `objects`, `schema` and `locks` for what earlier statements and files
+//! did), never a rule, the registry or a stage.
 
 use std::ops::Range;
 
@@ -10,6 +10,7 @@ use pg_query::protobuf::{AlterTableCmd, RangeVar, ScanToken, Token};
 use pg_query::NodeEnum;
 
 use crate::diagnostic::{Hit, Severity};
+use crate::locks::Held;
 use crate::objects::{alter_table_cmds, Earlier};
 use crate::schema::Schema;
 
@@ -200,6 +201,9 @@ pub(crate) struct StatementCtx<'a> {
     /// What the earlier files (in version order) and the earlier statements of this file
     /// created, altered and dropped.
     pub schema: &'a Schema,
+    /// The locks the file holds on tables that existed before it, taken by earlier statements
+    /// and kept until the file commits (nothing in a file without a transaction).
+    pub held: &'a Held,
     /// Where each `ALTER TABLE` sub-command starts in the file: found from the tokens the first
     /// time a rule asks (see [`StatementCtx::alter_table_cmds_at`]).
     pub cmd_starts: std::cell::OnceCell<Vec<usize>>,

@@ -7,6 +7,7 @@ use pg_query::NodeEnum;
 use crate::diagnostic::Hit;
 use crate::diagnostic::{Diagnostic, Position};
 use crate::directives::{self, Directives};
+use crate::locks::Held;
 use crate::objects::Earlier;
 use crate::parse;
 use crate::parse::tokens_in;
@@ -229,8 +230,13 @@ impl Ready<'_> {
         });
         let mut earlier = Earlier::new(run);
         let mut committing_calls = Vec::new();
+        let mut held = Held::default();
         for i in structure.run.clone() {
             earlier.enter(i);
+            if structure.mode == Transaction::None {
+                // Each statement commits alone: nothing the earlier ones took is held.
+                held.release();
+            }
             let statement = &statements[i];
             if let Some(hit) =
                 structure::committing_call(&statement.node, statement.range.start, schema)
@@ -245,11 +251,15 @@ impl Ready<'_> {
                 tokens: tokens_in(&tokens, statement.range.clone()),
                 earlier: &earlier,
                 schema,
+                held: &held,
                 cmd_starts: std::cell::OnceCell::new(),
             };
             check_statement(&ctx, kind, false, i, &mut findings);
             earlier.record(&statement.node);
             schema.apply(&statement.node);
+            let sql = &parsable[statement.range.clone()];
+            let took = (&statement.node, sql, statement.range.start);
+            findings.hold(&mut held, took, &earlier, schema);
             // What a `DO` block runs is checked as the file's own statements are, and confirmed
             // by the directives above the `DO`. A guarded block may skip what was done already:
             // the idempotency rules leave it alone, and what it creates is not known to exist in
@@ -263,6 +273,7 @@ impl Ready<'_> {
                     tokens: &inner.tokens,
                     earlier: &earlier,
                     schema,
+                    held: &held,
                     cmd_starts: std::cell::OnceCell::new(),
                 };
                 check_statement(&ctx, kind, inner.guarded, i, &mut findings);
@@ -270,6 +281,9 @@ impl Ready<'_> {
                     earlier.record(&inner.node);
                 }
                 schema.apply(&inner.node);
+                let sql = &inner.text[inner.range.clone()];
+                let took = (&inner.node, sql, inner.base + inner.range.start);
+                findings.hold(&mut held, took, &earlier, schema);
             }
         }
 
@@ -369,6 +383,22 @@ impl Findings<'_> {
             }
         }
         (run, self.diagnostics, self.hidden)
+    }
+
+    /// Records in `held` the locks a statement took (its text `sql`, at the file offset
+    /// `start`), on the tables that neither an earlier statement of the file nor the statement
+    /// itself created.
+    fn hold(
+        &self,
+        held: &mut Held,
+        (node, sql, start): (&NodeEnum, &str, usize),
+        earlier: &Earlier,
+        schema: &Schema,
+    ) {
+        let (line, _) = line_col(self.text, start);
+        held.record(node, sql, format!("{}:{line}", self.path), |r| {
+            earlier.created_relation(r) || schema.created_here(r)
+        });
     }
 
     fn report(&mut self, rule: &'static Rule, hit: Hit, statement: Option<usize>) {

@@ -36,6 +36,7 @@ mod index_without_concurrently;
 pub(crate) mod invalid_directive;
 pub(crate) mod invalid_name;
 mod long_identifier;
+mod long_work_under_lock;
 pub(crate) mod misplaced_directive;
 mod missing_if_exists;
 mod missing_if_not_exists;
@@ -200,6 +201,7 @@ static ALL: &[&Rule] = &[
     &column_type_change::RULE,
     &volatile_default::RULE,
     &not_null_without_default::RULE,
+    &long_work_under_lock::RULE,
 ];
 
 #[cfg(test)]
