@@ -146,8 +146,8 @@ fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
 /// How to split the migration, for this kind of work.
 fn help(work: Work, table: &str, held: &HeldLock) -> String {
     let released = format!(
-        "so that the lock of `{}` is released before it starts",
-        held.statement
+        "so that the lock taken at {} is released before it starts",
+        held.at
     );
     match work {
         Work::Writes | Work::Reads => format!(
@@ -193,8 +193,8 @@ mod tests {
         assert_eq!(
             helps(&RULE, sql),
             ["move the backfill to a migration of its own (with `-- migrate:no-transaction` and \
-              batches if `users` is large), so that the lock of `ALTER TABLE users ADD COLUMN IF \
-              NOT EXISTS email_lower text` is released before it starts"]
+              batches if `users` is large), so that the lock taken at test.sql:1 is released \
+              before it starts"]
         );
     }
 
