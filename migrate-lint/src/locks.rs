@@ -118,19 +118,13 @@ pub(crate) fn takes<'a>(node: &'a NodeEnum) -> Option<Vec<(&'a RangeVar, Level)>
     let mut locks: Vec<(&'a RangeVar, Level)> = Vec::new();
     let mut add = |relation: &'a RangeVar, level: Level| locks.push((relation, level));
     match node {
+        // A `WITH` query that writes is not modelled.
+        _ if writes(node) > usize::from(dml_target(node).is_some()) => return None,
         NodeEnum::SelectStmt(s) if s.locking_clause.is_empty() && s.into_clause.is_none() => {
             reads(node, &mut add);
         }
-        NodeEnum::InsertStmt(s) => {
-            add(s.relation.as_ref()?, Level::RowExclusive);
-            reads(node, &mut add);
-        }
-        NodeEnum::UpdateStmt(s) => {
-            add(s.relation.as_ref()?, Level::RowExclusive);
-            reads(node, &mut add);
-        }
-        NodeEnum::DeleteStmt(s) => {
-            add(s.relation.as_ref()?, Level::RowExclusive);
+        NodeEnum::InsertStmt(_) | NodeEnum::UpdateStmt(_) | NodeEnum::DeleteStmt(_) => {
+            add(dml_target(node)?, Level::RowExclusive);
             reads(node, &mut add);
         }
         NodeEnum::AlterTableStmt(s) if s.objtype() == ObjectType::ObjectTable => {
@@ -145,13 +139,7 @@ pub(crate) fn takes<'a>(node: &'a NodeEnum) -> Option<Vec<(&'a RangeVar, Level)>
                 }
             }
         }
-        NodeEnum::IndexStmt(s) => add(
-            s.relation.as_ref()?,
-            match s.concurrent {
-                true => return None,
-                false => Level::Share,
-            },
-        ),
+        NodeEnum::IndexStmt(s) if !s.concurrent => add(s.relation.as_ref()?, Level::Share),
         NodeEnum::CreateTrigStmt(s) => add(s.relation.as_ref()?, Level::ShareRowExclusive),
         NodeEnum::LockStmt(s) => {
             let level = Level::from_number(s.mode)?;
@@ -198,6 +186,32 @@ pub(crate) fn takes<'a>(node: &'a NodeEnum) -> Option<Vec<(&'a RangeVar, Level)>
         _ => return None,
     }
     Some(strongest(locks))
+}
+
+/// The table an `INSERT`, `UPDATE` or `DELETE` writes.
+fn dml_target(node: &NodeEnum) -> Option<&RangeVar> {
+    match node {
+        NodeEnum::InsertStmt(s) => s.relation.as_ref(),
+        NodeEnum::UpdateStmt(s) => s.relation.as_ref(),
+        NodeEnum::DeleteStmt(s) => s.relation.as_ref(),
+        _ => None,
+    }
+}
+
+/// How many `INSERT`, `UPDATE`, `DELETE` and `MERGE` a statement holds, itself included.
+fn writes(node: &NodeEnum) -> usize {
+    node.nodes()
+        .iter()
+        .filter(|(n, ..)| {
+            matches!(
+                n,
+                NodeRef::InsertStmt(_)
+                    | NodeRef::UpdateStmt(_)
+                    | NodeRef::DeleteStmt(_)
+                    | NodeRef::MergeStmt(_)
+            )
+        })
+        .count()
 }
 
 /// Each table once, with the strongest level taken on it, in the order first named.
@@ -393,8 +407,10 @@ impl Work {
 /// rewrite).
 pub(crate) fn long_work(node: &NodeEnum) -> Vec<(&RangeVar, Work)> {
     match node {
-        NodeEnum::UpdateStmt(s) => s.relation.iter().map(|r| (r, Work::Writes)).collect(),
-        NodeEnum::DeleteStmt(s) => s.relation.iter().map(|r| (r, Work::Writes)).collect(),
+        NodeEnum::UpdateStmt(_) | NodeEnum::DeleteStmt(_) => dml_target(node)
+            .map(|r| (r, Work::Writes))
+            .into_iter()
+            .collect(),
         NodeEnum::InsertStmt(s) if s.select_stmt.is_some() => read_tables(node)
             .into_iter()
             .filter(|r| {
@@ -553,7 +569,7 @@ pub(crate) fn brief(sql: &str) -> String {
     let words: Vec<&str> = sql.split_whitespace().collect();
     let mut out = String::new();
     for word in &words {
-        if !out.is_empty() && out.len() + word.len() > MAX {
+        if !out.is_empty() && out.len() + 1 + word.len() > MAX {
             out.push_str(" ...");
             return out;
         }
@@ -590,4 +606,60 @@ pub fn statement_locks(sql: &str) -> Result<Vec<Option<Vec<(String, Level)>>>, S
             })
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{brief, statement_locks, Level};
+
+    #[test]
+    fn claims_merge_per_table_and_unknown_statements_get_none() {
+        let locks = statement_locks(
+            "UPDATE app.users SET n = 1 FROM users u WHERE u.id = users.id;\n\
+             LOCK TABLE a, b IN SHARE MODE;\n\
+             WITH moved AS (DELETE FROM a RETURNING *) INSERT INTO b SELECT * FROM moved;\n\
+             CREATE INDEX CONCURRENTLY i ON a (x);\n\
+             DROP TABLE a;",
+        )
+        .unwrap();
+        assert_eq!(
+            locks,
+            [
+                Some(vec![("app.users".to_owned(), Level::RowExclusive)]),
+                Some(vec![
+                    ("a".to_owned(), Level::Share),
+                    ("b".to_owned(), Level::Share)
+                ]),
+                None,
+                None,
+                None,
+            ]
+        );
+    }
+
+    #[test]
+    fn levels_read_as_postgresql_names_them() {
+        for (level, number) in Level::ALL.into_iter().zip(1..) {
+            assert_eq!(Level::from_number(number), Some(level));
+            assert_eq!(Level::from_mode(level.mode()), Some(level));
+        }
+        assert_eq!(Level::from_number(9), None);
+        assert_eq!(
+            Level::ALL.map(Level::blocking),
+            [0, 0, 0, 0, 1, 1, 1, 2],
+            "SHARE and stronger block writes, ACCESS EXCLUSIVE reads too"
+        );
+    }
+
+    #[test]
+    fn a_statement_is_shortened_on_one_line() {
+        assert_eq!(
+            brief("ALTER TABLE users\n    ADD COLUMN a int"),
+            "ALTER TABLE users ADD COLUMN a int"
+        );
+        let long = format!("UPDATE users SET {}", "a = 1, ".repeat(20));
+        let short = brief(&long);
+        assert!(short.ends_with(" ..."), "{short}");
+        assert!(short.len() <= 84, "{short}");
+    }
 }

@@ -341,6 +341,21 @@ mod tests {
     }
 
     #[test]
+    fn the_batched_backfill_the_locks_page_shows_has_no_finding() {
+        let page = include_str!("../../../docs/locks.md");
+        let start = page.find("```sql\n-- migrate:no-transaction").unwrap() + "```sql\n".len();
+        let sql = &page[start..start + page[start..].find("```").unwrap()];
+        assert!(sql.contains("COMMIT;"), "{sql}");
+        let (_, diagnostics, _) = crate::check::check_script(
+            "003_backfill_users_email_lower.sql",
+            sql,
+            ScriptKind::Up,
+            &crate::rule::Policy::default(),
+        );
+        assert!(diagnostics.is_empty(), "{diagnostics:#?}");
+    }
+
+    #[test]
     fn a_table_created_by_an_earlier_file_counts() {
         let found = findings_after(
             &RULE,
