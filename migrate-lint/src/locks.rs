@@ -581,9 +581,13 @@ pub(crate) fn brief(sql: &str) -> String {
     out
 }
 
-/// The locks each statement of `sql` takes, as the checker's model claims them: per statement,
-/// each table it names (as written, `schema.name` or `name`) with the strongest level it takes
-/// on it, or `None` when the model makes no claim about the statement. An error when PostgreSQL's
+/// The locks one statement takes, as the checker's model claims them: each table it names (as
+/// written, `schema.name` or `name`) with the strongest level it takes on it; `None` when the
+/// model makes no claim about the statement.
+pub type Claim = Option<Vec<(String, Level)>>;
+
+/// The locks each statement of `sql` takes, as the checker's model claims them (a [`Claim`] per
+/// statement). An error when PostgreSQL's
 /// parser rejects the text.
 ///
 /// ```
@@ -592,7 +596,7 @@ pub(crate) fn brief(sql: &str) -> String {
 /// assert_eq!(locks[0], Some(vec![("users".to_owned(), Level::AccessExclusive)]));
 /// assert_eq!(locks[1], None);
 /// ```
-pub fn statement_locks(sql: &str) -> Result<Vec<Option<Vec<(String, Level)>>>, String> {
+pub fn statement_locks(sql: &str) -> Result<Vec<Claim>, String> {
     let parsed = crate::parse::parse(sql).map_err(|hit| hit.message)?;
     Ok(parsed
         .statements
