@@ -118,14 +118,12 @@ pub(crate) fn takes<'a>(node: &'a NodeEnum) -> Option<Vec<(&'a RangeVar, Level)>
     let mut locks: Vec<(&'a RangeVar, Level)> = Vec::new();
     let mut add = |relation: &'a RangeVar, level: Level| locks.push((relation, level));
     match node {
-        // A `WITH` query that writes is not modelled.
-        _ if writes(node) > usize::from(dml_target(node).is_some()) => return None,
         NodeEnum::SelectStmt(s) if s.locking_clause.is_empty() && s.into_clause.is_none() => {
-            reads(node, &mut add);
+            reads(node, &mut add)?;
         }
         NodeEnum::InsertStmt(_) | NodeEnum::UpdateStmt(_) | NodeEnum::DeleteStmt(_) => {
             add(dml_target(node)?, Level::RowExclusive);
-            reads(node, &mut add);
+            reads(node, &mut add)?;
         }
         NodeEnum::AlterTableStmt(s) if s.objtype() == ObjectType::ObjectTable => {
             let relation = s.relation.as_ref()?;
@@ -236,11 +234,15 @@ pub(crate) fn same_table(a: &[String], b: &[String]) -> bool {
 }
 
 /// The tables a statement reads (`FROM`, joins, sub-queries), each with `ACCESS SHARE`; the name
-/// of a `WITH` query is not a table.
-fn reads<'a>(node: &'a NodeEnum, add: &mut impl FnMut(&'a RangeVar, Level)) {
+/// of a `WITH` query is not a table. `None` when a `WITH` query writes: not modelled.
+fn reads<'a>(node: &'a NodeEnum, add: &mut impl FnMut(&'a RangeVar, Level)) -> Option<()> {
+    if writes(node) > usize::from(dml_target(node).is_some()) {
+        return None;
+    }
     for relation in read_tables(node) {
         add(relation, Level::AccessShare);
     }
+    Some(())
 }
 
 /// The tables named in a statement, but the names of its `WITH` queries.
