@@ -20,10 +20,15 @@ pub const DEFAULT_HISTORY_TABLE: &str = "schema_migrations";
 /// How long a migrator waits for another one's lock when no `lock_wait` is set.
 pub const DEFAULT_LOCK_WAIT: Duration = Duration::from_secs(60);
 
-/// The `lock_timeout` of a transactional migration when none is set and lock retries are on:
-/// a migration waiting for a lock blocks every query queued behind it, so it gives up early
-/// and tries again.
-pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(5);
+/// The `lock_timeout` of a transactional migration's first attempt when none is set and lock
+/// retries are on. A migration waiting for a lock blocks every query queued behind it for as
+/// long as it waits, so it gives up early, lets them through, and tries again; each retry waits
+/// twice as long as the one before, up to [`MAX_DEFAULT_LOCK_TIMEOUT`].
+pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_millis(100);
+
+/// The longest `lock_timeout` of an attempt when none is set: what bounds the application's
+/// stall behind a migration that waits for a lock.
+pub const MAX_DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_millis(200);
 
 /// How many times a transactional migration whose `lock_timeout` expired runs again when no
 /// `lock_retries` is set.

@@ -315,18 +315,20 @@ impl<'a> Job<'a> {
     }
 
     /// Runs a transactional script, and again after a sleep each time its `lock_timeout`
-    /// expires while retries are left.
+    /// expires while retries are left (each attempt with its own `lock_timeout`).
     async fn run_retrying<C: Connection>(
         &self,
         conn: &mut C,
         started: Instant,
     ) -> Result<Outcome, Error> {
-        let timeouts = Timeouts {
-            lock_timeout: self.retries.lock_timeout(self.timeouts.lock_timeout),
-            ..self.timeouts
-        };
         let mut attempt = 1;
         loop {
+            let timeouts = Timeouts {
+                lock_timeout: self
+                    .retries
+                    .lock_timeout(self.timeouts.lock_timeout, attempt),
+                ..self.timeouts
+            };
             if let Attempted::Finished(outcome) = self
                 .run_in_transaction(conn, started, &timeouts, attempt)
                 .await?

@@ -64,7 +64,7 @@ pub use migrate_core::{
     IndexBuild, ParseTenancyError, ParseVersionError, Setting, SettingValue, Settings, Severity,
     Tenancy, Transaction, Version, DEFAULT_HISTORY_SCHEMA, DEFAULT_HISTORY_TABLE,
     DEFAULT_LOCK_RETRIES, DEFAULT_LOCK_TIMEOUT, DEFAULT_LOCK_WAIT, DEFAULT_RETRY_DELAY,
-    MAX_RETRY_DELAY,
+    MAX_DEFAULT_LOCK_TIMEOUT, MAX_RETRY_DELAY,
 };
 pub use peer::{PeerHistory, Tool};
 pub use plan::{Finding, FindingKind, Pending, Plan};
