@@ -19,7 +19,9 @@ use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use migrate_runtime::{Event, Migration, Migrations, Runner, Script, Statement, Transaction, Version};
+use migrate_runtime::{
+    Event, Migration, Migrations, Runner, Script, Statement, Transaction, Version,
+};
 
 const TABLE: &str = "CREATE TABLE stall_users (id int PRIMARY KEY, email text NOT NULL); \
                      INSERT INTO stall_users SELECT i, 'user' || i || '@example.com' \
@@ -35,8 +37,13 @@ fn migrations() -> Migrations {
         vec![Statement::new(0, MIGRATION.len() - 2)],
     )
     .expect("the statement lies inside the text");
-    Migrations::new(vec![Migration::new(Version::new(1), "add_note", script, None)])
-        .expect("one migration")
+    Migrations::new(vec![Migration::new(
+        Version::new(1),
+        "add_note",
+        script,
+        None,
+    )])
+    .expect("one migration")
 }
 
 fn connect(url: &str) -> postgres::Client {
@@ -72,7 +79,8 @@ fn measure(url: &str, runner: Runner, reader_seconds: f64) -> Measured {
     std::thread::scope(|scope| {
         scope.spawn(|| {
             let mut tx = reader.transaction().expect("begin");
-            tx.batch_execute("SELECT count(*) FROM stall_users").expect("read");
+            tx.batch_execute("SELECT count(*) FROM stall_users")
+                .expect("read");
             holding.wait();
             tx.batch_execute(&format!("SELECT pg_sleep({reader_seconds})"))
                 .expect("the long reader");
@@ -89,7 +97,9 @@ fn measure(url: &str, runner: Runner, reader_seconds: f64) -> Measured {
             while !done.load(Ordering::Relaxed) {
                 id = id % 10000 + 1;
                 let started = Instant::now();
-                client.query_one(&query, &[&id]).expect("the application's query");
+                client
+                    .query_one(&query, &[&id])
+                    .expect("the application's query");
                 latencies.push(started.elapsed());
                 std::thread::sleep(Duration::from_millis(10));
             }
@@ -98,7 +108,9 @@ fn measure(url: &str, runner: Runner, reader_seconds: f64) -> Measured {
         std::thread::sleep(Duration::from_millis(200));
         let started = Instant::now();
         let mut client = connect(url);
-        let report = runner.run(&mut client).unwrap_or_else(|e| panic!("the migration: {e}"));
+        let report = runner
+            .run(&mut client)
+            .unwrap_or_else(|e| panic!("the migration: {e}"));
         assert_eq!(report.versions().len(), 1, "the migration applied");
         let migration = started.elapsed();
         std::thread::sleep(Duration::from_millis(200));
@@ -117,14 +129,16 @@ fn measure(url: &str, runner: Runner, reader_seconds: f64) -> Measured {
 
 fn main() {
     let mut args = std::env::args().skip(1);
-    let url = args.next().expect("usage: stall <url> [default|timeout5s|none ...]");
+    let url = args
+        .next()
+        .expect("usage: stall <url> [default|timeout5s|none ...]");
     let mut modes: Vec<String> = args.collect();
     if modes.is_empty() {
         modes = ["default", "timeout5s", "none"].map(String::from).to_vec();
     }
-    let reader_seconds: f64 = std::env::var("READER_SECONDS")
-        .ok()
-        .map_or(8.0, |s| s.parse().expect("READER_SECONDS is a number of seconds"));
+    let reader_seconds: f64 = std::env::var("READER_SECONDS").ok().map_or(8.0, |s| {
+        s.parse().expect("READER_SECONDS is a number of seconds")
+    });
     let set = migrations();
     println!("| mode | worst query | median query | queries | attempts | migration |");
     println!("|---|---|---|---|---|---|");
