@@ -13,7 +13,7 @@ use migrate_runtime::{Event, Runner};
 use serde::Deserialize;
 
 use crate::args::{FleetArgs, OnFailure, ReportFormat, Tenancy};
-use crate::failure::Failure;
+use crate::failure::{self, Failure};
 
 /// The fleet file (`--fleet FILE`), as written.
 #[derive(Debug, Default, Deserialize)]
@@ -315,7 +315,7 @@ fn done_line(target: &str, outcome: &Outcome) -> String {
             format!("✓ {target} applied {} migration(s)", report.steps.len())
         }
         Outcome::Current(_) => format!("= {target} current"),
-        Outcome::Failed(error) => format!("✗ {target} failed: {error}"),
+        Outcome::Failed(error) => format!("✗ {target} failed: {}", error.fact()),
         _ => format!("- {target} not reached"),
     }
 }
@@ -325,7 +325,7 @@ fn done_line(target: &str, outcome: &Outcome) -> String {
 /// a failed migration its SQLSTATE and `file:line:col`).
 pub fn render(report: &FleetReport, format: ReportFormat) -> String {
     match format {
-        ReportFormat::Text => format!("{report}\n"),
+        ReportFormat::Text => format!("{}\n", report.display_with(&failure::in_flag_terms)),
         ReportFormat::Json => {
             let targets: Vec<serde_json::Value> = report
                 .targets
@@ -340,7 +340,7 @@ pub fn render(report: &FleetReport, format: ReportFormat) -> String {
                     let error = error.map(|e| {
                         let failure = e.migration_failure();
                         serde_json::json!({
-                            "message": e.to_string(),
+                            "message": failure::describe(e),
                             "code": failure.map(|f| f.code.clone()),
                             "location": failure.map(|f| f.location()),
                         })

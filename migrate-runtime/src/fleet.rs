@@ -36,7 +36,7 @@ use tokio::task::JoinSet;
 use tokio_postgres::tls::{MakeTlsConnect, TlsConnect};
 use tokio_postgres::{Config, SimpleQueryMessage, Socket};
 
-use crate::error::Error;
+use crate::error::{Error, Remedy};
 use crate::event::Event;
 use crate::report::{Report, Status};
 use crate::runner::Runner;
@@ -213,21 +213,53 @@ impl FleetReport {
     }
 }
 
+impl FleetReport {
+    /// The report as its `Display` shows it, with each failure's [`Remedy`] worded by `words`
+    /// (a front end's terms; `None`: not shown) instead of by this crate's builder methods.
+    pub fn display_with<'a>(
+        &'a self,
+        words: &'a dyn Fn(Remedy) -> Option<&'static str>,
+    ) -> impl fmt::Display + 'a {
+        Worded {
+            report: self,
+            words,
+        }
+    }
+}
+
 impl fmt::Display for FleetReport {
     /// A line per target (`✓ applied`, `= current`, `✗ failed` with the error, `- not
-    /// reached`), then the counts.
+    /// reached`), then the counts, then the remedy of each kind of failure in this crate's
+    /// builder terms ([`Error`]'s `Display`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let width = self
+        write!(
+            f,
+            "{}",
+            self.display_with(&|remedy| Some(remedy.in_builder_terms()))
+        )
+    }
+}
+
+/// A [`FleetReport`] with its remedies worded by a front end.
+struct Worded<'a> {
+    report: &'a FleetReport,
+    words: &'a dyn Fn(Remedy) -> Option<&'static str>,
+}
+
+impl fmt::Display for Worded<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let report = self.report;
+        let width = report
             .targets
             .iter()
             .map(|t| t.target.len())
             .max()
             .unwrap_or(0);
-        for t in &self.targets {
+        for t in &report.targets {
             let (mark, detail) = match &t.outcome {
                 Outcome::Applied(report) => ("✓", format!("applied {}", versions(report))),
                 Outcome::Current(_) => ("=", "current".to_owned()),
-                Outcome::Failed(error) => ("✗", format!("failed: {error}")),
+                Outcome::Failed(error) => ("✗", format!("failed: {}", error.fact())),
                 Outcome::NotReached => ("-", "not reached".to_owned()),
             };
             let canary = if t.canary { " (canary)" } else { "" };
@@ -240,13 +272,29 @@ impl fmt::Display for FleetReport {
         write!(
             f,
             "Fleet: {} target(s): {} applied, {} current, {} failed, {} not reached in {}ms",
-            self.targets.len(),
-            self.count("applied"),
-            self.count("current"),
-            self.count("failed"),
-            self.count("not reached"),
-            self.elapsed.as_millis()
-        )
+            report.targets.len(),
+            report.count("applied"),
+            report.count("current"),
+            report.count("failed"),
+            report.count("not reached"),
+            report.elapsed.as_millis()
+        )?;
+        let mut remedies: Vec<Remedy> = Vec::new();
+        for remedy in report.failures().filter_map(|(_, error)| error.remedy()) {
+            if !remedies.contains(&remedy) {
+                remedies.push(remedy);
+            }
+        }
+        for remedy in remedies {
+            let failed = report
+                .failures()
+                .filter(|(_, error)| error.remedy() == Some(remedy))
+                .count();
+            if let Some(words) = (self.words)(remedy) {
+                write!(f, "\n  help ({failed} target(s)): {words}")?;
+            }
+        }
+        Ok(())
     }
 }
 
@@ -698,11 +746,43 @@ mod tests {
     fn a_canary_failure_stops_whatever_the_policy() {
         let failed = Outcome::Failed(Error::UnknownVersion {
             version: 9u64.into(),
-            known: "1".into(),
+            known: vec![1u64.into()],
         });
         assert!(stops(OnFailure::Continue, true, &failed));
         assert!(!stops(OnFailure::Continue, false, &failed));
         assert!(stops(OnFailure::Stop, false, &failed));
         assert!(!stops(OnFailure::Stop, true, &Outcome::NotReached));
+    }
+
+    #[test]
+    fn the_report_words_each_remedy_once_in_the_terms_it_is_given() {
+        let timed_out = |target: &str| TargetReport {
+            target: target.to_owned(),
+            canary: false,
+            outcome: Outcome::Failed(Error::LockTimeout {
+                key: 1,
+                waited: Duration::from_secs(1),
+                holder: None,
+            }),
+            elapsed: Duration::ZERO,
+        };
+        let report = FleetReport {
+            targets: vec![timed_out("a"), timed_out("b")],
+            elapsed: Duration::ZERO,
+        };
+        let text = report.to_string();
+        assert!(
+            text.ends_with("\n  help (2 target(s)): To wait longer, raise Runner::lock_wait"),
+            "{text}"
+        );
+        assert_eq!(text.matches("Runner::lock_wait").count(), 1, "{text}");
+        let flags = report
+            .display_with(&|remedy| (remedy == Remedy::LockWait).then_some("use --lock-wait"))
+            .to_string();
+        assert!(
+            flags.ends_with("help (2 target(s)): use --lock-wait"),
+            "{flags}"
+        );
+        assert!(!flags.contains("Runner::"), "{flags}");
     }
 }

@@ -45,24 +45,29 @@ pub mod fleet;
 mod fnv;
 mod history;
 mod lock;
+mod overrides;
 pub mod peer;
 mod plan;
+mod read;
 mod report;
 mod retry;
 mod runner;
 mod settings;
+mod sql;
 pub mod template;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod version;
 
+pub use apply::{Direction, MigrationFailure};
 pub use embedded::{
     IndexBuild, InvalidMigration, Migration, Migrations, Script, Statement, Transaction,
 };
-pub use error::{Direction, Error, LockHolder, MigrationFailure};
+pub use error::{Error, Irreversible, Remedy};
 pub use event::Event;
 pub use history::{HistoryRow, HistoryTable};
-pub use lock::{Pooler, DEFAULT_LOCK_WAIT};
+pub use lock::{LockHolder, Pooler, DEFAULT_LOCK_WAIT};
+pub use overrides::{Override, Setting, Value};
 pub use peer::{PeerHistory, Tool};
 pub use plan::{Finding, FindingKind, Pending, Plan, Severity};
 pub use report::{InvalidIndex, Operation, Report, Status, Step};

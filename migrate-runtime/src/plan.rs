@@ -278,26 +278,17 @@ impl Plan {
         self.findings.iter().any(|f| f.severity == Severity::Error)
     }
 
-    pub(crate) fn warnings(&self) -> Vec<Finding> {
+    /// The findings of one severity.
+    pub(crate) fn of(&self, severity: Severity) -> Vec<Finding> {
         self.findings
             .iter()
-            .filter(|f| f.severity == Severity::Warning)
+            .filter(|f| f.severity == severity)
             .cloned()
             .collect()
     }
 
-    /// `Err` with the error findings, if any.
-    pub(crate) fn validate(self) -> Result<Self, crate::Error> {
-        if self.has_errors() {
-            let errors = self
-                .findings
-                .into_iter()
-                .filter(|f| f.severity == Severity::Error)
-                .collect();
-            Err(crate::Error::Validation(errors))
-        } else {
-            Ok(self)
-        }
+    pub(crate) fn warnings(&self) -> Vec<Finding> {
+        self.of(Severity::Warning)
     }
 }
 

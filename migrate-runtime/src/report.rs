@@ -6,6 +6,7 @@ use std::fmt;
 use std::time::Duration;
 
 use crate::history::HistoryRow;
+use crate::overrides::Override;
 use crate::plan::{Finding, FindingKind, Pending, Plan};
 
 /// Which operation a [`Report`] describes.
@@ -49,7 +50,7 @@ pub struct Report {
     /// The settings of `migrate.toml` overridden for this run ([`Runner::overrides`]).
     ///
     /// [`Runner::overrides`]: crate::Runner::overrides
-    pub overrides: Vec<String>,
+    pub overrides: Vec<Override>,
     /// The operation's wall time, including the history reads and the lock.
     pub elapsed: Duration,
 }

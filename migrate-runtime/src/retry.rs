@@ -25,7 +25,7 @@
 use std::hash::{BuildHasher, RandomState};
 use std::time::Duration;
 
-use crate::history::quote_literal;
+use crate::sql::quote_literal;
 
 /// The `lock_timeout` of a transactional migration when none is configured and retries are on.
 pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(5);

@@ -6,7 +6,7 @@ use postgres::Socket;
 
 use super::url::describe;
 use super::TemplateError;
-use crate::history::quote_ident;
+use crate::sql::quote_ident;
 
 /// A TLS connector of the `postgres` crate, for the admin connection and the template's build:
 /// `postgres::NoTls` (the default), `postgres_openssl::MakeTlsConnector`,

@@ -10,7 +10,7 @@ use super::admin::{admin_error, connect, drop_sql, MakeTls};
 use super::names::{build_name, check_prefix, is_stale_template, template_name};
 use super::url::with_dbname_config;
 use super::{Fingerprint, TemplateError, DEFAULT_TEMPLATE_LOCK_WAIT};
-use crate::history::quote_ident;
+use crate::sql::quote_ident;
 use crate::Runner;
 
 /// The advisory lock (two-`int4` form, so it never meets the runner's `bigint` keys) that

@@ -6,7 +6,7 @@ use super::liveness::Liveness;
 use super::sweep::KEPT_COMMENT;
 #[cfg(doc)]
 use super::TestDatabases;
-use crate::history::quote_ident;
+use crate::sql::quote_ident;
 use crate::template::{admin_error, connect, drop_sql, off_runtime, with_dbname_config};
 #[cfg(doc)]
 use crate::Migrations;
@@ -66,7 +66,7 @@ impl TestDatabase {
             let sql = format!(
                 "COMMENT ON DATABASE {} IS {}",
                 quote_ident(&this.name),
-                crate::history::quote_literal(KEPT_COMMENT)
+                crate::sql::quote_literal(KEPT_COMMENT)
             );
             connect(&this.admin, postgres::NoTls)?
                 .batch_execute(&sql)
