@@ -422,3 +422,56 @@ mod describe_tests {
         assert!(text.len() > "error connecting to server: ".len(), "{text}");
     }
 }
+
+#[cfg(test)]
+mod remedy_tests {
+    use super::*;
+
+    #[test]
+    fn display_words_the_remedy_as_the_builder_method_and_fact_leaves_it_out() {
+        let cases = [
+            (
+                Error::LockTimeout {
+                    key: 1,
+                    waited: Duration::from_secs(1),
+                    holder: None,
+                },
+                Remedy::LockWait,
+                "Runner::lock_wait",
+            ),
+            (
+                Error::BaselineNotEmpty {
+                    table: HistoryTable::default(),
+                    rows: 3,
+                },
+                Remedy::ForceBaseline,
+                "Runner::force_baseline(true)",
+            ),
+            (
+                Error::HistoryShape {
+                    table: HistoryTable::new("app", "history"),
+                    differences: vec!["column checksum (text) is missing".to_owned()],
+                },
+                Remedy::HistoryTable,
+                "Runner::history_table",
+            ),
+        ];
+        for (error, remedy, method) in cases {
+            assert_eq!(error.remedy(), Some(remedy));
+            let fact = error.fact().to_string();
+            let display = error.to_string();
+            assert!(!fact.contains("Runner::"), "{fact}");
+            assert_eq!(display, format!("{fact}. {}", remedy.in_builder_terms()));
+            assert!(display.contains(method), "{display}");
+        }
+        let unknown = Error::UnknownVersion {
+            version: Version::new(9),
+            known: vec![Version::new(1), Version::new(2)],
+        };
+        assert_eq!(unknown.remedy(), None);
+        assert_eq!(
+            unknown.to_string(),
+            "version 9 is not one of the embedded migrations; use one of: 1, 2"
+        );
+    }
+}

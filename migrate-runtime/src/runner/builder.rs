@@ -338,3 +338,62 @@ impl Runner {
             .count()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::settings::Settings;
+
+    fn configured() -> Runner {
+        let settings = Settings::new()
+            .with_history_table("app", "migrations")
+            .with_lock_wait(Duration::from_secs(10))
+            .with_lock_timeout(Duration::from_secs(2))
+            .with_lock_retries(2);
+        Migrations::__new(&[]).with_settings(settings).runner()
+    }
+
+    fn lines(runner: &Runner) -> Vec<String> {
+        runner.overrides().iter().map(ToString::to_string).collect()
+    }
+
+    #[test]
+    fn the_overrides_are_what_the_run_uses_after_every_call() {
+        assert!(configured().overrides().is_empty());
+        // Set twice: the last value counts; set back: nothing is overridden.
+        let runner = configured()
+            .lock_wait(Duration::from_secs(1))
+            .lock_wait(Duration::from_secs(5));
+        assert_eq!(
+            lines(&runner),
+            ["lock_wait 5s overrides migrate.toml's 10s"]
+        );
+        assert!(runner
+            .lock_wait(Duration::from_secs(10))
+            .overrides()
+            .is_empty());
+        let runner = configured()
+            .history_table("app", "other")
+            .lock_timeout(Duration::from_millis(500))
+            .lock_retries(0)
+            .statement_timeout(Duration::from_secs(60));
+        assert_eq!(
+            lines(&runner),
+            [
+                "history table \"app\".\"other\" overrides migrate.toml's \"app\".\"migrations\"",
+                "lock_timeout 500ms overrides migrate.toml's 2s",
+                "lock_retries 0 overrides migrate.toml's 2",
+            ]
+        );
+        assert_eq!(
+            runner.overrides()[2],
+            Override {
+                setting: Setting::LockRetries,
+                configured: Value::Count(2),
+                now: Value::Count(0),
+            }
+        );
+        // A tenant schema moves the table the settings name; it overrides nothing.
+        assert!(configured().tenant_schema("t1").overrides().is_empty());
+    }
+}
