@@ -148,7 +148,7 @@ impl From<Error> for Failure {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use migrate_runtime::{HistoryTable, Irreversible, Pooler};
+    use migrate_runtime::{HistoryTable, Irreversible, Operation, Pooler};
     use std::time::Duration;
 
     #[test]
@@ -192,9 +192,9 @@ mod tests {
                 differences: vec!["column checksum (text) is missing".to_owned()],
             },
             Error::TransactionPooler {
-                operation: "roll back",
+                operation: Operation::Rollback,
                 pooler: Pooler::LockAlreadyHeld { pid: 7 },
-                reason: "To roll back safely the runner holds the session lock".to_owned(),
+                no_transaction: Vec::new(),
             },
         ];
         for error in errors {
@@ -202,7 +202,7 @@ mod tests {
             let cli = Failure::from_runtime(&error).message;
             assert!(error.remedy().is_some(), "{library}");
             assert!(!cli.contains("Runner::"), "{cli}");
-            assert!(cli.contains("= help: ") && cli.contains("`--"), "{cli}");
+            assert!(cli.contains("= help: ") && cli.contains("--"), "{cli}");
             assert!(cli.starts_with(&error.fact().to_string()), "{cli}");
             // The library's message names its builder method (the pooler's: the client given).
             assert!(

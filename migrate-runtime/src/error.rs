@@ -87,13 +87,15 @@ pub enum Error {
     /// its own (a no-transaction migration is pending, or a rollback or baseline was asked);
     /// nothing was changed.
     TransactionPooler {
-        /// What was refused: `apply`, `roll back` or `record a baseline`.
-        operation: &'static str,
+        /// What was refused.
+        operation: Operation,
         /// How the pooler showed.
         pooler: Pooler,
-        /// Why the operation needs a session, naming the no-transaction files when those are
-        /// the reason.
-        reason: String,
+        /// For [`Operation::Apply`]: the pending `-- migrate:no-transaction` migrations, each
+        /// with its file; only the session lock keeps two migrators from running their
+        /// statements at once. Empty for a rollback or a baseline, which hold the session lock
+        /// throughout.
+        no_transaction: Vec<(Version, String)>,
     },
 
     /// A concurrent index build of a no-transaction migration finished but left its index
@@ -336,13 +338,38 @@ impl fmt::Display for Fact<'_> {
             Error::TransactionPooler {
                 operation,
                 pooler,
-                reason,
-            } => write!(
-                f,
-                "refusing to {operation} through a transaction pooler: {pooler}, as PgBouncer's \
-                 pool_mode = transaction does. {reason}. Nothing was changed; the transactional \
-                 migrations alone are safe through the pooler"
-            ),
+                no_transaction,
+            } => {
+                let operation = verb(*operation);
+                write!(
+                    f,
+                    "refusing to {operation} through a transaction pooler: {pooler}, as \
+                     PgBouncer's pool_mode = transaction does. "
+                )?;
+                if no_transaction.is_empty() {
+                    write!(
+                        f,
+                        "To {operation} safely the runner holds the session lock throughout"
+                    )?;
+                } else {
+                    let files: Vec<String> = no_transaction
+                        .iter()
+                        .map(|(version, path)| format!("{version} ({path})"))
+                        .collect();
+                    write!(
+                        f,
+                        "Pending migration {} is marked `-- migrate:no-transaction`: its \
+                         statements run outside any transaction, where only the session lock \
+                         keeps two migrators from running them at the same time",
+                        files.join(", ")
+                    )?;
+                }
+                write!(
+                    f,
+                    ", and a pooled connection cannot hold it. Nothing was changed; the \
+                     transactional migrations alone are safe through the pooler"
+                )
+            }
             Error::InvalidIndex { index, location } => write!(
                 f,
                 "index {index} built at {location} is INVALID after its build: queries do not \
@@ -354,9 +381,10 @@ impl fmt::Display for Fact<'_> {
                 operation,
                 unconfirmed,
             } => {
-                let (refused, would) = match operation {
-                    Operation::Rollback => ("roll back", "revert"),
-                    _ => ("apply", "apply"),
+                let refused = verb(*operation);
+                let would = match operation {
+                    Operation::Rollback => "revert",
+                    _ => refused,
                 };
                 let versions: Vec<String> = unconfirmed.iter().map(ToString::to_string).collect();
                 write!(
@@ -379,6 +407,15 @@ impl fmt::Display for Fact<'_> {
                 problems.join("; ")
             ),
         }
+    }
+}
+
+/// What `operation` does, as an error message says it was refused.
+fn verb(operation: Operation) -> &'static str {
+    match operation {
+        Operation::Apply => "apply",
+        Operation::Rollback => "roll back",
+        Operation::Baseline => "record a baseline",
     }
 }
 

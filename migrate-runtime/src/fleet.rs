@@ -33,13 +33,14 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tokio::task::JoinSet;
-use tokio_postgres::tls::{MakeTlsConnect, TlsConnect};
-use tokio_postgres::{Config, SimpleQueryMessage, Socket};
+use tokio_postgres::Config;
 
 use crate::error::{Error, Remedy};
 use crate::event::Event;
 use crate::report::{Report, Status};
 use crate::runner::Runner;
+use crate::sql;
+use crate::template::MakeTls;
 
 /// One tenant: a database, or a schema of a database.
 #[derive(Debug, Clone)]
@@ -122,13 +123,7 @@ async fn first_column(client: &tokio_postgres::Client, query: &str) -> Result<Ve
         .simple_query(query)
         .await
         .map_err(Error::db("list the fleet's targets"))?;
-    Ok(messages
-        .iter()
-        .filter_map(|m| match m {
-            SimpleQueryMessage::Row(row) => row.get(0).map(str::to_owned),
-            _ => None,
-        })
-        .collect())
+    Ok(sql::first_column(&messages))
 }
 
 /// What a fleet does when a target fails.
@@ -427,10 +422,7 @@ impl Fleet {
     /// Needs a tokio runtime (connections are spawned on it).
     pub async fn run_async<T>(&self, tls: T) -> FleetReport
     where
-        T: MakeTlsConnect<Socket> + Clone + Send + Sync + 'static,
-        T::Stream: Send + 'static,
-        T::TlsConnect: Send,
-        <T::TlsConnect as TlsConnect<Socket>>::Future: Send,
+        T: MakeTls,
     {
         let started = Instant::now();
         let idle = Arc::new(Idle::default());
@@ -481,10 +473,7 @@ impl Fleet {
     /// called from inside a tokio runtime.
     pub fn run<T>(&self, tls: T) -> FleetReport
     where
-        T: MakeTlsConnect<Socket> + Clone + Send + Sync + 'static,
-        T::Stream: Send + 'static,
-        T::TlsConnect: Send,
-        <T::TlsConnect as TlsConnect<Socket>>::Future: Send,
+        T: MakeTls,
     {
         self.runtime().block_on(self.run_async(tls))
     }
@@ -493,10 +482,7 @@ impl Fleet {
     /// [`Fleet::parallelism`] at once. Changes nothing.
     pub async fn status_async<T>(&self, tls: T) -> Vec<TargetStatus>
     where
-        T: MakeTlsConnect<Socket> + Clone + Send + Sync + 'static,
-        T::Stream: Send + 'static,
-        T::TlsConnect: Send,
-        <T::TlsConnect as TlsConnect<Socket>>::Future: Send,
+        T: MakeTls,
     {
         let mut statuses: Vec<Option<Result<Status, Error>>> =
             (0..self.targets.len()).map(|_| None).collect();
@@ -532,10 +518,7 @@ impl Fleet {
     /// [`Fleet::status_async`] on a runtime of its own.
     pub fn status<T>(&self, tls: T) -> Vec<TargetStatus>
     where
-        T: MakeTlsConnect<Socket> + Clone + Send + Sync + 'static,
-        T::Stream: Send + 'static,
-        T::TlsConnect: Send,
-        <T::TlsConnect as TlsConnect<Socket>>::Future: Send,
+        T: MakeTls,
     {
         self.runtime().block_on(self.status_async(tls))
     }
@@ -559,10 +542,7 @@ impl Fleet {
         idle: Arc<Idle>,
     ) -> impl Future<Output = (Outcome, Duration)> + Send + 'static
     where
-        T: MakeTlsConnect<Socket> + Send + Sync + 'static,
-        T::Stream: Send + 'static,
-        T::TlsConnect: Send,
-        <T::TlsConnect as TlsConnect<Socket>>::Future: Send,
+        T: MakeTls,
     {
         let target = self.targets[i].clone();
         let observer = self.observer.clone();
@@ -690,10 +670,7 @@ async fn reset(client: &tokio_postgres::Client) -> bool {
 /// Connects to a target, its connection driven by a task of its own.
 async fn connect<T>(config: &Config, tls: T) -> Result<tokio_postgres::Client, Error>
 where
-    T: MakeTlsConnect<Socket> + Send + 'static,
-    T::Stream: Send + 'static,
-    T::TlsConnect: Send,
-    <T::TlsConnect as TlsConnect<Socket>>::Future: Send,
+    T: MakeTls,
 {
     let (client, connection) = config
         .connect(tls)

@@ -35,6 +35,21 @@
 //! the same kind of template ([`Migrations::test_database`](Migrations)).
 #![warn(missing_docs)]
 
+// The modules, each using only those before it here (`tests/tests/layering.rs` checks that
+// none imports, directly or through others, a module that imports it back):
+// - leaves: `sql` (quoting, reading rows, the first column), `fnv`, `version`;
+// - the vocabulary: `history` (the history table: names, lock keys, shape, SQL text, rows),
+//   `settings` (`migrate.toml`'s run settings), `embedded` (the migration set), `overrides`,
+//   `peer` (other tools' history tables), `retry` (lock_timeout retries);
+// - the pure decisions: `plan` (pending, modified, missing, out of order), then `report`;
+// - what errors name: `lock::holder` (who holds or blocks a lock; the pooler),
+//   `apply::failure` (a rejected migration and its direction); then `error`, one enum over
+//   them, with the `Remedy` each front end words;
+// - the I/O: `conn` (one connection trait, sync and async), `read` (the history read and
+//   checked), `lock` (the advisory lock), `event`, `apply` (one migration with its row);
+// - `runner`: `builder` (the options, the overrides), then one module per operation
+//   (`apply`, `rollback`, `baseline`, `status`); then `template`, `fleet`, `testing`.
+
 mod apply;
 mod conn;
 mod embedded;
@@ -67,7 +82,7 @@ pub use error::{Error, Irreversible, Remedy};
 pub use event::Event;
 pub use history::{HistoryRow, HistoryTable};
 pub use lock::{LockHolder, Pooler, DEFAULT_LOCK_WAIT};
-pub use overrides::{Override, Setting, Value};
+pub use overrides::{Override, Setting, SettingValue};
 pub use peer::{PeerHistory, Tool};
 pub use plan::{Finding, FindingKind, Pending, Plan, Severity};
 pub use report::{InvalidIndex, Operation, Report, Status, Step};

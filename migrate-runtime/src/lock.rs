@@ -35,6 +35,7 @@ use postgres::SimpleQueryMessage;
 use crate::conn::Connection;
 use crate::error::Error;
 use crate::history::HistoryTable;
+use crate::report::Operation;
 use crate::sql::{self, first_value};
 
 mod holder;
@@ -132,18 +133,15 @@ impl<'c, C: Connection> Locked<'c, C> {
         self.pooler
     }
 
-    /// Refuses an operation that needs the session lock throughout (`roll back`, `record a
-    /// baseline`) when the connection goes through a transaction pooler.
-    pub(crate) fn session_required(&self, operation: &'static str) -> Result<(), Error> {
+    /// Refuses an operation that needs the session lock throughout (a rollback, a baseline)
+    /// when the connection goes through a transaction pooler.
+    pub(crate) fn session_required(&self, operation: Operation) -> Result<(), Error> {
         match self.pooler {
             None => Ok(()),
             Some(pooler) => Err(Error::TransactionPooler {
                 operation,
                 pooler,
-                reason: format!(
-                    "To {operation} safely the runner holds the session lock throughout, and a \
-                     pooled connection cannot hold it"
-                ),
+                no_transaction: Vec::new(),
             }),
         }
     }

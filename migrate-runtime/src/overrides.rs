@@ -39,7 +39,7 @@ impl fmt::Display for Setting {
 /// The value of a [`Setting`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum Value {
+pub enum SettingValue {
     /// A history table.
     Table(HistoryTable),
     /// A wait or a timeout (zero: none).
@@ -48,12 +48,12 @@ pub enum Value {
     Count(u32),
 }
 
-impl fmt::Display for Value {
+impl fmt::Display for SettingValue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Value::Table(table) => f.write_str(&table.qualified()),
-            Value::Duration(duration) => write!(f, "{duration:?}"),
-            Value::Count(count) => write!(f, "{count}"),
+            SettingValue::Table(table) => f.write_str(&table.qualified()),
+            SettingValue::Duration(duration) => write!(f, "{duration:?}"),
+            SettingValue::Count(count) => write!(f, "{count}"),
         }
     }
 }
@@ -65,9 +65,9 @@ pub struct Override {
     /// The setting.
     pub setting: Setting,
     /// Its value in `migrate.toml`.
-    pub configured: Value,
+    pub configured: SettingValue,
     /// Its value for this run.
-    pub now: Value,
+    pub now: SettingValue,
 }
 
 impl Override {
@@ -75,8 +75,8 @@ impl Override {
     /// another value (`now`); `None` otherwise.
     pub(crate) fn compare(
         setting: Setting,
-        configured: Option<Value>,
-        now: Option<Value>,
+        configured: Option<SettingValue>,
+        now: Option<SettingValue>,
     ) -> Option<Override> {
         let (configured, now) = (configured?, now?);
         (configured != now).then_some(Override {

@@ -75,12 +75,15 @@ async fn apply<C: Connection>(
     let mut lock = Locked::acquire(conn, &runner.table, runner.lock_wait, backend).await?;
     let rows = read_or_create(lock.conn(), &runner.table).await?;
     let plan = validated(plan_for(&rows))?;
-    if let (Some(pooler), Some(reason)) = (lock.pooler(), needs_session(&plan)) {
-        return Err(Error::TransactionPooler {
-            operation: "apply",
-            pooler,
-            reason,
-        });
+    if let Some(pooler) = lock.pooler() {
+        let no_transaction = no_transaction(&plan);
+        if !no_transaction.is_empty() {
+            return Err(Error::TransactionPooler {
+                operation: Operation::Apply,
+                pooler,
+                no_transaction,
+            });
+        }
     }
     let versions: Vec<Version> = plan.pending().iter().map(Pending::version).collect();
     runner.planned(Operation::Apply, &versions)?;
@@ -107,23 +110,15 @@ async fn apply<C: Connection>(
     })
 }
 
-/// Why `plan` cannot be applied without a session lock: its pending no-transaction files.
-fn needs_session(plan: &Plan) -> Option<String> {
-    let files: Vec<String> = plan
-        .pending()
+/// The pending no-transaction migrations of `plan`, with their files: what cannot be applied
+/// without a session lock.
+fn no_transaction(plan: &Plan) -> Vec<(Version, String)> {
+    plan.pending()
         .iter()
         .map(Pending::migration)
         .filter(|m| m.up().transaction() == Transaction::None)
-        .map(|m| format!("{} ({})", m.version(), m.up().path()))
-        .collect();
-    (!files.is_empty()).then(|| {
-        format!(
-            "Pending migration {} is marked `-- migrate:no-transaction`: its statements run \
-             outside any transaction, where only the session lock keeps two migrators from \
-             running them at the same time, and a pooled connection cannot hold it",
-            files.join(", ")
-        )
-    })
+        .map(|m| (m.version(), m.up().path().to_owned()))
+        .collect()
 }
 
 /// The plan, or [`Error::Validation`] with its error findings: nothing is applied then.

@@ -83,7 +83,7 @@ async fn record_baseline<C: Connection>(
 ) -> Result<Report, Error> {
     let started = Instant::now();
     let mut lock = Locked::acquire(conn, &runner.table, runner.lock_wait, None).await?;
-    lock.session_required("record a baseline")?;
+    lock.session_required(Operation::Baseline)?;
     let rows = read_or_create(lock.conn(), &runner.table).await?;
     if !rows.is_empty() && !runner.force_baseline {
         return Err(Error::BaselineNotEmpty {

@@ -9,7 +9,7 @@ use crate::error::Error;
 use crate::event::{Event, Observer};
 use crate::history::{HistoryRow, HistoryTable};
 use crate::lock::DEFAULT_LOCK_WAIT;
-use crate::overrides::{Override, Setting, Value};
+use crate::overrides::{Override, Setting, SettingValue};
 use crate::plan::Rules;
 use crate::report::{Operation, Report};
 use crate::retry::LockRetries;
@@ -154,12 +154,12 @@ impl Runner {
     /// another (`lock_wait 5s overrides migrate.toml's 60s`); every [`Report`] repeats them.
     pub fn overrides(&self) -> Vec<Override> {
         let settings = self.migrations.settings();
-        let duration = |d: Option<Duration>| d.map(Value::Duration);
+        let duration = |d: Option<Duration>| d.map(SettingValue::Duration);
         [
             Override::compare(
                 Setting::HistoryTable,
-                settings.history_table().map(Value::Table),
-                Some(Value::Table(self.history.clone())),
+                settings.history_table().map(SettingValue::Table),
+                Some(SettingValue::Table(self.history.clone())),
             ),
             Override::compare(
                 Setting::LockWait,
@@ -173,8 +173,8 @@ impl Runner {
             ),
             Override::compare(
                 Setting::LockRetries,
-                settings.lock_retries().map(Value::Count),
-                Some(Value::Count(self.retries.retries)),
+                settings.lock_retries().map(SettingValue::Count),
+                Some(SettingValue::Count(self.retries.retries)),
             ),
             Override::compare(
                 Setting::StatementTimeout,
@@ -389,8 +389,8 @@ mod tests {
             runner.overrides()[2],
             Override {
                 setting: Setting::LockRetries,
-                configured: Value::Count(2),
-                now: Value::Count(0),
+                configured: SettingValue::Count(2),
+                now: SettingValue::Count(0),
             }
         );
         // A tenant schema moves the table the settings name; it overrides nothing.

@@ -85,7 +85,7 @@ pub(super) async fn rollback_to<C: Connection>(
     }
 
     let mut lock = Locked::acquire(conn, &runner.table, runner.lock_wait, None).await?;
-    lock.session_required("roll back")?;
+    lock.session_required(Operation::Rollback)?;
     let rows = read(lock.conn(), &runner.table, Detail::Lean)
         .await?
         .rows()
