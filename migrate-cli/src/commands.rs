@@ -344,7 +344,7 @@ fn status_fleet(args: &StatusArgs) -> Result<(), Failure> {
             }
             Err(error) => {
                 unreadable += 1;
-                println!("{:<width$}  ✗ {error}", t.target);
+                println!("{:<width$}  ✗ {}", t.target, failure::describe(error));
             }
         }
     }

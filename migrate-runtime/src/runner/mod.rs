@@ -1,6 +1,8 @@
 //! The operations (`run`, `run_to`, `plan`, `status`, `rollback_to`, `rollback_plan`, `baseline`),
-//! written once as `async` code over [`Connection`], and [`Runner`], which holds the options and
-//! exposes each operation for the sync client and (feature `tokio`) the async one.
+//! written once as `async` code over [`Connection`](crate::conn::Connection), one module per
+//! operation (`apply`, `rollback`, `baseline`, `status`), and [`Runner`] (`builder`), which holds
+//! the options; the macro below exposes each operation for the sync client and (feature
+//! `tokio`) the async one.
 //!
 //! Round trips (after connecting):
 //! - nothing pending: 1 (read the applied versions and checksums; no lock), + 1 (read the whole
