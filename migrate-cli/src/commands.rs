@@ -92,7 +92,7 @@ fn plan(args: &PlanArgs) -> Result<(), Failure> {
             }
         }
         for finding in plan.findings() {
-            println!("{finding}");
+            println!("{}", finding.fact());
         }
     }
     if plan.has_errors() {
@@ -103,7 +103,7 @@ fn plan(args: &PlanArgs) -> Result<(), Failure> {
         let error = migrate_runtime::Error::Validation(errors.cloned().collect());
         let mut message =
             "validation failed: `migrate apply` would refuse to run (see above)".to_owned();
-        if let Some(help) = failure::cli_help(&error) {
+        for help in failure::cli_help(&error) {
             message.push_str(&format!("\n  = help: {help}"));
         }
         return Err(Failure::findings(message));
@@ -152,7 +152,7 @@ fn apply(args: &ApplyArgs) -> Result<(), Failure> {
         .cloned()
         .partition(|f| f.severity == Severity::Error);
     for warning in &warnings {
-        eprintln!("{warning}");
+        eprintln!("{}", warning.fact());
     }
     if !errors.is_empty() {
         // The runner's own error, as `run` would return it.
@@ -450,7 +450,7 @@ fn verify(args: &DbArgs) -> Result<(), Failure> {
         })
         .collect();
     for finding in &problems {
-        eprintln!("{finding}");
+        eprintln!("{}", finding.fact());
     }
     for invalid in &status.invalid_indexes {
         eprintln!("error: {invalid}");

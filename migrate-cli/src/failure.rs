@@ -3,7 +3,7 @@
 use std::fmt;
 use std::process::ExitCode;
 
-use migrate_runtime::{Error, FindingKind, Remedy};
+use migrate_runtime::{Error, Remedy};
 
 /// The documented exit codes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,7 +78,7 @@ impl Failure {
 /// to do (`= help: `) as flags and commands, never as the library's builder methods.
 pub fn describe(error: &Error) -> String {
     let mut message = error.fact().to_string();
-    if let Some(help) = cli_help(error) {
+    for help in cli_help(error) {
         message.push_str("\n  = help: ");
         message.push_str(help);
     }
@@ -106,31 +106,30 @@ pub fn in_flag_terms(remedy: Remedy) -> Option<&'static str> {
             "on the command line, point `--database-url` at PostgreSQL itself or at a \
              session-mode pool"
         }
+        Remedy::AllowOutOfOrder => {
+            "on the command line, `migrate apply --allow-out-of-order` applies an older \
+             pending migration"
+        }
+        Remedy::AllowModified => "`migrate verify` lists the applied migrations whose file changed",
+        // No flag accepts missing migrations: the findings say to restore the files.
         _ => return None,
     })
 }
 
-/// What to do about `error` on the command line: its remedy in flag terms, or the command
-/// line's own advice.
-pub fn cli_help(error: &Error) -> Option<&'static str> {
-    if let Some(help) = error.remedy().and_then(in_flag_terms) {
-        return Some(help);
+/// What to do about `error` on the command line: its remedies in flag terms, and the command
+/// line's own advice when the database could not be queried.
+pub fn cli_help(error: &Error) -> Vec<&'static str> {
+    let mut help: Vec<&'static str> = error
+        .remedies()
+        .into_iter()
+        .filter_map(in_flag_terms)
+        .collect();
+    if let Error::Database { .. } = error {
+        help.push(
+            "check that the server is up and that the role may read and write the history table",
+        );
     }
-    let findings = error.findings();
-    let has = |kind: fn(&FindingKind) -> bool| findings.iter().any(|f| kind(&f.kind));
-    Some(match error {
-        Error::Database { .. } => {
-            "check that the server is up and that the role may read and write the history table"
-        }
-        Error::Validation(_) if has(|k| matches!(k, FindingKind::OutOfOrder { .. })) => {
-            "on the command line, `migrate apply --allow-out-of-order` applies an older \
-             pending migration"
-        }
-        Error::Validation(_) if has(|k| matches!(k, FindingKind::Modified { .. })) => {
-            "`migrate verify` lists the applied migrations whose file changed"
-        }
-        _ => return None,
-    })
+    help
 }
 
 impl fmt::Display for Failure {
@@ -148,7 +147,9 @@ impl From<Error> for Failure {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use migrate_runtime::{HistoryTable, Irreversible, Operation, Pooler};
+    use migrate_runtime::{
+        Finding, FindingKind, HistoryTable, Irreversible, Operation, Pooler, Severity,
+    };
     use std::time::Duration;
 
     #[test]
@@ -176,6 +177,45 @@ mod tests {
     }
 
     #[test]
+    fn a_validation_error_gets_the_help_of_each_of_its_findings_in_flag_terms() {
+        let finding = |kind| Finding {
+            severity: Severity::Error,
+            kind,
+        };
+        let error = Error::Validation(vec![
+            finding(FindingKind::OutOfOrder {
+                version: 2.into(),
+                name: "b".to_owned(),
+                newest_applied: 3.into(),
+            }),
+            finding(FindingKind::Modified {
+                version: 3.into(),
+                name: "c".to_owned(),
+                applied: "aa".to_owned(),
+                embedded: "ab".to_owned(),
+            }),
+        ]);
+        assert!(error
+            .to_string()
+            .contains("Runner::allow_out_of_order(true)"));
+        let cli = Failure::from_runtime(&error).message;
+        assert!(
+            !cli.contains("Runner::") && !cli.contains("allow_"),
+            "{cli}"
+        );
+        assert!(
+            cli.contains("= help: on the command line, `migrate apply --allow-out-of-order`"),
+            "{cli}"
+        );
+        assert!(
+            cli.ends_with(
+                "= help: `migrate verify` lists the applied migrations whose file changed"
+            ),
+            "{cli}"
+        );
+    }
+
+    #[test]
     fn the_command_line_words_each_remedy_as_flags_and_the_library_as_builder_methods() {
         let errors = [
             Error::BaselineNotEmpty {
@@ -200,7 +240,7 @@ mod tests {
         for error in errors {
             let library = error.to_string();
             let cli = Failure::from_runtime(&error).message;
-            assert!(error.remedy().is_some(), "{library}");
+            assert_eq!(error.remedies().len(), 1, "{library}");
             assert!(!cli.contains("Runner::"), "{cli}");
             assert!(cli.contains("= help: ") && cli.contains("--"), "{cli}");
             assert!(cli.starts_with(&error.fact().to_string()), "{cli}");

@@ -11,6 +11,7 @@ use crate::history::HistoryTable;
 use crate::lock::{LockHolder, Pooler};
 use crate::peer::PeerHistory;
 use crate::plan::Finding;
+use crate::remedy::{self, Remedy};
 use crate::report::Operation;
 use crate::version::Version;
 
@@ -154,59 +155,6 @@ impl fmt::Display for Irreversible {
     }
 }
 
-/// What the caller can change to get past an error ([`Error::remedy`]). The error states the
-/// fact; each front end words the remedy: [`Error`]'s `Display` names the builder method, the
-/// `migrate` command its flag, and so on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Remedy {
-    /// Wait longer for another migrator's lock: [`Runner::lock_wait`](crate::Runner::lock_wait).
-    LockWait,
-    /// Let a migration wait longer for the locks of its tables:
-    /// [`Runner::lock_timeout`](crate::Runner::lock_timeout) or
-    /// [`Runner::lock_retries`](crate::Runner::lock_retries).
-    LockTimeout,
-    /// Record a baseline although the history table holds rows:
-    /// [`Runner::force_baseline`](crate::Runner::force_baseline).
-    ForceBaseline,
-    /// Keep the history table as it is and record in another one:
-    /// [`Runner::history_table`](crate::Runner::history_table).
-    HistoryTable,
-    /// Run an interrupted no-transaction file whose text changed again from its first
-    /// statement: [`Runner::restart_changed`](crate::Runner::restart_changed).
-    RestartChanged,
-    /// Connect around the transaction pooler: to PostgreSQL itself or to a session-mode pool.
-    SessionConnection,
-}
-
-impl Remedy {
-    /// The remedy in the words of this crate's API, as [`Error`]'s `Display` appends it.
-    pub(crate) fn in_builder_terms(self) -> &'static str {
-        match self {
-            Remedy::LockWait => "To wait longer, raise Runner::lock_wait",
-            Remedy::LockTimeout => {
-                "To let it wait longer for its tables, raise Runner::lock_timeout or \
-                 Runner::lock_retries"
-            }
-            Remedy::ForceBaseline => {
-                "Use Runner::force_baseline(true) to record the baseline anyway"
-            }
-            Remedy::HistoryTable => {
-                "To leave that table alone, choose another one with Runner::history_table"
-            }
-            Remedy::RestartChanged => {
-                "If you change the file, Runner::restart_changed(true) runs it again from its \
-                 first statement"
-            }
-            Remedy::SessionConnection => {
-                "Give the runner a client connected to PostgreSQL itself or to a session-mode \
-                 pool (PgBouncer pool_mode = session), e.g. through a separate migration URL \
-                 that bypasses the pooler"
-            }
-        }
-    }
-}
-
 impl Error {
     pub(crate) fn db(action: &'static str) -> impl FnOnce(postgres::Error) -> Error {
         move |error| Error::Database { action, error }
@@ -228,10 +176,13 @@ impl Error {
         }
     }
 
-    /// What the caller can change to get past this error, if a setting can. (A validation
-    /// error's findings word their own.)
-    pub fn remedy(&self) -> Option<Remedy> {
-        match self {
+    /// What the caller can change to get past this error, if a setting can: none, one, or
+    /// for a validation error those of its findings (each once, in order).
+    pub fn remedies(&self) -> Vec<Remedy> {
+        if let Error::Validation(findings) = self {
+            return remedy::distinct(findings.iter().filter_map(|f| f.kind.remedy()));
+        }
+        let remedy = match self {
             Error::LockTimeout { .. } => Some(Remedy::LockWait),
             Error::BaselineNotEmpty { .. } => Some(Remedy::ForceBaseline),
             Error::HistoryShape { .. } => Some(Remedy::HistoryTable),
@@ -245,7 +196,8 @@ impl Error {
                 Some(Remedy::RestartChanged)
             }
             _ => None,
-        }
+        };
+        remedy.into_iter().collect()
     }
 
     /// The fact alone, without the remedy that `Display` words in this crate's API terms.
@@ -256,11 +208,14 @@ impl Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.fact())?;
-        match self.remedy() {
-            Some(remedy) => write!(f, ". {}", remedy.in_builder_terms()),
-            None => Ok(()),
+        let fact = self.fact().to_string();
+        // A remedy ends a one-line fact, or takes a line of its own after a longer one.
+        let separator = if fact.contains('\n') { "\n  " } else { ". " };
+        f.write_str(&fact)?;
+        for remedy in self.remedies() {
+            write!(f, "{separator}{}", remedy.in_builder_terms())?;
         }
+        Ok(())
     }
 }
 
@@ -279,7 +234,7 @@ impl fmt::Display for Fact<'_> {
             Error::Validation(findings) => {
                 write!(f, "validation failed, nothing was applied:")?;
                 for finding in findings {
-                    write!(f, "\n  {finding}")?;
+                    write!(f, "\n  {}", finding.fact())?;
                 }
                 Ok(())
             }
@@ -463,6 +418,28 @@ mod describe_tests {
 #[cfg(test)]
 mod remedy_tests {
     use super::*;
+    use crate::plan::{FindingKind, Severity};
+
+    /// A validation error with an out-of-order migration and a modified one.
+    fn validation() -> Error {
+        let finding = |kind| Finding {
+            severity: Severity::Error,
+            kind,
+        };
+        Error::Validation(vec![
+            finding(FindingKind::OutOfOrder {
+                version: Version::new(2),
+                name: "b".to_owned(),
+                newest_applied: Version::new(3),
+            }),
+            finding(FindingKind::Modified {
+                version: Version::new(3),
+                name: "c".to_owned(),
+                applied: "aa".to_owned(),
+                embedded: "ab".to_owned(),
+            }),
+        ])
+    }
 
     #[test]
     fn display_words_the_remedy_as_the_builder_method_and_fact_leaves_it_out() {
@@ -494,18 +471,33 @@ mod remedy_tests {
             ),
         ];
         for (error, remedy, method) in cases {
-            assert_eq!(error.remedy(), Some(remedy));
+            assert_eq!(error.remedies(), [remedy]);
             let fact = error.fact().to_string();
             let display = error.to_string();
             assert!(!fact.contains("Runner::"), "{fact}");
             assert_eq!(display, format!("{fact}. {}", remedy.in_builder_terms()));
             assert!(display.contains(method), "{display}");
         }
+        let validation = validation();
+        assert_eq!(
+            validation.remedies(),
+            [Remedy::AllowOutOfOrder, Remedy::AllowModified]
+        );
+        let fact = validation.fact().to_string();
+        assert!(!fact.contains("allow_"), "{fact}");
+        assert_eq!(
+            validation.to_string(),
+            format!(
+                "{fact}\n  {}\n  {}",
+                Remedy::AllowOutOfOrder.in_builder_terms(),
+                Remedy::AllowModified.in_builder_terms()
+            )
+        );
         let unknown = Error::UnknownVersion {
             version: Version::new(9),
             known: vec![Version::new(1), Version::new(2)],
         };
-        assert_eq!(unknown.remedy(), None);
+        assert!(unknown.remedies().is_empty());
         assert_eq!(
             unknown.to_string(),
             "version 9 is not one of the embedded migrations; use one of: 1, 2"

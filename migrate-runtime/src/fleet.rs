@@ -35,8 +35,9 @@ use std::time::{Duration, Instant};
 use tokio::task::JoinSet;
 use tokio_postgres::Config;
 
-use crate::error::{Error, Remedy};
+use crate::error::Error;
 use crate::event::Event;
+use crate::remedy::{self, Remedy};
 use crate::report::{Report, Status};
 use crate::runner::Runner;
 use crate::sql;
@@ -274,16 +275,10 @@ impl fmt::Display for Worded<'_> {
             report.count("not reached"),
             report.elapsed.as_millis()
         )?;
-        let mut remedies: Vec<Remedy> = Vec::new();
-        for remedy in report.failures().filter_map(|(_, error)| error.remedy()) {
-            if !remedies.contains(&remedy) {
-                remedies.push(remedy);
-            }
-        }
-        for remedy in remedies {
+        for remedy in remedy::distinct(report.failures().flat_map(|(_, e)| e.remedies())) {
             let failed = report
                 .failures()
-                .filter(|(_, error)| error.remedy() == Some(remedy))
+                .filter(|(_, error)| error.remedies().contains(&remedy))
                 .count();
             if let Some(words) = (self.words)(remedy) {
                 write!(f, "\n  help ({failed} target(s)): {words}")?;

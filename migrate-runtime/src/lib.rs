@@ -64,6 +64,7 @@ mod overrides;
 pub mod peer;
 mod plan;
 mod read;
+mod remedy;
 mod report;
 mod retry;
 mod runner;
@@ -78,13 +79,14 @@ pub use apply::{Direction, MigrationFailure};
 pub use embedded::{
     IndexBuild, InvalidMigration, Migration, Migrations, Script, Statement, Transaction,
 };
-pub use error::{Error, Irreversible, Remedy};
+pub use error::{Error, Irreversible};
 pub use event::Event;
 pub use history::{HistoryRow, HistoryTable};
 pub use lock::{LockHolder, Pooler, DEFAULT_LOCK_WAIT};
 pub use overrides::{Override, Setting, SettingValue};
 pub use peer::{PeerHistory, Tool};
 pub use plan::{Finding, FindingKind, Pending, Plan, Severity};
+pub use remedy::Remedy;
 pub use report::{InvalidIndex, Operation, Report, Status, Step};
 pub use retry::{DEFAULT_LOCK_RETRIES, DEFAULT_LOCK_TIMEOUT, DEFAULT_RETRY_DELAY, MAX_RETRY_DELAY};
 pub use runner::Runner;

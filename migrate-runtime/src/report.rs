@@ -77,7 +77,7 @@ impl fmt::Display for Report {
             writeln!(f, "note: {note}")?;
         }
         for warning in &self.warnings {
-            writeln!(f, "{warning}")?;
+            writeln!(f, "{}", warning.fact())?;
         }
         let (doing, done) = match self.operation {
             Operation::Apply => ("Applying", "applied"),
@@ -208,7 +208,7 @@ impl fmt::Display for Status {
             writeln!(f, "  • {}", p.migration().up().path())?;
         }
         for finding in self.findings() {
-            writeln!(f, "{finding}")?;
+            writeln!(f, "{}", finding.fact())?;
         }
         for invalid in &self.invalid_indexes {
             writeln!(f, "error: {invalid}")?;
