@@ -37,14 +37,15 @@
 
 // The modules, each using only those before it here (`tests/tests/layering.rs` checks that
 // none imports, directly or through others, a module that imports it back):
-// - leaves: `sql` (quoting, reading rows, the first column), `fnv`, `version`;
+// - leaves: `sql` (quoting, reading rows, the first column), `fnv`, `version`, `remedy` (what
+//   a caller can change, which each front end words);
 // - the vocabulary: `history` (the history table: names, lock keys, shape, SQL text, rows),
 //   `settings` (`migrate.toml`'s run settings), `embedded` (the migration set), `overrides`,
 //   `peer` (other tools' history tables), `retry` (lock_timeout retries);
 // - the pure decisions: `plan` (pending, modified, missing, out of order), then `report`;
 // - what errors name: `lock::holder` (who holds or blocks a lock; the pooler),
 //   `apply::failure` (a rejected migration and its direction); then `error`, one enum over
-//   them, with the `Remedy` each front end words;
+//   them, each variant a fact with typed fields and its remedies;
 // - the I/O: `conn` (one connection trait, sync and async), `read` (the history read and
 //   checked), `lock` (the advisory lock), `event`, `apply` (one migration with its row);
 // - `runner`: `builder` (the options, the overrides), then one module per operation
