@@ -1,7 +1,7 @@
 //! [`Remedy`]: what the caller can change to get past an error or a finding, in no front end's
 //! words. It imports no other module of the crate.
 
-/// What the caller can change to get past an error ([`Error::remedy`](crate::Error::remedy))
+/// What the caller can change to get past an error ([`Error::remedies`](crate::Error::remedies))
 /// or a finding ([`FindingKind::remedy`](crate::FindingKind::remedy)). The error states the
 /// fact; each front end words the remedy: [`Error`](crate::Error)'s `Display` names the
 /// builder method, the `migrate` command its flag, and so on.
