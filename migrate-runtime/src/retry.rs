@@ -34,7 +34,7 @@ use migrate_core::{
     MAX_RETRY_DELAY,
 };
 
-use crate::history::quote_literal;
+use crate::sql::quote_literal;
 
 /// SQLSTATE `lock_not_available`: `lock_timeout` expired.
 pub(crate) const LOCK_NOT_AVAILABLE: &str = "55P03";
