@@ -162,11 +162,14 @@ impl Filler {
                 client.batch_execute(&format!("ANALYZE {table}"))?;
                 Ok(Ok(()))
             }
-            Err(e) if e.as_db_error().is_some() => Ok(Err(e
-                .as_db_error()
-                .map(|d| d.message().to_owned())
-                .unwrap_or_default())),
-            Err(e) => Err(e),
+            Err(e) => match e.as_db_error() {
+                Some(refused) => {
+                    let why = refused.message().to_owned();
+                    restart_sequences(client, oid)?;
+                    Ok(Err(why))
+                }
+                None => Err(e),
+            },
         }
     }
 }
@@ -186,6 +189,24 @@ fn tables(client: &mut Client) -> Result<Vec<(Oid, String)>, postgres::Error> {
         &[],
     )?;
     Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+}
+
+/// Restarts the sequences of the (still empty) table's serial and identity columns, which a
+/// refused `INSERT` advanced: filled later, its keys are then again 1 to N, the values the
+/// foreign keys of the tables filled after it generate.
+fn restart_sequences(client: &mut Client, oid: Oid) -> Result<(), postgres::Error> {
+    let rows = client.query(
+        "SELECT s FROM (SELECT pg_get_serial_sequence($1::oid::regclass::text, a.attname) AS s \
+                       FROM pg_attribute a \
+                       WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped) q \
+         WHERE s IS NOT NULL",
+        &[&oid],
+    )?;
+    for row in rows {
+        let sequence: String = row.get(0);
+        client.batch_execute(&format!("ALTER SEQUENCE {sequence} RESTART"))?;
+    }
+    Ok(())
 }
 
 fn empty(client: &mut Client, table: &str) -> Result<bool, postgres::Error> {

@@ -53,10 +53,12 @@ pub fn run(args: &TraceArgs) -> Result<(), Failure> {
         unfilled: Vec::new(),
         migrations: Vec::new(),
         budget: args.max_lock_hold,
+        failure: None,
     };
     let failed = Tracer::connect(&scratch)
         .and_then(|mut tracer| tracer.trace_all(&migrations, args, &mut trace))
         .err();
+    trace.failure = failed.as_ref().map(|f| f.message.clone());
     print!(
         "{}",
         match args.format {

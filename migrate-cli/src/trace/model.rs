@@ -213,6 +213,8 @@ pub struct Trace {
     /// The lock-hold budget, when one was given.
     #[serde(serialize_with = "optional_millis")]
     pub budget: Option<Duration>,
+    /// Why the trace stopped before the end (a migration failed), when it did.
+    pub failure: Option<String>,
 }
 
 impl Trace {
@@ -486,6 +488,7 @@ pub(crate) mod tests {
             unfilled: Vec::new(),
             migrations: vec![migration],
             budget: None,
+            failure: None,
         };
         assert!(trace.over_budget().is_empty());
         trace.budget = Some(Duration::from_secs(2));

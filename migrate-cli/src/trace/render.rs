@@ -194,6 +194,13 @@ pub fn markdown(trace: &Trace) -> String {
         trace.migrations.len(),
         trace.rows
     );
+    if let Some(failure) = &trace.failure {
+        let (first, help) = failure.split_once("\n").unwrap_or((failure, ""));
+        let _ = writeln!(out, "❌ **A migration failed**: {}\n", cell(first));
+        if !help.is_empty() {
+            let _ = writeln!(out, "{}\n", cell(help.trim().trim_start_matches("= ")));
+        }
+    }
     if let Some((met, verdict)) = budget_verdict(trace) {
         let mark = if met { "✅" } else { "❌" };
         let (first, rest) = verdict.split_once(":\n").unwrap_or((&verdict, ""));
@@ -271,6 +278,7 @@ mod tests {
                 commit,
             }],
             budget,
+            failure: None,
         }
     }
 
