@@ -5,7 +5,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
 
 use postgres::Client;
 
@@ -13,9 +12,6 @@ use super::model::{Lock, LockMode, Scan};
 
 /// A relation's object id.
 pub type Oid = u32;
-
-/// How often `pg_locks` is read while a no-transaction statement runs.
-pub const POLL_INTERVAL: Duration = Duration::from_millis(2);
 
 /// A user relation as `pg_class` shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,22 +90,29 @@ pub fn relation_locks(
 }
 
 /// Runs `statement` while a scoped thread reads the relation locks of `pid` on `observer`
-/// every [`POLL_INTERVAL`]; returns its result and every lock seen.
+/// again and again (one read per round trip, so a lock held for less than that can be missed);
+/// returns its result and every lock seen. The statement starts after the first read, once the
+/// thread is surely running.
 pub fn polled<T>(
     observer: &mut Client,
     pid: i32,
     statement: impl FnOnce() -> T,
 ) -> (T, Result<BTreeSet<(Oid, LockMode)>, postgres::Error>) {
     let done = AtomicBool::new(false);
+    let (ready, started) = std::sync::mpsc::channel();
+    let done = &done;
     std::thread::scope(|scope| {
-        let poller = scope.spawn(|| {
+        let poller = scope.spawn(move || {
             let mut seen = BTreeSet::new();
+            let first = relation_locks(observer, pid);
+            let _ = ready.send(());
+            seen.extend(first?);
             while !done.load(Ordering::Acquire) {
                 seen.extend(relation_locks(observer, pid)?);
-                std::thread::sleep(POLL_INTERVAL);
             }
             Ok(seen)
         });
+        let _ = started.recv();
         let result = statement();
         done.store(true, Ordering::Release);
         (
