@@ -6,8 +6,9 @@ mod common;
 use common::{migrate_with_env, server_url, Db, Folder, Run};
 use serde_json::Value;
 
-/// A table filled before the backfill, a backfill under `ADD COLUMN`, a concurrent index, a
-/// `VACUUM FULL` and a type change that rewrites.
+/// A backfill under `ADD COLUMN`, a concurrent index, a `VACUUM FULL` and a type change that
+/// rewrites, on tables the tests fill with 20 000 rows (a no-transaction statement must outlast
+/// a read of `pg_locks` on a busy machine to be observed).
 fn crafted() -> Folder {
     Folder::with(&[
         (
@@ -80,9 +81,9 @@ fn throwaway(run: &Run) -> String {
 #[test]
 fn a_backfill_under_add_column_holds_access_exclusive_until_the_commit() {
     let folder = crafted();
-    let run = trace(&folder, &["--format", "json", "--rows", "5000"]).expect(0);
+    let run = trace(&folder, &["--format", "json", "--rows", "20000"]).expect(0);
     let trace = json(&run);
-    assert_eq!(trace["rows"], 5000);
+    assert_eq!(trace["rows"], 20000);
     assert_eq!(trace["unfilled"], Value::Array(vec![]), "{trace:#}");
 
     let backfill = migration(&trace, "002_backfill.sql");
@@ -100,7 +101,7 @@ fn a_backfill_under_add_column_holds_access_exclusive_until_the_commit() {
     );
     assert_eq!(update["scans"][0]["table"], "public.users");
     assert_eq!(
-        update["scans"][0]["rows"], 5000,
+        update["scans"][0]["rows"], 20000,
         "the UPDATE read the filled rows"
     );
     assert!(has_lock(
@@ -213,7 +214,7 @@ fn markdown_is_a_pull_request_comment_with_a_table_per_migration() {
             "--format",
             "markdown",
             "--rows",
-            "5000",
+            "20000",
             "--max-lock-hold",
             "1h",
         ],
@@ -221,7 +222,7 @@ fn markdown_is_a_pull_request_comment_with_a_table_per_migration() {
     .expect(0);
     let md = &run.stdout;
     assert!(
-        md.starts_with("### `migrate trace`: 5 migration(s), 5000 rows per table"),
+        md.starts_with("### `migrate trace`: 5 migration(s), 20000 rows per table"),
         "{md}"
     );
     assert!(md.contains("✅ **lock-hold budget 3600.00 s: met"), "{md}");
@@ -362,4 +363,33 @@ fn crates_io_history_fails_on_rows_where_it_ran_on_empty_tables() {
     )
     .expect(1)
     .stderr_has("dumped_migration_41.sql:1:1: the statement failed on the trace's database: column \"gh_login\" of relation \"users\" contains null values");
+}
+
+#[test]
+fn a_database_a_trace_created_is_accepted_and_a_killed_traces_leftover_is_dropped() {
+    let folder = crafted();
+    // Marked as a trace's (as a trace that was told to keep it would find it): accepted even
+    // with tables in it.
+    let marked = Db::new();
+    let mut client = marked.client();
+    client
+        .batch_execute(&format!(
+            "CREATE TABLE leftover (id int); COMMENT ON DATABASE {} IS \
+             'migrate trace: throwaway database, created at epoch 1'",
+            marked.name
+        ))
+        .unwrap();
+    marked
+        .migrate(&folder.path(), &["trace", "--rows", "10"])
+        .expect(0);
+
+    // A marked database without a connection, created long ago: a killed trace's leftover,
+    // dropped by the next trace that creates its own.
+    drop(client);
+    let name = marked.name.clone();
+    trace(&folder, &["--rows", "10"])
+        .expect(0)
+        .stderr_has(&format!(
+            "note: dropped {name}, left by a trace that was killed"
+        ));
 }

@@ -249,6 +249,11 @@ impl Tracer {
         });
         result?;
         let seen = seen?;
+        let observed = if seen.reads == 0 {
+            Observed::TooShort
+        } else {
+            Observed::Polled
+        };
         let catalog = observe::catalog(&mut self.run)?;
         let after = if self.flushes {
             observe::scan_counts(&mut self.run, ScanSource::Flushed)?
@@ -258,8 +263,8 @@ impl Tracer {
         let statement = StatementTrace {
             line: 0,
             sql: model::one_line(sql, STATEMENT_WIDTH),
-            observed: Observed::Polled,
-            locks: observe::named(&seen, [&catalog, &state.catalog]),
+            observed,
+            locks: observe::named(&seen.locks, [&catalog, &state.catalog]),
             rewrites: observe::rewrites(&state.catalog, &catalog),
             scans: observe::scans(&before, &after, &catalog),
             duration,

@@ -120,8 +120,11 @@ pub enum Observed {
     /// took, held until the migration commits.
     InTransaction,
     /// No-transaction file: `pg_locks` polled while the statement ran (a lock held for less
-    /// than the polling interval can be missed); released when the statement ends.
+    /// than a read of `pg_locks` can be missed); released when the statement ends.
     Polled,
+    /// No-transaction file, but the statement ended before a read of `pg_locks` did: its
+    /// locks are unknown (and were held for less than that read).
+    TooShort,
 }
 
 /// Sequential scans of a table by one statement.

@@ -73,44 +73,65 @@ pub fn rewrites(before: &Catalog, after: &Catalog) -> Vec<String> {
     names
 }
 
+/// The query that reads the granted relation locks of a backend.
+const LOCKS: &str = "SELECT relation, mode FROM pg_locks \
+                     WHERE pid = $1 AND locktype = 'relation' AND granted AND relation IS NOT NULL";
+
 /// The granted relation locks of the backend `pid`, read on `observer` (another connection).
 pub fn relation_locks(
     observer: &mut Client,
     pid: i32,
 ) -> Result<BTreeSet<(Oid, LockMode)>, postgres::Error> {
-    let rows = observer.query(
-        "SELECT relation, mode FROM pg_locks \
-         WHERE pid = $1 AND locktype = 'relation' AND granted AND relation IS NOT NULL",
-        &[&pid],
-    )?;
-    Ok(rows
+    let statement = observer.prepare(LOCKS)?;
+    read_locks(observer, &statement, pid)
+}
+
+fn read_locks(
+    observer: &mut Client,
+    statement: &postgres::Statement,
+    pid: i32,
+) -> Result<BTreeSet<(Oid, LockMode)>, postgres::Error> {
+    Ok(observer
+        .query(statement, &[&pid])?
         .iter()
         .filter_map(|r| Some((r.get(0), LockMode::from_pg_locks(r.get(1))?)))
         .collect())
 }
 
+/// What polling `pg_locks` during a statement saw.
+#[derive(Debug, Default)]
+pub struct Polled {
+    /// Every lock seen.
+    pub locks: BTreeSet<(Oid, LockMode)>,
+    /// How many reads ended while the statement was running: none means the statement was too
+    /// short to be observed.
+    pub reads: usize,
+}
+
 /// Runs `statement` while a scoped thread reads the relation locks of `pid` on `observer`
 /// again and again (one read per round trip, so a lock held for less than that can be missed);
-/// returns its result and every lock seen. The statement starts after the first read, once the
-/// thread is surely running.
+/// returns its result and what the reads saw. The statement starts once the thread is ready.
 pub fn polled<T>(
     observer: &mut Client,
     pid: i32,
     statement: impl FnOnce() -> T,
-) -> (T, Result<BTreeSet<(Oid, LockMode)>, postgres::Error>) {
+) -> (T, Result<Polled, postgres::Error>) {
     let done = AtomicBool::new(false);
-    let (ready, started) = std::sync::mpsc::channel();
     let done = &done;
+    let (ready, started) = std::sync::mpsc::channel();
     std::thread::scope(|scope| {
         let poller = scope.spawn(move || {
-            let mut seen = BTreeSet::new();
-            let first = relation_locks(observer, pid);
+            let prepared = observer.prepare(LOCKS);
             let _ = ready.send(());
-            seen.extend(first?);
+            let prepared = prepared?;
+            let mut polled = Polled::default();
             while !done.load(Ordering::Acquire) {
-                seen.extend(relation_locks(observer, pid)?);
+                polled.locks.extend(read_locks(observer, &prepared, pid)?);
+                if !done.load(Ordering::Acquire) {
+                    polled.reads += 1;
+                }
             }
-            Ok(seen)
+            Ok(polled)
         });
         let _ = started.recv();
         let result = statement();

@@ -35,6 +35,7 @@ fn scans(statement: &StatementTrace) -> String {
 
 fn held_until_commit(statement: &StatementTrace) -> &'static str {
     match (statement.observed, statement.locks.is_empty()) {
+        (Observed::TooShort, _) => "not observed (too short)",
         (_, true) => "",
         (Observed::InTransaction, false) => "yes",
         (Observed::Polled, false) => "no (statement only)",

@@ -10,8 +10,14 @@ use postgres::Client;
 use crate::connect::Target;
 use crate::failure::Failure;
 
-/// The comment a trace writes on the databases it creates, and looks for on the one it is given.
-pub const MARKER: &str = "migrate trace: throwaway database";
+/// How the comment a trace writes on the databases it creates starts (the creation time in Unix
+/// seconds follows); a database given with `--database-url` whose comment starts so is the
+/// trace's.
+pub const MARKER: &str = "migrate trace: throwaway database, created at epoch ";
+
+/// A throwaway database older than this without a connection was left by a killed trace: the
+/// next trace on the server drops it.
+const LEFTOVER_AGE_SECONDS: i64 = 3600;
 
 /// The database a trace runs in.
 pub struct Scratch {
@@ -27,9 +33,11 @@ impl Scratch {
     /// marked as the trace's.
     pub fn create(server: &Target) -> Result<Self, Failure> {
         let mut admin = server.connect()?;
-        let nanos = SystemTime::now()
+        drop_leftovers(&mut admin);
+        let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.subsec_nanos());
+            .unwrap_or_default();
+        let nanos = now.subsec_nanos();
         let name = format!("migrate_trace_{}_{nanos:x}", std::process::id());
         // One statement per query: CREATE DATABASE refuses to run in a transaction block.
         admin
@@ -50,7 +58,10 @@ impl Scratch {
         scratch.target.config.dbname(&name);
         if let Some((admin, _)) = &mut scratch.creator {
             admin
-                .batch_execute(&format!("COMMENT ON DATABASE {name} IS '{MARKER}'"))
+                .batch_execute(&format!(
+                    "COMMENT ON DATABASE {name} IS '{MARKER}{}'",
+                    now.as_secs()
+                ))
                 .map_err(|e| Failure::usage(format!("{name}: {}", database_error(&e))))?;
         }
         Ok(scratch)
@@ -61,7 +72,7 @@ impl Scratch {
         let mut client = target.connect()?;
         let row = client
             .query_one(
-                "SELECT coalesce(shobj_description(d.oid, 'pg_database'), '') = $1, \
+                "SELECT starts_with(coalesce(shobj_description(d.oid, 'pg_database'), ''), $1), \
                         (SELECT array_agg(n.nspname || '.' || c.relname ORDER BY c.oid) \
                          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
                          WHERE c.relkind IN ('r', 'p', 'm', 'f') \
@@ -108,6 +119,37 @@ impl Drop for Scratch {
                     database_error(&e)
                 );
             }
+        }
+    }
+}
+
+/// Drops the throwaway databases of traces that were killed (Ctrl-C, a crash) before they
+/// could drop their own: marked, older than [`LEFTOVER_AGE_SECONDS`], and without a connection.
+/// A failure is only a warning: the trace does not depend on it.
+fn drop_leftovers(admin: &mut Client) {
+    let leftovers = admin.query(
+        "SELECT d.datname FROM pg_database d \
+         WHERE starts_with(coalesce(shobj_description(d.oid, 'pg_database'), ''), $1) \
+           AND substring(shobj_description(d.oid, 'pg_database') FROM '([0-9]+)$')::bigint \
+               < extract(epoch FROM now())::bigint - $2::bigint \
+           AND NOT EXISTS (SELECT FROM pg_stat_activity a WHERE a.datid = d.oid)",
+        &[&MARKER, &LEFTOVER_AGE_SECONDS],
+    );
+    let names: Vec<String> = match leftovers {
+        Ok(rows) => rows.iter().map(|r| r.get(0)).collect(),
+        Err(e) => {
+            eprintln!(
+                "warning: could not look for leftover trace databases: {}",
+                database_error(&e)
+            );
+            return;
+        }
+    };
+    for name in names {
+        let drop = format!("DROP DATABASE IF EXISTS \"{}\"", name.replace('"', "\"\""));
+        match admin.batch_execute(&drop) {
+            Ok(()) => eprintln!("note: dropped {name}, left by a trace that was killed"),
+            Err(e) => eprintln!("warning: could not drop {name}: {}", database_error(&e)),
         }
     }
 }
