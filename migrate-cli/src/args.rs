@@ -15,6 +15,7 @@ Connection (status, plan, apply, rollback, baseline, verify):
   PGPASSWORD, PGDATABASE, PGSSLMODE, PGSSLROOTCERT, PGCONNECT_TIMEOUT, PGAPPNAME. TLS follows
   sslmode as libpq: `require` encrypts without verifying the certificate, `verify-ca` and
   `verify-full` check it against sslrootcert (PGSSLROOTCERT). The password is never printed.
+  `trace` creates a throwaway database on that server instead (--database-url: trace in it).
 
 Every command reads the migration folder from --dir DIR (default: migrations).
 
@@ -22,7 +23,7 @@ Exit codes:
   0  success
   1  findings: lint errors, validation errors (modified, missing, out-of-order migrations),
      a failed migration, a checksum mismatch found by `verify`, a refused rollback or baseline,
-     a lock held too long by another migrator
+     a lock held too long by another migrator, a blocking lock held over `trace --max-lock-hold`
   2  usage error (bad arguments, unknown version, no terminal to confirm on and no -y),
      or the database could not be reached or queried
   3  `status --exit-code` only: migrations are pending";
