@@ -24,10 +24,13 @@ fn locks(locks: &[Lock]) -> String {
     shown.join(", ")
 }
 
+/// The scans that read rows (an index build on a new, empty table scans it too: the JSON keeps
+/// those).
 fn scans(statement: &StatementTrace) -> String {
     let shown: Vec<String> = statement
         .scans
         .iter()
+        .filter(|s| s.rows > 0)
         .map(|s| format!("{} ({} rows)", s.table, s.rows))
         .collect();
     shown.join(", ")
@@ -341,6 +344,20 @@ mod tests {
             over.contains("❌ **lock-hold budget 1.00 s: exceeded by 1 hold(s)**"),
             "{over}"
         );
+    }
+
+    #[test]
+    fn a_statement_too_short_to_observe_says_so_and_empty_scans_are_not_shown() {
+        let mut s = statement(1, Vec::new());
+        s.observed = Observed::TooShort;
+        s.scans = vec![super::super::model::Scan {
+            table: "public.new".into(),
+            scans: 1,
+            rows: 0,
+        }];
+        let [_, _, _, held, _, scanned, _] = cells(&s);
+        assert_eq!(held, "not observed (too short)");
+        assert_eq!(scanned, "");
     }
 
     #[test]
