@@ -141,7 +141,7 @@ impl Tracer {
     fn migration(&mut self, m: &Migration) -> Result<MigrationTrace, StepError> {
         let script = m.up();
         let transactional = script.transaction() == Transaction::Single;
-        let before = observe::catalog(&mut self.run).map_err(StepError::outside)?;
+        let before = observe::catalog(&mut self.run)?;
         let pre_existing: Vec<String> = before
             .values()
             .filter(|r| r.is_table())
@@ -153,19 +153,16 @@ impl Tracer {
             scans: ScanCounts::new(),
         };
         if transactional {
-            self.run
-                .batch_execute("BEGIN")
-                .map_err(StepError::outside)?;
-            state.scans = observe::scan_counts(&mut self.run, ScanSource::Transaction)
-                .map_err(StepError::outside)?;
+            self.run.batch_execute("BEGIN")?;
+            state.scans = observe::scan_counts(&mut self.run, ScanSource::Transaction)?;
         }
         let mut statements = Vec::new();
         for (i, statement) in script.statements().iter().enumerate() {
             let sql = script.statement_sql(statement);
             let observed = if transactional {
-                self.in_transaction(sql, &mut state)
+                self.in_transaction(i, sql, &mut state)
             } else {
-                self.polled(sql, &mut state)
+                self.polled(i, sql, &mut state)
             };
             match observed {
                 Ok(mut s) => {
@@ -176,16 +173,14 @@ impl Tracer {
                     if transactional {
                         let _ = self.run.batch_execute("ROLLBACK");
                     }
-                    return Err(StepError::Statement { index: i, error: e });
+                    return Err(e);
                 }
             }
         }
         let mut commit = Duration::ZERO;
         if transactional {
             let start = Instant::now();
-            self.run
-                .batch_execute("COMMIT")
-                .map_err(StepError::outside)?;
+            self.run.batch_execute("COMMIT")?;
             commit = start.elapsed();
         }
         Ok(MigrationTrace {
@@ -207,11 +202,14 @@ impl Tracer {
     /// while they are still held.
     fn in_transaction(
         &mut self,
+        index: usize,
         sql: &str,
         state: &mut State,
-    ) -> Result<StatementTrace, postgres::Error> {
+    ) -> Result<StatementTrace, StepError> {
         let start = Instant::now();
-        self.run.batch_execute(sql)?;
+        self.run
+            .batch_execute(sql)
+            .map_err(|error| StepError::Statement { index, error })?;
         let duration = start.elapsed();
         let seen = observe::relation_locks(&mut self.watch, self.pid)?;
         let catalog = observe::catalog(&mut self.run)?;
@@ -236,7 +234,12 @@ impl Tracer {
 
     /// One statement of a no-transaction file, alone in autocommit: its locks are polled while
     /// it runs.
-    fn polled(&mut self, sql: &str, state: &mut State) -> Result<StatementTrace, postgres::Error> {
+    fn polled(
+        &mut self,
+        index: usize,
+        sql: &str,
+        state: &mut State,
+    ) -> Result<StatementTrace, StepError> {
         let before = if self.flushes {
             observe::scan_counts(&mut self.run, ScanSource::Flushed)?
         } else {
@@ -247,7 +250,7 @@ impl Tracer {
             let start = Instant::now();
             (run.batch_execute(sql), start.elapsed())
         });
-        result?;
+        result.map_err(|error| StepError::Statement { index, error })?;
         let seen = seen?;
         let observed = if seen.reads == 0 {
             Observed::TooShort
@@ -288,15 +291,17 @@ enum StepError {
         index: usize,
         error: postgres::Error,
     },
-    /// `BEGIN`, `COMMIT` or an observation failed.
+    /// `BEGIN`, `COMMIT` or a read of the server's views failed.
     Outside(postgres::Error),
 }
 
-impl StepError {
-    fn outside(error: postgres::Error) -> Self {
+impl From<postgres::Error> for StepError {
+    fn from(error: postgres::Error) -> Self {
         Self::Outside(error)
     }
+}
 
+impl StepError {
     /// The failure, naming the file (and the statement's line and column).
     fn into_failure(self, m: &Migration) -> Failure {
         let script = m.up();
