@@ -343,7 +343,7 @@ pub fn strongest(locks: &[Lock]) -> Vec<Lock> {
 pub fn one_line(sql: &str, width: usize) -> String {
     let joined = sql
         .lines()
-        .map(|l| l.split("--").next().unwrap_or("").trim())
+        .map(|l| without_comment(l).trim())
         .filter(|l| !l.is_empty())
         .collect::<Vec<_>>()
         .join(" ");
@@ -353,6 +353,21 @@ pub fn one_line(sql: &str, width: usize) -> String {
         let cut: String = joined.chars().take(width.saturating_sub(1)).collect();
         format!("{}…", cut.trim_end())
     }
+}
+
+/// A line without its `--` comment; a `--` inside a string or quoted name is not one.
+fn without_comment(line: &str) -> &str {
+    let mut quote = None;
+    let mut chars = line.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        match (quote, c) {
+            (None, '\'' | '"') => quote = Some(c),
+            (Some(q), _) if c == q => quote = None,
+            (None, '-') if chars.peek().is_some_and(|(_, next)| *next == '-') => return &line[..i],
+            _ => {}
+        }
+    }
+    line
 }
 
 #[cfg(test)]
@@ -540,5 +555,9 @@ pub(crate) mod tests {
             "UPDATE t SET x = 1 WHERE y"
         );
         assert_eq!(one_line("SELECT 123456789", 10), "SELECT 12…");
+        assert_eq!(
+            one_line("UPDATE t SET a = '--x', \"b--\" = 1 -- why", 80),
+            "UPDATE t SET a = '--x', \"b--\" = 1"
+        );
     }
 }
