@@ -24,6 +24,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Rollback(args) => rollback(&args),
         Command::Baseline(args) => baseline(&args),
         Command::Verify(args) => verify(&args),
+        Command::Trace(args) => crate::trace::run(&args),
         Command::Import(args) => {
             print!(
                 "{}",

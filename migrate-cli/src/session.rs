@@ -15,7 +15,7 @@ use crate::{load, render};
 
 /// The checked folder as the runner's set, and the tenancy its `migrate.toml` declares; the
 /// errors as code frames (exit 1) when it has any.
-fn checked(dir: &Path) -> Result<(Migrations, Option<Tenancy>), Failure> {
+pub fn checked(dir: &Path) -> Result<(Migrations, Option<Tenancy>), Failure> {
     let outcome: Outcome = load::check(dir);
     let shown = dir.display().to_string();
     match load::migrations(&outcome) {
