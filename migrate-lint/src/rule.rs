@@ -12,6 +12,7 @@ use pg_query::NodeEnum;
 use crate::diagnostic::{Hit, Severity};
 use crate::objects::{alter_table_cmds, Earlier};
 use crate::schema::Schema;
+use crate::Transaction;
 
 /// The group a rule belongs to, as the rules index (`docs/rules/README.md`) orders them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -200,6 +201,8 @@ pub(crate) struct StatementCtx<'a> {
     /// What the earlier files (in version order) and the earlier statements of this file
     /// created, altered and dropped.
     pub schema: &'a Schema,
+    /// Whether the file runs in one transaction or statement by statement.
+    pub transaction: Transaction,
     /// Where each `ALTER TABLE` sub-command starts in the file: found from the tokens the first
     /// time a rule asks (see [`StatementCtx::alter_table_cmds_at`]).
     pub cmd_starts: std::cell::OnceCell<Vec<usize>>,

@@ -245,6 +245,7 @@ impl Ready<'_> {
                 tokens: tokens_in(&tokens, statement.range.clone()),
                 earlier: &earlier,
                 schema,
+                transaction: structure.mode,
                 cmd_starts: std::cell::OnceCell::new(),
             };
             check_statement(&ctx, kind, false, i, &mut findings);
@@ -263,6 +264,7 @@ impl Ready<'_> {
                     tokens: &inner.tokens,
                     earlier: &earlier,
                     schema,
+                    transaction: structure.mode,
                     cmd_starts: std::cell::OnceCell::new(),
                 };
                 check_statement(&ctx, kind, inner.guarded, i, &mut findings);

@@ -49,6 +49,7 @@ pub(crate) mod nul_byte;
 pub(crate) mod orphan_down;
 pub(crate) mod psql_meta_command;
 mod select_into;
+mod session_setting;
 mod set_not_null;
 pub(crate) mod syntax;
 pub(crate) mod transaction_control;
@@ -174,6 +175,7 @@ static ALL: &[&Rule] = &[
     &transaction_control::RULE,
     &needs_no_transaction::RULE,
     &unneeded_no_transaction::RULE,
+    &session_setting::RULE,
     &missing_if_not_exists::RULE,
     &missing_if_exists::RULE,
     &missing_or_replace::RULE,
