@@ -55,6 +55,7 @@ pub(crate) mod syntax;
 pub(crate) mod transaction_control;
 mod truncate;
 mod unguarded_insert;
+mod unguarded_update;
 mod unique_without_index;
 pub(crate) mod unknown_directive;
 pub(crate) mod unknown_rule;
@@ -181,6 +182,7 @@ static ALL: &[&Rule] = &[
     &missing_or_replace::RULE,
     &unnamed_index::RULE,
     &unguarded_insert::RULE,
+    &unguarded_update::RULE,
     &select_into::RULE,
     &non_idempotent::RULE,
     &drop_table::RULE,
