@@ -26,6 +26,8 @@ pub enum Family {
     Directives,
     /// The file's own `BEGIN`/`COMMIT` and statements that cannot run in a transaction.
     Transactions,
+    /// Statements that change the runner's session beyond the migration.
+    SessionState,
     /// Statements that fail or do something else when run a second time.
     Idempotency,
     /// Statements that destroy data: they need an explicit confirmation.
@@ -44,6 +46,7 @@ impl Family {
             Family::Syntax => "syntax",
             Family::Directives => "directives",
             Family::Transactions => "transactions",
+            Family::SessionState => "session state",
             Family::Idempotency => "idempotency",
             Family::Destructive => "destructive",
             Family::Forbidden => "forbidden",
@@ -112,14 +115,18 @@ impl Policy {
     }
 
     /// Whether the file is legacy and the rule is one legacy files are not held to: the
-    /// idempotency, destructive and lock-hazard rules, and warnings (each asks for an edit of a
-    /// file that must not change). What would break a fresh database is still reported.
+    /// session-state, idempotency, destructive and lock-hazard rules, and warnings (each asks
+    /// for an edit of a file that must not change). What would break a fresh database is still
+    /// reported.
     pub(crate) fn hides(&self, rule: &Rule) -> bool {
         self.legacy
             && (rule.severity == Severity::Warning
                 || matches!(
                     rule.family,
-                    Family::Idempotency | Family::Destructive | Family::LockHazards
+                    Family::SessionState
+                        | Family::Idempotency
+                        | Family::Destructive
+                        | Family::LockHazards
                 ))
     }
 }

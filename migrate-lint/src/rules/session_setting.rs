@@ -15,13 +15,13 @@ use pg_query::{NodeEnum, NodeRef};
 use crate::diagnostic::{Hit, Severity};
 use crate::objects::strings;
 use crate::quote::ident;
-use crate::rule::{Check, Example, Examples, Family, Rule, StatementCtx};
+use crate::rule::{Check, Example, Examples, Family, Policy, Rule, StatementCtx};
 use crate::rules::examples::USERS;
 use crate::Transaction;
 
 pub(crate) static RULE: Rule = Rule {
     name: "session-setting",
-    family: Family::Transactions,
+    family: Family::SessionState,
     severity: Severity::Error,
     reason: "a plain `SET`, `RESET`, `SET ROLE`, `SET SESSION AUTHORIZATION` or \
              `set_config(..., false)` in a migration's transaction outlives the migration: it \
@@ -45,17 +45,24 @@ UPDATE users SET email = lower(email) WHERE email <> lower(email);
 ",
         ),
     }]),
-    check: Check::Statement {
+    check: Check::Configured {
         down_files: true,
         check,
     },
 };
 
-fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
+/// With `tenancy = "schema"`, `escapes-tenant` reports a `SET search_path` (to delete, not to
+/// make `LOCAL`).
+fn check(ctx: &StatementCtx<'_>, policy: &Policy) -> Vec<Hit> {
     if ctx.transaction != Transaction::Single {
         return Vec::new();
     }
     match ctx.node {
+        NodeEnum::VariableSetStmt(s)
+            if policy.tenant_schema.is_some() && s.name == "search_path" =>
+        {
+            Vec::new()
+        }
         NodeEnum::VariableSetStmt(s) => set(ctx, s).into_iter().collect(),
         node => node
             .nodes()
@@ -235,6 +242,28 @@ mod tests {
                  migration's transaction",
             ]
         );
+    }
+
+    /// With `tenancy = "schema"`, `escapes-tenant` reports `SET search_path` alone.
+    #[test]
+    fn leaves_search_path_to_escapes_tenant_under_schema_tenancy() {
+        let policy = crate::rule::Policy {
+            tenant_schema: Some(Vec::new()),
+            ..crate::rule::Policy::default()
+        };
+        let sql = "SET search_path TO public;\nSET statement_timeout = 0;";
+        let (_, diagnostics, _) = crate::check::check_script("t.sql", sql, ScriptKind::Up, &policy);
+        let rules: Vec<_> = diagnostics
+            .iter()
+            .map(|d| (d.rule, d.message.as_str()))
+            .collect();
+        assert_eq!(
+            rules.iter().filter(|(r, _)| *r == "escapes-tenant").count(),
+            1
+        );
+        let ours: Vec<_> = rules.iter().filter(|(r, _)| *r == RULE.name).collect();
+        assert_eq!(ours.len(), 1);
+        assert!(ours[0].1.contains("`statement_timeout`"));
     }
 
     #[test]
