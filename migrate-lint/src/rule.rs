@@ -278,10 +278,20 @@ impl<'a> StatementCtx<'a> {
             .into_iter()
             .filter_map(move |(relation, cmd, at)| {
                 relation
-                    .filter(|r| !earlier.created_relation(r) && !schema.created_here(r))
+                    .filter(|r| existed(earlier, schema, r))
                     .map(|r| (r, cmd, at))
             })
     }
+
+    /// Whether the relation existed before this file: not created by an earlier statement of
+    /// it (a table created in the same file is empty and seen by nobody).
+    pub fn existed(&self, relation: &RangeVar) -> bool {
+        existed(self.earlier, self.schema, relation)
+    }
+}
+
+fn existed(earlier: &Earlier, schema: &Schema, relation: &RangeVar) -> bool {
+    !earlier.created_relation(relation) && !schema.created_here(relation)
 }
 
 /// Where the comma-separated sub-commands after the table name start: the first token after the
