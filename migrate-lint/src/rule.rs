@@ -12,7 +12,7 @@ use pg_query::NodeEnum;
 use crate::diagnostic::{Hit, Severity};
 use crate::objects::{alter_table_cmds, Earlier};
 use crate::schema::Schema;
-use crate::Transaction;
+use migrate_core::Transaction;
 
 /// The group a rule belongs to, as the rules index (`docs/rules/README.md`) orders them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

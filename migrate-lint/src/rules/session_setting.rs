@@ -17,7 +17,7 @@ use crate::objects::strings;
 use crate::quote::ident;
 use crate::rule::{Check, Example, Examples, Family, Policy, Rule, StatementCtx};
 use crate::rules::examples::USERS;
-use crate::Transaction;
+use migrate_core::Transaction;
 
 pub(crate) static RULE: Rule = Rule {
     name: "session-setting",
