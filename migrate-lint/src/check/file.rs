@@ -228,7 +228,10 @@ impl Ready<'_> {
             std::iter::once((i, &statements[i].node)).chain(inner)
         });
         let mut earlier = Earlier::new(run);
+        // What needs `-- migrate:no-transaction` and only the schema tells: a `CALL` of a
+        // procedure that commits, a new enum value used in a column of its type.
         let mut committing_calls = Vec::new();
+        let mut new_values = structure::NewEnumValues::default();
         for i in structure.run.clone() {
             earlier.enter(i);
             let statement = &statements[i];
@@ -237,6 +240,10 @@ impl Ready<'_> {
             {
                 committing_calls.push((i, hit));
             }
+            for hit in new_values.column_uses(&statement.node, schema) {
+                committing_calls.push((i, hit));
+            }
+            new_values.record(&statement.node);
             let ctx = StatementCtx {
                 node: &statement.node,
                 range: statement.range.clone(),
@@ -245,6 +252,7 @@ impl Ready<'_> {
                 tokens: tokens_in(&tokens, statement.range.clone()),
                 earlier: &earlier,
                 schema,
+                transaction: structure.mode,
                 cmd_starts: std::cell::OnceCell::new(),
             };
             check_statement(&ctx, kind, false, i, &mut findings);
@@ -263,6 +271,7 @@ impl Ready<'_> {
                     tokens: &inner.tokens,
                     earlier: &earlier,
                     schema,
+                    transaction: structure.mode,
                     cmd_starts: std::cell::OnceCell::new(),
                 };
                 check_statement(&ctx, kind, inner.guarded, i, &mut findings);
