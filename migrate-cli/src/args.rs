@@ -15,6 +15,7 @@ Connection (status, plan, apply, rollback, baseline, verify):
   PGPASSWORD, PGDATABASE, PGSSLMODE, PGSSLROOTCERT, PGCONNECT_TIMEOUT, PGAPPNAME. TLS follows
   sslmode as libpq: `require` encrypts without verifying the certificate, `verify-ca` and
   `verify-full` check it against sslrootcert (PGSSLROOTCERT). The password is never printed.
+  `trace` creates a throwaway database on that server instead (--database-url: trace in it).
 
 Every command reads the migration folder from --dir DIR (default: migrations).
 
@@ -22,7 +23,7 @@ Exit codes:
   0  success
   1  findings: lint errors, validation errors (modified, missing, out-of-order migrations),
      a failed migration, a checksum mismatch found by `verify`, a refused rollback or baseline,
-     a lock held too long by another migrator
+     a lock held too long by another migrator, a blocking lock held over `trace --max-lock-hold`
   2  usage error (bad arguments, unknown version, no terminal to confirm on and no -y),
      or the database could not be reached or queried
   3  `status --exit-code` only: migrations are pending";
@@ -59,6 +60,9 @@ pub enum Command {
     /// Convert another tool's migration folder into a new one of ours (sqlx, diesel, refinery,
     /// goose, dbmate, flyway), with a migrate.toml that marks the imported files as history.
     Import(ImportArgs),
+    /// Apply the folder to a throwaway database filled with rows and measure, per statement,
+    /// the locks taken and held, rewrites, scans and durations; exit 1 over --max-lock-hold.
+    Trace(TraceArgs),
 }
 
 /// How `lint` prints its findings.
@@ -297,6 +301,44 @@ pub struct ImportArgs {
     /// The folder to create (it must hold no `.sql` file and no migrate.toml yet).
     #[command(flatten)]
     pub folder: FolderArg,
+}
+
+/// `migrate trace`.
+#[derive(Debug, Args)]
+pub struct TraceArgs {
+    /// The migration folder.
+    #[command(flatten)]
+    pub folder: FolderArg,
+    /// Trace in this database instead of a throwaway one: it must have been created by a trace
+    /// or hold no user table. Without it, a database `migrate_trace_*` is created on the server
+    /// DATABASE_URL or the PG* variables name, and dropped at the end.
+    #[arg(long, value_name = "URL")]
+    pub database_url: Option<String>,
+    /// Rows put in each empty table before each traced file (0: none).
+    #[arg(long, value_name = "N", default_value_t = 10_000)]
+    pub rows: u64,
+    /// Report only the migrations after this version (the older ones are applied untraced,
+    /// with empty tables): e.g. the version production is at.
+    #[arg(long, value_name = "VERSION")]
+    pub from: Option<Version>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = TraceFormat::Text)]
+    pub format: TraceFormat,
+    /// Exit 1 when a lock that blocks reads or writes of a pre-existing table is held longer
+    /// than this: `2s`, `500ms`.
+    #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
+    pub max_lock_hold: Option<Duration>,
+}
+
+/// How `trace` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TraceFormat {
+    /// A table per migration.
+    Text,
+    /// One JSON object on stdout; durations in milliseconds.
+    Json,
+    /// Markdown for a pull-request comment.
+    Markdown,
 }
 
 /// `--tenancy`: one of the runtime's [`Tenancy`] values, listed in `--help`.

@@ -24,6 +24,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Rollback(args) => rollback(&args),
         Command::Baseline(args) => baseline(&args),
         Command::Verify(args) => verify(&args),
+        Command::Trace(args) => crate::trace::run(&args),
         Command::Import(args) => {
             print!(
                 "{}",
@@ -92,7 +93,7 @@ fn plan(args: &PlanArgs) -> Result<(), Failure> {
             }
         }
         for finding in plan.findings() {
-            println!("{finding}");
+            println!("{}", finding.fact());
         }
     }
     if plan.has_errors() {
@@ -103,7 +104,7 @@ fn plan(args: &PlanArgs) -> Result<(), Failure> {
         let error = migrate_runtime::Error::Validation(errors.cloned().collect());
         let mut message =
             "validation failed: `migrate apply` would refuse to run (see above)".to_owned();
-        if let Some(help) = failure::cli_help(&error) {
+        for help in failure::cli_help(&error) {
             message.push_str(&format!("\n  = help: {help}"));
         }
         return Err(Failure::findings(message));
@@ -115,9 +116,9 @@ fn ms(duration: Duration) -> u128 {
     duration.as_millis()
 }
 
-/// The session's runner with `apply`'s options.
-fn apply_runner(args: &ApplyArgs, s: &Session) -> Runner {
-    let mut runner = s.runner.clone().allow_out_of_order(args.allow_out_of_order);
+/// `runner` with `apply`'s options.
+fn apply_options(args: &ApplyArgs, runner: Runner) -> Runner {
+    let mut runner = runner.allow_out_of_order(args.allow_out_of_order);
     if let Some(t) = args.lock_timeout {
         runner = runner.lock_timeout(t);
     }
@@ -135,8 +136,8 @@ fn apply(args: &ApplyArgs) -> Result<(), Failure> {
     if args.fleet.is_fleet() {
         return apply_fleet(args);
     }
-    let mut s = Session::open(&args.db)?;
-    let runner = apply_runner(args, &s);
+    let mut s = Session::open_with(&args.db, |runner| apply_options(args, runner))?;
+    let runner = s.runner.clone();
     if let Some(target) = args.target {
         if s.migrations.get(target).is_none() {
             // The runner refuses it before doing anything, naming the known versions.
@@ -152,7 +153,7 @@ fn apply(args: &ApplyArgs) -> Result<(), Failure> {
         .cloned()
         .partition(|f| f.severity == Severity::Error);
     for warning in &warnings {
-        eprintln!("{warning}");
+        eprintln!("{}", warning.fact());
     }
     if !errors.is_empty() {
         // The runner's own error, as `run` would return it.
@@ -263,6 +264,7 @@ fn finish(heading: &str, report: &Report) {
 fn open_fleet(
     fleet_args: &FleetArgs,
     db: &DbArgs,
+    options: impl FnOnce(Runner) -> Runner,
 ) -> Result<
     (
         fleet::Spec,
@@ -273,7 +275,7 @@ fn open_fleet(
     Failure,
 > {
     let spec = fleet::read_spec(fleet_args)?;
-    let mut s = Session::open(db)?;
+    let mut s = Session::open_with(db, options)?;
     let config = db.folder.dir.join(migrate_lint::CONFIG_FILE);
     let tenancy = fleet::tenancy(&spec, s.tenancy, &config)?;
     let names = fleet::names(&spec, &mut s.client)?;
@@ -287,7 +289,8 @@ fn apply_fleet(args: &ApplyArgs) -> Result<(), Failure> {
             "--target applies to one database; a fleet applies every migration to each tenant",
         ));
     }
-    let (spec, tenancy, s, targets) = open_fleet(&args.fleet, &args.db)?;
+    let (spec, tenancy, s, targets) =
+        open_fleet(&args.fleet, &args.db, |runner| apply_options(args, runner))?;
     if targets.is_empty() {
         println!("Nothing to do: no tenant listed");
         return Ok(());
@@ -312,7 +315,7 @@ fn apply_fleet(args: &ApplyArgs) -> Result<(), Failure> {
     if !confirm::ask(args.yes, &question)? {
         return Err(Failure::usage("not confirmed; nothing was applied"));
     }
-    let fleet = fleet::fleet(&spec, apply_runner(args, &s), targets);
+    let fleet = fleet::fleet(&spec, s.runner.clone(), targets);
     let report = fleet::run_with_progress(fleet, s.settings.tls()?);
     print!("{}", fleet::render(&report, args.format));
     match report.failures().count() {
@@ -325,7 +328,7 @@ fn apply_fleet(args: &ApplyArgs) -> Result<(), Failure> {
 }
 
 fn status_fleet(args: &StatusArgs) -> Result<(), Failure> {
-    let (spec, _, s, targets) = open_fleet(&args.fleet, &args.db)?;
+    let (spec, _, s, targets) = open_fleet(&args.fleet, &args.db, |runner| runner)?;
     let statuses = fleet::fleet(&spec, s.runner.clone(), targets).status(s.settings.tls()?);
     let width = statuses.iter().map(|t| t.target.len()).max().unwrap_or(0);
     let (mut pending, mut unreadable) = (0, 0);
@@ -342,7 +345,7 @@ fn status_fleet(args: &StatusArgs) -> Result<(), Failure> {
             }
             Err(error) => {
                 unreadable += 1;
-                println!("{:<width$}  ✗ {error}", t.target);
+                println!("{:<width$}  ✗ {}", t.target, failure::describe(error));
             }
         }
     }
@@ -448,7 +451,7 @@ fn verify(args: &DbArgs) -> Result<(), Failure> {
         })
         .collect();
     for finding in &problems {
-        eprintln!("{finding}");
+        eprintln!("{}", finding.fact());
     }
     for invalid in &status.invalid_indexes {
         eprintln!("error: {invalid}");

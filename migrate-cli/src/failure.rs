@@ -3,7 +3,7 @@
 use std::fmt;
 use std::process::ExitCode;
 
-use migrate_runtime::{Error, FindingKind};
+use migrate_runtime::{Error, Remedy};
 
 /// The documented exit codes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,39 +67,69 @@ impl Failure {
             Error::Database { .. } | Error::UnknownVersion { .. } => Code::Usage,
             _ => Code::Findings,
         };
-        let mut message = error.to_string();
-        if let Some(help) = cli_help(error) {
-            message.push_str("\n  = help: ");
-            message.push_str(help);
+        Self {
+            code,
+            message: describe(error),
         }
-        Self { code, message }
     }
 }
 
-/// What the runner's advice means on the command line (its messages name the library's
-/// builder methods).
-pub fn cli_help(error: &Error) -> Option<&'static str> {
-    let findings = error.findings();
-    let has = |kind: fn(&FindingKind) -> bool| findings.iter().any(|f| kind(&f.kind));
-    Some(match error {
-        Error::Database { .. } => {
-            "check that the server is up and that the role may read and write the history table"
+/// A runner error in the command line's words: the runner's statement of the fact, then what
+/// to do (`= help: `) as flags and commands, never as the library's builder methods.
+pub fn describe(error: &Error) -> String {
+    let mut message = error.fact().to_string();
+    for help in cli_help(error) {
+        message.push_str("\n  = help: ");
+        message.push_str(help);
+    }
+    message
+}
+
+/// A remedy in the command line's words.
+pub fn in_flag_terms(remedy: Remedy) -> Option<&'static str> {
+    Some(match remedy {
+        Remedy::LockWait => "on the command line, wait longer with `--lock-wait 5m`",
+        Remedy::LockTimeout => {
+            "to let it wait longer for its tables, raise `migrate apply --lock-timeout` or \
+             `--lock-retries`"
         }
-        Error::BaselineNotEmpty { .. } => "on the command line: `migrate baseline VERSION --force`",
-        Error::LockTimeout { .. } => "on the command line, wait longer with `--lock-wait 5m`",
-        Error::TransactionPooler { .. } => {
+        Remedy::ForceBaseline => "on the command line: `migrate baseline VERSION --force`",
+        Remedy::HistoryTable => {
+            "to leave that table alone, choose another one with `--history-schema` and \
+             `--history-table`"
+        }
+        Remedy::RestartChanged => {
+            "`migrate apply` resumes the file only while its text is the one that ran: restore \
+             that text to finish it"
+        }
+        Remedy::SessionConnection => {
             "on the command line, point `--database-url` at PostgreSQL itself or at a \
              session-mode pool"
         }
-        Error::Validation(_) if has(|k| matches!(k, FindingKind::OutOfOrder { .. })) => {
+        Remedy::AllowOutOfOrder => {
             "on the command line, `migrate apply --allow-out-of-order` applies an older \
              pending migration"
         }
-        Error::Validation(_) if has(|k| matches!(k, FindingKind::Modified { .. })) => {
-            "`migrate verify` lists the applied migrations whose file changed"
-        }
+        Remedy::AllowModified => "`migrate verify` lists the applied migrations whose file changed",
+        // No flag accepts missing migrations: the findings say to restore the files.
         _ => return None,
     })
+}
+
+/// What to do about `error` on the command line: its remedies in flag terms, and the command
+/// line's own advice when the database could not be queried.
+pub fn cli_help(error: &Error) -> Vec<&'static str> {
+    let mut help: Vec<&'static str> = error
+        .remedies()
+        .into_iter()
+        .filter_map(in_flag_terms)
+        .collect();
+    if let Error::Database { .. } = error {
+        help.push(
+            "check that the server is up and that the role may read and write the history table",
+        );
+    }
+    help
 }
 
 impl fmt::Display for Failure {
@@ -117,16 +147,20 @@ impl From<Error> for Failure {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use migrate_runtime::{
+        Finding, FindingKind, HistoryTable, Irreversible, Operation, Pooler, Severity,
+    };
+    use std::time::Duration;
 
     #[test]
     fn runner_errors_map_to_the_documented_codes_with_command_line_advice() {
         let unknown = Error::UnknownVersion {
             version: 9.into(),
-            known: "1, 2".to_owned(),
+            known: vec![1.into(), 2.into()],
         };
         assert_eq!(Failure::from(unknown).code, Code::Usage);
         let used = Failure::from(Error::BaselineNotEmpty {
-            table: "\"public\".\"schema_migrations\"".to_owned(),
+            table: HistoryTable::default(),
             rows: 2,
         });
         assert_eq!(used.code, Code::Findings);
@@ -136,9 +170,86 @@ mod tests {
         let cannot = Failure::from(Error::CannotRollBack {
             version: 3.into(),
             name: "x".to_owned(),
-            reason: "it has no .down.sql file".to_owned(),
+            reason: Irreversible::NoDownFile,
         });
         assert_eq!(cannot.code, Code::Findings);
         assert!(!cannot.message.contains("= help"));
+    }
+
+    #[test]
+    fn a_validation_error_gets_the_help_of_each_of_its_findings_in_flag_terms() {
+        let finding = |kind| Finding {
+            severity: Severity::Error,
+            kind,
+        };
+        let error = Error::Validation(vec![
+            finding(FindingKind::OutOfOrder {
+                version: 2.into(),
+                name: "b".to_owned(),
+                newest_applied: 3.into(),
+            }),
+            finding(FindingKind::Modified {
+                version: 3.into(),
+                name: "c".to_owned(),
+                applied: "aa".to_owned(),
+                embedded: "ab".to_owned(),
+            }),
+        ]);
+        assert!(error
+            .to_string()
+            .contains("Runner::allow_out_of_order(true)"));
+        let cli = Failure::from_runtime(&error).message;
+        assert!(
+            !cli.contains("Runner::") && !cli.contains("allow_"),
+            "{cli}"
+        );
+        assert!(
+            cli.contains("= help: on the command line, `migrate apply --allow-out-of-order`"),
+            "{cli}"
+        );
+        assert!(
+            cli.ends_with(
+                "= help: `migrate verify` lists the applied migrations whose file changed"
+            ),
+            "{cli}"
+        );
+    }
+
+    #[test]
+    fn the_command_line_words_each_remedy_as_flags_and_the_library_as_builder_methods() {
+        let errors = [
+            Error::BaselineNotEmpty {
+                table: HistoryTable::default(),
+                rows: 2,
+            },
+            Error::LockTimeout {
+                key: 1,
+                waited: Duration::from_secs(1),
+                holder: None,
+            },
+            Error::HistoryShape {
+                table: HistoryTable::default(),
+                differences: vec!["column checksum (text) is missing".to_owned()],
+            },
+            Error::TransactionPooler {
+                operation: Operation::Rollback,
+                pooler: Pooler::LockAlreadyHeld { pid: 7 },
+                no_transaction: Vec::new(),
+            },
+        ];
+        for error in errors {
+            let library = error.to_string();
+            let cli = Failure::from_runtime(&error).message;
+            assert_eq!(error.remedies().len(), 1, "{library}");
+            assert!(!cli.contains("Runner::"), "{cli}");
+            assert!(cli.contains("= help: ") && cli.contains("--"), "{cli}");
+            assert!(cli.starts_with(&error.fact().to_string()), "{cli}");
+            // The library's message names its builder method (the pooler's: the client given).
+            assert!(
+                library.contains("Runner::") || library.contains("Give the runner a client"),
+                "{library}"
+            );
+            assert!(!library.contains("--"), "{library}");
+        }
     }
 }

@@ -15,7 +15,7 @@ use serde::Deserialize;
 use migrate_runtime::Tenancy;
 
 use crate::args::{FleetArgs, OnFailure, ReportFormat};
-use crate::failure::Failure;
+use crate::failure::{self, Failure};
 
 /// The fleet file (`--fleet FILE`), as written.
 #[derive(Debug, Default, Deserialize)]
@@ -314,7 +314,7 @@ fn done_line(target: &str, outcome: &Outcome) -> String {
             format!("✓ {target} applied {} migration(s)", report.steps.len())
         }
         Outcome::Current(_) => format!("= {target} current"),
-        Outcome::Failed(error) => format!("✗ {target} failed: {error}"),
+        Outcome::Failed(error) => format!("✗ {target} failed: {}", error.fact()),
         _ => format!("- {target} not reached"),
     }
 }
@@ -324,7 +324,7 @@ fn done_line(target: &str, outcome: &Outcome) -> String {
 /// a failed migration its SQLSTATE and `file:line:col`).
 pub fn render(report: &FleetReport, format: ReportFormat) -> String {
     match format {
-        ReportFormat::Text => format!("{report}\n"),
+        ReportFormat::Text => format!("{}\n", report.display_with(&failure::in_flag_terms)),
         ReportFormat::Json => {
             let targets: Vec<serde_json::Value> = report
                 .targets
@@ -339,7 +339,7 @@ pub fn render(report: &FleetReport, format: ReportFormat) -> String {
                     let error = error.map(|e| {
                         let failure = e.migration_failure();
                         serde_json::json!({
-                            "message": e.to_string(),
+                            "message": failure::describe(e),
                             "code": failure.map(|f| f.code.clone()),
                             "location": failure.map(|f| f.location()),
                         })

@@ -17,6 +17,7 @@ mod new;
 mod reference;
 mod render;
 mod session;
+mod trace;
 
 use std::process::ExitCode;
 

@@ -2,6 +2,7 @@
 //! (JSON, GitHub Actions annotations, SARIF). Pure: values in, strings out.
 
 pub mod github;
+mod help;
 pub mod sarif;
 
 use migrate_lint::{Diagnostic, Outcome, Severity};
@@ -30,12 +31,6 @@ pub fn report(format: Format, dir: &str, outcome: &Outcome) -> String {
         Format::Github => github::annotations(diagnostics) + &closing(),
         Format::Sarif => sarif::log(diagnostics) + "\n",
     }
-}
-
-/// The finding's message and, on a second line, its help: the text of an annotation or a
-/// SARIF result, which have no field of their own for the fix.
-pub fn with_help(d: &Diagnostic) -> String {
-    format!("{}\nhelp: {}", d.message, d.help)
 }
 
 /// One finding in `--format json`: the documented schema.

@@ -15,7 +15,7 @@ use crate::{load, render};
 
 /// The checked folder as the runner's set, and the tenancy its `migrate.toml` declares; the
 /// errors as code frames (exit 1) when it has any.
-fn checked(dir: &Path) -> Result<(Migrations, Option<Tenancy>), Failure> {
+pub fn checked(dir: &Path) -> Result<(Migrations, Option<Tenancy>), Failure> {
     let outcome: Outcome = load::check(dir);
     let shown = dir.display().to_string();
     match load::migrations(&outcome) {
@@ -45,7 +45,8 @@ fn checked(dir: &Path) -> Result<(Migrations, Option<Tenancy>), Failure> {
 
 /// A connected session: the runner with the options, the client, and what to redact.
 pub struct Session {
-    /// The runner over the checked folder, with the history table and lock wait asked for.
+    /// The runner over the checked folder, with the history table and lock wait asked for and
+    /// the command's own options.
     pub runner: Runner,
     /// The checked folder.
     pub migrations: Migrations,
@@ -64,6 +65,16 @@ pub struct Session {
 impl Session {
     /// Checks the folder (errors: exit 1, before connecting), then connects (exit 2).
     pub fn open(args: &DbArgs) -> Result<Self, Failure> {
+        Self::open_with(args, |runner| runner)
+    }
+
+    /// [`Session::open`], with the command's own runner options (`options`) applied after the
+    /// common ones; then notes on stderr each setting of `migrate.toml` the run overrides, as
+    /// the runner will use it.
+    pub fn open_with(
+        args: &DbArgs,
+        options: impl FnOnce(Runner) -> Runner,
+    ) -> Result<Self, Failure> {
         let (migrations, tenancy) = checked(&args.folder.dir)?;
         let target = Target::resolve(args.database_url.as_deref(), |name| {
             std::env::var(name).ok()
@@ -77,11 +88,12 @@ impl Session {
                 args.history_table.as_deref().unwrap_or(table.table()),
             );
         }
-        for note in runner.overrides() {
-            eprintln!("note: {note}");
-        }
         if let Some(wait) = args.lock_wait {
             runner = runner.lock_wait(wait);
+        }
+        let runner = options(runner);
+        for note in runner.overrides() {
+            eprintln!("note: {note}");
         }
         Ok(Self {
             runner,

@@ -635,3 +635,71 @@ fn apply_prints_each_lock_timeout_retry_with_the_blocker() {
     db.migrate(&folder.path(), &["apply", "-y"]).expect(0);
     assert_eq!(db.applied(), "1,2");
 }
+
+#[test]
+fn the_overrides_noted_are_those_the_run_uses_after_every_flag() {
+    let db = Db::new();
+    let folder = good_folder();
+    folder.write(
+        "migrate.toml",
+        "[run]\nlock_wait = \"10s\"\nlock_timeout = \"2s\"\nlock_retries = 2\nstatement_timeout = \"5min\"\n",
+    );
+    let dir = folder.path();
+    let run = db
+        .migrate(
+            &dir,
+            &[
+                "apply",
+                "-y",
+                "--lock-wait",
+                "7s",
+                "--lock-timeout",
+                "1s",
+                "--lock-retries",
+                "0",
+                "--statement-timeout",
+                "300",
+            ],
+        )
+        .expect(0);
+    assert!(
+        run.stderr
+            .contains("note: lock_wait 7s overrides migrate.toml's 10s"),
+        "{run}"
+    );
+    assert!(
+        run.stderr
+            .contains("note: lock_timeout 1s overrides migrate.toml's 2s"),
+        "{run}"
+    );
+    assert!(
+        run.stderr
+            .contains("note: lock_retries 0 overrides migrate.toml's 2"),
+        "{run}"
+    );
+    // The same value as migrate.toml's overrides nothing.
+    assert!(!run.stderr.contains("statement_timeout"), "{run}");
+    assert_eq!(run.stderr.matches("note: ").count(), 3, "{run}");
+    assert_eq!(db.applied(), "1,2,3");
+
+    let run = db
+        .migrate(&dir, &["status", "--lock-wait", "10s"])
+        .expect(0);
+    assert!(!run.stderr.contains("note: "), "{run}");
+}
+
+#[test]
+fn errors_advise_flags_not_the_library_s_builder_methods() {
+    let db = Db::new();
+    let folder = good_folder();
+    let dir = folder.path();
+    db.migrate(&dir, &["apply", "-y"]).expect(0);
+    let run = db.migrate(&dir, &["baseline", "2"]).expect(1);
+    assert!(
+        run.stderr
+            .contains("refusing to baseline: the history table \"public\".\"schema_migrations\" already holds 3 row(s)"),
+        "{run}"
+    );
+    assert!(run.stderr.contains("--force"), "{run}");
+    assert!(!run.stderr.contains("Runner::"), "{run}");
+}

@@ -23,7 +23,7 @@ pub use script::{IndexBuild, Transaction};
 pub use settings::{
     Setting, SettingValue, Settings, DEFAULT_HISTORY_SCHEMA, DEFAULT_HISTORY_TABLE,
     DEFAULT_LOCK_RETRIES, DEFAULT_LOCK_TIMEOUT, DEFAULT_LOCK_WAIT, DEFAULT_RETRY_DELAY,
-    MAX_RETRY_DELAY,
+    MAX_DEFAULT_LOCK_TIMEOUT, MAX_RETRY_DELAY,
 };
 pub use severity::Severity;
 pub use tenancy::{ParseTenancyError, Tenancy};

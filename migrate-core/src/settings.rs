@@ -20,10 +20,15 @@ pub const DEFAULT_HISTORY_TABLE: &str = "schema_migrations";
 /// How long a migrator waits for another one's lock when no `lock_wait` is set.
 pub const DEFAULT_LOCK_WAIT: Duration = Duration::from_secs(60);
 
-/// The `lock_timeout` of a transactional migration when none is set and lock retries are on:
-/// a migration waiting for a lock blocks every query queued behind it, so it gives up early
-/// and tries again.
-pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(5);
+/// The `lock_timeout` of a transactional migration's first attempt when none is set and lock
+/// retries are on. A migration waiting for a lock blocks every query queued behind it for as
+/// long as it waits, so it gives up early, lets them through, and tries again; each retry waits
+/// twice as long as the one before, up to [`MAX_DEFAULT_LOCK_TIMEOUT`].
+pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_millis(100);
+
+/// The longest `lock_timeout` of an attempt when none is set: what bounds the application's
+/// stall behind a migration that waits for a lock.
+pub const MAX_DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_millis(200);
 
 /// How many times a transactional migration whose `lock_timeout` expired runs again when no
 /// `lock_retries` is set.
@@ -80,22 +85,42 @@ impl fmt::Display for Setting {
     }
 }
 
-/// The value of one [`Setting`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// The value of one [`Setting`]: borrowed from a [`Settings`] (or, embedded, from the binary),
+/// or owned ([`SettingValue::into_owned`]).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum SettingValue<'a> {
     /// A schema and a table ([`Setting::HistoryTable`]).
-    Table(&'a str, &'a str),
-    /// A duration.
+    Table(Cow<'a, str>, Cow<'a, str>),
+    /// A duration (for a timeout, zero: none).
     Duration(Duration),
     /// A count.
     Count(u32),
 }
 
+impl SettingValue<'_> {
+    /// The same value, owning its names.
+    pub fn into_owned(self) -> SettingValue<'static> {
+        match self {
+            SettingValue::Table(schema, table) => {
+                SettingValue::Table(schema.into_owned().into(), table.into_owned().into())
+            }
+            SettingValue::Duration(d) => SettingValue::Duration(d),
+            SettingValue::Count(n) => SettingValue::Count(n),
+        }
+    }
+}
+
 impl fmt::Display for SettingValue<'_> {
-    /// `schema.table`, a duration as `Debug` writes it (`5s`, `1.5s`), or the count.
+    /// A table as SQL names it, each part quoted (`"app"."schema_migrations"`), a duration as
+    /// `Debug` writes it (`5s`, `1.5s`), or the count.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            SettingValue::Table(schema, table) => write!(f, "{schema}.{table}"),
+            SettingValue::Table(schema, table) => write!(
+                f,
+                "\"{}\".\"{}\"",
+                schema.replace('"', "\"\""),
+                table.replace('"', "\"\"")
+            ),
             SettingValue::Duration(d) => write!(f, "{d:?}"),
             SettingValue::Count(n) => write!(f, "{n}"),
         }
@@ -118,7 +143,7 @@ impl fmt::Display for SettingValue<'_> {
 /// assert_eq!(
 ///     settings.entries(),
 ///     [
-///         (Setting::HistoryTable, SettingValue::Table("app", "schema_migrations")),
+///         (Setting::HistoryTable, SettingValue::Table("app".into(), "schema_migrations".into())),
 ///         (Setting::LockWait, SettingValue::Duration(Duration::from_secs(10))),
 ///     ]
 /// );
@@ -154,17 +179,18 @@ impl Settings {
         let mut lock_retries = None;
         let mut i = 0;
         while i < entries.len() {
-            match entries[i] {
-                (Setting::HistoryTable, SettingValue::Table(schema, table)) => {
-                    history = Some((schema, table));
-                }
-                (Setting::LockWait, SettingValue::Duration(d)) => lock_wait = Some(d),
-                (Setting::LockTimeout, SettingValue::Duration(d)) => lock_timeout = Some(d),
-                (Setting::LockRetries, SettingValue::Count(n)) => lock_retries = Some(n),
+            match &entries[i] {
+                (
+                    Setting::HistoryTable,
+                    SettingValue::Table(Cow::Borrowed(schema), Cow::Borrowed(table)),
+                ) => history = Some((*schema, *table)),
+                (Setting::LockWait, SettingValue::Duration(d)) => lock_wait = Some(*d),
+                (Setting::LockTimeout, SettingValue::Duration(d)) => lock_timeout = Some(*d),
+                (Setting::LockRetries, SettingValue::Count(n)) => lock_retries = Some(*n),
                 (Setting::StatementTimeout, SettingValue::Duration(d)) => {
-                    statement_timeout = Some(d);
+                    statement_timeout = Some(*d);
                 }
-                _ => panic!("a setting with a value of another kind"),
+                _ => panic!("a setting with a value of another kind, or owned names"),
             }
             i += 1;
         }
@@ -191,9 +217,9 @@ impl Settings {
     /// The value of one setting, if set.
     pub fn get(&self, setting: Setting) -> Option<SettingValue<'_>> {
         match setting {
-            Setting::HistoryTable => self
-                .history_table()
-                .map(|(schema, table)| SettingValue::Table(schema, table)),
+            Setting::HistoryTable => self.history_table().map(|(schema, table)| {
+                SettingValue::Table(Cow::Borrowed(schema), Cow::Borrowed(table))
+            }),
             Setting::LockWait => self.lock_wait.map(SettingValue::Duration),
             Setting::LockTimeout => self.lock_timeout.map(SettingValue::Duration),
             Setting::LockRetries => self.lock_retries.map(SettingValue::Count),
@@ -268,7 +294,10 @@ mod tests {
     use super::*;
 
     static ENTRIES: [(Setting, SettingValue<'static>); 5] = [
-        (Setting::HistoryTable, SettingValue::Table("app", "h")),
+        (
+            Setting::HistoryTable,
+            SettingValue::Table(Cow::Borrowed("app"), Cow::Borrowed("h")),
+        ),
         (
             Setting::LockWait,
             SettingValue::Duration(Duration::from_secs(10)),
@@ -300,7 +329,7 @@ mod tests {
         assert_eq!(
             shown,
             [
-                "history table app.h",
+                "history table \"app\".\"h\"",
                 "lock_wait 10s",
                 "lock_timeout 1.5s",
                 "lock_retries 0",

@@ -6,7 +6,7 @@
 //! errors and warnings; the CLI prints them. Both call [`check_dir`]: there is one checker.
 //!
 //! The stages, one module each: [`discover`] (names) and [`config`] (`migrate.toml`) -> `source`
-//! (normalised text, checksum) -> `parse` -> `directives` -> `structure` (transactions) ->
+//! (normalised text; the checksum is `migrate_core`'s) -> `parse` -> `directives` -> `structure` (transactions) ->
 //! [`rules`] (with `schema`, the model the earlier files built) -> [`Outcome`]; `check` runs them
 //! in that order.
 //!

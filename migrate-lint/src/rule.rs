@@ -13,6 +13,7 @@ use crate::diagnostic::{Hit, Severity};
 use crate::locks::Held;
 use crate::objects::{alter_table_cmds, Earlier};
 use crate::schema::Schema;
+use migrate_core::Transaction;
 
 /// The group a rule belongs to, as the rules index (`docs/rules/README.md`) orders them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -26,6 +27,8 @@ pub enum Family {
     Directives,
     /// The file's own `BEGIN`/`COMMIT` and statements that cannot run in a transaction.
     Transactions,
+    /// Statements that change the runner's session beyond the migration.
+    SessionState,
     /// Statements that fail or do something else when run a second time.
     Idempotency,
     /// Statements that destroy data: they need an explicit confirmation.
@@ -44,6 +47,7 @@ impl Family {
             Family::Syntax => "syntax",
             Family::Directives => "directives",
             Family::Transactions => "transactions",
+            Family::SessionState => "session state",
             Family::Idempotency => "idempotency",
             Family::Destructive => "destructive",
             Family::Forbidden => "forbidden",
@@ -112,14 +116,18 @@ impl Policy {
     }
 
     /// Whether the file is legacy and the rule is one legacy files are not held to: the
-    /// idempotency, destructive and lock-hazard rules, and warnings (each asks for an edit of a
-    /// file that must not change). What would break a fresh database is still reported.
+    /// session-state, idempotency, destructive and lock-hazard rules, and warnings (each asks
+    /// for an edit of a file that must not change). What would break a fresh database is still
+    /// reported.
     pub(crate) fn hides(&self, rule: &Rule) -> bool {
         self.legacy
             && (rule.severity == Severity::Warning
                 || matches!(
                     rule.family,
-                    Family::Idempotency | Family::Destructive | Family::LockHazards
+                    Family::SessionState
+                        | Family::Idempotency
+                        | Family::Destructive
+                        | Family::LockHazards
                 ))
     }
 }
@@ -204,6 +212,8 @@ pub(crate) struct StatementCtx<'a> {
     /// The locks the file holds on tables that existed before it, taken by earlier statements
     /// and kept until the file commits (nothing in a file without a transaction).
     pub held: &'a Held,
+    /// Whether the file runs in one transaction or statement by statement.
+    pub transaction: Transaction,
     /// Where each `ALTER TABLE` sub-command starts in the file: found from the tokens the first
     /// time a rule asks (see [`StatementCtx::alter_table_cmds_at`]).
     pub cmd_starts: std::cell::OnceCell<Vec<usize>>,
@@ -272,10 +282,21 @@ impl<'a> StatementCtx<'a> {
             .into_iter()
             .filter_map(move |(relation, cmd, at)| {
                 relation
-                    .filter(|r| !earlier.created_relation(r) && !schema.created_here(r))
+                    .filter(|r| existed(earlier, schema, r))
                     .map(|r| (r, cmd, at))
             })
     }
+
+    /// Whether the relation existed before this file: not created by an earlier statement of
+    /// it (a table created in the same file is empty and seen by nobody).
+    pub fn existed(&self, relation: &RangeVar) -> bool {
+        existed(self.earlier, self.schema, relation)
+    }
+}
+
+/// Whether the relation existed before the file: see [`StatementCtx::existed`].
+pub(crate) fn existed(earlier: &Earlier, schema: &Schema, relation: &RangeVar) -> bool {
+    !earlier.created_relation(relation) && !schema.created_here(relation)
 }
 
 /// Where the comma-separated sub-commands after the table name start: the first token after the

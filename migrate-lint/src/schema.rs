@@ -51,6 +51,9 @@ pub(crate) struct Relation {
     pub complete: bool,
     /// The names of its constraints the model knows.
     pub constraints: Vec<String>,
+    /// The names of its `CHECK` constraints, each with whether it is validated (added without
+    /// `NOT VALID`, or validated since).
+    pub checks: Vec<(String, bool)>,
 }
 
 /// A column of a table.
@@ -388,6 +391,7 @@ impl Schema {
             columns,
             complete,
             constraints: Vec::new(),
+            checks: Vec::new(),
         }
     }
 
@@ -919,6 +923,11 @@ fn add_constraint(table: &mut Relation, table_name: &str, constraint: &Constrain
         Some(constraint.conname.clone())
     };
     if let Some(name) = name.filter(|n| !table.constraints.contains(n)) {
+        if constraint.contype() == ConstrType::ConstrCheck {
+            table
+                .checks
+                .push((name.clone(), !constraint.skip_validation));
+        }
         table.constraints.push(name);
     }
 }
@@ -949,7 +958,15 @@ fn alter_table_cmd(table: &mut Relation, relation: &RangeVar, cmd: &AlterTableCm
                 add_constraint(table, &relation.relname, constraint);
             }
         }
-        AlterTableType::AtDropConstraint => table.constraints.retain(|c| *c != cmd.name),
+        AlterTableType::AtDropConstraint => {
+            table.constraints.retain(|c| *c != cmd.name);
+            table.checks.retain(|(c, _)| *c != cmd.name);
+        }
+        AlterTableType::AtValidateConstraint => {
+            for (_, valid) in table.checks.iter_mut().filter(|(c, _)| *c == cmd.name) {
+                *valid = true;
+            }
+        }
         _ => {
             if let Some(i) = column(table) {
                 alter_column(&mut table.columns[i], cmd);

@@ -221,8 +221,8 @@ pub(crate) fn committing_call(node: &NodeEnum, at: usize, schema: &Schema) -> Op
 /// Uses of an enum value that an earlier `ALTER TYPE ... ADD VALUE` of the same statements
 /// added: PostgreSQL refuses them until the transaction that added the value commits ("unsafe
 /// use of new value", 55P04). A use is the value as a constant cast to the type, or in the
-/// definition of a column of the type (`DEFAULT 'sad'`); other uses (an `INSERT` into a column
-/// of the type) need the schema, and are not reported.
+/// definition of a column of the type (`DEFAULT 'sad'`); a bare string in a column of the type
+/// needs the schema: [`NewEnumValues`] finds it.
 fn new_enum_value_uses(statements: &[ParsedStatement]) -> Vec<Hit> {
     let mut added: Vec<(Vec<String>, &str)> = Vec::new();
     let mut uses: Vec<Hit> = Vec::new();
@@ -239,32 +239,180 @@ fn new_enum_value_uses(statements: &[ParsedStatement]) -> Vec<Hit> {
                 if uses.iter().any(|u| u.at == at) {
                     continue;
                 }
-                uses.push(
-                    Hit::new(
-                        at,
-                        format!(
-                            "{} is new: `ALTER TYPE {} ADD VALUE` adds it earlier in the same \
-                             transaction, and PostgreSQL refuses to use a new enum value before \
-                             that transaction commits",
-                            literal(&value),
-                            qualified(enum_name)
-                        ),
-                    )
-                    .help(
-                        "move the statements that use the new value to a later migration, or \
-                         start the file with `-- migrate:no-transaction` (each statement then \
-                         commits on its own)",
-                    ),
-                );
+                uses.push(new_value_hit(at, &value, enum_name));
             }
         }
-        if let NodeEnum::AlterEnumStmt(s) = &statement.node {
-            if !s.new_val.is_empty() && s.old_val.is_empty() {
-                added.push((strings(&s.type_name), &s.new_val));
-            }
+        if let Some(new) = added_value(&statement.node) {
+            added.push(new);
         }
     }
     uses
+}
+
+/// The enum type and the value an `ALTER TYPE ... ADD VALUE` adds.
+fn added_value(node: &NodeEnum) -> Option<(Vec<String>, &str)> {
+    match node {
+        NodeEnum::AlterEnumStmt(s) if !s.new_val.is_empty() && s.old_val.is_empty() => {
+            Some((strings(&s.type_name), s.new_val.as_str()))
+        }
+        _ => None,
+    }
+}
+
+/// The finding of a use of `value`, added to `enum_name` earlier in the transaction.
+fn new_value_hit(at: usize, value: &str, enum_name: &[String]) -> Hit {
+    Hit::new(
+        at,
+        format!(
+            "{} is new: `ALTER TYPE {} ADD VALUE` adds it earlier in the same transaction, and \
+             PostgreSQL refuses to use a new enum value before that transaction commits",
+            literal(value),
+            qualified(enum_name)
+        ),
+    )
+    .help(
+        "move the statements that use the new value to a later migration, or start the file \
+         with `-- migrate:no-transaction` (each statement then commits on its own)",
+    )
+}
+
+/// The enum values added by the earlier statements of a file, to find the uses the file's
+/// structure alone cannot see: a bare string assigned to, compared with or inserted into a
+/// column whose type the schema model knows to be that enum (`UPDATE jobs SET state =
+/// 'archived'`, `WHERE state IN (...)`, `INSERT INTO jobs VALUES (...)`). PostgreSQL stops each
+/// with 55P04 "unsafe use of new value" (checked on PostgreSQL 15).
+#[derive(Debug, Default)]
+pub(crate) struct NewEnumValues(Vec<(Vec<String>, String)>);
+
+impl NewEnumValues {
+    /// Notes the value a statement adds, if it is an `ALTER TYPE ... ADD VALUE`.
+    pub(crate) fn record(&mut self, node: &NodeEnum) {
+        if let Some((name, value)) = added_value(node) {
+            self.0.push((name, value.to_owned()));
+        }
+    }
+
+    /// The uses of an added value in a column of its type by an `UPDATE`, `DELETE` or
+    /// `INSERT`. (A value cast to the type is found by the structure check.)
+    pub(crate) fn column_uses(&self, node: &NodeEnum, schema: &Schema) -> Vec<Hit> {
+        if self.0.is_empty() {
+            return Vec::new();
+        }
+        let (relation, mut pairs) = match node {
+            NodeEnum::UpdateStmt(s) => (
+                s.relation.as_ref(),
+                s.target_list
+                    .iter()
+                    .filter_map(|t| match t.node.as_ref() {
+                        Some(NodeEnum::ResTarget(r)) => Some((r.name.clone(), r.val.as_deref()?)),
+                        _ => None,
+                    })
+                    .collect(),
+            ),
+            NodeEnum::DeleteStmt(s) => (s.relation.as_ref(), Vec::new()),
+            NodeEnum::InsertStmt(s) => (s.relation.as_ref(), inserted(s, schema)),
+            _ => return Vec::new(),
+        };
+        let Some(relation) = relation else {
+            return Vec::new();
+        };
+        pairs.extend(compared(node));
+        let mut hits: Vec<Hit> = Vec::new();
+        for (column, value) in pairs {
+            let Known::Present(c) = schema.column(relation, &column) else {
+                continue;
+            };
+            for (text, at) in bare_strings(value) {
+                let new = self
+                    .0
+                    .iter()
+                    .find(|(name, v)| *v == text && !c.ty.array && same_type(name, &c.ty.name));
+                if let Some((name, _)) = new {
+                    if !hits.iter().any(|h| h.at == at) {
+                        hits.push(new_value_hit(at, &text, name));
+                    }
+                }
+            }
+        }
+        hits
+    }
+}
+
+/// The columns of an `INSERT ... VALUES` with the value each row gives them: the columns named,
+/// or the table's own when none are named and the model knows them all.
+fn inserted<'a>(
+    s: &'a pg_query::protobuf::InsertStmt,
+    schema: &Schema,
+) -> Vec<(String, &'a pg_query::Node)> {
+    let mut columns: Vec<String> = s
+        .cols
+        .iter()
+        .filter_map(|c| match c.node.as_ref() {
+            Some(NodeEnum::ResTarget(r)) => Some(r.name.clone()),
+            _ => None,
+        })
+        .collect();
+    if columns.is_empty() {
+        if let Some(Known::Present(table)) = s.relation.as_ref().map(|r| schema.relation(r)) {
+            if table.complete {
+                columns = table.columns.iter().map(|c| c.name.clone()).collect();
+            }
+        }
+    }
+    let Some(NodeEnum::SelectStmt(select)) = s.select_stmt.as_deref().and_then(|n| n.node.as_ref())
+    else {
+        return Vec::new();
+    };
+    select
+        .values_lists
+        .iter()
+        .filter_map(|row| match row.node.as_ref() {
+            Some(NodeEnum::List(l)) => Some(l.items.iter()),
+            _ => None,
+        })
+        .flat_map(|items| columns.iter().cloned().zip(items))
+        .collect()
+}
+
+/// `column = 'v'`, `column <> 'v'`, `column IN ('v', ...)` anywhere in a statement: the column
+/// (its last name part) with the other side.
+fn compared(node: &NodeEnum) -> Vec<(String, &pg_query::Node)> {
+    let column = |n: &pg_query::Node| match n.node.as_ref() {
+        Some(NodeEnum::ColumnRef(c)) => strings(&c.fields).pop(),
+        _ => None,
+    };
+    node.nodes()
+        .into_iter()
+        .filter_map(|(n, ..)| match n {
+            pg_query::NodeRef::AExpr(e) => Some(e),
+            _ => None,
+        })
+        .flat_map(|e| {
+            let (l, r) = (e.lexpr.as_deref(), e.rexpr.as_deref());
+            [(l, r), (r, l)]
+                .into_iter()
+                .filter_map(|(a, b)| Some((column(a?)?, b?)))
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// The string constants written bare (not cast) in a value: the value itself, or each item of
+/// a list (`IN (...)`), with their offsets.
+fn bare_strings(value: &pg_query::Node) -> Vec<(String, usize)> {
+    let one = |n: &pg_query::Node| match n.node.as_ref() {
+        Some(NodeEnum::AConst(c)) => match &c.val {
+            Some(pg_query::protobuf::a_const::Val::Sval(s)) => {
+                Some((s.sval.clone(), usize::try_from(c.location).ok()?))
+            }
+            _ => None,
+        },
+        _ => None,
+    };
+    match value.node.as_ref() {
+        Some(NodeEnum::List(l)) => l.items.iter().filter_map(one).collect(),
+        _ => one(value).into_iter().collect(),
+    }
 }
 
 /// Whether two written type names can name the same type: the same name, and the same schema
@@ -398,7 +546,7 @@ mod tests {
     use crate::check::check_script;
     use crate::diagnostic::Severity;
     use crate::rule::{Policy, ScriptKind};
-    use crate::rules::testing::{findings, passes};
+    use crate::rules::testing::{findings, findings_after, passes};
     use crate::rules::unneeded_no_transaction;
 
     const RULES: [&Rule; 4] = [
@@ -751,6 +899,65 @@ mod tests {
         ] {
             passes(&needs_no_transaction::RULE, sql);
         }
+    }
+
+    /// PostgreSQL 15 stops each of these with 55P04 too: the value is not cast, but the
+    /// column it is assigned to, compared with or inserted into has the enum's type.
+    #[test]
+    fn a_new_enum_value_in_a_column_of_its_type_needs_the_header() {
+        let earlier = ["CREATE TYPE job_state AS ENUM ('new', 'done');\n\
+                        CREATE TABLE IF NOT EXISTS jobs (id int, state job_state, note text);"];
+        let add = "ALTER TYPE job_state ADD VALUE IF NOT EXISTS 'archived';\n";
+        let uses = |sql: &str| -> Vec<(usize, usize)> {
+            findings_after(
+                &needs_no_transaction::RULE,
+                &earlier,
+                &format!("{add}{sql}"),
+            )
+            .into_iter()
+            .map(|(line, column, _)| (line, column))
+            .collect()
+        };
+        assert_eq!(
+            uses("UPDATE jobs SET state = 'archived' WHERE id = 2;"),
+            [(2, 25)]
+        );
+        assert_eq!(
+            uses("DELETE FROM jobs WHERE state = 'archived';"),
+            [(2, 32)]
+        );
+        assert_eq!(
+            uses("SELECT 1;\nUPDATE jobs SET note = 'x' WHERE state IN ('done', 'archived');"),
+            [(3, 52)]
+        );
+        assert_eq!(uses("INSERT INTO jobs VALUES (3, 'archived');"), [(2, 29)]);
+        assert_eq!(
+            uses("INSERT INTO jobs (state, id) VALUES ('new', 1), ('archived', 3);"),
+            [(2, 50)]
+        );
+        // The cast form is the structure check's, reported once.
+        assert_eq!(
+            uses("UPDATE jobs SET state = 'archived'::job_state;").len(),
+            1
+        );
+        for sql in [
+            "UPDATE jobs SET state = 'done' WHERE state = 'new';",
+            "UPDATE jobs SET note = 'archived';",
+            "INSERT INTO jobs (note) VALUES ('archived');",
+            "UPDATE other SET state = 'archived';",
+        ] {
+            assert_eq!(uses(sql), [], "{sql}");
+        }
+        let unknown = "UPDATE jobs SET state = 'archived';";
+        assert_eq!(
+            findings(&needs_no_transaction::RULE, &format!("{add}{unknown}")),
+            []
+        );
+        let header = format!("-- migrate:no-transaction\n{add}UPDATE jobs SET state = 'archived';");
+        assert_eq!(
+            findings_after(&unneeded_no_transaction::RULE, &earlier, &header),
+            []
+        );
     }
 
     #[test]

@@ -153,6 +153,9 @@ const BROKEN_ORIGIN: &str = "cratesio/migrations/20170318181441_downloads_need_n
 /// `metadata.toml`: diesel would run it in a transaction, and PostgreSQL refuses it.
 const CONCURRENT_DOWN: &str = "cratesio/20240412144536_remove-downloads-column.down.sql";
 
+/// The crates.io migration (up and down) that starts with a session-wide `SET timezone`.
+const TIMEZONES: &str = "cratesio/20250217133723_timezones";
+
 fn family(d: &Diagnostic) -> Family {
     rules::find(d.rule)
         .unwrap_or_else(|| panic!("unknown rule {}", d.rule))
@@ -422,13 +425,17 @@ fn with_idempotency_and_destructive_rules_relaxed_only_true_errors_remain() {
     for e in &errors {
         println!("  {e}");
     }
-    // The broken file, and the down file diesel would also fail to run in a transaction.
+    // The broken file, the down file diesel would also fail to run in a transaction, and the
+    // `SET timezone = 'UTC'` (not `SET LOCAL`) of crates.io's timezones migration, which
+    // stays on the session after its transaction commits.
     assert_eq!(
         errors,
         [
             format!("{BROKEN}:2:1 syntax"),
             format!("{CONCURRENT_DOWN}:4:1 needs-no-transaction"),
             format!("{CONCURRENT_DOWN}:7:1 needs-no-transaction"),
+            format!("{TIMEZONES}.down.sql:1:1 session-setting"),
+            format!("{TIMEZONES}.sql:1:1 session-setting"),
         ]
     );
 }

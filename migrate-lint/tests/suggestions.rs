@@ -92,7 +92,8 @@ fn spans(help: &str) -> Vec<&str> {
 
 /// The keywords that start a statement a help line suggests.
 const STATEMENT: &[&str] = &[
-    "ALTER", "CREATE", "DO", "DROP", "INSERT", "SELECT", "UPDATE", "DELETE", "TRUNCATE",
+    "ALTER", "CREATE", "DO", "DROP", "INSERT", "SELECT", "UPDATE", "DELETE", "TRUNCATE", "SET",
+    "REFRESH", "CLUSTER", "VACUUM",
 ];
 
 /// The keywords that start an `ALTER TABLE` sub-command a help line suggests.

@@ -73,7 +73,11 @@ fn settings(settings: &Settings) -> TokenStream {
         let setting = format_ident!("{setting:?}");
         let value = match value {
             SettingValue::Table(schema, table) => {
-                quote!(::migrate_runtime::SettingValue::Table(#schema, #table))
+                let (schema, table) = (schema.as_ref(), table.as_ref());
+                quote!(::migrate_runtime::SettingValue::Table(
+                    ::std::borrow::Cow::Borrowed(#schema),
+                    ::std::borrow::Cow::Borrowed(#table)
+                ))
             }
             SettingValue::Duration(d) => {
                 let (secs, nanos) = (d.as_secs(), d.subsec_nanos());

@@ -30,12 +30,17 @@ use crate::conn::Connection;
 use migrate_core::{IndexBuild, Transaction};
 
 use crate::embedded::{Migration, Script};
-use crate::error::{Direction, Error, LockHolder, MigrationFailure};
+use crate::error::Error;
 use crate::event::{Event, Observer};
 use crate::history::{ExecutionMs, HistoryTable, Record};
-use crate::lock::parse_holders;
+use crate::lock::{parse_holders, LockHolder};
+use crate::sql;
+
+mod failure;
+
 use crate::report::{Operation, Step};
 use crate::retry::{self, LockRetries, LOCK_NOT_AVAILABLE};
+pub use failure::{Direction, MigrationFailure};
 
 /// `lock_timeout` and `statement_timeout` for the statements of each migration.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -315,18 +320,20 @@ impl<'a> Job<'a> {
     }
 
     /// Runs a transactional script, and again after a sleep each time its `lock_timeout`
-    /// expires while retries are left.
+    /// expires while retries are left (each attempt with its own `lock_timeout`).
     async fn run_retrying<C: Connection>(
         &self,
         conn: &mut C,
         started: Instant,
     ) -> Result<Outcome, Error> {
-        let timeouts = Timeouts {
-            lock_timeout: self.retries.lock_timeout(self.timeouts.lock_timeout),
-            ..self.timeouts
-        };
         let mut attempt = 1;
         loop {
+            let timeouts = Timeouts {
+                lock_timeout: self
+                    .retries
+                    .lock_timeout(self.timeouts.lock_timeout, attempt),
+                ..self.timeouts
+            };
             if let Attempted::Finished(outcome) = self
                 .run_in_transaction(conn, started, &timeouts, attempt)
                 .await?
@@ -593,10 +600,7 @@ impl<'a> Job<'a> {
             .map_err(Error::db(
                 "look for the leftovers of an interrupted REINDEX",
             ))?;
-        let leftovers: Vec<String> = crate::history::data_rows(&answer)
-            .filter_map(|row| row.get(0).map(str::to_owned))
-            .collect();
-        for leftover in leftovers {
+        for leftover in sql::first_column(&answer) {
             tracing::warn!(
                 version = %self.migration.version(),
                 index,
@@ -677,16 +681,14 @@ async fn invalid_index<C: Connection>(conn: &mut C, index: &str) -> Result<bool,
         .query(&invalid_index_sql(index))
         .await
         .map_err(Error::db("check the index built concurrently"))?;
-    Ok(answer
-        .iter()
-        .any(|m| matches!(m, postgres::SimpleQueryMessage::Row(row) if row.get(0) == Some("f"))))
+    Ok(sql::first_value(&answer) == Some("f"))
 }
 
 /// `f` when `index` exists and is INVALID, `t` when valid, no row when missing.
 pub(crate) fn invalid_index_sql(index: &str) -> String {
     format!(
         "SELECT i.indisvalid FROM pg_catalog.pg_index i WHERE i.indexrelid = to_regclass({})",
-        crate::history::quote_literal(index)
+        sql::quote_literal(index)
     )
 }
 
@@ -702,7 +704,7 @@ fn rebuild_leftovers_sql(index: &str) -> String {
          AND i.indrelid = (SELECT indrelid FROM pg_catalog.pg_index WHERE indexrelid = o.oid) \
          AND left(c.relname, length(o.relname)) = o.relname \
          AND substr(c.relname, length(o.relname) + 1) ~ '^_cc(new|old)[0-9]*$'",
-        crate::history::quote_literal(index)
+        sql::quote_literal(index)
     )
 }
 

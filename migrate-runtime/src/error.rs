@@ -1,23 +1,32 @@
-//! Everything that can go wrong, as one enum whose messages say what, where and what to do.
+//! Everything that can go wrong, as one enum. Each error states the fact (what, where, with
+//! typed fields); what the caller can change to get past it is a typed [`Remedy`], which each
+//! front end words in its own terms: this type's `Display` names the builder method, the
+//! `migrate` command its flag.
 
-use migrate_core::Version;
-
-use crate::lock::Pooler;
 use std::fmt;
 use std::time::Duration;
 
+use crate::apply::MigrationFailure;
+use crate::history::HistoryTable;
+use crate::lock::{LockHolder, Pooler};
+use crate::peer::PeerHistory;
 use crate::plan::Finding;
+use crate::remedy::{self, Remedy};
 use crate::report::Operation;
+use migrate_core::Version;
 
 /// An error of a migration operation.
-#[derive(Debug, thiserror::Error)]
+///
+/// `Display` is the fact followed by the [`Remedy`] in the words of this crate's API (e.g.
+/// "raise Runner::lock_wait"); [`Error::fact`] is the fact alone, for a front end that words
+/// the remedy itself.
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
     /// A query of the runner itself (not of a migration) failed.
     ///
     /// The message holds the client's error with its causes (SQLSTATE, detail, hint), so
     /// `source()` does not return it again: error reporters print it once.
-    #[error("could not {action}: {}", describe(error))]
     Database {
         /// What the runner was doing, e.g. "read the history table".
         action: &'static str,
@@ -26,45 +35,28 @@ pub enum Error {
     },
 
     /// A migration PostgreSQL rejected. The database is as it was before that migration.
-    #[error("{0}")]
     Migration(Box<MigrationFailure>),
 
     /// Validation found problems before anything was applied; nothing was changed.
-    #[error("{}", Findings(.0))]
     Validation(Vec<Finding>),
 
     /// The history table exists with another shape; it was not changed.
-    #[error(
-        "the history table {table} exists but does not have the expected shape: {}. \
-         It was left unchanged: migrate it by hand to the documented columns \
-         (version numeric(38, 0) primary key, name text, checksum text, applied_at timestamptz, \
-         execution_ms bigint, success boolean, error text, statements_done integer), \
-         or choose another table with Runner::history_table",
-        .differences.join("; ")
-    )]
     HistoryShape {
-        /// The table, as quoted in SQL.
-        table: String,
+        /// The table.
+        table: HistoryTable,
         /// One entry per difference, e.g. `column checksum is missing`.
         differences: Vec<String>,
     },
 
     /// The history table holds a value the runner cannot read.
-    #[error("the history table {table} holds an unreadable row: {problem}")]
     HistoryRow {
-        /// The table, as quoted in SQL.
-        table: String,
+        /// The table.
+        table: HistoryTable,
         /// What is wrong.
         problem: String,
     },
 
     /// Another migrator held the advisory lock for longer than the configured wait.
-    #[error(
-        "timed out after {waited:?} waiting for the migration lock (advisory lock {key}) held by {}. \
-         Wait for that migrator to finish, end it (SELECT pg_terminate_backend(pid)), \
-         or raise Runner::lock_wait",
-        .holder.as_ref().map_or_else(|| "a session that has since released it".to_owned(), ToString::to_string)
-    )]
     LockTimeout {
         /// The advisory lock key.
         key: i64,
@@ -75,56 +67,40 @@ pub enum Error {
     },
 
     /// `run_to`, `rollback_to` or `baseline` named a version that is not embedded.
-    #[error("version {version} is not one of the embedded migrations; use one of: {known}")]
     UnknownVersion {
         /// The version asked for.
         version: Version,
-        /// The embedded versions, comma separated.
-        known: String,
+        /// The embedded versions, in order.
+        known: Vec<Version>,
     },
 
     /// A rollback needs a down file that does not exist.
-    #[error(
-        "cannot roll back migration {version} ({name}): {reason}; nothing was rolled back. \
-         Add the down file, or roll back to a version at or after {version}"
-    )]
     CannotRollBack {
         /// The version that cannot be reverted.
         version: Version,
-        /// Its name, or `?` when not embedded.
+        /// Its name as the history recorded it.
         name: String,
-        /// Why, e.g. `it has no .down.sql file`.
-        reason: String,
+        /// Why.
+        reason: Irreversible,
     },
 
     /// The connection goes through a transaction pooler and the operation needs a session of
     /// its own (a no-transaction migration is pending, or a rollback or baseline was asked);
     /// nothing was changed.
-    #[error(
-        "refusing to {operation} through a transaction pooler: {pooler}, as PgBouncer's \
-         pool_mode = transaction does. {reason}. Nothing was changed. Connect to PostgreSQL \
-         directly or through session pooling (PgBouncer pool_mode = session) to {operation}, \
-         e.g. with a separate migration URL that bypasses the pooler; the transactional \
-         migrations alone are safe through the pooler"
-    )]
     TransactionPooler {
-        /// What was refused: `apply`, `roll back` or `record a baseline`.
-        operation: &'static str,
+        /// What was refused.
+        operation: Operation,
         /// How the pooler showed.
         pooler: Pooler,
-        /// Why the operation needs a session, naming the no-transaction files when those are
-        /// the reason.
-        reason: String,
+        /// For [`Operation::Apply`]: the pending `-- migrate:no-transaction` migrations, each
+        /// with its file; only the session lock keeps two migrators from running their
+        /// statements at once. Empty for a rollback or a baseline, which hold the session lock
+        /// throughout.
+        no_transaction: Vec<(Version, String)>,
     },
 
     /// A concurrent index build of a no-transaction migration finished but left its index
     /// INVALID (e.g. `IF NOT EXISTS` skipped an invalid index of that name).
-    #[error(
-        "index {index} built at {location} is INVALID after its build: queries do not use it \
-         but every write maintains it. The next run drops it (DROP INDEX CONCURRENTLY) and \
-         builds it again from that statement; if it stays invalid, look for the cause in the \
-         server log (a unique violation, a cancelled build)"
-    )]
     InvalidIndex {
         /// The index, quoted as SQL names it.
         index: String,
@@ -135,14 +111,6 @@ pub enum Error {
     /// Under the lock, `run`, `run_to` or `rollback_to` found steps outside the versions given
     /// to [`Runner::only`](crate::Runner::only) (the history changed after they were
     /// confirmed); nothing was run.
-    #[error(
-        "refusing to {}: the history changed after the steps were confirmed, and it would now \
-         also {} {}, which were not confirmed. Nothing was changed; look at the history \
-         (`migrate status`) and run the command again",
-        match .operation { Operation::Rollback => "roll back", _ => "apply" },
-        match .operation { Operation::Rollback => "revert", _ => "apply" },
-        .unconfirmed.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
-    )]
     NotConfirmed {
         /// `Apply` or `Rollback`.
         operation: Operation,
@@ -151,29 +119,40 @@ pub enum Error {
     },
 
     /// `baseline` on a history table that already holds rows.
-    #[error(
-        "refusing to baseline: the history table {table} already holds {rows} row(s). \
-         Use Runner::force_baseline(true) to record the baseline anyway"
-    )]
     BaselineNotEmpty {
-        /// The table, as quoted in SQL.
-        table: String,
+        /// The table.
+        table: HistoryTable,
         /// How many rows it holds.
         rows: usize,
     },
 
     /// `baseline_from_history` found rows in the other tool's history it cannot trust, or no
     /// such table; nothing was recorded.
-    #[error(
-        "refusing to baseline from {table}, nothing was recorded: {}",
-        .problems.join("; ")
-    )]
     PeerHistory {
-        /// The table read, e.g. `_sqlx_migrations (sqlx)`.
-        table: String,
+        /// The table read.
+        table: PeerHistory,
         /// One entry per problem, each naming its version.
         problems: Vec<String>,
     },
+}
+
+/// Why an applied migration cannot be rolled back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Irreversible {
+    /// The history records it, but this build does not embed it.
+    NotEmbedded,
+    /// It has no `.down.sql` file.
+    NoDownFile,
+}
+
+impl fmt::Display for Irreversible {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Irreversible::NotEmbedded => "it is applied but not embedded in this build",
+            Irreversible::NoDownFile => "it has no .down.sql file",
+        })
+    }
 }
 
 impl Error {
@@ -196,214 +175,202 @@ impl Error {
             _ => None,
         }
     }
+
+    /// What the caller can change to get past this error, if a setting can: none, one, or
+    /// for a validation error those of its findings (each once, in order).
+    pub fn remedies(&self) -> Vec<Remedy> {
+        if let Error::Validation(findings) = self {
+            return remedy::distinct(findings.iter().filter_map(|f| f.kind.remedy()));
+        }
+        let remedy = match self {
+            Error::LockTimeout { .. } => Some(Remedy::LockWait),
+            Error::BaselineNotEmpty { .. } => Some(Remedy::ForceBaseline),
+            Error::HistoryShape { .. } => Some(Remedy::HistoryTable),
+            Error::TransactionPooler { .. } => Some(Remedy::SessionConnection),
+            Error::Migration(failure)
+                if failure.lock_timed_out() && !failure.blocked_by.is_empty() =>
+            {
+                Some(Remedy::LockTimeout)
+            }
+            Error::Migration(failure) if failure.statements_done.is_some() => {
+                Some(Remedy::RestartChanged)
+            }
+            _ => None,
+        };
+        remedy.into_iter().collect()
+    }
+
+    /// The fact alone, without the remedy that `Display` words in this crate's API terms.
+    pub fn fact(&self) -> impl fmt::Display + '_ {
+        Fact(self)
+    }
 }
 
-struct Findings<'a>(&'a [Finding]);
-
-impl fmt::Display for Findings<'_> {
+impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "validation failed, nothing was applied:")?;
-        for finding in self.0 {
-            write!(f, "\n  {finding}")?;
+        let fact = self.fact().to_string();
+        // A remedy ends a one-line fact, or takes a line of its own after a longer one.
+        let separator = if fact.contains('\n') { "\n  " } else { ". " };
+        f.write_str(&fact)?;
+        for remedy in self.remedies() {
+            write!(f, "{separator}{}", remedy.in_builder_terms())?;
         }
         Ok(())
     }
 }
 
-/// The session holding the migration lock, from `pg_locks` and `pg_stat_activity`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LockHolder {
-    /// Its backend process id.
-    pub pid: i32,
-    /// Its `application_name`.
-    pub application_name: String,
-    /// Its client address, when connected over TCP.
-    pub client_addr: Option<String>,
-    /// When it connected (UTC, ISO 8601).
-    pub backend_start: Option<String>,
-    /// When its current (or last) query started (UTC, ISO 8601).
-    pub query_start: Option<String>,
-    /// Its state (`active`, `idle`, ...), when visible to this role.
-    pub state: Option<String>,
-    /// Its current (or last) query, shortened, when visible to this role.
-    pub query: Option<String>,
-}
+impl std::error::Error for Error {}
 
-impl fmt::Display for LockHolder {
+/// The fact of an error: what went wrong and where, with what is true whatever the front end.
+struct Fact<'a>(&'a Error);
+
+impl fmt::Display for Fact<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "pid {} (application_name '{}'",
-            self.pid, self.application_name
-        )?;
-        if let Some(addr) = &self.client_addr {
-            write!(f, ", from {addr}")?;
-        }
-        if let Some(start) = &self.backend_start {
-            write!(f, ", connected since {start}")?;
-        }
-        if let Some(state) = &self.state {
-            write!(f, ", {state}")?;
-        }
-        if let Some(start) = &self.query_start {
-            write!(f, " since {start}")?;
-        }
-        if let Some(query) = &self.query {
-            write!(f, ": {query}")?;
-        }
-        write!(f, ")")
-    }
-}
-
-/// Whether a failed script was the migration (up) or its down file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Direction {
-    /// Applying the migration.
-    Up,
-    /// Reverting it with its down file.
-    Down,
-}
-
-/// A migration (or down file) that PostgreSQL rejected.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MigrationFailure {
-    /// The migration's version.
-    pub version: Version,
-    /// The migration's name.
-    pub name: String,
-    /// Whether the up or the down file failed.
-    pub direction: Direction,
-    /// The file, as the build saw it (`migrations/003_add_users.sql`).
-    pub path: String,
-    /// 1-based line of the error in the file: PostgreSQL's error position when it gave one,
-    /// otherwise the start of the failing statement.
-    pub line: usize,
-    /// 1-based column (in characters) matching [`MigrationFailure::line`].
-    pub column: usize,
-    /// Whether [`line`](MigrationFailure::line) and [`column`](MigrationFailure::column) come
-    /// from PostgreSQL's error position (`true`) or are the failing statement's start.
-    pub exact: bool,
-    /// 0-based index of the failing statement among the script's statements, when known.
-    pub statement: Option<usize>,
-    /// The SQLSTATE code, e.g. `42P01`.
-    pub code: String,
-    /// PostgreSQL's primary message.
-    pub message: String,
-    /// PostgreSQL's detail, if any.
-    pub detail: Option<String>,
-    /// PostgreSQL's hint, if any.
-    pub hint: Option<String>,
-    /// For a no-transaction script: how many statements had completed (they stay applied).
-    pub statements_done: Option<usize>,
-    /// How many times the script ran: more than one when its `lock_timeout` expired and it was
-    /// retried (see `Runner::lock_retries`).
-    pub attempts: u32,
-    /// When its `lock_timeout` expired: the sessions that held a lock on a table the script
-    /// names, in a transaction open since before the wait began (the likely blockers).
-    pub blocked_by: Vec<LockHolder>,
-}
-
-impl MigrationFailure {
-    /// `file:line:col`.
-    pub fn location(&self) -> String {
-        format!("{}:{}:{}", self.path, self.line, self.column)
-    }
-
-    /// One line (plus detail and hint) for the history table's `error` column.
-    pub fn summary(&self) -> String {
-        let mut text = format!(
-            "ERROR {} at {}: {}",
-            self.code,
-            self.location(),
-            self.message
-        );
-        if let Some(detail) = &self.detail {
-            text.push_str(&format!(" (detail: {detail})"));
-        }
-        if let Some(hint) = &self.hint {
-            text.push_str(&format!(" (hint: {hint})"));
-        }
-        if self.attempts > 1 {
-            text.push_str(&format!(" (after {} attempts)", self.attempts));
-        }
-        for holder in &self.blocked_by {
-            text.push_str(&format!(" (blocked by {holder})"));
-        }
-        text
-    }
-
-    /// Whether the script failed because its `lock_timeout` expired.
-    pub fn lock_timed_out(&self) -> bool {
-        self.code == crate::retry::LOCK_NOT_AVAILABLE
-    }
-}
-
-impl fmt::Display for MigrationFailure {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let what = match self.direction {
-            Direction::Up => "migration",
-            Direction::Down => "rollback of migration",
-        };
-        write!(
-            f,
-            "{what} {} ({}) failed at {}: ERROR {}: {}",
-            self.version,
-            self.name,
-            self.location(),
-            self.code,
-            self.message
-        )?;
-        if !self.exact {
-            write!(
-                f,
-                "\n  (PostgreSQL gave no error position: {}:{} is where the failing statement starts)",
-                self.line, self.column
-            )?;
-        }
-        if let Some(detail) = &self.detail {
-            write!(f, "\n  detail: {detail}")?;
-        }
-        if let Some(hint) = &self.hint {
-            write!(f, "\n  hint: {hint}")?;
-        }
-        if self.lock_timed_out() {
-            write!(
-                f,
-                "\n  its lock_timeout expired on each of its {} attempt(s); ",
-                self.attempts
-            )?;
-            if self.blocked_by.is_empty() {
-                write!(
-                    f,
-                    "no session holds a lock on a table it names any more, in a transaction \
-                     older than the wait: run again"
-                )?;
-            } else {
-                let holders: Vec<String> =
-                    self.blocked_by.iter().map(ToString::to_string).collect();
-                write!(
-                    f,
-                    "blocked by {}. Let that transaction finish or end it (SELECT \
-                     pg_terminate_backend(pid)), then run again; or raise lock_timeout or \
-                     lock_retries",
-                    holders.join("; ")
-                )?;
+        match self.0 {
+            Error::Database { action, error } => {
+                write!(f, "could not {action}: {}", describe(error))
             }
-        }
-        match self.statements_done {
-            Some(done) => write!(
+            Error::Migration(failure) => write!(f, "{failure}"),
+            Error::Validation(findings) => {
+                write!(f, "validation failed, nothing was applied:")?;
+                for finding in findings {
+                    write!(f, "\n  {}", finding.fact())?;
+                }
+                Ok(())
+            }
+            Error::HistoryShape { table, differences } => write!(
                 f,
-                "\n  the file runs without a transaction: its first {done} statement(s) stay applied; \
-                 the next run resumes at statement {} if the file is unchanged, or, if you fix it, \
-                 runs it again from its first statement with Runner::restart_changed(true)",
-                done + 1
+                "the history table {} exists but does not have the expected shape: {}. \
+                 It was left unchanged: migrate it by hand to the documented columns \
+                 (version numeric(38, 0) primary key, name text, checksum text, applied_at \
+                 timestamptz, execution_ms bigint, success boolean, error text, \
+                 statements_done integer)",
+                table.qualified(),
+                differences.join("; ")
             ),
-            None => write!(
+            Error::HistoryRow { table, problem } => write!(
                 f,
-                "\n  the transaction was rolled back: the database is as before this migration; \
-                 fix the file and run again"
+                "the history table {} holds an unreadable row: {problem}",
+                table.qualified()
+            ),
+            Error::LockTimeout {
+                key,
+                waited,
+                holder,
+            } => {
+                write!(
+                    f,
+                    "timed out after {waited:?} waiting for the migration lock (advisory lock \
+                     {key}) held by "
+                )?;
+                match holder {
+                    Some(holder) => write!(f, "{holder}")?,
+                    None => write!(f, "a session that has since released it")?,
+                }
+                write!(
+                    f,
+                    ". Wait for that migrator to finish, or end it (SELECT \
+                     pg_terminate_backend(pid))"
+                )
+            }
+            Error::UnknownVersion { version, known } => {
+                let known: Vec<String> = known.iter().map(ToString::to_string).collect();
+                write!(
+                    f,
+                    "version {version} is not one of the embedded migrations; use one of: {}",
+                    known.join(", ")
+                )
+            }
+            Error::CannotRollBack {
+                version,
+                name,
+                reason,
+            } => write!(
+                f,
+                "cannot roll back migration {version} ({name}): {reason}; nothing was rolled \
+                 back. Add the down file, or roll back to a version at or after {version}"
+            ),
+            Error::TransactionPooler {
+                operation,
+                pooler,
+                no_transaction,
+            } => {
+                let operation = verb(*operation);
+                write!(
+                    f,
+                    "refusing to {operation} through a transaction pooler: {pooler}, as \
+                     PgBouncer's pool_mode = transaction does. "
+                )?;
+                if no_transaction.is_empty() {
+                    write!(
+                        f,
+                        "To {operation} safely the runner holds the session lock throughout"
+                    )?;
+                } else {
+                    let files: Vec<String> = no_transaction
+                        .iter()
+                        .map(|(version, path)| format!("{version} ({path})"))
+                        .collect();
+                    write!(
+                        f,
+                        "Pending migration {} is marked `-- migrate:no-transaction`: its \
+                         statements run outside any transaction, where only the session lock \
+                         keeps two migrators from running them at the same time",
+                        files.join(", ")
+                    )?;
+                }
+                write!(
+                    f,
+                    ", and a pooled connection cannot hold it. Nothing was changed; the \
+                     transactional migrations alone are safe through the pooler"
+                )
+            }
+            Error::InvalidIndex { index, location } => write!(
+                f,
+                "index {index} built at {location} is INVALID after its build: queries do not \
+                 use it but every write maintains it. The next run drops it (DROP INDEX \
+                 CONCURRENTLY) and builds it again from that statement; if it stays invalid, \
+                 look for the cause in the server log (a unique violation, a cancelled build)"
+            ),
+            Error::NotConfirmed {
+                operation,
+                unconfirmed,
+            } => {
+                let refused = verb(*operation);
+                let would = match operation {
+                    Operation::Rollback => "revert",
+                    _ => refused,
+                };
+                let versions: Vec<String> = unconfirmed.iter().map(ToString::to_string).collect();
+                write!(
+                    f,
+                    "refusing to {refused}: the history changed after the steps were \
+                     confirmed, and it would now also {would} {}, which were not confirmed. \
+                     Nothing was changed; look at the history (`migrate status`) and run the \
+                     command again",
+                    versions.join(", ")
+                )
+            }
+            Error::BaselineNotEmpty { table, rows } => write!(
+                f,
+                "refusing to baseline: the history table {} already holds {rows} row(s)",
+                table.qualified()
+            ),
+            Error::PeerHistory { table, problems } => write!(
+                f,
+                "refusing to baseline from {table}, nothing was recorded: {}",
+                problems.join("; ")
             ),
         }
+    }
+}
+
+/// What `operation` does, as an error message says it was refused.
+fn verb(operation: Operation) -> &'static str {
+    match operation {
+        Operation::Apply => "apply",
+        Operation::Rollback => "roll back",
+        Operation::Baseline => "record a baseline",
     }
 }
 
@@ -445,5 +412,95 @@ mod describe_tests {
         let text = super::describe(&error);
         assert!(text.starts_with("error connecting to server: "), "{text}");
         assert!(text.len() > "error connecting to server: ".len(), "{text}");
+    }
+}
+
+#[cfg(test)]
+mod remedy_tests {
+    use super::*;
+    use crate::plan::{FindingKind, Severity};
+
+    /// A validation error with an out-of-order migration and a modified one.
+    fn validation() -> Error {
+        let finding = |kind| Finding {
+            severity: Severity::Error,
+            kind,
+        };
+        Error::Validation(vec![
+            finding(FindingKind::OutOfOrder {
+                version: Version::new(2),
+                name: "b".to_owned(),
+                newest_applied: Version::new(3),
+            }),
+            finding(FindingKind::Modified {
+                version: Version::new(3),
+                name: "c".to_owned(),
+                applied: "aa".to_owned(),
+                embedded: "ab".to_owned(),
+            }),
+        ])
+    }
+
+    #[test]
+    fn display_words_the_remedy_as_the_builder_method_and_fact_leaves_it_out() {
+        let cases = [
+            (
+                Error::LockTimeout {
+                    key: 1,
+                    waited: Duration::from_secs(1),
+                    holder: None,
+                },
+                Remedy::LockWait,
+                "Runner::lock_wait",
+            ),
+            (
+                Error::BaselineNotEmpty {
+                    table: HistoryTable::default(),
+                    rows: 3,
+                },
+                Remedy::ForceBaseline,
+                "Runner::force_baseline(true)",
+            ),
+            (
+                Error::HistoryShape {
+                    table: HistoryTable::new("app", "history"),
+                    differences: vec!["column checksum (text) is missing".to_owned()],
+                },
+                Remedy::HistoryTable,
+                "Runner::history_table",
+            ),
+        ];
+        for (error, remedy, method) in cases {
+            assert_eq!(error.remedies(), [remedy]);
+            let fact = error.fact().to_string();
+            let display = error.to_string();
+            assert!(!fact.contains("Runner::"), "{fact}");
+            assert_eq!(display, format!("{fact}. {}", remedy.in_builder_terms()));
+            assert!(display.contains(method), "{display}");
+        }
+        let validation = validation();
+        assert_eq!(
+            validation.remedies(),
+            [Remedy::AllowOutOfOrder, Remedy::AllowModified]
+        );
+        let fact = validation.fact().to_string();
+        assert!(!fact.contains("allow_"), "{fact}");
+        assert_eq!(
+            validation.to_string(),
+            format!(
+                "{fact}\n  {}\n  {}",
+                Remedy::AllowOutOfOrder.in_builder_terms(),
+                Remedy::AllowModified.in_builder_terms()
+            )
+        );
+        let unknown = Error::UnknownVersion {
+            version: Version::new(9),
+            known: vec![Version::new(1), Version::new(2)],
+        };
+        assert!(unknown.remedies().is_empty());
+        assert_eq!(
+            unknown.to_string(),
+            "version 9 is not one of the embedded migrations; use one of: 1, 2"
+        );
     }
 }

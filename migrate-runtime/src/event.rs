@@ -6,7 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::embedded::Migration;
-use crate::error::{Error, LockHolder};
+use crate::error::Error;
+use crate::lock::LockHolder;
 use crate::report::{Operation, Step};
 use migrate_core::Version;
 

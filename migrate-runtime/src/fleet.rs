@@ -33,13 +33,15 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tokio::task::JoinSet;
-use tokio_postgres::tls::{MakeTlsConnect, TlsConnect};
-use tokio_postgres::{Config, SimpleQueryMessage, Socket};
+use tokio_postgres::Config;
 
 use crate::error::Error;
 use crate::event::Event;
+use crate::remedy::{self, Remedy};
 use crate::report::{Report, Status};
 use crate::runner::Runner;
+use crate::sql;
+use crate::template::MakeTls;
 
 /// One tenant: a database, or a schema of a database.
 #[derive(Debug, Clone)]
@@ -122,13 +124,7 @@ async fn first_column(client: &tokio_postgres::Client, query: &str) -> Result<Ve
         .simple_query(query)
         .await
         .map_err(Error::db("list the fleet's targets"))?;
-    Ok(messages
-        .iter()
-        .filter_map(|m| match m {
-            SimpleQueryMessage::Row(row) => row.get(0).map(str::to_owned),
-            _ => None,
-        })
-        .collect())
+    Ok(sql::first_column(&messages))
 }
 
 /// What a fleet does when a target fails.
@@ -213,21 +209,53 @@ impl FleetReport {
     }
 }
 
+impl FleetReport {
+    /// The report as its `Display` shows it, with each failure's [`Remedy`] worded by `words`
+    /// (a front end's terms; `None`: not shown) instead of by this crate's builder methods.
+    pub fn display_with<'a>(
+        &'a self,
+        words: &'a dyn Fn(Remedy) -> Option<&'static str>,
+    ) -> impl fmt::Display + 'a {
+        Worded {
+            report: self,
+            words,
+        }
+    }
+}
+
 impl fmt::Display for FleetReport {
     /// A line per target (`✓ applied`, `= current`, `✗ failed` with the error, `- not
-    /// reached`), then the counts.
+    /// reached`), then the counts, then the remedy of each kind of failure in this crate's
+    /// builder terms ([`Error`]'s `Display`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let width = self
+        write!(
+            f,
+            "{}",
+            self.display_with(&|remedy| Some(remedy.in_builder_terms()))
+        )
+    }
+}
+
+/// A [`FleetReport`] with its remedies worded by a front end.
+struct Worded<'a> {
+    report: &'a FleetReport,
+    words: &'a dyn Fn(Remedy) -> Option<&'static str>,
+}
+
+impl fmt::Display for Worded<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let report = self.report;
+        let width = report
             .targets
             .iter()
             .map(|t| t.target.len())
             .max()
             .unwrap_or(0);
-        for t in &self.targets {
+        for t in &report.targets {
             let (mark, detail) = match &t.outcome {
                 Outcome::Applied(report) => ("✓", format!("applied {}", versions(report))),
                 Outcome::Current(_) => ("=", "current".to_owned()),
-                Outcome::Failed(error) => ("✗", format!("failed: {error}")),
+                Outcome::Failed(error) => ("✗", format!("failed: {}", error.fact())),
                 Outcome::NotReached => ("-", "not reached".to_owned()),
             };
             let canary = if t.canary { " (canary)" } else { "" };
@@ -240,13 +268,23 @@ impl fmt::Display for FleetReport {
         write!(
             f,
             "Fleet: {} target(s): {} applied, {} current, {} failed, {} not reached in {}ms",
-            self.targets.len(),
-            self.count("applied"),
-            self.count("current"),
-            self.count("failed"),
-            self.count("not reached"),
-            self.elapsed.as_millis()
-        )
+            report.targets.len(),
+            report.count("applied"),
+            report.count("current"),
+            report.count("failed"),
+            report.count("not reached"),
+            report.elapsed.as_millis()
+        )?;
+        for remedy in remedy::distinct(report.failures().flat_map(|(_, e)| e.remedies())) {
+            let failed = report
+                .failures()
+                .filter(|(_, error)| error.remedies().contains(&remedy))
+                .count();
+            if let Some(words) = (self.words)(remedy) {
+                write!(f, "\n  help ({failed} target(s)): {words}")?;
+            }
+        }
+        Ok(())
     }
 }
 
@@ -379,10 +417,7 @@ impl Fleet {
     /// Needs a tokio runtime (connections are spawned on it).
     pub async fn run_async<T>(&self, tls: T) -> FleetReport
     where
-        T: MakeTlsConnect<Socket> + Clone + Send + Sync + 'static,
-        T::Stream: Send + 'static,
-        T::TlsConnect: Send,
-        <T::TlsConnect as TlsConnect<Socket>>::Future: Send,
+        T: MakeTls,
     {
         let started = Instant::now();
         let idle = Arc::new(Idle::default());
@@ -433,10 +468,7 @@ impl Fleet {
     /// called from inside a tokio runtime.
     pub fn run<T>(&self, tls: T) -> FleetReport
     where
-        T: MakeTlsConnect<Socket> + Clone + Send + Sync + 'static,
-        T::Stream: Send + 'static,
-        T::TlsConnect: Send,
-        <T::TlsConnect as TlsConnect<Socket>>::Future: Send,
+        T: MakeTls,
     {
         self.runtime().block_on(self.run_async(tls))
     }
@@ -445,10 +477,7 @@ impl Fleet {
     /// [`Fleet::parallelism`] at once. Changes nothing.
     pub async fn status_async<T>(&self, tls: T) -> Vec<TargetStatus>
     where
-        T: MakeTlsConnect<Socket> + Clone + Send + Sync + 'static,
-        T::Stream: Send + 'static,
-        T::TlsConnect: Send,
-        <T::TlsConnect as TlsConnect<Socket>>::Future: Send,
+        T: MakeTls,
     {
         let mut statuses: Vec<Option<Result<Status, Error>>> =
             (0..self.targets.len()).map(|_| None).collect();
@@ -484,10 +513,7 @@ impl Fleet {
     /// [`Fleet::status_async`] on a runtime of its own.
     pub fn status<T>(&self, tls: T) -> Vec<TargetStatus>
     where
-        T: MakeTlsConnect<Socket> + Clone + Send + Sync + 'static,
-        T::Stream: Send + 'static,
-        T::TlsConnect: Send,
-        <T::TlsConnect as TlsConnect<Socket>>::Future: Send,
+        T: MakeTls,
     {
         self.runtime().block_on(self.status_async(tls))
     }
@@ -511,10 +537,7 @@ impl Fleet {
         idle: Arc<Idle>,
     ) -> impl Future<Output = (Outcome, Duration)> + Send + 'static
     where
-        T: MakeTlsConnect<Socket> + Send + Sync + 'static,
-        T::Stream: Send + 'static,
-        T::TlsConnect: Send,
-        <T::TlsConnect as TlsConnect<Socket>>::Future: Send,
+        T: MakeTls,
     {
         let target = self.targets[i].clone();
         let observer = self.observer.clone();
@@ -642,10 +665,7 @@ async fn reset(client: &tokio_postgres::Client) -> bool {
 /// Connects to a target, its connection driven by a task of its own.
 async fn connect<T>(config: &Config, tls: T) -> Result<tokio_postgres::Client, Error>
 where
-    T: MakeTlsConnect<Socket> + Send + 'static,
-    T::Stream: Send + 'static,
-    T::TlsConnect: Send,
-    <T::TlsConnect as TlsConnect<Socket>>::Future: Send,
+    T: MakeTls,
 {
     let (client, connection) = config
         .connect(tls)
@@ -698,11 +718,43 @@ mod tests {
     fn a_canary_failure_stops_whatever_the_policy() {
         let failed = Outcome::Failed(Error::UnknownVersion {
             version: 9u64.into(),
-            known: "1".into(),
+            known: vec![1u64.into()],
         });
         assert!(stops(OnFailure::Continue, true, &failed));
         assert!(!stops(OnFailure::Continue, false, &failed));
         assert!(stops(OnFailure::Stop, false, &failed));
         assert!(!stops(OnFailure::Stop, true, &Outcome::NotReached));
+    }
+
+    #[test]
+    fn the_report_words_each_remedy_once_in_the_terms_it_is_given() {
+        let timed_out = |target: &str| TargetReport {
+            target: target.to_owned(),
+            canary: false,
+            outcome: Outcome::Failed(Error::LockTimeout {
+                key: 1,
+                waited: Duration::from_secs(1),
+                holder: None,
+            }),
+            elapsed: Duration::ZERO,
+        };
+        let report = FleetReport {
+            targets: vec![timed_out("a"), timed_out("b")],
+            elapsed: Duration::ZERO,
+        };
+        let text = report.to_string();
+        assert!(
+            text.ends_with("\n  help (2 target(s)): To wait longer, raise Runner::lock_wait"),
+            "{text}"
+        );
+        assert_eq!(text.matches("Runner::lock_wait").count(), 1, "{text}");
+        let flags = report
+            .display_with(&|remedy| (remedy == Remedy::LockWait).then_some("use --lock-wait"))
+            .to_string();
+        assert!(
+            flags.ends_with("help (2 target(s)): use --lock-wait"),
+            "{flags}"
+        );
+        assert!(!flags.contains("Runner::"), "{flags}");
     }
 }

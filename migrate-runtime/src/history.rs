@@ -1,18 +1,18 @@
 //! The history table: its name, its expected shape, and the SQL text that reads and writes it.
 //!
 //! Every statement is built here as text for the simple query protocol (one round trip, and
-//! several statements in one string when they belong together). Identifiers go through
-//! [`quote_ident`] and values through [`quote_literal`]; nothing is pasted unquoted.
+//! several statements in one string when they belong together), quoted with the tools of
+//! [`crate::sql`]; [`crate::read`] runs the reads and parses their answers.
 
 use migrate_core::{Version, DEFAULT_HISTORY_SCHEMA, DEFAULT_HISTORY_TABLE};
 
 use postgres::SimpleQueryMessage;
 
-use crate::error::Error;
 use crate::fnv::fnv1a;
+use crate::sql::{self, dollar_tag, quote_ident, quote_literal};
 
 /// The columns the history table must have, with their types as `format_type` spells them.
-const COLUMNS: [(&str, &str); 8] = [
+pub(crate) const COLUMNS: [(&str, &str); 8] = [
     ("version", "numeric"),
     ("name", "text"),
     ("checksum", "text"),
@@ -22,17 +22,6 @@ const COLUMNS: [(&str, &str); 8] = [
     ("error", "text"),
     ("statements_done", "integer"),
 ];
-
-/// Quotes an SQL identifier: wraps it in double quotes and doubles any double quote inside.
-pub(crate) fn quote_ident(identifier: &str) -> String {
-    format!("\"{}\"", identifier.replace('"', "\"\""))
-}
-
-/// Quotes an SQL string literal as an escape string (`E'...'`), which reads the same whatever
-/// `standard_conforming_strings` says.
-pub(crate) fn quote_literal(value: &str) -> String {
-    format!("E'{}'", value.replace('\\', "\\\\").replace('\'', "''"))
-}
 
 /// Where the runner records applied migrations: `public.schema_migrations` unless configured.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -249,14 +238,6 @@ fn advisory_key(parts: &[&str]) -> i64 {
     fnv1a(parts.join("\0").bytes()) as i64
 }
 
-/// A dollar-quote tag that does not occur in `body`.
-fn dollar_tag(body: &str) -> String {
-    (0..)
-        .map(|n| format!("$migrate{n}$"))
-        .find(|tag| !body.contains(tag.as_str()))
-        .expect("some tag is free")
-}
-
 /// How a row's `execution_ms` is computed.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum ExecutionMs {
@@ -343,24 +324,6 @@ impl History {
     }
 }
 
-/// Interprets the answer of [`HistoryTable::read_sql`]: checks the shape, parses the rows.
-pub(crate) fn parse_read(
-    table: &HistoryTable,
-    messages: &[SimpleQueryMessage],
-) -> Result<Vec<HistoryRow>, Error> {
-    let mut rows = Vec::new();
-    for (i, row) in data_rows(messages).enumerate() {
-        if i == 0 {
-            check_shape(table, row.get(0), row.get(1))?;
-        }
-        if row.get(2).is_some() {
-            rows.push(parse_row(table, row)?);
-        }
-    }
-    rows.sort_by_key(|r| r.version);
-    Ok(rows)
-}
-
 /// Splits the answer of a query string whose first statement is `SELECT pg_backend_pid()`: the
 /// pid, and the messages of the other statements.
 pub(crate) fn split_backend(
@@ -371,167 +334,10 @@ pub(crate) fn split_backend(
         .position(|m| matches!(m, SimpleQueryMessage::CommandComplete(_)))
         .map_or(messages.len(), |i| i + 1);
     let (first, rest) = messages.split_at(end);
-    let pid = data_rows(first)
+    let pid = sql::rows(first)
         .next()
-        .and_then(|row| parse_num(row.get(0)));
+        .and_then(|row| sql::parse(row.get(0)));
     (pid, rest)
-}
-
-/// Interprets the answer of [`HistoryTable::applied_sql`] after [`split_backend`].
-pub(crate) fn parse_applied<'a>(
-    table: &HistoryTable,
-    messages: &'a [SimpleQueryMessage],
-) -> Result<Vec<Applied<'a>>, Error> {
-    data_rows(messages)
-        .map(|row| {
-            let cells = Cells::new(table, row, 0)?;
-            Ok(Applied {
-                version: cells.version,
-                checksum: cells.get(1).ok_or_else(|| cells.bad("checksum"))?,
-                success: cells.flag(2, "success")?,
-            })
-        })
-        .collect()
-}
-
-/// Interprets the answer of [`HistoryTable::shape_sql`] after the read failed on a column.
-pub(crate) fn shape_error(table: &HistoryTable, messages: &[SimpleQueryMessage]) -> Error {
-    let row = data_rows(messages).next();
-    let columns = row.and_then(|r| r.get(0));
-    let primary_key = row.and_then(|r| r.get(1));
-    Error::HistoryShape {
-        table: table.qualified(),
-        differences: shape_differences(columns.unwrap_or(""), primary_key),
-    }
-}
-
-pub(crate) fn data_rows(
-    messages: &[SimpleQueryMessage],
-) -> impl Iterator<Item = &postgres::SimpleQueryRow> + '_ {
-    messages.iter().filter_map(|m| match m {
-        SimpleQueryMessage::Row(row) => Some(row),
-        _ => None,
-    })
-}
-
-fn check_shape(
-    table: &HistoryTable,
-    columns: Option<&str>,
-    primary_key: Option<&str>,
-) -> Result<(), Error> {
-    let differences = shape_differences(columns.unwrap_or(""), primary_key);
-    if differences.is_empty() {
-        Ok(())
-    } else {
-        Err(Error::HistoryShape {
-            table: table.qualified(),
-            differences,
-        })
-    }
-}
-
-/// Compares `name type,name type,...` and the primary key columns with the expected shape.
-fn shape_differences(columns: &str, primary_key: Option<&str>) -> Vec<String> {
-    let actual: Vec<(&str, &str)> = columns
-        .split(',')
-        .filter(|c| !c.is_empty())
-        .map(|c| c.split_once(' ').unwrap_or((c, "")))
-        .collect();
-    let mut differences = Vec::new();
-    for (name, expected) in COLUMNS {
-        match actual.iter().find(|(n, _)| *n == name) {
-            None => differences.push(format!("column {name} ({expected}) is missing")),
-            Some((_, found)) if *found != expected => {
-                differences.push(format!("column {name} is {found}, expected {expected}"))
-            }
-            Some(_) => {}
-        }
-    }
-    for (name, found) in &actual {
-        if !COLUMNS.iter().any(|(n, _)| n == name) {
-            differences.push(format!("unexpected column {name} ({found})"));
-        }
-    }
-    if primary_key != Some("version") {
-        differences.push(format!(
-            "the primary key is {}, expected (version)",
-            primary_key.map_or_else(|| "missing".to_owned(), |k| format!("({k})"))
-        ));
-    }
-    differences
-}
-
-fn parse_row(table: &HistoryTable, row: &postgres::SimpleQueryRow) -> Result<HistoryRow, Error> {
-    let cells = Cells::new(table, row, 2)?;
-    Ok(HistoryRow {
-        version: cells.version,
-        name: cells.text(1, "name")?,
-        checksum: cells.text(2, "checksum")?,
-        applied_at: cells.optional(3).unwrap_or_default(),
-        execution_ms: parse_num(cells.get(4)),
-        success: cells.flag(5, "success")?,
-        error: cells.optional(6),
-        statements_done: parse_num(cells.get(7)),
-    })
-}
-
-/// The cells of one history row whose first `skip` cells are not the row's, indexed from its
-/// `version`; the errors name the table, the column and the version.
-struct Cells<'t, 'a> {
-    table: &'t HistoryTable,
-    row: &'a postgres::SimpleQueryRow,
-    skip: usize,
-    version: Version,
-}
-
-impl<'t, 'a> Cells<'t, 'a> {
-    fn new(
-        table: &'t HistoryTable,
-        row: &'a postgres::SimpleQueryRow,
-        skip: usize,
-    ) -> Result<Self, Error> {
-        let version = parse_num(row.get(skip)).ok_or_else(|| Error::HistoryRow {
-            table: table.qualified(),
-            problem: "version is not a number".into(),
-        })?;
-        Ok(Self {
-            table,
-            row,
-            skip,
-            version,
-        })
-    }
-
-    fn get(&self, column: usize) -> Option<&'a str> {
-        self.row.get(self.skip + column)
-    }
-
-    fn optional(&self, column: usize) -> Option<String> {
-        self.get(column).map(str::to_owned)
-    }
-
-    fn bad(&self, what: &str) -> Error {
-        Error::HistoryRow {
-            table: self.table.qualified(),
-            problem: format!("{what} of version {} is NULL or unreadable", self.version),
-        }
-    }
-
-    fn text(&self, column: usize, what: &str) -> Result<String, Error> {
-        self.optional(column).ok_or_else(|| self.bad(what))
-    }
-
-    fn flag(&self, column: usize, what: &str) -> Result<bool, Error> {
-        match self.get(column) {
-            Some("t") => Ok(true),
-            Some("f") => Ok(false),
-            _ => Err(self.bad(what)),
-        }
-    }
-}
-
-fn parse_num<T: std::str::FromStr>(text: Option<&str>) -> Option<T> {
-    text.and_then(|t| t.parse().ok())
 }
 
 #[cfg(test)]
@@ -559,23 +365,6 @@ mod tests {
         assert_eq!(
             HistoryTable::default().guard_key(),
             -559_337_998_069_085_730
-        );
-    }
-
-    #[test]
-    fn names_shape_differences() {
-        let seeds = shape_differences(
-            "version character varying,name text,applied_at timestamp without time zone",
-            Some("version"),
-        );
-        assert!(seeds.contains(&"column version is character varying, expected numeric".into()));
-        assert!(seeds.contains(&"column checksum (text) is missing".into()));
-        let all = "version numeric,name text,checksum text,applied_at timestamp with time zone,\
-                   execution_ms bigint,success boolean,error text,statements_done integer";
-        assert!(shape_differences(all, Some("version")).is_empty());
-        assert_eq!(
-            shape_differences(all, None),
-            ["the primary key is missing, expected (version)"]
         );
     }
 }

@@ -35,6 +35,24 @@
 //! the same kind of template ([`Migrations::test_database`](Migrations)).
 #![warn(missing_docs)]
 
+// The modules, each using only those before it here (`tests/tests/layering.rs` checks that
+// none imports, directly or through others, a module that imports it back):
+// - `migrate_core`, another crate: the version, the checksum, the transaction mode, the index
+//   builds, the tenancy and the run settings with their defaults, shared with the checker;
+// - leaves: `sql` (quoting, reading rows, the first column), `fnv`, `remedy` (what a caller
+//   can change, which each front end words);
+// - the vocabulary: `history` (the history table: names, lock keys, shape, SQL text, rows),
+//   `embedded` (the migration set), `overrides` (settings a run replaced),
+//   `peer` (other tools' history tables), `retry` (lock_timeout retries);
+// - the pure decisions: `plan` (pending, modified, missing, out of order), then `report`;
+// - what errors name: `lock::holder` (who holds or blocks a lock; the pooler),
+//   `apply::failure` (a rejected migration and its direction); then `error`, one enum over
+//   them, each variant a fact with typed fields and its remedies;
+// - the I/O: `conn` (one connection trait, sync and async), `read` (the history read and
+//   checked), `lock` (the advisory lock), `event`, `apply` (one migration with its row);
+// - `runner`: `builder` (the options, the overrides), then one module per operation
+//   (`apply`, `rollback`, `baseline`, `status`); then `template`, `fleet`, `testing`.
+
 mod apply;
 mod conn;
 mod embedded;
@@ -45,29 +63,36 @@ pub mod fleet;
 mod fnv;
 mod history;
 mod lock;
+mod overrides;
 pub mod peer;
 mod plan;
+mod read;
+mod remedy;
 mod report;
 mod retry;
 mod runner;
+mod sql;
 pub mod template;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub use apply::{Direction, MigrationFailure};
 pub use embedded::{InvalidMigration, Migration, Migrations, Script, Statement};
-pub use error::{Direction, Error, LockHolder, MigrationFailure};
+pub use error::{Error, Irreversible};
 pub use event::Event;
 pub use history::{HistoryRow, HistoryTable};
-pub use lock::Pooler;
+pub use lock::{LockHolder, Pooler};
 /// The vocabulary the checker produces and the runner uses, defined once in `migrate-core`.
 pub use migrate_core::{
     IndexBuild, ParseTenancyError, ParseVersionError, Setting, SettingValue, Settings, Severity,
     Tenancy, Transaction, Version, DEFAULT_HISTORY_SCHEMA, DEFAULT_HISTORY_TABLE,
     DEFAULT_LOCK_RETRIES, DEFAULT_LOCK_TIMEOUT, DEFAULT_LOCK_WAIT, DEFAULT_RETRY_DELAY,
-    MAX_RETRY_DELAY,
+    MAX_DEFAULT_LOCK_TIMEOUT, MAX_RETRY_DELAY,
 };
+pub use overrides::Override;
 pub use peer::{PeerHistory, Tool};
 pub use plan::{Finding, FindingKind, Pending, Plan};
+pub use remedy::Remedy;
 pub use report::{InvalidIndex, Operation, Report, Status, Step};
 pub use runner::Runner;
 

@@ -33,44 +33,19 @@ use std::time::{Duration, Instant};
 use postgres::SimpleQueryMessage;
 
 use crate::conn::Connection;
-use crate::error::{Error, LockHolder};
+use crate::error::Error;
 use crate::history::HistoryTable;
+use crate::report::Operation;
+use crate::sql::{self, first_value};
+
+mod holder;
+
+pub(crate) use holder::parse_holders;
+use holder::{holder_sql, lock_rows_sql};
+pub use holder::{LockHolder, Pooler};
 
 /// How long a waiting migrator sleeps (on the server) between two attempts at the lock.
 pub(crate) const POLL_INTERVAL: Duration = Duration::from_millis(50);
-
-/// Why the runner believes its connection goes through a transaction pooler.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Pooler {
-    /// Two statements of one client session ran on different server backends.
-    BackendChanged {
-        /// The backend of the first statement of the run.
-        first: i32,
-        /// The backend of a later one.
-        later: i32,
-    },
-    /// The server backend already held the migration lock when this client asked for it: it
-    /// was taken by another client of the same server connection.
-    LockAlreadyHeld {
-        /// The backend.
-        pid: i32,
-    },
-}
-
-impl std::fmt::Display for Pooler {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Pooler::BackendChanged { first, later } => write!(
-                f,
-                "two statements of one session ran on different server backends (pid {first}, then pid {later})"
-            ),
-            Pooler::LockAlreadyHeld { pid } => write!(
-                f,
-                "server backend pid {pid} already held the migration lock, taken by another client of that pooled server connection"
-            ),
-        }
-    }
-}
 
 /// The lock, with the connection it is held on; or, behind a transaction pooler, no lock and
 /// why.
@@ -152,6 +127,19 @@ impl<'c, C: Connection> Locked<'c, C> {
     /// The transaction pooler the attempt detected (then no lock is held).
     pub(crate) fn pooler(&self) -> Option<Pooler> {
         self.pooler
+    }
+
+    /// Refuses an operation that needs the session lock throughout (a rollback, a baseline)
+    /// when the connection goes through a transaction pooler.
+    pub(crate) fn session_required(&self, operation: Operation) -> Result<(), Error> {
+        match self.pooler {
+            None => Ok(()),
+            Some(pooler) => Err(Error::TransactionPooler {
+                operation,
+                pooler,
+                no_transaction: Vec::new(),
+            }),
+        }
     }
 
     /// Releases the lock. When the backend that answers does not hold it, the connection went
@@ -279,10 +267,9 @@ enum Attempt {
 }
 
 fn parse_attempt(messages: &[SimpleQueryMessage], backend: Option<i32>) -> Attempt {
-    let row = messages.iter().find_map(|m| match m {
-        SimpleQueryMessage::Row(row) => Some((row.get(0), row.get(1))),
-        _ => None,
-    });
+    let row = sql::rows(messages)
+        .next()
+        .map(|row| (row.get(0), row.get(1)));
     let pid = row.and_then(|(pid, _)| pid?.parse().ok()).unwrap_or(0);
     match row.and_then(|(_, outcome)| outcome) {
         Some("t") => Attempt::Taken(pid),
@@ -292,62 +279,4 @@ fn parse_attempt(messages: &[SimpleQueryMessage], backend: Option<i32>) -> Attem
         }),
         _ => Attempt::Busy,
     }
-}
-
-fn first_value(messages: &[SimpleQueryMessage]) -> Option<&str> {
-    messages.iter().find_map(|m| match m {
-        SimpleQueryMessage::Row(row) => row.get(0),
-        _ => None,
-    })
-}
-
-/// The granted rows of `pg_locks` of the advisory lock `key` in this database that satisfy
-/// `condition` (on `l`). A bigint key is stored in `pg_locks` as `classid` (high 32 bits),
-/// `objid` (low 32 bits) and `objsubid = 1`.
-fn lock_rows_sql(key: i64, condition: &str) -> String {
-    let bits = key as u64;
-    let (high, low) = (bits >> 32, bits & 0xffff_ffff);
-    format!(
-        "SELECT l.pid FROM pg_catalog.pg_locks l \
-         WHERE l.locktype = 'advisory' AND l.granted AND l.classid = {high} AND l.objid = {low} \
-         AND l.objsubid = 1 AND {condition} \
-         AND l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database())"
-    )
-}
-
-/// The session holding the advisory lock `key` in this database.
-fn holder_sql(key: i64) -> String {
-    let time = |column: &str| {
-        format!("to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')")
-    };
-    format!(
-        "SELECT a.pid, a.application_name, a.client_addr::text, {backend_start}, {query_start}, \
-         a.state, left(a.query, 200) \
-         FROM pg_catalog.pg_stat_activity a WHERE a.pid IN ({locks})",
-        backend_start = time("a.backend_start"),
-        query_start = time("a.query_start"),
-        locks = lock_rows_sql(key, "true"),
-    )
-}
-
-/// The sessions of an answer whose columns are those of [`holder_sql`].
-pub(crate) fn parse_holders(messages: &[SimpleQueryMessage]) -> Vec<LockHolder> {
-    messages
-        .iter()
-        .filter_map(|m| match m {
-            SimpleQueryMessage::Row(row) => {
-                let text = |i: usize| row.get(i).map(str::to_owned);
-                Some(LockHolder {
-                    pid: row.get(0)?.parse().ok()?,
-                    application_name: text(1).unwrap_or_default(),
-                    client_addr: text(2),
-                    backend_start: text(3),
-                    query_start: text(4),
-                    state: text(5),
-                    query: text(6),
-                })
-            }
-            _ => None,
-        })
-        .collect()
 }

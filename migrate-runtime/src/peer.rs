@@ -9,7 +9,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::history::{quote_ident, quote_literal};
+use crate::sql::{quote_ident, quote_literal};
 use migrate_core::Version;
 
 /// Another migration tool.

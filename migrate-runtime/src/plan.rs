@@ -12,6 +12,7 @@ use migrate_core::Transaction;
 
 use crate::embedded::{Migration, Migrations};
 use crate::history::{Applied, HistoryRow};
+use crate::remedy::Remedy;
 pub use migrate_core::Severity;
 
 /// How the planner treats each unusual situation. The defaults are the safe ones.
@@ -120,6 +121,18 @@ pub enum FindingKind {
 }
 
 impl FindingKind {
+    /// What the caller can change to accept the finding, if a setting can (`Display` states the
+    /// fact only).
+    pub fn remedy(&self) -> Option<Remedy> {
+        match self {
+            FindingKind::Modified { .. } => Some(Remedy::AllowModified),
+            FindingKind::Missing { .. } => Some(Remedy::AllowMissing),
+            FindingKind::OutOfOrder { .. } => Some(Remedy::AllowOutOfOrder),
+            FindingKind::ResumeChanged { .. } => Some(Remedy::RestartChanged),
+            FindingKind::NewerMissing { .. } | FindingKind::FailedEarlier { .. } => None,
+        }
+    }
+
     /// The version concerned.
     pub fn version(&self) -> Version {
         match self {
@@ -133,9 +146,31 @@ impl FindingKind {
     }
 }
 
+impl Finding {
+    /// The finding without its remedy (`error: migration 2 (b) is pending but older than ...`),
+    /// for a front end that words the remedy ([`FindingKind::remedy`]) itself; `Display` adds
+    /// it in the words of this crate's API.
+    pub fn fact(&self) -> impl fmt::Display + '_ {
+        FindingFact(self)
+    }
+}
+
+/// A finding's severity and fact.
+struct FindingFact<'a>(&'a Finding);
+
+impl fmt::Display for FindingFact<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.0.severity, self.0.kind)
+    }
+}
+
 impl fmt::Display for Finding {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.severity, self.kind)
+        write!(f, "{}", self.fact())?;
+        match self.kind.remedy() {
+            Some(remedy) => write!(f, ". {}", remedy.in_builder_terms()),
+            None => Ok(()),
+        }
     }
 }
 
@@ -151,12 +186,12 @@ impl fmt::Display for FindingKind {
                 f,
                 "migration {version} ({name}) was modified after it was applied: \
                  applied checksum {applied}, file checksum {embedded}; restore the applied file \
-                 and put the change in a new migration (or allow_modified(true))"
+                 and put the change in a new migration"
             ),
             FindingKind::Missing { version, name } => write!(
                 f,
                 "migration {version} ({name}) is applied but not in this build; \
-                 restore its file (or allow_missing(true))"
+                 restore its file"
             ),
             FindingKind::NewerMissing { version, name } => write!(
                 f,
@@ -170,8 +205,7 @@ impl fmt::Display for FindingKind {
             } => write!(
                 f,
                 "migration {version} ({name}) is pending but older than the newest applied \
-                 migration {newest_applied}; renumber it after {newest_applied} \
-                 (or allow_out_of_order(true))"
+                 migration {newest_applied}; renumber it after {newest_applied}"
             ),
             FindingKind::FailedEarlier {
                 version,
@@ -204,7 +238,7 @@ impl fmt::Display for FindingKind {
                     "migration {version} ({name}) runs without a transaction and stopped after \
                      {statements_done} statement(s), but its file changed since (checksum \
                      {recorded} then, {embedded} now): resuming in the middle is unsafe; restore \
-                     the file, or restart_changed(true) to run it again from its first statement"
+                     the file"
                 )
             }
         }
@@ -280,26 +314,17 @@ impl Plan {
         self.findings.iter().any(|f| f.severity == Severity::Error)
     }
 
-    pub(crate) fn warnings(&self) -> Vec<Finding> {
+    /// The findings of one severity.
+    pub(crate) fn of(&self, severity: Severity) -> Vec<Finding> {
         self.findings
             .iter()
-            .filter(|f| f.severity == Severity::Warning)
+            .filter(|f| f.severity == severity)
             .cloned()
             .collect()
     }
 
-    /// `Err` with the error findings, if any.
-    pub(crate) fn validate(self) -> Result<Self, crate::Error> {
-        if self.has_errors() {
-            let errors = self
-                .findings
-                .into_iter()
-                .filter(|f| f.severity == Severity::Error)
-                .collect();
-            Err(crate::Error::Validation(errors))
-        } else {
-            Ok(self)
-        }
+    pub(crate) fn warnings(&self) -> Vec<Finding> {
+        self.of(Severity::Warning)
     }
 }
 
@@ -328,7 +353,7 @@ impl fmt::Display for Plan {
             }
         }
         for finding in &self.findings {
-            writeln!(f, "{finding}")?;
+            writeln!(f, "{}", finding.fact())?;
         }
         Ok(())
     }

@@ -6,6 +6,7 @@ use std::fmt;
 use std::time::Duration;
 
 use crate::history::HistoryRow;
+use crate::overrides::Override;
 use crate::plan::{Finding, FindingKind, Pending, Plan};
 
 /// Which operation a [`Report`] describes.
@@ -49,7 +50,7 @@ pub struct Report {
     /// The settings of `migrate.toml` overridden for this run ([`Runner::overrides`]).
     ///
     /// [`Runner::overrides`]: crate::Runner::overrides
-    pub overrides: Vec<String>,
+    pub overrides: Vec<Override>,
     /// The operation's wall time, including the history reads and the lock.
     pub elapsed: Duration,
 }
@@ -76,7 +77,7 @@ impl fmt::Display for Report {
             writeln!(f, "note: {note}")?;
         }
         for warning in &self.warnings {
-            writeln!(f, "{warning}")?;
+            writeln!(f, "{}", warning.fact())?;
         }
         let (doing, done) = match self.operation {
             Operation::Apply => ("Applying", "applied"),
@@ -207,7 +208,7 @@ impl fmt::Display for Status {
             writeln!(f, "  • {}", p.migration().up().path())?;
         }
         for finding in self.findings() {
-            writeln!(f, "{finding}")?;
+            writeln!(f, "{}", finding.fact())?;
         }
         for invalid in &self.invalid_indexes {
             writeln!(f, "error: {invalid}")?;

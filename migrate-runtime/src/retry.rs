@@ -3,12 +3,16 @@
 //!
 //! A migration whose `ALTER TABLE` waits for a lock behind one long query blocks every later
 //! query on that table for as long as it waits. So each transactional migration runs with a
-//! short `lock_timeout` ([`DEFAULT_LOCK_TIMEOUT`] unless one is configured): when it expires
-//! (SQLSTATE `55P03`) the transaction is rolled back, which lets the queued queries through, the
-//! runner sleeps (client side, holding no snapshot and no transaction) and runs the migration
-//! again, at most [`DEFAULT_LOCK_RETRIES`] more times. The sleeps grow: [`DEFAULT_RETRY_DELAY`],
-//! doubled after each attempt up to [`MAX_RETRY_DELAY`], each with jitter (between half and all
-//! of it) so that replicas retrying together do not march in step.
+//! short `lock_timeout`: unless one is configured, [`DEFAULT_LOCK_TIMEOUT`] on the first attempt,
+//! doubled on each retry up to [`MAX_DEFAULT_LOCK_TIMEOUT`], which bounds how long the
+//! application's queries wait behind it. When it expires (SQLSTATE `55P03`) the transaction is
+//! rolled back, which lets the queued queries through, the runner sleeps (client side, holding no
+//! snapshot and no transaction) and runs the migration again, at most [`DEFAULT_LOCK_RETRIES`]
+//! more times. The sleeps grow: [`DEFAULT_RETRY_DELAY`], doubled after each attempt up to
+//! [`MAX_RETRY_DELAY`], each with jitter (between half and all of it) so that replicas retrying
+//! together do not march in step. The last attempt waits no longer than the others: when its
+//! `lock_timeout` expires too, the migration fails, rolled back, naming the sessions that
+//! blocked it, and the next run starts over.
 //!
 //! PostgreSQL cannot say who blocked a wait that has ended, and the waiting session cannot ask
 //! while it waits. After a lock timeout the runner therefore names the likely blockers: the
@@ -26,10 +30,11 @@ use std::hash::{BuildHasher, RandomState};
 use std::time::Duration;
 
 use migrate_core::{
-    DEFAULT_LOCK_RETRIES, DEFAULT_LOCK_TIMEOUT, DEFAULT_RETRY_DELAY, MAX_RETRY_DELAY,
+    DEFAULT_LOCK_RETRIES, DEFAULT_LOCK_TIMEOUT, DEFAULT_RETRY_DELAY, MAX_DEFAULT_LOCK_TIMEOUT,
+    MAX_RETRY_DELAY,
 };
 
-use crate::history::quote_literal;
+use crate::sql::quote_literal;
 
 /// SQLSTATE `lock_not_available`: `lock_timeout` expired.
 pub(crate) const LOCK_NOT_AVAILABLE: &str = "55P03";
@@ -54,10 +59,19 @@ impl Default for LockRetries {
 }
 
 impl LockRetries {
-    /// The `lock_timeout` of a transactional migration: the configured one wins; otherwise
-    /// [`DEFAULT_LOCK_TIMEOUT`] when retries are on, none when they are off.
-    pub(crate) fn lock_timeout(&self, configured: Option<Duration>) -> Option<Duration> {
-        configured.or((self.retries > 0).then_some(DEFAULT_LOCK_TIMEOUT))
+    /// The `lock_timeout` of attempt `attempt` (1-based) of a transactional migration: the
+    /// configured one wins; otherwise, when retries are on, [`DEFAULT_LOCK_TIMEOUT`] doubled for
+    /// each earlier attempt, capped at [`MAX_DEFAULT_LOCK_TIMEOUT`]; none when they are off.
+    pub(crate) fn lock_timeout(
+        &self,
+        configured: Option<Duration>,
+        attempt: u32,
+    ) -> Option<Duration> {
+        let doublings = attempt.saturating_sub(1).min(16);
+        let default = DEFAULT_LOCK_TIMEOUT
+            .saturating_mul(1 << doublings)
+            .min(MAX_DEFAULT_LOCK_TIMEOUT);
+        configured.or((self.retries > 0).then_some(default))
     }
 
     /// The sleep after failed attempt `attempt` (1-based): the first delay doubled for each
@@ -116,16 +130,34 @@ mod tests {
     fn the_configured_lock_timeout_wins_and_off_means_none() {
         let on = LockRetries::default();
         let off = LockRetries { retries: 0, ..on };
-        assert_eq!(on.lock_timeout(None), Some(DEFAULT_LOCK_TIMEOUT));
-        assert_eq!(on.lock_timeout(Some(Duration::ZERO)), Some(Duration::ZERO));
+        for attempt in 1..=6 {
+            assert_eq!(
+                on.lock_timeout(Some(Duration::ZERO), attempt),
+                Some(Duration::ZERO)
+            );
+            assert_eq!(
+                on.lock_timeout(Some(Duration::from_millis(300)), attempt),
+                Some(Duration::from_millis(300))
+            );
+            assert_eq!(off.lock_timeout(None, attempt), None);
+            assert_eq!(
+                off.lock_timeout(Some(Duration::from_secs(1)), attempt),
+                Some(Duration::from_secs(1))
+            );
+        }
+    }
+
+    #[test]
+    fn the_default_lock_timeout_doubles_up_to_a_fraction_of_a_second() {
+        let on = LockRetries::default();
+        let timeouts: Vec<Option<Duration>> = (1..=5)
+            .map(|attempt| on.lock_timeout(None, attempt))
+            .collect();
+        let ms = |n| Some(Duration::from_millis(n));
+        assert_eq!(timeouts, [ms(100), ms(200), ms(200), ms(200), ms(200)]);
         assert_eq!(
-            on.lock_timeout(Some(Duration::from_millis(300))),
-            Some(Duration::from_millis(300))
-        );
-        assert_eq!(off.lock_timeout(None), None);
-        assert_eq!(
-            off.lock_timeout(Some(Duration::from_secs(2))),
-            Some(Duration::from_secs(2))
+            on.lock_timeout(None, u32::MAX),
+            Some(MAX_DEFAULT_LOCK_TIMEOUT)
         );
     }
 

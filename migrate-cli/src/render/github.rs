@@ -11,7 +11,7 @@
 
 use migrate_lint::Diagnostic;
 
-use super::with_help;
+use super::help::with_help;
 
 /// One workflow command per finding, each on its own line (empty when there is none).
 pub fn annotations(diagnostics: &[Diagnostic]) -> String {

@@ -10,7 +10,7 @@
 use migrate_lint::{rules, Diagnostic};
 use serde::Serialize;
 
-use super::with_help;
+use super::help::with_help;
 
 /// The `$schema` of the log: the OASIS standard's JSON schema.
 pub const SCHEMA: &str =

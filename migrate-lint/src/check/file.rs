@@ -12,7 +12,7 @@ use crate::objects::Earlier;
 use crate::parse;
 use crate::parse::tokens_in;
 use crate::plpgsql;
-use crate::rule::{Check, Family, Policy, Rule, ScriptKind, StatementCtx};
+use crate::rule::{existed, Check, Family, Policy, Rule, ScriptKind, StatementCtx};
 use crate::rules::{
     self, empty_migration, needs_no_transaction, psql_meta_command, syntax,
     unneeded_no_transaction, unused_allow,
@@ -229,8 +229,11 @@ impl Ready<'_> {
             std::iter::once((i, &statements[i].node)).chain(inner)
         });
         let mut earlier = Earlier::new(run);
+        // What needs `-- migrate:no-transaction` and only the schema tells: a `CALL` of a
+        // procedure that commits, a new enum value used in a column of its type.
         let mut committing_calls = Vec::new();
         let mut held = Held::default();
+        let mut new_values = structure::NewEnumValues::default();
         for i in structure.run.clone() {
             earlier.enter(i);
             if structure.mode == Transaction::None {
@@ -243,6 +246,10 @@ impl Ready<'_> {
             {
                 committing_calls.push((i, hit));
             }
+            for hit in new_values.column_uses(&statement.node, schema) {
+                committing_calls.push((i, hit));
+            }
+            new_values.record(&statement.node);
             let ctx = StatementCtx {
                 node: &statement.node,
                 range: statement.range.clone(),
@@ -252,6 +259,7 @@ impl Ready<'_> {
                 earlier: &earlier,
                 schema,
                 held: &held,
+                transaction: structure.mode,
                 cmd_starts: std::cell::OnceCell::new(),
             };
             check_statement(&ctx, kind, false, i, &mut findings);
@@ -274,6 +282,7 @@ impl Ready<'_> {
                     earlier: &earlier,
                     schema,
                     held: &held,
+                    transaction: structure.mode,
                     cmd_starts: std::cell::OnceCell::new(),
                 };
                 check_statement(&ctx, kind, inner.guarded, i, &mut findings);
@@ -397,7 +406,7 @@ impl Findings<'_> {
     ) {
         let (line, _) = line_col(self.text, start);
         held.record(node, sql, format!("{}:{line}", self.path), |r| {
-            earlier.created_relation(r) || schema.created_here(r)
+            !existed(earlier, schema, r)
         });
     }
 

@@ -6,14 +6,22 @@
 //! a column added by `ADD COLUMN` is checked on every row too (even when the new column is `NULL`
 //! in all of them), under `ADD COLUMN`'s `ACCESS EXCLUSIVE` lock that also blocks reads; a column
 //! constraint cannot be `NOT VALID`, so the fix is the column without it, then the constraint.
-//! A table created earlier in the same file is empty and not reported.
+//! `ADD COLUMN ... DEFAULT ... REFERENCES` is the same for a foreign key (it also takes a
+//! `SHARE ROW EXCLUSIVE` lock on the referenced table); without a default every value of the new
+//! column is `NULL` and PostgreSQL skips the check (`tests/tests/rewrites.rs`). `ALTER DOMAIN ... ADD CONSTRAINT ... CHECK`
+//! checks every column of the domain's type, under a `SHARE` lock on each table. A table or
+//! domain created earlier in the same file is empty and not reported. (`CREATE TABLE ...
+//! REFERENCES` also takes `SHARE ROW EXCLUSIVE` on the referenced table, but only for the
+//! instant it takes to create an empty table, and no form avoids it: not reported.)
 
-use pg_query::protobuf::{AlterTableType, ConstrType, Constraint, RangeVar};
-use pg_query::NodeEnum;
+use pg_query::protobuf::{
+    AlterDomainStmt, AlterTableType, ColumnDef, ConstrType, Constraint, ObjectType, RangeVar,
+};
+use pg_query::{Node, NodeEnum};
 
 use crate::diagnostic::{Hit, Severity};
-use crate::objects::{cmd_column, cmd_constraint, display_relation};
-use crate::quote::ident;
+use crate::objects::{cmd_column, cmd_constraint, display_relation, strings, ObjectKey};
+use crate::quote::{ident, qualified};
 use crate::rule::{Check, Example, Examples, Family, Rule, StatementCtx};
 use crate::rules::examples::USERS;
 
@@ -22,7 +30,8 @@ pub(crate) static RULE: Rule = Rule {
     family: Family::LockHazards,
     severity: Severity::Warning,
     reason: "adding a `FOREIGN KEY` or `CHECK` constraint to an existing table (also with \
-             `ADD COLUMN ... CHECK`) scans all its rows while blocking writes",
+             `ADD COLUMN ... CHECK` or `... DEFAULT ... REFERENCES`), or a `CHECK` to an existing domain, \
+             scans all the rows while blocking writes",
     help: "add the constraint with `NOT VALID` (after an `ADD COLUMN` without it), then \
            `VALIDATE CONSTRAINT` it in a later migration",
     allowable: true,
@@ -61,6 +70,9 @@ ALTER TABLE orders ADD CONSTRAINT orders_user_id_fkey
 };
 
 fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
+    if let NodeEnum::AlterDomainStmt(s) = ctx.node {
+        return domain_check(ctx, s).into_iter().collect();
+    }
     ctx.existing_table_cmds()
         .flat_map(|(relation, cmd, _)| {
             match cmd.subtype() {
@@ -74,7 +86,9 @@ fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
                             .iter()
                             .filter_map(|n| match n.node.as_ref() {
                                 Some(NodeEnum::Constraint(c))
-                                    if c.contype() == ConstrType::ConstrCheck =>
+                                    if c.contype() == ConstrType::ConstrCheck
+                                        || (c.contype() == ConstrType::ConstrForeign
+                                            && has_default(column)) =>
                                 {
                                     Some((&**c, Some(&column.colname)))
                                 }
@@ -92,6 +106,18 @@ fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
         .collect()
 }
 
+/// Whether an added column has a default other than `NULL`: PostgreSQL then checks a foreign
+/// key on it against every row; without one every value is `NULL` and it skips the check.
+fn has_default(column: &ColumnDef) -> bool {
+    let null = |e: &Node| matches!(e.node.as_ref(), Some(NodeEnum::AConst(c)) if c.isnull);
+    column.raw_default.as_deref().is_some_and(|e| !null(e))
+        || column.constraints.iter().any(|n| {
+            matches!(n.node.as_ref(), Some(NodeEnum::Constraint(c))
+                if c.contype() == ConstrType::ConstrDefault
+                    && c.raw_expr.as_deref().is_some_and(|e| !null(e)))
+        })
+}
+
 /// The finding for one `FOREIGN KEY` or `CHECK` constraint validated as it is added; `column` is
 /// the column when the constraint belongs to an `ADD COLUMN` (which cannot be `NOT VALID`).
 fn constraint_hit(
@@ -106,9 +132,10 @@ fn constraint_hit(
         _ => return None,
     };
     let table = display_relation(Some(relation));
+    let suffix = if kind == "CHECK" { "check" } else { "fkey" };
     let name = match (c.conname.is_empty(), column) {
         (false, _) => ident(&c.conname),
-        (true, Some(column)) => ident(&format!("{}_{column}_check", relation.relname)),
+        (true, Some(column)) => ident(&format!("{}_{column}_{suffix}", relation.relname)),
         (true, None) => "<name>".to_owned(),
     };
     let then = format!(
@@ -133,16 +160,64 @@ fn constraint_hit(
         );
     };
     let column = ident(column);
+    let (written, referenced) = if kind == "CHECK" {
+        ("CHECK", "")
+    } else {
+        ("REFERENCES", " (and writes to the table it references)")
+    };
     Some(
         Hit::new(
             ctx.at(c.location),
             format!(
-                "`ADD COLUMN {column} ... CHECK` checks every row of `{table}` under the \
-                 `ACCESS EXCLUSIVE` lock of `ADD COLUMN`, which blocks reads and writes"
+                "`ADD COLUMN {column} ... {written}` checks every row of `{table}` under the \
+                 `ACCESS EXCLUSIVE` lock of `ADD COLUMN`, which blocks reads and \
+                 writes{referenced}"
             ),
         )
         .help(format!(
-            "write `ALTER TABLE {table} ADD COLUMN {column} ...` without the `CHECK`, then {then}"
+            "write `ALTER TABLE {table} ADD COLUMN {column} ...` without the `{written}`, then \
+             {then}"
+        )),
+    )
+}
+
+/// `ALTER DOMAIN d ADD CONSTRAINT c CHECK (...)` of a domain not created earlier in the file:
+/// PostgreSQL checks every column of the domain's type in every table, under a `SHARE` lock on
+/// each (checked with `pg_locks`). `NOT VALID` is instant; the later `VALIDATE CONSTRAINT`
+/// scans under the same `SHARE` lock (PostgreSQL 15), but in a migration of its own.
+fn domain_check(ctx: &StatementCtx<'_>, s: &AlterDomainStmt) -> Option<Hit> {
+    let Some(NodeEnum::Constraint(c)) = s.def.as_deref().and_then(|d| d.node.as_ref()) else {
+        return None;
+    };
+    let name = strings(&s.type_name);
+    if s.subtype != "C"
+        || c.contype() != ConstrType::ConstrCheck
+        || c.skip_validation
+        || ctx
+            .earlier
+            .created(&ObjectKey::new(ObjectType::ObjectDomain, name.clone()))
+    {
+        return None;
+    }
+    let domain = qualified(&name);
+    let constraint = if c.conname.is_empty() {
+        "<name>".to_owned()
+    } else {
+        ident(&c.conname)
+    };
+    Some(
+        Hit::new(
+            ctx.at(c.location),
+            format!(
+                "adding a `CHECK` constraint to the domain `{domain}` without `NOT VALID` checks \
+                 every column of that type in every table, under a `SHARE` lock that blocks \
+                 writes to them"
+            ),
+        )
+        .help(format!(
+            "write `ALTER DOMAIN {domain} ADD CONSTRAINT {constraint} CHECK ... NOT VALID` \
+             (instant: it checks new values), then `ALTER DOMAIN {domain} VALIDATE CONSTRAINT \
+             {constraint}` in a later migration, where its scan holds no other lock of this one"
         )),
     )
 }
@@ -229,6 +304,63 @@ mod tests {
     }
 
     #[test]
+    fn a_foreign_key_on_an_added_column_is_split_in_the_fix() {
+        let sql = "ALTER TABLE orders ADD COLUMN IF NOT EXISTS user_id bigint DEFAULT 1 \
+                   REFERENCES users;";
+        assert_eq!(
+            fires(&RULE, sql),
+            "`ADD COLUMN user_id ... REFERENCES` checks every row of `orders` under the `ACCESS \
+             EXCLUSIVE` lock of `ADD COLUMN`, which blocks reads and writes (and writes to the \
+             table it references)"
+        );
+        assert_eq!(
+            helps(&RULE, sql),
+            [
+                "write `ALTER TABLE orders ADD COLUMN user_id ...` without the `REFERENCES`, then \
+              `ALTER TABLE orders ADD CONSTRAINT orders_user_id_fkey FOREIGN KEY ... NOT \
+              VALID`, then `ALTER TABLE orders VALIDATE CONSTRAINT orders_user_id_fkey` in a \
+              later migration"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_check_added_to_an_existing_domain() {
+        let sql = "ALTER DOMAIN app.positive ADD CONSTRAINT positive_check CHECK (VALUE > 0);";
+        assert_eq!(
+            findings(&RULE, sql),
+            [(
+                1,
+                31,
+                "adding a `CHECK` constraint to the domain `app.positive` without `NOT VALID` \
+                 checks every column of that type in every table, under a `SHARE` lock that \
+                 blocks writes to them"
+                    .to_owned()
+            )]
+        );
+        assert_eq!(
+            helps(&RULE, sql),
+            [
+                "write `ALTER DOMAIN app.positive ADD CONSTRAINT positive_check CHECK ... NOT \
+              VALID` (instant: it checks new values), then `ALTER DOMAIN app.positive VALIDATE \
+              CONSTRAINT positive_check` in a later migration, where its scan holds no other \
+              lock of this one"
+            ]
+        );
+        fires(&RULE, "ALTER DOMAIN d ADD CHECK (VALUE <> '');");
+        for sql in [
+            "ALTER DOMAIN d ADD CONSTRAINT c CHECK (VALUE > 0) NOT VALID;",
+            "ALTER DOMAIN d VALIDATE CONSTRAINT c;",
+            "ALTER DOMAIN d SET NOT NULL;",
+            "ALTER DOMAIN d DROP CONSTRAINT IF EXISTS c;",
+            "DROP DOMAIN IF EXISTS d;\nCREATE DOMAIN d AS int;\n\
+             ALTER DOMAIN d ADD CONSTRAINT c CHECK (VALUE > 0);",
+        ] {
+            passes(&RULE, sql);
+        }
+    }
+
+    #[test]
     fn passes_not_valid_other_constraints_new_tables_text_and_allowed() {
         for sql in [
             "ALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (user_id) REFERENCES users \
@@ -243,6 +375,10 @@ mod tests {
              CHECK (id > 0));",
             "ALTER TABLE orders ADD COLUMN IF NOT EXISTS amount int NOT NULL DEFAULT 0;",
             "ALTER TABLE orders ADD COLUMN IF NOT EXISTS code text UNIQUE;",
+            "CREATE TABLE IF NOT EXISTS orders (id int);\n\
+             ALTER TABLE orders ADD COLUMN user_id int DEFAULT 1 REFERENCES users;",
+            "ALTER TABLE orders ADD COLUMN user_id int REFERENCES users;",
+            "ALTER TABLE orders ADD COLUMN user_id int DEFAULT NULL REFERENCES users;",
             "CREATE TABLE IF NOT EXISTS orders (id int);\n\
              ALTER TABLE orders ADD COLUMN amount int CHECK (amount > 0);",
             "SELECT 'ALTER TABLE orders ADD CHECK (amount > 0)';",

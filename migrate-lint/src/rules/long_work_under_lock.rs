@@ -89,8 +89,10 @@ ALTER TABLE orders ADD CONSTRAINT orders_user_id_fkey
 };
 
 fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
-    let new = |r| ctx.earlier.created_relation(r) || ctx.schema.created_here(r);
-    let Some((relation, work)) = long_work(ctx.node).into_iter().find(|(r, _)| !new(r)) else {
+    let Some((relation, work)) = long_work(ctx.node)
+        .into_iter()
+        .find(|(r, _)| ctx.existed(r))
+    else {
         return Vec::new();
     };
     // What the statement itself blocks of a table: an earlier lock that blocks no more adds no
@@ -160,7 +162,7 @@ fn help(work: Work, table: &str, held: &HeldLock) -> String {
         ),
         Work::Scans => format!(
             "add the constraint `NOT VALID` and `VALIDATE CONSTRAINT` it in a later migration \
-             (for `SET NOT NULL`: validate a `CHECK (col IS NOT NULL)` first), {released}"
+             (before SET NOT NULL, validate a `CHECK (col IS NOT NULL)`), {released}"
         ),
         Work::BuildsIndex => format!(
             "build the index in a migration of its own with `CREATE INDEX CONCURRENTLY` (and \

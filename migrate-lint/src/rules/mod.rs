@@ -15,6 +15,7 @@
 
 pub use crate::rule::{Example, Examples, Family, Rule};
 
+mod attach_partition_without_check;
 mod cascade;
 mod cluster_administration;
 mod column_type_change;
@@ -31,6 +32,7 @@ pub(crate) mod duplicate_version;
 pub(crate) mod empty_migration;
 mod escapes_tenant;
 mod examples;
+mod exclusion_constraint;
 pub(crate) mod history_table_write;
 mod index_without_concurrently;
 pub(crate) mod invalid_directive;
@@ -49,12 +51,16 @@ pub(crate) mod not_utf8;
 pub(crate) mod nul_byte;
 pub(crate) mod orphan_down;
 pub(crate) mod psql_meta_command;
+mod refresh_without_concurrently;
 mod select_into;
+mod session_setting;
 mod set_not_null;
 pub(crate) mod syntax;
+mod table_rewrite;
 pub(crate) mod transaction_control;
 mod truncate;
 mod unguarded_insert;
+mod unguarded_update;
 mod unique_without_index;
 pub(crate) mod unknown_directive;
 pub(crate) mod unknown_rule;
@@ -175,11 +181,13 @@ static ALL: &[&Rule] = &[
     &transaction_control::RULE,
     &needs_no_transaction::RULE,
     &unneeded_no_transaction::RULE,
+    &session_setting::RULE,
     &missing_if_not_exists::RULE,
     &missing_if_exists::RULE,
     &missing_or_replace::RULE,
     &unnamed_index::RULE,
     &unguarded_insert::RULE,
+    &unguarded_update::RULE,
     &select_into::RULE,
     &non_idempotent::RULE,
     &drop_table::RULE,
@@ -201,6 +209,10 @@ static ALL: &[&Rule] = &[
     &column_type_change::RULE,
     &volatile_default::RULE,
     &not_null_without_default::RULE,
+    &table_rewrite::RULE,
+    &refresh_without_concurrently::RULE,
+    &exclusion_constraint::RULE,
+    &attach_partition_without_check::RULE,
     &long_work_under_lock::RULE,
 ];
 

@@ -6,15 +6,19 @@ use postgres::Socket;
 
 use super::url::describe;
 use super::TemplateError;
-use crate::history::quote_ident;
+use crate::sql::quote_ident;
 
-/// A TLS connector of the `postgres` crate, for the admin connection and the template's build:
+/// A TLS connector of the `postgres` crate (the same as `tokio-postgres`'s), for the admin
+/// connection and the template's build, and for a fleet's connections:
 /// `postgres::NoTls` (the default), `postgres_openssl::MakeTlsConnector`,
 /// `postgres_native_tls::MakeTlsConnector`. Implemented for every type that fits; name it in
 /// your own bounds.
 pub trait MakeTls:
-    MakeTlsConnect<Socket, Stream: Send, TlsConnect: Send + TlsConnect<Socket, Future: Send>>
-    + Clone
+    MakeTlsConnect<
+        Socket,
+        Stream: Send + 'static,
+        TlsConnect: Send + TlsConnect<Socket, Future: Send>,
+    > + Clone
     + Send
     + Sync
     + 'static
@@ -22,8 +26,11 @@ pub trait MakeTls:
 }
 
 impl<T> MakeTls for T where
-    T: MakeTlsConnect<Socket, Stream: Send, TlsConnect: Send + TlsConnect<Socket, Future: Send>>
-        + Clone
+    T: MakeTlsConnect<
+            Socket,
+            Stream: Send + 'static,
+            TlsConnect: Send + TlsConnect<Socket, Future: Send>,
+        > + Clone
         + Send
         + Sync
         + 'static

@@ -2,13 +2,10 @@
 
 use std::time::Duration;
 
-use super::names::{MAX_NAME_LEN, MAX_PREFIX_LEN};
-use super::protocol::TEMPLATE_LOCK;
-#[cfg(doc)]
-use super::TenantDatabases;
+use super::constants::{MAX_NAME_LEN, MAX_PREFIX_LEN, TEMPLATE_LOCK};
 
 /// Why a database could not be made from a template: a tenant database
-/// ([`TenantDatabases::create`]) or, with the feature `testing`, a test database (for which this
+/// ([`TenantDatabases::create`](super::TenantDatabases::create)) or, with the feature `testing`, a test database (for which this
 /// type is named `testing::TestDatabaseError`).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]

@@ -31,6 +31,7 @@
 //! `NOT datistemplate` all the same.
 
 mod admin;
+pub(crate) mod constants;
 mod error;
 mod fingerprint;
 pub(crate) mod names;
@@ -38,9 +39,8 @@ mod protocol;
 mod tenants;
 mod url;
 
-use std::time::Duration;
-
 pub use admin::MakeTls;
+pub use constants::{DEFAULT_TEMPLATE_LOCK_WAIT, DEFAULT_TENANT_PREFIX};
 pub use error::TemplateError;
 pub use fingerprint::Fingerprint;
 pub use tenants::TenantDatabases;
@@ -51,12 +51,3 @@ pub(crate) use admin::{admin_error, connect, drop_sql, off_runtime, parse};
 pub(crate) use protocol::Template;
 #[cfg(feature = "testing")]
 pub(crate) use url::{describe, with_dbname, with_dbname_config};
-
-/// The prefix of the tenants' template unless [`TenantDatabases::prefix`] says otherwise: the
-/// template is `migrate_tenant_<fingerprint>` (test templates are `migrate_<fingerprint>`, so
-/// neither side prunes the other's).
-pub const DEFAULT_TENANT_PREFIX: &str = "migrate_tenant";
-
-/// How long a caller waits for another thread or process building the template, unless
-/// `lock_wait` says otherwise.
-pub const DEFAULT_TEMPLATE_LOCK_WAIT: Duration = Duration::from_secs(300);

@@ -1,13 +1,7 @@
 //! The names of template and build databases, and the checks of the names given. Pure.
 
+use super::constants::{MAX_NAME_LEN, MAX_PREFIX_LEN};
 use super::{Fingerprint, TemplateError};
-
-/// The longest prefix: the names made from it (a test database's is the longest) must fit
-/// PostgreSQL's 63 bytes.
-pub(crate) const MAX_PREFIX_LEN: usize = 30;
-
-/// The longest database name PostgreSQL keeps (`NAMEDATALEN` - 1); a longer one is cut short.
-pub(crate) const MAX_NAME_LEN: usize = 63;
 
 pub(crate) fn check_prefix(prefix: &str) -> Result<(), TemplateError> {
     let valid = (1..=MAX_PREFIX_LEN).contains(&prefix.len())

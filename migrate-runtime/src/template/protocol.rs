@@ -7,15 +7,12 @@ use std::time::Duration;
 use postgres::error::SqlState;
 
 use super::admin::{admin_error, connect, drop_sql, MakeTls};
+use super::constants::{DEFAULT_TEMPLATE_LOCK_WAIT, TEMPLATE_LOCK};
 use super::names::{build_name, check_prefix, is_stale_template, template_name};
 use super::url::with_dbname_config;
-use super::{Fingerprint, TemplateError, DEFAULT_TEMPLATE_LOCK_WAIT};
-use crate::history::quote_ident;
+use super::{Fingerprint, TemplateError};
+use crate::sql::quote_ident;
 use crate::Runner;
-
-/// The advisory lock (two-`int4` form, so it never meets the runner's `bigint` keys) that
-/// serialises template builds on a server: "migr", "tpl0".
-pub(crate) const TEMPLATE_LOCK: (i32, i32) = (0x6d69_6772, 0x7470_6c30);
 
 /// A fingerprinted template of one migration set, and its options: what the tenant and the test
 /// databases are cloned from.

@@ -6,12 +6,13 @@ use std::time::Duration;
 use postgres::NoTls;
 
 use super::admin::{connect, off_runtime, parse, MakeTls};
+#[cfg(doc)]
+use super::constants::DEFAULT_TEMPLATE_LOCK_WAIT;
+use super::constants::DEFAULT_TENANT_PREFIX;
 use super::names::check_name;
 use super::protocol::Template;
 use super::url::with_dbname;
-#[cfg(doc)]
-use super::DEFAULT_TEMPLATE_LOCK_WAIT;
-use super::{Fingerprint, TemplateError, DEFAULT_TENANT_PREFIX};
+use super::{Fingerprint, TemplateError};
 use crate::Runner;
 
 /// Makes new tenant databases for one migration set: the options, then

@@ -4,12 +4,14 @@ use std::time::Duration;
 
 use postgres::NoTls;
 
+use super::database::TestDatabase;
 use super::liveness::Liveness;
-use super::names::next_test_name;
+use super::names::{next_test_name, DEFAULT_PREFIX};
 use super::sweep::sweep;
+use crate::template::Fingerprint;
+use crate::template::TemplateError as TestDatabaseError;
 #[cfg(doc)]
-use super::DEFAULT_TEMPLATE_LOCK_WAIT;
-use super::{Fingerprint, TestDatabase, TestDatabaseError, DEFAULT_PREFIX};
+use crate::template::DEFAULT_TEMPLATE_LOCK_WAIT;
 use crate::template::{connect, off_runtime, parse, with_dbname, Template};
 use crate::{Migrations, Runner};
 

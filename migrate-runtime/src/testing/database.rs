@@ -4,15 +4,14 @@ use std::fmt;
 
 use super::liveness::Liveness;
 use super::sweep::KEPT_COMMENT;
-#[cfg(doc)]
-use super::TestDatabases;
-use crate::history::quote_ident;
+use crate::sql::quote_ident;
 use crate::template::{admin_error, connect, drop_sql, off_runtime, with_dbname_config};
 #[cfg(doc)]
 use crate::Migrations;
 
 /// A database of one test, dropped (`DROP DATABASE ... WITH (FORCE)`) when this value is, also
-/// when the test panics. Made by [`Migrations::test_database`] or [`TestDatabases::create`].
+/// when the test panics. Made by [`Migrations::test_database`] or
+/// [`TestDatabases::create`](super::TestDatabases::create).
 /// Its `Debug` output shows the names only (the URL holds the password).
 pub struct TestDatabase {
     pub(super) name: String,
@@ -66,7 +65,7 @@ impl TestDatabase {
             let sql = format!(
                 "COMMENT ON DATABASE {} IS {}",
                 quote_ident(&this.name),
-                crate::history::quote_literal(KEPT_COMMENT)
+                crate::sql::quote_literal(KEPT_COMMENT)
             );
             connect(&this.admin, postgres::NoTls)?
                 .batch_execute(&sql)

@@ -4,8 +4,8 @@
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
 
-use super::TestDatabaseError;
 use crate::fnv::fnv1a;
+use crate::template::TemplateError as TestDatabaseError;
 use crate::template::{admin_error, connect, describe};
 
 /// The class of the advisory locks (two-`int4` form) that mark live test databases: "migt";

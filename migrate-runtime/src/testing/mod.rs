@@ -46,11 +46,8 @@ mod sweep;
 pub use crate::template::{Fingerprint, DEFAULT_TEMPLATE_LOCK_WAIT};
 pub use builder::TestDatabases;
 pub use database::TestDatabase;
+pub use names::DEFAULT_PREFIX;
 
 /// Why a test database could not be made: the template's errors
 /// ([`TemplateError`](crate::template::TemplateError)), under the name tests have used.
 pub type TestDatabaseError = crate::template::TemplateError;
-
-/// The prefix of template and test database names unless [`TestDatabases::prefix`] says
-/// otherwise.
-pub const DEFAULT_PREFIX: &str = "migrate";

@@ -3,6 +3,10 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+/// The prefix of template and test database names unless
+/// [`TestDatabases::prefix`](super::TestDatabases::prefix) says otherwise.
+pub const DEFAULT_PREFIX: &str = "migrate";
+
 /// `<prefix>_test_<pid>_<counter>_<nanos>` (hex): unique across threads, processes and, almost
 /// surely, machines sharing a server.
 fn test_name(prefix: &str, pid: u32, counter: u32, nanos: u32) -> String {
@@ -25,7 +29,7 @@ pub(super) fn next_test_name(prefix: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::template::names::{MAX_NAME_LEN, MAX_PREFIX_LEN};
+    use crate::template::constants::{MAX_NAME_LEN, MAX_PREFIX_LEN};
 
     #[test]
     fn test_names_fit_postgres() {

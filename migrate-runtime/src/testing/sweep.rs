@@ -3,7 +3,7 @@
 use std::sync::Mutex;
 
 use super::liveness::{liveness_key, LIVE_CLASS};
-use super::TestDatabaseError;
+use crate::template::TemplateError as TestDatabaseError;
 use crate::template::{admin_error, describe, drop_sql};
 
 /// The comment [`TestDatabase::keep`](super::TestDatabase::keep) puts on a database, which spares it from the sweep.

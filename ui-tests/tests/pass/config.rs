@@ -20,5 +20,14 @@ fn main() {
     assert_eq!(runner.table().qualified(), "\"app\".\"migrations\"");
     assert!(runner.overrides().is_empty());
     let runner = runner.lock_wait(Duration::from_secs(1));
-    assert_eq!(runner.overrides(), ["lock_wait 1s overrides migrate.toml's 10s"]);
+    let overrides = runner.overrides();
+    assert_eq!(overrides.len(), 1);
+    assert_eq!(overrides[0].setting, migrate_runtime::Setting::LockWait);
+    assert_eq!(
+        overrides[0].to_string(),
+        "lock_wait 1s overrides migrate.toml's 10s"
+    );
+    // Set back to the configured value: nothing is overridden any more.
+    let runner = runner.lock_wait(Duration::from_secs(10));
+    assert!(runner.overrides().is_empty());
 }

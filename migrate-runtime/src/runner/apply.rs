@@ -1,0 +1,132 @@
+//! `run` and `run_to`: plan, lock, apply what is pending, each migration with its history row.
+
+use std::time::Instant;
+
+use crate::apply::Direction;
+use crate::conn::Connection;
+use crate::error::Error;
+use crate::history::{self, Detail, HistoryRow};
+use crate::lock::Locked;
+use crate::plan::{self, Finding, Glance, Pending, Plan, Severity};
+use crate::read::{self, query_history, read_or_create};
+use crate::report::{Operation, Report};
+use migrate_core::Transaction;
+use migrate_core::Version;
+
+use super::builder::Runner;
+
+pub(super) async fn run<C: Connection>(conn: &mut C, runner: &Runner) -> Result<Report, Error> {
+    apply(conn, runner, None).await
+}
+
+pub(super) async fn run_to<C: Connection>(
+    conn: &mut C,
+    runner: &Runner,
+    version: Version,
+) -> Result<Report, Error> {
+    runner.check_version(version)?;
+    apply(conn, runner, Some(version)).await
+}
+
+async fn apply<C: Connection>(
+    conn: &mut C,
+    runner: &Runner,
+    target: Option<Version>,
+) -> Result<Report, Error> {
+    let started = Instant::now();
+    let plan_for =
+        |rows: &[HistoryRow]| plan::plan(&runner.migrations, rows, &runner.rules, target);
+    let nothing_to_do = |applied_total, warnings| Report {
+        operation: Operation::Apply,
+        steps: Vec::new(),
+        applied_total,
+        warnings,
+        overrides: runner.overrides(),
+        elapsed: started.elapsed(),
+    };
+    let messages = query_history(conn, &runner.table, &runner.table.applied_sql()).await?;
+    let (mut backend, applied) = match &messages {
+        Some(messages) => {
+            let (backend, rest) = history::split_backend(messages);
+            (backend, read::parse_applied(&runner.table, rest)?)
+        }
+        None => (None, Vec::new()),
+    };
+    match plan::glance(&runner.migrations, &applied, target) {
+        Glance::Current => return Ok(nothing_to_do(runner.migrations.len(), Vec::new())),
+        Glance::Pending => {}
+        Glance::Differs => {
+            let plan = validated(plan_for(
+                read::read(conn, &runner.table, Detail::Lean).await?.rows(),
+            ))?;
+            if plan.pending().is_empty() {
+                return Ok(nothing_to_do(plan.applied(), plan.warnings()));
+            }
+        }
+    }
+    if messages.is_none() {
+        let created = conn
+            .query(&runner.table.create_guarded_sql())
+            .await
+            .map_err(Error::db("create the history table"))?;
+        backend = history::split_backend(&created).0;
+    }
+
+    let mut lock = Locked::acquire(conn, &runner.table, runner.lock_wait, backend).await?;
+    let rows = read_or_create(lock.conn(), &runner.table).await?;
+    let plan = validated(plan_for(&rows))?;
+    if let Some(pooler) = lock.pooler() {
+        let no_transaction = no_transaction(&plan);
+        if !no_transaction.is_empty() {
+            return Err(Error::TransactionPooler {
+                operation: Operation::Apply,
+                pooler,
+                no_transaction,
+            });
+        }
+    }
+    let versions: Vec<Version> = plan.pending().iter().map(Pending::version).collect();
+    runner.planned(Operation::Apply, &versions)?;
+    let mut steps = Vec::with_capacity(plan.pending().len());
+    let mut elsewhere = 0;
+    for pending in plan.pending() {
+        match runner
+            .job(pending.migration(), Direction::Up)
+            .run(lock.conn(), pending.resume_at())
+            .await?
+        {
+            Some(step) => steps.push(step),
+            None => elsewhere += 1,
+        }
+    }
+    lock.release().await?;
+    Ok(Report {
+        operation: Operation::Apply,
+        applied_total: plan.applied() + steps.len() + elsewhere,
+        steps,
+        warnings: plan.warnings(),
+        overrides: runner.overrides(),
+        elapsed: started.elapsed(),
+    })
+}
+
+/// The pending no-transaction migrations of `plan`, with their files: what cannot be applied
+/// without a session lock.
+fn no_transaction(plan: &Plan) -> Vec<(Version, String)> {
+    plan.pending()
+        .iter()
+        .map(Pending::migration)
+        .filter(|m| m.up().transaction() == Transaction::None)
+        .map(|m| (m.version(), m.up().path().to_owned()))
+        .collect()
+}
+
+/// The plan, or [`Error::Validation`] with its error findings: nothing is applied then.
+fn validated(plan: Plan) -> Result<Plan, Error> {
+    let errors: Vec<Finding> = plan.of(Severity::Error);
+    if errors.is_empty() {
+        Ok(plan)
+    } else {
+        Err(Error::Validation(errors))
+    }
+}
