@@ -8,6 +8,8 @@
 //!
 //! A pure reader of parse trees: it imports only `objects` (names of relations).
 
+use std::fmt;
+
 use pg_query::protobuf::{
     AlterTableCmd, AlterTableType, ConstrType, Constraint, ObjectType, RangeVar,
 };
@@ -109,6 +111,13 @@ impl Level {
     /// What the level blocks of the application: 2 reads and writes, 1 writes, 0 neither.
     pub(crate) fn blocking(self) -> u8 {
         u8::from(self.blocks_writes()) + u8::from(self.blocks_reads())
+    }
+}
+
+/// The level as SQL names it: `ACCESS EXCLUSIVE`.
+impl fmt::Display for Level {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
     }
 }
 

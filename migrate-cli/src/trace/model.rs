@@ -5,78 +5,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::time::Duration;
 
+use migrate_lint::locks::Level;
 use serde::Serialize;
-
-/// A table-level lock mode, weakest first (PostgreSQL's order, as in its lock conflict table).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum LockMode {
-    /// `ACCESS SHARE`: `SELECT`.
-    AccessShare,
-    /// `ROW SHARE`: `SELECT ... FOR UPDATE`.
-    RowShare,
-    /// `ROW EXCLUSIVE`: `INSERT`, `UPDATE`, `DELETE`.
-    RowExclusive,
-    /// `SHARE UPDATE EXCLUSIVE`: `VACUUM`, `CREATE INDEX CONCURRENTLY`, `VALIDATE CONSTRAINT`.
-    ShareUpdateExclusive,
-    /// `SHARE`: `CREATE INDEX`.
-    Share,
-    /// `SHARE ROW EXCLUSIVE`: `CREATE TRIGGER`, `ADD FOREIGN KEY`.
-    ShareRowExclusive,
-    /// `EXCLUSIVE`: `REFRESH MATERIALIZED VIEW CONCURRENTLY`.
-    Exclusive,
-    /// `ACCESS EXCLUSIVE`: most `ALTER TABLE`, `DROP`, `TRUNCATE`, `VACUUM FULL`.
-    AccessExclusive,
-}
-
-impl LockMode {
-    /// The mode as `pg_locks.mode` spells it (`AccessExclusiveLock`); `None` for the modes of
-    /// other lock types (`SIReadLock`).
-    pub fn from_pg_locks(mode: &str) -> Option<Self> {
-        Some(match mode {
-            "AccessShareLock" => Self::AccessShare,
-            "RowShareLock" => Self::RowShare,
-            "RowExclusiveLock" => Self::RowExclusive,
-            "ShareUpdateExclusiveLock" => Self::ShareUpdateExclusive,
-            "ShareLock" => Self::Share,
-            "ShareRowExclusiveLock" => Self::ShareRowExclusive,
-            "ExclusiveLock" => Self::Exclusive,
-            "AccessExclusiveLock" => Self::AccessExclusive,
-            _ => return None,
-        })
-    }
-
-    /// What the mode blocks for the application: reads (`SELECT` waits), writes (`INSERT`,
-    /// `UPDATE`, `DELETE` wait), or neither.
-    pub fn blocks(self) -> Option<Blocks> {
-        match self {
-            Self::AccessExclusive => Some(Blocks::Reads),
-            Self::Share | Self::ShareRowExclusive | Self::Exclusive => Some(Blocks::Writes),
-            _ => None,
-        }
-    }
-}
-
-impl fmt::Display for LockMode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::AccessShare => "ACCESS SHARE",
-            Self::RowShare => "ROW SHARE",
-            Self::RowExclusive => "ROW EXCLUSIVE",
-            Self::ShareUpdateExclusive => "SHARE UPDATE EXCLUSIVE",
-            Self::Share => "SHARE",
-            Self::ShareRowExclusive => "SHARE ROW EXCLUSIVE",
-            Self::Exclusive => "EXCLUSIVE",
-            Self::AccessExclusive => "ACCESS EXCLUSIVE",
-        })
-    }
-}
-
-/// As SQL writes it: `"ACCESS EXCLUSIVE"`.
-impl Serialize for LockMode {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
-    }
-}
 
 /// What a lock stops the application from doing. Blocking reads also blocks writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -86,6 +16,20 @@ pub enum Blocks {
     Writes,
     /// Even `SELECT` waits (`ACCESS EXCLUSIVE`).
     Reads,
+}
+
+impl Blocks {
+    /// What a lock of this level blocks, if anything (the checker's lock model says which
+    /// levels block reads and writes).
+    pub fn of(level: Level) -> Option<Blocks> {
+        if level.blocks_reads() {
+            Some(Blocks::Reads)
+        } else if level.blocks_writes() {
+            Some(Blocks::Writes)
+        } else {
+            None
+        }
+    }
 }
 
 impl fmt::Display for Blocks {
@@ -103,7 +47,8 @@ pub struct Lock {
     /// `schema.name` of the relation (`oid N` when it no longer exists).
     pub relation: String,
     /// The mode.
-    pub mode: LockMode,
+    #[serde(serialize_with = "level_name")]
+    pub mode: Level,
 }
 
 impl fmt::Display for Lock {
@@ -167,7 +112,8 @@ pub struct Hold {
     /// What it blocked.
     pub blocks: Blocks,
     /// The strongest mode held in that time.
-    pub mode: LockMode,
+    #[serde(serialize_with = "level_name")]
+    pub mode: Level,
     /// Index (0-based) of the statement that took it.
     pub statement: usize,
     /// From the start of that statement to the commit (no-transaction file: to its end).
@@ -234,6 +180,11 @@ impl Trace {
     }
 }
 
+/// A lock level as SQL names it: `"ACCESS EXCLUSIVE"`.
+fn level_name<S: serde::Serializer>(level: &Level, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(level.name())
+}
+
 fn millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_f64((d.as_secs_f64() * 1e6).round() / 1e3)
 }
@@ -268,7 +219,7 @@ pub fn holds(
             if !pre_existing.contains(&lock.relation) {
                 continue;
             }
-            let Some(blocks) = lock.mode.blocks() else {
+            let Some(blocks) = Blocks::of(lock.mode) else {
                 continue;
             };
             let hold = Hold {
@@ -325,7 +276,7 @@ pub fn new_locks(before: &[Lock], after: &[Lock]) -> Vec<Lock> {
 
 /// The strongest mode per relation, as `locks` lists them (sorted by relation).
 pub fn strongest(locks: &[Lock]) -> Vec<Lock> {
-    let mut by_relation: BTreeMap<&str, LockMode> = BTreeMap::new();
+    let mut by_relation: BTreeMap<&str, Level> = BTreeMap::new();
     for lock in locks {
         let mode = by_relation.entry(&lock.relation).or_insert(lock.mode);
         *mode = (*mode).max(lock.mode);
@@ -374,7 +325,7 @@ fn without_comment(line: &str) -> &str {
 pub(crate) mod tests {
     use super::*;
 
-    pub(crate) fn lock(relation: &str, mode: LockMode) -> Lock {
+    pub(crate) fn lock(relation: &str, mode: Level) -> Lock {
         Lock {
             relation: relation.to_owned(),
             mode,
@@ -406,7 +357,7 @@ pub(crate) mod tests {
             "AccessExclusiveLock",
         ]
         .iter()
-        .map(|m| LockMode::from_pg_locks(m).unwrap().blocks())
+        .map(|m| Blocks::of(Level::from_mode(m).unwrap()))
         .collect();
         use Blocks::*;
         assert_eq!(
@@ -422,15 +373,15 @@ pub(crate) mod tests {
                 Some(Reads)
             ]
         );
-        assert_eq!(LockMode::from_pg_locks("SIReadLock"), None);
+        assert_eq!(Level::from_mode("SIReadLock"), None);
     }
 
     #[test]
     fn a_lock_taken_in_a_transaction_is_held_from_its_statement_to_the_commit() {
         let statements = [
-            statement(5, vec![lock("public.users", LockMode::AccessExclusive)]),
-            statement(300, vec![lock("public.users", LockMode::RowExclusive)]),
-            statement(7, vec![lock("public.new", LockMode::AccessExclusive)]),
+            statement(5, vec![lock("public.users", Level::AccessExclusive)]),
+            statement(300, vec![lock("public.users", Level::RowExclusive)]),
+            statement(7, vec![lock("public.new", Level::AccessExclusive)]),
         ];
         let pre = ["public.users".to_owned()];
         let holds = holds(&statements, Duration::from_millis(3), true, &pre);
@@ -439,7 +390,7 @@ pub(crate) mod tests {
             [Hold {
                 table: "public.users".into(),
                 blocks: Blocks::Reads,
-                mode: LockMode::AccessExclusive,
+                mode: Level::AccessExclusive,
                 statement: 0,
                 held: Duration::from_millis(315),
             }]
@@ -449,8 +400,8 @@ pub(crate) mod tests {
     #[test]
     fn writes_blocked_first_and_reads_later_are_two_holds() {
         let statements = [
-            statement(10, vec![lock("public.t", LockMode::Share)]),
-            statement(20, vec![lock("public.t", LockMode::AccessExclusive)]),
+            statement(10, vec![lock("public.t", Level::Share)]),
+            statement(20, vec![lock("public.t", Level::AccessExclusive)]),
         ];
         let holds = holds(&statements, Duration::ZERO, true, &["public.t".to_owned()]);
         let got: Vec<_> = holds
@@ -460,8 +411,8 @@ pub(crate) mod tests {
         assert_eq!(
             got,
             [
-                (Blocks::Writes, 0, 30, LockMode::Share),
-                (Blocks::Reads, 1, 20, LockMode::AccessExclusive)
+                (Blocks::Writes, 0, 30, Level::Share),
+                (Blocks::Reads, 1, 20, Level::AccessExclusive)
             ]
         );
     }
@@ -469,13 +420,13 @@ pub(crate) mod tests {
     #[test]
     fn no_transaction_statements_hold_their_locks_alone_and_non_blocking_modes_do_not_count() {
         let statements = [
-            statement(900, vec![lock("public.t", LockMode::ShareUpdateExclusive)]),
-            statement(40, vec![lock("public.t", LockMode::AccessExclusive)]),
+            statement(900, vec![lock("public.t", Level::ShareUpdateExclusive)]),
+            statement(40, vec![lock("public.t", Level::AccessExclusive)]),
             statement(
                 60,
                 vec![
-                    lock("public.t", LockMode::AccessExclusive),
-                    lock("public.t", LockMode::Share),
+                    lock("public.t", Level::AccessExclusive),
+                    lock("public.t", Level::Share),
                 ],
             ),
         ];
@@ -488,7 +439,7 @@ pub(crate) mod tests {
     fn the_budget_names_the_holds_longer_than_it() {
         let statements = [statement(
             2500,
-            vec![lock("public.t", LockMode::AccessExclusive)],
+            vec![lock("public.t", Level::AccessExclusive)],
         )];
         let pre = ["public.t".to_owned()];
         let migration = MigrationTrace {
@@ -517,17 +468,17 @@ pub(crate) mod tests {
 
     #[test]
     fn new_locks_are_those_not_held_before() {
-        let before = [lock("public.a", LockMode::AccessShare)];
+        let before = [lock("public.a", Level::AccessShare)];
         let after = [
-            lock("public.a", LockMode::AccessShare),
-            lock("public.a", LockMode::AccessExclusive),
-            lock("public.b", LockMode::RowExclusive),
+            lock("public.a", Level::AccessShare),
+            lock("public.a", Level::AccessExclusive),
+            lock("public.b", Level::RowExclusive),
         ];
         assert_eq!(
             new_locks(&before, &after),
             [
-                lock("public.a", LockMode::AccessExclusive),
-                lock("public.b", LockMode::RowExclusive)
+                lock("public.a", Level::AccessExclusive),
+                lock("public.b", Level::RowExclusive)
             ]
         );
     }
@@ -535,15 +486,15 @@ pub(crate) mod tests {
     #[test]
     fn the_strongest_mode_per_relation_stands_for_the_others() {
         let locks = [
-            lock("public.a", LockMode::RowExclusive),
-            lock("public.a", LockMode::AccessExclusive),
-            lock("public.b", LockMode::AccessShare),
+            lock("public.a", Level::RowExclusive),
+            lock("public.a", Level::AccessExclusive),
+            lock("public.b", Level::AccessShare),
         ];
         assert_eq!(
             strongest(&locks),
             [
-                lock("public.a", LockMode::AccessExclusive),
-                lock("public.b", LockMode::AccessShare)
+                lock("public.a", Level::AccessExclusive),
+                lock("public.b", Level::AccessShare)
             ]
         );
     }

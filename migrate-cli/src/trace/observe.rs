@@ -8,7 +8,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use postgres::Client;
 
-use super::model::{Lock, LockMode, Scan};
+use migrate_lint::locks::Level;
+
+use super::model::{Lock, Scan};
 
 /// A relation's object id.
 pub type Oid = u32;
@@ -81,7 +83,7 @@ const LOCKS: &str = "SELECT relation, mode FROM pg_locks \
 pub fn relation_locks(
     observer: &mut Client,
     pid: i32,
-) -> Result<BTreeSet<(Oid, LockMode)>, postgres::Error> {
+) -> Result<BTreeSet<(Oid, Level)>, postgres::Error> {
     let statement = observer.prepare(LOCKS)?;
     read_locks(observer, &statement, pid)
 }
@@ -90,11 +92,11 @@ fn read_locks(
     observer: &mut Client,
     statement: &postgres::Statement,
     pid: i32,
-) -> Result<BTreeSet<(Oid, LockMode)>, postgres::Error> {
+) -> Result<BTreeSet<(Oid, Level)>, postgres::Error> {
     Ok(observer
         .query(statement, &[&pid])?
         .iter()
-        .filter_map(|r| Some((r.get(0), LockMode::from_pg_locks(r.get(1))?)))
+        .filter_map(|r| Some((r.get(0), Level::from_mode(r.get(1))?)))
         .collect())
 }
 
@@ -102,7 +104,7 @@ fn read_locks(
 #[derive(Debug, Default)]
 pub struct Polled {
     /// Every lock seen.
-    pub locks: BTreeSet<(Oid, LockMode)>,
+    pub locks: BTreeSet<(Oid, Level)>,
     /// How many reads ended while the statement was running: none means the statement was too
     /// short to be observed.
     pub reads: usize,
@@ -144,7 +146,7 @@ pub fn polled<T>(
 }
 
 /// The locks of `seen` on relations of one of the catalogs (the newer first), named.
-pub fn named(seen: &BTreeSet<(Oid, LockMode)>, catalogs: [&Catalog; 2]) -> Vec<Lock> {
+pub fn named(seen: &BTreeSet<(Oid, Level)>, catalogs: [&Catalog; 2]) -> Vec<Lock> {
     let mut locks: Vec<Lock> = seen
         .iter()
         .filter_map(|(oid, mode)| {
@@ -238,9 +240,9 @@ mod tests {
         let before = Catalog::from([(1, relation("public.dropped", 10))]);
         let after = Catalog::from([(2, relation("public.kept", 20))]);
         let seen = BTreeSet::from([
-            (1, LockMode::AccessExclusive),
-            (2, LockMode::RowExclusive),
-            (99, LockMode::AccessShare),
+            (1, Level::AccessExclusive),
+            (2, Level::RowExclusive),
+            (99, Level::AccessShare),
         ]);
         let locks: Vec<String> = named(&seen, [&after, &before])
             .iter()

@@ -255,14 +255,15 @@ pub fn markdown(trace: &Trace) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::super::model::holds;
     use super::super::model::tests::{lock, statement};
-    use super::super::model::{holds, LockMode};
     use super::*;
+    use migrate_lint::locks::Level;
 
     fn trace(budget: Option<Duration>) -> Trace {
         let mut statements = vec![
-            statement(2, vec![lock("public.users", LockMode::AccessExclusive)]),
-            statement(1500, vec![lock("public.users", LockMode::RowExclusive)]),
+            statement(2, vec![lock("public.users", Level::AccessExclusive)]),
+            statement(1500, vec![lock("public.users", Level::RowExclusive)]),
         ];
         statements[1].line = 3;
         statements[1].sql = "UPDATE users SET a = 1 | 2".to_owned();
@@ -277,7 +278,7 @@ mod tests {
                 path: "migrations/002_backfill.sql".into(),
                 transactional: true,
                 holds: holds(&statements, commit, true, &pre),
-                held_at_commit: vec![lock("public.users", LockMode::AccessExclusive)],
+                held_at_commit: vec![lock("public.users", Level::AccessExclusive)],
                 statements,
                 commit,
             }],
