@@ -19,6 +19,7 @@ use pg_query::protobuf::{
 };
 use pg_query::{Node, NodeEnum};
 
+use super::examples::ORDERS;
 use crate::diagnostic::{Hit, Severity};
 use crate::objects::{cmd_column, cmd_constraint, display_relation, strings, ObjectKey};
 use crate::quote::{ident, qualified};
@@ -38,14 +39,7 @@ pub(crate) static RULE: Rule = Rule {
     examples: Examples::Shown(&[Example {
         before: &[
             USERS,
-            (
-                "002_add_orders.sql",
-                "CREATE TABLE IF NOT EXISTS orders (
-    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    user_id bigint NOT NULL
-);
-",
-            ),
+            ORDERS,
         ],
         bad: (
             "003_orders_user_fk.sql",

@@ -8,6 +8,7 @@
 use pg_query::protobuf::{AlterTableType, ResTarget};
 use pg_query::{Node, NodeEnum};
 
+use super::examples::ORDERS;
 use crate::diagnostic::{Hit, Severity};
 use crate::objects::cmd_column;
 use crate::quote::ident;
@@ -34,14 +35,7 @@ pub(crate) static RULE: Rule = Rule {
 );
 ",
         ),
-        good: (
-            "002_add_orders.sql",
-            "CREATE TABLE IF NOT EXISTS orders (
-    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    user_id bigint NOT NULL
-);
-",
-        ),
+        good: ORDERS,
     }]),
     check: Check::Statement {
         down_files: true,

@@ -1,5 +1,6 @@
 //! `duplicate-version`: found by discovery (`discover`), which reports it with this rule.
 
+use super::examples::ORDERS;
 use crate::diagnostic::Severity;
 use crate::rule::{Check, Example, Examples, Family, Rule};
 use crate::rules::examples::USERS;
@@ -22,14 +23,7 @@ pub(crate) static RULE: Rule = Rule {
 );
 ",
         ),
-        good: (
-            "002_add_orders.sql",
-            "CREATE TABLE IF NOT EXISTS orders (
-    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    user_id bigint NOT NULL
-);
-",
-        ),
+        good: ORDERS,
     }]),
     check: Check::Stage,
 };

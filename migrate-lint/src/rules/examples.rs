@@ -10,3 +10,13 @@ pub(crate) const USERS: (&str, &str) = (
 );
 ",
 );
+
+/// A second migration creating `orders`, which references `users` by `user_id`.
+pub(crate) const ORDERS: (&str, &str) = (
+    "002_add_orders.sql",
+    "CREATE TABLE IF NOT EXISTS orders (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    user_id bigint NOT NULL
+);
+",
+);

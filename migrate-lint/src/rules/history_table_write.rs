@@ -8,6 +8,7 @@
 use pg_query::protobuf::{Node, RangeVar};
 use pg_query::NodeEnum;
 
+use super::examples::ORDERS;
 use crate::diagnostic::{Hit, Severity};
 use crate::objects::display_relation;
 use crate::rule::{Check, Example, Examples, Family, Rule, StatementCtx};
@@ -41,14 +42,7 @@ pub(crate) static RULE: Rule = Rule {
 INSERT INTO schema_migrations (version, name) VALUES (2, 'add_orders');
 ",
         ),
-        good: (
-            "002_add_orders.sql",
-            "CREATE TABLE IF NOT EXISTS orders (
-    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    user_id bigint NOT NULL
-);
-",
-        ),
+        good: ORDERS,
     }]),
     check: Check::Statement {
         down_files: true,

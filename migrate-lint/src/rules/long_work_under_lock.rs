@@ -19,6 +19,7 @@
 
 use std::cmp::Reverse;
 
+use super::examples::ORDERS;
 use crate::diagnostic::{Hit, Severity};
 use crate::locks::{brief, long_work, same_table, takes, HeldLock, Work};
 use crate::objects::{display_relation, relation_name};
@@ -53,17 +54,7 @@ ALTER TABLE users ADD COLUMN IF NOT EXISTS email_lower text;
             ),
         },
         Example {
-            before: &[
-                USERS,
-                (
-                    "002_add_orders.sql",
-                    "CREATE TABLE IF NOT EXISTS orders (
-    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    user_id bigint NOT NULL
-);
-",
-                ),
-            ],
+            before: &[USERS, ORDERS],
             bad: (
                 "003_orders_user_fk.sql",
                 "ALTER TABLE orders DROP CONSTRAINT IF EXISTS orders_user_id_fkey;

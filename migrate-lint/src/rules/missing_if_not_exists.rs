@@ -5,6 +5,7 @@
 use pg_query::protobuf::{AlterTableType, ObjectType};
 use pg_query::NodeEnum;
 
+use super::examples::ORDERS;
 use crate::diagnostic::{Hit, Severity};
 use crate::objects::{alter_table_cmds, display_relation, relation_name, strings, ObjectKey};
 use crate::quote::{ident, literal, qualified};
@@ -29,14 +30,7 @@ pub(crate) static RULE: Rule = Rule {
 );
 ",
         ),
-        good: (
-            "002_add_orders.sql",
-            "CREATE TABLE IF NOT EXISTS orders (
-    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    user_id bigint NOT NULL
-);
-",
-        ),
+        good: ORDERS,
     }]),
     check: Check::Statement {
         down_files: false,

@@ -3,6 +3,7 @@
 
 use pg_query::protobuf::{ScanToken, Token};
 
+use super::examples::ORDERS;
 use crate::diagnostic::{Hit, Severity};
 use crate::rule::{Check, Example, Examples, Family, Rule, TokenHit};
 use crate::rules::examples::USERS;
@@ -28,14 +29,7 @@ CREATE TABLE IF NOT EXISTS orders (
 );
 ",
         ),
-        good: (
-            "002_add_orders.sql",
-            "CREATE TABLE IF NOT EXISTS orders (
-    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    user_id bigint NOT NULL
-);
-",
-        ),
+        good: ORDERS,
     }]),
     check: Check::Tokens(check),
 };

@@ -1,5 +1,6 @@
 //! `unneeded-no-transaction`: found by the transaction structure (`structure`), which reports it with this rule.
 
+use super::examples::ORDERS;
 use crate::diagnostic::Severity;
 use crate::rule::{Check, Example, Examples, Family, Rule};
 use crate::rules::examples::USERS;
@@ -22,14 +23,7 @@ CREATE TABLE IF NOT EXISTS orders (
 );
 ",
         ),
-        good: (
-            "002_add_orders.sql",
-            "CREATE TABLE IF NOT EXISTS orders (
-    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    user_id bigint NOT NULL
-);
-",
-        ),
+        good: ORDERS,
     }]),
     check: Check::Stage,
 };
