@@ -37,10 +37,12 @@ use crate::lock::{parse_holders, LockHolder};
 use crate::sql;
 
 mod failure;
+mod session;
 
 use crate::report::{Operation, Step};
 use crate::retry::{self, LockRetries, LOCK_NOT_AVAILABLE};
 pub use failure::{Direction, MigrationFailure};
+use session::SavedSession;
 
 /// `lock_timeout` and `statement_timeout` for the statements of each migration.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -72,12 +74,6 @@ impl Timeouts {
             .settings()
             .map(|(n, ms)| format!("SET {n} = {ms}"))
             .collect();
-        (!sql.is_empty()).then(|| sql.join("; "))
-    }
-
-    /// Undoes [`Timeouts::set_session`] (back to the session's default).
-    fn reset_session(&self) -> Option<String> {
-        let sql: Vec<String> = self.settings().map(|(n, _)| format!("RESET {n}")).collect();
         (!sql.is_empty()).then(|| sql.join("; "))
     }
 }
@@ -225,17 +221,16 @@ impl<'a> Job<'a> {
         sql
     }
 
-    /// `SET ...` for the session of a no-transaction script, undone by
-    /// [`Job::reset_session`]; `None` when nothing is set.
-    fn set_session(&self) -> Option<String> {
+    /// What a no-transaction script's session runs first: [`session::SAVE_SQL`], then `SET ...`
+    /// of the timeouts and the tenant's search_path (undone with the rest of the session by
+    /// [`SavedSession::restore_sql`]).
+    fn set_session(&self) -> String {
         let path = self.search_path.map(|p| format!("SET search_path = {p}"));
-        join(self.timeouts.set_session(), path)
-    }
-
-    /// Undoes [`Job::set_session`] (back to the session's defaults).
-    fn reset_session(&self) -> Option<String> {
-        let path = self.search_path.map(|_| "RESET search_path".to_owned());
-        join(self.timeouts.reset_session(), path)
+        join(
+            Some(session::SAVE_SQL.to_owned()),
+            join(self.timeouts.set_session(), path),
+        )
+        .expect("the save query is always there")
     }
 
     fn operation(&self) -> Operation {
@@ -491,11 +486,10 @@ impl<'a> Job<'a> {
     ) -> Result<Outcome, Error> {
         let script = self.script();
         let statements = script.statements();
-        if let Some(sql) = self.set_session() {
-            conn.query(&sql)
-                .await
-                .map_err(Error::db("set the migration's timeouts and search_path"))?;
-        }
+        let answer = conn.query(&self.set_session()).await.map_err(Error::db(
+            "save the session and set the migration's timeouts",
+        ))?;
+        let saved = SavedSession::read(&answer);
         for (i, statement) in statements.iter().enumerate().skip(resume_at) {
             let build = script.index_build(i);
             match build {
@@ -514,16 +508,16 @@ impl<'a> Job<'a> {
                 let offset = offset.unwrap_or(statement.start());
                 let failure = self.failure(db, Some(offset), Some(i), exact, Some(i));
                 if let Some(sql) = self.failure_sql(i, &failure) {
-                    conn.query(&sql)
+                    conn.query(&saved.as_runner(&sql))
                         .await
                         .map_err(Error::db("record the failed migration"))?;
                 }
-                self.reset_timeouts(conn).await?;
+                restore(conn, &saved).await?;
                 return Err(Error::Migration(Box::new(failure)));
             }
             if let Some(index) = build.map(IndexBuild::index) {
                 if invalid_index(conn, index).await? {
-                    self.reset_timeouts(conn).await?;
+                    restore(conn, &saved).await?;
                     let (line, column) = script.line_col(statement.start());
                     return Err(Error::InvalidIndex {
                         index: index.to_owned(),
@@ -534,13 +528,13 @@ impl<'a> Job<'a> {
             let done = i + 1;
             if done < statements.len() {
                 if let Some(sql) = self.progress_sql(done) {
-                    conn.query(&sql)
+                    conn.query(&saved.as_runner(&sql))
                         .await
                         .map_err(Error::db("record the migration's progress"))?;
                 }
             }
         }
-        self.reset_timeouts(conn).await?;
+        restore(conn, &saved).await?;
         let ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
         match conn
             .query(&self.finish_alone_sql(ExecutionMs::Measured(ms)))
@@ -618,15 +612,6 @@ impl<'a> Job<'a> {
         Ok(())
     }
 
-    async fn reset_timeouts<C: Connection>(&self, conn: &mut C) -> Result<(), Error> {
-        if let Some(sql) = self.reset_session() {
-            conn.query(&sql)
-                .await
-                .map_err(Error::db("reset the migration's timeouts and search_path"))?;
-        }
-        Ok(())
-    }
-
     fn failure(
         &self,
         db: &DbError,
@@ -658,6 +643,14 @@ impl<'a> Job<'a> {
             blocked_by: Vec::new(),
         }
     }
+}
+
+/// Puts the session back as it was before a no-transaction script (see [`session`]).
+async fn restore<C: Connection>(conn: &mut C, saved: &SavedSession) -> Result<(), Error> {
+    conn.query(&saved.restore_sql()).await.map_err(Error::db(
+        "put the session back after a no-transaction migration",
+    ))?;
+    Ok(())
 }
 
 /// The server's error of a failed query, unless the failure ended the session: the connection

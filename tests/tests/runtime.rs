@@ -30,6 +30,7 @@ for_both_apis!(
     rejected_migration_with_position,
     rejected_migration_without_position,
     no_transaction_failure_records_progress_and_resumes,
+    no_transaction_files_leave_the_session_as_they_found_it,
     plan_changes_nothing,
     status_lists_everything,
     lock_timeout_names_the_holder,
@@ -406,6 +407,74 @@ fn no_transaction_failure_records_progress_and_resumes(api: Api) {
     assert_eq!(report.versions(), [2]);
     assert_eq!(db.history(), ["1 true 1", "2 true 2"]);
     assert!(db.exists("users_nick_idx"));
+}
+
+fn no_transaction_files_leave_the_session_as_they_found_it(api: Api) {
+    let db = TestDb::new();
+    db.execute(
+        "DO $$ BEGIN CREATE ROLE migrate_session_role; \
+         EXCEPTION WHEN duplicate_object THEN NULL; END $$",
+    );
+    // The application's own session settings, set before the run on the runner's connection.
+    let before = "SET work_mem = '8MB'; SET application_name = 'the app'";
+    let show = "SELECT current_setting('work_mem'), current_setting('application_name'), \
+                current_setting('statement_timeout'), current_setting('search_path'), \
+                coalesce(current_setting('app.flag', true), ''), current_user::text";
+    let first_row = |answer: Vec<postgres::SimpleQueryMessage>| -> Vec<String> {
+        answer
+            .into_iter()
+            .find_map(|m| match m {
+                postgres::SimpleQueryMessage::Row(row) => Some(
+                    (0..row.len())
+                        .map(|i| row.get(i).unwrap().to_owned())
+                        .collect(),
+                ),
+                _ => None,
+            })
+            .unwrap()
+    };
+    let (error, session) = match api {
+        Api::Sync => {
+            let mut client = db.client();
+            client.batch_execute(before).unwrap();
+            let error = SESSION.runner().run(&mut client).unwrap_err();
+            (error, first_row(client.simple_query(show).unwrap()))
+        }
+        Api::Async => db.with_async(|client| async move {
+            client.batch_execute(before).await.unwrap();
+            let error = SESSION.runner().run_async(&client).await.unwrap_err();
+            (error, first_row(client.simple_query(show).await.unwrap()))
+        }),
+    };
+    // 003 changed the session and failed; what it set is gone, the application's are back.
+    let failure = error
+        .migration_failure()
+        .unwrap_or_else(|| panic!("{error}"));
+    assert_eq!(failure.location(), "migrations/session/003_fails.sql:5:1");
+    let user = db.column("SELECT session_user::text").remove(0);
+    assert_eq!(
+        session,
+        [
+            "8MB",
+            "the app",
+            "0",
+            "\"$user\", public",
+            "",
+            user.as_str()
+        ]
+    );
+    // 002 ran after 001's SET ROLE, SET search_path and SET statement_timeout: none reached it.
+    assert_eq!(
+        db.rows("SELECT statement_timeout, search_path, coalesce(flag, ''), who FROM seen"),
+        [[
+            Some("0"),
+            Some("\"$user\", public"),
+            Some(""),
+            Some(user.as_str())
+        ]
+        .map(|v| v.map(str::to_owned))]
+    );
+    assert_eq!(db.history(), ["1 true 4", "2 true 1", "3 false 2"]);
 }
 
 fn plan_changes_nothing(api: Api) {
