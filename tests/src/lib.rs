@@ -51,9 +51,11 @@ pub mod fixtures {
     pub static REINDEX: Migrations = embed_migrations!("migrations/reindex");
     /// 001 users, 002 no-transaction: index, sleep 3 s, index.
     pub static SLOW_NOTX: Migrations = embed_migrations!("migrations/slow_notx");
-    /// 001 no-transaction: `SET statement_timeout`, `SET search_path`, `set_config('app.flag',
-    /// ..., false)`, `SET ROLE migrate_session_role`; 002 records what its session holds in
-    /// `public.seen`; 003 no-transaction: `SET work_mem`, `SET ROLE`, then a division by zero.
+    /// 001 no-transaction: `notes` and an index built concurrently, `SET statement_timeout`,
+    /// `SET search_path`, `set_config('app.flag', ..., false)`, `SET ROLE migrate_session_role`;
+    /// 002 records what its session holds in
+    /// `public.seen`; 003 no-transaction: `SET work_mem`, an index, `SET ROLE`, then a division
+    /// by zero.
     pub static SESSION: Migrations = embed_migrations!("migrations/session");
 
     /// 001 accounts (one row, note `a`), 002 sleeps 1 s, 003 appends `!` to the note (a second

@@ -450,7 +450,7 @@ fn no_transaction_files_leave_the_session_as_they_found_it(api: Api) {
     let failure = error
         .migration_failure()
         .unwrap_or_else(|| panic!("{error}"));
-    assert_eq!(failure.location(), "migrations/session/003_fails.sql:5:1");
+    assert_eq!(failure.location(), "migrations/session/003_fails.sql:6:1");
     let user = db.column("SELECT session_user::text").remove(0);
     assert_eq!(
         session,
@@ -474,7 +474,7 @@ fn no_transaction_files_leave_the_session_as_they_found_it(api: Api) {
         ]
         .map(|v| v.map(str::to_owned))]
     );
-    assert_eq!(db.history(), ["1 true 4", "2 true 1", "3 false 2"]);
+    assert_eq!(db.history(), ["1 true 6", "2 true 1", "3 false 3"]);
 }
 
 fn plan_changes_nothing(api: Api) {
