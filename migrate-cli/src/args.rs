@@ -328,6 +328,11 @@ pub struct TraceArgs {
     /// than this: `2s`, `500ms`.
     #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
     pub max_lock_hold: Option<Duration>,
+    /// Set the checker's lock findings beside what the server did: each confirmed, contradicted
+    /// or not judged, and each long work under a blocking lock that no finding reported (the
+    /// checker runs without migrate.toml here, so nothing is hidden).
+    #[arg(long)]
+    pub judge: bool,
 }
 
 /// How `trace` prints.

@@ -8,6 +8,7 @@
 //! server, [`fill`] writes the rows, [`scratch`] owns the database; this module runs the files.
 
 mod fill;
+mod judge;
 mod model;
 mod observe;
 mod render;
@@ -54,11 +55,15 @@ pub fn run(args: &TraceArgs) -> Result<(), Failure> {
         migrations: Vec::new(),
         budget: args.max_lock_hold,
         failure: None,
+        judgement: None,
     };
     let failed = Tracer::connect(&scratch)
         .and_then(|mut tracer| tracer.trace_all(&migrations, args, &mut trace))
         .err();
     trace.failure = failed.as_ref().map(|f| f.message.clone());
+    if args.judge {
+        trace.judgement = Some(judge::judge(&trace, &unhidden_findings(&args.folder.dir)?));
+    }
     print!(
         "{}",
         match args.format {
@@ -78,6 +83,17 @@ pub fn run(args: &TraceArgs) -> Result<(), Failure> {
         ))),
         _ => Ok(()),
     }
+}
+
+/// Every finding of the checker on `dir`, without its `migrate.toml` (as `scripts/oracle`
+/// runs it): `legacy_until` and the configured allows hide nothing from the judge.
+fn unhidden_findings(dir: &std::path::Path) -> Result<Vec<migrate_lint::Diagnostic>, Failure> {
+    let entries = migrate_lint::discover::read_dir(dir)
+        .map_err(|e| Failure::usage(format!("cannot read {}: {e}", dir.display())))?
+        .into_iter()
+        .filter(|e| e.name != migrate_lint::CONFIG_FILE)
+        .collect();
+    Ok(migrate_lint::check_entries(&dir.display().to_string(), entries).diagnostics)
 }
 
 /// The two connections of a trace: `run` applies the migrations, `watch` reads its locks.
@@ -147,6 +163,7 @@ impl Tracer {
             .filter(|r| r.is_table())
             .map(|r| r.name.clone())
             .collect();
+        let existed: Vec<observe::Oid> = before.keys().copied().collect();
         let mut state = State {
             catalog: before,
             locks: Vec::new(),
@@ -167,6 +184,14 @@ impl Tracer {
             match observed {
                 Ok(mut s) => {
                     s.line = script.line_col(statement.start()).0;
+                    // By object id: a name the file dropped and created again is new.
+                    let still: Vec<String> = state
+                        .catalog
+                        .iter()
+                        .filter(|(oid, _)| existed.contains(oid))
+                        .map(|(_, r)| r.name.clone())
+                        .collect();
+                    s.long_work = model::long_work(&s.scans, &s.rewrites, &still);
                     statements.push(s);
                 }
                 Err(e) => {
@@ -222,6 +247,7 @@ impl Tracer {
             locks: model::new_locks(&state.locks, &locks),
             rewrites: observe::rewrites(&state.catalog, &catalog),
             scans: observe::scans(&state.scans, &scans, &catalog),
+            long_work: false,
             duration,
         };
         *state = State {
@@ -270,6 +296,7 @@ impl Tracer {
             locks: observe::named(&seen.locks, [&catalog, &state.catalog]),
             rewrites: observe::rewrites(&state.catalog, &catalog),
             scans: observe::scans(&before, &after, &catalog),
+            long_work: false,
             duration,
         };
         state.catalog = catalog;

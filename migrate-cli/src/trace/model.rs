@@ -99,6 +99,9 @@ pub struct StatementTrace {
     pub rewrites: Vec<String>,
     /// Tables the statement read sequentially.
     pub scans: Vec<Scan>,
+    /// Whether it scanned a table or rewrote a relation that existed before its file: work that
+    /// lasts as long as that table is large (see [`long_work`]).
+    pub long_work: bool,
     /// How long it ran.
     #[serde(serialize_with = "millis")]
     pub duration: Duration,
@@ -164,6 +167,9 @@ pub struct Trace {
     pub budget: Option<Duration>,
     /// Why the trace stopped before the end (a migration failed), when it did.
     pub failure: Option<String>,
+    /// With `--judge`: the checker's lock findings against this trace.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub judgement: Option<super::judge::Judgement>,
 }
 
 impl Trace {
@@ -261,6 +267,14 @@ pub fn holds(
     holds
 }
 
+/// Whether a statement that scanned `scans` and rewrote `rewrites` worked on what existed before
+/// its file (`pre_existing`: the names now of every relation that existed then, tables and
+/// indexes): a scan of a table the file created costs nothing on a database with data.
+pub fn long_work(scans: &[Scan], rewrites: &[String], pre_existing: &[String]) -> bool {
+    scans.iter().any(|s| pre_existing.contains(&s.table))
+        || rewrites.iter().any(|r| pre_existing.contains(r))
+}
+
 /// The locks in `after` that are new compared with `before`: a relation locked for the first
 /// time, or in a mode it was not held in. Sorted by relation, strongest mode first.
 pub fn new_locks(before: &[Lock], after: &[Lock]) -> Vec<Lock> {
@@ -340,6 +354,7 @@ pub(crate) mod tests {
             locks,
             rewrites: Vec::new(),
             scans: Vec::new(),
+            long_work: false,
             duration: Duration::from_millis(ms),
         }
     }
@@ -458,6 +473,7 @@ pub(crate) mod tests {
             migrations: vec![migration],
             budget: None,
             failure: None,
+            judgement: None,
         };
         assert!(trace.over_budget().is_empty());
         trace.budget = Some(Duration::from_secs(2));

@@ -4,6 +4,7 @@
 use std::fmt::Write;
 use std::time::Duration;
 
+use super::judge::{Judgement, Verdict};
 use super::model::{strongest, Hold, Lock, MigrationTrace, Observed, StatementTrace, Trace};
 
 /// `12 ms`, `0.4 ms`, `2.35 s`.
@@ -99,6 +100,36 @@ pub fn budget_verdict(trace: &Trace) -> Option<(bool, String)> {
     ))
 }
 
+/// The judgement's figures, then one line per contradicted finding and per miss.
+fn judgement_lines(j: &Judgement) -> (String, Vec<String>) {
+    let summary = format!(
+        "the checker's lock findings against this trace: {} confirmed, {} contradicted, {} not \
+         judged; {} miss(es)",
+        j.count(Verdict::Confirmed),
+        j.count(Verdict::Contradicted),
+        j.count(Verdict::NotJudged),
+        j.misses.len()
+    );
+    let contradicted = j
+        .findings
+        .iter()
+        .filter(|f| f.verdict == Verdict::Contradicted)
+        .map(|f| {
+            format!(
+                "contradicted: {} {} (no blocking lock on a pre-existing table held through a \
+                 scan or rewrite there)",
+                f.location, f.rule
+            )
+        });
+    let misses = j.misses.iter().map(|m| {
+        format!(
+            "miss: {} `{}` (a scan or rewrite under a blocking lock, no lock finding)",
+            m.location, m.sql
+        )
+    });
+    (summary, contradicted.chain(misses).collect())
+}
+
 /// The columns of a statement row: line, statement, locks taken, held until commit, rewrite,
 /// scans, time.
 fn cells(statement: &StatementTrace) -> [String; 7] {
@@ -173,10 +204,25 @@ pub fn text(trace: &Trace) -> String {
             let _ = writeln!(out, "  {why}");
         }
     }
+    if let Some(j) = &trace.judgement {
+        let (summary, lines) = judgement_lines(j);
+        let _ = writeln!(out, "\n{}", capitalized(&summary));
+        for line in lines {
+            let _ = writeln!(out, "  {line}");
+        }
+    }
     if let Some((_, verdict)) = budget_verdict(trace) {
         let _ = writeln!(out, "\n{verdict}");
     }
     out
+}
+
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
 /// JSON: the whole trace, durations in milliseconds.
@@ -243,6 +289,16 @@ pub fn markdown(trace: &Trace) -> String {
             out.push('\n');
         }
     }
+    if let Some(j) = &trace.judgement {
+        let (summary, lines) = judgement_lines(j);
+        let _ = writeln!(out, "**{}**\n", cell(&capitalized(&summary)));
+        for line in lines {
+            let _ = writeln!(out, "- {}", cell(&line));
+        }
+        if !j.findings.is_empty() || !j.misses.is_empty() {
+            out.push('\n');
+        }
+    }
     if !trace.unfilled.is_empty() {
         let _ = writeln!(out, "<details><summary>Tables left empty</summary>\n");
         for why in &trace.unfilled {
@@ -284,6 +340,7 @@ mod tests {
             }],
             budget,
             failure: None,
+            judgement: None,
         }
     }
 
