@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use migrate_lint::Outcome;
+use migrate_lint::{Config, Outcome};
 use migrate_runtime::Tenancy;
 use migrate_runtime::{Migrations, Runner};
 use postgres::Client;
@@ -13,9 +13,9 @@ use crate::connect::{Redactor, Target};
 use crate::failure::Failure;
 use crate::{load, render};
 
-/// The checked folder as the runner's set, and the tenancy its `migrate.toml` declares; the
-/// errors as code frames (exit 1) when it has any.
-pub fn checked(dir: &Path) -> Result<(Migrations, Option<Tenancy>), Failure> {
+/// The checked folder as the runner's set, and its `migrate.toml` (the tenancy it declares, the
+/// trace's budget); the errors as code frames (exit 1) when it has any.
+pub fn checked(dir: &Path) -> Result<(Migrations, Config), Failure> {
     let outcome: Outcome = load::check(dir);
     let shown = dir.display().to_string();
     match load::migrations(&outcome) {
@@ -27,7 +27,7 @@ pub fn checked(dir: &Path) -> Result<(Migrations, Option<Tenancy>), Failure> {
                      shows them"
                 );
             }
-            Ok((set, outcome.config.tenancy))
+            Ok((set, outcome.config))
         }
         Err(errors) => {
             for d in errors {
@@ -75,7 +75,8 @@ impl Session {
         args: &DbArgs,
         options: impl FnOnce(Runner) -> Runner,
     ) -> Result<Self, Failure> {
-        let (migrations, tenancy) = checked(&args.folder.dir)?;
+        let (migrations, config) = checked(&args.folder.dir)?;
+        let tenancy = config.tenancy;
         let target = Target::resolve(args.database_url.as_deref(), |name| {
             std::env::var(name).ok()
         })?;

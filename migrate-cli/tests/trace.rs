@@ -205,6 +205,41 @@ fn the_budget_fails_a_hold_longer_than_it() {
         .stdout_has("lock-hold budget 3600.00 s: met");
 }
 
+/// `migrate.toml` sets the budget (`[trace] max_lock_hold`, which `--max-lock-hold` overrides)
+/// and the timeouts the runner would use (`[run]`), which the trace applies too.
+#[test]
+fn migrate_toml_sets_the_budget_and_the_timeouts() {
+    let folder = Folder::with(&[
+        (
+            "migrate.toml",
+            "[trace]\nmax_lock_hold = \"1ms\"\n[run]\nstatement_timeout = \"300ms\"\n",
+        ),
+        (
+            "001_tables.sql",
+            "CREATE TABLE IF NOT EXISTS users (id bigint PRIMARY KEY, email text NOT NULL);\n",
+        ),
+        (
+            "002_backfill.sql",
+            "ALTER TABLE users ADD COLUMN IF NOT EXISTS email_lower text;\n\
+             UPDATE users SET email_lower = lower(email) WHERE email_lower IS NULL;\n",
+        ),
+    ]);
+    trace(&folder, &["--rows", "2000"])
+        .expect(1)
+        .stdout_has("lock-hold budget 1.0 ms: exceeded");
+    trace(&folder, &["--rows", "2000", "--max-lock-hold", "1h"])
+        .expect(0)
+        .stdout_has("lock-hold budget 3600.00 s: met");
+    folder.write(
+        "003_slow.sql",
+        "-- A statement longer than migrate.toml's statement_timeout.\nSELECT pg_sleep(1);\n",
+    );
+    trace(&folder, &["--rows", "0", "--max-lock-hold", "1h"])
+        .expect(1)
+        .stderr_has("003_slow.sql:2:1: the statement failed on the trace's database")
+        .stderr_has("canceling statement due to statement timeout");
+}
+
 #[test]
 fn markdown_is_a_pull_request_comment_with_a_table_per_migration() {
     let folder = crafted();
@@ -297,18 +332,43 @@ fn a_migration_that_fails_on_rows_stops_the_trace_and_names_the_statement() {
     trace(&folder, &["--rows", "0"]).expect(0);
 }
 
+/// The lock figures of one corpus in `tests/README.md`'s table: lock findings, confirmed,
+/// contradicted, not judged, misses.
+fn documented_lock_figures(corpus: &str) -> [u64; 5] {
+    let readme = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/README.md"),
+    )
+    .unwrap();
+    let section = readme
+        .split("## The server as the judge of the lock rules")
+        .nth(1)
+        .expect("tests/README.md has the lock judge's section");
+    let row = section
+        .lines()
+        .find(|l| l.starts_with(&format!("| {corpus} |")))
+        .unwrap_or_else(|| panic!("no row for {corpus} in the lock judge's table"));
+    let cells: Vec<u64> = row
+        .split('|')
+        .skip(2)
+        .filter_map(|c| c.trim().parse().ok())
+        .collect();
+    cells.try_into().unwrap()
+}
+
 #[test]
-fn every_corpus_is_traced() {
+fn every_corpus_is_traced_and_judged() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/migrations");
-    for (corpus, rows) in [
-        ("atuin", "1000"),
-        ("docsrs", "1000"),
-        ("svix", "1000"),
-        ("cratesio", "0"),
+    for (corpus, shown, rows) in [
+        ("atuin", "atuin", "1000"),
+        ("docsrs", "docs.rs", "1000"),
+        ("svix", "Svix", "1000"),
+        ("cratesio", "crates.io", "0"),
     ] {
         let dir = root.join(corpus).display().to_string();
         let run = migrate_with_env(
-            &["trace", "--dir", &dir, "--format", "json", "--rows", rows],
+            &[
+                "trace", "--dir", &dir, "--format", "json", "--rows", rows, "--judge",
+            ],
             &[("DATABASE_URL", &server_url())],
         )
         .expect(0);
@@ -346,7 +406,102 @@ fn every_corpus_is_traced() {
             holds > 0,
             "{corpus}: its ALTER TABLEs block existing tables"
         );
+        // The judge's figures are those tests/README.md shows: a change either way (a rule
+        // fixed, a new false finding) updates the table.
+        let judgement = &trace["judgement"];
+        let findings = judgement["findings"].as_array().unwrap();
+        let count =
+            |verdict: &str| findings.iter().filter(|f| f["verdict"] == verdict).count() as u64;
+        let figures = [
+            findings.len() as u64,
+            count("confirmed"),
+            count("contradicted"),
+            count("not_judged"),
+            judgement["misses"].as_array().unwrap().len() as u64,
+        ];
+        assert_eq!(
+            figures,
+            documented_lock_figures(shown),
+            "{corpus}: the trace's verdicts on the lock rules moved; read them \
+             (`migrate trace --dir {dir} --rows {rows} --judge`) and update tests/README.md:\n{judgement:#}"
+        );
     }
+}
+
+/// The judge on a crafted folder: a backfill under `ADD COLUMN` confirmed, an index on a table
+/// the checker cannot see created (made by dynamic SQL in the same file) contradicted, an
+/// index build whose finding an allow directive hides a miss.
+#[test]
+fn the_judge_confirms_contradicts_and_finds_misses() {
+    let folder = Folder::with(&[
+        (
+            "001_tables.sql",
+            "CREATE TABLE IF NOT EXISTS users (id bigint PRIMARY KEY, email text NOT NULL);\n",
+        ),
+        (
+            "002_backfill.sql",
+            "ALTER TABLE users ADD COLUMN IF NOT EXISTS email_lower text;\n\
+             UPDATE users SET email_lower = lower(email) WHERE email_lower IS NULL;\n",
+        ),
+        (
+            "003_dynamic.sql",
+            "DO $$ BEGIN EXECUTE format('CREATE TABLE IF NOT EXISTS %I (a int)', 'dynamic'); \
+             END $$;\nCREATE INDEX IF NOT EXISTS dynamic_a_idx ON dynamic (a);\n",
+        ),
+        (
+            "004_allowed.sql",
+            "-- migrate:allow(index-without-concurrently) reviewed: users is small\n\
+             CREATE INDEX IF NOT EXISTS users_email_idx ON users (email);\n",
+        ),
+    ]);
+    let run = trace(&folder, &["--rows", "2000", "--judge", "--format", "json"]).expect(0);
+    let judgement = &json(&run)["judgement"];
+    let verdicts: Vec<(String, String, String)> = judgement["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let location = f["location"].as_str().unwrap();
+            (
+                location[location.rfind('/').unwrap() + 1..].to_owned(),
+                f["rule"].as_str().unwrap().to_owned(),
+                f["verdict"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let expected = [
+        ("002_backfill.sql:2:1", "long-work-under-lock", "confirmed"),
+        (
+            "003_dynamic.sql:2:1",
+            "index-without-concurrently",
+            "contradicted",
+        ),
+    ]
+    .map(|(a, b, c)| (a.to_owned(), b.to_owned(), c.to_owned()));
+    assert_eq!(verdicts, expected, "{judgement:#}");
+    let misses = judgement["misses"].as_array().unwrap();
+    assert_eq!(misses.len(), 1, "{judgement:#}");
+    assert!(misses[0]["location"]
+        .as_str()
+        .unwrap()
+        .ends_with("004_allowed.sql:2"));
+    // The text and the Markdown say the same.
+    let text = trace(&folder, &["--rows", "0", "--judge"]).expect(0).stdout;
+    assert!(
+        text.contains(
+            "The checker's lock findings against this trace: 1 confirmed, 1 \
+                       contradicted, 0 not judged; 1 miss(es)"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("contradicted: "), "{text}");
+    let markdown = trace(&folder, &["--rows", "0", "--judge", "--format", "markdown"])
+        .expect(0)
+        .stdout;
+    assert!(
+        markdown.contains("**The checker's lock findings against this trace: 1 confirmed"),
+        "{markdown}"
+    );
 }
 
 #[test]

@@ -21,6 +21,9 @@
 //! lock_retries = 5               # 0: a lock timeout fails the migration at once
 //! statement_timeout = "10min"
 //!
+//! [trace]
+//! max_lock_hold = "2s"           # `migrate trace` exits 1 past it (as --max-lock-hold)
+//!
 //! [[allow]]
 //! rules = ["unguarded-insert"]
 //! reason = "reference data, inserted once"
@@ -68,6 +71,9 @@ pub struct Config {
     /// `shared`: the objects outside the tenant's schema that migrations may name
     /// (`tenancy = "schema"` only).
     pub shared: Vec<Shared>,
+    /// `[trace] max_lock_hold`: `migrate trace` exits 1 when a lock that blocks the application
+    /// is held longer on a pre-existing table (`--max-lock-hold` overrides it).
+    pub max_lock_hold: Option<Duration>,
 }
 
 /// One `[[allow]]` entry: rules allowed in part or all of the set, and why.
@@ -167,8 +173,10 @@ const TOP: &[&str] = &[
     "shared",
     "history",
     "run",
+    "trace",
     "allow",
 ];
+const TRACE: &[&str] = &["max_lock_hold"];
 const HISTORY: &[&str] = &["schema", "table"];
 const RUN: &[&str] = &[
     "lock_wait",
@@ -261,6 +269,13 @@ impl Reader<'_> {
                                     (None, _) => settings,
                                 },
                             };
+                        }
+                    }
+                }
+                "trace" => {
+                    if let Some(table) = self.table(value, "[trace]") {
+                        for (key, value) in self.entries(table, "[trace]", TRACE) {
+                            config.max_lock_hold = self.duration(value, key);
                         }
                     }
                 }
@@ -582,6 +597,9 @@ lock_timeout = "500ms"
 lock_retries = 3
 statement_timeout = "0"
 
+[trace]
+max_lock_hold = "2s"
+
 [[allow]]
 rules = ["unguarded-insert", "drop-table"]
 reason = "reference data"
@@ -607,6 +625,7 @@ files = ["007_x.sql"]
         );
         assert_eq!(config.settings.lock_retries(), Some(3));
         assert_eq!(config.settings.statement_timeout(), Some(Duration::ZERO));
+        assert_eq!(config.max_lock_hold, Some(Duration::from_secs(2)));
         assert_eq!(config.allow.len(), 2);
         assert_eq!(
             config.policy(Version::new(2), "002_a.sql").allowed,

@@ -20,11 +20,12 @@ use pg_query::protobuf::{
     AlterTableStmt, AlterTableType, ColumnDef, CompositeTypeStmt, ConstrType, Constraint,
     CreateDomainStmt, CreateFunctionStmt, CreateSeqStmt, CreateStmt, CreateTableAsStmt, DefElem,
     DefineStmt, DropBehavior, DropStmt, IndexStmt, ObjectType, RangeVar, RenameStmt, TypeName,
-    ViewStmt,
+    VariableSetKind, ViewStmt,
 };
-use pg_query::{Node, NodeEnum};
+use pg_query::{Node, NodeEnum, NodeRef};
 
 use crate::objects::{added_constraint_name, cmd_column, cmd_constraint, object_name, strings};
+use crate::quote::ident;
 
 /// What the model knows of an object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,6 +55,37 @@ pub(crate) struct Relation {
     /// The names of its `CHECK` constraints, each with whether it is validated (added without
     /// `NOT VALID`, or validated since).
     pub checks: Vec<(String, bool)>,
+    /// The indexes the model saw built on it: `CREATE INDEX`, and the `PRIMARY KEY` and
+    /// `UNIQUE` constraints of its `CREATE TABLE` and `ADD CONSTRAINT`.
+    pub indexes: Vec<TableIndex>,
+}
+
+/// An index of a table, as a column type change needs to know it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct TableIndex {
+    /// Its name as SQL writes it, in backquotes (`an unnamed index` when the model does not know
+    /// it), and the
+    /// name parts under which the model follows the index, when it does (a `CREATE INDEX`).
+    pub name: String,
+    followed: Option<Vec<String>>,
+    /// The columns it keys on as they are.
+    pub keys: Vec<String>,
+    /// The columns its expressions and predicate read (`lower(email)`, `WHERE deleted_at IS
+    /// NULL`).
+    pub computed: Vec<String>,
+}
+
+/// What changing a column's type does to its table, as PostgreSQL decides it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TypeChange {
+    /// The stored values change: the table and all its indexes are rewritten.
+    Rewrites,
+    /// The values stay as they are and so does their ordering: only the indexes whose
+    /// expression or predicate reads the column are rebuilt.
+    KeepsValues,
+    /// The values stay as they are but not their ordering (another collation; `timestamp` and
+    /// `timestamptz` under a UTC session): every index on the column is rebuilt.
+    RebuildsIndexes,
 }
 
 /// A column of a table.
@@ -177,6 +209,9 @@ pub(crate) struct Function {
     pub language: String,
     /// `CREATE PROCEDURE`.
     pub procedure: bool,
+    /// A `sql` function whose body is `SELECT <constant>`: PostgreSQL inlines a call of it
+    /// into that constant, whatever its volatility says.
+    pub constant: bool,
     /// A PL/pgSQL procedure whose body `COMMIT`s or `ROLLBACK`s: a `CALL` of it cannot run
     /// inside a transaction block.
     pub controls_transactions: bool,
@@ -285,12 +320,22 @@ pub(crate) struct Schema {
     extensions: Namespace<()>,
     /// The position in version order of the file being checked.
     file: usize,
+    /// Whether an earlier statement of this file set the session's TimeZone to UTC.
+    utc: bool,
 }
 
 impl Schema {
     /// Starts the next file in version order.
     pub fn next_file(&mut self) {
         self.file += 1;
+        self.utc = false;
+    }
+
+    /// Whether an earlier statement of this file set the session's TimeZone to a zone with no
+    /// offset and no daylight saving time (`SET [LOCAL] timezone = 'UTC'`, `'Etc/UTC'`,
+    /// `'GMT'`, `0`): what the server's own default is, the model does not know.
+    pub fn utc(&self) -> bool {
+        self.utc
     }
 
     /// A table, view, sequence, index or materialized view.
@@ -370,6 +415,13 @@ impl Schema {
                 self.extensions.insert(std::slice::from_ref(&s.extname), ());
             }
             NodeEnum::DropStmt(s) => self.drop(s),
+            NodeEnum::VariableSetStmt(s)
+                if s.name == "timezone" || s.kind() == VariableSetKind::VarResetAll =>
+            {
+                self.utc = s.kind() == VariableSetKind::VarSetValue
+                    && !s.args.is_empty()
+                    && s.args.iter().all(is_utc);
+            }
             NodeEnum::RenameStmt(s) => self.rename(s),
             NodeEnum::AlterObjectSchemaStmt(s) => self.set_schema(s),
             _ => {}
@@ -392,6 +444,7 @@ impl Schema {
             complete,
             constraints: Vec::new(),
             checks: Vec::new(),
+            indexes: Vec::new(),
         }
     }
 
@@ -447,17 +500,70 @@ impl Schema {
     }
 
     fn create_index(&mut self, s: &IndexStmt) {
-        if s.idxname.is_empty() {
-            return;
-        }
         let schema = s.relation.as_ref().map(|r| r.schemaname.clone());
-        let name: Vec<String> = schema
-            .into_iter()
-            .filter(|s| !s.is_empty())
-            .chain([s.idxname.clone()])
-            .collect();
-        let index = self.relation_of(ObjectType::ObjectIndex, Vec::new(), true);
-        self.create_relation(&name, s.if_not_exists, index);
+        let name: Option<Vec<String>> = (!s.idxname.is_empty()).then(|| {
+            schema
+                .into_iter()
+                .filter(|s| !s.is_empty())
+                .chain([s.idxname.clone()])
+                .collect()
+        });
+        if let Some(name) = &name {
+            if s.if_not_exists && matches!(self.relations.get(name), Known::Present(_)) {
+                return;
+            }
+            let index = self.relation_of(ObjectType::ObjectIndex, Vec::new(), true);
+            self.relations.insert(name, index);
+        }
+        let (keys, computed) = index_columns(s);
+        if let Some(table) = s
+            .relation
+            .as_ref()
+            .and_then(|t| self.relations.get_mut(&relation_name(t)))
+        {
+            table.indexes.push(TableIndex {
+                name: name.as_ref().and_then(|n| n.last()).map_or_else(
+                    || "an unnamed index".to_owned(),
+                    |n| format!("`{}`", ident(n)),
+                ),
+                followed: name,
+                keys,
+                computed,
+            });
+        }
+    }
+
+    /// The indexes PostgreSQL rebuilds when `column` of a table the model knows changes type
+    /// as `change` says, as SQL names them; `None` when the model cannot tell (it does not know
+    /// all the table's columns, so indexes may have come from elsewhere).
+    pub fn rebuilt_indexes(
+        &self,
+        relation: &RangeVar,
+        column: &str,
+        change: TypeChange,
+    ) -> Option<Vec<String>> {
+        let Known::Present(table) = self.relation(relation) else {
+            return None;
+        };
+        if change == TypeChange::RebuildsIndexes && !table.complete {
+            return None;
+        }
+        let reads = |i: &TableIndex| match change {
+            TypeChange::KeepsValues => i.computed.iter().any(|c| c == column),
+            _ => i.computed.iter().chain(&i.keys).any(|c| c == column),
+        };
+        let alive = |i: &TableIndex| match &i.followed {
+            Some(name) => matches!(self.relations.get(name), Known::Present(_)),
+            None => true,
+        };
+        Some(
+            table
+                .indexes
+                .iter()
+                .filter(|i| reads(i) && alive(i))
+                .map(|i| i.name.clone())
+                .collect(),
+        )
     }
 
     fn alter_table(&mut self, s: &AlterTableStmt) {
@@ -581,12 +687,14 @@ impl Schema {
         let controls_transactions = s.is_procedure
             && language == "plpgsql"
             && body(&s.options).is_some_and(|b| crate::plpgsql::controls_transactions(&b));
+        let constant = language == "sql" && body(&s.options).is_some_and(|b| selects_constant(&b));
         let function = Function {
             args,
             volatility: volatility(&s.options).unwrap_or(Volatility::Volatile),
             language,
             procedure: s.is_procedure,
             controls_transactions,
+            constant,
         };
         if let Some(overloads) = self.functions.get_mut(&name) {
             overloads.retain(|f| f.args != function.args);
@@ -922,6 +1030,20 @@ fn add_constraint(table: &mut Relation, table_name: &str, constraint: &Constrain
     } else {
         Some(constraint.conname.clone())
     };
+    if matches!(
+        constraint.contype(),
+        ConstrType::ConstrPrimary | ConstrType::ConstrUnique
+    ) {
+        table.indexes.push(TableIndex {
+            name: name.as_deref().map_or_else(
+                || "an unnamed index".to_owned(),
+                |n| format!("`{}`", ident(n)),
+            ),
+            followed: None,
+            keys: strings(&constraint.keys),
+            computed: Vec::new(),
+        });
+    }
     if let Some(name) = name.filter(|n| !table.constraints.contains(n)) {
         if constraint.contype() == ConstrType::ConstrCheck {
             table
@@ -994,16 +1116,118 @@ fn alter_column(column: &mut Column, cmd: &AlterTableCmd) {
     }
 }
 
-/// Whether changing a column of type `old` to `new` (without `USING`) keeps every stored value
-/// as it is, so that PostgreSQL neither rewrites the table nor rebuilds its indexes: a larger
-/// or no `varchar` limit, `varchar` to `text`, `text` to unlimited `varchar`, a larger
-/// `numeric` precision with the same scale, or no `numeric` limit, each with the same collation
-/// (another one rebuilds the column's indexes). Checked on PostgreSQL (the table's and its
-/// index's `relfilenode` stay the same); arrays of these types are rewritten.
-pub(crate) fn keeps_values(old: &ColumnType, new: &ColumnType) -> bool {
-    if old.collation != new.collation {
+/// Whether a `sql` function's body is one `SELECT` of a constant (`SELECT 1`, `SELECT 'a'::text`).
+fn selects_constant(body: &str) -> bool {
+    let Ok(parsed) = pg_query::parse(body, 0) else {
         return false;
+    };
+    let [statement] = parsed.protobuf.stmts.as_slice() else {
+        return false;
+    };
+    let Some(NodeEnum::SelectStmt(select)) = statement.stmt.as_ref().and_then(|s| s.node.as_ref())
+    else {
+        return false;
+    };
+    let constant = |node: &Node| match node.node.as_ref() {
+        Some(NodeEnum::AConst(_)) => true,
+        Some(NodeEnum::TypeCast(c)) => {
+            matches!(
+                c.arg.as_deref().and_then(|a| a.node.as_ref()),
+                Some(NodeEnum::AConst(_))
+            )
+        }
+        _ => false,
+    };
+    select.from_clause.is_empty()
+        && matches!(select.target_list.as_slice(), [target] if matches!(
+            target.node.as_ref(),
+            Some(NodeEnum::ResTarget(t)) if t.val.as_deref().is_some_and(constant)
+        ))
+}
+
+/// Whether a `SET TIME ZONE` value names a zone without offset or daylight saving time.
+fn is_utc(value: &Node) -> bool {
+    const ZONES: [&str; 14] = [
+        "utc",
+        "etc/utc",
+        "gmt",
+        "etc/gmt",
+        "z",
+        "zulu",
+        "etc/zulu",
+        "uct",
+        "etc/uct",
+        "universal",
+        "etc/universal",
+        "greenwich",
+        "gmt0",
+        "etc/gmt0",
+    ];
+    match value.node.as_ref() {
+        Some(NodeEnum::AConst(c)) => match c.val.as_ref() {
+            Some(a_const::Val::Sval(s)) => ZONES.contains(&s.sval.to_lowercase().as_str()),
+            Some(a_const::Val::Ival(i)) => i.ival == 0,
+            _ => false,
+        },
+        _ => false,
     }
+}
+
+/// The columns an index keys on as they are, and those its expressions and predicate read.
+fn index_columns(s: &IndexStmt) -> (Vec<String>, Vec<String>) {
+    let elements = s.index_params.iter().filter_map(|p| match p.node.as_ref() {
+        Some(NodeEnum::IndexElem(e)) => Some(e),
+        _ => None,
+    });
+    let keys = elements
+        .clone()
+        .filter(|e| !e.name.is_empty())
+        .map(|e| e.name.clone())
+        .collect();
+    let expressions = elements.filter_map(|e| e.expr.as_deref());
+    let mut columns: Vec<String> = expressions
+        .chain(s.where_clause.as_deref())
+        .filter_map(|n| n.node.as_ref())
+        .flat_map(|n| n.nodes())
+        .filter_map(|(n, ..)| match n {
+            NodeRef::ColumnRef(c) => strings(&c.fields).pop(),
+            _ => None,
+        })
+        .collect();
+    columns.sort_unstable();
+    columns.dedup();
+    (keys, columns)
+}
+
+/// What changing a column of type `old` to `new` (without `USING`) does, with `utc` when the
+/// session's TimeZone is UTC. The stored values stay as they are for a larger or no `varchar`
+/// limit, `varchar` to `text`, `text` to unlimited `varchar`, a larger `numeric` precision with
+/// the same scale, or no `numeric` limit; with another collation too, which changes their
+/// ordering (every index on the column is rebuilt); and for `timestamp` to `timestamptz` and
+/// back under a UTC session (PostgreSQL 12 and later; the index's operator class changes).
+/// Checked on PostgreSQL (the `relfilenode` of the table and of each index); arrays of these
+/// types are rewritten.
+pub(crate) fn type_change(old: &ColumnType, new: &ColumnType, utc: bool) -> TypeChange {
+    let times = |t: &ColumnType| !t.array && (t.is("timestamp") || t.is("timestamptz"));
+    if utc && times(old) && times(new) && old.name != new.name {
+        return TypeChange::RebuildsIndexes;
+    }
+    let collated = |t: &ColumnType| ColumnType {
+        collation: Vec::new(),
+        ..t.clone()
+    };
+    match (
+        keeps_values(&collated(old), &collated(new)),
+        old.collation == new.collation,
+    ) {
+        (false, _) => TypeChange::Rewrites,
+        (true, true) => TypeChange::KeepsValues,
+        (true, false) => TypeChange::RebuildsIndexes,
+    }
+}
+
+/// Whether `old` to `new`, both in the same collation, keeps every stored value as it is.
+fn keeps_values(old: &ColumnType, new: &ColumnType) -> bool {
     let widens = |old: &[i32], new: &[i32]| match (old, new) {
         (_, []) => true,
         ([], _) => false,
@@ -1196,11 +1420,38 @@ mod tests {
             ("varchar(64)[]", "varchar(100)[]", false),
             ("int", "bigint", false),
             ("timestamp", "timestamptz", false),
-            ("varchar", "varchar COLLATE \"C\"", false),
-            ("text COLLATE \"C\"", "varchar", false),
             ("text COLLATE \"C\"", "varchar COLLATE \"C\"", true),
         ] {
-            assert_eq!(keeps_values(&ty(old), &ty(new)), keeps, "{old} -> {new}");
+            let expected = if keeps {
+                TypeChange::KeepsValues
+            } else {
+                TypeChange::Rewrites
+            };
+            assert_eq!(
+                type_change(&ty(old), &ty(new), false),
+                expected,
+                "{old} -> {new}"
+            );
         }
+        for (old, new, utc) in [
+            ("varchar", "varchar COLLATE \"C\"", false),
+            ("text COLLATE \"C\"", "varchar", false),
+            ("timestamp", "timestamptz", true),
+            ("timestamptz", "timestamp", true),
+        ] {
+            assert_eq!(
+                type_change(&ty(old), &ty(new), utc),
+                TypeChange::RebuildsIndexes,
+                "{old} -> {new}"
+            );
+        }
+        assert_eq!(
+            type_change(&ty("timestamp[]"), &ty("timestamptz[]"), true),
+            TypeChange::Rewrites
+        );
+        assert_eq!(
+            type_change(&ty("varchar(10)"), &ty("varchar(5) COLLATE \"C\""), false),
+            TypeChange::Rewrites
+        );
     }
 }

@@ -16,7 +16,7 @@ mod scratch;
 
 use std::time::{Duration, Instant};
 
-use migrate_runtime::{Migration, Migrations, Transaction};
+use migrate_runtime::{Migration, Migrations, Settings, Transaction};
 use postgres::Client;
 
 use crate::args::{TraceArgs, TraceFormat};
@@ -33,7 +33,7 @@ const STATEMENT_WIDTH: usize = 60;
 
 /// Runs `migrate trace`: exit 1 when a migration fails or a blocking hold is over the budget.
 pub fn run(args: &TraceArgs) -> Result<(), Failure> {
-    let (migrations, _) = session::checked(&args.folder.dir)?;
+    let (migrations, config) = session::checked(&args.folder.dir)?;
     let env = |name: &str| std::env::var(name).ok();
     let scratch = match &args.database_url {
         Some(url) => Scratch::adopt(&Target::resolve(Some(url), env)?)?,
@@ -53,7 +53,7 @@ pub fn run(args: &TraceArgs) -> Result<(), Failure> {
         rows: args.rows,
         unfilled: Vec::new(),
         migrations: Vec::new(),
-        budget: args.max_lock_hold,
+        budget: args.max_lock_hold.or(config.max_lock_hold),
         failure: None,
         judgement: None,
     };
@@ -145,7 +145,9 @@ impl Tracer {
                 })?;
                 trace.unfilled.clone_from(&filler.unfilled);
             }
-            let traced = self.migration(m).map_err(|e| e.into_failure(m))?;
+            let traced = self
+                .migration(m, migrations.settings())
+                .map_err(|e| e.into_failure(m))?;
             if reported {
                 trace.migrations.push(traced);
             }
@@ -153,8 +155,13 @@ impl Tracer {
         Ok(())
     }
 
-    /// Applies one migration as the runner would, observing each statement.
-    fn migration(&mut self, m: &Migration) -> Result<MigrationTrace, StepError> {
+    /// Applies one migration as the runner would (with `migrate.toml`'s `lock_timeout` and
+    /// `statement_timeout`, when it sets them), observing each statement.
+    fn migration(
+        &mut self,
+        m: &Migration,
+        settings: &Settings,
+    ) -> Result<MigrationTrace, StepError> {
         let script = m.up();
         let transactional = script.transaction() == Transaction::Single;
         let before = observe::catalog(&mut self.run)?;
@@ -169,9 +176,12 @@ impl Tracer {
             locks: Vec::new(),
             scans: ScanCounts::new(),
         };
+        let set = timeouts(settings, if transactional { "SET LOCAL" } else { "SET" });
         if transactional {
-            self.run.batch_execute("BEGIN")?;
+            self.run.batch_execute(&format!("BEGIN; {set}"))?;
             state.scans = observe::scan_counts(&mut self.run, ScanSource::Transaction)?;
+        } else {
+            self.run.batch_execute(&set)?;
         }
         let mut statements = Vec::new();
         for (i, statement) in script.statements().iter().enumerate() {
@@ -207,6 +217,9 @@ impl Tracer {
             let start = Instant::now();
             self.run.batch_execute("COMMIT")?;
             commit = start.elapsed();
+        } else {
+            self.run
+                .batch_execute("RESET lock_timeout; RESET statement_timeout")?;
         }
         Ok(MigrationTrace {
             version: m.version().to_string(),
@@ -302,6 +315,26 @@ impl Tracer {
         state.catalog = catalog;
         Ok(statement)
     }
+}
+
+/// `SET [LOCAL] lock_timeout = ...; ...` for the timeouts `settings` configure (`verb` is `SET`
+/// or `SET LOCAL`); empty when they configure none.
+fn timeouts(settings: &Settings, verb: &str) -> String {
+    [
+        ("lock_timeout", settings.lock_timeout()),
+        ("statement_timeout", settings.statement_timeout()),
+    ]
+    .into_iter()
+    .filter_map(|(name, value)| {
+        // A sub-millisecond timeout must not turn into "none".
+        value.map(|v| {
+            format!(
+                "{verb} {name} = {}; ",
+                v.as_millis().max(u128::from(!v.is_zero()))
+            )
+        })
+    })
+    .collect()
 }
 
 /// What the server showed after the previous statement of a migration.

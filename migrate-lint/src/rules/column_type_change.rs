@@ -13,7 +13,7 @@ use crate::objects::{cmd_column, display_relation, display_type};
 use crate::quote::ident;
 use crate::rule::{Check, Example, Examples, Family, Rule, StatementCtx};
 use crate::rules::examples::USERS;
-use crate::schema::{keeps_values, ColumnType, Known};
+use crate::schema::{type_change, ColumnType, Known, TypeChange};
 
 pub(crate) static RULE: Rule = Rule {
     name: "column-type-change",
@@ -58,41 +58,67 @@ ALTER TABLE orders ADD COLUMN IF NOT EXISTS user_id_new bigint;
 fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
     ctx.existing_table_cmds()
         .filter(|(_, cmd, _)| cmd.subtype() == AlterTableType::AtAlterColumnType)
-        .filter(|(relation, cmd, _)| !keeps_known_values(ctx, relation, cmd))
-        .map(|(relation, cmd, at)| {
+        .filter_map(|(relation, cmd, at)| {
             let table = display_relation(Some(relation));
             let column = ident(&cmd.name);
-            let new_column = ident(&format!("{}_new", cmd.name));
             let type_name = cmd_column(cmd).and_then(|c| c.type_name.as_ref());
             let new_type = type_name.map_or_else(String::new, display_type);
             let at = type_name.map_or(at, |t| ctx.at(t.location));
-            Hit::new(
-                at,
-                format!(
-                    "`ALTER COLUMN {column} TYPE {new_type}` locks `{table}` (`ACCESS \
-                     EXCLUSIVE`) and rewrites it, unless the old type converts without a rewrite"
-                ),
-            )
-            .help(format!(
-                "add `{new_column} {new_type}` to `{table}`, backfill it in batches, then switch \
-                 to it and drop `{column}` in later migrations; if this change needs no rewrite \
-                 (a larger `varchar` limit, `varchar` to `text`), write \
-                 `-- migrate:allow(column-type-change) <why>` above the statement"
-            ))
+            let change = format!("`ALTER COLUMN {column} TYPE {new_type}`");
+            let hit = match rebuilt_indexes(ctx, relation, cmd) {
+                None => Hit::new(
+                    at,
+                    format!(
+                        "{change} locks `{table}` (`ACCESS EXCLUSIVE`) and rewrites it, unless \
+                         the old type converts without a rewrite"
+                    ),
+                )
+                .help(format!(
+                    "add `{} {new_type}` to `{table}`, backfill it in batches, then switch to \
+                     it and drop `{column}` in later migrations; if this change needs no \
+                     rewrite (a larger `varchar` limit, `varchar` to `text`), write \
+                     `-- migrate:allow(column-type-change) <why>` above the statement",
+                    ident(&format!("{}_new", cmd.name))
+                )),
+                Some(indexes) if indexes.is_empty() => return None,
+                Some(indexes) => Hit::new(
+                    at,
+                    format!(
+                        "{change} keeps the stored values but rebuilds {} on `{table}` under \
+                         its `ACCESS EXCLUSIVE` lock: a scan of the whole table",
+                        indexes.join(", ")
+                    ),
+                )
+                .help(format!(
+                    "on a large table, drop {} in one migration and build it again with \
+                     `CREATE INDEX CONCURRENTLY` after the type change; or, when the table is \
+                     small, write `-- migrate:allow(column-type-change) <why>` above the \
+                     statement",
+                    indexes.join(", ")
+                )),
+            };
+            Some(hit)
         })
         .collect()
 }
 
-/// Whether the model knows the column's type and the new one keeps every stored value (no
-/// `USING`): PostgreSQL changes the catalog only.
-fn keeps_known_values(ctx: &StatementCtx<'_>, relation: &RangeVar, cmd: &AlterTableCmd) -> bool {
-    let Some(new) = cmd_column(cmd).filter(|c| c.raw_default.is_none()) else {
-        return false;
-    };
+/// When the model knows the column's type and the new one keeps every stored value (no
+/// `USING`), PostgreSQL leaves the table as it is and rebuilds only some of its indexes: those,
+/// as far as the model knows them (empty: nothing to report). `None` when the table is
+/// rewritten, or when the model cannot tell.
+fn rebuilt_indexes(
+    ctx: &StatementCtx<'_>,
+    relation: &RangeVar,
+    cmd: &AlterTableCmd,
+) -> Option<Vec<String>> {
+    let new = cmd_column(cmd).filter(|c| c.raw_default.is_none())?;
     let new = ColumnType::of_column(new);
-    match ctx.schema.column(relation, &cmd.name) {
-        Known::Present(old) => keeps_values(&old.ty, &new),
-        Known::Absent | Known::Unknown => false,
+    let Known::Present(old) = ctx.schema.column(relation, &cmd.name) else {
+        return None;
+    };
+    match type_change(&old.ty, &new, ctx.schema.utc()) {
+        TypeChange::Rewrites => None,
+        change => ctx.schema.rebuilt_indexes(relation, &cmd.name, change),
     }
 }
 
@@ -188,7 +214,6 @@ mod tests {
             "ALTER TABLE users ALTER COLUMN price TYPE numeric(12, 3);",
             "ALTER TABLE users ALTER COLUMN tags TYPE varchar(100)[];",
             "ALTER TABLE users ALTER COLUMN n TYPE bigint;",
-            "ALTER TABLE users ALTER COLUMN name TYPE varchar COLLATE \"C\";",
             "ALTER TABLE other.users ALTER COLUMN email TYPE varchar(255);",
             "ALTER TABLE unknown ALTER COLUMN email TYPE varchar(255);",
         ] {
@@ -203,5 +228,76 @@ mod tests {
         assert_eq!(findings_after(&RULE, &widened, sql).len(), 1);
         let sql = "ALTER TABLE users ALTER COLUMN email TYPE varchar(255);";
         assert_eq!(findings_after(&RULE, &widened, sql), []);
+    }
+
+    /// Checked on PostgreSQL 15 (`relfilenode` of the table and of each index; `migrate trace`
+    /// sees the scan): `varchar` to `text` leaves the table and a plain index as they are but
+    /// rebuilds an index on `lower(keyword)` or with a predicate reading the column; under a
+    /// UTC session `timestamp` to `timestamptz` leaves the table but rebuilds every index on
+    /// the column, and rewrites the table otherwise; a new collation rebuilds the column's
+    /// indexes only.
+    #[test]
+    fn names_the_indexes_a_change_that_keeps_the_values_rebuilds() {
+        let earlier = [
+            "CREATE TABLE IF NOT EXISTS keywords (id bigint PRIMARY KEY, keyword varchar(64), \
+             note varchar(64), seen timestamp, made timestamp UNIQUE, label varchar);\n\
+             CREATE INDEX IF NOT EXISTS keywords_plain ON keywords (keyword);\n\
+             CREATE INDEX IF NOT EXISTS keywords_lower ON keywords (lower(keyword));\n\
+             CREATE INDEX IF NOT EXISTS keywords_seen ON keywords (seen);\n\
+             CREATE INDEX IF NOT EXISTS keywords_noted ON keywords (id) WHERE note IS NOT NULL;",
+        ];
+        let found = findings_after(
+            &RULE,
+            &earlier,
+            "ALTER TABLE keywords ALTER COLUMN keyword TYPE text;",
+        );
+        assert_eq!(found.len(), 1);
+        assert!(
+            found[0].2.starts_with(
+                "`ALTER COLUMN keyword TYPE text` keeps the stored values but rebuilds \
+                 `keywords_lower` on `keywords`"
+            ),
+            "{}",
+            found[0].2
+        );
+        let partial = "ALTER TABLE keywords ALTER COLUMN note TYPE text;";
+        assert!(findings_after(&RULE, &earlier, partial)[0]
+            .2
+            .contains("rebuilds `keywords_noted`"));
+        // Dropped, it is rebuilt no more.
+        let dropped = [earlier[0], "DROP INDEX IF EXISTS keywords_lower;"];
+        let sql = "ALTER TABLE keywords ALTER COLUMN keyword TYPE text;";
+        assert_eq!(findings_after(&RULE, &dropped, sql), []);
+        // timestamp to timestamptz: no rewrite under UTC, but the column's indexes are rebuilt.
+        for (sql, rebuilt) in [
+            ("SET timezone = 'UTC';\nALTER TABLE keywords ALTER seen TYPE timestamptz;", "`keywords_seen`"),
+            ("SET LOCAL TIME ZONE 'Etc/UTC';\nALTER TABLE keywords ALTER made TYPE timestamptz;", "`keywords_made_key`"),
+            ("SET TIME ZONE 0;\nALTER TABLE keywords ALTER seen TYPE timestamptz, ALTER made TYPE timestamptz;", "`keywords_seen`"),
+        ] {
+            let found = findings_after(&RULE, &earlier, sql);
+            assert!(found.iter().any(|f| f.2.contains(&format!("rebuilds {}", rebuilt))), "{sql}: {found:?}");
+        }
+        let created = "CREATE TABLE IF NOT EXISTS times (at timestamp);";
+        let utc = "SET timezone = 'UTC';\nALTER TABLE times ALTER at TYPE timestamptz;";
+        assert_eq!(findings_after(&RULE, &[created], utc), []);
+        for sql in [
+            "ALTER TABLE times ALTER at TYPE timestamptz;",
+            "SET timezone = 'Europe/Paris';\nALTER TABLE times ALTER at TYPE timestamptz;",
+            "SET timezone = 'UTC';\nRESET timezone;\nALTER TABLE times ALTER at TYPE timestamptz;",
+        ] {
+            let found = findings_after(&RULE, &[created], sql);
+            assert!(found[0].2.contains("rewrites it"), "{sql}: {found:?}");
+        }
+        // Another collation: only the column's indexes.
+        let collated = "ALTER TABLE keywords ALTER COLUMN label TYPE varchar COLLATE \"C\";";
+        assert_eq!(findings_after(&RULE, &earlier, collated), []);
+        let collated = "ALTER TABLE keywords ALTER COLUMN keyword TYPE varchar(64) COLLATE \"C\";";
+        let found = findings_after(&RULE, &earlier, collated);
+        assert!(
+            found[0]
+                .2
+                .contains("rebuilds `keywords_plain`, `keywords_lower`"),
+            "{found:?}"
+        );
     }
 }

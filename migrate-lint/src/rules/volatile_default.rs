@@ -164,7 +164,8 @@ fn stored(ctx: &StatementCtx<'_>, table: &str, column: &ColumnDef) -> Option<Hit
 const STORED: &str = "s";
 
 /// Whether a call is to a volatile function: a built-in one, or one of the folder the schema
-/// model knows is `VOLATILE` in every overload and not written in `sql`.
+/// model knows is `VOLATILE` in every overload, unless it is a `sql` function PostgreSQL
+/// inlines into a constant.
 fn volatile_call(ctx: &StatementCtx<'_>, call: &FuncCall) -> bool {
     let name = strings(&call.funcname);
     if name.last().is_some_and(|n| VOLATILE.contains(&n.as_str())) {
@@ -173,7 +174,7 @@ fn volatile_call(ctx: &StatementCtx<'_>, call: &FuncCall) -> bool {
     match ctx.schema.function(&name) {
         Known::Present(overloads) => overloads
             .iter()
-            .all(|f| f.volatility == Volatility::Volatile && f.language != "sql"),
+            .all(|f| f.volatility == Volatility::Volatile && !f.constant),
         Known::Absent | Known::Unknown => false,
     }
 }
@@ -318,9 +319,9 @@ mod tests {
     }
 
     /// Checked on PostgreSQL: the table's `relfilenode` changes for a volatile `plpgsql`
-    /// function and for a `sql` one whose body calls `random()`, and stays the same for a
-    /// stable or immutable one, and for a volatile `sql` function that PostgreSQL inlines to a
-    /// constant.
+    /// function and for a `sql` one whose body calls `random()` (crates.io's `random_string`,
+    /// which `migrate trace` sees rewrite `emails`), and stays the same for a stable or
+    /// immutable one, and for a volatile `sql` function that PostgreSQL inlines to a constant.
     #[test]
     fn knows_the_volatility_of_the_folders_functions() {
         let earlier = [
@@ -332,7 +333,12 @@ mod tests {
              CREATE OR REPLACE FUNCTION fixed() RETURNS int LANGUAGE plpgsql AS \
              $$ BEGIN RETURN 1; END $$;",
             "ALTER FUNCTION fixed() IMMUTABLE;",
+            "CREATE FUNCTION random_string(int4) RETURNS text AS $$\n  SELECT (array_to_string(\
+             array(SELECT substr('abc', floor(random() * 3)::int4 + 1, 1) FROM \
+             generate_series(1, $1)), ''))\n$$ LANGUAGE SQL;",
         ];
+        let sql = "ALTER TABLE users ADD COLUMN token text NOT NULL DEFAULT random_string(26);";
+        assert_eq!(findings_after(&RULE, &earlier, sql).len(), 1);
         let sql = "ALTER TABLE users ADD COLUMN code text DEFAULT app.next_code();";
         let found = findings_after(&RULE, &earlier, sql);
         assert_eq!(
