@@ -110,8 +110,13 @@ fn lock(relation: &str, mode: &str) -> (String, String) {
 
 /// The rules the checker reports on `sql` as the migration after [`SETUP`].
 fn rules(sql: &str) -> Vec<&'static str> {
+    rules_after(SETUP, sql)
+}
+
+/// The rules the checker reports on `sql` as the migration after `setup`.
+fn rules_after(setup: &str, sql: &str) -> Vec<&'static str> {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("001_setup.sql"), SETUP).unwrap();
+    std::fs::write(dir.path().join("001_setup.sql"), setup).unwrap();
     std::fs::write(dir.path().join("002_change.sql"), sql).unwrap();
     let outcome = migrate_lint::check_dir(dir.path(), "migrations");
     outcome
@@ -311,4 +316,76 @@ fn attach_partition_scans_unless_a_valid_check_implies_the_bound() {
     assert_eq!(scans(&mut client, attach, "p1"), 0);
     let after_check = format!("{check};\n{attach};");
     assert!(!rules(&after_check).contains(&"attach-partition-without-check"));
+}
+
+/// A type change that keeps the stored values leaves the table's file as it is, yet PostgreSQL
+/// builds some of its indexes again (a new `relfilenode`, a scan of the table): an index on an
+/// expression or with a predicate reading the column; and every index of the column when the
+/// ordering changes (another collation, or `timestamp` to `timestamptz` under a UTC session,
+/// which rewrites the table under any other time zone). `column-type-change` reports exactly
+/// the changes that rebuild something.
+#[test]
+fn type_changes_that_keep_the_values_rebuild_some_indexes() {
+    const TABLES: &str = "\
+CREATE TABLE k (id int PRIMARY KEY, word varchar(64), note varchar(64), plain varchar(64), \
+label varchar, seen timestamp, bare timestamp);
+INSERT INTO k SELECT g, 'w' || g, 'n' || g, 'p' || g, 'l' || g, now(), now() \
+FROM generate_series(1, 100) g;
+CREATE INDEX k_lower ON k (lower(word));
+CREATE INDEX k_noted ON k (id) WHERE note IS NOT NULL;
+CREATE INDEX k_plain ON k (plain);
+CREATE INDEX k_seen ON k (seen);
+";
+    let db = TestDb::new();
+    let mut client = db.client();
+    client.batch_execute(TABLES).unwrap();
+    const ALL: [&str; 6] = ["k", "k_lower", "k_noted", "k_pkey", "k_plain", "k_seen"];
+    // (change, the relations it gives a new file, reported)
+    for (sql, expected, reported) in [
+        ("ALTER TABLE k ALTER word TYPE text", &["k_lower"][..], true),
+        ("ALTER TABLE k ALTER note TYPE text", &["k_noted"][..], true),
+        ("ALTER TABLE k ALTER plain TYPE text", &[][..], false),
+        (
+            "ALTER TABLE k ALTER plain TYPE varchar(64) COLLATE \"C\"",
+            &["k_plain"][..],
+            true,
+        ),
+        (
+            "ALTER TABLE k ALTER label TYPE varchar COLLATE \"C\"",
+            &[][..],
+            false,
+        ),
+        (
+            "SET LOCAL timezone = 'UTC'; ALTER TABLE k ALTER seen TYPE timestamptz",
+            &["k_seen"][..],
+            true,
+        ),
+        (
+            "SET LOCAL timezone = 'UTC'; ALTER TABLE k ALTER bare TYPE timestamptz",
+            &[][..],
+            false,
+        ),
+        (
+            "SET LOCAL timezone = 'Europe/Paris'; ALTER TABLE k ALTER bare TYPE timestamptz",
+            &ALL[..],
+            true,
+        ),
+    ] {
+        let renewed: Vec<&str> = ALL
+            .into_iter()
+            .filter(|r| rewrites(&mut client, sql, r))
+            .collect();
+        assert_eq!(renewed, expected, "{sql}");
+        assert_eq!(
+            scans(&mut client, sql, "k") > 0,
+            !expected.is_empty(),
+            "{sql}"
+        );
+        let found = rules_after(TABLES, &format!("{};\n", sql.replace("SET LOCAL", "SET")));
+        assert_eq!(
+            found.contains(&"column-type-change"),
+            reported,
+            "{sql}: {found:?}"
+        );
+    }
 }
