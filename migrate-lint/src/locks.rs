@@ -8,6 +8,7 @@
 //!
 //! A pure reader of parse trees: it imports only `objects` (names of relations).
 
+use std::borrow::Cow;
 use std::fmt;
 
 use pg_query::protobuf::{
@@ -15,7 +16,7 @@ use pg_query::protobuf::{
 };
 use pg_query::{NodeEnum, NodeRef};
 
-use crate::objects::{cmd_column, cmd_constraint, display_relation, relation_name};
+use crate::objects::{cmd_column, cmd_constraint, display_relation, object_name, relation_name};
 
 /// PostgreSQL's table-level lock modes, weakest first (the order of `LOCK TABLE ... IN x MODE`
 /// and of PostgreSQL's lock mode numbers).
@@ -123,8 +124,10 @@ impl fmt::Display for Level {
 
 /// The locks a statement takes: each table it names with the strongest level it takes on it,
 /// in the order the statement names them; `None` when the model does not know the statement.
-pub(crate) fn takes<'a>(node: &'a NodeEnum) -> Option<Vec<(&'a RangeVar, Level)>> {
+/// A `DROP` names its tables without a `RangeVar` of the tree: those are made here.
+pub(crate) fn takes<'a>(node: &'a NodeEnum) -> Option<Vec<(Cow<'a, RangeVar>, Level)>> {
     let mut locks: Vec<(&'a RangeVar, Level)> = Vec::new();
+    let mut dropped: Vec<RangeVar> = Vec::new();
     let mut add = |relation: &'a RangeVar, level: Level| locks.push((relation, level));
     match node {
         NodeEnum::SelectStmt(s) if s.locking_clause.is_empty() && s.into_clause.is_none() => {
@@ -190,8 +193,34 @@ pub(crate) fn takes<'a>(node: &'a NodeEnum) -> Option<Vec<(&'a RangeVar, Level)>
                 false => Level::AccessExclusive,
             },
         ),
+        // `DROP TABLE | VIEW | MATERIALIZED VIEW`: ACCESS EXCLUSIVE on each, until the commit
+        // (its readers wait, then find it gone or, created again, the new one).
+        NodeEnum::DropStmt(s)
+            if matches!(
+                s.remove_type(),
+                ObjectType::ObjectTable | ObjectType::ObjectView | ObjectType::ObjectMatview
+            ) =>
+        {
+            dropped.extend(s.objects.iter().filter_map(|o| {
+                let mut name = object_name(o);
+                let relname = name.pop()?;
+                Some(RangeVar {
+                    schemaname: name.pop().unwrap_or_default(),
+                    relname,
+                    ..RangeVar::default()
+                })
+            }));
+        }
         _ => return None,
     }
+    let locks = locks
+        .into_iter()
+        .map(|(r, level)| (Cow::Borrowed(r), level))
+        .chain(
+            dropped
+                .into_iter()
+                .map(|r| (Cow::Owned(r), Level::AccessExclusive)),
+        );
     Some(strongest(locks))
 }
 
@@ -222,12 +251,14 @@ fn writes(node: &NodeEnum) -> usize {
 }
 
 /// Each table once, with the strongest level taken on it, in the order first named.
-fn strongest(locks: Vec<(&RangeVar, Level)>) -> Vec<(&RangeVar, Level)> {
-    let mut merged: Vec<(&RangeVar, Level)> = Vec::new();
+fn strongest<'a>(
+    locks: impl Iterator<Item = (Cow<'a, RangeVar>, Level)>,
+) -> Vec<(Cow<'a, RangeVar>, Level)> {
+    let mut merged: Vec<(Cow<'a, RangeVar>, Level)> = Vec::new();
     for (relation, level) in locks {
         match merged
             .iter_mut()
-            .find(|(r, _)| same_table(&relation_name(r), &relation_name(relation)))
+            .find(|(r, _)| same_table(&relation_name(r), &relation_name(&relation)))
         {
             Some((_, held)) => *held = (*held).max(level),
             None => merged.push((relation, level)),
@@ -517,6 +548,9 @@ pub(crate) struct HeldLock {
     pub statement: String,
     /// Where that statement is: `path:line`.
     pub at: String,
+    /// Whether the file dropped the table: its readers wait for the commit only to find it gone,
+    /// unless the file creates it again.
+    pub dropped: bool,
 }
 
 /// The locks a file holds on tables that existed before it: what its earlier statements took,
@@ -544,17 +578,21 @@ impl Held {
         at: String,
         new: impl Fn(&RangeVar) -> bool,
     ) {
+        let drops = matches!(node, NodeEnum::DropStmt(_));
         for (relation, level) in takes(node).unwrap_or_default() {
+            let relation = &*relation;
             if new(relation) {
                 continue;
             }
             let table = relation_name(relation);
             match self.locks.iter_mut().find(|h| same_table(&h.table, &table)) {
-                Some(held) if held.level >= level => {}
                 Some(held) => {
-                    held.level = level;
-                    held.statement = brief(sql);
-                    held.at.clone_from(&at);
+                    held.dropped |= drops;
+                    if held.level < level {
+                        held.level = level;
+                        held.statement = brief(sql);
+                        held.at.clone_from(&at);
+                    }
                 }
                 None => self.locks.push(HeldLock {
                     table,
@@ -562,6 +600,7 @@ impl Held {
                     level,
                     statement: brief(sql),
                     at: at.clone(),
+                    dropped: drops,
                 }),
             }
         }
@@ -616,7 +655,7 @@ pub fn statement_locks(sql: &str) -> Result<Vec<Claim>, String> {
             takes(&s.node).map(|locks| {
                 locks
                     .into_iter()
-                    .map(|(r, level)| (display_relation(Some(r)), level))
+                    .map(|(r, level)| (display_relation(Some(&r)), level))
                     .collect()
             })
         })
@@ -634,7 +673,7 @@ mod tests {
              LOCK TABLE a, b IN SHARE MODE;\n\
              WITH moved AS (DELETE FROM a RETURNING *) INSERT INTO b SELECT * FROM moved;\n\
              CREATE INDEX CONCURRENTLY i ON a (x);\n\
-             DROP TABLE a;",
+             DROP INDEX i;",
         )
         .unwrap();
         assert_eq!(

@@ -30,6 +30,7 @@ CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO (
 CREATE TABLE events_2025 (id bigint, at date);
 CREATE MATERIALIZED VIEW user_count AS SELECT count(*) AS n FROM users;
 CREATE UNIQUE INDEX user_count_n ON user_count (n);
+CREATE VIEW big_orders AS SELECT * FROM orders WHERE amount > 100;
 ";
 
 use Level::*;
@@ -118,25 +119,50 @@ const CASES: &[Case] = &[
     ("LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE", &[]),
     ("LOCK TABLE users IN EXCLUSIVE MODE", &[]),
     ("LOCK TABLE ONLY users IN ACCESS EXCLUSIVE MODE NOWAIT", &[]),
+    // DROP: ACCESS EXCLUSIVE on what it drops (the table a view reads is not locked).
+    ("DROP TABLE notes", &[]),
+    ("DROP TABLE IF EXISTS notes, tickets", &[]),
+    ("DROP VIEW big_orders", &[]),
+    ("DROP MATERIALIZED VIEW user_count", &[]),
 ];
 
+/// The tables, views and materialized views of `public`, by object id.
+fn relations(client: &mut postgres::Client) -> BTreeMap<u32, String> {
+    client
+        .query(
+            "SELECT oid, relname::text FROM pg_class WHERE relkind IN ('r', 'p', 'm', 'v') \
+             AND relnamespace = 'public'::regnamespace",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|row| (row.get::<_, postgres::types::Oid>(0), row.get(1)))
+        .collect()
+}
+
 /// The strongest lock the backend of `client` holds on each table, view or materialized view of
-/// `public`.
-fn server_locks(client: &mut postgres::Client) -> BTreeMap<String, Level> {
+/// `public`: those it sees now, and those of `before` (a relation the statement dropped).
+fn server_locks(
+    client: &mut postgres::Client,
+    before: &BTreeMap<u32, String>,
+) -> BTreeMap<String, Level> {
+    let mut names = before.clone();
+    names.extend(relations(client));
     let mut locks = BTreeMap::new();
     for row in client
         .query(
-            "SELECT c.relname::text, l.mode FROM pg_locks l JOIN pg_class c ON c.oid = l.relation \
-             WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND l.granted \
-               AND c.relkind IN ('r', 'p', 'm', 'v') \
-               AND c.relnamespace = 'public'::regnamespace",
+            "SELECT relation, mode FROM pg_locks WHERE pid = pg_backend_pid() \
+             AND locktype = 'relation' AND granted",
             &[],
         )
         .unwrap()
     {
-        let (table, mode): (String, String) = (row.get(0), row.get(1));
+        let (oid, mode): (postgres::types::Oid, String) = (row.get(0), row.get(1));
+        let Some(table) = names.get(&oid) else {
+            continue;
+        };
         let level = Level::from_mode(&mode).unwrap_or_else(|| panic!("unknown mode {mode}"));
-        let held = locks.entry(table).or_insert(level);
+        let held = locks.entry(table.clone()).or_insert(level);
         *held = (*held).max(level);
     }
     locks
@@ -163,11 +189,12 @@ fn every_lock_the_model_claims_is_the_lock_postgresql_takes() {
             let held = expected.entry(table.to_owned()).or_insert(level);
             *held = (*held).max(level);
         }
+        let before = relations(&mut client);
         client.batch_execute("BEGIN").unwrap();
         client
             .batch_execute(sql)
             .unwrap_or_else(|e| panic!("{sql}: {e}"));
-        let actual = server_locks(&mut client);
+        let actual = server_locks(&mut client, &before);
         client.batch_execute("ROLLBACK").unwrap();
         if actual != expected {
             wrong.push(format!(
