@@ -17,6 +17,9 @@ pub struct Script {
     pub file: PathBuf,
     /// The normalised text: leading BOM removed, CRLF turned into LF.
     pub text: String,
+    /// Whether `text` is the file's bytes as they are (most files: no BOM, LF line ends), so
+    /// that the macro can embed the file itself (`include_str!`) rather than a copy.
+    pub verbatim: bool,
     /// How the statements run.
     pub transaction: Transaction,
     /// Byte ranges of the statements to run in `text`: the file's own outer `BEGIN;`/`COMMIT;`

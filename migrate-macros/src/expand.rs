@@ -1,12 +1,13 @@
-//! Runs the checker and turns its outcome into tokens: compile errors, warnings, or the
-//! `migrate_runtime::Migrations` value.
+//! Runs the checker (or reads its verdict on an unchanged folder from the cache) and turns the
+//! verdict into tokens: compile errors, warnings, or the `migrate_runtime::Migrations` value.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use migrate_lint::{Migration, Script, SettingValue, Settings, Transaction};
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 
+use crate::cache::{Cache, Entry};
 use crate::input::Input;
 
 /// The `Migrations` expression, or the compile errors in expression position (followed by an
@@ -20,32 +21,72 @@ pub(crate) fn expand(input: &Input) -> TokenStream {
         return quote! {{ #error ::migrate_runtime::Migrations::__new(&[]) }};
     };
     let display = input.folder.value();
-    let folder = manifest_dir.join(&display);
-    let outcome = migrate_lint::check_dir(&folder, &display);
+    let out_dir = std::env::var_os("OUT_DIR").map(PathBuf::from);
+    expand_folder(
+        &manifest_dir.join(&display),
+        &display,
+        out_dir.as_deref(),
+        span,
+    )
+}
 
-    let warnings: Vec<TokenStream> = outcome
-        .warnings()
+/// [`expand`] for the folder `folder`, shown as `display`, with the cache in `out_dir` if any.
+fn expand_folder(folder: &Path, display: &str, out_dir: Option<&Path>, span: Span) -> TokenStream {
+    let cache = out_dir.and_then(|out| Cache::new(out, folder, display));
+    let kept = cache.as_ref().and_then(|c| {
+        let entry = c.load()?;
+        let set = entry.set.parse().ok()?;
+        Some((entry.warnings, Ok(set)))
+    });
+    let (warnings, verdict) = kept.unwrap_or_else(|| {
+        let (warnings, verdict) = check(folder, display);
+        if let (Some(cache), Ok(set)) = (&cache, &verdict) {
+            cache.store(&Entry {
+                warnings: warnings.clone(),
+                set: set.to_string(),
+            });
+        }
+        (warnings, verdict)
+    });
+    let warnings = warnings
+        .iter()
         .enumerate()
-        .map(|(i, d)| warning(i, &d.to_string(), span))
-        .collect();
-    let errors = outcome
-        .errors()
-        .map(|d| syn::Error::new(span, d.to_string()))
-        .reduce(|mut all, e| {
-            all.combine(e);
-            all
-        });
-    if let Some(errors) = errors {
-        let errors = errors.into_compile_error();
-        return quote! {{ #errors #(#warnings)* ::migrate_runtime::Migrations::__new(&[]) }};
+        .map(|(i, message)| warning(i, message, span));
+    match verdict {
+        Ok(set) => quote! {{ #(#warnings)* #set }},
+        Err(errors) => {
+            let errors = errors
+                .iter()
+                .map(|message| syn::Error::new(span, message))
+                .reduce(|mut all, e| {
+                    all.combine(e);
+                    all
+                })
+                .expect("a failed verdict has an error")
+                .into_compile_error();
+            quote! {{ #errors #(#warnings)* ::migrate_runtime::Migrations::__new(&[]) }}
+        }
     }
+}
 
-    // Each file the expansion depends on is included, so that editing it rebuilds the crate.
+/// The checker's verdict on a folder: its warnings' messages, and the tokens of the set (the
+/// statements of a block: the files included, then the value) or the errors' messages.
+fn check(folder: &Path, display: &str) -> (Vec<String>, Result<TokenStream, Vec<String>>) {
+    let outcome = migrate_lint::check_dir(folder, display);
+    let warnings = outcome.warnings().map(ToString::to_string).collect();
+    let errors: Vec<String> = outcome.errors().map(ToString::to_string).collect();
+    if !errors.is_empty() {
+        return (warnings, Err(errors));
+    }
+    // Each file the expansion depends on is included, so that editing it rebuilds the crate: a
+    // file embedded as it is (`include_str!`) is included by that; the others and
+    // `migrate.toml` are included here.
     let config_file = folder.join(migrate_lint::CONFIG_FILE);
     let includes = outcome
         .migrations
         .iter()
         .flat_map(|m| std::iter::once(&m.up).chain(&m.down))
+        .filter(|s| !s.verbatim)
         .map(|s| s.file.clone())
         .chain(config_file.is_file().then_some(config_file))
         .map(|file| {
@@ -55,14 +96,12 @@ pub(crate) fn expand(input: &Input) -> TokenStream {
     let count = outcome.migrations.len();
     let migrations = outcome.migrations.iter().map(migration);
     let settings = settings(&outcome.config.settings);
-    quote! {
-        {
-            #(#includes)*
-            #(#warnings)*
-            static MIGRATIONS: [::migrate_runtime::Migration; #count] = [#(#migrations),*];
-            ::migrate_runtime::Migrations::__with_settings(&MIGRATIONS, #settings)
-        }
-    }
+    let set = quote! {
+        #(#includes)*
+        static MIGRATIONS: [::migrate_runtime::Migration; #count] = [#(#migrations),*];
+        ::migrate_runtime::Migrations::__with_settings(&MIGRATIONS, #settings)
+    };
+    (warnings, Ok(set))
 }
 
 /// The run-time settings of `migrate.toml` as a `migrate_runtime::Settings` expression: each
@@ -133,12 +172,21 @@ fn migration(m: &Migration) -> TokenStream {
 fn script(s: &Script) -> TokenStream {
     let Script {
         path,
+        file,
         text,
+        verbatim,
         transaction,
         statements,
         index_builds,
-        ..
     } = s;
+    // The file itself when its text is its bytes: one literal for rustc, and what rebuilds the
+    // crate when it is edited.
+    let text = if *verbatim {
+        let file = file.to_string_lossy().into_owned();
+        quote!(::core::include_str!(#file))
+    } else {
+        quote!(#text)
+    };
     let transaction = match transaction {
         Transaction::Single => quote!(::migrate_runtime::Transaction::Single),
         Transaction::None => quote!(::migrate_runtime::Transaction::None),
@@ -166,5 +214,95 @@ fn script(s: &Script) -> TokenStream {
         ::migrate_runtime::Script::__new(
             #path, #text, #transaction, &[#(#statements),*], #index_builds,
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every folder of `tests/migrations` with a `migrate.toml` or SQL files: the corpora and
+    /// the runtime's fixtures (CRLF files, a failing folder among them).
+    fn folders() -> Vec<PathBuf> {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/migrations");
+        let mut folders: Vec<PathBuf> = std::fs::read_dir(root)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.is_dir())
+            .collect();
+        folders.sort();
+        assert!(folders.len() > 20, "{folders:?}");
+        folders
+    }
+
+    /// The verdict from the cache is exactly the verdict without it, on every folder: the first
+    /// build (which stores it), the next (which reads it), and a build after the entry was
+    /// corrupted (which ignores it).
+    #[test]
+    fn the_cached_verdict_is_the_checkers_on_every_folder() {
+        let out = tempfile::tempdir().unwrap();
+        let span = Span::call_site();
+        for folder in folders() {
+            let display = format!(
+                "migrations/{}",
+                folder.file_name().unwrap().to_string_lossy()
+            );
+            let fresh = expand_folder(&folder, &display, None, span).to_string();
+            let stored = expand_folder(&folder, &display, Some(out.path()), span).to_string();
+            let read = expand_folder(&folder, &display, Some(out.path()), span).to_string();
+            assert_eq!(stored, fresh, "{display}: first build");
+            assert_eq!(read, fresh, "{display}: from the cache");
+            let cache = Cache::new(out.path(), &folder, &display).unwrap();
+            let kept = cache.load();
+            assert_eq!(
+                kept.is_some(),
+                !fresh.contains("compile_error"),
+                "{display}: only a folder without errors is kept"
+            );
+            if kept.is_some() {
+                cache.store(&Entry {
+                    warnings: Vec::new(),
+                    set: "::core::compile_error!(\"forged\")".to_owned(),
+                });
+                // An entry whose bytes no longer match its sum (a disk error, a half-written
+                // copy) is not trusted.
+                let file = std::fs::read_dir(out.path())
+                    .unwrap()
+                    .map(|e| e.unwrap().path())
+                    .find(|p| std::fs::read_to_string(p).unwrap().contains("forged"))
+                    .unwrap();
+                let text = std::fs::read_to_string(&file)
+                    .unwrap()
+                    .replace("forged", "forgeD");
+                std::fs::write(&file, text).unwrap();
+                let after = expand_folder(&folder, &display, Some(out.path()), span).to_string();
+                assert_eq!(after, fresh, "{display}: a corrupt entry is ignored");
+            }
+        }
+    }
+
+    /// Most files are embedded as they are (`include_str!`); a file whose text the checker
+    /// normalised (CRLF) is embedded as its text, and included for rebuilds.
+    #[test]
+    fn files_are_embedded_as_they_are_unless_normalised() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/migrations");
+        let lf = expand_folder(
+            &root.join("ordered"),
+            "migrations/ordered",
+            None,
+            Span::call_site(),
+        )
+        .to_string();
+        assert!(lf.contains("include_str !"), "{lf}");
+        assert!(!lf.contains("include_bytes !"), "{lf}");
+        let crlf = expand_folder(
+            &root.join("ordered_crlf"),
+            "migrations/ordered_crlf",
+            None,
+            Span::call_site(),
+        )
+        .to_string();
+        assert!(crlf.contains("include_bytes !"), "{crlf}");
+        assert!(!crlf.contains("include_str !"), "{crlf}");
     }
 }

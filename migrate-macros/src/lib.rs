@@ -15,10 +15,13 @@
 //!     migrate_runtime::embed_migrations!("migrations", allow = ["unguarded-insert"]);
 //! ```
 //!
-//! Each file is included with `include_bytes!`, so editing one rebuilds the crate. For cargo to
-//! notice a *new* file, add a `build.rs` holding
-//! `fn main() { println!("cargo:rerun-if-changed=migrations"); }`.
+//! Each file is included (`include_str!`, or `include_bytes!` for a file whose text the checker
+//! normalised), so editing one rebuilds the crate. For cargo to notice a *new* file, add a
+//! `build.rs` holding `fn main() { println!("cargo:rerun-if-changed=migrations"); }`; with it,
+//! the verdict on an unchanged folder is also kept in the build's output directory, so that a
+//! rebuild of the crate costs a hash of the folder's files instead of checking them again.
 
+mod cache;
 mod expand;
 mod input;
 

@@ -140,6 +140,7 @@ pub fn check_entries(display: &str, entries: Vec<Entry>) -> Outcome {
                 path: file.path.clone(),
                 file: file.file,
                 text: file.text?,
+                verbatim: file.verbatim,
                 transaction,
                 statements,
                 index_builds,
@@ -235,6 +236,8 @@ struct Loaded {
     file: PathBuf,
     policy: Policy,
     text: Option<String>,
+    /// Whether `text` is the file's bytes as they are (no BOM removed, no CRLF turned into LF).
+    verbatim: bool,
     /// Why there is no text.
     found: Vec<Diagnostic>,
 }
@@ -242,9 +245,13 @@ struct Loaded {
 /// Reads one file's content into normalised text.
 fn load(job: Job) -> Loaded {
     let mut found = Vec::new();
+    let mut verbatim = false;
     let text = match job.bytes {
         Ok(bytes) => match normalise(&bytes) {
-            Ok(text) => Some(text),
+            Ok(text) => {
+                verbatim = text.as_bytes() == bytes.as_slice();
+                Some(text)
+            }
             Err(error) => {
                 found.push(text_problem(&job.path, &bytes, error));
                 None
@@ -268,6 +275,7 @@ fn load(job: Job) -> Loaded {
         file: job.file,
         policy: job.policy,
         text,
+        verbatim,
         found,
     }
 }
