@@ -6,7 +6,8 @@
 
 use pg_query::protobuf::{
     AlterTableCmd, AlterTableType, ColumnDef, ConstrType, Constraint, DropStmt, FuncCall,
-    ObjectType, ObjectWithArgs, RangeVar, RoleSpec, RoleSpecType, TypeName,
+    FunctionParameterMode, ObjectType, ObjectWithArgs, RangeVar, RenameStmt, RoleSpec,
+    RoleSpecType, TypeName,
 };
 use pg_query::{Node, NodeEnum};
 
@@ -16,24 +17,69 @@ use crate::quote::{ident, qualified};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct ObjectKey {
     pub kind: ObjectType,
-    /// Name parts as PostgreSQL folds them: `["public", "users"]`, `["users", "users_email_key"]`.
+    /// Name parts as PostgreSQL folds them: `["public", "users"]`, `["users", "users_email_key"]`,
+    /// a column's `["users", "email"]`.
     pub name: Vec<String>,
+    /// A function's or procedure's input argument types, when the statement gives them: its
+    /// identity is its name and these (`DROP FUNCTION f(int)` does not drop `f(text)`). `None`:
+    /// any (`DROP FUNCTION f` drops the only `f`), or an object of another kind.
+    pub args: Option<Vec<String>>,
 }
 
 impl ObjectKey {
     pub fn new(kind: ObjectType, name: Vec<String>) -> Self {
-        Self { kind, name }
+        Self {
+            kind,
+            name,
+            args: None,
+        }
     }
 
-    /// Same kind, and one name is the other with fewer qualifiers (`users` and `public.users`).
+    /// Same kind, one name is the other with fewer qualifiers (`users` and `public.users`),
+    /// and, for routines whose argument types both are known, the same argument types.
     fn same_object(&self, other: &ObjectKey) -> bool {
         let (short, long) = if self.name.len() <= other.name.len() {
             (&self.name, &other.name)
         } else {
             (&other.name, &self.name)
         };
-        self.kind == other.kind && !short.is_empty() && long.ends_with(short)
+        let same_args = match (&self.args, &other.args) {
+            (Some(a), Some(b)) => a == b,
+            _ => true,
+        };
+        self.kind == other.kind && !short.is_empty() && long.ends_with(short) && same_args
     }
+}
+
+/// A type as a routine's identity sees it: its name without `pg_catalog` (which the parser adds
+/// to `int` and `varchar`, making them `int4` and `varchar` as written so), `[]` for an array;
+/// type modifiers do not count (`f(varchar(10))` is `f(varchar)`).
+fn signature_type(t: &TypeName) -> String {
+    let names: Vec<String> = strings(&t.names)
+        .into_iter()
+        .skip_while(|n| n == "pg_catalog")
+        .collect();
+    let array = if t.array_bounds.is_empty() { "" } else { "[]" };
+    format!("{}{array}", names.join("."))
+}
+
+/// The input argument types of a `CREATE FUNCTION/PROCEDURE`: `IN`, `INOUT` and `VARIADIC`
+/// parameters, not `OUT` and `TABLE` columns.
+fn parameter_types(parameters: &[Node]) -> Vec<String> {
+    parameters
+        .iter()
+        .filter_map(|p| match p.node.as_ref() {
+            Some(NodeEnum::FunctionParameter(p))
+                if !matches!(
+                    p.mode(),
+                    FunctionParameterMode::FuncParamOut | FunctionParameterMode::FuncParamTable
+                ) =>
+            {
+                p.arg_type.as_ref().map(signature_type)
+            }
+            _ => None,
+        })
+        .collect()
 }
 
 /// What the statements before the current one, in the same file, created and dropped, and what
@@ -46,22 +92,43 @@ pub(crate) struct Earlier {
     ahead: Vec<(usize, ObjectKey)>,
     /// What each statement of the file drops, with the statement's index.
     drops_ahead: Vec<(usize, ObjectKey)>,
+    /// The columns each statement renames: the statement's index, the old name, the new one.
+    renames_ahead: Vec<(usize, ObjectKey, String)>,
+    /// The line each statement starts on, by index.
+    lines: Vec<(usize, usize)>,
     /// The index of the statement being checked.
     now: usize,
 }
 
+/// A later statement that drops or renames a column (see [`Earlier::column_gone_on_rerun`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ColumnGone<'a> {
+    /// The line the statement starts on.
+    pub line: usize,
+    /// The column's new name, when the statement renames it.
+    pub renamed_to: Option<&'a str>,
+}
+
 impl Earlier {
-    /// Knows what each statement of the file creates: `(index, statement)` pairs, a statement
-    /// that a `DO` block runs under the index of the `DO`.
-    pub fn new<'a>(statements: impl IntoIterator<Item = (usize, &'a NodeEnum)>) -> Self {
+    /// Knows what each statement of the file creates: `(index, line, statement)` triples, a
+    /// statement that a `DO` block runs under the index and line of the `DO`.
+    pub fn new<'a>(statements: impl IntoIterator<Item = (usize, usize, &'a NodeEnum)>) -> Self {
         let mut earlier = Self::default();
-        for (i, node) in statements {
+        for (i, line, node) in statements {
+            if earlier.lines.last().is_none_or(|&(last, _)| last != i) {
+                earlier.lines.push((i, line));
+            }
             earlier
                 .ahead
                 .extend(creates(node).into_iter().map(|key| (i, key)));
             earlier
                 .drops_ahead
                 .extend(drops(node).into_iter().map(|key| (i, key)));
+            if let NodeEnum::RenameStmt(s) = node {
+                if let Some((from, _)) = renamed_column(s) {
+                    earlier.renames_ahead.push((i, from, s.newname.clone()));
+                }
+            }
         }
         earlier
     }
@@ -115,6 +182,50 @@ impl Earlier {
                         .iter()
                         .any(|(i, k)| *i >= dropped && k.same_object(&key))
             })
+        })
+    }
+
+    /// The last later statement of the file that drops or renames this column of the table
+    /// `relation` (name parts), when none after it adds the column again, no earlier statement
+    /// added it and the table is not dropped and created again earlier in the file: when the
+    /// file runs a second time the column is gone before this statement.
+    pub fn column_gone_on_rerun(
+        &self,
+        relation: &[String],
+        column: &str,
+    ) -> Option<ColumnGone<'_>> {
+        let name: Vec<String> = relation
+            .iter()
+            .cloned()
+            .chain([column.to_owned()])
+            .collect();
+        let key = ObjectKey::new(ObjectType::ObjectColumn, name);
+        let table = ObjectKey::new(ObjectType::ObjectTable, relation.to_vec());
+        let gone = self
+            .drops_ahead
+            .iter()
+            .filter(|(i, k)| *i > self.now && k.same_object(&key))
+            .map(|(i, _)| *i)
+            .max()?;
+        let back = self
+            .ahead
+            .iter()
+            .any(|(i, k)| *i >= gone && k.same_object(&key));
+        let fresh = self.dropped(&table) && self.created(&table);
+        if back || fresh || self.created(&key) {
+            return None;
+        }
+        Some(ColumnGone {
+            line: self
+                .lines
+                .iter()
+                .find(|&&(i, _)| i == gone)
+                .map_or(0, |&(_, line)| line),
+            renamed_to: self
+                .renames_ahead
+                .iter()
+                .find(|(i, k, _)| *i == gone && k.same_object(&key))
+                .map(|(_, _, new)| new.as_str()),
         })
     }
 
@@ -228,7 +339,8 @@ pub(crate) fn alter_table_cmds(
     })
 }
 
-fn creates(node: &NodeEnum) -> Vec<ObjectKey> {
+/// The objects a statement creates (a function with its argument types).
+pub(crate) fn creates(node: &NodeEnum) -> Vec<ObjectKey> {
     let key = |kind, name| vec![ObjectKey::new(kind, name)];
     match node {
         NodeEnum::CreateStmt(s) => s
@@ -287,7 +399,10 @@ fn creates(node: &NodeEnum) -> Vec<ObjectKey> {
             } else {
                 ObjectType::ObjectFunction
             };
-            key(kind, strings(&s.funcname))
+            vec![ObjectKey {
+                args: Some(parameter_types(&s.parameters)),
+                ..ObjectKey::new(kind, strings(&s.funcname))
+            }]
         }
         NodeEnum::DefineStmt(s)
             if matches!(
@@ -307,11 +422,32 @@ fn creates(node: &NodeEnum) -> Vec<ObjectKey> {
                         )
                     })
                 }
+                AlterTableType::AtAddColumn => cmd_column(cmd).map(|column| {
+                    ObjectKey::new(
+                        ObjectType::ObjectColumn,
+                        on_relation(relation, &column.colname),
+                    )
+                }),
                 _ => None,
             })
             .collect(),
+        NodeEnum::RenameStmt(s) => renamed_column(s).map_or_else(Vec::new, |(_, to)| vec![to]),
         _ => Vec::new(),
     }
+}
+
+/// A `RENAME COLUMN`'s column under its old name and under its new one.
+fn renamed_column(s: &RenameStmt) -> Option<(ObjectKey, ObjectKey)> {
+    if s.rename_type() != ObjectType::ObjectColumn {
+        return None;
+    }
+    let column = |name: &str| {
+        ObjectKey::new(
+            ObjectType::ObjectColumn,
+            on_relation(s.relation.as_ref(), name),
+        )
+    };
+    Some((column(&s.subname), column(&s.newname)))
 }
 
 fn drops(node: &NodeEnum) -> Vec<ObjectKey> {
@@ -339,18 +475,38 @@ fn drops(node: &NodeEnum) -> Vec<ObjectKey> {
                     ObjectType::ObjectTabconstraint,
                     on_relation(relation, &cmd.name),
                 )),
+                AlterTableType::AtDropColumn => Some(ObjectKey::new(
+                    ObjectType::ObjectColumn,
+                    on_relation(relation, &cmd.name),
+                )),
                 _ => None,
             })
             .collect(),
+        NodeEnum::RenameStmt(s) => renamed_column(s).map_or_else(Vec::new, |(from, _)| vec![from]),
         _ => Vec::new(),
     }
 }
 
-/// The objects a `DROP` statement names.
+/// The objects a `DROP` statement names, a routine with its argument types when given.
 pub(crate) fn dropped(s: &DropStmt) -> impl Iterator<Item = ObjectKey> + '_ {
-    s.objects
-        .iter()
-        .map(|o| ObjectKey::new(s.remove_type(), object_name(o)))
+    s.objects.iter().map(|o| {
+        let args = match o.node.as_ref() {
+            Some(NodeEnum::ObjectWithArgs(f)) if !f.args_unspecified => Some(
+                f.objargs
+                    .iter()
+                    .filter_map(|n| match n.node.as_ref() {
+                        Some(NodeEnum::TypeName(t)) => Some(signature_type(t)),
+                        _ => None,
+                    })
+                    .collect(),
+            ),
+            _ => None,
+        };
+        ObjectKey {
+            args,
+            ..ObjectKey::new(s.remove_type(), object_name(o))
+        }
+    })
 }
 
 /// The objects of a `DROP` statement as written: `app.users, orders`.
@@ -615,7 +771,7 @@ mod tests {
             .into_iter()
             .map(|s| s.stmt.unwrap().node.unwrap())
             .collect();
-        let mut earlier = Earlier::new(nodes.iter().enumerate());
+        let mut earlier = Earlier::new(nodes.iter().enumerate().map(|(i, n)| (i, i + 1, n)));
         for (i, node) in nodes.iter().enumerate() {
             earlier.enter(i);
             earlier.record(node);
@@ -637,7 +793,7 @@ mod tests {
         .into_iter()
         .map(|s| s.stmt.unwrap().node.unwrap())
         .collect();
-        let mut e = Earlier::new(nodes.iter().enumerate());
+        let mut e = Earlier::new(nodes.iter().enumerate().map(|(i, n)| (i, i + 1, n)));
         e.enter(0);
         assert!(e.created_later(&key(ObjectType::ObjectView, &["public", "v"])));
         for name in ["t_pkey", "t_a_b_key", "t_c_fkey"] {

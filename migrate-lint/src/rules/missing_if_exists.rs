@@ -375,6 +375,9 @@ mod tests {
             "ALTER TABLE t DROP CONSTRAINT c;\nALTER TABLE u ADD CONSTRAINT c CHECK (a > 0);",
             "ALTER TABLE t DROP CONSTRAINT t_pkey, ADD UNIQUE (a);",
             "ALTER TABLE t ADD COLUMN c text, DROP COLUMN c;",
+            // Another function: the second run's `DROP` finds no `f(int)` (42883).
+            "DROP FUNCTION f(int);\nCREATE OR REPLACE FUNCTION f(a text) RETURNS int LANGUAGE \
+             sql AS 'SELECT 1';",
         ] {
             fires(&RULE, sql);
         }
