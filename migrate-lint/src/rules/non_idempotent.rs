@@ -4,10 +4,11 @@
 //! ADD ATTRIBUTE`, `[NO] INHERIT` (the object exists, or is gone), every `RENAME` and `SET SCHEMA`
 //! (the old name is gone). Two more fail, or do something else, because of what the first run
 //! did: a type change whose `USING` converts the values (the second run converts converted
-//! values), and a data statement on a table that a later statement of the file drops (it is gone
-//! on the second run). Each is safe after an earlier `DROP` of the same object in the file (or of
-//! the table a constraint, policy or renamed column belongs to), and inside a guarded `DO` block,
-//! which catches the error or checks the catalog first (see `plpgsql`).
+//! values), and a data statement on a table that a later statement of the file drops, or on a
+//! column that a later statement drops or renames (it is gone on the second run). Each is safe
+//! after an earlier `DROP` of the same object in the file (or of the table a constraint, policy
+//! or renamed column belongs to), and inside a guarded `DO` block, which catches the error or
+//! checks the catalog first (see `plpgsql`).
 
 use pg_query::protobuf::{
     AlterDomainStmt, AlterEnumStmt, AlterObjectSchemaStmt, AlterTableCmd, AlterTableType,
@@ -29,9 +30,9 @@ pub(crate) static RULE: Rule = Rule {
     family: Family::Idempotency,
     severity: Severity::Error,
     reason: "`ADD CONSTRAINT`, `CREATE TYPE/DOMAIN/POLICY/ROLE`, `RENAME`, `SET SCHEMA`, `ADD \
-             ATTRIBUTE`, `[NO] INHERIT`, a `USING` conversion and a statement on a table that a \
-             later statement drops have no idempotent form and fail (or convert again) when the \
-             migration runs a second time",
+             ATTRIBUTE`, `[NO] INHERIT`, a `USING` conversion and a statement on a table (or a \
+             column) that a later statement drops (or renames) have no idempotent form and fail \
+             (or convert again) when the migration runs a second time",
     help: "wrap the statement in a `DO` block that skips it when it was already done, or put a \
            `DROP ... IF EXISTS` of the same object before it",
     allowable: true,
