@@ -92,8 +92,11 @@ pub(crate) struct Earlier {
     ahead: Vec<(usize, ObjectKey)>,
     /// What each statement of the file drops, with the statement's index.
     drops_ahead: Vec<(usize, ObjectKey)>,
-    /// The columns each statement renames: the statement's index, the old name, the new one.
-    renames_ahead: Vec<(usize, ObjectKey, String)>,
+    /// The columns each statement renames, with the statement's index: the column under its
+    /// old name and under its new one. Not among what a statement drops and creates: on the
+    /// second run a `RENAME` fails (the old name is gone), so it neither removes nor makes
+    /// anything then.
+    renames_ahead: Vec<(usize, ObjectKey, ObjectKey)>,
     /// The line each statement starts on, by index.
     lines: Vec<(usize, usize)>,
     /// The index of the statement being checked.
@@ -125,8 +128,8 @@ impl Earlier {
                 .drops_ahead
                 .extend(drops(node).into_iter().map(|key| (i, key)));
             if let NodeEnum::RenameStmt(s) = node {
-                if let Some((from, _)) = renamed_column(s) {
-                    earlier.renames_ahead.push((i, from, s.newname.clone()));
+                if let Some((from, to)) = renamed_column(s) {
+                    earlier.renames_ahead.push((i, from, to));
                 }
             }
         }
@@ -154,6 +157,7 @@ impl Earlier {
     /// Whether a later statement of the file drops anything.
     pub fn drops_later(&self) -> bool {
         self.drops_ahead.iter().any(|(i, _)| *i > self.now)
+            || self.renames_ahead.iter().any(|(i, ..)| *i > self.now)
     }
 
     /// Whether a later statement of the file drops this table (or materialized view, or view)
@@ -186,33 +190,20 @@ impl Earlier {
     }
 
     /// The last later statement of the file that drops or renames this column of the table
-    /// `relation` (name parts), when none after it adds the column again, no earlier statement
-    /// added it and the table is not dropped and created again earlier in the file: when the
-    /// file runs a second time the column is gone before this statement.
+    /// `relation` (name parts), when none after it adds the column again (or renames another
+    /// column to its name), no earlier statement added it and the table is not dropped and
+    /// created again earlier in the file: when the file runs a second time the column is gone
+    /// before this statement.
     pub fn column_gone_on_rerun(
         &self,
         relation: &[String],
         column: &str,
     ) -> Option<ColumnGone<'_>> {
-        let name: Vec<String> = relation
-            .iter()
-            .cloned()
-            .chain([column.to_owned()])
-            .collect();
-        let key = ObjectKey::new(ObjectType::ObjectColumn, name);
+        let key = column_key(relation, column);
         let table = ObjectKey::new(ObjectType::ObjectTable, relation.to_vec());
-        let gone = self
-            .drops_ahead
-            .iter()
-            .filter(|(i, k)| *i > self.now && k.same_object(&key))
-            .map(|(i, _)| *i)
-            .max()?;
-        let back = self
-            .ahead
-            .iter()
-            .any(|(i, k)| *i >= gone && k.same_object(&key));
+        let gone = self.removed_later(&key, true)?;
         let fresh = self.dropped(&table) && self.created(&table);
-        if back || fresh || self.created(&key) {
+        if fresh || self.created(&key) {
             return None;
         }
         Some(ColumnGone {
@@ -224,9 +215,59 @@ impl Earlier {
             renamed_to: self
                 .renames_ahead
                 .iter()
-                .find(|(i, k, _)| *i == gone && k.same_object(&key))
-                .map(|(_, _, new)| new.as_str()),
+                .find(|(i, from, _)| *i == gone && from.same_object(&key))
+                .and_then(|(_, _, to)| to.name.last())
+                .map(String::as_str),
         })
+    }
+
+    /// Whether a later statement of the file drops this column of the table `relation` (name
+    /// parts), or renames it to a name an earlier statement dropped, and none after it adds it
+    /// again: each run ends without it, so the second run adds it again and removes it again.
+    /// (A `RENAME` to a name nothing dropped before fails on the second run, which then keeps
+    /// the column it added: `ADD COLUMN tmp; ...; RENAME tmp TO new` adds a second `tmp`.)
+    pub fn column_dropped_later(&self, relation: &[String], column: &str) -> bool {
+        self.removed_later(&column_key(relation, column), false)
+            .is_some()
+    }
+
+    /// The index of the last later statement that drops or renames the column `key`, when none
+    /// after it adds the column again (or renames another column to its name). With
+    /// `any_rename` false, a `RENAME` counts only when an earlier statement dropped (or renamed
+    /// away) its new name, so that it runs again on the second run.
+    fn removed_later(&self, key: &ObjectKey, any_rename: bool) -> Option<usize> {
+        let runs_again = |i: usize, to: &ObjectKey| {
+            any_rename
+                || self
+                    .drops_ahead
+                    .iter()
+                    .any(|(j, k)| *j < i && k.same_object(to))
+                || self
+                    .renames_ahead
+                    .iter()
+                    .any(|(j, from, _)| *j < i && from.same_object(to))
+        };
+        let renamed = self
+            .renames_ahead
+            .iter()
+            .filter(|(i, _, to)| runs_again(*i, to))
+            .map(|(i, from, _)| (i, from));
+        let gone = self
+            .drops_ahead
+            .iter()
+            .map(|(i, k)| (i, k))
+            .chain(renamed)
+            .filter(|&(i, k)| *i > self.now && k.same_object(key))
+            .map(|(i, _)| *i)
+            .max()?;
+        let renamed_to = self.renames_ahead.iter().map(|(i, _, to)| (i, to));
+        let back = self
+            .ahead
+            .iter()
+            .map(|(i, k)| (i, k))
+            .chain(renamed_to)
+            .any(|(i, k)| *i >= gone && k.same_object(key));
+        (!back).then_some(gone)
     }
 
     /// Whether a table (or a materialized view) was created earlier in this file, so nothing
@@ -431,9 +472,18 @@ pub(crate) fn creates(node: &NodeEnum) -> Vec<ObjectKey> {
                 _ => None,
             })
             .collect(),
-        NodeEnum::RenameStmt(s) => renamed_column(s).map_or_else(Vec::new, |(_, to)| vec![to]),
         _ => Vec::new(),
     }
+}
+
+/// The key of column `column` of the table `relation` (name parts).
+pub(crate) fn column_key(relation: &[String], column: &str) -> ObjectKey {
+    let name = relation
+        .iter()
+        .cloned()
+        .chain([column.to_owned()])
+        .collect();
+    ObjectKey::new(ObjectType::ObjectColumn, name)
 }
 
 /// A `RENAME COLUMN`'s column under its old name and under its new one.
@@ -482,7 +532,6 @@ fn drops(node: &NodeEnum) -> Vec<ObjectKey> {
                 _ => None,
             })
             .collect(),
-        NodeEnum::RenameStmt(s) => renamed_column(s).map_or_else(Vec::new, |(from, _)| vec![from]),
         _ => Vec::new(),
     }
 }

@@ -7,7 +7,9 @@ use pg_query::NodeEnum;
 
 use super::examples::ORDERS;
 use crate::diagnostic::{Hit, Severity};
-use crate::objects::{alter_table_cmds, display_relation, relation_name, strings, ObjectKey};
+use crate::objects::{
+    alter_table_cmds, column_key, display_relation, relation_name, strings, ObjectKey,
+};
 use crate::quote::{ident, literal, qualified};
 use crate::rule::{Check, Example, Examples, Family, Rule, StatementCtx};
 use crate::rules::examples::USERS;
@@ -145,23 +147,19 @@ fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
     // `ALTER TYPE ... ADD ATTRIBUTE` is an `ADD COLUMN` to a composite type, without an
     // `IF NOT EXISTS` form.
     // A column dropped before, by an earlier sub-command of the statement or an earlier
-    // statement of the file, is gone when the second run adds it again.
+    // statement of the file, is gone when the second run adds it again; so is one that a later
+    // statement drops (or renames to a name dropped before) and none adds again: the first run
+    // ended without it, and the second run removes it again.
     let is_type =
         matches!(ctx.node, NodeEnum::AlterTableStmt(s) if s.objtype() == ObjectType::ObjectType);
     let cmds: Vec<_> = alter_table_cmds(ctx.node).collect();
     let dropped_before = |i: usize, relation: Option<&RangeVar>, name: &str| {
+        let table = relation.map(relation_name).unwrap_or_default();
         cmds[..i]
             .iter()
             .any(|(_, cmd)| cmd.subtype() == AlterTableType::AtDropColumn && cmd.name == name)
-            || ctx.earlier.dropped(&ObjectKey::new(
-                ObjectType::ObjectColumn,
-                relation
-                    .map(relation_name)
-                    .unwrap_or_default()
-                    .into_iter()
-                    .chain([name.to_owned()])
-                    .collect(),
-            ))
+            || ctx.earlier.dropped(&column_key(&table, name))
+            || ctx.earlier.column_dropped_later(&table, name)
     };
     let add_columns = cmds
         .iter()
@@ -259,6 +257,10 @@ mod tests {
         for sql in [
             "ALTER TABLE users DROP COLUMN kind, ADD COLUMN kind text NOT NULL;",
             "ALTER TABLE users DROP COLUMN IF EXISTS kind;\nALTER TABLE public.users ADD kind text;",
+            "ALTER TABLE users ADD COLUMN tmp int;\nUPDATE users SET tmp = 1;\n\
+             ALTER TABLE users DROP COLUMN tmp;",
+            "ALTER TABLE users ADD COLUMN kind_new text;\nALTER TABLE users DROP COLUMN kind;\n\
+             ALTER TABLE users RENAME COLUMN kind_new TO kind;",
         ] {
             passes(&RULE, sql);
         }
@@ -270,6 +272,18 @@ mod tests {
         fires(
             &RULE,
             "ALTER TABLE orders DROP COLUMN kind;\nALTER TABLE users ADD COLUMN kind text;",
+        );
+        // Renamed away later: the second run adds `kind` again, and its `RENAME` fails (`kind_old`
+        // exists), leaving one more column.
+        fires(
+            &RULE,
+            "ALTER TABLE users ADD COLUMN kind text;\nALTER TABLE users RENAME kind TO kind_old;",
+        );
+        // The second run's `RENAME` fails (`kind_old` exists), so `kind` is still there.
+        fires(
+            &RULE,
+            "ALTER TABLE users RENAME COLUMN kind TO kind_old;\n\
+             ALTER TABLE users ADD COLUMN kind text;",
         );
     }
 

@@ -18,7 +18,7 @@ use pg_query::{Node, NodeEnum};
 
 use crate::diagnostic::{Hit, Severity};
 use crate::objects::{
-    added_constraint_name, cmd_column, constraint_name, display_name, display_object,
+    added_constraint_name, cmd_column, column_key, constraint_name, display_name, display_object,
     display_relation, display_type, kind_keyword, object_name, relation_name, strings, ObjectKey,
 };
 use crate::plpgsql;
@@ -673,6 +673,15 @@ fn rename(ctx: &StatementCtx<'_>, s: &RenameStmt) -> Option<Hit> {
         if relation.is_some_and(|r| ctx.earlier.dropped_table(r)) {
             return None;
         }
+        // A column swapped in (`ADD COLUMN new; ...; DROP COLUMN old; RENAME new TO old`): each
+        // run adds the column again and drops the name it takes.
+        let table = relation.map(relation_name).unwrap_or_default();
+        if kind == ObjectType::ObjectColumn
+            && ctx.earlier.created(&column_key(&table, &s.subname))
+            && ctx.earlier.dropped(&column_key(&table, &s.newname))
+        {
+            return None;
+        }
         let on = display_relation(relation);
         (
             format!("{noun} `{}` of `{on}`", ident(&s.subname)),
@@ -911,6 +920,17 @@ mod tests {
         ] {
             passes(&RULE, sql);
         }
+        // A column swapped in: each run adds `new` again and drops `old` before the rename.
+        passes(
+            &RULE,
+            "ALTER TABLE s ADD COLUMN new jsonb;\nUPDATE s SET new = to_jsonb(old);\n\
+             ALTER TABLE s DROP COLUMN old;\nALTER TABLE s RENAME COLUMN new TO old;",
+        );
+        // Without the drop, the second run's rename finds `old` taken.
+        fires(
+            &RULE,
+            "ALTER TABLE s ADD COLUMN new jsonb;\nALTER TABLE s RENAME COLUMN new TO old;",
+        );
         // Renamed away, and another column renamed to its name after (the renames themselves
         // are reported).
         let found = crate::rules::testing::findings(
