@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use common::{migrate, Db, Folder};
 use migrate_runtime::{HistoryTable, Migrations};
-use migrate_tests::fixtures::{ATUIN, CRATESIO, DOCSRS, SVIX};
+use migrate_tests::fixtures::{ATUIN, CRATESIO, DOCSRS, OPENTDF, SVIX};
 
 fn repository() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -21,12 +21,13 @@ fn repository() -> PathBuf {
 }
 
 /// (corpus, tool, the embedded set of its imported folder)
-fn corpora() -> [(&'static str, &'static str, &'static Migrations); 4] {
+fn corpora() -> [(&'static str, &'static str, &'static Migrations); 5] {
     [
         ("cratesio", "diesel", &CRATESIO),
         ("docsrs", "sqlx", &DOCSRS),
         ("svix", "sqlx", &SVIX),
         ("atuin", "sqlx", &ATUIN),
+        ("opentdf", "goose", &OPENTDF),
     ]
 }
 

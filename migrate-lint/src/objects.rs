@@ -6,7 +6,8 @@
 
 use pg_query::protobuf::{
     AlterTableCmd, AlterTableType, ColumnDef, ConstrType, Constraint, DropStmt, FuncCall,
-    ObjectType, ObjectWithArgs, RangeVar, RoleSpec, RoleSpecType, TypeName,
+    FunctionParameterMode, ObjectType, ObjectWithArgs, RangeVar, RenameStmt, RoleSpec,
+    RoleSpecType, TypeName,
 };
 use pg_query::{Node, NodeEnum};
 
@@ -16,24 +17,69 @@ use crate::quote::{ident, qualified};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct ObjectKey {
     pub kind: ObjectType,
-    /// Name parts as PostgreSQL folds them: `["public", "users"]`, `["users", "users_email_key"]`.
+    /// Name parts as PostgreSQL folds them: `["public", "users"]`, `["users", "users_email_key"]`,
+    /// a column's `["users", "email"]`.
     pub name: Vec<String>,
+    /// A function's or procedure's input argument types, when the statement gives them: its
+    /// identity is its name and these (`DROP FUNCTION f(int)` does not drop `f(text)`). `None`:
+    /// any (`DROP FUNCTION f` drops the only `f`), or an object of another kind.
+    pub args: Option<Vec<String>>,
 }
 
 impl ObjectKey {
     pub fn new(kind: ObjectType, name: Vec<String>) -> Self {
-        Self { kind, name }
+        Self {
+            kind,
+            name,
+            args: None,
+        }
     }
 
-    /// Same kind, and one name is the other with fewer qualifiers (`users` and `public.users`).
+    /// Same kind, one name is the other with fewer qualifiers (`users` and `public.users`),
+    /// and, for routines whose argument types both are known, the same argument types.
     fn same_object(&self, other: &ObjectKey) -> bool {
         let (short, long) = if self.name.len() <= other.name.len() {
             (&self.name, &other.name)
         } else {
             (&other.name, &self.name)
         };
-        self.kind == other.kind && !short.is_empty() && long.ends_with(short)
+        let same_args = match (&self.args, &other.args) {
+            (Some(a), Some(b)) => a == b,
+            _ => true,
+        };
+        self.kind == other.kind && !short.is_empty() && long.ends_with(short) && same_args
     }
+}
+
+/// A type as a routine's identity sees it: its name without `pg_catalog` (which the parser adds
+/// to `int` and `varchar`, making them `int4` and `varchar` as written so), `[]` for an array;
+/// type modifiers do not count (`f(varchar(10))` is `f(varchar)`).
+fn signature_type(t: &TypeName) -> String {
+    let names: Vec<String> = strings(&t.names)
+        .into_iter()
+        .skip_while(|n| n == "pg_catalog")
+        .collect();
+    let array = if t.array_bounds.is_empty() { "" } else { "[]" };
+    format!("{}{array}", names.join("."))
+}
+
+/// The input argument types of a `CREATE FUNCTION/PROCEDURE`: `IN`, `INOUT` and `VARIADIC`
+/// parameters, not `OUT` and `TABLE` columns.
+fn parameter_types(parameters: &[Node]) -> Vec<String> {
+    parameters
+        .iter()
+        .filter_map(|p| match p.node.as_ref() {
+            Some(NodeEnum::FunctionParameter(p))
+                if !matches!(
+                    p.mode(),
+                    FunctionParameterMode::FuncParamOut | FunctionParameterMode::FuncParamTable
+                ) =>
+            {
+                p.arg_type.as_ref().map(signature_type)
+            }
+            _ => None,
+        })
+        .collect()
 }
 
 /// What the statements before the current one, in the same file, created and dropped, and what
@@ -46,22 +92,46 @@ pub(crate) struct Earlier {
     ahead: Vec<(usize, ObjectKey)>,
     /// What each statement of the file drops, with the statement's index.
     drops_ahead: Vec<(usize, ObjectKey)>,
+    /// The columns each statement renames, with the statement's index: the column under its
+    /// old name and under its new one. Not among what a statement drops and creates: on the
+    /// second run a `RENAME` fails (the old name is gone), so it neither removes nor makes
+    /// anything then.
+    renames_ahead: Vec<(usize, ObjectKey, ObjectKey)>,
+    /// The line each statement starts on, by index.
+    lines: Vec<(usize, usize)>,
     /// The index of the statement being checked.
     now: usize,
 }
 
+/// A later statement that drops or renames a column (see [`Earlier::column_gone_on_rerun`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ColumnGone<'a> {
+    /// The line the statement starts on.
+    pub line: usize,
+    /// The column's new name, when the statement renames it.
+    pub renamed_to: Option<&'a str>,
+}
+
 impl Earlier {
-    /// Knows what each statement of the file creates: `(index, statement)` pairs, a statement
-    /// that a `DO` block runs under the index of the `DO`.
-    pub fn new<'a>(statements: impl IntoIterator<Item = (usize, &'a NodeEnum)>) -> Self {
+    /// Knows what each statement of the file creates: `(index, line, statement)` triples, a
+    /// statement that a `DO` block runs under the index and line of the `DO`.
+    pub fn new<'a>(statements: impl IntoIterator<Item = (usize, usize, &'a NodeEnum)>) -> Self {
         let mut earlier = Self::default();
-        for (i, node) in statements {
+        for (i, line, node) in statements {
+            if earlier.lines.last().is_none_or(|&(last, _)| last != i) {
+                earlier.lines.push((i, line));
+            }
             earlier
                 .ahead
                 .extend(creates(node).into_iter().map(|key| (i, key)));
             earlier
                 .drops_ahead
                 .extend(drops(node).into_iter().map(|key| (i, key)));
+            if let NodeEnum::RenameStmt(s) = node {
+                if let Some((from, to)) = renamed_column(s) {
+                    earlier.renames_ahead.push((i, from, to));
+                }
+            }
         }
         earlier
     }
@@ -87,6 +157,7 @@ impl Earlier {
     /// Whether a later statement of the file drops anything.
     pub fn drops_later(&self) -> bool {
         self.drops_ahead.iter().any(|(i, _)| *i > self.now)
+            || self.renames_ahead.iter().any(|(i, ..)| *i > self.now)
     }
 
     /// Whether a later statement of the file drops this table (or materialized view, or view)
@@ -116,6 +187,87 @@ impl Earlier {
                         .any(|(i, k)| *i >= dropped && k.same_object(&key))
             })
         })
+    }
+
+    /// The last later statement of the file that drops or renames this column of the table
+    /// `relation` (name parts), when none after it adds the column again (or renames another
+    /// column to its name), no earlier statement added it and the table is not dropped and
+    /// created again earlier in the file: when the file runs a second time the column is gone
+    /// before this statement.
+    pub fn column_gone_on_rerun(
+        &self,
+        relation: &[String],
+        column: &str,
+    ) -> Option<ColumnGone<'_>> {
+        let key = column_key(relation, column);
+        let table = ObjectKey::new(ObjectType::ObjectTable, relation.to_vec());
+        let gone = self.removed_later(&key, true)?;
+        let fresh = self.dropped(&table) && self.created(&table);
+        if fresh || self.created(&key) {
+            return None;
+        }
+        Some(ColumnGone {
+            line: self
+                .lines
+                .iter()
+                .find(|&&(i, _)| i == gone)
+                .map_or(0, |&(_, line)| line),
+            renamed_to: self
+                .renames_ahead
+                .iter()
+                .find(|(i, from, _)| *i == gone && from.same_object(&key))
+                .and_then(|(_, _, to)| to.name.last())
+                .map(String::as_str),
+        })
+    }
+
+    /// Whether a later statement of the file drops this column of the table `relation` (name
+    /// parts), or renames it to a name an earlier statement dropped, and none after it adds it
+    /// again: each run ends without it, so the second run adds it again and removes it again.
+    /// (A `RENAME` to a name nothing dropped before fails on the second run, which then keeps
+    /// the column it added: `ADD COLUMN tmp; ...; RENAME tmp TO new` adds a second `tmp`.)
+    pub fn column_dropped_later(&self, relation: &[String], column: &str) -> bool {
+        self.removed_later(&column_key(relation, column), false)
+            .is_some()
+    }
+
+    /// The index of the last later statement that drops or renames the column `key`, when none
+    /// after it adds the column again (or renames another column to its name). With
+    /// `any_rename` false, a `RENAME` counts only when an earlier statement dropped (or renamed
+    /// away) its new name, so that it runs again on the second run.
+    fn removed_later(&self, key: &ObjectKey, any_rename: bool) -> Option<usize> {
+        let runs_again = |i: usize, to: &ObjectKey| {
+            any_rename
+                || self
+                    .drops_ahead
+                    .iter()
+                    .any(|(j, k)| *j < i && k.same_object(to))
+                || self
+                    .renames_ahead
+                    .iter()
+                    .any(|(j, from, _)| *j < i && from.same_object(to))
+        };
+        let renamed = self
+            .renames_ahead
+            .iter()
+            .filter(|(i, _, to)| runs_again(*i, to))
+            .map(|(i, from, _)| (i, from));
+        let gone = self
+            .drops_ahead
+            .iter()
+            .map(|(i, k)| (i, k))
+            .chain(renamed)
+            .filter(|&(i, k)| *i > self.now && k.same_object(key))
+            .map(|(i, _)| *i)
+            .max()?;
+        let renamed_to = self.renames_ahead.iter().map(|(i, _, to)| (i, to));
+        let back = self
+            .ahead
+            .iter()
+            .map(|(i, k)| (i, k))
+            .chain(renamed_to)
+            .any(|(i, k)| *i >= gone && k.same_object(key));
+        (!back).then_some(gone)
     }
 
     /// Whether a table (or a materialized view) was created earlier in this file, so nothing
@@ -228,7 +380,8 @@ pub(crate) fn alter_table_cmds(
     })
 }
 
-fn creates(node: &NodeEnum) -> Vec<ObjectKey> {
+/// The objects a statement creates (a function with its argument types).
+pub(crate) fn creates(node: &NodeEnum) -> Vec<ObjectKey> {
     let key = |kind, name| vec![ObjectKey::new(kind, name)];
     match node {
         NodeEnum::CreateStmt(s) => s
@@ -287,7 +440,10 @@ fn creates(node: &NodeEnum) -> Vec<ObjectKey> {
             } else {
                 ObjectType::ObjectFunction
             };
-            key(kind, strings(&s.funcname))
+            vec![ObjectKey {
+                args: Some(parameter_types(&s.parameters)),
+                ..ObjectKey::new(kind, strings(&s.funcname))
+            }]
         }
         NodeEnum::DefineStmt(s)
             if matches!(
@@ -307,11 +463,41 @@ fn creates(node: &NodeEnum) -> Vec<ObjectKey> {
                         )
                     })
                 }
+                AlterTableType::AtAddColumn => cmd_column(cmd).map(|column| {
+                    ObjectKey::new(
+                        ObjectType::ObjectColumn,
+                        on_relation(relation, &column.colname),
+                    )
+                }),
                 _ => None,
             })
             .collect(),
         _ => Vec::new(),
     }
+}
+
+/// The key of column `column` of the table `relation` (name parts).
+pub(crate) fn column_key(relation: &[String], column: &str) -> ObjectKey {
+    let name = relation
+        .iter()
+        .cloned()
+        .chain([column.to_owned()])
+        .collect();
+    ObjectKey::new(ObjectType::ObjectColumn, name)
+}
+
+/// A `RENAME COLUMN`'s column under its old name and under its new one.
+fn renamed_column(s: &RenameStmt) -> Option<(ObjectKey, ObjectKey)> {
+    if s.rename_type() != ObjectType::ObjectColumn {
+        return None;
+    }
+    let column = |name: &str| {
+        ObjectKey::new(
+            ObjectType::ObjectColumn,
+            on_relation(s.relation.as_ref(), name),
+        )
+    };
+    Some((column(&s.subname), column(&s.newname)))
 }
 
 fn drops(node: &NodeEnum) -> Vec<ObjectKey> {
@@ -339,6 +525,10 @@ fn drops(node: &NodeEnum) -> Vec<ObjectKey> {
                     ObjectType::ObjectTabconstraint,
                     on_relation(relation, &cmd.name),
                 )),
+                AlterTableType::AtDropColumn => Some(ObjectKey::new(
+                    ObjectType::ObjectColumn,
+                    on_relation(relation, &cmd.name),
+                )),
                 _ => None,
             })
             .collect(),
@@ -346,11 +536,26 @@ fn drops(node: &NodeEnum) -> Vec<ObjectKey> {
     }
 }
 
-/// The objects a `DROP` statement names.
+/// The objects a `DROP` statement names, a routine with its argument types when given.
 pub(crate) fn dropped(s: &DropStmt) -> impl Iterator<Item = ObjectKey> + '_ {
-    s.objects
-        .iter()
-        .map(|o| ObjectKey::new(s.remove_type(), object_name(o)))
+    s.objects.iter().map(|o| {
+        let args = match o.node.as_ref() {
+            Some(NodeEnum::ObjectWithArgs(f)) if !f.args_unspecified => Some(
+                f.objargs
+                    .iter()
+                    .filter_map(|n| match n.node.as_ref() {
+                        Some(NodeEnum::TypeName(t)) => Some(signature_type(t)),
+                        _ => None,
+                    })
+                    .collect(),
+            ),
+            _ => None,
+        };
+        ObjectKey {
+            args,
+            ..ObjectKey::new(s.remove_type(), object_name(o))
+        }
+    })
 }
 
 /// The objects of a `DROP` statement as written: `app.users, orders`.
@@ -615,7 +820,7 @@ mod tests {
             .into_iter()
             .map(|s| s.stmt.unwrap().node.unwrap())
             .collect();
-        let mut earlier = Earlier::new(nodes.iter().enumerate());
+        let mut earlier = Earlier::new(nodes.iter().enumerate().map(|(i, n)| (i, i + 1, n)));
         for (i, node) in nodes.iter().enumerate() {
             earlier.enter(i);
             earlier.record(node);
@@ -637,7 +842,7 @@ mod tests {
         .into_iter()
         .map(|s| s.stmt.unwrap().node.unwrap())
         .collect();
-        let mut e = Earlier::new(nodes.iter().enumerate());
+        let mut e = Earlier::new(nodes.iter().enumerate().map(|(i, n)| (i, i + 1, n)));
         e.enter(0);
         assert!(e.created_later(&key(ObjectType::ObjectView, &["public", "v"])));
         for name in ["t_pkey", "t_a_b_key", "t_c_fkey"] {

@@ -89,6 +89,11 @@ pub mod fixtures {
     /// The atuin corpus, as `migrate import --from sqlx` converts `tests/corpus/atuin`.
     pub static ATUIN: Migrations = embed_migrations!("migrations/atuin");
 
+    /// The OpenTDF corpus (48 migrations), as `migrate import --from goose` converts
+    /// `tests/corpus/opentdf`: each goose file's `Up` section an up file, its `Down` section
+    /// a down file.
+    pub static OPENTDF: Migrations = embed_migrations!("migrations/opentdf");
+
     /// The runner of [`CRATESIO`], with the settings of its `migrate.toml`.
     pub fn cratesio_runner() -> migrate_runtime::Runner {
         CRATESIO.runner()
@@ -108,6 +113,7 @@ pub mod fixtures {
             "docsrs" => &DOCSRS,
             "svix" => &SVIX,
             "atuin" => &ATUIN,
+            "opentdf" => &OPENTDF,
             other => panic!("unknown fixture {other}"),
         }
     }

@@ -18,6 +18,7 @@ use std::path::Path;
 
 use migrate_lint::discover::{read_dir, Entry};
 use migrate_lint::{check_entries, Diagnostic, Family, CONFIG_FILE};
+use postgres::error::ErrorPosition;
 use postgres::{Client, SimpleQueryMessage};
 
 /// What PostgreSQL says of one statement run a second time.
@@ -175,18 +176,21 @@ pub fn judge(dir: &Path, client: &mut Client) -> Result<Verdict, String> {
         let mut first_rows = Vec::with_capacity(statements.len());
         let failed = (|| {
             if !no_transaction {
-                client.batch_execute("BEGIN")?;
+                client.batch_execute("BEGIN").map_err(|e| (e, None))?;
             }
             for statement in &statements {
-                first_rows.push(changed_rows(&client.simple_query(statement)?));
+                let messages = client
+                    .simple_query(statement)
+                    .map_err(|e| (e, Some(*statement)))?;
+                first_rows.push(changed_rows(&messages));
             }
             if !no_transaction {
-                client.batch_execute("COMMIT")?;
+                client.batch_execute("COMMIT").map_err(|e| (e, None))?;
             }
-            Ok::<_, postgres::Error>(())
+            Ok::<_, (postgres::Error, Option<&str>)>(())
         })()
         .err();
-        if let Some(e) = failed {
+        if let Some((e, statement)) = failed {
             if !no_transaction {
                 let _ = client.batch_execute("ROLLBACK");
                 let code = e.code().map_or("", |c| c.code());
@@ -197,16 +201,24 @@ pub fn judge(dir: &Path, client: &mut Client) -> Result<Verdict, String> {
                     ));
                 }
             }
-            verdict.not_applied.push(format!("{path}: {e}"));
+            verdict
+                .not_applied
+                .push(describe(&e, &path, &sql, statement));
             break;
         }
         // The second run, statement by statement, rolled back. A statement's change of the
         // catalog counts only when the file's second run as a whole changes it (a `DROP ... IF
         // EXISTS` and the `CREATE` after it change nothing together).
-        client.batch_execute("BEGIN").map_err(|e| e.to_string())?;
-        let file_before = catalog_size(client)?;
+        let server = |e: postgres::Error| describe(&e, &path, &sql, None);
+        client.batch_execute("BEGIN").map_err(server)?;
+        let file_before = catalog_size(client).map_err(server)?;
         let first_judged = verdict.statements.len();
         for (statement, first_rows) in statements.iter().zip(first_rows) {
+            // The file's own `BEGIN` and `COMMIT` would end the transaction that rolls the
+            // second run back; they change nothing to re-run.
+            if is_transaction_control(statement) {
+                continue;
+            }
             let start = statement.as_ptr() as usize - sql.as_ptr() as usize;
             let (first, last) = lines(&sql, start, start + statement.len());
             let findings: Vec<&'static str> = of_file
@@ -219,21 +231,19 @@ pub fn judge(dir: &Path, client: &mut Client) -> Result<Verdict, String> {
                 })
                 .map(|d| d.rule)
                 .collect();
-            let before = catalog_size(client)?;
-            client
-                .batch_execute("SAVEPOINT oracle")
-                .map_err(|e| e.to_string())?;
+            let before = catalog_size(client).map_err(server)?;
+            client.batch_execute("SAVEPOINT oracle").map_err(server)?;
             let rerun = match client.simple_query(statement) {
                 Ok(messages) => {
                     client
                         .batch_execute("RELEASE SAVEPOINT oracle")
-                        .map_err(|e| e.to_string())?;
+                        .map_err(server)?;
                     let changed = changed_rows(&messages);
                     if changed > 0 && is_dml(statement) {
                         Rerun::ChangedRows(changed)
                     } else if first_rows == 0 && is_dml(statement) {
                         Rerun::NoRows
-                    } else if catalog_size(client)? != before {
+                    } else if catalog_size(client).map_err(server)? != before {
                         Rerun::ChangedSchema
                     } else {
                         Rerun::Fine
@@ -242,7 +252,7 @@ pub fn judge(dir: &Path, client: &mut Client) -> Result<Verdict, String> {
                 Err(e) => {
                     client
                         .batch_execute("ROLLBACK TO SAVEPOINT oracle")
-                        .map_err(|e| e.to_string())?;
+                        .map_err(server)?;
                     let code = e.code().map_or("", |c| c.code()).to_owned();
                     if code == "25001" {
                         Rerun::NotInTransaction
@@ -260,18 +270,70 @@ pub fn judge(dir: &Path, client: &mut Client) -> Result<Verdict, String> {
                 rerun,
             });
         }
-        if catalog_size(client)? == file_before {
+        if catalog_size(client).map_err(server)? == file_before {
             for judged in &mut verdict.statements[first_judged..] {
                 if judged.rerun == Rerun::ChangedSchema {
                     judged.rerun = Rerun::Fine;
                 }
             }
         }
-        client
-            .batch_execute("ROLLBACK")
-            .map_err(|e| e.to_string())?;
+        client.batch_execute("ROLLBACK").map_err(server)?;
     }
     Ok(verdict)
+}
+
+/// PostgreSQL's error in full (`postgres::Error` alone prints only "db error"): severity,
+/// SQLSTATE, message, detail and hint, at `path:line:col` of the position the server gives in
+/// `statement` (a slice of the file's text `sql`), else at the statement's first line, else (an
+/// error at `COMMIT`, a deferred constraint) at the file.
+fn describe(error: &postgres::Error, path: &str, sql: &str, statement: Option<&str>) -> String {
+    let Some(db) = error.as_db_error() else {
+        let mut text = format!("{path}: {error}");
+        let mut cause = std::error::Error::source(error);
+        while let Some(c) = cause {
+            text.push_str(&format!(": {c}"));
+            cause = c.source();
+        }
+        return text;
+    };
+    let location = statement.map_or_else(
+        || path.to_owned(),
+        |statement| {
+            let start = statement.as_ptr() as usize - sql.as_ptr() as usize;
+            match db.position() {
+                // A 1-based character offset into the statement sent.
+                Some(ErrorPosition::Original(position)) => {
+                    let within = statement
+                        .char_indices()
+                        .nth((*position as usize).saturating_sub(1))
+                        .map_or(statement.len(), |(i, _)| i);
+                    let before = &sql[..start + within];
+                    let line = before.matches('\n').count() + 1;
+                    let column = before[before.rfind('\n').map_or(0, |i| i + 1)..]
+                        .chars()
+                        .count()
+                        + 1;
+                    format!("{path}:{line}:{column}")
+                }
+                _ => format!("{path}:{}", lines(sql, start, start + statement.len()).0),
+            }
+        },
+    );
+    let severity = db
+        .parsed_severity()
+        .map_or_else(|| "ERROR".to_owned(), |s| s.to_string());
+    let mut text = format!(
+        "{location}: {severity} {}: {}",
+        db.code().code(),
+        db.message()
+    );
+    if let Some(detail) = db.detail() {
+        text.push_str(&format!(" (detail: {detail})"));
+    }
+    if let Some(hint) = db.hint() {
+        text.push_str(&format!(" (hint: {hint})"));
+    }
+    text
 }
 
 /// The rows a statement's messages say it changed.
@@ -308,14 +370,12 @@ fn lines(sql: &str, start: usize, end: usize) -> (usize, usize) {
 }
 
 /// How many catalog objects exist: a statement that changes it re-created or removed something.
-fn catalog_size(client: &mut Client) -> Result<String, String> {
-    let messages = client
-        .simple_query(
-            "SELECT (SELECT count(*) FROM pg_class) + (SELECT count(*) FROM pg_constraint) \
+fn catalog_size(client: &mut Client) -> Result<String, postgres::Error> {
+    let messages = client.simple_query(
+        "SELECT (SELECT count(*) FROM pg_class) + (SELECT count(*) FROM pg_constraint) \
              + (SELECT count(*) FROM pg_trigger) + (SELECT count(*) FROM pg_proc) \
              + (SELECT count(*) FROM pg_attribute WHERE NOT attisdropped)",
-        )
-        .map_err(|e| e.to_string())?;
+    )?;
     Ok(messages
         .iter()
         .find_map(|m| match m {
@@ -326,13 +386,32 @@ fn catalog_size(client: &mut Client) -> Result<String, String> {
 }
 
 fn is_dml(statement: &str) -> bool {
-    let first = statement
+    ["INSERT", "UPDATE", "DELETE", "WITH", "MERGE"].contains(&first_word(statement).as_str())
+}
+
+fn is_transaction_control(statement: &str) -> bool {
+    [
+        "BEGIN",
+        "START",
+        "COMMIT",
+        "END",
+        "ROLLBACK",
+        "ABORT",
+        "SAVEPOINT",
+        "RELEASE",
+    ]
+    .contains(&first_word(statement).as_str())
+}
+
+/// The statement's first word, upper case, leading blank and comment lines aside.
+fn first_word(statement: &str) -> String {
+    statement
         .lines()
         .map(str::trim)
         .find(|l| !l.is_empty() && !l.starts_with("--"))
         .unwrap_or("")
-        .to_ascii_uppercase();
-    ["INSERT", "UPDATE", "DELETE", "WITH", "MERGE"]
-        .iter()
-        .any(|k| first.starts_with(k))
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .next()
+        .unwrap_or("")
+        .to_ascii_uppercase()
 }

@@ -1,9 +1,10 @@
 //! The crates.io corpus (`tests/corpus/cratesio`, as `migrate import --from diesel` converts it)
-//! applied in order to a real database through the runtime, then rolled back with its down
-//! files. Its SQL was not written to be idempotent, so those rules are relaxed here.
+//! and the OpenTDF corpus (goose, `tests/corpus/opentdf`) applied in order to a real database
+//! through the runtime, then rolled back with their down files. Their SQL was not written to be
+//! idempotent, so those rules are relaxed here.
 
 use migrate_runtime::Version;
-use migrate_tests::fixtures::{cratesio_runner as runner, CRATESIO};
+use migrate_tests::fixtures::{cratesio_runner as runner, CRATESIO, OPENTDF};
 use migrate_tests::proxy::CountingProxy;
 use migrate_tests::{Api, TestDb};
 
@@ -32,7 +33,10 @@ fn cratesio_applies_then_rolls_back(api: Api) {
     assert_eq!(api.run(&db, &runner()).unwrap().steps.len(), newer);
 }
 
-migrate_tests::for_both_apis!(cratesio_applies_then_rolls_back);
+migrate_tests::for_both_apis!(
+    cratesio_applies_then_rolls_back,
+    opentdf_applies_rolls_back_and_applies_again
+);
 
 /// Start-up over a long history: with everything applied, one round trip (versions and
 /// checksums only) and no lock; a row from a newer build, or a changed file, costs one more read
@@ -69,4 +73,18 @@ fn start_up_over_a_long_history_reads_once_and_takes_no_lock() {
         error.to_string().contains(&changed.to_string()) && error.to_string().contains("edited"),
         "{error}"
     );
+}
+
+/// The OpenTDF corpus (`tests/corpus/opentdf`, goose files as `migrate import --from goose`
+/// splits them): applied in order, rolled back to nothing with the down files (goose's `Down`
+/// sections), then applied again.
+fn opentdf_applies_rolls_back_and_applies_again(api: Api) {
+    let db = TestDb::new();
+    let runner = OPENTDF.runner();
+    assert_eq!(api.run(&db, &runner).unwrap().steps.len(), OPENTDF.len());
+    assert!(db.exists("attribute_definitions") && db.exists("subject_mappings"));
+    let report = api.rollback_to(&db, &runner, Version::new(0)).unwrap();
+    assert_eq!(report.steps.len(), OPENTDF.len(), "{report}");
+    assert!(!db.exists("attribute_definitions"));
+    assert_eq!(api.run(&db, &runner).unwrap().steps.len(), OPENTDF.len());
 }

@@ -219,14 +219,22 @@ impl Ready<'_> {
             blocks,
             structure,
         } = self;
-        // What the statements that run create, a `DO` block's under its own index.
+        // What the statements that run create, a `DO` block's under its own index and line.
+        let mut counted = (0, 1);
+        let mut line_of = |offset: usize| {
+            let (from, line) = counted;
+            let offset = offset.max(from);
+            counted = (offset, line + parsable[from..offset].matches('\n').count());
+            counted.1
+        };
         let run = structure.run.clone().flat_map(|i| {
+            let line = line_of(statements[i].range.start);
             let inner = blocks[i]
                 .iter()
                 .flat_map(|b| &b.statements)
                 .filter(|inner| !inner.guarded)
-                .map(move |inner| (i, &inner.node));
-            std::iter::once((i, &statements[i].node)).chain(inner)
+                .map(move |inner| (i, line, &inner.node));
+            std::iter::once((i, line, &statements[i].node)).chain(inner)
         });
         let mut earlier = Earlier::new(run);
         // What needs `-- migrate:no-transaction` and only the schema tells: a `CALL` of a

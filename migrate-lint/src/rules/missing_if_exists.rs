@@ -115,8 +115,8 @@ fn drop_stmt(ctx: &StatementCtx<'_>, s: &DropStmt) -> Option<(String, String)> {
 }
 
 /// `DROP COLUMN` and `DROP CONSTRAINT` sub-commands without `IF EXISTS`, unless a later
-/// sub-command of the statement adds the same column or constraint again, or (for a constraint)
-/// an earlier statement of the file created it or a later one creates it again.
+/// sub-command of the statement adds the same column or constraint again, or an earlier
+/// statement of the file added it or a later one adds it again.
 fn alter_table_drops(ctx: &StatementCtx<'_>) -> Vec<Hit> {
     let altered = alter_kind(ctx);
     let cmds = ctx.alter_table_cmds_at();
@@ -131,18 +131,24 @@ fn alter_table_drops(ctx: &StatementCtx<'_>) -> Vec<Hit> {
                 _ => false,
             })
     };
-    let constraint_made = |relation: Option<&RangeVar>, name: &str| {
+    let made = |kind, relation: Option<&RangeVar>, name: &str| {
         let mut parts = relation.map(relation_name).unwrap_or_default();
         parts.push(name.to_owned());
-        let key = ObjectKey::new(ObjectType::ObjectTabconstraint, parts);
+        let key = ObjectKey::new(kind, parts);
         ctx.earlier.created(&key) || ctx.earlier.created_later(&key)
     };
     cmds.iter()
         .enumerate()
         .filter(|&(i, &(relation, cmd, _))| {
+            let kind = match cmd.subtype() {
+                AlterTableType::AtDropConstraint => Some(ObjectType::ObjectTabconstraint),
+                AlterTableType::AtDropColumn if altered != ObjectType::ObjectType => {
+                    Some(ObjectType::ObjectColumn)
+                }
+                _ => None,
+            };
             let recreated = added_after(i, &cmd.name)
-                || cmd.subtype() == AlterTableType::AtDropConstraint
-                    && constraint_made(relation, &cmd.name);
+                || kind.is_some_and(|kind| made(kind, relation, &cmd.name));
             !cmd.missing_ok && !recreated
         })
         .filter_map(|(_, &(relation, cmd, at))| {
@@ -364,9 +370,16 @@ mod tests {
             "ALTER TABLE t DROP CONSTRAINT t_pkey, ADD PRIMARY KEY (a);",
             "ALTER TABLE t DROP CONSTRAINT t_a_b_key, ADD UNIQUE (a, b);",
             "ALTER TABLE t DROP COLUMN c, ADD COLUMN c text;",
+            "ALTER TABLE t DROP COLUMN c;\nALTER TABLE t ADD COLUMN c text;",
+            "ALTER TABLE t ADD COLUMN tmp int;\nALTER TABLE t DROP COLUMN tmp;",
         ] {
             passes(&RULE, sql);
         }
+        // The second run's `RENAME` fails (`a` is gone), so `c` is not there to drop.
+        fires(
+            &RULE,
+            "ALTER TABLE t RENAME COLUMN a TO c;\nALTER TABLE t DROP COLUMN c;",
+        );
         for sql in [
             "DROP VIEW v;\nCREATE VIEW w AS SELECT 1 AS x;",
             "DROP TRIGGER trg ON t;\nCREATE TRIGGER trg BEFORE UPDATE ON u FOR EACH ROW \
@@ -375,6 +388,9 @@ mod tests {
             "ALTER TABLE t DROP CONSTRAINT c;\nALTER TABLE u ADD CONSTRAINT c CHECK (a > 0);",
             "ALTER TABLE t DROP CONSTRAINT t_pkey, ADD UNIQUE (a);",
             "ALTER TABLE t ADD COLUMN c text, DROP COLUMN c;",
+            // Another function: the second run's `DROP` finds no `f(int)` (42883).
+            "DROP FUNCTION f(int);\nCREATE OR REPLACE FUNCTION f(a text) RETURNS int LANGUAGE \
+             sql AS 'SELECT 1';",
         ] {
             fires(&RULE, sql);
         }

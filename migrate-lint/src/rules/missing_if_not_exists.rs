@@ -2,12 +2,14 @@
 //! it fails when the migration runs a second time (after a partial apply, or against a database
 //! that already has the object).
 
-use pg_query::protobuf::{AlterTableType, ObjectType};
+use pg_query::protobuf::{AlterTableType, ObjectType, RangeVar};
 use pg_query::NodeEnum;
 
 use super::examples::ORDERS;
 use crate::diagnostic::{Hit, Severity};
-use crate::objects::{alter_table_cmds, display_relation, relation_name, strings, ObjectKey};
+use crate::objects::{
+    alter_table_cmds, column_key, display_relation, relation_name, strings, ObjectKey,
+};
 use crate::quote::{ident, literal, qualified};
 use crate::rule::{Check, Example, Examples, Family, Rule, StatementCtx};
 use crate::rules::examples::USERS;
@@ -144,15 +146,34 @@ fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
     };
     // `ALTER TYPE ... ADD ATTRIBUTE` is an `ADD COLUMN` to a composite type, without an
     // `IF NOT EXISTS` form.
+    // A column dropped before, by an earlier sub-command of the statement or an earlier
+    // statement of the file, is gone when the second run adds it again; so is one that a later
+    // statement drops (or renames to a name dropped before) and none adds again: the first run
+    // ended without it, and the second run removes it again.
     let is_type =
         matches!(ctx.node, NodeEnum::AlterTableStmt(s) if s.objtype() == ObjectType::ObjectType);
-    let add_columns = alter_table_cmds(ctx.node)
+    let cmds: Vec<_> = alter_table_cmds(ctx.node).collect();
+    let dropped_before = |i: usize, relation: Option<&RangeVar>, name: &str| {
+        let table = relation.map(relation_name).unwrap_or_default();
+        cmds[..i]
+            .iter()
+            .any(|(_, cmd)| cmd.subtype() == AlterTableType::AtDropColumn && cmd.name == name)
+            || ctx.earlier.dropped(&column_key(&table, name))
+            || ctx.earlier.column_dropped_later(&table, name)
+    };
+    let add_columns = cmds
+        .iter()
+        .enumerate()
         .filter(|_| !is_type)
-        .filter(|(_, cmd)| cmd.subtype() == AlterTableType::AtAddColumn && !cmd.missing_ok)
-        .filter_map(|(relation, cmd)| match cmd.def.as_ref()?.node.as_ref()? {
-            NodeEnum::ColumnDef(column) => Some((relation, column)),
-            _ => None,
-        })
+        .filter(|(_, (_, cmd))| cmd.subtype() == AlterTableType::AtAddColumn && !cmd.missing_ok)
+        .filter_map(
+            |(i, &(relation, cmd))| match cmd.def.as_ref()?.node.as_ref()? {
+                NodeEnum::ColumnDef(column) if !dropped_before(i, relation, &column.colname) => {
+                    Some((relation, column))
+                }
+                _ => None,
+            },
+        )
         .map(|(relation, column)| {
             Hit::new(
                 ctx.at(column.location),
@@ -227,6 +248,43 @@ mod tests {
         ] {
             passes(&RULE, sql);
         }
+    }
+
+    /// PostgreSQL re-runs these (tests/tests/oracle.rs): the drop removes what the first run
+    /// added, so the `ADD COLUMN` finds no column.
+    #[test]
+    fn passes_a_column_dropped_before_it_is_added() {
+        for sql in [
+            "ALTER TABLE users DROP COLUMN kind, ADD COLUMN kind text NOT NULL;",
+            "ALTER TABLE users DROP COLUMN IF EXISTS kind;\nALTER TABLE public.users ADD kind text;",
+            "ALTER TABLE users ADD COLUMN tmp int;\nUPDATE users SET tmp = 1;\n\
+             ALTER TABLE users DROP COLUMN tmp;",
+            "ALTER TABLE users ADD COLUMN kind_new text;\nALTER TABLE users DROP COLUMN kind;\n\
+             ALTER TABLE users RENAME COLUMN kind_new TO kind;",
+        ] {
+            passes(&RULE, sql);
+        }
+        // Another column, or another table's, does not make room.
+        fires(
+            &RULE,
+            "ALTER TABLE users DROP COLUMN kind, ADD COLUMN sort text;",
+        );
+        fires(
+            &RULE,
+            "ALTER TABLE orders DROP COLUMN kind;\nALTER TABLE users ADD COLUMN kind text;",
+        );
+        // Renamed away later: the second run adds `kind` again, and its `RENAME` fails (`kind_old`
+        // exists), leaving one more column.
+        fires(
+            &RULE,
+            "ALTER TABLE users ADD COLUMN kind text;\nALTER TABLE users RENAME kind TO kind_old;",
+        );
+        // The second run's `RENAME` fails (`kind_old` exists), so `kind` is still there.
+        fires(
+            &RULE,
+            "ALTER TABLE users RENAME COLUMN kind TO kind_old;\n\
+             ALTER TABLE users ADD COLUMN kind text;",
+        );
     }
 
     #[test]

@@ -7,7 +7,7 @@ use pg_query::protobuf::{ObjectType, RangeVar};
 use pg_query::NodeEnum;
 
 use crate::diagnostic::{Hit, Severity};
-use crate::objects::{display_name, kind_keyword, relation_name, strings, ObjectKey};
+use crate::objects::{creates, display_name, kind_keyword, relation_name, strings, ObjectKey};
 use crate::quote::ident;
 use crate::rule::{Check, Example, Examples, Family, Rule, StatementCtx};
 use crate::rules::examples::USERS;
@@ -38,6 +38,9 @@ struct Created<'a> {
     kind: ObjectType,
     /// Name parts; for triggers and rules, the table's then the object's.
     name: Vec<String>,
+    /// A function's or procedure's input argument types: a `DROP` of the same name with other
+    /// argument types drops another function, and does not guard this one.
+    args: Option<Vec<String>>,
     /// The table a trigger or rule is on.
     table: Option<&'a RangeVar>,
     /// Whether `OR REPLACE` exists for it (not for constraint triggers).
@@ -86,6 +89,7 @@ fn on_table<'a>(
     Created {
         kind,
         name: parts,
+        args: None,
         table,
         replaceable,
     }
@@ -95,17 +99,17 @@ fn created(node: &NodeEnum) -> Option<Created<'_>> {
     let named = |kind, name| Created {
         kind,
         name,
+        args: None,
         table: None,
         replaceable: true,
     };
     match node {
         NodeEnum::CreateFunctionStmt(s) if !s.replace => {
-            let kind = if s.is_procedure {
-                ObjectType::ObjectProcedure
-            } else {
-                ObjectType::ObjectFunction
-            };
-            Some(named(kind, strings(&s.funcname)))
+            let key = creates(node).into_iter().next()?;
+            Some(Created {
+                args: key.args,
+                ..named(key.kind, key.name)
+            })
         }
         NodeEnum::DefineStmt(s) if !s.replace && s.kind() == ObjectType::ObjectAggregate => {
             Some(named(ObjectType::ObjectAggregate, strings(&s.defnames)))
@@ -134,8 +138,10 @@ fn created(node: &NodeEnum) -> Option<Created<'_>> {
 /// `DROP ROUTINE`, or the table a trigger or rule is on.
 fn guarded(ctx: &StatementCtx<'_>, created: &Created<'_>) -> bool {
     let dropped = |kind| {
-        ctx.earlier
-            .dropped(&ObjectKey::new(kind, created.name.clone()))
+        ctx.earlier.dropped(&ObjectKey {
+            args: created.args.clone(),
+            ..ObjectKey::new(kind, created.name.clone())
+        })
     };
     dropped(created.kind)
         || (matches!(
@@ -251,6 +257,35 @@ mod tests {
              'SELECT a';",
             "DROP TRIGGER trg ON users;\nCREATE TRIGGER trg BEFORE UPDATE ON users FOR EACH ROW \
              EXECUTE FUNCTION touch();",
+        ] {
+            passes(&RULE, sql);
+        }
+    }
+
+    /// A function's identity is its name and its input argument types: PostgreSQL's second run
+    /// drops nothing and the `CREATE` fails (42723, tests/tests/oracle.rs).
+    #[test]
+    fn a_drop_of_other_argument_types_does_not_guard() {
+        for sql in [
+            "DROP FUNCTION IF EXISTS f(int);\n\
+             CREATE FUNCTION f(a text) RETURNS int LANGUAGE sql AS 'SELECT 1';",
+            "DROP FUNCTION IF EXISTS f();\n\
+             CREATE FUNCTION f(a int) RETURNS int LANGUAGE sql AS 'SELECT a';",
+            "DROP PROCEDURE IF EXISTS p(int, int);\nCREATE PROCEDURE p(a int) LANGUAGE sql AS 'SELECT 1';",
+        ] {
+            fires(&RULE, sql);
+        }
+        for sql in [
+            // The same types, however written; `OUT` parameters do not count; no types at all
+            // drops the one function of that name.
+            "DROP FUNCTION IF EXISTS f(integer, character varying(10), text[]);\n\
+             CREATE FUNCTION f(a int4, b varchar, c text[]) RETURNS int LANGUAGE sql AS 'SELECT a';",
+            "DROP FUNCTION IF EXISTS f(int);\n\
+             CREATE FUNCTION f(a int, OUT b int) LANGUAGE sql AS 'SELECT a';",
+            "DROP FUNCTION IF EXISTS f;\n\
+             CREATE FUNCTION f(a text) RETURNS int LANGUAGE sql AS 'SELECT 1';",
+            "DROP FUNCTION IF EXISTS f(int);\n\
+             CREATE OR REPLACE FUNCTION f(a text) RETURNS int LANGUAGE sql AS 'SELECT 1';",
         ] {
             passes(&RULE, sql);
         }

@@ -4,10 +4,11 @@
 //! ADD ATTRIBUTE`, `[NO] INHERIT` (the object exists, or is gone), every `RENAME` and `SET SCHEMA`
 //! (the old name is gone). Two more fail, or do something else, because of what the first run
 //! did: a type change whose `USING` converts the values (the second run converts converted
-//! values), and a data statement on a table that a later statement of the file drops (it is gone
-//! on the second run). Each is safe after an earlier `DROP` of the same object in the file (or of
-//! the table a constraint, policy or renamed column belongs to), and inside a guarded `DO` block,
-//! which catches the error or checks the catalog first (see `plpgsql`).
+//! values), and a data statement on a table that a later statement of the file drops, or on a
+//! column that a later statement drops or renames (it is gone on the second run). Each is safe
+//! after an earlier `DROP` of the same object in the file (or of the table a constraint, policy
+//! or renamed column belongs to), and inside a guarded `DO` block, which catches the error or
+//! checks the catalog first (see `plpgsql`).
 
 use pg_query::protobuf::{
     AlterDomainStmt, AlterEnumStmt, AlterObjectSchemaStmt, AlterTableCmd, AlterTableType,
@@ -17,9 +18,10 @@ use pg_query::{Node, NodeEnum};
 
 use crate::diagnostic::{Hit, Severity};
 use crate::objects::{
-    added_constraint_name, cmd_column, constraint_name, display_name, display_object,
+    added_constraint_name, cmd_column, column_key, constraint_name, display_name, display_object,
     display_relation, display_type, kind_keyword, object_name, relation_name, strings, ObjectKey,
 };
+use crate::plpgsql;
 use crate::quote::{ident, literal, qualified};
 use crate::rule::{Check, Example, Examples, Family, Rule, StatementCtx};
 
@@ -28,9 +30,9 @@ pub(crate) static RULE: Rule = Rule {
     family: Family::Idempotency,
     severity: Severity::Error,
     reason: "`ADD CONSTRAINT`, `CREATE TYPE/DOMAIN/POLICY/ROLE`, `RENAME`, `SET SCHEMA`, `ADD \
-             ATTRIBUTE`, `[NO] INHERIT`, a `USING` conversion and a statement on a table that a \
-             later statement drops have no idempotent form and fail (or convert again) when the \
-             migration runs a second time",
+             ATTRIBUTE`, `[NO] INHERIT`, a `USING` conversion and a statement on a table (or a \
+             column) that a later statement drops (or renames) have no idempotent form and fail \
+             (or convert again) when the migration runs a second time",
     help: "wrap the statement in a `DO` block that skips it when it was already done, or put a \
            `DROP ... IF EXISTS` of the same object before it",
     allowable: true,
@@ -89,6 +91,7 @@ fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
         .chain(add_constraints(ctx))
         .chain(alter_table_commands(ctx))
         .chain(reads_what_a_later_statement_drops(ctx))
+        .chain(uses_a_column_a_later_statement_drops(ctx))
         .collect()
 }
 
@@ -330,6 +333,151 @@ fn reads_what_a_later_statement_drops(ctx: &StatementCtx<'_>) -> Vec<Hit> {
         .collect()
 }
 
+/// A data statement that names a column which a later statement of the file drops or renames
+/// (and none adds again): on the second run the column is gone, and the statement fails.
+///
+/// The statements of a guarded `DO` block (one with a condition, which the other idempotency
+/// checks leave alone) are checked here, at the `DO`: a condition skips a column that is gone
+/// only when it asks the catalog about it, naming the column in a string (`attname =
+/// 'column'`).
+fn uses_a_column_a_later_statement_drops(ctx: &StatementCtx<'_>) -> Vec<Hit> {
+    if !ctx.earlier.drops_later() {
+        return Vec::new();
+    }
+    let mut used: Vec<(Vec<String>, String, usize)> = Vec::new();
+    match ctx.node {
+        NodeEnum::DoStmt(d) => {
+            let block = plpgsql::read(d, ctx.text, ctx.range.clone(), ctx.base);
+            for inner in block.iter().flat_map(|b| &b.statements) {
+                if !inner.guarded || !is_data_statement(&inner.node) {
+                    continue;
+                }
+                used.extend(
+                    columns_used(&inner.node)
+                        .into_iter()
+                        .filter(|(_, column, _)| !ctx.sql().contains(&literal(column)))
+                        .map(|(table, column, location)| {
+                            let at = usize::try_from(location).map_or(inner.range.start, |l| l);
+                            (table, column, inner.base + at)
+                        }),
+                );
+            }
+        }
+        node if is_data_statement(node) => used.extend(
+            columns_used(node)
+                .into_iter()
+                .map(|(table, column, location)| (table, column, ctx.at(location))),
+        ),
+        _ => {}
+    }
+    let mut seen: Vec<(Vec<String>, String)> = Vec::new();
+    let mut hits = Vec::new();
+    for (table, column, at) in used {
+        let Some(gone) = ctx.earlier.column_gone_on_rerun(&table, &column) else {
+            continue;
+        };
+        let used = (table, column);
+        if seen.contains(&used) {
+            continue;
+        }
+        let (table, column) = (qualified(&used.0), ident(&used.1));
+        let what = match gone.renamed_to {
+            Some(new) => format!("renames it to `{}`", ident(new)),
+            None => "drops it".to_owned(),
+        };
+        hits.push(
+            Hit::new(
+                at,
+                format!(
+                    "this statement uses column `{column}` of `{table}`, and the statement on \
+                     line {} of this file {what}: when the file runs again `{column}` no longer \
+                     exists here",
+                    gone.line
+                ),
+            )
+            .help(format!(
+                "run it only while the column exists: `DO $$ BEGIN IF EXISTS (SELECT FROM \
+                 pg_attribute WHERE attrelid = to_regclass({}) AND attname = {} AND NOT \
+                 attisdropped) THEN <statement>; END IF; END $$;`",
+                literal(&table),
+                literal(&used.1)
+            )),
+        );
+        seen.push(used);
+    }
+    hits
+}
+
+fn is_data_statement(node: &NodeEnum) -> bool {
+    matches!(
+        node,
+        NodeEnum::InsertStmt(_)
+            | NodeEnum::UpdateStmt(_)
+            | NodeEnum::DeleteStmt(_)
+            | NodeEnum::MergeStmt(_)
+            | NodeEnum::SelectStmt(_)
+    )
+}
+
+/// The columns a data statement names, each with its table (name parts) and its location: a
+/// qualified column on the table its qualifier names (an alias, or the table's own name), an
+/// unqualified one on each table of the statement (PostgreSQL refuses a name two of them have),
+/// and the columns an `INSERT` or `UPDATE` writes on its target.
+fn columns_used(node: &NodeEnum) -> Vec<(Vec<String>, String, i32)> {
+    let nodes = node.nodes();
+    let tables: Vec<(&str, Vec<String>)> = nodes
+        .iter()
+        .filter_map(|(n, ..)| match n {
+            pg_query::NodeRef::RangeVar(r) => {
+                let called = r
+                    .alias
+                    .as_ref()
+                    .map_or(r.relname.as_str(), |a| a.aliasname.as_str());
+                Some((called, relation_name(r)))
+            }
+            _ => None,
+        })
+        .collect();
+    let targets = |relation: Option<&RangeVar>, list: &[Node]| {
+        let table = relation.map(relation_name).unwrap_or_default();
+        list.iter()
+            .filter_map(|n| match n.node.as_ref() {
+                Some(NodeEnum::ResTarget(t)) => Some((table.clone(), t.name.clone(), t.location)),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+    };
+    let mut used = match node {
+        NodeEnum::InsertStmt(s) => targets(s.relation.as_ref(), &s.cols),
+        NodeEnum::UpdateStmt(s) => targets(s.relation.as_ref(), &s.target_list),
+        _ => Vec::new(),
+    };
+    for (n, ..) in &nodes {
+        let pg_query::NodeRef::ColumnRef(c) = n else {
+            continue;
+        };
+        let fields = strings(&c.fields);
+        if fields.len() != c.fields.len() {
+            continue;
+        }
+        match fields.as_slice() {
+            [column] => used.extend(
+                tables
+                    .iter()
+                    .map(|(_, table)| (table.clone(), column.clone(), c.location)),
+            ),
+            [.., qualifier, column] => used.extend(
+                tables
+                    .iter()
+                    .filter(|(called, _)| called == qualifier)
+                    .map(|(_, table)| (table.clone(), column.clone(), c.location)),
+            ),
+            [] => {}
+        }
+    }
+    used
+}
+
 /// The statement as an example: itself when short, else its first words and `...`.
 fn example(ctx: &StatementCtx<'_>, head: &str) -> String {
     let sql = ctx.sql();
@@ -525,6 +673,15 @@ fn rename(ctx: &StatementCtx<'_>, s: &RenameStmt) -> Option<Hit> {
         if relation.is_some_and(|r| ctx.earlier.dropped_table(r)) {
             return None;
         }
+        // A column swapped in (`ADD COLUMN new; ...; DROP COLUMN old; RENAME new TO old`): each
+        // run adds the column again and drops the name it takes.
+        let table = relation.map(relation_name).unwrap_or_default();
+        if kind == ObjectType::ObjectColumn
+            && ctx.earlier.created(&column_key(&table, &s.subname))
+            && ctx.earlier.dropped(&column_key(&table, &s.newname))
+        {
+            return None;
+        }
         let on = display_relation(relation);
         (
             format!("{noun} `{}` of `{on}`", ident(&s.subname)),
@@ -694,6 +851,94 @@ mod tests {
             "ALTER TABLE t ALTER COLUMN c TYPE text[] USING string_to_array(c, ',');"
         )
         .starts_with("`ALTER COLUMN c TYPE text[] USING ...` converts `c` again"));
+    }
+
+    /// PostgreSQL fails on each on the second run (tests/tests/oracle.rs): the column is gone.
+    #[test]
+    fn fires_on_a_column_a_later_statement_drops_or_renames() {
+        let sql = "ALTER TABLE event ADD COLUMN host text;\n\
+                   UPDATE event e SET host = s.host FROM session s WHERE s.id = e.session_id;\n\
+                   ALTER TABLE session RENAME COLUMN region1 TO region;\n\
+                   ALTER TABLE session DROP COLUMN host;";
+        assert_eq!(
+            crate::rules::testing::findings(&RULE, sql)
+                .into_iter()
+                .filter(|(line, ..)| *line == 2)
+                .collect::<Vec<_>>(),
+            [(
+                2,
+                27,
+                "this statement uses column `host` of `session`, and the statement on line 4 of \
+                 this file drops it: when the file runs again `host` no longer exists here"
+                    .to_owned()
+            )]
+        );
+        assert_eq!(
+            help("INSERT INTO t (a) SELECT old FROM s;\nALTER TABLE s RENAME old TO new;"),
+            "run it only while the column exists: `DO $$ BEGIN IF EXISTS (SELECT FROM \
+             pg_attribute WHERE attrelid = to_regclass('s') AND attname = 'old' AND NOT \
+             attisdropped) THEN <statement>; END IF; END $$;`"
+        );
+        for sql in [
+            // Written, unqualified, through the table's own name, in a `DO` block whose
+            // condition does not ask about the column.
+            "INSERT INTO s (old) VALUES (1);\nALTER TABLE s DROP COLUMN old;",
+            "UPDATE s SET a = old;\nALTER TABLE s DROP COLUMN IF EXISTS old;",
+            "DELETE FROM app.s WHERE s.old IS NULL;\nALTER TABLE app.s DROP COLUMN old;",
+            "SELECT count(*) FROM s, LATERAL jsonb_array_elements(s.old) e;\n\
+             ALTER TABLE s RENAME COLUMN old TO new;",
+            "DO $$ DECLARE n int; BEGIN SELECT count(*) INTO n FROM s x WHERE x.old > 0; \
+             IF n > 0 THEN RAISE EXCEPTION 'left'; END IF; END $$;\n\
+             ALTER TABLE s DROP COLUMN old;",
+        ] {
+            assert!(
+                fires(&RULE, sql).contains("uses column `old` of `"),
+                "{sql}"
+            );
+        }
+    }
+
+    /// PostgreSQL re-runs these (tests/tests/oracle.rs).
+    #[test]
+    fn passes_a_column_that_is_there_on_the_second_run() {
+        for sql in [
+            // Added again after the drop, or added earlier in the file (each run adds it).
+            "UPDATE s SET old = 1;\nALTER TABLE s DROP COLUMN old, ADD COLUMN old text;",
+            "UPDATE s SET a = old;\nALTER TABLE s DROP COLUMN old;\n\
+             ALTER TABLE s ADD COLUMN old int;",
+            "ALTER TABLE s ADD COLUMN tmp int;\nUPDATE s SET tmp = 1;\n\
+             ALTER TABLE s DROP COLUMN tmp;",
+            // Another table's column, or a column not dropped.
+            "UPDATE s SET a = u.old FROM u WHERE u.id = s.id;\nALTER TABLE s DROP COLUMN old;",
+            "UPDATE s SET a = 1;\nALTER TABLE s DROP COLUMN old;",
+            // A table dropped and created again earlier: each run has the column.
+            "DROP TABLE IF EXISTS s;\nCREATE TABLE s (old int);\nINSERT INTO s (old) VALUES (1);\n\
+             ALTER TABLE s DROP COLUMN old;",
+            // A condition that asks the catalog about the column.
+            "DO $$ BEGIN IF EXISTS (SELECT FROM pg_attribute WHERE attname = 'old') THEN \
+             UPDATE s SET a = old; END IF; END $$;\nALTER TABLE s DROP COLUMN old;",
+        ] {
+            passes(&RULE, sql);
+        }
+        // A column swapped in: each run adds `new` again and drops `old` before the rename.
+        passes(
+            &RULE,
+            "ALTER TABLE s ADD COLUMN new jsonb;\nUPDATE s SET new = to_jsonb(old);\n\
+             ALTER TABLE s DROP COLUMN old;\nALTER TABLE s RENAME COLUMN new TO old;",
+        );
+        // Without the drop, the second run's rename finds `old` taken.
+        fires(
+            &RULE,
+            "ALTER TABLE s ADD COLUMN new jsonb;\nALTER TABLE s RENAME COLUMN new TO old;",
+        );
+        // Renamed away, and another column renamed to its name after (the renames themselves
+        // are reported).
+        let found = crate::rules::testing::findings(
+            &RULE,
+            "UPDATE s SET a = old;\nALTER TABLE s RENAME COLUMN old TO new;\n\
+             ALTER TABLE s RENAME COLUMN other TO old;",
+        );
+        assert!(found.iter().all(|(line, ..)| *line != 1), "{found:?}");
     }
 
     #[test]

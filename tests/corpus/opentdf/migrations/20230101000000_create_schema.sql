@@ -1,0 +1,12 @@
+-- +goose Up
+-- +goose StatementBegin
+
+--
+-- schema creation is dynamic and is not included in this file
+--
+
+-- +goose StatementEnd
+
+-- +goose Down
+-- +goose StatementBegin
+-- +goose StatementEnd

@@ -1,0 +1,3 @@
+-- +goose StatementBegin
+DROP TABLE IF EXISTS resources;
+-- +goose StatementEnd

@@ -1,0 +1,5 @@
+-- +goose StatementBegin
+
+ALTER TABLE attribute_namespaces DROP COLUMN metadata;
+
+-- +goose StatementEnd

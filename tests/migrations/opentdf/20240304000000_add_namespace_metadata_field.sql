@@ -1,0 +1,6 @@
+-- +goose StatementBegin
+
+ALTER TABLE attribute_namespaces ADD COLUMN metadata JSONB;
+
+-- +goose StatementEnd
+

@@ -1,0 +1,5 @@
+-- +goose StatementBegin
+
+DROP INDEX IF EXISTS idx_attribute_fqns_fqn;
+
+-- +goose StatementEnd

@@ -1,0 +1,21 @@
+-- +goose StatementBegin
+DROP TRIGGER IF EXISTS key_access_server_keys_updated_at ON key_access_server_keys;
+DROP TRIGGER IF EXISTS provider_config_updated_at ON provider_config;
+
+
+ALTER TABLE IF EXISTS sym_key
+    ALTER COLUMN created_at TYPE TIMESTAMP WITHOUT TIME ZONE,
+    ALTER COLUMN updated_at TYPE TIMESTAMP WITHOUT TIME ZONE,
+    DROP COLUMN IF EXISTS expiration;
+
+ALTER TABLE IF EXISTS asym_key
+    ALTER COLUMN created_at TYPE TIMESTAMP WITHOUT TIME ZONE,
+    ALTER COLUMN updated_at TYPE TIMESTAMP WITHOUT TIME ZONE,
+    ALTER COLUMN created_at DROP DEFAULT,
+    ALTER COLUMN updated_at DROP DEFAULT, 
+    ALTER COLUMN expiration TYPE TIMESTAMP WITHOUT TIME ZONE;
+
+ALTER TABLE IF EXISTS provider_config
+    ALTER COLUMN created_at TYPE TIMESTAMP WITHOUT TIME ZONE,
+    ALTER COLUMN updated_at TYPE TIMESTAMP WITHOUT TIME ZONE;
+-- +goose StatementEnd
