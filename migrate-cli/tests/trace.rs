@@ -363,6 +363,7 @@ fn every_corpus_is_traced_and_judged() {
         ("docsrs", "docs.rs", "1000"),
         ("svix", "Svix", "1000"),
         ("cratesio", "crates.io", "0"),
+        ("opentdf", "OpenTDF", "0"),
     ] {
         let dir = root.join(corpus).display().to_string();
         let run = migrate_with_env(

@@ -509,14 +509,26 @@ fn cmd_work(cmd: &AlterTableCmd) -> Option<Work> {
             let c = cmd_constraint(cmd)?;
             constraint_work(c).filter(|_| checked(c))
         }
-        T::AtAddColumn => cmd_column(cmd)?
-            .constraints
-            .iter()
-            .filter_map(|n| match n.node.as_ref() {
-                Some(NodeEnum::Constraint(c)) => constraint_work(c).filter(|_| checked(c)),
-                _ => None,
-            })
-            .max_by_key(|w| *w == Work::BuildsIndex),
+        // A new column is NULL in every row unless it has a default: PostgreSQL then checks no
+        // row against a foreign key (measured: no scan; `migrate trace --judge` on OpenTDF).
+        T::AtAddColumn => {
+            let column = cmd_column(cmd)?;
+            let constraints = || {
+                column
+                    .constraints
+                    .iter()
+                    .filter_map(|n| match n.node.as_ref() {
+                        Some(NodeEnum::Constraint(c)) => Some(&**c),
+                        _ => None,
+                    })
+            };
+            let default = column.raw_default.is_some()
+                || constraints().any(|c| c.contype() == ConstrType::ConstrDefault);
+            constraints()
+                .filter(|c| default || c.contype() != ConstrType::ConstrForeign)
+                .filter_map(|c| constraint_work(c).filter(|_| checked(c)))
+                .max_by_key(|w| *w == Work::BuildsIndex)
+        }
         _ => None,
     }
 }

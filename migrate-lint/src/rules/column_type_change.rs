@@ -66,6 +66,19 @@ fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
             let at = type_name.map_or(at, |t| ctx.at(t.location));
             let change = format!("`ALTER COLUMN {column} TYPE {new_type}`");
             let hit = match rebuilt_indexes(ctx, relation, cmd) {
+                None if zone_dependent(ctx, relation, cmd) => Hit::new(
+                    at,
+                    format!(
+                        "{change} locks `{table}` (`ACCESS EXCLUSIVE`) and rewrites it, unless \
+                         the session's TimeZone is UTC"
+                    ),
+                )
+                .help(
+                    "if the stored values are in UTC, write `SET LOCAL timezone = 'UTC';` above \
+                     it: PostgreSQL (12 and later) then keeps the table and rebuilds only the \
+                     column's indexes; otherwise add a column of the new type, backfill it in \
+                     batches and switch to it in later migrations",
+                ),
                 None => Hit::new(
                     at,
                     format!(
@@ -100,6 +113,23 @@ fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
             Some(hit)
         })
         .collect()
+}
+
+/// Whether the change is `timestamp` to `timestamptz` or back, which rewrites the table unless
+/// the session's TimeZone is UTC (and the file did not set it so).
+fn zone_dependent(ctx: &StatementCtx<'_>, relation: &RangeVar, cmd: &AlterTableCmd) -> bool {
+    let Some(new) = cmd_column(cmd).filter(|c| c.raw_default.is_none()) else {
+        return false;
+    };
+    let new = ColumnType::of_column(new);
+    match ctx.schema.column(relation, &cmd.name) {
+        Known::Present(old) => {
+            !ctx.schema.utc()
+                && type_change(&old.ty, &new, true) != TypeChange::Rewrites
+                && type_change(&old.ty, &new, false) == TypeChange::Rewrites
+        }
+        Known::Absent | Known::Unknown => false,
+    }
 }
 
 /// When the model knows the column's type and the new one keeps every stored value (no
@@ -286,7 +316,12 @@ mod tests {
             "SET timezone = 'UTC';\nRESET timezone;\nALTER TABLE times ALTER at TYPE timestamptz;",
         ] {
             let found = findings_after(&RULE, &[created], sql);
-            assert!(found[0].2.contains("rewrites it"), "{sql}: {found:?}");
+            assert!(
+                found[0]
+                    .2
+                    .ends_with("rewrites it, unless the session's TimeZone is UTC"),
+                "{sql}: {found:?}"
+            );
         }
         // Another collation: only the column's indexes.
         let collated = "ALTER TABLE keywords ALTER COLUMN label TYPE varchar COLLATE \"C\";";

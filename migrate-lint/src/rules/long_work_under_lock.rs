@@ -241,6 +241,25 @@ mod tests {
         }
     }
 
+    /// A new column without a default is NULL in every row: its foreign key checks nothing
+    /// (OpenTDF's `resource_mappings.group_id`, which `migrate trace --judge` saw not scan).
+    #[test]
+    fn a_new_column_checks_its_foreign_key_only_with_a_default() {
+        let earlier = "ALTER TABLE orders ADD COLUMN IF NOT EXISTS note text;\n";
+        passes(
+            &RULE,
+            &format!(
+                "{earlier}ALTER TABLE users ADD COLUMN order_id bigint REFERENCES orders (id);"
+            ),
+        );
+        fires(
+            &RULE,
+            &format!(
+                "{earlier}ALTER TABLE users ADD COLUMN order_id bigint DEFAULT 1 REFERENCES orders (id);"
+            ),
+        );
+    }
+
     #[test]
     fn validate_in_the_transaction_of_its_not_valid() {
         let sql = "ALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (user_id) REFERENCES users \
