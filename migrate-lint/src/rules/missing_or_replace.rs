@@ -130,14 +130,15 @@ fn created(node: &NodeEnum) -> Option<Created<'_>> {
     }
 }
 
-/// Dropped earlier in the file (with or without `IF EXISTS`): the object itself, a routine through
+/// Dropped earlier in the file (with or without `IF EXISTS`), and not created again since: the object itself, a routine through
 /// `DROP ROUTINE`, or the table a trigger or rule is on.
 fn guarded(ctx: &StatementCtx<'_>, created: &Created<'_>) -> bool {
     let dropped = |kind| {
         ctx.earlier
             .dropped(&ObjectKey::new(kind, created.name.clone()))
     };
-    dropped(created.kind)
+    ctx.earlier
+        .removed(&ObjectKey::new(created.kind, created.name.clone()), None)
         || (matches!(
             created.kind,
             ObjectType::ObjectFunction | ObjectType::ObjectProcedure
