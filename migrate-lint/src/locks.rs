@@ -417,10 +417,10 @@ impl Work {
 /// `INSERT ... SELECT`, the table an `UPDATE` writes, a constraint validated, an index built, a
 /// rewrite). `proven(table, column)` says whether the column is known to hold no `NULL` (a
 /// validated `CHECK (column IS NOT NULL)`): its `SET NOT NULL` then reads no row.
-pub(crate) fn long_work<'a>(
-    node: &'a NodeEnum,
+pub(crate) fn long_work(
+    node: &NodeEnum,
     proven: impl Fn(&RangeVar, &str) -> bool,
-) -> Vec<(&'a RangeVar, Work)> {
+) -> Vec<(&RangeVar, Work)> {
     match node {
         NodeEnum::UpdateStmt(_) | NodeEnum::DeleteStmt(_) => dml_target(node)
             .map(|r| (r, Work::Writes))

@@ -1265,6 +1265,50 @@ mod tests {
     }
 
     #[test]
+    fn checks_know_their_names_validity_and_the_columns_they_prove_not_null() {
+        let schema = model(&[
+            "CREATE TABLE t (a int, b int CHECK (b IS NOT NULL), c int);",
+            "ALTER TABLE t ADD CONSTRAINT n CHECK (a IS NOT NULL AND c > 0) NOT VALID; \
+             ALTER TABLE t ADD CHECK (c > 0 AND a > 0); ALTER TABLE t ADD CHECK (c IS NOT NULL); \
+             ALTER TABLE t RENAME COLUMN c TO d;",
+        ]);
+        let Known::Present(t) = schema.relation(&table("t")) else {
+            panic!()
+        };
+        let checks: Vec<(&str, bool, Vec<&str>)> = t
+            .checks
+            .iter()
+            .map(|c| {
+                let columns = c.not_null.iter().map(String::as_str).collect();
+                (c.name.as_str(), c.valid, columns)
+            })
+            .collect();
+        assert_eq!(
+            checks,
+            [
+                ("t_b_check", true, vec!["b"]),
+                ("n", false, vec!["a"]),
+                ("t_check", true, vec![]),
+                ("t_c_check", true, vec!["d"]),
+            ]
+        );
+        assert!(schema.proves_not_null(&table("t"), "b"));
+        assert!(schema.proves_not_null(&table("t"), "d"));
+        assert!(!schema.proves_not_null(&table("t"), "a"));
+        let validated = model(&[
+            "CREATE TABLE t (a int);",
+            "ALTER TABLE t ADD CONSTRAINT n CHECK (a IS NOT NULL) NOT VALID; \
+             ALTER TABLE t VALIDATE CONSTRAINT n;",
+        ]);
+        assert!(validated.proves_not_null(&table("t"), "a"));
+        let dropped = model(&[
+            "CREATE TABLE t (a int, CHECK (a IS NOT NULL));",
+            "ALTER TABLE t DROP CONSTRAINT t_a_check;",
+        ]);
+        assert!(!dropped.proves_not_null(&table("t"), "a"));
+    }
+
+    #[test]
     fn column_types_read_their_modifiers() {
         assert_eq!(ty("varchar(64)").typmods, Some(vec![64]));
         assert_eq!(ty("character varying").name, ["varchar"]);

@@ -4,10 +4,9 @@
 //! made from a query (`CREATE VIEW v (a, a)`, `SELECT 1 AS a, 2 AS a`, `SELECT t.a, u.a` in a
 //! view, `CREATE TABLE ... AS`, `SELECT ... INTO`) parses, but PostgreSQL rejects the statement
 //! when it runs (42701 "specified more than once", "already exists"; 42601 "multiple assignments
-//! to same column"). The names PostgreSQL makes up for other outputs (`lower(a)` is `lower`) are not
-//! followed. A second `ADD COLUMN IF NOT EXISTS` is skipped, and assignments
-//! to different elements or fields of one column (`SET a[1] = 1, a[2] = 2`) are fine: neither is
-//! reported.
+//! to same column"). The names PostgreSQL makes up for other outputs (`lower(a)` is `lower`) are
+//! not followed. A second `ADD COLUMN IF NOT EXISTS` is skipped, and assignments to different
+//! elements or fields of one column (`SET a[1] = 1, a[2] = 2`) are fine: neither is reported.
 
 use pg_query::protobuf::{AlterTableType, CmdType, CreateStmt, ObjectType, ResTarget, SelectStmt};
 use pg_query::{Node, NodeEnum};
