@@ -6,7 +6,8 @@
 //! did: a type change whose `USING` converts the values (the second run converts converted
 //! values), and a data statement on a table that a later statement of the file drops (it is gone
 //! on the second run). Each is safe after an earlier `DROP` of the same object in the file (or of
-//! the table a constraint, policy or renamed column belongs to), and inside a guarded `DO` block,
+//! the table a constraint, policy or renamed column belongs to; one `DROP` guards one create: a
+//! second `ADD CONSTRAINT c` after it fails on every run), and inside a guarded `DO` block,
 //! which catches the error or checks the catalog first (see `plpgsql`).
 
 use pg_query::protobuf::{
