@@ -446,8 +446,12 @@ impl Work {
 
 /// The long work a statement does: each table whose rows it reads or writes (a table read by an
 /// `INSERT ... SELECT`, the table an `UPDATE` writes, a constraint validated, an index built, a
-/// rewrite).
-pub(crate) fn long_work(node: &NodeEnum) -> Vec<(&RangeVar, Work)> {
+/// rewrite). `proven(table, column)` says whether the column is known to hold no `NULL` (a
+/// validated `CHECK (column IS NOT NULL)`): its `SET NOT NULL` then reads no row.
+pub(crate) fn long_work(
+    node: &NodeEnum,
+    proven: impl Fn(&RangeVar, &str) -> bool,
+) -> Vec<(&RangeVar, Work)> {
     match node {
         NodeEnum::UpdateStmt(_) | NodeEnum::DeleteStmt(_) => dml_target(node)
             .map(|r| (r, Work::Writes))
@@ -476,6 +480,9 @@ pub(crate) fn long_work(node: &NodeEnum) -> Vec<(&RangeVar, Work)> {
                 return Vec::new();
             };
             crate::objects::alter_table_cmds(node)
+                .filter(|(_, cmd)| {
+                    !(cmd.subtype() == AlterTableType::AtSetNotNull && proven(relation, &cmd.name))
+                })
                 .filter_map(|(_, cmd)| cmd_work(cmd))
                 .map(|work| (relation, work))
                 .take(1)

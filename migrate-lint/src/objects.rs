@@ -6,8 +6,8 @@
 
 use pg_query::protobuf::{
     AlterTableCmd, AlterTableType, ColumnDef, ConstrType, Constraint, DropStmt, FuncCall,
-    FunctionParameterMode, ObjectType, ObjectWithArgs, RangeVar, RenameStmt, RoleSpec,
-    RoleSpecType, TypeName,
+    FunctionParameterMode, ObjectType, ObjectWithArgs, OnCommitAction, RangeVar, RenameStmt,
+    RoleSpec, RoleSpecType, TypeName,
 };
 use pg_query::{Node, NodeEnum};
 
@@ -86,8 +86,15 @@ fn parameter_types(parameters: &[Node]) -> Vec<String> {
 /// the statements after it create.
 #[derive(Debug, Default)]
 pub(crate) struct Earlier {
-    created: Vec<ObjectKey>,
-    dropped: Vec<ObjectKey>,
+    /// What earlier statements created, each with when (see `step`).
+    created: Vec<(usize, ObjectKey)>,
+    /// What earlier statements dropped, each with when.
+    dropped: Vec<(usize, ObjectKey)>,
+    /// The temporary tables earlier statements created `ON COMMIT DROP`.
+    dropped_at_commit: Vec<ObjectKey>,
+    /// Counts the drops and creates recorded, to order them: a statement's drops come before
+    /// its creates.
+    step: usize,
     /// What each statement of the file creates, with the statement's index.
     ahead: Vec<(usize, ObjectKey)>,
     /// What each statement of the file drops, with the statement's index.
@@ -143,7 +150,16 @@ impl Earlier {
 
     /// Whether an earlier statement of the file created this object.
     pub fn created(&self, key: &ObjectKey) -> bool {
-        self.created.iter().any(|k| k.same_object(key))
+        self.created.iter().any(|(_, k)| k.same_object(key))
+    }
+
+    /// When an earlier statement last created (or dropped) the object: `None` if none did.
+    fn last(events: &[(usize, ObjectKey)], key: &ObjectKey) -> Option<usize> {
+        events
+            .iter()
+            .filter(|(_, k)| k.same_object(key))
+            .map(|(step, _)| *step)
+            .max()
     }
 
     /// Whether a later statement of the file creates this object again, so that dropping it
@@ -280,20 +296,28 @@ impl Earlier {
     }
 
     /// Whether an earlier `DROP` of the file (with or without `IF EXISTS`) removed this object,
-    /// which makes a statement creating it without an idempotent form safe to run again: on the
-    /// second run the `DROP` removes what the first run made (a `DROP` without `IF EXISTS`
-    /// succeeds then, and on the first run the object existed, or the file failed there).
+    /// which makes a statement adding to it without an idempotent form (an attribute to a type,
+    /// a constraint to a domain) safe to run again: on the second run the `DROP` removes what the
+    /// first run made (a `DROP` without `IF EXISTS` succeeds then, and on the first run the
+    /// object existed, or the file failed there). For a statement creating the object itself,
+    /// see [`Earlier::removed`].
     pub fn dropped(&self, key: &ObjectKey) -> bool {
-        self.dropped.iter().any(|k| k.same_object(key))
+        Self::last(&self.dropped, key).is_some()
     }
 
     /// Whether an earlier `DROP TABLE` of the file removed this table, and with it the
     /// constraints, triggers, policies and rules on it.
     pub fn dropped_table(&self, relation: &RangeVar) -> bool {
-        self.dropped(&ObjectKey::new(
-            ObjectType::ObjectTable,
-            relation_name(relation),
-        ))
+        Self::last(&self.dropped, &table_key(relation)).is_some()
+    }
+
+    /// Whether the object is gone at this statement when the file runs again, so that creating
+    /// it succeeds: an earlier statement dropped it (or the table it belongs to, `relation`), and
+    /// none created it since. A `DROP` guards one create: after a statement created the object
+    /// again, it exists on the second run too, and a second create fails on every run.
+    pub fn removed(&self, key: &ObjectKey, relation: Option<&RangeVar>) -> bool {
+        let table = relation.and_then(|r| Self::last(&self.dropped, &table_key(r)));
+        Self::last(&self.dropped, key).max(table) > Self::last(&self.created, key)
     }
 
     /// Whether an earlier `DROP TABLE` or `DROP MATERIALIZED VIEW` of the file removed this
@@ -302,14 +326,50 @@ impl Earlier {
         let name = relation_name(relation);
         [ObjectType::ObjectTable, ObjectType::ObjectMatview]
             .into_iter()
-            .any(|kind| self.dropped(&ObjectKey::new(kind, name.clone())))
+            .any(|kind| Self::last(&self.dropped, &ObjectKey::new(kind, name.clone())).is_some())
     }
 
-    /// Adds what one statement creates and drops.
-    pub fn record(&mut self, node: &NodeEnum) {
-        self.created.extend(creates(node));
-        self.dropped.extend(drops(node));
+    /// Whether an earlier statement of the file created this table `TEMP ... ON COMMIT DROP`:
+    /// each run fills a new one, gone when the migration commits.
+    pub fn dropped_at_commit(&self, relation: &RangeVar) -> bool {
+        let key = table_key(relation);
+        self.dropped_at_commit.iter().any(|k| k.same_object(&key))
     }
+
+    /// Adds what one statement drops, then what it creates.
+    pub fn record(&mut self, node: &NodeEnum) {
+        if let Some(relation) = on_commit_drop(node) {
+            self.dropped_at_commit.push(table_key(relation));
+        }
+        self.step += 1;
+        let step = self.step;
+        self.dropped
+            .extend(drops(node).into_iter().map(|k| (step, k)));
+        self.step += 1;
+        let step = self.step;
+        self.created
+            .extend(creates(node).into_iter().map(|k| (step, k)));
+    }
+}
+
+/// The table a `CREATE TEMP TABLE ... ON COMMIT DROP` (or `... AS`) creates: it is dropped when
+/// the transaction that created it commits, so creating it is safe to run again.
+pub(crate) fn on_commit_drop(node: &NodeEnum) -> Option<&RangeVar> {
+    let drop = OnCommitAction::OncommitDrop;
+    match node {
+        NodeEnum::CreateStmt(s) if s.oncommit() == drop => s.relation.as_ref(),
+        NodeEnum::CreateTableAsStmt(s) => s
+            .into
+            .as_ref()
+            .filter(|i| i.on_commit() == drop)
+            .and_then(|i| i.rel.as_ref()),
+        _ => None,
+    }
+}
+
+/// The key of a table.
+fn table_key(relation: &RangeVar) -> ObjectKey {
+    ObjectKey::new(ObjectType::ObjectTable, relation_name(relation))
 }
 
 /// `["schema", "name"]` or `["name"]`.
@@ -878,5 +938,33 @@ mod tests {
         assert!(e.dropped(&key(ObjectType::ObjectPolicy, &["t", "p"])));
         assert!(e.dropped(&key(ObjectType::ObjectIndex, &["idx"])));
         assert!(!e.dropped(&key(ObjectType::ObjectIndex, &["other"])));
+    }
+
+    #[test]
+    fn a_drop_guards_only_the_next_create() {
+        let c = key(ObjectType::ObjectTabconstraint, &["t", "c"]);
+        let once = earlier("ALTER TABLE t DROP CONSTRAINT IF EXISTS c;");
+        assert!(once.removed(&c, None));
+        let again = earlier(
+            "ALTER TABLE t DROP CONSTRAINT IF EXISTS c; \
+             ALTER TABLE t ADD CONSTRAINT c CHECK (a > 0);",
+        );
+        assert!(!again.removed(&c, None));
+        assert!(again.dropped(&c));
+        let same_statement =
+            earlier("ALTER TABLE t DROP CONSTRAINT IF EXISTS c, ADD CONSTRAINT c CHECK (a > 0);");
+        assert!(!same_statement.removed(&c, None));
+        let table = RangeVar {
+            relname: "t".to_owned(),
+            ..RangeVar::default()
+        };
+        let rebuilt = earlier("DROP TABLE IF EXISTS t; CREATE TABLE t (a int);");
+        assert!(rebuilt.removed(&c, Some(&table)));
+        assert!(rebuilt.dropped_table(&table));
+        let added = earlier(
+            "DROP TABLE IF EXISTS t; CREATE TABLE t (a int); \
+             ALTER TABLE t ADD CONSTRAINT c CHECK (a > 0);",
+        );
+        assert!(!added.removed(&c, Some(&table)));
     }
 }

@@ -17,10 +17,10 @@ use std::collections::HashMap;
 
 use pg_query::protobuf::{
     a_const, AlterEnumStmt, AlterFunctionStmt, AlterObjectSchemaStmt, AlterTableCmd,
-    AlterTableStmt, AlterTableType, ColumnDef, CompositeTypeStmt, ConstrType, Constraint,
-    CreateDomainStmt, CreateFunctionStmt, CreateSeqStmt, CreateStmt, CreateTableAsStmt, DefElem,
-    DefineStmt, DropBehavior, DropStmt, IndexStmt, ObjectType, RangeVar, RenameStmt, TypeName,
-    VariableSetKind, ViewStmt,
+    AlterTableStmt, AlterTableType, BoolExprType, ColumnDef, CompositeTypeStmt, ConstrType,
+    Constraint, CreateDomainStmt, CreateFunctionStmt, CreateSeqStmt, CreateStmt, CreateTableAsStmt,
+    DefElem, DefineStmt, DropBehavior, DropStmt, IndexStmt, NullTestType, ObjectType, RangeVar,
+    RenameStmt, TypeName, VariableSetKind, ViewStmt,
 };
 use pg_query::{Node, NodeEnum, NodeRef};
 
@@ -52,9 +52,8 @@ pub(crate) struct Relation {
     pub complete: bool,
     /// The names of its constraints the model knows.
     pub constraints: Vec<String>,
-    /// The names of its `CHECK` constraints, each with whether it is validated (added without
-    /// `NOT VALID`, or validated since).
-    pub checks: Vec<(String, bool)>,
+    /// Its `CHECK` constraints.
+    pub checks: Vec<CheckConstraint>,
     /// The indexes the model saw built on it: `CREATE INDEX`, and the `PRIMARY KEY` and
     /// `UNIQUE` constraints of its `CREATE TABLE` and `ADD CONSTRAINT`.
     pub indexes: Vec<TableIndex>,
@@ -86,6 +85,19 @@ pub(crate) enum TypeChange {
     /// The values stay as they are but not their ordering (another collation; `timestamp` and
     /// `timestamptz` under a UTC session): every index on the column is rebuilt.
     RebuildsIndexes,
+}
+
+/// A `CHECK` constraint of a table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct CheckConstraint {
+    /// Its name.
+    pub name: String,
+    /// Whether it is validated: added without `NOT VALID`, or validated since.
+    pub valid: bool,
+    /// The columns it proves not `NULL`: those of each `col IS NOT NULL` it is, or holds as a
+    /// term of its `AND`s. (PostgreSQL also reads strict conditions such as `col > 0` as
+    /// proof; the model does not.)
+    pub not_null: Vec<String>,
 }
 
 /// A column of a table.
@@ -360,6 +372,20 @@ impl Schema {
             Known::Absent => Known::Absent,
             Known::Unknown => Known::Unknown,
         }
+    }
+
+    /// Whether `column` of the table is known to hold no `NULL` already: it is `NOT NULL`, or a
+    /// validated `CHECK (column IS NOT NULL)` proves it. `SET NOT NULL` then reads no row
+    /// (checked on PostgreSQL: the table's `seq_scan` counter does not move).
+    pub fn proves_not_null(&self, relation: &RangeVar, column: &str) -> bool {
+        let Known::Present(table) = self.relation(relation) else {
+            return false;
+        };
+        table.columns.iter().any(|c| c.name == column && c.not_null)
+            || table
+                .checks
+                .iter()
+                .any(|c| c.valid && c.not_null.iter().any(|n| n == column))
     }
 
     /// The overloads of a function or procedure, by its (possibly qualified) name.
@@ -842,12 +868,20 @@ impl Schema {
                         Some(column) => column.name.clone_from(&s.newname),
                         None => table.complete = false,
                     }
+                    for name in table.checks.iter_mut().flat_map(|c| &mut c.not_null) {
+                        if *name == s.subname {
+                            name.clone_from(&s.newname);
+                        }
+                    }
                 }
             }
             (ObjectType::ObjectTabconstraint, Some(table), _) => {
                 if let Some(table) = self.relations.get_mut(&table) {
                     table.constraints.retain(|c| *c != s.subname);
                     table.constraints.push(s.newname.clone());
+                    for check in table.checks.iter_mut().filter(|c| c.name == s.subname) {
+                        check.name.clone_from(&s.newname);
+                    }
                 }
             }
             (ObjectType::ObjectType | ObjectType::ObjectDomain, _, Some(old)) => {
@@ -999,7 +1033,7 @@ fn as_table_constraints(c: &ColumnDef) -> Vec<Constraint> {
             match constraint.contype() {
                 ConstrType::ConstrPrimary | ConstrType::ConstrUnique => constraint.keys = this(),
                 ConstrType::ConstrForeign => constraint.fk_attrs = this(),
-                ConstrType::ConstrCheck if !constraint.conname.is_empty() => {}
+                ConstrType::ConstrCheck => {}
                 _ => return None,
             }
             Some(constraint)
@@ -1026,7 +1060,7 @@ fn add_constraint(table: &mut Relation, table_name: &str, constraint: &Constrain
             })),
             ..AlterTableCmd::default()
         };
-        added_constraint_name(Some(&relation), &cmd)
+        added_constraint_name(Some(&relation), &cmd).or_else(|| check_name(table_name, constraint))
     } else {
         Some(constraint.conname.clone())
     };
@@ -1046,11 +1080,72 @@ fn add_constraint(table: &mut Relation, table_name: &str, constraint: &Constrain
     }
     if let Some(name) = name.filter(|n| !table.constraints.contains(n)) {
         if constraint.contype() == ConstrType::ConstrCheck {
-            table
-                .checks
-                .push((name.clone(), !constraint.skip_validation));
+            table.checks.push(CheckConstraint {
+                name: name.clone(),
+                valid: !constraint.skip_validation,
+                not_null: constraint
+                    .raw_expr
+                    .as_deref()
+                    .map(not_null_columns)
+                    .unwrap_or_default(),
+            });
         }
         table.constraints.push(name);
+    }
+}
+
+/// The name PostgreSQL gives an unnamed `CHECK` constraint: `users_email_check` when it names
+/// one column, `users_check` otherwise (checked on PostgreSQL 15). A name already taken gets a
+/// number from PostgreSQL, which the model does not follow.
+fn check_name(table: &str, constraint: &Constraint) -> Option<String> {
+    if constraint.contype() != ConstrType::ConstrCheck {
+        return None;
+    }
+    let mut columns: Vec<&str> = constraint
+        .raw_expr
+        .as_deref()
+        .and_then(|expr| expr.node.as_ref())
+        .map(|expr| {
+            expr.nodes()
+                .into_iter()
+                .filter_map(|(n, ..)| match n {
+                    pg_query::NodeRef::ColumnRef(c) => match c.fields.last()?.node.as_ref()? {
+                        NodeEnum::String(s) => Some(s.sval.as_str()),
+                        _ => None,
+                    },
+                    _ => None,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    columns.sort_unstable();
+    columns.dedup();
+    Some(match columns.as_slice() {
+        [column] => format!("{table}_{column}_check"),
+        _ => format!("{table}_check"),
+    })
+}
+
+/// The columns a `CHECK` expression proves not `NULL`: `col IS NOT NULL`, alone or as a term of
+/// `AND`s.
+fn not_null_columns(expr: &Node) -> Vec<String> {
+    match expr.node.as_ref() {
+        Some(NodeEnum::NullTest(t)) if t.nulltesttype() == NullTestType::IsNotNull => t
+            .arg
+            .as_deref()
+            .and_then(|arg| match arg.node.as_ref() {
+                Some(NodeEnum::ColumnRef(c)) => match c.fields.as_slice() {
+                    [field] => string(field),
+                    _ => None,
+                },
+                _ => None,
+            })
+            .into_iter()
+            .collect(),
+        Some(NodeEnum::BoolExpr(b)) if b.boolop() == BoolExprType::AndExpr => {
+            b.args.iter().flat_map(not_null_columns).collect()
+        }
+        _ => Vec::new(),
     }
 }
 
@@ -1074,6 +1169,8 @@ fn alter_table_cmd(table: &mut Relation, relation: &RangeVar, cmd: &AlterTableCm
             if let Some(i) = column(table) {
                 table.columns.remove(i);
             }
+            // PostgreSQL drops the constraints on the column with it.
+            table.checks.retain(|c| !c.not_null.contains(&cmd.name));
         }
         AlterTableType::AtAddConstraint => {
             if let Some(constraint) = cmd_constraint(cmd) {
@@ -1082,11 +1179,11 @@ fn alter_table_cmd(table: &mut Relation, relation: &RangeVar, cmd: &AlterTableCm
         }
         AlterTableType::AtDropConstraint => {
             table.constraints.retain(|c| *c != cmd.name);
-            table.checks.retain(|(c, _)| *c != cmd.name);
+            table.checks.retain(|c| c.name != cmd.name);
         }
         AlterTableType::AtValidateConstraint => {
-            for (_, valid) in table.checks.iter_mut().filter(|(c, _)| *c == cmd.name) {
-                *valid = true;
+            for check in table.checks.iter_mut().filter(|c| c.name == cmd.name) {
+                check.valid = true;
             }
         }
         _ => {
@@ -1389,6 +1486,50 @@ mod tests {
         );
         assert_eq!(schema.extension("pgcrypto"), Known::Present(()));
         assert_eq!(schema.extension("postgis"), Known::Unknown);
+    }
+
+    #[test]
+    fn checks_know_their_names_validity_and_the_columns_they_prove_not_null() {
+        let schema = model(&[
+            "CREATE TABLE t (a int, b int CHECK (b IS NOT NULL), c int);",
+            "ALTER TABLE t ADD CONSTRAINT n CHECK (a IS NOT NULL AND c > 0) NOT VALID; \
+             ALTER TABLE t ADD CHECK (c > 0 AND a > 0); ALTER TABLE t ADD CHECK (c IS NOT NULL); \
+             ALTER TABLE t RENAME COLUMN c TO d;",
+        ]);
+        let Known::Present(t) = schema.relation(&table("t")) else {
+            panic!()
+        };
+        let checks: Vec<(&str, bool, Vec<&str>)> = t
+            .checks
+            .iter()
+            .map(|c| {
+                let columns = c.not_null.iter().map(String::as_str).collect();
+                (c.name.as_str(), c.valid, columns)
+            })
+            .collect();
+        assert_eq!(
+            checks,
+            [
+                ("t_b_check", true, vec!["b"]),
+                ("n", false, vec!["a"]),
+                ("t_check", true, vec![]),
+                ("t_c_check", true, vec!["d"]),
+            ]
+        );
+        assert!(schema.proves_not_null(&table("t"), "b"));
+        assert!(schema.proves_not_null(&table("t"), "d"));
+        assert!(!schema.proves_not_null(&table("t"), "a"));
+        let validated = model(&[
+            "CREATE TABLE t (a int);",
+            "ALTER TABLE t ADD CONSTRAINT n CHECK (a IS NOT NULL) NOT VALID; \
+             ALTER TABLE t VALIDATE CONSTRAINT n;",
+        ]);
+        assert!(validated.proves_not_null(&table("t"), "a"));
+        let dropped = model(&[
+            "CREATE TABLE t (a int, CHECK (a IS NOT NULL));",
+            "ALTER TABLE t DROP CONSTRAINT t_a_check;",
+        ]);
+        assert!(!dropped.proves_not_null(&table("t"), "a"));
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! The server's word on what the lock-hazard rules of rewrites and strong locks claim: for each
 //! statement, the locks `pg_locks` shows while it holds them, whether the table got a new
 //! `relfilenode` (a rewrite), whether it read the table (`pg_stat_xact_user_tables.seq_scan`),
-//! and that the checker reports it with the rule that says so.
+//! and that the checker reports it with the rule that says so; and beside them the statements
+//! PostgreSQL refuses that the checker reports, and the one it re-runs that the checker leaves
+//! alone.
 
 use std::path::Path;
 
@@ -110,19 +112,24 @@ fn lock(relation: &str, mode: &str) -> (String, String) {
 
 /// The rules the checker reports on `sql` as the migration after [`SETUP`].
 fn rules(sql: &str) -> Vec<&'static str> {
-    rules_after(SETUP, sql)
+    rules_after(&[], sql)
 }
 
-/// The rules the checker reports on `sql` as the migration after `setup`.
-fn rules_after(setup: &str, sql: &str) -> Vec<&'static str> {
+/// The rules the checker reports on `sql` as the migration after [`SETUP`] and the migrations
+/// `earlier`, in order.
+fn rules_after(earlier: &[&str], sql: &str) -> Vec<&'static str> {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("001_setup.sql"), setup).unwrap();
-    std::fs::write(dir.path().join("002_change.sql"), sql).unwrap();
+    std::fs::write(dir.path().join("001_setup.sql"), SETUP).unwrap();
+    for (i, file) in earlier.iter().enumerate() {
+        std::fs::write(dir.path().join(format!("{:03}_earlier.sql", i + 2)), file).unwrap();
+    }
+    let last = format!("{:03}_change.sql", earlier.len() + 2);
+    std::fs::write(dir.path().join(&last), sql).unwrap();
     let outcome = migrate_lint::check_dir(dir.path(), "migrations");
     outcome
         .diagnostics
         .iter()
-        .filter(|d| Path::new(&d.path).ends_with("002_change.sql"))
+        .filter(|d| Path::new(&d.path).ends_with(&last))
         .map(|d| d.rule)
         .collect()
 }
@@ -381,11 +388,184 @@ CREATE INDEX k_seen ON k (seen);
             !expected.is_empty(),
             "{sql}"
         );
-        let found = rules_after(TABLES, &format!("{};\n", sql.replace("SET LOCAL", "SET")));
+        let found = rules_after(
+            &[TABLES],
+            &format!("{};\n", sql.replace("SET LOCAL", "SET")),
+        );
         assert_eq!(
             found.contains(&"column-type-change"),
             reported,
             "{sql}: {found:?}"
         );
+    }
+}
+
+/// The path `set-not-null`'s help recommends: its last step, `SET NOT NULL` after a validated
+/// `CHECK (col IS NOT NULL)`, reads no row, and the checker says nothing of it. A `NOT VALID`
+/// check proves nothing yet, and a column already `NOT NULL` is not read either.
+#[test]
+fn set_not_null_reads_no_row_after_a_validated_check() {
+    let (_db, mut client) = database();
+    let set = "ALTER TABLE t ALTER COLUMN a SET NOT NULL";
+    assert!(scans(&mut client, set, "t") > 0);
+    assert!(locks(&mut client, set).contains(&lock("t", "AccessExclusiveLock")));
+    reported(&format!("{set};"), "set-not-null");
+
+    let not_valid = "ALTER TABLE t ADD CONSTRAINT t_a_not_null CHECK (a IS NOT NULL) NOT VALID";
+    client.batch_execute(not_valid).unwrap();
+    assert!(scans(&mut client, set, "t") > 0);
+    let after_not_valid = rules_after(&[&format!("{not_valid};")], &format!("{set};"));
+    assert!(
+        after_not_valid.contains(&"set-not-null"),
+        "{after_not_valid:?}"
+    );
+
+    let validate = "ALTER TABLE t VALIDATE CONSTRAINT t_a_not_null";
+    client.batch_execute(validate).unwrap();
+    assert_eq!(scans(&mut client, set, "t"), 0);
+    let earlier = [format!("{not_valid};"), format!("{validate};")];
+    let earlier: Vec<&str> = earlier.iter().map(String::as_str).collect();
+    let after_validate = rules_after(&earlier, &format!("{set};"));
+    assert!(after_validate.is_empty(), "{after_validate:?}");
+    // Nor is it long work under another lock.
+    let under_lock = format!("LOCK TABLE parent;\n{set};");
+    assert!(rules_after(&earlier, &under_lock).is_empty());
+
+    // A column already `NOT NULL` (the primary key): nothing to check.
+    let again = "ALTER TABLE t ALTER COLUMN id SET NOT NULL";
+    assert_eq!(scans(&mut client, again, "t"), 0);
+    assert!(rules(&format!("{again};")).is_empty());
+}
+
+/// `REINDEX SCHEMA` (which cannot run in a transaction) rebuilds each table's indexes under a
+/// `SHARE` lock on the table, which blocks writes, and an `ACCESS EXCLUSIVE` lock on each index,
+/// which blocks the queries that use it: seen from other sessions, while it waits behind a
+/// reader of an index.
+#[test]
+fn reindex_schema_blocks_writes_and_the_reads_of_each_index() {
+    let db = TestDb::new();
+    db.execute(
+        "CREATE SCHEMA r; CREATE TABLE r.t (id int PRIMARY KEY, a int); \
+         INSERT INTO r.t SELECT g, g FROM generate_series(1, 100) g",
+    );
+    let mut reader = db.client();
+    reader
+        .batch_execute("BEGIN; SELECT * FROM r.t WHERE id = 1")
+        .unwrap();
+    let config = db.config();
+    let reindex = std::thread::spawn(move || {
+        let mut client = config.connect(postgres::NoTls).unwrap();
+        client.batch_execute("REINDEX SCHEMA r").unwrap();
+    });
+    let pid = db.wait_for(
+        "SELECT pid::text FROM pg_locks WHERE NOT granted AND locktype = 'relation' \
+         AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+        "REINDEX SCHEMA waiting for a lock",
+    );
+    let held = db.column(&format!(
+        "SELECT c.relname || ' ' || l.mode || ' ' || l.granted FROM pg_locks l \
+         JOIN pg_class c ON c.oid = l.relation \
+         WHERE l.pid = {pid} AND c.relnamespace = 'r'::regnamespace ORDER BY 1"
+    ));
+    let mut writer = db.client();
+    writer.batch_execute("SET lock_timeout = '100ms'").unwrap();
+    let write = writer.batch_execute("INSERT INTO r.t VALUES (1000, 1)");
+    reader.batch_execute("COMMIT").unwrap();
+    reindex.join().unwrap();
+    assert_eq!(
+        held,
+        ["t ShareLock true", "t_pkey AccessExclusiveLock false"],
+        "{held:?}"
+    );
+    let code = write.expect_err("the write waits").code().cloned();
+    assert_eq!(code, Some(postgres::error::SqlState::LOCK_NOT_AVAILABLE));
+    reported(
+        "-- migrate:no-transaction\nREINDEX SCHEMA public;",
+        "index-without-concurrently",
+    );
+    let concurrently = rules("-- migrate:no-transaction\nREINDEX SCHEMA CONCURRENTLY public;");
+    assert!(!concurrently.contains(&"index-without-concurrently"));
+}
+
+/// PostgreSQL refuses `DROP INDEX CONCURRENTLY` of two indexes, or with `CASCADE`, on every run.
+#[test]
+fn drop_index_concurrently_takes_one_index_without_cascade() {
+    let (db, _client) = database();
+    db.execute("CREATE INDEX t_a2 ON t (a)");
+    let mut client = db.client();
+    for sql in [
+        "DROP INDEX CONCURRENTLY IF EXISTS t_a, t_a2",
+        "DROP INDEX CONCURRENTLY t_a CASCADE",
+    ] {
+        let error = client.batch_execute(sql).expect_err(sql);
+        assert_eq!(
+            error.code(),
+            Some(&postgres::error::SqlState::FEATURE_NOT_SUPPORTED),
+            "{sql}: {error}"
+        );
+        reported(
+            &format!("-- migrate:no-transaction\n{sql};"),
+            "unsupported-drop-index-concurrently",
+        );
+    }
+    assert!(db.exists("t_a") && db.exists("t_a2"));
+    client
+        .batch_execute("DROP INDEX CONCURRENTLY IF EXISTS t_a")
+        .unwrap();
+    assert!(
+        !rules("-- migrate:no-transaction\nDROP INDEX CONCURRENTLY IF EXISTS t_a;")
+            .contains(&"unsupported-drop-index-concurrently")
+    );
+}
+
+/// A migration that fills a `TEMP ... ON COMMIT DROP` table runs again: the table is gone when
+/// the transaction commits, and each run fills a new one. The checker reports neither the
+/// `CREATE` nor the `INSERT`.
+#[test]
+fn an_on_commit_drop_table_is_new_on_each_run() {
+    let (_db, mut client) = database();
+    let migration = "CREATE TEMP TABLE staging (id int) ON COMMIT DROP;\n\
+                     INSERT INTO staging SELECT id FROM t;\n\
+                     UPDATE staging SET id = id + 1;\n\
+                     INSERT INTO parent SELECT id FROM staging ON CONFLICT DO NOTHING;\n";
+    for _ in 0..2 {
+        client.batch_execute("BEGIN").unwrap();
+        client.batch_execute(migration).unwrap();
+        let rows: i64 = client
+            .query_one("SELECT count(*) FROM staging", &[])
+            .unwrap()
+            .get(0);
+        assert_eq!(rows, 100);
+        client.batch_execute("COMMIT").unwrap();
+    }
+    let found = rules(migration);
+    assert!(found.is_empty(), "{found:?}");
+}
+
+/// A column named twice in an assignment list or among a view's or a new table's columns:
+/// PostgreSQL refuses the statement (42601 for an assignment, 42701 otherwise), and
+/// `duplicate-column` reports it.
+#[test]
+fn a_column_named_twice_is_refused() {
+    let (db, mut client) = database();
+    db.execute(
+        "CREATE EXTENSION IF NOT EXISTS postgres_fdw; \
+                CREATE SERVER IF NOT EXISTS remote FOREIGN DATA WRAPPER postgres_fdw",
+    );
+    for (sql, code) in [
+        ("INSERT INTO parent VALUES (1) ON CONFLICT (id) DO UPDATE SET id = 1, id = 2", "42601"),
+        ("MERGE INTO t USING parent p ON t.id = p.id WHEN MATCHED THEN UPDATE SET a = 1, a = 2", "42601"),
+        ("MERGE INTO t USING parent p ON t.id = p.id WHEN NOT MATCHED THEN INSERT (id, id) VALUES (1, 2)", "42701"),
+        ("CREATE VIEW v (a, a) AS SELECT 1, 2", "42701"),
+        ("CREATE VIEW v AS SELECT 1 AS a, 2 AS a", "42701"),
+        ("CREATE VIEW v AS SELECT t.a, t.a FROM t", "42701"),
+        ("CREATE MATERIALIZED VIEW m AS SELECT 1 AS a, 2 AS a", "42701"),
+        ("CREATE TABLE c AS SELECT 1 AS a, 2 AS a", "42701"),
+        ("SELECT 1 AS a, 2 AS a INTO c", "42701"),
+        ("CREATE FOREIGN TABLE f (a int, a int) SERVER remote", "42701"),
+    ] {
+        let error = client.batch_execute(sql).expect_err(sql);
+        assert_eq!(error.code().map(|c| c.code()), Some(code), "{sql}: {error}");
+        reported(&format!("{sql};"), "duplicate-column");
     }
 }

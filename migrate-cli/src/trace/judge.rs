@@ -21,9 +21,8 @@
 use std::ops::Range;
 
 use migrate_lint::Diagnostic;
-use serde::Serialize;
 
-use super::model::{MigrationTrace, Observed, Trace};
+use super::model::{JudgedFinding, Judgement, MigrationTrace, Miss, Observed, Trace, Verdict};
 
 /// What a lock rule claims about its statement.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,57 +58,6 @@ fn claim(rule: &str) -> Option<Claim> {
         .iter()
         .find(|(name, _)| *name == rule)
         .map(|(_, claim)| *claim)
-}
-
-/// The trace's verdict on one lock finding.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Verdict {
-    /// The server held a blocking lock on a pre-existing table through long work there.
-    Confirmed,
-    /// It did not (no such lock, or no scan or rewrite of a pre-existing relation).
-    Contradicted,
-    /// The statement's locks were not observed.
-    NotJudged,
-}
-
-/// A lock finding of the checker, judged.
-#[derive(Debug, Clone, Serialize)]
-pub struct JudgedFinding {
-    /// `file:line:col`.
-    pub location: String,
-    /// The rule.
-    pub rule: &'static str,
-    /// The trace's verdict.
-    pub verdict: Verdict,
-}
-
-/// Long work under a blocking lock that no lock finding reported.
-#[derive(Debug, Clone, Serialize)]
-pub struct Miss {
-    /// `file:line`.
-    pub location: String,
-    /// The statement, on one line.
-    pub sql: String,
-}
-
-/// The checker's lock findings against a trace.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct Judgement {
-    /// Every lock finding on a traced file, in order.
-    pub findings: Vec<JudgedFinding>,
-    /// The statements where the trace saw what no finding reported.
-    pub misses: Vec<Miss>,
-}
-
-impl Judgement {
-    /// How many findings got `verdict`.
-    pub fn count(&self, verdict: Verdict) -> usize {
-        self.findings
-            .iter()
-            .filter(|f| f.verdict == verdict)
-            .count()
-    }
 }
 
 /// Judges the checker's `findings` (any family: only lock hazards are judged) on the files

@@ -4,8 +4,9 @@
 use std::fmt::Write;
 use std::time::Duration;
 
-use super::judge::{Judgement, Verdict};
-use super::model::{strongest, Hold, Lock, MigrationTrace, Observed, StatementTrace, Trace};
+use super::model::{
+    strongest, Hold, Judgement, Lock, MigrationTrace, Observed, StatementTrace, Trace, Verdict,
+};
 
 /// `12 ms`, `0.4 ms`, `2.35 s`.
 pub fn duration(d: Duration) -> String {

@@ -76,7 +76,7 @@ fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
                 return None;
             };
             let proven = matches!(ctx.schema.relation(child),
-                Known::Present(r) if r.checks.iter().any(|&(_, valid)| valid));
+                Known::Present(r) if r.checks.iter().any(|c| c.valid));
             if proven || !ctx.existed(child) {
                 return None;
             }

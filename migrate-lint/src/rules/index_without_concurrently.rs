@@ -2,9 +2,10 @@
 //! the table for the whole build: every `INSERT`, `UPDATE` and `DELETE` waits until the index is
 //! built, minutes on a large table. `REINDEX INDEX` and `REINDEX TABLE` take the same `SHARE` lock
 //! on the table and an `ACCESS EXCLUSIVE` lock on each index they rebuild (queries that would use
-//! it wait too); `DROP INDEX` takes an `ACCESS EXCLUSIVE` lock on the table, which also waits for
-//! every running query on it and blocks all that come after. Each has a `CONCURRENTLY` form that
-//! lets reads and writes go on, but cannot run in a transaction block, so it goes in a
+//! it wait too), and `REINDEX SCHEMA` and `DATABASE` do the same to each table in turn (`REINDEX
+//! SYSTEM` to the system catalogs, and has no `CONCURRENTLY` form); `DROP INDEX` takes an
+//! `ACCESS EXCLUSIVE` lock on the table, which also waits for every running query on it and
+//! blocks all that come after. Each has a `CONCURRENTLY` form that lets reads and writes go on, but cannot run in a transaction block, so it goes in a
 //! `-- migrate:no-transaction` file. A table (or an index) created earlier in the same file is
 //! seen by nobody and is not reported.
 
@@ -85,45 +86,87 @@ fn create_index(ctx: &StatementCtx<'_>, s: &IndexStmt) -> Vec<Hit> {
         ))]
 }
 
-/// `REINDEX INDEX` and `REINDEX TABLE`; `SCHEMA`, `SYSTEM` and `DATABASE` cannot run in a
-/// migration's transaction at all (`needs-no-transaction` says so).
+/// `REINDEX INDEX` and `REINDEX TABLE` of what existed before the file, and `REINDEX SCHEMA`,
+/// `DATABASE` and `SYSTEM`, which rebuild the indexes of existing tables one table at a time
+/// under the same locks (they cannot run in a migration's transaction at all:
+/// `needs-no-transaction` says so too). `REINDEX SYSTEM` has no `CONCURRENTLY` form.
 fn reindex(ctx: &StatementCtx<'_>, s: &ReindexStmt) -> Vec<Hit> {
-    let Some(relation) = s.relation.as_ref() else {
-        return Vec::new();
-    };
     let concurrently = s.params.iter().any(
         |p| matches!(p.node.as_ref(), Some(NodeEnum::DefElem(d)) if d.defname == "concurrently"),
     );
-    let (keyword, new) = match s.kind() {
-        ReindexObjectType::ReindexObjectIndex => (
-            "INDEX",
-            ctx.earlier.created(&ObjectKey::new(
-                ObjectType::ObjectIndex,
-                relation_name(relation),
-            )),
-        ),
-        ReindexObjectType::ReindexObjectTable => ("TABLE", ctx.earlier.created_relation(relation)),
-        _ => return Vec::new(),
-    };
-    if concurrently || new {
+    if concurrently {
         return Vec::new();
     }
-    let name = display_relation(Some(relation));
-    let blocked = if keyword == "INDEX" {
-        "writes to its table, and the queries that use it,"
+    let (keyword, name, blocked) = match (s.kind(), s.relation.as_ref()) {
+        (ReindexObjectType::ReindexObjectIndex, Some(relation)) => {
+            let key = ObjectKey::new(ObjectType::ObjectIndex, relation_name(relation));
+            if ctx.earlier.created(&key) {
+                return Vec::new();
+            }
+            (
+                "INDEX",
+                display_relation(Some(relation)),
+                "writes to its table, and the queries that use it, until it is done",
+            )
+        }
+        (ReindexObjectType::ReindexObjectTable, Some(relation)) => {
+            if ctx.earlier.created_relation(relation) {
+                return Vec::new();
+            }
+            (
+                "TABLE",
+                display_relation(Some(relation)),
+                "writes to it, and the queries that use its indexes, until it is done",
+            )
+        }
+        (ReindexObjectType::ReindexObjectSchema, _) => ("SCHEMA", ident(&s.name), ALL_TABLES),
+        (ReindexObjectType::ReindexObjectDatabase, _) => {
+            ("DATABASE", optional(&s.name), ALL_TABLES)
+        }
+        (ReindexObjectType::ReindexObjectSystem, _) => (
+            "SYSTEM",
+            optional(&s.name),
+            "writes to each system catalog, and the queries that use its indexes, while it \
+             rebuilds them",
+        ),
+        _ => return Vec::new(),
+    };
+    let statement = format!("REINDEX {keyword} {name}");
+    let statement = statement.trim_end();
+    let concurrent = format!("REINDEX {keyword} CONCURRENTLY {name}");
+    let concurrent = concurrent.trim_end();
+    let help = if keyword == "SYSTEM" {
+        "`REINDEX SYSTEM` has no `CONCURRENTLY` form: rebuild the system catalogs' indexes \
+         outside the migrations, in a maintenance window"
+            .to_owned()
     } else {
-        "writes to it, and the queries that use its indexes,"
+        format!(
+            "write `{concurrent}` in a migration of its own that starts with \
+             `-- migrate:no-transaction`"
+        )
+    };
+    let without = if keyword == "SYSTEM" {
+        ""
+    } else {
+        " without `CONCURRENTLY`"
     };
     vec![ctx
-        .hit(format!(
-            "`REINDEX {keyword} {name}` without `CONCURRENTLY` blocks {blocked} until it is \
-             done"
-        ))
-        .help(format!(
-            "write `REINDEX {keyword} CONCURRENTLY {name}` in a migration of its own that \
-             starts with `-- migrate:no-transaction`"
-        ))]
+        .hit(format!("`{statement}`{without} blocks {blocked}"))
+        .help(help)]
 }
+
+/// The name of a `REINDEX DATABASE` or `SYSTEM`, which may be left out (the current database).
+fn optional(name: &str) -> String {
+    match name {
+        "" => String::new(),
+        name => ident(name),
+    }
+}
+
+/// What `REINDEX SCHEMA` and `REINDEX DATABASE` block: each table in turn, under a `SHARE` lock,
+/// and each index under an `ACCESS EXCLUSIVE` lock while it is rebuilt.
+const ALL_TABLES: &str = "writes to each of its tables, and the queries that use their indexes, \
+                          while it rebuilds them";
 
 /// `DROP INDEX` of indexes not created earlier in the file. `CONCURRENTLY` drops one index per
 /// statement, so the fix names each.
@@ -215,6 +258,12 @@ mod tests {
             "REINDEX INDEX users_email;",
             "REINDEX TABLE app.users;",
             "REINDEX (VERBOSE) TABLE users;",
+            "-- migrate:no-transaction\nREINDEX SCHEMA public;",
+            "-- migrate:no-transaction\nREINDEX DATABASE app;",
+            "-- migrate:no-transaction\nREINDEX (VERBOSE) DATABASE;",
+            "-- migrate:no-transaction\nREINDEX SYSTEM;",
+            // It cannot run in a transaction either (`needs-no-transaction`).
+            "REINDEX SCHEMA public;",
             "DROP INDEX IF EXISTS users_email;",
             "DROP INDEX users_email CASCADE;",
             "CREATE INDEX CONCURRENTLY IF NOT EXISTS other ON users (id);\n\
@@ -259,6 +308,37 @@ mod tests {
     }
 
     #[test]
+    fn reindex_schema_database_and_system_say_what_they_block() {
+        let sql = "-- migrate:no-transaction\nREINDEX SCHEMA app;\nREINDEX DATABASE;\n\
+                   REINDEX SYSTEM;";
+        let found = findings(&RULE, sql);
+        assert_eq!(found.len(), 3);
+        assert_eq!((found[0].0, found[0].1), (2, 1));
+        assert_eq!(
+            found[0].2,
+            "`REINDEX SCHEMA app` without `CONCURRENTLY` blocks writes to each of its tables, \
+             and the queries that use their indexes, while it rebuilds them"
+        );
+        assert!(found[1]
+            .2
+            .starts_with("`REINDEX DATABASE` without `CONCURRENTLY`"));
+        assert!(found[2]
+            .2
+            .starts_with("`REINDEX SYSTEM` blocks writes to each system catalog"));
+        assert_eq!(
+            helps(&RULE, sql),
+            [
+                "write `REINDEX SCHEMA CONCURRENTLY app` in a migration of its own that starts \
+                 with `-- migrate:no-transaction`",
+                "write `REINDEX DATABASE CONCURRENTLY` in a migration of its own that starts \
+                 with `-- migrate:no-transaction`",
+                "`REINDEX SYSTEM` has no `CONCURRENTLY` form: rebuild the system catalogs' \
+                 indexes outside the migrations, in a maintenance window",
+            ]
+        );
+    }
+
+    #[test]
     fn passes_concurrent_indexes_new_tables_text_and_allowed() {
         for sql in [
             "-- migrate:no-transaction\n\
@@ -271,6 +351,8 @@ mod tests {
              CREATE UNIQUE INDEX IF NOT EXISTS totals_n ON totals (n);",
             "-- migrate:no-transaction\nREINDEX INDEX CONCURRENTLY users_email;",
             "-- migrate:no-transaction\nREINDEX (CONCURRENTLY) TABLE users;",
+            "-- migrate:no-transaction\nREINDEX SCHEMA CONCURRENTLY public;",
+            "-- migrate:no-transaction\nREINDEX DATABASE CONCURRENTLY app;",
             "-- migrate:no-transaction\nDROP INDEX CONCURRENTLY IF EXISTS users_email;",
             "CREATE TABLE IF NOT EXISTS users (id int);\nREINDEX TABLE users;",
             "-- migrate:no-transaction\n\

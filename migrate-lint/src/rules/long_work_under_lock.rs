@@ -13,6 +13,8 @@
 //! the statements of one `DO` block take (the block is one statement). When the long statement
 //! itself blocks the same table at least as much (a `SET NOT NULL` after an `ADD COLUMN`), the
 //! earlier lock adds no wait and is not reported: the rules of the long statement speak for it.
+//! A `SET NOT NULL` of a column a validated `CHECK (col IS NOT NULL)` proves reads no row, and is
+//! no long work.
 //!
 //! A table the file dropped counts only when the file creates it again (`DROP MATERIALIZED
 //! VIEW v` then `CREATE MATERIALIZED VIEW v AS SELECT ...`): its readers wait for the new one;
@@ -86,7 +88,8 @@ ALTER TABLE orders ADD CONSTRAINT orders_user_id_fkey
 };
 
 fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
-    let Some((relation, work)) = long_work(ctx.node)
+    let proven = |table: &_, column: &str| ctx.schema.proves_not_null(table, column);
+    let Some((relation, work)) = long_work(ctx.node, proven)
         .into_iter()
         .find(|(r, _)| ctx.existed(r))
     else {
@@ -322,6 +325,23 @@ mod tests {
             ),
             "{other}"
         );
+    }
+
+    #[test]
+    fn set_not_null_of_a_proven_column_reads_no_row() {
+        let earlier = [
+            "CREATE TABLE IF NOT EXISTS users (id int, email text);",
+            "ALTER TABLE users ADD CONSTRAINT users_email_not_null CHECK (email IS NOT NULL) \
+             NOT VALID;",
+        ];
+        let sql = "LOCK TABLE accounts;\nALTER TABLE users ALTER COLUMN email SET NOT NULL;";
+        assert_eq!(findings_after(&RULE, &earlier, sql).len(), 1);
+        let validated = [
+            earlier[0],
+            earlier[1],
+            "ALTER TABLE users VALIDATE CONSTRAINT users_email_not_null;",
+        ];
+        assert_eq!(findings_after(&RULE, &validated, sql), []);
     }
 
     #[test]

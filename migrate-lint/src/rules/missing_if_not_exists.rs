@@ -1,6 +1,7 @@
 //! `missing-if-not-exists`: a `CREATE` or `ADD` that has an `IF NOT EXISTS` form but does not use
 //! it fails when the migration runs a second time (after a partial apply, or against a database
-//! that already has the object).
+//! that already has the object). A `CREATE TEMP TABLE ... ON COMMIT DROP` is not reported: the
+//! table is gone when the transaction that created it commits.
 
 use pg_query::protobuf::{AlterTableType, ObjectType, RangeVar};
 use pg_query::NodeEnum;
@@ -8,7 +9,8 @@ use pg_query::NodeEnum;
 use super::examples::ORDERS;
 use crate::diagnostic::{Hit, Severity};
 use crate::objects::{
-    alter_table_cmds, column_key, display_relation, relation_name, strings, ObjectKey,
+    alter_table_cmds, column_key, display_relation, on_commit_drop, relation_name, strings,
+    ObjectKey,
 };
 use crate::quote::{ident, literal, qualified};
 use crate::rule::{Check, Example, Examples, Family, Rule, StatementCtx};
@@ -18,8 +20,9 @@ pub(crate) static RULE: Rule = Rule {
     name: "missing-if-not-exists",
     family: Family::Idempotency,
     severity: Severity::Error,
-    reason: "`CREATE TABLE/INDEX/SCHEMA/SEQUENCE/EXTENSION/MATERIALIZED VIEW`, `ADD COLUMN` and \
-             `ADD VALUE` without `IF NOT EXISTS` fail when the object already exists",
+    reason: "`CREATE TABLE/INDEX/SCHEMA/SEQUENCE/EXTENSION/MATERIALIZED VIEW/FOREIGN \
+             TABLE/SERVER`, `ADD COLUMN` and `ADD VALUE` without `IF NOT EXISTS` fail when the \
+             object already exists",
     help: "add `IF NOT EXISTS`",
     allowable: true,
     examples: Examples::Shown(&[Example {
@@ -42,7 +45,7 @@ pub(crate) static RULE: Rule = Rule {
 
 fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
     let missing = |what: &str, name: &str, fixed: &str, key: Option<ObjectKey>| {
-        if key.is_some_and(|k| ctx.earlier.dropped(&k)) {
+        if key.is_some_and(|k| ctx.earlier.removed(&k, None)) {
             return None;
         }
         Some(
@@ -53,6 +56,30 @@ fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
         )
     };
     let hit = match ctx.node {
+        // Gone when the migration's transaction commits (in a file without one, at once).
+        node if on_commit_drop(node).is_some() => None,
+        NodeEnum::CreateForeignTableStmt(f)
+            if f.base_stmt.as_ref().is_some_and(|s| !s.if_not_exists) =>
+        {
+            let relation = f.base_stmt.as_ref().and_then(|s| s.relation.as_ref());
+            let key =
+                relation.map(|r| ObjectKey::new(ObjectType::ObjectForeignTable, relation_name(r)));
+            missing(
+                "CREATE FOREIGN TABLE",
+                &display_relation(relation),
+                "CREATE FOREIGN TABLE IF NOT EXISTS",
+                key,
+            )
+        }
+        NodeEnum::CreateForeignServerStmt(s) if !s.if_not_exists => missing(
+            "CREATE SERVER",
+            &ident(&s.servername),
+            "CREATE SERVER IF NOT EXISTS",
+            Some(ObjectKey::new(
+                ObjectType::ObjectForeignServer,
+                vec![s.servername.clone()],
+            )),
+        ),
         NodeEnum::CreateStmt(s) if !s.if_not_exists => {
             let name = display_relation(s.relation.as_ref());
             let key = s
@@ -210,6 +237,11 @@ mod tests {
             "CREATE MATERIALIZED VIEW totals AS SELECT 1 AS n;",
             "CREATE TABLE copy AS SELECT 1 AS n;",
             "ALTER TYPE mood ADD VALUE 'meh';",
+            // A temporary table that outlives the transaction, or a table kept after it.
+            "CREATE TEMP TABLE staging (id int);",
+            "CREATE TEMP TABLE staging (id int) ON COMMIT DELETE ROWS;",
+            "CREATE FOREIGN TABLE remote_users (id int) SERVER remote;",
+            "CREATE SERVER remote FOREIGN DATA WRAPPER postgres_fdw;",
         ] {
             fires(&RULE, sql);
         }
@@ -234,10 +266,16 @@ mod tests {
             "CREATE SEQUENCE IF NOT EXISTS ids;",
             "CREATE EXTENSION IF NOT EXISTS pgcrypto;",
             "CREATE MATERIALIZED VIEW IF NOT EXISTS totals AS SELECT 1 AS n;",
+            "CREATE FOREIGN TABLE IF NOT EXISTS remote_users (id int) SERVER remote;",
+            "CREATE SERVER IF NOT EXISTS remote FOREIGN DATA WRAPPER postgres_fdw;",
             "ALTER TABLE users ADD COLUMN IF NOT EXISTS email text;",
             "ALTER TYPE mood ADD VALUE IF NOT EXISTS 'meh';",
             "ALTER TYPE mood RENAME VALUE 'meh' TO 'fine';",
             "ALTER TYPE address ADD ATTRIBUTE zip text;",
+            // Gone when the transaction that created it commits.
+            "CREATE TEMP TABLE staging (id int) ON COMMIT DROP;",
+            "CREATE TEMPORARY TABLE staging ON COMMIT DROP AS SELECT 1 AS id;",
+            "-- migrate:no-transaction\nCREATE TEMP TABLE staging (id int) ON COMMIT DROP;",
             "SELECT 'CREATE TABLE users (id int)';",
             // A guarded `DO` block skips what was done already.
             "DO $$ BEGIN CREATE TABLE users (id int); EXCEPTION WHEN duplicate_table THEN NULL; END $$;",

@@ -134,20 +134,18 @@ fn created(node: &NodeEnum) -> Option<Created<'_>> {
     }
 }
 
-/// Dropped earlier in the file (with or without `IF EXISTS`): the object itself, a routine through
+/// Dropped earlier in the file (with or without `IF EXISTS`), and not created again since: the object itself, a routine through
 /// `DROP ROUTINE`, or the table a trigger or rule is on.
 fn guarded(ctx: &StatementCtx<'_>, created: &Created<'_>) -> bool {
-    let dropped = |kind| {
-        ctx.earlier.dropped(&ObjectKey {
-            args: created.args.clone(),
-            ..ObjectKey::new(kind, created.name.clone())
-        })
+    let key = |kind| ObjectKey {
+        args: created.args.clone(),
+        ..ObjectKey::new(kind, created.name.clone())
     };
-    dropped(created.kind)
+    ctx.earlier.removed(&key(created.kind), None)
         || (matches!(
             created.kind,
             ObjectType::ObjectFunction | ObjectType::ObjectProcedure
-        ) && dropped(ObjectType::ObjectRoutine))
+        ) && ctx.earlier.dropped(&key(ObjectType::ObjectRoutine)))
         || created.table.is_some_and(|t| ctx.earlier.dropped_table(t))
 }
 

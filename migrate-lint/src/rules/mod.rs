@@ -67,6 +67,7 @@ pub(crate) mod unknown_rule;
 mod unnamed_index;
 pub(crate) mod unneeded_no_transaction;
 pub(crate) mod unreadable_file;
+mod unsupported_drop_index_concurrently;
 pub(crate) mod untransacted;
 pub(crate) mod unused_allow;
 pub(crate) mod volatile_default;
@@ -172,6 +173,7 @@ static ALL: &[&Rule] = &[
     &empty_migration::RULE,
     &duplicate_column::RULE,
     &long_identifier::RULE,
+    &unsupported_drop_index_concurrently::RULE,
     &unknown_directive::RULE,
     &unknown_rule::RULE,
     &invalid_directive::RULE,

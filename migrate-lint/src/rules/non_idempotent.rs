@@ -7,8 +7,9 @@
 //! values), and a data statement on a table that a later statement of the file drops, or on a
 //! column that a later statement drops or renames (it is gone on the second run). Each is safe
 //! after an earlier `DROP` of the same object in the file (or of the table a constraint, policy
-//! or renamed column belongs to), and inside a guarded `DO` block, which catches the error or
-//! checks the catalog first (see `plpgsql`).
+//! or renamed column belongs to; one `DROP` guards one create: a second `ADD CONSTRAINT c` after
+//! it fails on every run), and inside a guarded `DO` block, which catches the error or checks the
+//! catalog first (see `plpgsql`).
 
 use pg_query::protobuf::{
     AlterDomainStmt, AlterEnumStmt, AlterObjectSchemaStmt, AlterTableCmd, AlterTableType,
@@ -501,7 +502,7 @@ fn create_type(ctx: &StatementCtx<'_>, name: Vec<String>) -> Option<Hit> {
 
 /// `CREATE <keyword> <name>` unless an earlier `DROP <keyword> IF EXISTS <name>` guards it.
 fn create(ctx: &StatementCtx<'_>, keyword: &str, key: ObjectKey) -> Option<Hit> {
-    if ctx.earlier.dropped(&key) {
+    if ctx.earlier.removed(&key, None) {
         return None;
     }
     let name = display_name(key.kind, &key.name);
@@ -543,29 +544,48 @@ fn create_role(ctx: &StatementCtx<'_>, s: &CreateRoleStmt) -> Option<Hit> {
 
 /// `ADD CONSTRAINT` sub-commands, unless an earlier `DROP CONSTRAINT` of the constraint (in the
 /// file or the same statement, with or without `IF EXISTS`), or a `DROP TABLE` of the table,
-/// guards them. An unnamed primary key, unique constraint or foreign key is guarded by the
-/// `DROP` of the name PostgreSQL gives it (`users_pkey`).
+/// guards them. A `DROP` guards one `ADD` of the name: a second one fails, on every run. An
+/// unnamed primary key, unique constraint or foreign key is guarded by the `DROP` of the name
+/// PostgreSQL gives it (`users_pkey`).
 fn add_constraints(ctx: &StatementCtx<'_>) -> impl Iterator<Item = Hit> {
     let cmds = ctx.alter_table_cmds_at();
-    let dropped_before = |i: usize, name: &str| {
-        cmds[..i].iter().any(|(_, cmd, _)| {
-            cmd.subtype() == AlterTableType::AtDropConstraint && cmd.name == name
-        })
+    // The last earlier sub-command of the statement that drops or adds the name: a drop guards.
+    let in_statement = |i: usize, name: &str| {
+        cmds[..i]
+            .iter()
+            .rev()
+            .find_map(|&(relation, cmd, _)| match cmd.subtype() {
+                AlterTableType::AtDropConstraint if cmd.name == name => Some(true),
+                AlterTableType::AtAddConstraint
+                    if added_constraint_name(relation, cmd).as_deref() == Some(name) =>
+                {
+                    Some(false)
+                }
+                _ => None,
+            })
     };
-    let dropped_earlier = |relation: Option<&RangeVar>, name: &str| {
+    let removed_earlier = |relation: Option<&RangeVar>, name: Option<&str>| {
         let mut key = relation.map(relation_name).unwrap_or_default();
-        key.push(name.to_owned());
-        ctx.earlier
-            .dropped(&ObjectKey::new(ObjectType::ObjectTabconstraint, key))
+        match name {
+            Some(name) => key.push(name.to_owned()),
+            None => return relation.is_some_and(|r| ctx.earlier.dropped_table(r)),
+        }
+        ctx.earlier.removed(
+            &ObjectKey::new(ObjectType::ObjectTabconstraint, key),
+            relation,
+        )
     };
     let hits: Vec<Hit> = cmds
         .iter()
         .enumerate()
         .filter(|(_, (_, cmd, _))| cmd.subtype() == AlterTableType::AtAddConstraint)
-        .filter(|(_, (relation, _, _))| !relation.is_some_and(|r| ctx.earlier.dropped_table(r)))
         .filter(|&(i, &(relation, cmd, _))| {
-            !added_constraint_name(relation, cmd)
-                .is_some_and(|name| dropped_before(i, &name) || dropped_earlier(relation, &name))
+            let name = added_constraint_name(relation, cmd);
+            let guarded = match name.as_deref().and_then(|n| in_statement(i, n)) {
+                Some(guarded) => guarded,
+                None => removed_earlier(relation, name.as_deref()),
+            };
+            !guarded
         })
         .map(|(_, &(relation, cmd, at))| {
             let table = display_relation(relation);
@@ -1108,5 +1128,35 @@ mod tests {
         ] {
             fires(&RULE, sql);
         }
+    }
+
+    /// The second `ADD` fails on every run, the first one included (42710 on PostgreSQL).
+    #[test]
+    fn a_drop_guards_one_add_of_the_name() {
+        let twice = "ALTER TABLE t DROP CONSTRAINT IF EXISTS c;\n\
+                     ALTER TABLE t ADD CONSTRAINT c CHECK (a > 0) NOT VALID;\n\
+                     ALTER TABLE t ADD CONSTRAINT c CHECK (a > 0) NOT VALID;";
+        let found = findings(&RULE, twice);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!((found[0].0, found[0].1), (3, 15));
+        for sql in [
+            "ALTER TABLE t DROP CONSTRAINT IF EXISTS c, ADD CONSTRAINT c CHECK (a > 0), \
+             ADD CONSTRAINT c CHECK (a > 1);",
+            "ALTER TABLE t DROP CONSTRAINT IF EXISTS c, ADD CONSTRAINT c CHECK (a > 0);\n\
+             ALTER TABLE t ADD CONSTRAINT c CHECK (a > 1);",
+            "DROP TABLE IF EXISTS t;\nCREATE TABLE t (a int);\n\
+             ALTER TABLE t ADD CONSTRAINT c CHECK (a > 0);\n\
+             ALTER TABLE t ADD CONSTRAINT c CHECK (a > 1);",
+        ] {
+            assert_eq!(findings(&RULE, sql).len(), 1, "{sql}");
+        }
+        // Dropped again before the second one.
+        passes(
+            &RULE,
+            "ALTER TABLE t DROP CONSTRAINT IF EXISTS c;\n\
+             ALTER TABLE t ADD CONSTRAINT c CHECK (a > 0) NOT VALID;\n\
+             ALTER TABLE t DROP CONSTRAINT c;\n\
+             ALTER TABLE t ADD CONSTRAINT c CHECK (a > 0) NOT VALID;",
+        );
     }
 }

@@ -2,7 +2,9 @@
 //! column has no `NULL`, holding an `ACCESS EXCLUSIVE` lock that blocks reads and writes for the
 //! whole scan. Since PostgreSQL 12 the scan is skipped when a valid `CHECK (col IS NOT NULL)`
 //! constraint already proves it, and that constraint can be added `NOT VALID` (instant) and
-//! validated under a weaker lock. A table created earlier in the same file is not reported.
+//! validated under a weaker lock. A table created earlier in the same file is not reported, nor a
+//! column the schema model knows is proven: a validated `CHECK (col IS NOT NULL)` (added without
+//! `NOT VALID` by an earlier statement or file, or validated since), or `NOT NULL` already.
 
 use pg_query::protobuf::AlterTableType;
 
@@ -44,6 +46,7 @@ ALTER TABLE users ADD CONSTRAINT users_email_not_null CHECK (email IS NOT NULL) 
 fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
     ctx.existing_table_cmds()
         .filter(|(_, cmd, _)| cmd.subtype() == AlterTableType::AtSetNotNull)
+        .filter(|(relation, cmd, _)| !ctx.schema.proves_not_null(relation, &cmd.name))
         .map(|(relation, cmd, at)| {
             let table = display_relation(Some(relation));
             let column = ident(&cmd.name);
@@ -69,7 +72,7 @@ fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
 mod tests {
     use super::RULE;
     use crate::rule::ScriptKind;
-    use crate::rules::testing::{findings, findings_in, fires, passes};
+    use crate::rules::testing::{findings, findings_after, findings_in, fires, passes};
 
     #[test]
     fn fires_on_set_not_null_of_existing_tables() {
@@ -110,6 +113,88 @@ mod tests {
             "write `ALTER TABLE app.users ADD CONSTRAINT users_email_not_null CHECK (email IS \
              NOT NULL) NOT VALID`"
         ));
+    }
+
+    /// The path the help recommends: its last step reads no row (checked on PostgreSQL, see
+    /// `tests/tests/rewrites.rs`).
+    #[test]
+    fn passes_after_a_validated_check_proves_the_column() {
+        let users = "CREATE TABLE IF NOT EXISTS users (id int, email text, name text);";
+        let set = "ALTER TABLE users ALTER COLUMN email SET NOT NULL;";
+        let not_valid = "ALTER TABLE users ADD CONSTRAINT users_email_not_null \
+                         CHECK (email IS NOT NULL) NOT VALID;";
+        let validate = "ALTER TABLE users VALIDATE CONSTRAINT users_email_not_null;";
+        for earlier in [
+            &[users, not_valid, validate][..],
+            &[
+                users,
+                "ALTER TABLE users ADD CONSTRAINT c CHECK (email IS NOT NULL);",
+            ],
+            &[
+                users,
+                "ALTER TABLE users ADD CHECK (name <> '' AND email IS NOT NULL);",
+            ],
+            &[
+                users,
+                "ALTER TABLE users ADD CONSTRAINT c CHECK (mail IS NOT NULL);\n\
+                      ALTER TABLE users RENAME COLUMN mail TO email;",
+            ],
+            &[users, "ALTER TABLE users ALTER COLUMN email SET NOT NULL;"],
+            &["CREATE TABLE IF NOT EXISTS users (email text CHECK (email IS NOT NULL));"],
+        ] {
+            assert_eq!(findings_after(&RULE, earlier, set), [], "{earlier:?}");
+        }
+        // In the same file, after the check (whose own scan `constraint-without-not-valid`
+        // reports).
+        let same_file = format!("{not_valid}\n{validate}\n{set}");
+        assert_eq!(findings_after(&RULE, &[users], &same_file), []);
+    }
+
+    #[test]
+    fn fires_while_the_check_is_not_valid_or_proves_another_column() {
+        let users = "CREATE TABLE IF NOT EXISTS users (id int, email text, name text);";
+        let set = "ALTER TABLE users ALTER COLUMN email SET NOT NULL;";
+        for earlier in [
+            &[
+                users,
+                "ALTER TABLE users ADD CONSTRAINT c CHECK (email IS NOT NULL) NOT VALID;",
+            ][..],
+            &[
+                users,
+                "ALTER TABLE users ADD CONSTRAINT c CHECK (name IS NOT NULL);",
+            ],
+            &[
+                users,
+                "ALTER TABLE users ADD CONSTRAINT c CHECK (email IS NOT NULL OR id > 0);",
+            ],
+            &[
+                users,
+                "ALTER TABLE users ADD CONSTRAINT c CHECK (email IS NULL);",
+            ],
+            &[
+                users,
+                "ALTER TABLE users ADD CONSTRAINT c CHECK (email IS NOT NULL);\n\
+                      ALTER TABLE users DROP CONSTRAINT c;",
+            ],
+            &[
+                users,
+                "ALTER TABLE users ADD CONSTRAINT c CHECK (email IS NOT NULL);\n\
+                      ALTER TABLE users RENAME CONSTRAINT c TO d;\n\
+                      ALTER TABLE users DROP CONSTRAINT d;",
+            ],
+            &[
+                users,
+                "ALTER TABLE users ADD CHECK (email IS NOT NULL);\n\
+                      ALTER TABLE users DROP CONSTRAINT users_email_check;",
+            ],
+            &[
+                users,
+                "ALTER TABLE users ALTER COLUMN email SET NOT NULL;\n\
+                      ALTER TABLE users ALTER COLUMN email DROP NOT NULL;",
+            ],
+        ] {
+            assert_eq!(findings_after(&RULE, earlier, set).len(), 1, "{earlier:?}");
+        }
     }
 
     #[test]

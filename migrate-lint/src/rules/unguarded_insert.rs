@@ -1,7 +1,8 @@
 //! `unguarded-insert`: an `INSERT` without `ON CONFLICT` inserts its rows again when the
 //! migration runs a second time (or fails on a unique key). An `INSERT ... SELECT` whose `WHERE`
 //! checks `NOT EXISTS (...)` is guarded: it inserts only what is missing. So is an insert into a
-//! table dropped with `IF EXISTS` earlier in the file: each run fills a new table.
+//! table dropped with `IF EXISTS` earlier in the file, or created `TEMP ... ON COMMIT DROP`: each
+//! run fills a new table.
 
 use pg_query::protobuf::{BoolExprType, SubLinkType};
 use pg_query::{Node, NodeEnum};
@@ -55,7 +56,7 @@ fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
     let rebuilt = s
         .relation
         .as_ref()
-        .is_some_and(|r| ctx.earlier.dropped_table(r));
+        .is_some_and(|r| ctx.earlier.dropped_table(r) || ctx.earlier.dropped_at_commit(r));
     // A write to the history table is `history-table-write`'s: it must go, not be guarded.
     let history = s.relation.as_ref().is_some_and(is_history_table);
     if history
@@ -142,6 +143,10 @@ mod tests {
             "-- migrate:allow(drop-table) a lookup table, rebuilt\n\
              DROP TABLE IF EXISTS colours;\nCREATE TABLE colours (name text);\n\
              INSERT INTO colours VALUES ('red');",
+            // A new table on each run, gone when the migration commits.
+            "CREATE TEMP TABLE staging (id int) ON COMMIT DROP;\nINSERT INTO staging VALUES (1);",
+            "CREATE TEMPORARY TABLE staging ON COMMIT DROP AS SELECT 1 AS id;\n\
+             INSERT INTO staging VALUES (2);",
             "SELECT 'INSERT INTO roles VALUES (1)';",
             "-- INSERT INTO roles VALUES (1);\nSELECT 1;",
             // A guarded `DO` block skips what was done already.

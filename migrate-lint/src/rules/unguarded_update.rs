@@ -12,7 +12,8 @@
 //! NULL` on the column written (after the update it is no longer null, or was null and stays
 //! so). `WHERE x <> x + 1` is no guard: it holds again after the update. What cannot be proven
 //! is reported, and an allow directive with a reason confirms it. A table dropped with `IF
-//! EXISTS` earlier in the file is new on each run and is not reported.
+//! EXISTS` earlier in the file, or created `TEMP ... ON COMMIT DROP`, is new on each run and is
+//! not reported.
 
 use pg_query::protobuf::{
     a_const, AConst, AExprKind, BoolExprType, BoolTestType, ColumnRef, NullTestType, ResTarget,
@@ -67,7 +68,7 @@ fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
     let Some(relation) = s.relation.as_ref() else {
         return Vec::new();
     };
-    if ctx.earlier.dropped_table(relation) {
+    if ctx.earlier.dropped_table(relation) || ctx.earlier.dropped_at_commit(relation) {
         return Vec::new();
     }
     let names = Names::of(s);
@@ -456,6 +457,7 @@ mod tests {
             "UPDATE notes SET body = coalesce(body, '') || '!' WHERE body IS NULL;",
             "DROP TABLE IF EXISTS counters;\nCREATE TABLE counters (n int);\n\
              UPDATE counters SET n = n + 1;",
+            "CREATE TEMP TABLE counters (n int) ON COMMIT DROP;\nUPDATE counters SET n = n + 1;",
             "SELECT 'UPDATE t SET n = n + 1';",
             "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM done) THEN UPDATE t SET n = n + 1; \
              END IF; END $$;",
