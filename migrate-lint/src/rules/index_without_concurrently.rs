@@ -16,6 +16,7 @@ use crate::objects::{display_object, display_relation, object_name, relation_nam
 use crate::quote::ident;
 use crate::rule::{Check, Example, Examples, Family, Rule, StatementCtx};
 use crate::rules::examples::USERS;
+use crate::rules::newer_than_target::REINDEX_CONCURRENTLY;
 
 pub(crate) static RULE: Rule = Rule {
     name: "index-without-concurrently",
@@ -119,10 +120,21 @@ fn reindex(ctx: &StatementCtx<'_>, s: &ReindexStmt) -> Vec<Hit> {
             "`REINDEX {keyword} {name}` without `CONCURRENTLY` blocks {blocked} until it is \
              done"
         ))
-        .help(format!(
-            "write `REINDEX {keyword} CONCURRENTLY {name}` in a migration of its own that \
-             starts with `-- migrate:no-transaction`"
-        ))]
+        .help(if ctx.target.at_least(REINDEX_CONCURRENTLY) {
+            format!(
+                "write `REINDEX {keyword} CONCURRENTLY {name}` in a migration of its own that \
+                 starts with `-- migrate:no-transaction`"
+            )
+        } else {
+            format!(
+                "`REINDEX ... CONCURRENTLY` needs PostgreSQL {REINDEX_CONCURRENTLY} (migrate.toml \
+                 targets `postgres = {}`): in a migration that starts with \
+                 `-- migrate:no-transaction`, build a copy of each index with `CREATE INDEX \
+                 CONCURRENTLY ...`, then `DROP INDEX CONCURRENTLY ...` the old one and rename \
+                 the copy",
+                ctx.target
+            )
+        })]
 }
 
 /// `DROP INDEX` of indexes not created earlier in the file. `CONCURRENTLY` drops one index per
@@ -163,7 +175,7 @@ fn drop_index(ctx: &StatementCtx<'_>, s: &DropStmt) -> Vec<Hit> {
 mod tests {
     use super::RULE;
     use crate::rule::ScriptKind;
-    use crate::rules::testing::{findings, findings_in, fires, helps, passes};
+    use crate::rules::testing::{findings, findings_in, fires, helps, helps_targeting, passes};
 
     #[test]
     fn fires_on_indexes_of_existing_tables() {
@@ -250,6 +262,15 @@ mod tests {
                 "write `DROP INDEX CONCURRENTLY IF EXISTS a`, then `DROP INDEX CONCURRENTLY IF \
                  EXISTS app.b` in a migration of its own that starts with \
                  `-- migrate:no-transaction`"
+            ]
+        );
+        assert_eq!(
+            helps_targeting(&RULE, 11, "REINDEX INDEX i;"),
+            [
+                "`REINDEX ... CONCURRENTLY` needs PostgreSQL 12 (migrate.toml targets `postgres \
+                 = 11`): in a migration that starts with `-- migrate:no-transaction`, build a \
+                 copy of each index with `CREATE INDEX CONCURRENTLY ...`, then `DROP INDEX \
+                 CONCURRENTLY ...` the old one and rename the copy"
             ]
         );
         assert!(fires(&RULE, "REINDEX INDEX i;").starts_with(

@@ -11,6 +11,7 @@ use crate::objects::{display_name, kind_keyword, relation_name, strings, ObjectK
 use crate::quote::ident;
 use crate::rule::{Check, Example, Examples, Family, Rule, StatementCtx};
 use crate::rules::examples::USERS;
+use crate::rules::newer_than_target::CREATE_OR_REPLACE_TRIGGER;
 
 pub(crate) static RULE: Rule = Rule {
     name: "missing-or-replace",
@@ -54,7 +55,15 @@ fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
     let keyword = kind_keyword(created.kind);
     let name = display_name(created.kind, &created.name);
     let guard = format!("DROP {keyword} IF EXISTS {name}");
-    let help = if created.replaceable {
+    let too_old = created.kind == ObjectType::ObjectTrigger
+        && !ctx.target.at_least(CREATE_OR_REPLACE_TRIGGER);
+    let help = if created.replaceable && too_old {
+        format!(
+            "`CREATE OR REPLACE TRIGGER` needs PostgreSQL {CREATE_OR_REPLACE_TRIGGER} \
+             (migrate.toml targets `postgres = {}`): put `{guard};` before it",
+            ctx.target
+        )
+    } else if created.replaceable {
         let own = match created.table {
             Some(_) => created.name.last().map_or_else(String::new, |n| ident(n)),
             None => name.clone(),
@@ -148,7 +157,7 @@ fn guarded(ctx: &StatementCtx<'_>, created: &Created<'_>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::RULE;
-    use crate::rules::testing::{fires, passes};
+    use crate::rules::testing::{fires, helps_targeting, passes};
 
     const FUNCTION: &str = "CREATE FUNCTION app.touch() RETURNS trigger LANGUAGE plpgsql AS \
                             $$ BEGIN NEW.updated_at := now(); RETURN NEW; END $$;";
@@ -206,6 +215,15 @@ mod tests {
             ),
             "write `CREATE OR REPLACE TRIGGER trg ...`, or put `DROP TRIGGER IF EXISTS trg ON \
              app.users;` before it"
+        );
+        assert_eq!(
+            helps_targeting(
+                &RULE,
+                13,
+                "CREATE TRIGGER trg BEFORE UPDATE ON app.users FOR EACH ROW EXECUTE FUNCTION f();"
+            ),
+            ["`CREATE OR REPLACE TRIGGER` needs PostgreSQL 14 (migrate.toml targets `postgres = \
+              13`): put `DROP TRIGGER IF EXISTS trg ON app.users;` before it"]
         );
         assert_eq!(
             help("CREATE VIEW app.totals AS SELECT 1 AS n;"),
