@@ -421,7 +421,7 @@ mod tests {
         );
     }
 
-    /// Checked on PostgreSQL 15 (`tests/tests/rewrites.rs`): a constant default keeps the
+    /// Checked on PostgreSQL 15 (`tests/tests/target_version.rs`): a constant default keeps the
     /// table's `relfilenode`. Before 11 every default was written into each row (the release
     /// notes of PostgreSQL 11), so a target of 10 reports it.
     #[test]
