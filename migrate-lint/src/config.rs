@@ -48,8 +48,8 @@ use migrate_core::{
 
 use crate::diagnostic::{Diagnostic, Position};
 use crate::quote::read_qualified;
-use crate::rule::Policy;
 pub use crate::rule::Shared;
+use crate::rule::{Policy, Target};
 use crate::rules::{allowable, closest, config};
 use crate::source::{line_at, line_col};
 
@@ -119,7 +119,10 @@ impl Config {
                 .collect(),
             legacy: self.legacy_until.is_some_and(|until| version <= until),
             tenant_schema: (self.tenancy == Some(Tenancy::Schema)).then(|| self.shared.clone()),
-            target: self.target(),
+            target: Target {
+                version: self.target(),
+                declared: self.settings.postgres().is_some(),
+            },
         }
     }
 
@@ -657,7 +660,7 @@ files = ["007_x.sql"]
         assert_eq!(config.settings.statement_timeout(), Some(Duration::ZERO));
         assert_eq!(config.settings.postgres(), PgVersion::new(13));
         assert_eq!(
-            config.policy(Version::new(2), "002_a.sql").target,
+            config.policy(Version::new(2), "002_a.sql").target.version,
             config.target()
         );
         assert_eq!(config.allow.len(), 2);

@@ -109,7 +109,39 @@ pub(crate) struct Policy {
     /// tenant's schema. `None`: names are not checked.
     pub(crate) tenant_schema: Option<Vec<Shared>>,
     /// `postgres`: the oldest PostgreSQL major version the file must run on.
-    pub(crate) target: PgVersion,
+    pub(crate) target: Target,
+}
+
+/// The oldest PostgreSQL major version the migrations must run on, and whether `migrate.toml`
+/// says so (`postgres`) or it is the default. `Display`: how messages name it
+/// (`migrate.toml declares postgres = 14`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Target {
+    /// The version.
+    pub(crate) version: PgVersion,
+    /// Whether `migrate.toml` declares it.
+    pub(crate) declared: bool,
+}
+
+impl Target {
+    /// Whether the target accepts what PostgreSQL `major` brought.
+    pub(crate) fn at_least(self, major: u32) -> bool {
+        self.version.at_least(major)
+    }
+}
+
+impl std::fmt::Display for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.declared {
+            true => write!(f, "migrate.toml declares `postgres = {}`", self.version),
+            false => write!(
+                f,
+                "the target is PostgreSQL {}, the default when migrate.toml declares no \
+                 `postgres`",
+                self.version
+            ),
+        }
+    }
 }
 
 impl Policy {
@@ -219,7 +251,7 @@ pub(crate) struct StatementCtx<'a> {
     pub transaction: Transaction,
     /// The oldest PostgreSQL major version the file must run on (`postgres` in
     /// `migrate.toml`): what the rules model and suggest is what it does and accepts.
-    pub target: PgVersion,
+    pub target: Target,
     /// Where each `ALTER TABLE` sub-command starts in the file: found from the tokens the first
     /// time a rule asks (see [`StatementCtx::alter_table_cmds_at`]).
     pub cmd_starts: std::cell::OnceCell<Vec<usize>>,

@@ -71,9 +71,9 @@ fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
                 )
             } else {
                 format!(
-                    "`CONCURRENTLY` needs PostgreSQL {DETACH_CONCURRENTLY} (migrate.toml targets \
-                     `postgres = {}`): detach it when few queries use `{table}` and allow the \
-                     rule with a reason, or raise `postgres` in migrate.toml",
+                    "`CONCURRENTLY` needs PostgreSQL {DETACH_CONCURRENTLY} ({}): detach it when \
+                     few queries use `{table}` and allow the rule with a reason, or raise \
+                     `postgres` in migrate.toml",
                     ctx.target
                 )
             };
@@ -135,7 +135,7 @@ mod tests {
         assert_eq!(
             helps_targeting(&RULE, 13, sql),
             [
-                "`CONCURRENTLY` needs PostgreSQL 14 (migrate.toml targets `postgres = 13`): \
+                "`CONCURRENTLY` needs PostgreSQL 14 (migrate.toml declares `postgres = 13`): \
                  detach it when few queries use `app.\"Events\"` and allow the rule with a \
                  reason, or raise `postgres` in migrate.toml"
             ]

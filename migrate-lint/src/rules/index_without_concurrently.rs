@@ -127,8 +127,8 @@ fn reindex(ctx: &StatementCtx<'_>, s: &ReindexStmt) -> Vec<Hit> {
             )
         } else {
             format!(
-                "`REINDEX ... CONCURRENTLY` needs PostgreSQL {REINDEX_CONCURRENTLY} (migrate.toml \
-                 targets `postgres = {}`): in a migration that starts with \
+                "`REINDEX ... CONCURRENTLY` needs PostgreSQL {REINDEX_CONCURRENTLY} ({}): in a \
+                 migration that starts with \
                  `-- migrate:no-transaction`, build a copy of each index with `CREATE INDEX \
                  CONCURRENTLY ...`, then `DROP INDEX CONCURRENTLY ...` the old one and rename \
                  the copy",
@@ -267,7 +267,7 @@ mod tests {
         assert_eq!(
             helps_targeting(&RULE, 11, "REINDEX INDEX i;"),
             [
-                "`REINDEX ... CONCURRENTLY` needs PostgreSQL 12 (migrate.toml targets `postgres \
+                "`REINDEX ... CONCURRENTLY` needs PostgreSQL 12 (migrate.toml declares `postgres \
                  = 11`): in a migration that starts with `-- migrate:no-transaction`, build a \
                  copy of each index with `CREATE INDEX CONCURRENTLY ...`, then `DROP INDEX \
                  CONCURRENTLY ...` the old one and rename the copy"

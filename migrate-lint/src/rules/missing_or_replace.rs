@@ -59,8 +59,8 @@ fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
         && !ctx.target.at_least(CREATE_OR_REPLACE_TRIGGER);
     let help = if created.replaceable && too_old {
         format!(
-            "`CREATE OR REPLACE TRIGGER` needs PostgreSQL {CREATE_OR_REPLACE_TRIGGER} \
-             (migrate.toml targets `postgres = {}`): put `{guard};` before it",
+            "`CREATE OR REPLACE TRIGGER` needs PostgreSQL {CREATE_OR_REPLACE_TRIGGER} ({}): put \
+             `{guard};` before it",
             ctx.target
         )
     } else if created.replaceable {
@@ -222,8 +222,10 @@ mod tests {
                 13,
                 "CREATE TRIGGER trg BEFORE UPDATE ON app.users FOR EACH ROW EXECUTE FUNCTION f();"
             ),
-            ["`CREATE OR REPLACE TRIGGER` needs PostgreSQL 14 (migrate.toml targets `postgres = \
-              13`): put `DROP TRIGGER IF EXISTS trg ON app.users;` before it"]
+            [
+                "`CREATE OR REPLACE TRIGGER` needs PostgreSQL 14 (migrate.toml declares `postgres \
+              = 13`): put `DROP TRIGGER IF EXISTS trg ON app.users;` before it"
+            ]
         );
         assert_eq!(
             help("CREATE VIEW app.totals AS SELECT 1 AS n;"),

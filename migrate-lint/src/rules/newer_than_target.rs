@@ -514,8 +514,11 @@ fn value_location(node: &Node) -> i32 {
 }
 
 fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
-    let target = ctx.target.major();
-    let newer: Vec<&Feature> = FEATURES.iter().filter(|f| f.since > target).collect();
+    let target = ctx.target;
+    let newer: Vec<&Feature> = FEATURES
+        .iter()
+        .filter(|f| !target.at_least(f.since))
+        .collect();
     if newer.is_empty() {
         return Vec::new();
     }
@@ -525,18 +528,16 @@ fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
         else {
             continue;
         };
+        let since = feature.since;
         hits.push(
             Hit::new(
                 place(ctx, at, fallback),
-                format!(
-                    "{} needs PostgreSQL {}; migrate.toml targets `postgres = {target}`",
-                    feature.what, feature.since
-                ),
+                format!("{} needs PostgreSQL {since}; {target}", feature.what),
             )
             .help(format!(
-                "for PostgreSQL {target}, write {}; or raise `postgres` in migrate.toml to {} \
-                 if every server runs PostgreSQL {} or newer",
-                feature.instead, feature.since, feature.since
+                "for PostgreSQL {}, write {}; or, if every server runs PostgreSQL {since} or \
+                 newer, write `postgres = {since}` in migrate.toml",
+                target.version, feature.instead
             )),
         );
     }
@@ -684,13 +685,16 @@ fn place(ctx: &StatementCtx<'_>, at: At, fallback: usize) -> usize {
 mod tests {
     use super::{FEATURES, RULE};
     use crate::check::check_script;
-    use crate::rule::{Policy, ScriptKind};
+    use crate::rule::{Policy, ScriptKind, Target};
     use migrate_core::PgVersion;
 
     /// `(line, column, message, help)` of each finding of the rule when the target is `target`.
     fn found(target: u32, sql: &str) -> Vec<(usize, usize, String, String)> {
         let policy = Policy {
-            target: PgVersion::new(target).unwrap(),
+            target: Target {
+                version: PgVersion::new(target).unwrap(),
+                declared: true,
+            },
             ..Policy::default()
         };
         let (_, diagnostics, _) = check_script("test.sql", sql, ScriptKind::Up, &policy);
@@ -783,14 +787,24 @@ mod tests {
                 4,
                 3,
                 "a subquery or `VALUES` in `FROM` without an alias needs PostgreSQL 16; \
-                 migrate.toml targets `postgres = 15`"
+                 migrate.toml declares `postgres = 15`"
                     .to_owned(),
-                "for PostgreSQL 15, write an alias: `FROM (SELECT ...) AS s`; or raise \
-                 `postgres` in migrate.toml to 16 if every server runs PostgreSQL 16 or newer"
+                "for PostgreSQL 15, write an alias: `FROM (SELECT ...) AS s`; or, if every \
+                 server runs PostgreSQL 16 or newer, write `postgres = 16` in migrate.toml"
                     .to_owned()
             )]
         );
         assert!(found(16, sql).is_empty());
+        let (_, default, _) = check_script("test.sql", sql, ScriptKind::Up, &Policy::default());
+        assert_eq!(
+            default
+                .iter()
+                .find(|d| d.rule == RULE.name)
+                .unwrap()
+                .message,
+            "a subquery or `VALUES` in `FROM` without an alias needs PostgreSQL 16; the target \
+             is PostgreSQL 15, the default when migrate.toml declares no `postgres`"
+        );
         let merge = "MERGE INTO t USING s ON t.id = s.id\nWHEN NOT MATCHED BY SOURCE THEN DELETE\n\
                      RETURNING t.id;";
         let at: Vec<_> = found(14, merge)
@@ -803,12 +817,12 @@ mod tests {
                 (
                     1,
                     1,
-                    "`MERGE` needs PostgreSQL 15; migrate.toml targets `postgres = 14`".to_owned()
+                    "`MERGE` needs PostgreSQL 15; migrate.toml declares `postgres = 14`".to_owned()
                 ),
                 (
                     2,
                     21,
-                    "`WHEN NOT MATCHED BY SOURCE` needs PostgreSQL 17; migrate.toml targets \
+                    "`WHEN NOT MATCHED BY SOURCE` needs PostgreSQL 17; migrate.toml declares \
                      `postgres = 14`"
                         .to_owned()
                 )

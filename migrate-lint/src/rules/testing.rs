@@ -2,7 +2,7 @@
 
 use crate::check::{check_script, check_script_after};
 use crate::rule::Policy;
-use crate::rule::{Rule, ScriptKind};
+use crate::rule::{Rule, ScriptKind, Target};
 use migrate_core::PgVersion;
 
 /// `(line, column, message)` of each finding of `rule` in an up file holding `sql`.
@@ -27,7 +27,10 @@ pub(crate) fn findings_in(rule: &Rule, sql: &str, kind: ScriptKind) -> Vec<(usiz
 /// The policy of `postgres = target`.
 fn targeting(target: u32) -> Policy {
     Policy {
-        target: PgVersion::new(target).expect("a supported major version"),
+        target: Target {
+            version: PgVersion::new(target).expect("a supported major version"),
+            declared: true,
+        },
         ..Policy::default()
     }
 }

@@ -252,7 +252,7 @@ fn stored_default(ctx: &StatementCtx<'_>, table: &str, column: &ColumnDef) -> Op
             format!(
                 "`ADD COLUMN {name}` to `{table}` with a default rewrites the table under an \
                  `ACCESS EXCLUSIVE` lock: before PostgreSQL {INSTANT_DEFAULT} the default is \
-                 written into every row, and migrate.toml targets `postgres = {}`",
+                 written into every row, and {}",
                 ctx.target
             ),
         )
@@ -440,7 +440,7 @@ mod tests {
                 62,
                 "`ADD COLUMN active` to `users` with a default rewrites the table under an \
                  `ACCESS EXCLUSIVE` lock: before PostgreSQL 11 the default is written into \
-                 every row, and migrate.toml targets `postgres = 10`"
+                 every row, and migrate.toml declares `postgres = 10`"
                     .to_owned()
             )]
         );
