@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use migrate_lint::discover::{Entry, EntryKind};
-use migrate_runtime::{Migrations, PgVersion, Settings};
+use migrate_runtime::{Event as RunEvent, Migrations, PgVersion, Settings};
 use migrate_tests::fixtures::ORDERED;
 use migrate_tests::TestDb;
 use postgres::Client;
@@ -314,16 +314,25 @@ impl Subscriber for Warnings {
     fn exit(&self, _: &Id) {}
 }
 
-/// The warnings of a run of `set` on a new database, and of a second run with nothing to do.
-fn warnings(set: &Migrations) -> Vec<String> {
+/// The warnings of a run of `set` on a new database, and of a second run with nothing to do,
+/// and the `(server, target)` of each [`RunEvent::OlderServer`].
+fn warnings(set: &Migrations) -> (Vec<String>, Vec<(u32, u32)>) {
     let db = TestDb::new();
     let warnings = Arc::new(Mutex::new(Vec::new()));
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let seen = Arc::clone(&events);
+    let runner = set.runner().observe(move |event| {
+        if let RunEvent::OlderServer { server, target } = event {
+            seen.lock().unwrap().push((server.major(), target.major()));
+        }
+    });
     tracing::subscriber::with_default(Warnings(Arc::clone(&warnings)), || {
-        set.run(&mut db.client()).unwrap();
-        set.run(&mut db.client()).unwrap();
+        runner.run(&mut db.client()).unwrap();
+        runner.run(&mut db.client()).unwrap();
     });
     let found = warnings.lock().unwrap().clone();
-    found
+    let events = events.lock().unwrap().clone();
+    (found, events)
 }
 
 #[test]
@@ -337,7 +346,13 @@ fn the_runner_warns_when_the_server_is_older_than_the_target() {
                   migrations were checked for (`postgres` in migrate.toml): a statement newer \
                   than the server fails when it runs; lower `postgres` to 15 and rebuild to \
                   find them";
-    assert_eq!(warnings(&target(18)), [warned, warned]);
-    assert_eq!(warnings(&target(15)), Vec::<String>::new());
-    assert_eq!(warnings(&ORDERED), Vec::<String>::new());
+    assert_eq!(
+        warnings(&target(18)),
+        (
+            vec![warned.to_owned(), warned.to_owned()],
+            vec![(15, 18), (15, 18)]
+        )
+    );
+    assert_eq!(warnings(&target(15)), (vec![], vec![]));
+    assert_eq!(warnings(&ORDERED), (vec![], vec![]));
 }

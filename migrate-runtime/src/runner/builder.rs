@@ -185,11 +185,17 @@ impl Runner {
         self.migrations.settings().postgres().unwrap_or_default()
     }
 
-    /// Logs a warning when the server (its major version, read at the start of a run) is older
-    /// than [`Runner::target`]: a statement newer than the server fails when it runs.
+    /// Logs a warning and reports [`Event::OlderServer`] when the server (its major version,
+    /// read at the start of a run) is older than [`Runner::target`]: a statement newer than the
+    /// server fails when it runs.
     pub(super) fn check_server(&self, server: Option<PgVersion>) {
-        if let Some(warning) = server.and_then(|server| older_server(self.target(), server)) {
+        let target = self.target();
+        let Some(server) = server else {
+            return;
+        };
+        if let Some(warning) = older_server(target, server) {
             tracing::warn!("{warning}");
+            self.observer.emit(Event::OlderServer { server, target });
         }
     }
 
