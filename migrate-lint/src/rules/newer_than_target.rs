@@ -6,10 +6,12 @@
 //! PostgreSQL 15 by `tests/tests/target_version.rs` (what is marked 16 or newer fails there with
 //! its SQLSTATE, what is marked 15 or older succeeds).
 //!
-//! The tree is walked once per statement: pg_query's walk of queries and expressions
-//! (`NodeEnum::nodes`), plus what it leaves out of DDL: the columns, constraints and partition
-//! bounds of `CREATE TABLE`, the sub-commands of `ALTER TABLE`, a function's SQL body, a
-//! trigger's `WHEN`, a policy's expressions.
+//! The tree is walked once per statement, and only as deep as needed: the statement and its DDL
+//! parts (the columns, constraints and partition bounds of `CREATE TABLE`, the sub-commands of
+//! `ALTER TABLE`, a `MERGE`'s clauses); and, when the statement's scanner tokens show a subquery
+//! or SQL/JSON syntax, pg_query's walk of its queries and expressions (`NodeEnum::nodes`), with
+//! the expressions of those DDL parts, a function's SQL body, a trigger's `WHEN` and a policy's
+//! expressions.
 
 use pg_query::protobuf::{
     AlterTableCmd, AlterTableType, ColumnDef, ConstrType, Constraint, JsonExprOp, MergeMatchKind,
@@ -515,17 +517,17 @@ fn value_location(node: &Node) -> i32 {
 
 fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
     let target = ctx.target;
-    let newer: Vec<&Feature> = FEATURES
-        .iter()
-        .filter(|f| !target.at_least(f.since))
-        .collect();
+    let mut first_newer = 0;
+    while first_newer < FEATURES.len() && target.at_least(FEATURES[first_newer].since) {
+        first_newer += 1;
+    }
+    let newer = &FEATURES[first_newer..];
     if newer.is_empty() {
         return Vec::new();
     }
     let mut hits = Vec::new();
     for (node, fallback) in nodes(ctx) {
-        let Some((feature, at)) = newer.iter().find_map(|f| (f.found)(node).map(|at| (f, at)))
-        else {
+        let Some((feature, at)) = first_found(newer, node) else {
             continue;
         };
         let since = feature.since;
@@ -545,18 +547,65 @@ fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
     hits
 }
 
+/// The first of `features` that `node` is, and where it is. An index loop: the checker runs
+/// unoptimised inside the macro, where iterators cost.
+fn first_found<'f>(features: &'f [Feature], node: NodeRef<'_>) -> Option<(&'f Feature, At)> {
+    let mut i = 0;
+    while i < features.len() {
+        if let Some(at) = (features[i].found)(node) {
+            return Some((&features[i], at));
+        }
+        i += 1;
+    }
+    None
+}
+
+/// Whether the statement's tokens show a subquery (`(SELECT`, `(VALUES`, `(WITH`) or SQL/JSON
+/// syntax (`JSON_OBJECT`, ..., `IS JSON`, `JSON(`): the only features found inside queries and
+/// expressions. Other statements are read without walking their expressions.
+fn has_queries_or_json(ctx: &StatementCtx<'_>) -> bool {
+    // The raw token numbers: `ScanToken::token()` converts each, which costs unoptimised.
+    const OPEN: i32 = Token::Ascii40 as i32;
+    const JSON: i32 = Token::Json as i32;
+    const JSON_KEYWORDS: (i32, i32) = (Token::JsonArray as i32, Token::JsonValue as i32);
+    let (select, values, with) = (Token::Select as i32, Token::Values as i32, Token::With as i32);
+    let (is, not) = (Token::Is as i32, Token::Not as i32);
+    let comments = (Token::SqlComment as i32, Token::CComment as i32);
+    let mut previous = 0;
+    for scanned in ctx.tokens {
+        let token = scanned.token;
+        if token == comments.0 || token == comments.1 {
+            continue;
+        }
+        if previous == OPEN && (token == select || token == values || token == with)
+            || (previous == is || previous == not) && token == JSON
+            || previous == JSON && token == OPEN
+            || token >= JSON_KEYWORDS.0 && token <= JSON_KEYWORDS.1
+        {
+            return true;
+        }
+        previous = token;
+    }
+    false
+}
+
 /// Every node of the statement once, each with where to point when it has no `location` (the
-/// `ALTER TABLE` sub-command it belongs to, or the statement).
+/// `ALTER TABLE` sub-command it belongs to, or the statement): the statement, its DDL parts,
+/// and, when its tokens show a query or SQL/JSON syntax, every node of its queries and
+/// expressions.
 fn nodes<'a>(ctx: &StatementCtx<'a>) -> Vec<(NodeRef<'a>, usize)> {
     let start = ctx.start();
-    let mut found: Vec<(NodeRef<'a>, usize)> = ctx
-        .node
-        .nodes()
-        .into_iter()
-        .map(|(n, ..)| (n, start))
-        .collect();
+    let deep = has_queries_or_json(ctx);
+    let mut found: Vec<(NodeRef<'a>, usize)> = match (deep, ctx.node) {
+        (true, node) => node.nodes().into_iter().map(|(n, ..)| (n, start)).collect(),
+        (false, NodeEnum::MergeStmt(s)) => std::iter::once(ctx.node.to_ref())
+            .chain(s.merge_when_clauses.iter().filter_map(|c| Some(c.node.as_ref()?.to_ref())))
+            .map(|n| (n, start))
+            .collect(),
+        (false, node) => vec![(node.to_ref(), start)],
+    };
     let mut expression = |found: &mut Vec<_>, node: Option<&'a Node>, at: usize| {
-        if let Some(node) = node.and_then(|n| n.node.as_ref()) {
+        if let Some(node) = node.and_then(|n| n.node.as_ref()).filter(|_| deep) {
             found.extend(node.nodes().into_iter().map(|(n, ..)| (n, at)));
         }
     };
