@@ -51,6 +51,11 @@ const FEATURES: &[(&str, u32, Option<&str>)] = &[
         12,
         None,
     ),
+    (
+        "CREATE OR REPLACE AGGREGATE total(int) (SFUNC = int4pl, STYPE = int)",
+        12,
+        None,
+    ),
     ("ALTER TABLE t ALTER COLUMN b DROP EXPRESSION", 13, None),
     (
         "CREATE OR REPLACE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION touch()",

@@ -11,7 +11,7 @@ use crate::objects::{display_name, kind_keyword, relation_name, strings, ObjectK
 use crate::quote::ident;
 use crate::rule::{Check, Example, Examples, Family, Rule, StatementCtx};
 use crate::rules::examples::USERS;
-use crate::rules::newer_than_target::CREATE_OR_REPLACE_TRIGGER;
+use crate::rules::newer_than_target::{CREATE_OR_REPLACE_AGGREGATE, CREATE_OR_REPLACE_TRIGGER};
 
 pub(crate) static RULE: Rule = Rule {
     name: "missing-or-replace",
@@ -55,22 +55,28 @@ fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
     let keyword = kind_keyword(created.kind);
     let name = display_name(created.kind, &created.name);
     let guard = format!("DROP {keyword} IF EXISTS {name}");
-    let too_old = created.kind == ObjectType::ObjectTrigger
-        && !ctx.target.at_least(CREATE_OR_REPLACE_TRIGGER);
-    let help = if created.replaceable && too_old {
-        format!(
-            "`CREATE OR REPLACE TRIGGER` needs PostgreSQL {CREATE_OR_REPLACE_TRIGGER} ({}): put \
-             `{guard};` before it",
+    // `OR REPLACE` of triggers and aggregates came later than the statements themselves.
+    let too_old = match created.kind {
+        ObjectType::ObjectTrigger => Some(CREATE_OR_REPLACE_TRIGGER),
+        ObjectType::ObjectAggregate => Some(CREATE_OR_REPLACE_AGGREGATE),
+        _ => None,
+    }
+    .filter(|since| !ctx.target.at_least(*since));
+    let help = match too_old {
+        _ if !created.replaceable => format!(
+            "`OR REPLACE` does not exist for a constraint trigger: put `{guard};` before it"
+        ),
+        Some(since) => format!(
+            "`CREATE OR REPLACE {keyword}` needs PostgreSQL {since} ({}): put `{guard};` before it",
             ctx.target
-        )
-    } else if created.replaceable {
-        let own = match created.table {
-            Some(_) => created.name.last().map_or_else(String::new, |n| ident(n)),
-            None => name.clone(),
-        };
-        format!("write `CREATE OR REPLACE {keyword} {own} ...`, or put `{guard};` before it")
-    } else {
-        format!("`OR REPLACE` does not exist for a constraint trigger: put `{guard};` before it")
+        ),
+        None => {
+            let own = match created.table {
+                Some(_) => created.name.last().map_or_else(String::new, |n| ident(n)),
+                None => name.clone(),
+            };
+            format!("write `CREATE OR REPLACE {keyword} {own} ...`, or put `{guard};` before it")
+        }
     };
     let what = if created.replaceable {
         keyword
@@ -226,6 +232,11 @@ mod tests {
                 "`CREATE OR REPLACE TRIGGER` needs PostgreSQL 14 (migrate.toml declares `postgres \
               = 13`): put `DROP TRIGGER IF EXISTS trg ON app.users;` before it"
             ]
+        );
+        assert_eq!(
+            helps_targeting(&RULE, 11, "CREATE AGGREGATE agg(int) (SFUNC = int4pl, STYPE = int);"),
+            ["`CREATE OR REPLACE AGGREGATE` needs PostgreSQL 12 (migrate.toml declares `postgres \
+              = 11`): put `DROP AGGREGATE IF EXISTS agg;` before it"]
         );
         assert_eq!(
             help("CREATE VIEW app.totals AS SELECT 1 AS n;"),

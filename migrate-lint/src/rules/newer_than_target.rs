@@ -15,7 +15,7 @@
 
 use pg_query::protobuf::{
     AlterTableCmd, AlterTableType, ColumnDef, ConstrType, Constraint, JsonExprOp, MergeMatchKind,
-    Node, PartitionStrategy, SelectStmt, Token,
+    Node, ObjectType, PartitionStrategy, SelectStmt, Token,
 };
 use pg_query::{NodeEnum, NodeRef};
 
@@ -66,6 +66,8 @@ ON CONFLICT (name) DO NOTHING;
 /// The first version of `REINDEX ... CONCURRENTLY`, which `index-without-concurrently`
 /// suggests.
 pub(crate) const REINDEX_CONCURRENTLY: u32 = 12;
+/// The first version of `CREATE OR REPLACE AGGREGATE`, which `missing-or-replace` suggests.
+pub(crate) const CREATE_OR_REPLACE_AGGREGATE: u32 = 12;
 /// The first version of `CREATE OR REPLACE TRIGGER`, which `missing-or-replace` suggests.
 pub(crate) const CREATE_OR_REPLACE_TRIGGER: u32 = 14;
 /// The first version of `DETACH PARTITION ... CONCURRENTLY`, which
@@ -177,6 +179,17 @@ static FEATURES: &[Feature] = &[
                 }
                 _ => None,
             }),
+            _ => None,
+        },
+    },
+    Feature {
+        what: "`CREATE OR REPLACE AGGREGATE`",
+        since: CREATE_OR_REPLACE_AGGREGATE,
+        instead: "`DROP AGGREGATE IF EXISTS ...`, then `CREATE AGGREGATE ...`",
+        found: |n| match n {
+            NodeRef::DefineStmt(s) if s.replace && s.kind() == ObjectType::ObjectAggregate => {
+                Some(At::Node(-1))
+            }
             _ => None,
         },
     },
@@ -568,7 +581,11 @@ fn has_queries_or_json(ctx: &StatementCtx<'_>) -> bool {
     const OPEN: i32 = Token::Ascii40 as i32;
     const JSON: i32 = Token::Json as i32;
     const JSON_KEYWORDS: (i32, i32) = (Token::JsonArray as i32, Token::JsonValue as i32);
-    let (select, values, with) = (Token::Select as i32, Token::Values as i32, Token::With as i32);
+    let (select, values, with) = (
+        Token::Select as i32,
+        Token::Values as i32,
+        Token::With as i32,
+    );
     let (is, not) = (Token::Is as i32, Token::Not as i32);
     let comments = (Token::SqlComment as i32, Token::CComment as i32);
     let mut previous = 0;
@@ -599,7 +616,11 @@ fn nodes<'a>(ctx: &StatementCtx<'a>) -> Vec<(NodeRef<'a>, usize)> {
     let mut found: Vec<(NodeRef<'a>, usize)> = match (deep, ctx.node) {
         (true, node) => node.nodes().into_iter().map(|(n, ..)| (n, start)).collect(),
         (false, NodeEnum::MergeStmt(s)) => std::iter::once(ctx.node.to_ref())
-            .chain(s.merge_when_clauses.iter().filter_map(|c| Some(c.node.as_ref()?.to_ref())))
+            .chain(
+                s.merge_when_clauses
+                    .iter()
+                    .filter_map(|c| Some(c.node.as_ref()?.to_ref())),
+            )
             .map(|n| (n, start))
             .collect(),
         (false, node) => vec![(node.to_ref(), start)],
@@ -788,6 +809,7 @@ mod tests {
             ("ALTER TABLE t ADD COLUMN b int GENERATED ALWAYS AS (a) STORED;", "a generated"),
             ("REINDEX INDEX CONCURRENTLY i;", "`REINDEX ... CONCURRENTLY`"),
             ("REINDEX (CONCURRENTLY) TABLE t;", "`REINDEX ... CONCURRENTLY`"),
+            ("CREATE OR REPLACE AGGREGATE a(int) (SFUNC = int4pl, STYPE = int);", "`CREATE OR REPLACE AGGREGATE`"),
             ("ALTER TABLE t ALTER COLUMN b DROP EXPRESSION;", "`ALTER COLUMN ... DROP"),
             ("CREATE OR REPLACE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION f();", "`CREATE OR REPLACE TRIGGER`"),
             ("ALTER TABLE p DETACH PARTITION c CONCURRENTLY;", "`DETACH PARTITION ... CONCURRENTLY`"),

@@ -2,7 +2,8 @@
 //! column has no `NULL`, holding an `ACCESS EXCLUSIVE` lock that blocks reads and writes for the
 //! whole scan. Since PostgreSQL 12 the scan is skipped when a valid `CHECK (col IS NOT NULL)`
 //! constraint already proves it, and that constraint can be added `NOT VALID` (instant) and
-//! validated under a weaker lock. A table created earlier in the same file is not reported.
+//! validated under a weaker lock (before 12, with `postgres = 10` or `11`, the help keeps the
+//! check instead). A table created earlier in the same file is not reported.
 
 use pg_query::protobuf::AlterTableType;
 
@@ -11,6 +12,10 @@ use crate::objects::display_relation;
 use crate::quote::ident;
 use crate::rule::{Check, Example, Examples, Family, Rule, StatementCtx};
 use crate::rules::examples::USERS;
+
+/// The first version whose `SET NOT NULL` skips the scan when a valid `CHECK (col IS NOT NULL)`
+/// proves it.
+const NOT_NULL_FROM_CHECK: u32 = 12;
 
 pub(crate) static RULE: Rule = Rule {
     name: "set-not-null",
@@ -55,12 +60,23 @@ fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
                      `ACCESS EXCLUSIVE` lock"
                 ),
             )
-            .help(format!(
-                "write `ALTER TABLE {table} ADD CONSTRAINT {check} CHECK ({column} IS NOT NULL) \
-                 NOT VALID`; in a later migration `ALTER TABLE {table} VALIDATE CONSTRAINT \
-                 {check}`, then `ALTER TABLE {table} ALTER COLUMN {column} SET NOT NULL` (it \
-                 uses the valid check instead of a scan) and `DROP CONSTRAINT IF EXISTS {check}`"
-            ))
+            .help(if ctx.target.at_least(NOT_NULL_FROM_CHECK) {
+                format!(
+                    "write `ALTER TABLE {table} ADD CONSTRAINT {check} CHECK ({column} IS NOT \
+                     NULL) NOT VALID`; in a later migration `ALTER TABLE {table} VALIDATE \
+                     CONSTRAINT {check}`, then `ALTER TABLE {table} ALTER COLUMN {column} SET \
+                     NOT NULL` (it uses the valid check instead of a scan) and `DROP CONSTRAINT \
+                     IF EXISTS {check}`"
+                )
+            } else {
+                format!(
+                    "before PostgreSQL {NOT_NULL_FROM_CHECK}, `SET NOT NULL` scans even when a \
+                     valid check proves it ({}): keep a check instead, `ALTER TABLE {table} ADD \
+                     CONSTRAINT {check} CHECK ({column} IS NOT NULL) NOT VALID`, then in a later \
+                     migration `ALTER TABLE {table} VALIDATE CONSTRAINT {check}`",
+                    ctx.target
+                )
+            })
         })
         .collect()
 }
@@ -69,7 +85,21 @@ fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
 mod tests {
     use super::RULE;
     use crate::rule::ScriptKind;
-    use crate::rules::testing::{findings, findings_in, fires, passes};
+    use crate::rules::testing::{findings, findings_in, fires, helps_targeting, passes};
+
+    #[test]
+    fn before_12_the_help_keeps_the_check() {
+        let sql = "ALTER TABLE users ALTER COLUMN email SET NOT NULL;";
+        assert_eq!(
+            helps_targeting(&RULE, 11, sql),
+            [
+                "before PostgreSQL 12, `SET NOT NULL` scans even when a valid check proves it \
+              (migrate.toml declares `postgres = 11`): keep a check instead, `ALTER TABLE users \
+              ADD CONSTRAINT users_email_not_null CHECK (email IS NOT NULL) NOT VALID`, then in \
+              a later migration `ALTER TABLE users VALIDATE CONSTRAINT users_email_not_null`"
+            ]
+        );
+    }
 
     #[test]
     fn fires_on_set_not_null_of_existing_tables() {
