@@ -579,26 +579,26 @@ fn first_found<'f>(features: &'f [Feature], node: NodeRef<'_>) -> Option<(&'f Fe
 fn has_queries_or_json(ctx: &StatementCtx<'_>) -> bool {
     // The raw token numbers: `ScanToken::token()` converts each, which costs unoptimised.
     const OPEN: i32 = Token::Ascii40 as i32;
+    const SELECT: i32 = Token::Select as i32;
+    const VALUES: i32 = Token::Values as i32;
+    const WITH: i32 = Token::With as i32;
+    const IS: i32 = Token::Is as i32;
+    const NOT: i32 = Token::Not as i32;
     const JSON: i32 = Token::Json as i32;
-    const JSON_KEYWORDS: (i32, i32) = (Token::JsonArray as i32, Token::JsonValue as i32);
-    let (select, values, with) = (
-        Token::Select as i32,
-        Token::Values as i32,
-        Token::With as i32,
-    );
-    let (is, not) = (Token::Is as i32, Token::Not as i32);
-    let comments = (Token::SqlComment as i32, Token::CComment as i32);
+    const JSON_KEYWORDS: std::ops::RangeInclusive<i32> =
+        Token::JsonArray as i32..=Token::JsonValue as i32;
+    const COMMENTS: [i32; 2] = [Token::SqlComment as i32, Token::CComment as i32];
     let mut previous = 0;
     for scanned in ctx.tokens {
         let token = scanned.token;
-        if token == comments.0 || token == comments.1 {
+        if token == COMMENTS[0] || token == COMMENTS[1] {
             continue;
         }
-        if previous == OPEN && (token == select || token == values || token == with)
-            || (previous == is || previous == not) && token == JSON
-            || previous == JSON && token == OPEN
-            || token >= JSON_KEYWORDS.0 && token <= JSON_KEYWORDS.1
-        {
+        let shows = match (previous, token) {
+            (OPEN, SELECT | VALUES | WITH) | (IS | NOT, JSON) | (JSON, OPEN) => true,
+            _ => token >= *JSON_KEYWORDS.start() && token <= *JSON_KEYWORDS.end(),
+        };
+        if shows {
             return true;
         }
         previous = token;
@@ -830,6 +830,9 @@ mod tests {
             ("SELECT json_arrayagg(a) FROM t;", "`JSON_ARRAYAGG(...)`"),
             ("SELECT json_objectagg(k: a) FROM t;", "`JSON_OBJECTAGG(...)`"),
             ("ALTER TABLE t ADD CHECK (data IS JSON);", "`IS JSON`"),
+            ("CREATE TABLE t (data json CHECK (data IS NOT JSON ARRAY));", "`IS JSON`"),
+            ("SELECT * FROM ((SELECT 1));", "a subquery or `VALUES` in `FROM`"),
+            ("CREATE VIEW v AS SELECT * FROM (WITH w AS (SELECT 1) SELECT * FROM w);", "a subquery"),
             ("SELECT json('{}' WITH UNIQUE KEYS);", "`JSON(... WITH UNIQUE KEYS)`"),
             ("SELECT json_scalar(1);", "`JSON_SCALAR(...)`"),
             ("SELECT json_serialize('{}');", "`JSON_SERIALIZE(...)`"),
@@ -941,6 +944,7 @@ mod tests {
             "CREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION f();",
             "MERGE INTO t USING s ON t.id = s.id WHEN MATCHED THEN DELETE;",
             "SELECT a FROM t ORDER BY a NULLS FIRST;",
+            "CREATE TABLE t (data json, doc jsonb DEFAULT '{}'::json);",
         ] {
             assert_eq!(found(15, sql), [], "{sql}");
         }
