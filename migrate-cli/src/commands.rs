@@ -244,6 +244,11 @@ fn progress(verbose: bool) -> impl Fn(&Event<'_>) + Send + Sync + 'static {
             migration.up().path()
         ),
         Event::Failed { path, .. } => println!("✗ {path} failed"),
+        Event::OlderServer { server, target } => eprintln!(
+            "warning: the server runs PostgreSQL {server}, older than PostgreSQL {target}, the \
+             version the migrations were checked for (`postgres` in migrate.toml): a statement \
+             newer than the server fails when it runs"
+        ),
         _ => {}
     }
 }

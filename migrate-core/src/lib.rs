@@ -2,7 +2,8 @@
 //! (`migrate-runtime`, run time), each type defined once.
 //!
 //! The checker produces these values (a file's [`Version`], its [`checksum`], its
-//! [`Transaction`] mode and [`IndexBuild`]s, the folder's [`Tenancy`] and [`Settings`]);
+//! [`Transaction`] mode and [`IndexBuild`]s, the folder's [`Tenancy`] and [`Settings`], with
+//! the [`PgVersion`] it targets);
 //! `embed_migrations!` embeds them; the runner uses them. Both crates re-export what is here,
 //! so applications and tools name `migrate_lint::Severity` or `migrate_runtime::Version`, which
 //! are these types. The crate depends on `sha2` alone: the runtime shares the checker's
@@ -21,7 +22,7 @@ mod version;
 pub use checksum::checksum;
 pub use script::{IndexBuild, Transaction};
 pub use settings::{
-    Setting, SettingValue, Settings, DEFAULT_HISTORY_SCHEMA, DEFAULT_HISTORY_TABLE,
+    PgVersion, Setting, SettingValue, Settings, DEFAULT_HISTORY_SCHEMA, DEFAULT_HISTORY_TABLE,
     DEFAULT_LOCK_RETRIES, DEFAULT_LOCK_TIMEOUT, DEFAULT_LOCK_WAIT, DEFAULT_RETRY_DELAY,
     MAX_DEFAULT_LOCK_TIMEOUT, MAX_RETRY_DELAY,
 };

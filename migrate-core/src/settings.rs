@@ -1,5 +1,5 @@
 //! [`Settings`]: what a migration folder's `migrate.toml` tells the runner, and the defaults of
-//! what it leaves unset.
+//! what it leaves unset; [`PgVersion`], the value of `postgres`.
 //!
 //! The checker reads them from `migrate.toml`, `embed_migrations!` embeds them with the set, and
 //! the runner starts from them; a builder call or a CLI flag overrides one for one run. Each
@@ -41,6 +41,83 @@ pub const DEFAULT_RETRY_DELAY: Duration = Duration::from_secs(1);
 /// The longest sleep between two lock retries.
 pub const MAX_RETRY_DELAY: Duration = Duration::from_secs(30);
 
+/// A PostgreSQL major version from [`PgVersion::OLDEST`] to [`PgVersion::NEWEST`]: the oldest
+/// server a migration folder must run on (`postgres = 15` in `migrate.toml`).
+///
+/// The checker reports syntax and features newer than it as errors, models locks as it behaves
+/// and only suggests what it accepts; the runner warns when the server is older.
+///
+/// ```
+/// use migrate_core::PgVersion;
+///
+/// assert_eq!(PgVersion::new(14).map(PgVersion::major), Some(14));
+/// assert_eq!(PgVersion::new(9), None);
+/// assert_eq!(Some(PgVersion::from_server_version_num(150_004)), PgVersion::new(15));
+/// assert_eq!(PgVersion::DEFAULT.to_string(), "15");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PgVersion(u32);
+
+impl PgVersion {
+    /// The oldest major version `postgres` accepts.
+    pub const OLDEST: PgVersion = PgVersion(10);
+
+    /// The newest major version `postgres` accepts: the grammar the checker parses.
+    pub const NEWEST: PgVersion = PgVersion(18);
+
+    /// The target when `migrate.toml` declares none: the oldest major version the PostgreSQL
+    /// community still supported when this release was made (14 reached its end of life in
+    /// November 2026).
+    pub const DEFAULT: PgVersion = PgVersion(15);
+
+    /// The major version `major`, if `postgres` accepts it (from [`PgVersion::OLDEST`] to
+    /// [`PgVersion::NEWEST`]).
+    pub const fn new(major: u32) -> Option<PgVersion> {
+        if major >= Self::OLDEST.0 && major <= Self::NEWEST.0 {
+            Some(PgVersion(major))
+        } else {
+            None
+        }
+    }
+
+    /// The major version of a server's `server_version_num` (`150004` is 15), whatever it is:
+    /// a server older than [`PgVersion::OLDEST`] or newer than [`PgVersion::NEWEST`] is still
+    /// compared as it is.
+    pub const fn from_server_version_num(num: u32) -> PgVersion {
+        PgVersion(num / 10_000)
+    }
+
+    /// The version as `embed_migrations!` writes it, in `static` context: any number.
+    #[doc(hidden)]
+    pub const fn __major(major: u32) -> PgVersion {
+        PgVersion(major)
+    }
+
+    /// The major version number (`15`).
+    pub const fn major(self) -> u32 {
+        self.0
+    }
+
+    /// Whether this is major version `major` or newer: whether it accepts what `major` brought.
+    pub const fn at_least(self, major: u32) -> bool {
+        self.0 >= major
+    }
+}
+
+impl Default for PgVersion {
+    /// [`PgVersion::DEFAULT`].
+    fn default() -> Self {
+        PgVersion::DEFAULT
+    }
+}
+
+impl fmt::Display for PgVersion {
+    /// The major version number, as `postgres = 15` writes it.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
 /// One run-time setting of `migrate.toml`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Setting {
@@ -55,16 +132,20 @@ pub enum Setting {
     LockRetries,
     /// `[run] statement_timeout` of each migration's statements (zero: none).
     StatementTimeout,
+    /// `postgres`: the oldest PostgreSQL major version the migrations must run on; the runner
+    /// warns when the server is older.
+    Postgres,
 }
 
 impl Setting {
     /// Every setting, in the order [`Settings::entries`] lists them.
-    pub const ALL: [Setting; 5] = [
+    pub const ALL: [Setting; 6] = [
         Setting::HistoryTable,
         Setting::LockWait,
         Setting::LockTimeout,
         Setting::LockRetries,
         Setting::StatementTimeout,
+        Setting::Postgres,
     ];
 
     /// The name messages use: the `migrate.toml` key (`lock_wait`), or `history table`.
@@ -75,6 +156,7 @@ impl Setting {
             Setting::LockTimeout => "lock_timeout",
             Setting::LockRetries => "lock_retries",
             Setting::StatementTimeout => "statement_timeout",
+            Setting::Postgres => "postgres",
         }
     }
 }
@@ -95,6 +177,8 @@ pub enum SettingValue<'a> {
     Duration(Duration),
     /// A count.
     Count(u32),
+    /// A PostgreSQL major version ([`Setting::Postgres`]).
+    Postgres(PgVersion),
 }
 
 impl SettingValue<'_> {
@@ -106,13 +190,14 @@ impl SettingValue<'_> {
             }
             SettingValue::Duration(d) => SettingValue::Duration(d),
             SettingValue::Count(n) => SettingValue::Count(n),
+            SettingValue::Postgres(v) => SettingValue::Postgres(v),
         }
     }
 }
 
 impl fmt::Display for SettingValue<'_> {
     /// A table as SQL names it, each part quoted (`"app"."schema_migrations"`), a duration as
-    /// `Debug` writes it (`5s`, `1.5s`), or the count.
+    /// `Debug` writes it (`5s`, `1.5s`), the count, or the major version.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             SettingValue::Table(schema, table) => write!(
@@ -123,14 +208,15 @@ impl fmt::Display for SettingValue<'_> {
             ),
             SettingValue::Duration(d) => write!(f, "{d:?}"),
             SettingValue::Count(n) => write!(f, "{n}"),
+            SettingValue::Postgres(v) => write!(f, "{v}"),
         }
     }
 }
 
-/// The run-time settings of a migration folder's `migrate.toml`: the history table and the
-/// defaults of lock wait, `lock_timeout`, lock retries and `statement_timeout`. Each is unset
-/// (`None`) unless the file sets it; the runner then uses the `DEFAULT_…` constants of this
-/// crate.
+/// The run-time settings of a migration folder's `migrate.toml`: the history table, the
+/// defaults of lock wait, `lock_timeout`, lock retries and `statement_timeout`, and the target
+/// server. Each is unset (`None`) unless the file sets it; the runner then uses the `DEFAULT_…`
+/// constants of this crate (and [`PgVersion::DEFAULT`]).
 ///
 /// ```
 /// use std::time::Duration;
@@ -155,6 +241,7 @@ pub struct Settings {
     lock_timeout: Option<Duration>,
     lock_retries: Option<u32>,
     statement_timeout: Option<Duration>,
+    postgres: Option<PgVersion>,
 }
 
 impl Settings {
@@ -166,6 +253,7 @@ impl Settings {
             lock_timeout: None,
             lock_retries: None,
             statement_timeout: None,
+            postgres: None,
         }
     }
 
@@ -176,7 +264,7 @@ impl Settings {
     pub const fn __from(entries: &'static [(Setting, SettingValue<'static>)]) -> Self {
         let mut history = None;
         let (mut lock_wait, mut lock_timeout, mut statement_timeout) = (None, None, None);
-        let mut lock_retries = None;
+        let (mut lock_retries, mut postgres) = (None, None);
         let mut i = 0;
         while i < entries.len() {
             match &entries[i] {
@@ -190,6 +278,7 @@ impl Settings {
                 (Setting::StatementTimeout, SettingValue::Duration(d)) => {
                     statement_timeout = Some(*d);
                 }
+                (Setting::Postgres, SettingValue::Postgres(v)) => postgres = Some(*v),
                 _ => panic!("a setting with a value of another kind, or owned names"),
             }
             i += 1;
@@ -203,6 +292,7 @@ impl Settings {
             lock_timeout,
             lock_retries,
             statement_timeout,
+            postgres,
         }
     }
 
@@ -224,6 +314,7 @@ impl Settings {
             Setting::LockTimeout => self.lock_timeout.map(SettingValue::Duration),
             Setting::LockRetries => self.lock_retries.map(SettingValue::Count),
             Setting::StatementTimeout => self.statement_timeout.map(SettingValue::Duration),
+            Setting::Postgres => self.postgres.map(SettingValue::Postgres),
         }
     }
 
@@ -261,6 +352,12 @@ impl Settings {
         self
     }
 
+    /// `postgres`: the oldest PostgreSQL major version the migrations must run on.
+    pub fn with_postgres(mut self, target: PgVersion) -> Self {
+        self.postgres = Some(target);
+        self
+    }
+
     /// The history table's schema and name, if set.
     pub fn history_table(&self) -> Option<(&str, &str)> {
         self.history
@@ -287,13 +384,18 @@ impl Settings {
     pub const fn statement_timeout(&self) -> Option<Duration> {
         self.statement_timeout
     }
+
+    /// The target PostgreSQL major version, if set.
+    pub const fn postgres(&self) -> Option<PgVersion> {
+        self.postgres
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    static ENTRIES: [(Setting, SettingValue<'static>); 5] = [
+    static ENTRIES: [(Setting, SettingValue<'static>); 6] = [
         (
             Setting::HistoryTable,
             SettingValue::Table(Cow::Borrowed("app"), Cow::Borrowed("h")),
@@ -311,6 +413,10 @@ mod tests {
             Setting::StatementTimeout,
             SettingValue::Duration(Duration::ZERO),
         ),
+        (
+            Setting::Postgres,
+            SettingValue::Postgres(PgVersion::__major(14)),
+        ),
     ];
 
     #[test]
@@ -321,7 +427,8 @@ mod tests {
             .with_lock_wait(Duration::from_secs(10))
             .with_lock_timeout(Duration::from_millis(1500))
             .with_lock_retries(0)
-            .with_statement_timeout(Duration::ZERO);
+            .with_statement_timeout(Duration::ZERO)
+            .with_postgres(PgVersion::new(14).unwrap());
         assert_eq!(EMBEDDED, built);
         assert_eq!(built.entries(), ENTRIES);
         assert!(Settings::new().entries().is_empty());
@@ -333,8 +440,23 @@ mod tests {
                 "lock_wait 10s",
                 "lock_timeout 1.5s",
                 "lock_retries 0",
-                "statement_timeout 0ns"
+                "statement_timeout 0ns",
+                "postgres 14"
             ]
+        );
+    }
+
+    #[test]
+    fn a_target_is_a_supported_major_version() {
+        assert_eq!(PgVersion::new(10), Some(PgVersion::OLDEST));
+        assert_eq!(PgVersion::new(18), Some(PgVersion::NEWEST));
+        assert_eq!(PgVersion::new(19), None);
+        assert_eq!(PgVersion::new(0), None);
+        assert!(PgVersion::OLDEST <= PgVersion::DEFAULT && PgVersion::DEFAULT <= PgVersion::NEWEST);
+        assert_eq!(PgVersion::from_server_version_num(90_624).major(), 9);
+        assert_eq!(
+            PgVersion::from_server_version_num(180_001),
+            PgVersion::NEWEST
         );
     }
 }

@@ -3,6 +3,10 @@
 //! so that the runtime uses the same history table and timeouts.
 //!
 //! ```toml
+//! # The oldest PostgreSQL major version the migrations must run on (10 to 18; default 15):
+//! # newer syntax is an error, lock rules and help lines follow it.
+//! postgres = 14
+//!
 //! # History applied somewhere already: still parsed and embedded, but idempotency,
 //! # destructive and lock-hazard findings are only counted.
 //! legacy_until = 20240101000000
@@ -41,12 +45,14 @@ use std::time::Duration;
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
-use migrate_core::{Settings, Tenancy, Version, DEFAULT_HISTORY_SCHEMA, DEFAULT_HISTORY_TABLE};
+use migrate_core::{
+    PgVersion, Settings, Tenancy, Version, DEFAULT_HISTORY_SCHEMA, DEFAULT_HISTORY_TABLE,
+};
 
 use crate::diagnostic::{Diagnostic, Position};
 use crate::quote::read_qualified;
-use crate::rule::Policy;
 pub use crate::rule::Shared;
+use crate::rule::{Policy, Target};
 use crate::rules::{allowable, closest, config};
 use crate::source::{line_at, line_col};
 
@@ -60,9 +66,9 @@ pub struct Config {
     /// somewhere; their idempotency, destructive and lock-hazard findings are counted, not
     /// reported.
     pub legacy_until: Option<Version>,
-    /// `[history]` and `[run]`: the run-time settings, which `embed_migrations!` embeds with
-    /// the set (the history table, lock wait, `lock_timeout`, lock retries,
-    /// `statement_timeout`).
+    /// `postgres`, `[history]` and `[run]`: the run-time settings, which `embed_migrations!`
+    /// embeds with the set (the target server, the history table, lock wait, `lock_timeout`,
+    /// lock retries, `statement_timeout`).
     pub settings: Settings,
     /// `[[allow]]` entries.
     pub allow: Vec<Allow>,
@@ -102,6 +108,12 @@ impl Allow {
 }
 
 impl Config {
+    /// The PostgreSQL major version the migrations target: `postgres`, or
+    /// [`PgVersion::DEFAULT`].
+    pub fn target(&self) -> PgVersion {
+        self.settings.postgres().unwrap_or_default()
+    }
+
     /// The policy for the file `file` (its name in the folder) of version `version`.
     pub(crate) fn policy(&self, version: Version, file: &str) -> Policy {
         Policy {
@@ -113,6 +125,10 @@ impl Config {
                 .collect(),
             legacy: self.legacy_until.is_some_and(|until| version <= until),
             tenant_schema: (self.tenancy == Some(Tenancy::Schema)).then(|| self.shared.clone()),
+            target: Target {
+                version: self.target(),
+                declared: self.settings.postgres().is_some(),
+            },
         }
     }
 
@@ -168,6 +184,7 @@ impl Config {
 
 /// The keys of each table, for "unknown key" and "did you mean".
 const TOP: &[&str] = &[
+    "postgres",
     "legacy_until",
     "tenancy",
     "shared",
@@ -242,6 +259,12 @@ impl Reader<'_> {
         let mut shared_at = None;
         for (key, value) in self.entries(top, "migrate.toml", TOP) {
             match key {
+                "postgres" => {
+                    if let Some(target) = self.postgres(value) {
+                        config.settings =
+                            std::mem::take(&mut config.settings).with_postgres(target);
+                    }
+                }
                 "legacy_until" => config.legacy_until = self.version(value, key),
                 "tenancy" => config.tenancy = self.tenancy(value),
                 "shared" => {
@@ -418,6 +441,33 @@ impl Reader<'_> {
         parsed
     }
 
+    /// `postgres`: a major version [`PgVersion::new`] accepts.
+    fn postgres(&mut self, value: &Value<'_>) -> Option<PgVersion> {
+        let target = match value.get_ref() {
+            DeValue::Integer(i) if i.radix() == 10 => i.as_str().replace('_', "").parse().ok(),
+            _ => None,
+        }
+        .and_then(PgVersion::new);
+        if target.is_none() {
+            let written = &self.text[value.span()];
+            self.problem(
+                value.span().start,
+                format!(
+                    "`postgres = {written}`: the target must be a PostgreSQL major version from \
+                     {} to {}",
+                    PgVersion::OLDEST,
+                    PgVersion::NEWEST
+                ),
+                format!(
+                    "write the oldest major version your servers run, such as `postgres = {}` \
+                     (the default when the key is left out)",
+                    PgVersion::DEFAULT
+                ),
+            );
+        }
+        target
+    }
+
     /// A small non-negative integer (a number of retries).
     fn count(&mut self, value: &Value<'_>, what: &str) -> Option<u32> {
         let parsed = match value.get_ref() {
@@ -583,6 +633,7 @@ mod tests {
     fn reads_every_key() {
         let (config, problems) = parse(
             r#"
+postgres = 13
 legacy_until = "0020240101000000123456"
 tenancy = "schema"
 shared = ["Public.Countries", 'app."Plans"', "extensions.*"]
@@ -626,6 +677,11 @@ files = ["007_x.sql"]
         assert_eq!(config.settings.lock_retries(), Some(3));
         assert_eq!(config.settings.statement_timeout(), Some(Duration::ZERO));
         assert_eq!(config.max_lock_hold, Some(Duration::from_secs(2)));
+        assert_eq!(config.settings.postgres(), PgVersion::new(13));
+        assert_eq!(
+            config.policy(Version::new(2), "002_a.sql").target.version,
+            config.target()
+        );
         assert_eq!(config.allow.len(), 2);
         assert_eq!(
             config.policy(Version::new(2), "002_a.sql").allowed,
@@ -728,6 +784,29 @@ files = ["007_x.sql"]
               schema per tenant) or `tenancy = \"database\"` (a database per tenant))"
             ]
         );
+    }
+
+    #[test]
+    fn the_target_is_a_supported_major_version() {
+        assert_eq!(Config::default().target(), PgVersion::DEFAULT);
+        assert_eq!(parse("postgres = 10\n").0.target().major(), 10);
+        for (text, written) in [
+            ("postgres = 9\n", "9"),
+            ("postgres = 19\n", "19"),
+            ("postgres = \"15\"\n", "\"15\""),
+            ("postgres = 15.4\n", "15.4"),
+        ] {
+            let (config, problems) = parse(text);
+            assert_eq!(config.settings.postgres(), None);
+            assert_eq!(
+                problems,
+                [format!(
+                    "m/migrate.toml:1:12 `postgres = {written}`: the target must be a PostgreSQL \
+                     major version from 10 to 18 (write the oldest major version your servers \
+                     run, such as `postgres = 15` (the default when the key is left out))"
+                )]
+            );
+        }
     }
 
     #[test]

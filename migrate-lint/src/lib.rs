@@ -59,7 +59,7 @@ pub use config::{parse_duration, Config, CONFIG_FILE};
 pub use diagnostic::{Diagnostic, Position, Severity};
 /// The vocabulary the checker produces and the runtime uses, defined once in `migrate-core`.
 pub use migrate_core::{
-    checksum, IndexBuild, Setting, SettingValue, Settings, Tenancy, Transaction, Version,
+    checksum, IndexBuild, PgVersion, Setting, SettingValue, Settings, Tenancy, Transaction, Version,
 };
 pub use model::{Legacy, Migration, Outcome, Script};
 pub use rule::{Example, Examples, Family, Rule};

@@ -13,7 +13,7 @@ use crate::diagnostic::{Hit, Severity};
 use crate::locks::Held;
 use crate::objects::{alter_table_cmds, Earlier};
 use crate::schema::Schema;
-use migrate_core::Transaction;
+use migrate_core::{PgVersion, Transaction};
 
 /// The group a rule belongs to, as the rules index (`docs/rules/README.md`) orders them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -99,7 +99,8 @@ pub struct Example {
     pub good: (&'static str, &'static str),
 }
 
-/// What the configuration says of one file: the rules allowed in it, and whether it is legacy.
+/// What the configuration says of one file: the rules allowed in it, whether it is legacy, the
+/// tenant's shared objects and the target server.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Policy {
     pub(crate) allowed: Vec<&'static str>,
@@ -107,6 +108,40 @@ pub(crate) struct Policy {
     /// With `tenancy = "schema"`: the `shared` objects, which migrations may name outside the
     /// tenant's schema. `None`: names are not checked.
     pub(crate) tenant_schema: Option<Vec<Shared>>,
+    /// `postgres`: the oldest PostgreSQL major version the file must run on.
+    pub(crate) target: Target,
+}
+
+/// The oldest PostgreSQL major version the migrations must run on, and whether `migrate.toml`
+/// says so (`postgres`) or it is the default. `Display`: how messages name it
+/// (`migrate.toml declares postgres = 14`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Target {
+    /// The version.
+    pub(crate) version: PgVersion,
+    /// Whether `migrate.toml` declares it.
+    pub(crate) declared: bool,
+}
+
+impl Target {
+    /// Whether the target accepts what PostgreSQL `major` brought.
+    pub(crate) fn at_least(self, major: u32) -> bool {
+        self.version.at_least(major)
+    }
+}
+
+impl std::fmt::Display for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.declared {
+            true => write!(f, "migrate.toml declares `postgres = {}`", self.version),
+            false => write!(
+                f,
+                "the target is PostgreSQL {}, the default when migrate.toml declares no \
+                 `postgres`",
+                self.version
+            ),
+        }
+    }
 }
 
 impl Policy {
@@ -214,6 +249,9 @@ pub(crate) struct StatementCtx<'a> {
     pub held: &'a Held,
     /// Whether the file runs in one transaction or statement by statement.
     pub transaction: Transaction,
+    /// The oldest PostgreSQL major version the file must run on (`postgres` in
+    /// `migrate.toml`): what the rules model and suggest is what it does and accepts.
+    pub target: Target,
     /// Where each `ALTER TABLE` sub-command starts in the file: found from the tokens the first
     /// time a rule asks (see [`StatementCtx::alter_table_cmds_at`]).
     pub cmd_starts: std::cell::OnceCell<Vec<usize>>,

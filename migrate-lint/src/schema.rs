@@ -27,6 +27,10 @@ use pg_query::{Node, NodeEnum, NodeRef};
 use crate::objects::{added_constraint_name, cmd_column, cmd_constraint, object_name, strings};
 use crate::quote::ident;
 
+/// The first PostgreSQL major version whose `SET NOT NULL` reads no row when a validated
+/// `CHECK (col IS NOT NULL)` proves the column.
+pub(crate) const CHECK_PROVES_NOT_NULL: u32 = 12;
+
 /// What the model knows of an object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Known<T> {
@@ -374,18 +378,20 @@ impl Schema {
         }
     }
 
-    /// Whether `column` of the table is known to hold no `NULL` already: it is `NOT NULL`, or a
-    /// validated `CHECK (column IS NOT NULL)` proves it. `SET NOT NULL` then reads no row
-    /// (checked on PostgreSQL: the table's `seq_scan` counter does not move).
-    pub fn proves_not_null(&self, relation: &RangeVar, column: &str) -> bool {
+    /// Whether `column` of the table is known to hold no `NULL` already: it is `NOT NULL`, or,
+    /// when `checks_prove` (PostgreSQL 12 and later, [`CHECK_PROVES_NOT_NULL`]), a validated
+    /// `CHECK (column IS NOT NULL)` proves it. `SET NOT NULL` then reads no row (checked on
+    /// PostgreSQL: the table's `seq_scan` counter does not move).
+    pub fn proves_not_null(&self, relation: &RangeVar, column: &str, checks_prove: bool) -> bool {
         let Known::Present(table) = self.relation(relation) else {
             return false;
         };
         table.columns.iter().any(|c| c.name == column && c.not_null)
-            || table
-                .checks
-                .iter()
-                .any(|c| c.valid && c.not_null.iter().any(|n| n == column))
+            || checks_prove
+                && table
+                    .checks
+                    .iter()
+                    .any(|c| c.valid && c.not_null.iter().any(|n| n == column))
     }
 
     /// The overloads of a function or procedure, by its (possibly qualified) name.
@@ -1516,20 +1522,22 @@ mod tests {
                 ("t_c_check", true, vec!["d"]),
             ]
         );
-        assert!(schema.proves_not_null(&table("t"), "b"));
-        assert!(schema.proves_not_null(&table("t"), "d"));
-        assert!(!schema.proves_not_null(&table("t"), "a"));
+        assert!(schema.proves_not_null(&table("t"), "b", true));
+        assert!(schema.proves_not_null(&table("t"), "d", true));
+        assert!(!schema.proves_not_null(&table("t"), "a", true));
+        // Before PostgreSQL 12 no check proves anything to `SET NOT NULL`.
+        assert!(!schema.proves_not_null(&table("t"), "b", false));
         let validated = model(&[
             "CREATE TABLE t (a int);",
             "ALTER TABLE t ADD CONSTRAINT n CHECK (a IS NOT NULL) NOT VALID; \
              ALTER TABLE t VALIDATE CONSTRAINT n;",
         ]);
-        assert!(validated.proves_not_null(&table("t"), "a"));
+        assert!(validated.proves_not_null(&table("t"), "a", true));
         let dropped = model(&[
             "CREATE TABLE t (a int, CHECK (a IS NOT NULL));",
             "ALTER TABLE t DROP CONSTRAINT t_a_check;",
         ]);
-        assert!(!dropped.proves_not_null(&table("t"), "a"));
+        assert!(!dropped.proves_not_null(&table("t"), "a", true));
     }
 
     #[test]

@@ -125,6 +125,12 @@ fn settings(settings: &Settings) -> TokenStream {
                 ))
             }
             SettingValue::Count(n) => quote!(::migrate_runtime::SettingValue::Count(#n)),
+            SettingValue::Postgres(v) => {
+                let major = v.major();
+                quote!(::migrate_runtime::SettingValue::Postgres(
+                    ::migrate_runtime::PgVersion::__major(#major)
+                ))
+            }
         };
         quote!((::migrate_runtime::Setting::#setting, #value))
     });

@@ -9,17 +9,27 @@ use crate::embedded::Migration;
 use crate::error::Error;
 use crate::lock::LockHolder;
 use crate::report::{Operation, Step};
-use migrate_core::Version;
+use migrate_core::{PgVersion, Version};
 
-/// One moment of an operation, in the order they happen: `Planned` once the lock is held and
-/// the history read under it, then for each migration `Started`, any number of `Retrying`,
-/// and one of `Finished`, `AppliedElsewhere` or `Failed`.
+/// One moment of an operation, in the order they happen: `OlderServer` after the first read of
+/// a run, when the server is older than the migrations' target; `Planned` once the lock is
+/// held and the history read under it, then for each migration `Started`, any number of
+/// `Retrying`, and one of `Finished`, `AppliedElsewhere` or `Failed`.
 ///
-/// Nothing is reported for an operation that finds nothing to do (it takes no lock), nor for
-/// errors before `Planned` (validation, the lock wait): the operation returns those.
+/// Nothing else is reported for an operation that finds nothing to do (it takes no lock), nor
+/// for errors before `Planned` (validation, the lock wait): the operation returns those.
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Event<'a> {
+    /// The server's major version is older than the one the migrations were checked for
+    /// ([`Runner::target`](crate::Runner::target), `postgres` in `migrate.toml`): a statement
+    /// newer than the server fails when it runs. The run goes on.
+    OlderServer {
+        /// The server's major version.
+        server: PgVersion,
+        /// The migrations' target.
+        target: PgVersion,
+    },
     /// The steps the operation will run, in order, as decided under the lock.
     Planned {
         /// `Apply` or `Rollback`.

@@ -4,7 +4,7 @@
 //! several statements in one string when they belong together), quoted with the tools of
 //! [`crate::sql`]; [`crate::read`] runs the reads and parses their answers.
 
-use migrate_core::{Version, DEFAULT_HISTORY_SCHEMA, DEFAULT_HISTORY_TABLE};
+use migrate_core::{PgVersion, Version, DEFAULT_HISTORY_SCHEMA, DEFAULT_HISTORY_TABLE};
 
 use postgres::SimpleQueryMessage;
 
@@ -120,22 +120,23 @@ impl HistoryTable {
     /// is enough to see that nothing is to be done ([`crate::plan::glance`]); a run that has
     /// something to do reads the whole rows with [`HistoryTable::read_sql`] before writing.
     ///
-    /// A first statement in the same string reads the server backend's pid (see
-    /// [`split_backend`]): the runner compares it with later ones to detect a transaction
-    /// pooler.
+    /// A first statement in the same string reads the server backend's pid and the server's
+    /// version (see [`split_backend`]): the runner compares the pid with later ones to detect a
+    /// transaction pooler, and the version with the migrations' target.
     pub(crate) fn applied_sql(&self) -> String {
         format!(
-            "SELECT pg_backend_pid();\nSELECT version, checksum, success FROM {}",
+            "{BACKEND};\nSELECT version, checksum, success FROM {}",
             self.qualified()
         )
     }
 
     /// Creates the history table when missing (see [`HistoryTable::create_sql`]) before the
     /// migration lock is taken, serialised with other migrators by the transaction-level lock
-    /// [`HistoryTable::guard_key`], and reads the backend's pid (see [`split_backend`]).
+    /// [`HistoryTable::guard_key`], and reads the backend's pid and the server's version (see
+    /// [`split_backend`]).
     pub(crate) fn create_guarded_sql(&self) -> String {
         format!(
-            "SELECT pg_backend_pid();\nBEGIN; SELECT pg_advisory_xact_lock({});\n{};\nCOMMIT",
+            "{BACKEND};\nBEGIN; SELECT pg_advisory_xact_lock({});\n{};\nCOMMIT",
             self.guard_key(),
             self.create_sql()
         )
@@ -324,20 +325,35 @@ impl History {
     }
 }
 
-/// Splits the answer of a query string whose first statement is `SELECT pg_backend_pid()`: the
-/// pid, and the messages of the other statements.
-pub(crate) fn split_backend(
-    messages: &[SimpleQueryMessage],
-) -> (Option<i32>, &[SimpleQueryMessage]) {
+/// The first statement of [`HistoryTable::applied_sql`] and
+/// [`HistoryTable::create_guarded_sql`]: the backend's pid and the server's
+/// `server_version_num`.
+const BACKEND: &str = "SELECT pg_backend_pid(), current_setting('server_version_num')";
+
+/// What the first statement of a start-up query read: the backend's pid and the server's major
+/// version.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Backend {
+    pub(crate) pid: Option<i32>,
+    pub(crate) server: Option<PgVersion>,
+}
+
+/// Splits the answer of a query string whose first statement is [`BACKEND`]: what it read, and
+/// the messages of the other statements.
+pub(crate) fn split_backend(messages: &[SimpleQueryMessage]) -> (Backend, &[SimpleQueryMessage]) {
     let end = messages
         .iter()
         .position(|m| matches!(m, SimpleQueryMessage::CommandComplete(_)))
         .map_or(messages.len(), |i| i + 1);
     let (first, rest) = messages.split_at(end);
-    let pid = sql::rows(first)
-        .next()
-        .and_then(|row| sql::parse(row.get(0)));
-    (pid, rest)
+    let row = sql::rows(first).next();
+    let backend = Backend {
+        pid: row.and_then(|row| sql::parse(row.get(0))),
+        server: row
+            .and_then(|row| sql::parse(row.get(1)))
+            .map(PgVersion::from_server_version_num),
+    };
+    (backend, rest)
 }
 
 #[cfg(test)]

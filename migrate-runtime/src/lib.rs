@@ -84,8 +84,8 @@ pub use history::{HistoryRow, HistoryTable};
 pub use lock::{LockHolder, Pooler};
 /// The vocabulary the checker produces and the runner uses, defined once in `migrate-core`.
 pub use migrate_core::{
-    IndexBuild, ParseTenancyError, ParseVersionError, Setting, SettingValue, Settings, Severity,
-    Tenancy, Transaction, Version, DEFAULT_HISTORY_SCHEMA, DEFAULT_HISTORY_TABLE,
+    IndexBuild, ParseTenancyError, ParseVersionError, PgVersion, Setting, SettingValue, Settings,
+    Severity, Tenancy, Transaction, Version, DEFAULT_HISTORY_SCHEMA, DEFAULT_HISTORY_TABLE,
     DEFAULT_LOCK_RETRIES, DEFAULT_LOCK_TIMEOUT, DEFAULT_LOCK_WAIT, DEFAULT_RETRY_DELAY,
     MAX_DEFAULT_LOCK_TIMEOUT, MAX_RETRY_DELAY,
 };

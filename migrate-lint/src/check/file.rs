@@ -242,6 +242,7 @@ impl Ready<'_> {
         let mut committing_calls = Vec::new();
         let mut held = Held::default();
         let mut new_values = structure::NewEnumValues::default();
+        let target = findings.policy.target;
         for i in structure.run.clone() {
             earlier.enter(i);
             if structure.mode == Transaction::None {
@@ -268,6 +269,7 @@ impl Ready<'_> {
                 schema,
                 held: &held,
                 transaction: structure.mode,
+                target,
                 cmd_starts: std::cell::OnceCell::new(),
             };
             check_statement(&ctx, kind, false, i, &mut findings);
@@ -291,6 +293,7 @@ impl Ready<'_> {
                     schema,
                     held: &held,
                     transaction: structure.mode,
+                    target,
                     cmd_starts: std::cell::OnceCell::new(),
                 };
                 check_statement(&ctx, kind, inner.guarded, i, &mut findings);

@@ -12,6 +12,7 @@ use pg_query::NodeEnum;
 use crate::diagnostic::{Hit, Severity};
 use crate::objects::display_relation;
 use crate::rule::{Check, Example, Examples, Family, Rule, StatementCtx};
+use crate::rules::newer_than_target::DETACH_CONCURRENTLY;
 
 pub(crate) static RULE: Rule = Rule {
     name: "detach-partition-without-concurrently",
@@ -62,6 +63,20 @@ fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
             }
             let table = display_relation(Some(relation));
             let partition = display_relation(p.name.as_ref());
+            let help = if ctx.target.at_least(DETACH_CONCURRENTLY) {
+                format!(
+                    "write `ALTER TABLE {table} DETACH PARTITION {partition} CONCURRENTLY` \
+                     (refused while `{table}` has a `DEFAULT` partition) in a migration of its \
+                     own that starts with `-- migrate:no-transaction`"
+                )
+            } else {
+                format!(
+                    "`CONCURRENTLY` needs PostgreSQL {DETACH_CONCURRENTLY} ({}): detach it when \
+                     few queries use `{table}` and allow the rule with a reason, or raise \
+                     `postgres` in migrate.toml",
+                    ctx.target
+                )
+            };
             Some(
                 Hit::new(
                     at,
@@ -71,12 +86,7 @@ fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
                          partitions wait until it is done"
                     ),
                 )
-                .help(format!(
-                    "write `ALTER TABLE {table} DETACH PARTITION {partition} CONCURRENTLY` \
-                     (PostgreSQL 14 or later; refused while `{table}` has a `DEFAULT` \
-                     partition) in a migration of its own that starts with \
-                     `-- migrate:no-transaction`"
-                )),
+                .help(help),
             )
         })
         .collect()
@@ -86,7 +96,7 @@ fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
 mod tests {
     use super::RULE;
     use crate::rule::ScriptKind;
-    use crate::rules::testing::{findings, findings_in, fires, helps, passes};
+    use crate::rules::testing::{findings, findings_in, fires, helps, helps_targeting, passes};
 
     #[test]
     fn fires_on_detach_from_existing_tables() {
@@ -118,9 +128,16 @@ mod tests {
             helps(&RULE, sql),
             [
                 "write `ALTER TABLE app.\"Events\" DETACH PARTITION app.events_2024 CONCURRENTLY` \
-              (PostgreSQL 14 or later; refused while `app.\"Events\"` has a `DEFAULT` \
-              partition) in a migration of its own that starts with \
-              `-- migrate:no-transaction`"
+              (refused while `app.\"Events\"` has a `DEFAULT` partition) in a migration of its \
+              own that starts with `-- migrate:no-transaction`"
+            ]
+        );
+        assert_eq!(
+            helps_targeting(&RULE, 13, sql),
+            [
+                "`CONCURRENTLY` needs PostgreSQL 14 (migrate.toml declares `postgres = 13`): \
+                 detach it when few queries use `app.\"Events\"` and allow the rule with a \
+                 reason, or raise `postgres` in migrate.toml"
             ]
         );
     }

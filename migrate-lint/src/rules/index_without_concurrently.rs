@@ -17,6 +17,7 @@ use crate::objects::{display_object, display_relation, object_name, relation_nam
 use crate::quote::ident;
 use crate::rule::{Check, Example, Examples, Family, Rule, StatementCtx};
 use crate::rules::examples::USERS;
+use crate::rules::newer_than_target::REINDEX_CONCURRENTLY;
 
 pub(crate) static RULE: Rule = Rule {
     name: "index-without-concurrently",
@@ -139,10 +140,18 @@ fn reindex(ctx: &StatementCtx<'_>, s: &ReindexStmt) -> Vec<Hit> {
         "`REINDEX SYSTEM` has no `CONCURRENTLY` form: rebuild the system catalogs' indexes \
          outside the migrations, in a maintenance window"
             .to_owned()
-    } else {
+    } else if ctx.target.at_least(REINDEX_CONCURRENTLY) {
         format!(
             "write `{concurrent}` in a migration of its own that starts with \
              `-- migrate:no-transaction`"
+        )
+    } else {
+        format!(
+            "`REINDEX ... CONCURRENTLY` needs PostgreSQL {REINDEX_CONCURRENTLY} ({}): in a \
+             migration that starts with `-- migrate:no-transaction`, build a copy of each index \
+             with `CREATE INDEX CONCURRENTLY ...`, then `DROP INDEX CONCURRENTLY ...` the old \
+             one and rename the copy",
+            ctx.target
         )
     };
     let without = if keyword == "SYSTEM" {
@@ -206,7 +215,7 @@ fn drop_index(ctx: &StatementCtx<'_>, s: &DropStmt) -> Vec<Hit> {
 mod tests {
     use super::RULE;
     use crate::rule::ScriptKind;
-    use crate::rules::testing::{findings, findings_in, fires, helps, passes};
+    use crate::rules::testing::{findings, findings_in, fires, helps, helps_targeting, passes};
 
     #[test]
     fn fires_on_indexes_of_existing_tables() {
@@ -299,6 +308,15 @@ mod tests {
                 "write `DROP INDEX CONCURRENTLY IF EXISTS a`, then `DROP INDEX CONCURRENTLY IF \
                  EXISTS app.b` in a migration of its own that starts with \
                  `-- migrate:no-transaction`"
+            ]
+        );
+        assert_eq!(
+            helps_targeting(&RULE, 11, "REINDEX INDEX i;"),
+            [
+                "`REINDEX ... CONCURRENTLY` needs PostgreSQL 12 (migrate.toml declares `postgres \
+                 = 11`): in a migration that starts with `-- migrate:no-transaction`, build a \
+                 copy of each index with `CREATE INDEX CONCURRENTLY ...`, then `DROP INDEX \
+                 CONCURRENTLY ...` the old one and rename the copy"
             ]
         );
         assert!(fires(&RULE, "REINDEX INDEX i;").starts_with(

@@ -31,6 +31,7 @@ use crate::locks::{brief, long_work, same_table, takes, HeldLock, Work};
 use crate::objects::{display_relation, relation_name};
 use crate::rule::{Check, Example, Examples, Family, Rule, StatementCtx};
 use crate::rules::examples::USERS;
+use crate::schema::CHECK_PROVES_NOT_NULL;
 use pg_query::protobuf::RangeVar;
 use pg_query::NodeEnum;
 
@@ -88,7 +89,8 @@ ALTER TABLE orders ADD CONSTRAINT orders_user_id_fkey
 };
 
 fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
-    let proven = |table: &_, column: &str| ctx.schema.proves_not_null(table, column);
+    let checks_prove = ctx.target.at_least(CHECK_PROVES_NOT_NULL);
+    let proven = |table: &_, column: &str| ctx.schema.proves_not_null(table, column, checks_prove);
     let Some((relation, work)) = long_work(ctx.node, proven)
         .into_iter()
         .find(|(r, _)| ctx.existed(r))

@@ -11,6 +11,7 @@ use crate::objects::{creates, display_name, kind_keyword, relation_name, strings
 use crate::quote::ident;
 use crate::rule::{Check, Example, Examples, Family, Rule, StatementCtx};
 use crate::rules::examples::USERS;
+use crate::rules::newer_than_target::{CREATE_OR_REPLACE_AGGREGATE, CREATE_OR_REPLACE_TRIGGER};
 
 pub(crate) static RULE: Rule = Rule {
     name: "missing-or-replace",
@@ -57,14 +58,28 @@ fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
     let keyword = kind_keyword(created.kind);
     let name = display_name(created.kind, &created.name);
     let guard = format!("DROP {keyword} IF EXISTS {name}");
-    let help = if created.replaceable {
-        let own = match created.table {
-            Some(_) => created.name.last().map_or_else(String::new, |n| ident(n)),
-            None => name.clone(),
-        };
-        format!("write `CREATE OR REPLACE {keyword} {own} ...`, or put `{guard};` before it")
-    } else {
-        format!("`OR REPLACE` does not exist for a constraint trigger: put `{guard};` before it")
+    // `OR REPLACE` of triggers and aggregates came later than the statements themselves.
+    let too_old = match created.kind {
+        ObjectType::ObjectTrigger => Some(CREATE_OR_REPLACE_TRIGGER),
+        ObjectType::ObjectAggregate => Some(CREATE_OR_REPLACE_AGGREGATE),
+        _ => None,
+    }
+    .filter(|since| !ctx.target.at_least(*since));
+    let help = match too_old {
+        _ if !created.replaceable => format!(
+            "`OR REPLACE` does not exist for a constraint trigger: put `{guard};` before it"
+        ),
+        Some(since) => format!(
+            "`CREATE OR REPLACE {keyword}` needs PostgreSQL {since} ({}): put `{guard};` before it",
+            ctx.target
+        ),
+        None => {
+            let own = match created.table {
+                Some(_) => created.name.last().map_or_else(String::new, |n| ident(n)),
+                None => name.clone(),
+            };
+            format!("write `CREATE OR REPLACE {keyword} {own} ...`, or put `{guard};` before it")
+        }
     };
     let what = if created.replaceable {
         keyword
@@ -152,7 +167,7 @@ fn guarded(ctx: &StatementCtx<'_>, created: &Created<'_>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::RULE;
-    use crate::rules::testing::{fires, passes};
+    use crate::rules::testing::{fires, helps_targeting, passes};
 
     const FUNCTION: &str = "CREATE FUNCTION app.touch() RETURNS trigger LANGUAGE plpgsql AS \
                             $$ BEGIN NEW.updated_at := now(); RETURN NEW; END $$;";
@@ -210,6 +225,22 @@ mod tests {
             ),
             "write `CREATE OR REPLACE TRIGGER trg ...`, or put `DROP TRIGGER IF EXISTS trg ON \
              app.users;` before it"
+        );
+        assert_eq!(
+            helps_targeting(
+                &RULE,
+                13,
+                "CREATE TRIGGER trg BEFORE UPDATE ON app.users FOR EACH ROW EXECUTE FUNCTION f();"
+            ),
+            [
+                "`CREATE OR REPLACE TRIGGER` needs PostgreSQL 14 (migrate.toml declares `postgres \
+              = 13`): put `DROP TRIGGER IF EXISTS trg ON app.users;` before it"
+            ]
+        );
+        assert_eq!(
+            helps_targeting(&RULE, 11, "CREATE AGGREGATE agg(int) (SFUNC = int4pl, STYPE = int);"),
+            ["`CREATE OR REPLACE AGGREGATE` needs PostgreSQL 12 (migrate.toml declares `postgres \
+              = 11`): put `DROP AGGREGATE IF EXISTS agg;` before it"]
         );
         assert_eq!(
             help("CREATE VIEW app.totals AS SELECT 1 AS n;"),

@@ -45,6 +45,7 @@ mod missing_if_not_exists;
 mod missing_or_replace;
 pub(crate) mod needs_no_transaction;
 pub(crate) mod nested_folder;
+mod newer_than_target;
 mod non_idempotent;
 mod not_null_without_default;
 pub(crate) mod not_utf8;
@@ -174,6 +175,7 @@ static ALL: &[&Rule] = &[
     &duplicate_column::RULE,
     &long_identifier::RULE,
     &unsupported_drop_index_concurrently::RULE,
+    &newer_than_target::RULE,
     &unknown_directive::RULE,
     &unknown_rule::RULE,
     &invalid_directive::RULE,

@@ -14,7 +14,7 @@ use crate::objects::{cmd_column, display_relation, display_type, strings};
 use crate::quote::ident;
 use crate::rule::{Check, Example, Examples, Family, Rule, StatementCtx};
 use crate::rules::examples::USERS;
-use crate::rules::volatile_default::SERIALS;
+use crate::rules::volatile_default::{INSTANT_DEFAULT, SERIALS};
 
 pub(crate) static RULE: Rule = Rule {
     name: "not-null-without-default",
@@ -62,10 +62,14 @@ fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
                     ),
                 )
                 .help(format!(
-                    "write `ADD COLUMN {name} {column_type} NOT NULL DEFAULT <value>` (a \
-                     constant default needs no rewrite); or add `{name}` nullable, fill it in \
-                     batches, then `ALTER TABLE {table} ALTER COLUMN {name} SET NOT NULL` in a \
-                     later migration"
+                    "write `ADD COLUMN {name} {column_type} NOT NULL DEFAULT <value>` ({}); or \
+                     add `{name}` nullable, fill it in batches, then `ALTER TABLE {table} ALTER \
+                     COLUMN {name} SET NOT NULL` in a later migration",
+                    if ctx.target.at_least(INSTANT_DEFAULT) {
+                        "a constant default needs no rewrite"
+                    } else {
+                        "before PostgreSQL 11 it rewrites the table"
+                    }
                 )),
             )
         })

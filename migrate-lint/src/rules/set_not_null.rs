@@ -2,9 +2,11 @@
 //! column has no `NULL`, holding an `ACCESS EXCLUSIVE` lock that blocks reads and writes for the
 //! whole scan. Since PostgreSQL 12 the scan is skipped when a valid `CHECK (col IS NOT NULL)`
 //! constraint already proves it, and that constraint can be added `NOT VALID` (instant) and
-//! validated under a weaker lock. A table created earlier in the same file is not reported, nor a
-//! column the schema model knows is proven: a validated `CHECK (col IS NOT NULL)` (added without
-//! `NOT VALID` by an earlier statement or file, or validated since), or `NOT NULL` already.
+//! validated under a weaker lock (before 12, with `postgres = 10` or `11`, the help keeps the
+//! check instead). A table created earlier in the same file is not reported, nor a column the
+//! schema model knows is proven: a validated `CHECK (col IS NOT NULL)` (added without `NOT VALID`
+//! by an earlier statement or file, or validated since; from PostgreSQL 12), or `NOT NULL`
+//! already.
 
 use pg_query::protobuf::AlterTableType;
 
@@ -13,6 +15,10 @@ use crate::objects::display_relation;
 use crate::quote::ident;
 use crate::rule::{Check, Example, Examples, Family, Rule, StatementCtx};
 use crate::rules::examples::USERS;
+use crate::schema::CHECK_PROVES_NOT_NULL;
+
+/// The first version whose `SET NOT NULL` skips the scan when a valid `CHECK (col IS NOT NULL)`
+/// proves it.
 
 pub(crate) static RULE: Rule = Rule {
     name: "set-not-null",
@@ -46,7 +52,11 @@ ALTER TABLE users ADD CONSTRAINT users_email_not_null CHECK (email IS NOT NULL) 
 fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
     ctx.existing_table_cmds()
         .filter(|(_, cmd, _)| cmd.subtype() == AlterTableType::AtSetNotNull)
-        .filter(|(relation, cmd, _)| !ctx.schema.proves_not_null(relation, &cmd.name))
+        .filter(|(relation, cmd, _)| {
+            let checks_prove = ctx.target.at_least(CHECK_PROVES_NOT_NULL);
+            !ctx.schema
+                .proves_not_null(relation, &cmd.name, checks_prove)
+        })
         .map(|(relation, cmd, at)| {
             let table = display_relation(Some(relation));
             let column = ident(&cmd.name);
@@ -58,12 +68,23 @@ fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
                      `ACCESS EXCLUSIVE` lock"
                 ),
             )
-            .help(format!(
-                "write `ALTER TABLE {table} ADD CONSTRAINT {check} CHECK ({column} IS NOT NULL) \
-                 NOT VALID`; in a later migration `ALTER TABLE {table} VALIDATE CONSTRAINT \
-                 {check}`, then `ALTER TABLE {table} ALTER COLUMN {column} SET NOT NULL` (it \
-                 uses the valid check instead of a scan) and `DROP CONSTRAINT IF EXISTS {check}`"
-            ))
+            .help(if ctx.target.at_least(CHECK_PROVES_NOT_NULL) {
+                format!(
+                    "write `ALTER TABLE {table} ADD CONSTRAINT {check} CHECK ({column} IS NOT \
+                     NULL) NOT VALID`; in a later migration `ALTER TABLE {table} VALIDATE \
+                     CONSTRAINT {check}`, then `ALTER TABLE {table} ALTER COLUMN {column} SET \
+                     NOT NULL` (it uses the valid check instead of a scan) and `DROP CONSTRAINT \
+                     IF EXISTS {check}`"
+                )
+            } else {
+                format!(
+                    "before PostgreSQL {CHECK_PROVES_NOT_NULL}, `SET NOT NULL` scans even when a \
+                     valid check proves it ({}): keep a check instead, `ALTER TABLE {table} ADD \
+                     CONSTRAINT {check} CHECK ({column} IS NOT NULL) NOT VALID`, then in a later \
+                     migration `ALTER TABLE {table} VALIDATE CONSTRAINT {check}`",
+                    ctx.target
+                )
+            })
         })
         .collect()
 }
@@ -72,7 +93,23 @@ fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
 mod tests {
     use super::RULE;
     use crate::rule::ScriptKind;
-    use crate::rules::testing::{findings, findings_after, findings_in, fires, passes};
+    use crate::rules::testing::{
+        findings, findings_after, findings_in, fires, helps_targeting, passes,
+    };
+
+    #[test]
+    fn before_12_the_help_keeps_the_check() {
+        let sql = "ALTER TABLE users ALTER COLUMN email SET NOT NULL;";
+        assert_eq!(
+            helps_targeting(&RULE, 11, sql),
+            [
+                "before PostgreSQL 12, `SET NOT NULL` scans even when a valid check proves it \
+              (migrate.toml declares `postgres = 11`): keep a check instead, `ALTER TABLE users \
+              ADD CONSTRAINT users_email_not_null CHECK (email IS NOT NULL) NOT VALID`, then in \
+              a later migration `ALTER TABLE users VALIDATE CONSTRAINT users_email_not_null`"
+            ]
+        );
+    }
 
     #[test]
     fn fires_on_set_not_null_of_existing_tables() {

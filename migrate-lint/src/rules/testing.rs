@@ -2,16 +2,47 @@
 
 use crate::check::{check_script, check_script_after};
 use crate::rule::Policy;
-use crate::rule::{Rule, ScriptKind};
+use crate::rule::{Rule, ScriptKind, Target};
+use migrate_core::PgVersion;
 
 /// `(line, column, message)` of each finding of `rule` in an up file holding `sql`.
 pub(crate) fn findings(rule: &Rule, sql: &str) -> Vec<(usize, usize, String)> {
     findings_in(rule, sql, ScriptKind::Up)
 }
 
+/// Like [`findings`], with `postgres = target` in `migrate.toml`.
+pub(crate) fn findings_targeting(
+    rule: &Rule,
+    target: u32,
+    sql: &str,
+) -> Vec<(usize, usize, String)> {
+    checked(rule, sql, ScriptKind::Up, &targeting(target))
+}
+
 /// Like [`findings`], in a down file.
 pub(crate) fn findings_in(rule: &Rule, sql: &str, kind: ScriptKind) -> Vec<(usize, usize, String)> {
-    let (_, diagnostics, _) = check_script("test.sql", sql, kind, &Policy::default());
+    checked(rule, sql, kind, &Policy::default())
+}
+
+/// The policy of `postgres = target`.
+fn targeting(target: u32) -> Policy {
+    Policy {
+        target: Target {
+            version: PgVersion::new(target).expect("a supported major version"),
+            declared: true,
+        },
+        ..Policy::default()
+    }
+}
+
+/// `(line, column, message)` of each finding of `rule` in a file holding `sql`.
+fn checked(
+    rule: &Rule,
+    sql: &str,
+    kind: ScriptKind,
+    policy: &Policy,
+) -> Vec<(usize, usize, String)> {
+    let (_, diagnostics, _) = check_script("test.sql", sql, kind, policy);
     diagnostics
         .into_iter()
         .filter(|d| d.rule == rule.name)
@@ -43,7 +74,12 @@ pub(crate) fn findings_after(
 
 /// The help line of each finding of `rule` in an up file holding `sql`.
 pub(crate) fn helps(rule: &Rule, sql: &str) -> Vec<String> {
-    let (_, diagnostics, _) = check_script("test.sql", sql, ScriptKind::Up, &Policy::default());
+    helps_targeting(rule, PgVersion::DEFAULT.major(), sql)
+}
+
+/// Like [`helps`], with `postgres = target` in `migrate.toml`.
+pub(crate) fn helps_targeting(rule: &Rule, target: u32, sql: &str) -> Vec<String> {
+    let (_, diagnostics, _) = check_script("test.sql", sql, ScriptKind::Up, &targeting(target));
     diagnostics
         .into_iter()
         .filter(|d| d.rule == rule.name)

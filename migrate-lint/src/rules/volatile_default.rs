@@ -4,7 +4,9 @@
 //! so PostgreSQL rewrites the whole table under an `ACCESS EXCLUSIVE` lock that blocks reads and
 //! writes. A `serial` column or an identity column is the same: each old row gets a sequence
 //! value. `now()` and `CURRENT_TIMESTAMP` are stable, not volatile: evaluated once, no rewrite.
-//! A table created earlier in the same file is not reported.
+//! A table created earlier in the same file is not reported. When `migrate.toml` targets
+//! PostgreSQL 10 (`postgres = 10`), every default but `NULL` rewrites the table, as it does
+//! there.
 
 use pg_query::protobuf::{AlterTableType, ColumnDef, ConstrType, Constraint, FuncCall};
 use pg_query::NodeEnum;
@@ -14,6 +16,7 @@ use crate::objects::{cmd_column, display_relation, display_type, function_calls,
 use crate::quote::{ident, qualified};
 use crate::rule::{Check, Example, Examples, Family, Rule, StatementCtx};
 use crate::rules::examples::USERS;
+use crate::rules::newer_than_target::VIRTUAL_GENERATED;
 use crate::schema::{Known, Volatility};
 
 pub(crate) static RULE: Rule = Rule {
@@ -44,6 +47,10 @@ ALTER TABLE users ALTER COLUMN token SET DEFAULT gen_random_uuid();
         check,
     },
 };
+
+/// The first version where `ADD COLUMN ... DEFAULT <constant>` stores the default once instead
+/// of writing it into every row.
+pub(crate) const INSTANT_DEFAULT: u32 = 11;
 
 /// Built-in and common extension functions marked `VOLATILE` that appear in column defaults.
 const VOLATILE: &[&str] = &[
@@ -84,6 +91,7 @@ fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
                 .or_else(|| identity(ctx, &table, column))
                 .or_else(|| stored(ctx, &table, column))
                 .or_else(|| volatile_default(ctx, &table, column))
+                .or_else(|| stored_default(ctx, &table, column))
         })
         .collect()
 }
@@ -154,8 +162,12 @@ fn stored(ctx: &StatementCtx<'_>, table: &str, column: &ColumnDef) -> Option<Hit
         )
         .help(format!(
             "add `{name} {column_type}` as a plain column, fill it in batches and keep it up to \
-             date with a trigger; or, on PostgreSQL 18, make it `VIRTUAL` (computed when read, \
-             no rewrite)"
+             date with a trigger{}",
+            if ctx.target.at_least(VIRTUAL_GENERATED) {
+                "; or make it `VIRTUAL` (computed when read, no rewrite)"
+            } else {
+                ""
+            }
         )),
     )
 }
@@ -215,6 +227,43 @@ fn volatile_default(ctx: &StatementCtx<'_>, table: &str, column: &ColumnDef) -> 
     )
 }
 
+/// `ADD COLUMN active boolean DEFAULT true` when the target is older than
+/// [`INSTANT_DEFAULT`]: the default is written into every existing row.
+fn stored_default(ctx: &StatementCtx<'_>, table: &str, column: &ColumnDef) -> Option<Hit> {
+    if ctx.target.at_least(INSTANT_DEFAULT) {
+        return None;
+    }
+    let default = constraints(column)
+        .filter(|c| c.contype() == ConstrType::ConstrDefault)
+        .filter_map(|c| c.raw_expr.as_deref())
+        .chain(column.raw_default.as_deref())
+        .find(|d| !matches!(d.node.as_ref(), Some(NodeEnum::AConst(c)) if c.isnull))?;
+    let name = ident(&column.colname);
+    let column_type = column
+        .type_name
+        .as_ref()
+        .map_or_else(String::new, display_type);
+    let location = match default.node.as_ref() {
+        Some(NodeEnum::AConst(c)) => c.location,
+        _ => column.location,
+    };
+    Some(
+        Hit::new(
+            ctx.at(location),
+            format!(
+                "`ADD COLUMN {name}` to `{table}` with a default rewrites the table under an \
+                 `ACCESS EXCLUSIVE` lock: before PostgreSQL {INSTANT_DEFAULT} the default is \
+                 written into every row, and {}",
+                ctx.target
+            ),
+        )
+        .help(format!(
+            "add `{name} {column_type}` without a default, then `ALTER TABLE {table} ALTER \
+             COLUMN {name} SET DEFAULT ...` for new rows, and fill the existing rows in batches"
+        )),
+    )
+}
+
 fn constraints(column: &ColumnDef) -> impl Iterator<Item = &Constraint> {
     column
         .constraints
@@ -229,7 +278,10 @@ fn constraints(column: &ColumnDef) -> impl Iterator<Item = &Constraint> {
 mod tests {
     use super::RULE;
     use crate::rule::ScriptKind;
-    use crate::rules::testing::{findings, findings_after, findings_in, fires, passes};
+    use crate::rules::testing::{
+        findings, findings_after, findings_in, findings_targeting, fires, helps, helps_targeting,
+        passes,
+    };
 
     #[test]
     fn fires_on_volatile_defaults_serials_and_identities() {
@@ -373,5 +425,44 @@ mod tests {
              expression for every existing row: it rewrites the table under an `ACCESS \
              EXCLUSIVE` lock"
         );
+    }
+
+    /// Checked on PostgreSQL 15 (`tests/tests/target_version.rs`): a constant default keeps the
+    /// table's `relfilenode`. Before 11 every default was written into each row (the release
+    /// notes of PostgreSQL 11), so a target of 10 reports it.
+    #[test]
+    fn before_11_every_default_rewrites() {
+        let sql = "ALTER TABLE users ADD COLUMN active boolean NOT NULL DEFAULT true;";
+        assert!(helps(&RULE, sql).is_empty());
+        assert_eq!(
+            helps_targeting(&RULE, 10, sql),
+            ["add `active boolean` without a default, then `ALTER TABLE users ALTER COLUMN active \
+              SET DEFAULT ...` for new rows, and fill the existing rows in batches"]
+        );
+        assert_eq!(
+            findings_targeting(&RULE, 10, sql),
+            [(
+                1,
+                62,
+                "`ADD COLUMN active` to `users` with a default rewrites the table under an \
+                 `ACCESS EXCLUSIVE` lock: before PostgreSQL 11 the default is written into \
+                 every row, and migrate.toml declares `postgres = 10`"
+                    .to_owned()
+            )]
+        );
+        for sql in [
+            "ALTER TABLE users ADD COLUMN note text DEFAULT NULL;",
+            "ALTER TABLE users ADD COLUMN note text;",
+        ] {
+            assert!(helps_targeting(&RULE, 10, sql).is_empty(), "{sql}");
+        }
+    }
+
+    #[test]
+    fn suggests_virtual_columns_to_targets_that_have_them() {
+        let sql = "ALTER TABLE t ADD COLUMN total int GENERATED ALWAYS AS (n * 2) STORED;";
+        assert!(!helps(&RULE, sql)[0].contains("VIRTUAL"));
+        assert!(helps_targeting(&RULE, 18, sql)[0]
+            .ends_with("; or make it `VIRTUAL` (computed when read, no rewrite)"));
     }
 }

@@ -48,7 +48,8 @@ async fn apply<C: Connection>(
     let (mut backend, applied) = match &messages {
         Some(messages) => {
             let (backend, rest) = history::split_backend(messages);
-            (backend, read::parse_applied(&runner.table, rest)?)
+            runner.check_server(backend.server);
+            (backend.pid, read::parse_applied(&runner.table, rest)?)
         }
         None => (None, Vec::new()),
     };
@@ -69,7 +70,9 @@ async fn apply<C: Connection>(
             .query(&runner.table.create_guarded_sql())
             .await
             .map_err(Error::db("create the history table"))?;
-        backend = history::split_backend(&created).0;
+        let (created, _) = history::split_backend(&created);
+        runner.check_server(created.server);
+        backend = created.pid;
     }
 
     let mut lock = Locked::acquire(conn, &runner.table, runner.lock_wait, backend).await?;

@@ -13,7 +13,7 @@ use crate::plan::Rules;
 use crate::report::{Operation, Report};
 use crate::retry::LockRetries;
 use crate::sql::quote_ident;
-use migrate_core::{Setting, Settings, Version, DEFAULT_LOCK_WAIT};
+use migrate_core::{PgVersion, Setting, Settings, Version, DEFAULT_LOCK_WAIT};
 
 /// Runs the embedded migrations with options. Build it with [`Migrations::runner`], adjust it
 /// with the builder methods, then call an operation:
@@ -179,6 +179,26 @@ impl Runner {
             .collect()
     }
 
+    /// The PostgreSQL major version the migrations were checked for: `postgres` in
+    /// `migrate.toml`, or [`PgVersion::DEFAULT`].
+    pub fn target(&self) -> PgVersion {
+        self.migrations.settings().postgres().unwrap_or_default()
+    }
+
+    /// Logs a warning and reports [`Event::OlderServer`] when the server (its major version,
+    /// read at the start of a run) is older than [`Runner::target`]: a statement newer than the
+    /// server fails when it runs.
+    pub(super) fn check_server(&self, server: Option<PgVersion>) {
+        let target = self.target();
+        let Some(server) = server else {
+            return;
+        };
+        if let Some(warning) = older_server(target, server) {
+            tracing::warn!("{warning}");
+            self.observer.emit(Event::OlderServer { server, target });
+        }
+    }
+
     /// Applies a pending migration older than the newest applied one instead of refusing.
     pub fn allow_out_of_order(mut self, allow: bool) -> Self {
         self.rules.allow_out_of_order = allow;
@@ -331,9 +351,40 @@ impl Runner {
     }
 }
 
+/// The warning for a server older than the migrations' target, if it is.
+fn older_server(target: PgVersion, server: PgVersion) -> Option<String> {
+    (server < target).then(|| {
+        format!(
+            "the server runs PostgreSQL {server}, older than PostgreSQL {target}, the version \
+             the migrations were checked for (`postgres` in migrate.toml): a statement newer \
+             than the server fails when it runs; lower `postgres` to {server} and rebuild to \
+             find them"
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn warns_about_a_server_older_than_the_target_only() {
+        let v = |major| PgVersion::new(major).unwrap();
+        assert_eq!(older_server(v(15), v(15)), None);
+        assert_eq!(older_server(v(15), v(18)), None);
+        assert_eq!(
+            older_server(v(18), v(15)).as_deref(),
+            Some(
+                "the server runs PostgreSQL 15, older than PostgreSQL 18, the version the \
+                 migrations were checked for (`postgres` in migrate.toml): a statement newer \
+                 than the server fails when it runs; lower `postgres` to 15 and rebuild to find \
+                 them"
+            )
+        );
+        let declared = Migrations::__with_settings(&[], Settings::new().with_postgres(v(17)));
+        assert_eq!(declared.runner().target(), v(17));
+        assert_eq!(Migrations::__new(&[]).runner().target(), PgVersion::DEFAULT);
+    }
     use migrate_core::SettingValue;
 
     fn configured() -> Runner {
