@@ -17,9 +17,6 @@ use crate::rule::{Check, Example, Examples, Family, Rule, StatementCtx};
 use crate::rules::examples::USERS;
 use crate::schema::CHECK_PROVES_NOT_NULL;
 
-/// The first version whose `SET NOT NULL` skips the scan when a valid `CHECK (col IS NOT NULL)`
-/// proves it.
-
 pub(crate) static RULE: Rule = Rule {
     name: "set-not-null",
     family: Family::LockHazards,
