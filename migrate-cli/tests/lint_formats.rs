@@ -96,9 +96,9 @@ fn sarif_is_the_exact_log_with_the_rules_that_fired() {
             {
                 "id": "missing-if-not-exists",
                 "shortDescription": {
-                    "text": "`CREATE TABLE/INDEX/SCHEMA/SEQUENCE/EXTENSION/MATERIALIZED VIEW`, \
-                             `ADD COLUMN` and `ADD VALUE` without `IF NOT EXISTS` fail when the \
-                             object already exists"
+                    "text": "`CREATE TABLE/INDEX/SCHEMA/SEQUENCE/EXTENSION/MATERIALIZED \
+                             VIEW/FOREIGN TABLE/SERVER`, `ADD COLUMN` and `ADD VALUE` without \
+                             `IF NOT EXISTS` fail when the object already exists"
                 },
                 "help": { "text": "add `IF NOT EXISTS`" },
                 "defaultConfiguration": { "level": "error" }
