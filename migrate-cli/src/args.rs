@@ -76,6 +76,10 @@ pub enum Format {
     Github,
     /// SARIF 2.1.0, for code scanning (e.g. GitHub's `upload-sarif`).
     Sarif,
+    /// GitLab Code Quality: a JSON report for `artifacts: reports: codequality`.
+    Gitlab,
+    /// Markdown for a pull-request comment: the counts, then a table row per finding.
+    Markdown,
 }
 
 /// The migration folder, read the same way by every command.
@@ -98,6 +102,11 @@ pub struct LintArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
+    /// Report only the findings of the files that differ from this git revision (changed,
+    /// added or not yet tracked): a pull request's own, e.g. `--changed-since origin/main`.
+    /// The whole folder is still checked, in order, so the schema model is right.
+    #[arg(long, value_name = "REF")]
+    pub changed_since: Option<String>,
 }
 
 impl LintArgs {

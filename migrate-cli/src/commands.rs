@@ -11,7 +11,7 @@ use crate::args::{
 };
 use crate::failure::{self, Failure};
 use crate::session::Session;
-use crate::{confirm, fleet, import, load, new, render};
+use crate::{changed, confirm, fleet, import, load, new, render};
 
 /// Runs the command line.
 pub fn run(cli: Cli) -> Result<(), Failure> {
@@ -44,7 +44,11 @@ fn lint(args: &LintArgs) -> Result<(), Failure> {
             dir.display()
         );
     }
-    let outcome = load::check(dir);
+    let mut outcome = load::check(dir);
+    if let Some(revision) = &args.changed_since {
+        let changed = changed::since(dir, revision)?;
+        changed::keep(&mut outcome.diagnostics, &changed);
+    }
     print!(
         "{}",
         render::report(args.format, &dir.display().to_string(), &outcome)

@@ -5,6 +5,7 @@
 #![warn(missing_docs)]
 
 mod args;
+mod changed;
 mod commands;
 mod confirm;
 mod connect;

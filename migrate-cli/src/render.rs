@@ -1,8 +1,11 @@
 //! The checker's findings as people read them (rustc-style code frames) and as CI reads them
-//! (JSON, GitHub Actions annotations, SARIF). Pure: values in, strings out.
+//! (JSON, GitHub Actions annotations, SARIF, GitLab Code Quality, a Markdown pull-request
+//! comment). Pure: values in, strings out.
 
 pub mod github;
+pub mod gitlab;
 mod help;
+pub mod markdown;
 pub mod sarif;
 
 use migrate_lint::{Diagnostic, Outcome, Severity};
@@ -30,6 +33,8 @@ pub fn report(format: Format, dir: &str, outcome: &Outcome) -> String {
         Format::Json => json(diagnostics) + "\n",
         Format::Github => github::annotations(diagnostics) + &closing(),
         Format::Sarif => sarif::log(diagnostics) + "\n",
+        Format::Gitlab => gitlab::report(diagnostics) + "\n",
+        Format::Markdown => markdown::comment(dir, outcome.migrations.len(), diagnostics),
     }
 }
 

@@ -574,3 +574,153 @@ fn is_uri_reference(text: &str) -> bool {
     let first_segment = text.split('/').next().unwrap_or_default();
     text.chars().all(allowed) && escapes_ok && (has_scheme(text) || !first_segment.contains(':'))
 }
+
+/// GitLab Code Quality: one issue per finding, with the fields GitLab reads, a severity GitLab
+/// knows, and a fingerprint that does not move when lines are added above the finding.
+#[test]
+fn gitlab_is_a_code_quality_report() {
+    let folder = error_and_warning();
+    let run = migrate_in(folder.root(), &["lint", "--dir", DIR, "--format", "gitlab"]).expect(1);
+    let report: Value = serde_json::from_str(&run.stdout).expect("stdout is JSON");
+    let issues = report.as_array().unwrap();
+    assert_eq!(issues.len(), 2, "{report:#}");
+    assert_eq!(issues[0]["check_name"], "missing-if-not-exists");
+    assert_eq!(issues[0]["severity"], "major");
+    assert_eq!(
+        issues[0]["description"],
+        format!("missing-if-not-exists: {ERROR_MESSAGE}\nhelp: {ERROR_HELP}")
+    );
+    assert_eq!(
+        issues[0]["location"],
+        json!({ "path": format!("{DIR}/001_users.sql"), "lines": { "begin": 2 } })
+    );
+    assert_eq!(issues[1]["severity"], "minor");
+    let fingerprint = |issue: &Value| issue["fingerprint"].as_str().unwrap().to_owned();
+    assert_eq!(fingerprint(&issues[0]).len(), 64);
+    assert_ne!(fingerprint(&issues[0]), fingerprint(&issues[1]));
+    // Two lines added above: the same finding, the same fingerprint, another line.
+    folder.write(
+        "001_users.sql",
+        "-- users\n-- (reviewed)\n\nCREATE TABLE users (id bigint);\n",
+    );
+    let again = migrate_in(folder.root(), &["lint", "--dir", DIR, "--format", "gitlab"]).expect(1);
+    let again: Value = serde_json::from_str(&again.stdout).unwrap();
+    assert_eq!(fingerprint(&again[0]), fingerprint(&issues[0]));
+    assert_eq!(again[0]["location"]["lines"]["begin"], 4);
+    // No finding: an empty report.
+    let good = good_folder();
+    let run = migrate_in(
+        good.root(),
+        &["lint", "--dir", "migrations", "--format", "gitlab"],
+    );
+    assert_eq!(run.expect(0).stdout.trim(), "[]");
+}
+
+/// Markdown for a pull-request comment: the counts, then a row per finding, errors first.
+#[test]
+fn markdown_is_a_pull_request_comment() {
+    let folder = error_and_warning();
+    let run = migrate_in(
+        folder.root(),
+        &["lint", "--dir", DIR, "--format", "markdown"],
+    )
+    .expect(1);
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(
+        lines[0],
+        format!("### ❌ `migrate lint`: 1 error(s), 1 warning(s) in `{DIR}` (2 migration(s))")
+    );
+    assert_eq!(
+        lines[2],
+        "| | where | rule | finding | what to write instead |"
+    );
+    assert_eq!(
+        lines[4],
+        format!(
+            "| ❌ | `{DIR}/001_users.sql:2:1` | `missing-if-not-exists` | {ERROR_MESSAGE} | \
+             {ERROR_HELP} |"
+        )
+    );
+    assert!(lines[5].starts_with(&format!(
+        "| ⚠️ | `{DIR}/002_not_null.sql:1:19` | `set-not-null`"
+    )));
+}
+
+/// `git` in `dir`, which must succeed.
+fn git(dir: &std::path::Path, args: &[&str]) {
+    let status = std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+        .args(args)
+        .status()
+        .expect("git runs");
+    assert!(status.success(), "git {args:?}");
+}
+
+/// `--changed-since`, in a real git repository: only the findings of the files that differ from
+/// the revision (changed since it, or new and untracked), while the whole folder is checked;
+/// exit 1 only for an error among them; an unknown revision is a usage error naming it.
+#[test]
+fn changed_since_reports_the_files_that_differ_from_a_revision() {
+    let folder = error_and_warning();
+    let root = folder.root();
+    git(root, &["init", "-q", "-b", "main"]);
+    git(root, &["add", "."]);
+    git(root, &["commit", "-q", "-m", "first"]);
+    let lint = |extra: &[&str]| {
+        let mut args = vec!["lint", "--dir", DIR, "--format", "json"];
+        args.extend(extra);
+        migrate_in(root, &args)
+    };
+    let rules = |run: &common::Run| -> Vec<String> {
+        let found: Value = serde_json::from_str(&run.stdout).unwrap();
+        found
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                format!(
+                    "{} {}",
+                    f["file"].as_str().unwrap(),
+                    f["rule"].as_str().unwrap()
+                )
+            })
+            .collect()
+    };
+    // Nothing changed: nothing reported, although 001 has an error.
+    assert_eq!(
+        rules(&lint(&["--changed-since", "HEAD"]).expect(0)),
+        Vec::<String>::new()
+    );
+    // A new file (untracked) and an edit of 002 (a warning): both reported, exit 0.
+    folder.write(
+        "003_index.sql",
+        "CREATE INDEX IF NOT EXISTS users_id_idx ON users (id);\n",
+    );
+    let run = lint(&["--changed-since", "HEAD"]).expect(0);
+    assert_eq!(
+        rules(&run),
+        [format!("{DIR}/003_index.sql index-without-concurrently")]
+    );
+    folder.write(
+        "002_not_null.sql",
+        "-- edited\nALTER TABLE users ALTER COLUMN id SET NOT NULL;\n",
+    );
+    git(root, &["add", "."]);
+    git(root, &["commit", "-q", "-m", "second"]);
+    let run = lint(&["--changed-since", "HEAD~1"]).expect(0);
+    assert_eq!(
+        rules(&run),
+        [
+            format!("{DIR}/002_not_null.sql set-not-null"),
+            format!("{DIR}/003_index.sql index-without-concurrently"),
+        ]
+    );
+    // Without it, the whole folder: the error of 001 fails the run.
+    lint(&[]).expect(1);
+    lint(&["--changed-since", "no-such-branch"])
+        .expect(2)
+        .stderr_has("--changed-since no-such-branch: git cannot compare")
+        .stderr_has("no-such-branch");
+}
