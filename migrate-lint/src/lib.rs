@@ -63,8 +63,3 @@ pub use migrate_core::{
 };
 pub use model::{Legacy, Migration, Outcome, Script};
 pub use rule::{Example, Examples, Family, Rule};
-
-/// The checker's identity: its version and a SHA-256 of the sources it was built from (see
-/// `build.rs`). Two checkers with the same identity reach the same verdict on the same folder,
-/// so a verdict kept under it (the macro's cache) may be reused.
-pub const BUILD: &str = concat!(env!("CARGO_PKG_VERSION"), "+", env!("MIGRATE_LINT_BUILD"));

@@ -4,10 +4,11 @@
 //! `build.rs`, as the quick start advises), one file per folder; never the source tree. Without
 //! `OUT_DIR` nothing is kept.
 //!
-//! The key is a SHA-256 of the checker's identity ([`migrate_lint::BUILD`]: its version and its
-//! sources), the folder's path as given and on disk, and every entry under it: each name, and
-//! each file's bytes (`migrate.toml` included). A changed, new or removed file, a changed
-//! `migrate.toml` or another checker misses. Only a folder without errors is kept (the errors
+//! The key is a SHA-256 of the macro's identity ([`BUILD`]: its version and the sources of the
+//! macro, the checker and `migrate-core`, from `build.rs`), the folder's path as given and on
+//! disk, and every entry under it: each name, and each file's bytes (`migrate.toml` included). A
+//! changed, new or removed file, a changed `migrate.toml`, another checker or another emitter
+//! misses. Only a folder without errors is kept (the errors
 //! need the checker's spans); a hit gives back its warnings and the tokens of the set.
 //!
 //! An entry is trusted only whole: its first line is the key, its second a SHA-256 of the rest;
@@ -17,6 +18,9 @@
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
+
+/// The macro's identity: its version and a SHA-256 of the sources it was built from.
+const BUILD: &str = concat!(env!("CARGO_PKG_VERSION"), "+", env!("MIGRATE_MACROS_BUILD"));
 
 /// A folder's place in the cache and its key.
 pub(crate) struct Cache {
@@ -36,7 +40,7 @@ impl Cache {
     /// cannot be read (the checker then reports it).
     pub(crate) fn new(out_dir: &Path, folder: &Path, display: &str) -> Option<Self> {
         let mut hasher = Sha256::new();
-        for part in [migrate_lint::BUILD, display, &folder.to_string_lossy()] {
+        for part in [BUILD, display, &folder.to_string_lossy()] {
             hasher.update(part.len().to_le_bytes());
             hasher.update(part.as_bytes());
         }

@@ -1,8 +1,10 @@
-//! Gives the checker an identity that changes with its code, for the macro's cache of verdicts
-//! (`migrate-macros/src/cache.rs`): a SHA-256 of this crate's sources and manifest and, in the
-//! workspace, of `migrate-core`'s sources, exposed as `MIGRATE_LINT_BUILD`. A published crate's
-//! sources never change under its version; a path or git dependency's do, and a verdict cached
-//! by an older checker must not be trusted by a newer one.
+//! Gives the macro an identity that changes with its code and the checker's, for its cache of
+//! verdicts (`src/cache.rs`): a SHA-256 of this crate's sources and manifest and, where the
+//! repository is checked out beside it (this workspace, a path or git dependency), of the
+//! checker's (`migrate-lint`) and of `migrate-core`'s, exposed as `MIGRATE_MACROS_BUILD`. A
+//! published crate's sources never change under its version (which the key holds too); a
+//! checked-out one's do, and a verdict cached by an older checker or emitter must not be trusted
+//! by a newer one.
 
 use std::path::Path;
 
@@ -10,7 +12,13 @@ use sha2::{Digest, Sha256};
 
 fn main() {
     let mut hasher = Sha256::new();
-    for root in ["Cargo.toml", "src", "../migrate-core/src"] {
+    for root in [
+        "Cargo.toml",
+        "src",
+        "../migrate-lint/Cargo.toml",
+        "../migrate-lint/src",
+        "../migrate-core/src",
+    ] {
         let path = Path::new(root);
         if path.exists() {
             println!("cargo:rerun-if-changed={root}");
@@ -22,7 +30,7 @@ fn main() {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();
-    println!("cargo:rustc-env=MIGRATE_LINT_BUILD={digest}");
+    println!("cargo:rustc-env=MIGRATE_MACROS_BUILD={digest}");
 }
 
 /// Hashes a file (its path and bytes) or every file under a folder, in name order.
