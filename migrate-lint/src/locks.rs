@@ -16,7 +16,9 @@ use pg_query::protobuf::{
 };
 use pg_query::{NodeEnum, NodeRef};
 
-use crate::objects::{cmd_column, cmd_constraint, display_relation, object_name, relation_name};
+use crate::objects::{
+    cmd_column, cmd_constraint, display_relation, object_name, range_var, relation_name,
+};
 
 /// PostgreSQL's table-level lock modes, weakest first (the order of `LOCK TABLE ... IN x MODE`
 /// and of PostgreSQL's lock mode numbers).
@@ -201,15 +203,7 @@ pub(crate) fn takes<'a>(node: &'a NodeEnum) -> Option<Vec<(Cow<'a, RangeVar>, Le
                 ObjectType::ObjectTable | ObjectType::ObjectView | ObjectType::ObjectMatview
             ) =>
         {
-            dropped.extend(s.objects.iter().filter_map(|o| {
-                let mut name = object_name(o);
-                let relname = name.pop()?;
-                Some(RangeVar {
-                    schemaname: name.pop().unwrap_or_default(),
-                    relname,
-                    ..RangeVar::default()
-                })
-            }));
+            dropped.extend(s.objects.iter().filter_map(|o| range_var(&object_name(o))));
         }
         _ => return None,
     }

@@ -381,6 +381,16 @@ pub(crate) fn relation_name(relation: &RangeVar) -> Vec<String> {
         .collect()
 }
 
+/// The relation a name of parts names, the inverse of [`relation_name`] (`None` for no parts).
+pub(crate) fn range_var(name: &[String]) -> Option<RangeVar> {
+    let (relname, qualifiers) = name.split_last()?;
+    Some(RangeVar {
+        schemaname: qualifiers.last().cloned().unwrap_or_default(),
+        relname: relname.clone(),
+        ..RangeVar::default()
+    })
+}
+
 /// A relation as written in SQL: `schema.name` or `name`, quoted as needed (`"Step"`).
 pub(crate) fn display_relation(relation: Option<&RangeVar>) -> String {
     relation.map_or_else(String::new, |r| qualified(&relation_name(r)))

@@ -17,6 +17,7 @@
 
 use std::path::{Path, PathBuf};
 
+use migrate_lint::checksum;
 use sha2::{Digest, Sha256};
 
 /// The macro's identity: its version and a SHA-256 of the sources it was built from.
@@ -45,7 +46,7 @@ impl Cache {
             hasher.update(part.as_bytes());
         }
         hash_entries(folder, Path::new(""), &mut hasher).ok()?;
-        let place = hex(&Sha256::digest(folder.to_string_lossy().as_bytes()));
+        let place = checksum(&folder.to_string_lossy());
         Some(Cache {
             file: out_dir.join(format!("migrate-embed-{}.cache", &place[..16])),
             key: hex(&hasher.finalize()),
@@ -58,7 +59,7 @@ impl Cache {
         let text = String::from_utf8(bytes).ok()?;
         let (key, rest) = text.split_once('\n')?;
         let (sum, payload) = rest.split_once('\n')?;
-        if key != self.key || sum != hex(&Sha256::digest(payload.as_bytes())) {
+        if key != self.key || sum != checksum(payload) {
             return None;
         }
         decode(payload)
@@ -67,11 +68,7 @@ impl Cache {
     /// Keeps `entry` under this key (best effort: a cache that cannot be written is no cache).
     pub(crate) fn store(&self, entry: &Entry) {
         let payload = encode(entry);
-        let text = format!(
-            "{}\n{}\n{payload}",
-            self.key,
-            hex(&Sha256::digest(payload.as_bytes()))
-        );
+        let text = format!("{}\n{}\n{payload}", self.key, checksum(&payload));
         let temporary = self
             .file
             .with_extension(format!("tmp{}", std::process::id()));

@@ -28,11 +28,10 @@ use std::cmp::Reverse;
 use super::examples::ORDERS;
 use crate::diagnostic::{Hit, Severity};
 use crate::locks::{brief, long_work, same_table, takes, HeldLock, Work};
-use crate::objects::{display_relation, relation_name};
+use crate::objects::{display_relation, range_var, relation_name};
 use crate::rule::{Check, Example, Examples, Family, Rule, StatementCtx};
 use crate::rules::examples::USERS;
 use crate::schema::CHECK_PROVES_NOT_NULL;
-use pg_query::protobuf::RangeVar;
 use pg_query::NodeEnum;
 
 pub(crate) static RULE: Rule = Rule {
@@ -178,13 +177,8 @@ fn help(work: Work, table: &str, held: &HeldLock) -> String {
 /// Whether a table the file dropped (`table`, its name parts) is there again for its readers:
 /// created by an earlier statement of the file, or by this one.
 fn recreated(ctx: &StatementCtx<'_>, table: &[String]) -> bool {
-    let Some((relname, qualifiers)) = table.split_last() else {
+    let Some(relation) = range_var(table) else {
         return false;
-    };
-    let relation = RangeVar {
-        schemaname: qualifiers.last().cloned().unwrap_or_default(),
-        relname: relname.clone(),
-        ..RangeVar::default()
     };
     let creates = match ctx.node {
         NodeEnum::CreateStmt(s) => s.relation.as_ref(),
