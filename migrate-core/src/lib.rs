@@ -9,10 +9,12 @@
 //! are these types. The crate depends on `sha2` alone: the runtime shares the checker's
 //! vocabulary without compiling the checker's PostgreSQL parser.
 //!
-//! The modules are leaves: none imports another.
+//! The modules are leaves: none imports another, except `embedded` (the index of a set that
+//! `embed_migrations!` writes and the runtime reads), which writes and reads the others.
 #![warn(missing_docs)]
 
 mod checksum;
+pub mod embedded;
 mod script;
 mod settings;
 mod severity;

@@ -48,15 +48,6 @@ impl IndexBuild {
         }
     }
 
-    #[doc(hidden)]
-    pub const fn __new(statement: usize, index: &'static str, rebuild: bool) -> Self {
-        Self {
-            statement,
-            index: Cow::Borrowed(index),
-            rebuild,
-        }
-    }
-
     /// The statement's index among the script's statements.
     pub const fn statement(&self) -> usize {
         self.statement

@@ -59,7 +59,8 @@ pub use config::{parse_duration, Config, CONFIG_FILE};
 pub use diagnostic::{Diagnostic, Position, Severity};
 /// The vocabulary the checker produces and the runtime uses, defined once in `migrate-core`.
 pub use migrate_core::{
-    checksum, IndexBuild, PgVersion, Setting, SettingValue, Settings, Tenancy, Transaction, Version,
+    checksum, embedded, IndexBuild, PgVersion, Setting, SettingValue, Settings, Tenancy,
+    Transaction, Version,
 };
 pub use model::{Legacy, Migration, Outcome, Script};
 pub use rule::{Example, Examples, Family, Rule};

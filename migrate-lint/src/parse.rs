@@ -20,9 +20,19 @@ pub(crate) struct ParsedStatement {
 
 /// Scanner tokens of a text, the basis of directives, psql detection and error positions.
 pub(crate) fn scan(text: &str) -> Result<Vec<ScanToken>, Hit> {
-    pg_query::scan(text)
-        .map(|r| r.tokens)
-        .map_err(|e| scan_error(text, &message(e)))
+    tokens(text).map_err(|e| scan_error(text, &message(e)))
+}
+
+/// The scanner's tokens of `text`, straight from the C scanner (no protobuf round trip). A text
+/// of white space alone has none: pg_query 18.1 builds a slice from the null pointer the scanner
+/// returns for it, which aborts, so it is answered here.
+pub(crate) fn tokens(text: &str) -> pg_query::Result<Vec<ScanToken>> {
+    // PostgreSQL's white space (`scan.l`): any other byte starts a token or is an error.
+    let white = |b: &u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r' | b'\x0b' | b'\x0c');
+    if text.as_bytes().iter().all(white) {
+        return Ok(Vec::new());
+    }
+    pg_query::scan_tokens(text)
 }
 
 pub(crate) fn is_comment(token: &ScanToken) -> bool {

@@ -138,7 +138,7 @@ pub(crate) fn controls_transactions(body: &str) -> bool {
 /// Where the body starts in the `DO` statement's text: after the opening quote or dollar tag of
 /// the string constant that holds it.
 fn body_start(statement: &str, body: &str) -> Option<usize> {
-    let tokens = pg_query::scan(statement).ok()?.tokens;
+    let tokens = parse::tokens(statement).ok()?;
     let strings: Vec<(usize, &str)> = tokens
         .iter()
         .filter(|t| t.token() == Token::Sconst)

@@ -28,10 +28,10 @@ pub(crate) fn ident(name: &str) -> String {
 /// Whether a plain word is a keyword that PostgreSQL's `quote_ident` quotes: every keyword but
 /// the unreserved ones.
 fn is_keyword(word: &str) -> bool {
-    let Ok(scanned) = pg_query::scan(word) else {
+    let Ok(tokens) = pg_query::scan_tokens(word) else {
         return false;
     };
-    match scanned.tokens.as_slice() {
+    match tokens.as_slice() {
         [token] => !matches!(
             token.keyword_kind(),
             KeywordKind::NoKeyword | KeywordKind::UnreservedKeyword

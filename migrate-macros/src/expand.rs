@@ -3,7 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
-use migrate_lint::{Migration, Script, SettingValue, Settings, Transaction};
+use migrate_lint::embedded::{self, MigrationRecord, ScriptRecord};
+use migrate_lint::{Script, SettingValue, Settings};
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 
@@ -18,7 +19,8 @@ pub(crate) fn expand(input: &Input) -> TokenStream {
     let Some(manifest_dir) = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from) else {
         let error = syn::Error::new(span, "CARGO_MANIFEST_DIR is not set: build with cargo")
             .into_compile_error();
-        return quote! {{ #error ::migrate_runtime::Migrations::__new(&[]) }};
+        let empty = set(Vec::new(), &[], &Settings::new());
+        return quote! {{ #error #empty }};
     };
     let display = input.folder.value();
     let out_dir = std::env::var_os("OUT_DIR").map(PathBuf::from);
@@ -64,7 +66,8 @@ fn expand_folder(folder: &Path, display: &str, out_dir: Option<&Path>, span: Spa
                 })
                 .expect("a failed verdict has an error")
                 .into_compile_error();
-            quote! {{ #errors #(#warnings)* ::migrate_runtime::Migrations::__new(&[]) }}
+            let empty = set(Vec::new(), &[], &Settings::new());
+            quote! {{ #errors #(#warnings)* #empty }}
         }
     }
 }
@@ -93,17 +96,56 @@ fn check(folder: &Path, display: &str) -> (Vec<String>, Result<TokenStream, Vec<
             let file = file.to_string_lossy().into_owned();
             quote! { const _: &[u8] = ::core::include_bytes!(#file); }
         });
-    let count = outcome.migrations.len();
-    let migrations = outcome.migrations.iter().map(migration);
-    let settings = settings(&outcome.config.settings);
-    let set = quote! {
-        #(#includes)*
-        // One short path for the 1000 constructors below: less for rustc to read and resolve.
-        use ::migrate_runtime as __m;
-        static MIGRATIONS: [__m::Migration; #count] = [#(#migrations),*];
-        ::migrate_runtime::Migrations::__with_settings(&MIGRATIONS, #settings)
-    };
-    (warnings, Ok(set))
+    let mut texts = Vec::new();
+    let records: Vec<MigrationRecord> = outcome
+        .migrations
+        .iter()
+        .map(|m| MigrationRecord {
+            version: m.version,
+            name: &m.name,
+            checksum: &m.checksum,
+            up: script(&m.up, &mut texts),
+            down: m.down.as_ref().map(|d| script(d, &mut texts)),
+        })
+        .collect();
+    let set = set(texts, &records, &outcome.config.settings);
+    (warnings, Ok(quote! { #(#includes)* #set }))
+}
+
+/// The `Migrations` value of a set: its texts and its index (see `migrate_core::embedded`), no
+/// constructor call per migration for rustc to check and evaluate.
+fn set(
+    texts: Vec<TokenStream>,
+    records: &[MigrationRecord<'_>],
+    settings: &Settings,
+) -> TokenStream {
+    let index = embedded::encode(records);
+    let settings = self::settings(settings);
+    quote! {
+        static SET: ::migrate_runtime::Embedded =
+            ::migrate_runtime::Embedded::__new(&[#(#texts),*], #index);
+        ::migrate_runtime::Migrations::__embedded(&SET, #settings)
+    }
+}
+
+/// A script's record in the index; its text is pushed on `texts`: the file itself when its text
+/// is its bytes (one literal for rustc, and what rebuilds the crate when it is edited), else its
+/// normalised text.
+fn script<'a>(s: &'a Script, texts: &mut Vec<TokenStream>) -> ScriptRecord<'a> {
+    texts.push(if s.verbatim {
+        let file = s.file.to_string_lossy().into_owned();
+        quote!(::core::include_str!(#file))
+    } else {
+        let text = &s.text;
+        quote!(#text)
+    });
+    ScriptRecord {
+        path: &s.path,
+        text: texts.len() - 1,
+        transaction: s.transaction,
+        statements: s.statements.clone(),
+        index_builds: s.index_builds.clone(),
+    }
 }
 
 /// The run-time settings of `migrate.toml` as a `migrate_runtime::Settings` expression: each
@@ -150,78 +192,6 @@ fn warning(index: usize, message: &str, span: Span) -> TokenStream {
             struct #name;
             let _ = #name;
         };
-    }
-}
-
-fn migration(m: &Migration) -> TokenStream {
-    let Migration {
-        version,
-        name,
-        checksum,
-        up,
-        down,
-    } = m;
-    let up = script(up);
-    let down = match down {
-        Some(d) => {
-            let d = script(d);
-            quote!(::core::option::Option::Some(#d))
-        }
-        None => quote!(::core::option::Option::None),
-    };
-    let version = version.get();
-    quote! {
-        __m::Migration::__new(
-            __m::Version::new(#version), #name, #checksum, #up, #down,
-        )
-    }
-}
-
-fn script(s: &Script) -> TokenStream {
-    let Script {
-        path,
-        file,
-        text,
-        verbatim,
-        transaction,
-        statements,
-        index_builds,
-    } = s;
-    // The file itself when its text is its bytes: one literal for rustc, and what rebuilds the
-    // crate when it is edited.
-    let text = if *verbatim {
-        let file = file.to_string_lossy().into_owned();
-        quote!(::core::include_str!(#file))
-    } else {
-        quote!(#text)
-    };
-    let transaction = match transaction {
-        Transaction::Single => quote!(__m::Transaction::Single),
-        Transaction::None => quote!(__m::Transaction::None),
-    };
-    let statements = statements.iter().map(|r| {
-        let (start, end) = (r.start, r.end);
-        quote!(__m::Statement::__new(#start, #end))
-    });
-    // A `Cow` has a destructor, so the builds cannot be a promoted `&[...]`: a static of their own
-    // (none for the files without one).
-    let count = index_builds.len();
-    let index_builds = index_builds.iter().map(|b| {
-        let (statement, index, rebuild) = (b.statement(), b.index(), b.rebuilds());
-        quote!(__m::IndexBuild::__new(#statement, #index, #rebuild))
-    });
-    let index_builds = if count == 0 {
-        quote!(&[])
-    } else {
-        quote!({
-            static INDEX_BUILDS: [__m::IndexBuild; #count] = [#(#index_builds),*];
-            &INDEX_BUILDS
-        })
-    };
-    quote! {
-        __m::Script::__new(
-            #path, #text, #transaction, &[#(#statements),*], #index_builds,
-        )
     }
 }
 

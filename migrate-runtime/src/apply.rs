@@ -797,13 +797,13 @@ mod tests {
     #[test]
     fn transaction_sql_excludes_the_wrapper_and_keeps_the_body() {
         const SQL: &str = "BEGIN;\nCREATE TABLE IF NOT EXISTS t (id int);\nSELECT 1;\nCOMMIT;\n";
-        static STATEMENTS: [Statement; 2] = [Statement::__new(7, 44), Statement::__new(46, 54)];
-        static SCRIPT: Script = Script::__new("m.sql", SQL, Transaction::Single, &STATEMENTS, &[]);
+        let statements = vec![Statement::new(7, 44), Statement::new(46, 54)];
+        let script = Script::new("m.sql", SQL, Transaction::Single, statements).unwrap();
         let timeouts = Timeouts {
             lock_timeout: Some(Duration::from_secs(2)),
             statement_timeout: None,
         };
-        let q = TransactionSql::new(&SCRIPT, "LOCK g; ", &timeouts.set_local(), "INSERT x");
+        let q = TransactionSql::new(&script, "LOCK g; ", &timeouts.set_local(), "INSERT x");
         assert_eq!(
             q.sql,
             "BEGIN; LOCK g; SET LOCAL lock_timeout = 2000; CREATE TABLE IF NOT EXISTS t (id int);\nSELECT 1;\nINSERT x;\nCOMMIT"
@@ -812,6 +812,6 @@ mod tests {
         let index = q.prefix_chars + 39;
         assert_eq!(&q.sql[index..index + 6], "SELECT");
         let offset = q.body_offset + char_to_byte(q.body, 39).unwrap();
-        assert_eq!(SCRIPT.line_col(offset), (3, 1));
+        assert_eq!(script.line_col(offset), (3, 1));
     }
 }

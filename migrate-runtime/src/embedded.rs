@@ -1,13 +1,14 @@
 //! The migration model: [`Migrations`], [`Migration`], [`Script`], [`Statement`]. One model for
-//! the set `embed_migrations!` expands to (borrowed `'static` text, built in `static` context
-//! through the `#[doc(hidden)]` `const fn` constructors) and for a set built at run time (owned
-//! text, through the public constructors), as the `migrate` command does with the folder it
-//! checks.
+//! the set `embed_migrations!` expands to (the files' `'static` texts and the set's index, built
+//! in `static` context through the `#[doc(hidden)]` [`Embedded`], read into this model on first
+//! use) and for a set built at run time (owned text, through the public constructors), as the
+//! `migrate` command does with the folder it checks.
 
 use std::borrow::Cow;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
+use migrate_core::embedded::{self, MigrationRecord, ScriptRecord};
 use migrate_core::{checksum, IndexBuild, Settings, Transaction, Version};
 
 /// A migration set that cannot be built: what is wrong.
@@ -24,25 +25,101 @@ impl std::error::Error for InvalidMigration {}
 
 /// The ordered set of migrations of one folder, with the settings of its `migrate.toml`.
 /// Cloning it is cheap: the migrations are shared, not copied.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Migrations {
     migrations: List,
     settings: Settings,
 }
 
 /// Where the migrations live: in the binary, or shared on the heap.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 enum List {
-    Static(&'static [Migration]),
+    Embedded(&'static Embedded),
     Shared(Arc<[Migration]>),
+}
+
+/// The set `embed_migrations!` writes into the binary: the files' texts, and the index of the set
+/// (see [`migrate_core::embedded`]), read into [`Migration`]s on first use.
+#[doc(hidden)]
+pub struct Embedded {
+    texts: &'static [&'static str],
+    index: &'static str,
+    migrations: OnceLock<Box<[Migration]>>,
+}
+
+impl Embedded {
+    #[doc(hidden)]
+    pub const fn __new(texts: &'static [&'static str], index: &'static str) -> Self {
+        Self {
+            texts,
+            index,
+            migrations: OnceLock::new(),
+        }
+    }
+
+    fn migrations(&self) -> &[Migration] {
+        self.migrations.get_or_init(|| {
+            // Written by the macro of this very version (`migrate-runtime` re-exports it): an
+            // index it cannot read is a bug, not an input error.
+            let records =
+                embedded::decode(self.index, self.texts.len()).unwrap_or_else(|e| panic!("{e}"));
+            records.into_iter().map(|m| self.migration(m)).collect()
+        })
+    }
+
+    fn migration(&self, m: MigrationRecord<'static>) -> Migration {
+        Migration {
+            version: m.version,
+            name: Cow::Borrowed(m.name),
+            checksum: Cow::Borrowed(m.checksum),
+            up: self.script(m.up),
+            down: m.down.map(|d| self.script(d)),
+        }
+    }
+
+    fn script(&self, s: ScriptRecord<'static>) -> Script {
+        Script {
+            path: Cow::Borrowed(s.path),
+            sql: Cow::Borrowed(self.texts[s.text]),
+            transaction: s.transaction,
+            statements: s
+                .statements
+                .into_iter()
+                .map(|r| Statement::new(r.start, r.end))
+                .collect(),
+            index_builds: Cow::Owned(s.index_builds),
+        }
+    }
+}
+
+#[cfg(test)]
+impl Migrations {
+    /// The set `embed_migrations!` writes for `records`, whose texts are `texts`, with `settings`.
+    pub(crate) fn embedded(
+        texts: &'static [&'static str],
+        records: &[MigrationRecord<'_>],
+        settings: Settings,
+    ) -> Self {
+        let index = embedded::encode(records).leak();
+        Self::__embedded(Box::leak(Box::new(Embedded::__new(texts, index))), settings)
+    }
+}
+
+impl fmt::Debug for Migrations {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Migrations")
+            .field("migrations", &self.as_slice())
+            .field("settings", &self.settings)
+            .finish()
+    }
 }
 
 impl Migrations {
     #[doc(hidden)]
-    pub const fn __new(migrations: &'static [Migration]) -> Self {
+    pub const fn __embedded(set: &'static Embedded, settings: Settings) -> Self {
         Self {
-            migrations: List::Static(migrations),
-            settings: Settings::new(),
+            migrations: List::Embedded(set),
+            settings,
         }
     }
 
@@ -67,14 +144,6 @@ impl Migrations {
         })
     }
 
-    #[doc(hidden)]
-    pub const fn __with_settings(migrations: &'static [Migration], settings: Settings) -> Self {
-        Self {
-            migrations: List::Static(migrations),
-            settings,
-        }
-    }
-
     /// The same migrations with the settings of their folder's `migrate.toml` (the macro
     /// embeds them with the set).
     pub fn with_settings(mut self, settings: Settings) -> Self {
@@ -90,7 +159,7 @@ impl Migrations {
     /// Every migration, in ascending version order.
     pub fn as_slice(&self) -> &[Migration] {
         match &self.migrations {
-            List::Static(list) => list,
+            List::Embedded(set) => set.migrations(),
             List::Shared(list) => list,
         }
     }
@@ -140,23 +209,6 @@ pub struct Migration {
 }
 
 impl Migration {
-    #[doc(hidden)]
-    pub const fn __new(
-        version: Version,
-        name: &'static str,
-        checksum: &'static str,
-        up: Script,
-        down: Option<Script>,
-    ) -> Self {
-        Self {
-            version,
-            name: Cow::Borrowed(name),
-            checksum: Cow::Borrowed(checksum),
-            up,
-            down,
-        }
-    }
-
     /// A migration built at run time; its checksum is computed from the up script's text.
     pub fn new(
         version: Version,
@@ -211,23 +263,6 @@ pub struct Script {
 }
 
 impl Script {
-    #[doc(hidden)]
-    pub const fn __new(
-        path: &'static str,
-        sql: &'static str,
-        transaction: Transaction,
-        statements: &'static [Statement],
-        index_builds: &'static [IndexBuild],
-    ) -> Self {
-        Self {
-            path: Cow::Borrowed(path),
-            sql: Cow::Borrowed(sql),
-            transaction,
-            statements: Cow::Borrowed(statements),
-            index_builds: Cow::Borrowed(index_builds),
-        }
-    }
-
     /// A script built at run time. `sql` is the file's text normalised (no leading BOM, LF line
     /// ends, as the checksum is defined) and `statements` are the byte ranges of its statements
     /// as PostgreSQL's parser found them, in order (the runtime has no parser: the `migrate`
@@ -367,11 +402,6 @@ impl Statement {
     /// The statement at bytes `start..end` of its script's text (its semicolon excluded).
     pub const fn new(start: usize, end: usize) -> Self {
         Self { start, end }
-    }
-
-    #[doc(hidden)]
-    pub const fn __new(start: usize, end: usize) -> Self {
-        Self::new(start, end)
     }
 
     /// Byte offset of the statement's first character in [`Script::sql`].

@@ -77,6 +77,8 @@ pub mod template;
 pub mod testing;
 
 pub use apply::{Direction, MigrationFailure};
+#[doc(hidden)]
+pub use embedded::Embedded;
 pub use embedded::{InvalidMigration, Migration, Migrations, Script, Statement};
 pub use error::{Error, Irreversible};
 pub use event::Event;

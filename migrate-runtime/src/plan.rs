@@ -528,42 +528,32 @@ pub(crate) fn plan(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::embedded::{Script, Statement};
+    use migrate_core::embedded::{MigrationRecord, ScriptRecord};
+    use migrate_core::Settings;
+    use std::sync::LazyLock;
 
-    const STATEMENTS: &[Statement] = &[Statement::__new(0, 8), Statement::__new(10, 18)];
-    const fn script(transaction: Transaction) -> Script {
-        Script::__new(
-            "m.sql",
-            "SELECT 1;\nSELECT 2;",
-            transaction,
-            STATEMENTS,
-            &[],
-        )
-    }
-    static SET: &[Migration] = &[
-        Migration::__new(
-            Version::new(1),
-            "one",
-            "c1",
-            script(Transaction::Single),
-            None,
-        ),
-        Migration::__new(
-            Version::new(2),
-            "two",
-            "c2",
-            script(Transaction::None),
-            None,
-        ),
-        Migration::__new(
-            Version::new(3),
-            "three",
-            "c3",
-            script(Transaction::Single),
-            None,
-        ),
-    ];
-    static MIGRATIONS: Migrations = Migrations::__new(SET);
+    /// Three migrations of two statements each; the second runs without a transaction.
+    static MIGRATIONS: LazyLock<Migrations> = LazyLock::new(|| {
+        let record = |version, name, checksum, transaction| MigrationRecord {
+            version: Version::new(version),
+            name,
+            checksum,
+            up: ScriptRecord {
+                path: "m.sql",
+                text: 0,
+                transaction,
+                statements: vec![0..8, 10..18],
+                index_builds: vec![],
+            },
+            down: None,
+        };
+        let set = [
+            record(1, "one", "c1", Transaction::Single),
+            record(2, "two", "c2", Transaction::None),
+            record(3, "three", "c3", Transaction::Single),
+        ];
+        Migrations::embedded(&["SELECT 1;\nSELECT 2;"], &set, Settings::new())
+    });
     const V0: Version = Version::new(0);
     const V1: Version = Version::new(1);
     const V2: Version = Version::new(2);

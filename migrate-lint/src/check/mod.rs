@@ -4,7 +4,10 @@
 
 mod file;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
 
 use crate::config::{Config, CONFIG_FILE};
 use crate::diagnostic::{Diagnostic, Position};
@@ -102,31 +105,35 @@ pub fn check_entries(display: &str, entries: Vec<Entry>) -> Outcome {
             bytes,
         });
     }
-    // Read and parse on every core; then check the statements in version order, one file after
-    // the other, against the schema model the earlier files built.
+    // Parse on every core while the calling thread checks the statements in version order, one
+    // file after the other, against the schema model the earlier files built: each file is
+    // checked as soon as it and the files before it are parsed.
     jobs.sort_by(|a, b| (a.version, a.kind, &a.path).cmp(&(b.version, b.kind, &b.path)));
-    let loaded = in_parallel(jobs, load);
-    let prepared = in_parallel(loaded.iter().collect(), |file: &Loaded| {
-        file.text
-            .as_ref()
-            .map(|text| prepare(&file.path, text, file.kind, &file.policy))
-    });
+    let loaded: Vec<Loaded> = jobs.into_iter().map(load).collect();
     let mut schema = Schema::default();
     let mut files = Vec::with_capacity(loaded.len());
     let mut legacy = Legacy::default();
     let mut checked = Vec::with_capacity(loaded.len());
-    for prepared in prepared {
-        checked.push(prepared.map(|prepared| match prepared {
-            Ok(ready) if ready.kind == ScriptKind::Up => {
-                schema.next_file();
-                ready.check(&mut schema)
-            }
-            // A down file reverts its migration: it is checked against a model that knows
-            // nothing, and changes nothing in the one the up files build.
-            Ok(ready) => ready.check(&mut Schema::default()),
-            Err(findings) => (*findings).into_checked(None),
-        }));
-    }
+    in_order(
+        &loaded,
+        |file: &Loaded| {
+            file.text
+                .as_ref()
+                .map(|text| prepare(&file.path, text, file.kind, &file.policy))
+        },
+        |prepared| {
+            checked.push(prepared.map(|prepared| match prepared {
+                Ok(ready) if ready.kind == ScriptKind::Up => {
+                    schema.next_file();
+                    ready.check(&mut schema)
+                }
+                // A down file reverts its migration: it is checked against a model that knows
+                // nothing, and changes nothing in the one the up files build.
+                Ok(ready) => ready.check(&mut Schema::default()),
+                Err(findings) => (*findings).into_checked(None),
+            }))
+        },
+    );
     for (file, checked) in loaded.into_iter().zip(checked) {
         diagnostics.extend(file.found);
         let script = checked.and_then(|(run, found, hidden)| {
@@ -201,30 +208,50 @@ fn read_config(display: &str, entries: &[Entry]) -> (Config, Vec<Diagnostic>) {
     (config, problems)
 }
 
-/// `work` applied to every item, on one thread per core, each taking a contiguous share; the
-/// results in the items' order.
-fn in_parallel<T: Send, R: Send>(items: Vec<T>, work: impl Fn(T) -> R + Sync) -> Vec<R> {
+/// Runs `work` on every item on as many threads as the machine has cores, and hands each result
+/// to `consume` on the calling thread, in the items' order, as soon as it and every result before
+/// it are done: what `consume` does overlaps the work on the items after. A panic in `work` is
+/// raised again on the calling thread.
+fn in_order<'a, T: Sync, R: Send>(
+    items: &'a [T],
+    work: impl Fn(&'a T) -> R + Sync,
+    mut consume: impl FnMut(R),
+) {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let share = items.len().div_ceil(threads).max(1);
-    let mut shares = Vec::new();
-    let mut items = items.into_iter().peekable();
-    while items.peek().is_some() {
-        shares.push(items.by_ref().take(share).collect::<Vec<T>>());
-    }
-    let work = &work;
+    let next = AtomicUsize::new(0);
+    let (send, results) = mpsc::channel();
+    let (work, next) = (&work, &next);
     std::thread::scope(|scope| {
-        let handles: Vec<_> = shares
-            .into_iter()
-            .map(|share| scope.spawn(move || share.into_iter().map(work).collect::<Vec<R>>()))
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| {
-                h.join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        let workers: Vec<_> = (0..threads.min(items.len()))
+            .map(|_| {
+                let send = send.clone();
+                scope.spawn(move || {
+                    let mut index = next.fetch_add(1, Ordering::Relaxed);
+                    while let Some(item) = items.get(index) {
+                        if send.send((index, work(item))).is_err() {
+                            break;
+                        }
+                        index = next.fetch_add(1, Ordering::Relaxed);
+                    }
+                })
             })
-            .collect()
-    })
+            .collect();
+        drop(send);
+        let mut early = BTreeMap::new();
+        let mut wanted = 0;
+        for (index, result) in results {
+            early.insert(index, result);
+            while let Some(result) = early.remove(&wanted) {
+                consume(result);
+                wanted += 1;
+            }
+        }
+        for worker in workers {
+            worker
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        }
+    });
 }
 
 /// A migration file, read: its normalised text unless it could not be read or is not text.
@@ -368,13 +395,31 @@ mod tests {
     use std::path::PathBuf;
 
     #[test]
-    fn parallel_work_keeps_every_item_in_order() {
+    fn parallel_work_is_consumed_in_the_items_order() {
         let items: Vec<usize> = (0..1001).collect();
-        assert_eq!(
-            in_parallel(items.clone(), |i| i * 2),
-            items.iter().map(|i| i * 2).collect::<Vec<_>>()
+        let mut consumed = Vec::new();
+        // Later items finish first: the order comes from the items, not from the threads.
+        in_order(
+            &items,
+            |&i| {
+                std::thread::sleep(std::time::Duration::from_micros((1001 - i as u64) % 7));
+                i * 2
+            },
+            |r| consumed.push(r),
         );
-        assert!(in_parallel(Vec::<usize>::new(), |i| i).is_empty());
+        assert_eq!(consumed, items.iter().map(|i| i * 2).collect::<Vec<_>>());
+        in_order(
+            &[] as &[usize],
+            |&i| i,
+            |_| panic!("no item, nothing to consume"),
+        );
+    }
+
+    #[test]
+    #[should_panic(expected = "item 500")]
+    fn a_panic_in_the_work_reaches_the_caller() {
+        let items: Vec<usize> = (0..1001).collect();
+        in_order(&items, |&i| assert!(i != 500, "item {i}"), |()| {});
     }
 
     fn file(name: &str, bytes: &[u8]) -> Entry {

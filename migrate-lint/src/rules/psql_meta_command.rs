@@ -81,7 +81,7 @@ pub(crate) fn recover_scan(text: &str) -> Option<(String, Vec<ScanToken>, Vec<Hi
     if hits.is_empty() {
         return None;
     }
-    let tokens = pg_query::scan(&blanked).ok()?.tokens;
+    let tokens = crate::parse::tokens(&blanked).ok()?;
     Some((blanked, tokens, hits))
 }
 

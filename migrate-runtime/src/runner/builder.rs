@@ -381,9 +381,14 @@ mod tests {
                  them"
             )
         );
-        let declared = Migrations::__with_settings(&[], Settings::new().with_postgres(v(17)));
+        let declared = Migrations::new(vec![])
+            .unwrap()
+            .with_settings(Settings::new().with_postgres(v(17)));
         assert_eq!(declared.runner().target(), v(17));
-        assert_eq!(Migrations::__new(&[]).runner().target(), PgVersion::DEFAULT);
+        assert_eq!(
+            Migrations::new(vec![]).unwrap().runner().target(),
+            PgVersion::DEFAULT
+        );
     }
     use migrate_core::SettingValue;
 
@@ -393,7 +398,10 @@ mod tests {
             .with_lock_wait(Duration::from_secs(10))
             .with_lock_timeout(Duration::from_secs(2))
             .with_lock_retries(2);
-        Migrations::__new(&[]).with_settings(settings).runner()
+        Migrations::new(vec![])
+            .unwrap()
+            .with_settings(settings)
+            .runner()
     }
 
     fn lines(runner: &Runner) -> Vec<String> {

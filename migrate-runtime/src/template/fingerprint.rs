@@ -47,45 +47,53 @@ impl fmt::Display for Fingerprint {
 mod tests {
     use super::*;
     use crate::Migrations;
-    use crate::{Migration, Script, Transaction};
+    use crate::Transaction;
+    use migrate_core::embedded::{MigrationRecord, ScriptRecord};
+    use migrate_core::Settings;
 
-    static ONE: [Migration; 1] = [Migration::__new(
-        crate::Version::new(1),
-        "users",
-        "aa",
-        Script::__new("m/001_users.sql", "", Transaction::Single, &[], &[]),
-        None,
-    )];
-    static ONE_CHANGED: [Migration; 1] = [Migration::__new(
-        crate::Version::new(1),
-        "users",
-        "ab",
-        Script::__new("m/001_users.sql", "", Transaction::Single, &[], &[]),
-        None,
-    )];
+    /// One migration, `users`, whose up file has this checksum.
+    fn one(checksum: &'static str) -> Migrations {
+        let record = MigrationRecord {
+            version: crate::Version::new(1),
+            name: "users",
+            checksum,
+            up: ScriptRecord {
+                path: "m/001_users.sql",
+                text: 0,
+                transaction: Transaction::Single,
+                statements: vec![],
+                index_builds: vec![],
+            },
+            down: None,
+        };
+        Migrations::embedded(&[""], &[record], Settings::new())
+    }
 
-    fn fingerprint(migrations: &'static [Migration]) -> Fingerprint {
-        Fingerprint::of(&Migrations::__new(migrations).runner())
+    fn fingerprint(migrations: &Migrations) -> Fingerprint {
+        Fingerprint::of(&migrations.runner())
     }
 
     #[test]
     fn fingerprint_follows_checksums_and_history_table() {
-        assert_eq!(fingerprint(&ONE), fingerprint(&ONE));
-        assert_ne!(fingerprint(&ONE), fingerprint(&ONE_CHANGED));
-        assert_ne!(fingerprint(&ONE), fingerprint(&[]));
-        let elsewhere = Migrations::__new(&ONE).runner().history_table("app", "h");
-        assert_ne!(fingerprint(&ONE), Fingerprint::of(&elsewhere));
+        assert_eq!(fingerprint(&one("aa")), fingerprint(&one("aa")));
+        assert_ne!(fingerprint(&one("aa")), fingerprint(&one("ab")));
+        assert_ne!(
+            fingerprint(&one("aa")),
+            fingerprint(&Migrations::new(vec![]).unwrap())
+        );
+        let elsewhere = one("aa").runner().history_table("app", "h");
+        assert_ne!(fingerprint(&one("aa")), Fingerprint::of(&elsewhere));
         // A tenant schema puts the objects elsewhere too, even with the same history table.
-        let runner = Migrations::__new(&ONE).runner();
+        let runner = one("aa").runner();
         let tenant = runner.clone().tenant_schema("app");
         let table_only = runner.history_table("app", "schema_migrations");
         assert_ne!(Fingerprint::of(&tenant), Fingerprint::of(&table_only));
-        assert_eq!(fingerprint(&ONE).to_string().len(), 16);
+        assert_eq!(fingerprint(&one("aa")).to_string().len(), 16);
     }
 
     #[test]
     fn fingerprint_is_stable_across_versions() {
         // The templates of earlier test runs are reused only while this value does not change.
-        assert_eq!(fingerprint(&ONE).to_string(), "be98650cabf80a39");
+        assert_eq!(fingerprint(&one("aa")).to_string(), "be98650cabf80a39");
     }
 }
