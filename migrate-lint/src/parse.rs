@@ -186,6 +186,16 @@ pub(crate) fn tokens_in(tokens: &[ScanToken], range: Range<usize>) -> &[ScanToke
 mod tests {
     use super::*;
 
+    #[test]
+    fn white_space_alone_has_no_tokens_and_anything_else_has() {
+        for text in ["", " ", "\n\t\r\x0b\x0c  "] {
+            assert_eq!(scan(text).unwrap(), vec![], "{text:?}");
+        }
+        assert_eq!(scan("\n-- only a comment\n").unwrap().len(), 1);
+        // Not PostgreSQL's white space: a non-breaking space starts an identifier.
+        assert_eq!(scan("\u{a0}").unwrap().len(), 1);
+    }
+
     fn error_at(text: &str) -> (usize, usize, String) {
         let hit = parse(text).expect_err("should not parse");
         let (line, col) = line_col(text, hit.at);
