@@ -3,11 +3,11 @@
 
 use std::time::Duration;
 
-use migrate_runtime::{Event, Operation, Report, Runner, Severity, Tenancy};
+use migrate_runtime::{Event, Operation, Repair, Report, Runner, Severity, Tenancy};
 
 use crate::args::{
     ApplyArgs, BaselineArgs, Cli, Command, DbArgs, FleetArgs, LintArgs, NewArgs, OnFailure,
-    PlanArgs, RollbackArgs, StatusArgs,
+    PlanArgs, RepairArgs, RollbackArgs, StatusArgs,
 };
 use crate::failure::{self, Failure};
 use crate::session::Session;
@@ -23,6 +23,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Apply(args) => apply(&args),
         Command::Rollback(args) => rollback(&args),
         Command::Baseline(args) => baseline(&args),
+        Command::Repair(args) => repair(&args),
         Command::Verify(args) => verify(&args),
         Command::Trace(args) => crate::trace::run(&args),
         Command::Import(args) => {
@@ -427,6 +428,67 @@ fn baseline(args: &BaselineArgs) -> Result<(), Failure> {
     .map_err(|e| s.fail(e))?;
     println!("{report}");
     Ok(())
+}
+
+fn repair(args: &RepairArgs) -> Result<(), Failure> {
+    let (action, target, allow_out_of_order) = args.action.parts();
+    if !target.dry_run {
+        confirm::ensure_possible(target.yes, "repair the history")?;
+    }
+    let mut s = Session::open_with(&target.db, |runner| {
+        runner.allow_out_of_order(allow_out_of_order)
+    })?;
+    let (user, host) = client_identity();
+    let repair = Repair::new(action, target.version, target.reason.as_str()).client(user, host);
+    // Refused (no reason, nothing to repair, an inconsistent history) before anything is asked.
+    let change = s
+        .runner
+        .repair_plan(&mut s.client, repair.clone())
+        .map_err(|e| s.fail(e))?;
+    println!(
+        "Repair on {}, history table {}:",
+        s.target,
+        s.runner.table().qualified()
+    );
+    println!(
+        "  migration {} ({}): {} -> {}",
+        change.version, change.name, change.before, change.after
+    );
+    println!("  reason: {}", repair.reason());
+    if target.dry_run {
+        println!("Dry run: nothing was changed");
+        return Ok(());
+    }
+    let question = format!(
+        "Repair migration {} ({action}) on {}? Who, when and why are recorded.",
+        change.version, s.target
+    );
+    if !confirm::ask(target.yes, &question)? {
+        return Err(Failure::usage("not confirmed; nothing was changed"));
+    }
+    let change = s
+        .runner
+        .repair(&mut s.client, repair.confirmed(change))
+        .map_err(|e| s.fail(e))?;
+    println!("Repaired: {change}");
+    Ok(())
+}
+
+/// The operating-system user and host running the command, for a repair's audit row: `USER`
+/// (else `LOGNAME`, `USERNAME`), and the kernel's host name (else `HOSTNAME`).
+fn client_identity() -> (Option<String>, Option<String>) {
+    let variable = |name| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let user = variable("USER")
+        .or_else(|| variable("LOGNAME"))
+        .or_else(|| variable("USERNAME"));
+    let host = ["/proc/sys/kernel/hostname", "/etc/hostname"]
+        .iter()
+        .find_map(|path| {
+            let name = std::fs::read_to_string(path).ok()?.trim().to_owned();
+            (!name.is_empty()).then_some(name)
+        })
+        .or_else(|| variable("HOSTNAME"));
+    (user, host)
 }
 
 fn verify(args: &DbArgs) -> Result<(), Failure> {
