@@ -57,9 +57,12 @@ pub enum Command {
     Rollback(RollbackArgs),
     /// Record the migrations up to VERSION as applied without running them (existing database).
     Baseline(BaselineArgs),
-    /// Record in the history what a person fixed by hand: accept a changed checksum, forget a
-    /// failed attempt, mark a version applied or not applied. Each asks for confirmation, needs
-    /// a reason, holds the migration lock and is audited; `status` shows the newest repairs.
+    /// Record in the history what a person fixed by hand (confirmed, with a reason, audited).
+    ///
+    /// Accept a changed checksum, forget a failed attempt, mark a version applied or not
+    /// applied. Each asks for confirmation, needs a reason, holds the migration lock, refuses
+    /// what would leave the history inconsistent, and writes an audit row (who, when, why,
+    /// what) in the same transaction; `status` shows the newest repairs.
     Repair(RepairArgs),
     /// Compare the checksums of the applied migrations with the files; exit 1 on a mismatch.
     Verify(DbArgs),

@@ -535,11 +535,16 @@ fn verify(args: &DbArgs) -> Result<(), Failure> {
         status.invalid_indexes.len()
     );
     if !problems.is_empty() {
-        Err(Failure::findings(format!(
+        let mut message = format!(
             "{} applied migration(s) do not match {}",
             problems.len(),
             args.folder.dir.display()
-        )))
+        );
+        let error = migrate_runtime::Error::Validation(problems.into_iter().cloned().collect());
+        for help in failure::cli_help(&error) {
+            message.push_str(&format!("\n  = help: {help}"));
+        }
+        Err(Failure::findings(message))
     } else if !status.invalid_indexes.is_empty() {
         Err(Failure::findings(format!(
             "{} index(es) built by applied migrations are INVALID",
