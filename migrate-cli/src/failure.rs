@@ -105,7 +105,8 @@ pub fn in_flag_terms(remedy: Remedy) -> Option<&'static str> {
         }
         Remedy::RestartChanged => {
             "`migrate apply` resumes the file only while its text is the one that ran: restore \
-             that text to finish it"
+             that text to finish it, or, when it was changed on purpose, `migrate repair \
+             forget-failure VERSION --reason TEXT` runs it again from its first statement"
         }
         Remedy::SessionConnection => {
             "on the command line, point `--database-url` at PostgreSQL itself or at a \
