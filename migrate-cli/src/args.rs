@@ -169,6 +169,10 @@ pub struct StatusArgs {
     /// Exit 3 when migrations are pending (0 when the database is up to date).
     #[arg(long)]
     pub exit_code: bool,
+    /// How the status of one database is printed: text, or one JSON object (applied, pending,
+    /// findings, invalid indexes, the newest repairs).
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: ReportFormat,
     /// A fleet of tenants instead of one database.
     #[command(flatten)]
     pub fleet: FleetArgs,
@@ -267,12 +271,12 @@ pub struct ApplyArgs {
     pub format: ReportFormat,
 }
 
-/// How `apply --fleet` prints its report.
+/// How `apply --fleet` prints its report and `status` the status of one database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ReportFormat {
-    /// A line per tenant and the counts.
+    /// For people: a line per tenant and the counts; the status as `migrate status` shows it.
     Text,
-    /// A JSON array on stdout, one object per tenant.
+    /// JSON on stdout: an array with one object per tenant; one object for a status.
     Json,
 }
 

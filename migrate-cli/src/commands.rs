@@ -7,7 +7,7 @@ use migrate_runtime::{Event, Operation, Repair, Report, Runner, Severity, Tenanc
 
 use crate::args::{
     ApplyArgs, BaselineArgs, Cli, Command, DbArgs, FleetArgs, LintArgs, NewArgs, OnFailure,
-    PlanArgs, RepairArgs, RollbackArgs, StatusArgs,
+    PlanArgs, RepairArgs, ReportFormat, RollbackArgs, StatusArgs,
 };
 use crate::failure::{self, Failure};
 use crate::session::Session;
@@ -70,13 +70,25 @@ fn create(args: &NewArgs) -> Result<(), Failure> {
 
 fn status(args: &StatusArgs) -> Result<(), Failure> {
     if args.fleet.is_fleet() {
+        if args.format == ReportFormat::Json {
+            return Err(Failure::usage(
+                "`status --format json` prints the status of one database; `status --fleet` \
+                 prints a line per tenant: drop one of --format json and --fleet",
+            ));
+        }
         return status_fleet(args);
     }
     let mut s = Session::open(&args.db)?;
     let status = s.runner.status(&mut s.client).map_err(|e| s.fail(e))?;
-    println!("Database: {}", s.target);
-    println!("History table: {}", s.runner.table().qualified());
-    println!("{status}");
+    let table = s.runner.table().qualified();
+    match args.format {
+        ReportFormat::Json => print!("{}", crate::status::json(&s.target, &table, &status)),
+        ReportFormat::Text => {
+            println!("Database: {}", s.target);
+            println!("History table: {table}");
+            println!("{status}");
+        }
+    }
     if args.exit_code && !status.pending().is_empty() {
         return Err(Failure::pending());
     }

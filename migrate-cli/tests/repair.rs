@@ -80,6 +80,23 @@ fn accept_checksum_after_a_file_was_edited_on_purpose() {
         .stdout_has("(alice@")
         .stdout_has("): a comment, INC-7");
 
+    let run = db.migrate(&dir, &["status", "--format", "json"]).expect(0);
+    let status: serde_json::Value = serde_json::from_str(&run.stdout).expect("one JSON object");
+    assert_eq!(status["applied"].as_array().unwrap().len(), 3, "{run}");
+    assert_eq!(status["history_table"], "\"public\".\"schema_migrations\"");
+    let audited = &status["repairs"][0];
+    assert_eq!(audited["action"], "accept-checksum", "{run}");
+    assert_eq!(audited["version"], "2");
+    assert_eq!(audited["before"]["state"], "applied");
+    assert_eq!(
+        audited["after"]["checksum"],
+        status["applied"][1]["checksum"]
+    );
+    assert_ne!(audited["before"]["checksum"], audited["after"]["checksum"]);
+    assert_eq!(audited["reason"], "a comment, INC-7");
+    assert_eq!(audited["client_user"], "alice");
+    assert!(audited["at"].as_str().unwrap().ends_with('Z'), "{run}");
+
     // Nothing left to accept: exit 1, the version named, nothing changed.
     repair(&db, &folder, &["accept-checksum", "2", "--reason", "again", "-y"])
         .expect(1)
