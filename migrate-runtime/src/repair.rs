@@ -572,33 +572,35 @@ pub(crate) fn repair_sql(
     if !tables.audit {
         statements.push(create_audit_sql(table));
     }
+    let optional = |value: Option<&str>| value.map_or_else(|| "NULL".to_owned(), quote_literal);
     let version = change.version;
     let history = table.qualified();
-    statements.push(match (&change.before, &change.after) {
-        (RowState::Applied(_), RowState::Applied(checksum)) => format!(
+    statements.push(match change.action {
+        RepairAction::AcceptChecksum => format!(
             "UPDATE {history} SET checksum = {} WHERE version = {version} AND success",
-            quote_literal(checksum)
+            optional(change.after.checksum())
         ),
-        (_, RowState::Applied(checksum)) => {
+        RepairAction::ForgetFailure => {
+            format!("DELETE FROM {history} WHERE version = {version} AND NOT success")
+        }
+        RepairAction::MarkApplied => {
             let migration = migrations
                 .get(version)
                 .expect("decide marks only an embedded migration applied");
             table.record_sql(&Record {
                 version,
                 name: migration.name(),
-                checksum,
+                checksum: migration.checksum(),
                 execution_ms: ExecutionMs::Measured(0),
                 success: true,
                 error: None,
                 statements_done: migration.up().statements().len(),
             })
         }
-        (RowState::Applied(_), _) => {
+        RepairAction::MarkNotApplied => {
             format!("DELETE FROM {history} WHERE version = {version} AND success")
         }
-        (_, _) => format!("DELETE FROM {history} WHERE version = {version} AND NOT success"),
     });
-    let optional = |value: Option<&str>| value.map_or_else(|| "NULL".to_owned(), quote_literal);
     statements.push(format!(
         "INSERT INTO {audit} (client_user, client_host, action, version, name, before_state, \
          before_checksum, after_state, after_checksum, reason) VALUES \

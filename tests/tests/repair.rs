@@ -20,6 +20,7 @@ for_both_apis!(
     a_refused_repair_changes_nothing_and_audits_nothing,
     the_repair_holds_the_migration_lock,
     the_audit_table_follows_the_history_table,
+    the_change_and_its_audit_row_commit_together,
 );
 
 /// A repair with a reason, from `alice` on `laptop`.
@@ -380,4 +381,30 @@ fn the_audit_table_follows_the_history_table(api: Api) {
         .unwrap()
         .repairs
         .is_empty());
+}
+
+fn the_change_and_its_audit_row_commit_together(api: Api) {
+    let db = TestDb::new();
+    let runner = ORDERED.runner();
+    api.apply(&db, &ORDERED).unwrap();
+    db.execute("DROP INDEX users_email_idx; DROP INDEX users_id_email_idx");
+    api.repair(&db, &runner, repair(MarkNotApplied, 3)).unwrap();
+    api.apply(&db, &ORDERED).unwrap();
+    // The audit refuses the next row: the change is rolled back with it.
+    db.execute(
+        "ALTER TABLE schema_migrations_repairs ADD CONSTRAINT no_tickets CHECK (reason NOT LIKE '%INC-%') NOT VALID",
+    );
+    let before = db.snapshot();
+    let error = api
+        .repair(&db, &runner, repair(MarkNotApplied, 3))
+        .unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .starts_with("could not record the repair: ERROR 23514"),
+        "{error}"
+    );
+    assert_eq!(db.snapshot(), before);
+    assert_eq!(audit(&db).len(), 1);
+    assert!(db.advisory_locks().is_empty(), "the lock is released");
 }
