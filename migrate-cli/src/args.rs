@@ -6,11 +6,11 @@ use std::time::Duration;
 use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use migrate_lint::parse_duration;
-use migrate_runtime::{PeerHistory, Tenancy, Tool, Version};
+use migrate_runtime::{PeerHistory, RepairAction, Tenancy, Tool, Version};
 
 /// The text after `--help`: the exit codes and where the connection comes from.
 const AFTER_HELP: &str = "\
-Connection (status, plan, apply, rollback, baseline, verify):
+Connection (status, plan, apply, rollback, baseline, repair, verify):
   --database-url, else DATABASE_URL, else the libpq variables PGHOST, PGPORT, PGUSER,
   PGPASSWORD, PGDATABASE, PGSSLMODE, PGSSLROOTCERT, PGCONNECT_TIMEOUT, PGAPPNAME. TLS follows
   sslmode as libpq: `require` encrypts without verifying the certificate, `verify-ca` and
@@ -22,9 +22,11 @@ Every command reads the migration folder from --dir DIR (default: migrations).
 Exit codes:
   0  success
   1  findings: lint errors, validation errors (modified, missing, out-of-order migrations),
-     a failed migration, a checksum mismatch found by `verify`, a refused rollback or baseline,
+     a failed migration, a checksum mismatch found by `verify`, a refused rollback, baseline
+     or repair,
      a lock held too long by another migrator, a blocking lock held over `trace --max-lock-hold`
-  2  usage error (bad arguments, unknown version, no terminal to confirm on and no -y),
+  2  usage error (bad arguments, unknown version, no terminal to confirm on and no -y, an
+     empty --reason),
      or the database could not be reached or queried
   3  `status --exit-code` only: migrations are pending";
 
@@ -55,6 +57,13 @@ pub enum Command {
     Rollback(RollbackArgs),
     /// Record the migrations up to VERSION as applied without running them (existing database).
     Baseline(BaselineArgs),
+    /// Record in the history what a person fixed by hand (confirmed, with a reason, audited).
+    ///
+    /// Accept a changed checksum, forget a failed attempt, mark a version applied or not
+    /// applied. Each asks for confirmation, needs a reason, holds the migration lock, refuses
+    /// what would leave the history inconsistent, and writes an audit row (who, when, why,
+    /// what) in the same transaction; `status` shows the newest repairs.
+    Repair(RepairArgs),
     /// Compare the checksums of the applied migrations with the files; exit 1 on a mismatch.
     Verify(DbArgs),
     /// Convert another tool's migration folder into a new one of ours (sqlx, diesel, refinery,
@@ -160,6 +169,10 @@ pub struct StatusArgs {
     /// Exit 3 when migrations are pending (0 when the database is up to date).
     #[arg(long)]
     pub exit_code: bool,
+    /// How the status of one database is printed: text, or one JSON object (applied, pending,
+    /// findings, invalid indexes, the newest repairs).
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: ReportFormat,
     /// A fleet of tenants instead of one database.
     #[command(flatten)]
     pub fleet: FleetArgs,
@@ -258,12 +271,12 @@ pub struct ApplyArgs {
     pub format: ReportFormat,
 }
 
-/// How `apply --fleet` prints its report.
+/// How `apply --fleet` prints its report and `status` the status of one database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ReportFormat {
-    /// A line per tenant and the counts.
+    /// For people: a line per tenant and the counts; the status as `migrate status` shows it.
     Text,
-    /// A JSON array on stdout, one object per tenant.
+    /// JSON on stdout: an array with one object per tenant; one object for a status.
     Json,
 }
 
@@ -297,6 +310,81 @@ pub struct BaselineArgs {
     /// Record the baseline even when the history table already holds rows.
     #[arg(long)]
     pub force: bool,
+}
+
+/// `migrate repair`.
+#[derive(Debug, Args)]
+pub struct RepairArgs {
+    /// What to repair.
+    #[command(subcommand)]
+    pub action: RepairCommand,
+}
+
+/// The repairs, one subcommand each.
+#[derive(Debug, Subcommand)]
+pub enum RepairCommand {
+    /// The migration is applied and its file was changed on purpose: record the file's
+    /// checksum as the applied one.
+    AcceptChecksum(RepairTarget),
+    /// Its last attempt failed (or was interrupted) and was dealt with by hand: forget that
+    /// attempt, so the next `apply` runs it again from its first statement.
+    ForgetFailure(RepairTarget),
+    /// Its change is already in the database (made by hand): record it as applied without
+    /// running it.
+    MarkApplied(OrderedRepairTarget),
+    /// Its change was undone by hand, or its file removed on purpose: forget its row, without
+    /// running its down file.
+    MarkNotApplied(OrderedRepairTarget),
+}
+
+impl RepairCommand {
+    /// The action, its options, and whether it may leave a migration pending out of order.
+    pub fn parts(&self) -> (RepairAction, &RepairTarget, bool) {
+        match self {
+            RepairCommand::AcceptChecksum(target) => (RepairAction::AcceptChecksum, target, false),
+            RepairCommand::ForgetFailure(target) => (RepairAction::ForgetFailure, target, false),
+            RepairCommand::MarkApplied(o) => {
+                (RepairAction::MarkApplied, &o.target, o.allow_out_of_order)
+            }
+            RepairCommand::MarkNotApplied(o) => (
+                RepairAction::MarkNotApplied,
+                &o.target,
+                o.allow_out_of_order,
+            ),
+        }
+    }
+}
+
+/// The version a repair changes, and its options.
+#[derive(Debug, Args)]
+pub struct RepairTarget {
+    /// Connection and folder.
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// The migration's version.
+    pub version: Version,
+    /// Why (what happened, who asked, the incident or ticket): recorded in the audit table
+    /// with who and when. Required.
+    #[arg(long, value_name = "TEXT")]
+    pub reason: String,
+    /// Do not ask for confirmation (required without a terminal).
+    #[arg(long, short)]
+    pub yes: bool,
+    /// Print what would change, or why it is refused, and stop: changes nothing, takes no lock.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// A repair that may leave a migration pending below the newest applied one.
+#[derive(Debug, Args)]
+pub struct OrderedRepairTarget {
+    /// The version and the options.
+    #[command(flatten)]
+    pub target: RepairTarget,
+    /// Make the repair even when it leaves a migration pending below the newest applied one
+    /// (`migrate apply --allow-out-of-order` then applies it).
+    #[arg(long)]
+    pub allow_out_of_order: bool,
 }
 
 /// `migrate import`.

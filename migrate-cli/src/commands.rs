@@ -3,11 +3,11 @@
 
 use std::time::Duration;
 
-use migrate_runtime::{Event, Operation, Report, Runner, Severity, Tenancy};
+use migrate_runtime::{Event, Operation, Repair, Report, Runner, Severity, Tenancy};
 
 use crate::args::{
     ApplyArgs, BaselineArgs, Cli, Command, DbArgs, FleetArgs, LintArgs, NewArgs, OnFailure,
-    PlanArgs, RollbackArgs, StatusArgs,
+    PlanArgs, RepairArgs, ReportFormat, RollbackArgs, StatusArgs,
 };
 use crate::failure::{self, Failure};
 use crate::session::Session;
@@ -23,6 +23,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Apply(args) => apply(&args),
         Command::Rollback(args) => rollback(&args),
         Command::Baseline(args) => baseline(&args),
+        Command::Repair(args) => repair(&args),
         Command::Verify(args) => verify(&args),
         Command::Trace(args) => crate::trace::run(&args),
         Command::Import(args) => {
@@ -69,13 +70,25 @@ fn create(args: &NewArgs) -> Result<(), Failure> {
 
 fn status(args: &StatusArgs) -> Result<(), Failure> {
     if args.fleet.is_fleet() {
+        if args.format == ReportFormat::Json {
+            return Err(Failure::usage(
+                "`status --format json` prints the status of one database; `status --fleet` \
+                 prints a line per tenant: drop one of --format json and --fleet",
+            ));
+        }
         return status_fleet(args);
     }
     let mut s = Session::open(&args.db)?;
     let status = s.runner.status(&mut s.client).map_err(|e| s.fail(e))?;
-    println!("Database: {}", s.target);
-    println!("History table: {}", s.runner.table().qualified());
-    println!("{status}");
+    let table = s.runner.table().qualified();
+    match args.format {
+        ReportFormat::Json => print!("{}", crate::status::json(&s.target, &table, &status)),
+        ReportFormat::Text => {
+            println!("Database: {}", s.target);
+            println!("History table: {table}");
+            println!("{status}");
+        }
+    }
     if args.exit_code && !status.pending().is_empty() {
         return Err(Failure::pending());
     }
@@ -429,6 +442,67 @@ fn baseline(args: &BaselineArgs) -> Result<(), Failure> {
     Ok(())
 }
 
+fn repair(args: &RepairArgs) -> Result<(), Failure> {
+    let (action, target, allow_out_of_order) = args.action.parts();
+    if !target.dry_run {
+        confirm::ensure_possible(target.yes, "repair the history")?;
+    }
+    let mut s = Session::open_with(&target.db, |runner| {
+        runner.allow_out_of_order(allow_out_of_order)
+    })?;
+    let (user, host) = client_identity();
+    let repair = Repair::new(action, target.version, target.reason.as_str()).client(user, host);
+    // Refused (no reason, nothing to repair, an inconsistent history) before anything is asked.
+    let change = s
+        .runner
+        .repair_plan(&mut s.client, repair.clone())
+        .map_err(|e| s.fail(e))?;
+    println!(
+        "Repair on {}, history table {}:",
+        s.target,
+        s.runner.table().qualified()
+    );
+    println!(
+        "  migration {} ({}): {} -> {}",
+        change.version, change.name, change.before, change.after
+    );
+    println!("  reason: {}", repair.reason());
+    if target.dry_run {
+        println!("Dry run: nothing was changed");
+        return Ok(());
+    }
+    let question = format!(
+        "Repair migration {} ({action}) on {}? Who, when and why are recorded.",
+        change.version, s.target
+    );
+    if !confirm::ask(target.yes, &question)? {
+        return Err(Failure::usage("not confirmed; nothing was changed"));
+    }
+    let change = s
+        .runner
+        .repair(&mut s.client, repair.confirmed(change))
+        .map_err(|e| s.fail(e))?;
+    println!("Repaired: {change}");
+    Ok(())
+}
+
+/// The operating-system user and host running the command, for a repair's audit row: `USER`
+/// (else `LOGNAME`, `USERNAME`), and the kernel's host name (else `HOSTNAME`).
+fn client_identity() -> (Option<String>, Option<String>) {
+    let variable = |name| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let user = variable("USER")
+        .or_else(|| variable("LOGNAME"))
+        .or_else(|| variable("USERNAME"));
+    let host = ["/proc/sys/kernel/hostname", "/etc/hostname"]
+        .iter()
+        .find_map(|path| {
+            let name = std::fs::read_to_string(path).ok()?.trim().to_owned();
+            (!name.is_empty()).then_some(name)
+        })
+        .or_else(|| variable("HOSTNAME"));
+    (user, host)
+}
+
 fn verify(args: &DbArgs) -> Result<(), Failure> {
     let mut s = Session::open(args)?;
     let status = s.runner.status(&mut s.client).map_err(|e| s.fail(e))?;
@@ -473,11 +547,16 @@ fn verify(args: &DbArgs) -> Result<(), Failure> {
         status.invalid_indexes.len()
     );
     if !problems.is_empty() {
-        Err(Failure::findings(format!(
+        let mut message = format!(
             "{} applied migration(s) do not match {}",
             problems.len(),
             args.folder.dir.display()
-        )))
+        );
+        let error = migrate_runtime::Error::Validation(problems.into_iter().cloned().collect());
+        for help in failure::cli_help(&error) {
+            message.push_str(&format!("\n  = help: {help}"));
+        }
+        Err(Failure::findings(message))
     } else if !status.invalid_indexes.is_empty() {
         Err(Failure::findings(format!(
             "{} index(es) built by applied migrations are INVALID",

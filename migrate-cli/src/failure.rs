@@ -3,7 +3,7 @@
 use std::fmt;
 use std::process::ExitCode;
 
-use migrate_runtime::{Error, Remedy};
+use migrate_runtime::{Error, Refusal, Remedy};
 
 /// The documented exit codes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,7 +64,12 @@ impl Failure {
     /// The exit code a runner error means, with its message.
     pub fn from_runtime(error: &Error) -> Self {
         let code = match error {
-            Error::Database { .. } | Error::UnknownVersion { .. } => Code::Usage,
+            Error::Database { .. }
+            | Error::UnknownVersion { .. }
+            | Error::RepairRefused {
+                refusal: Refusal::NoReason,
+                ..
+            } => Code::Usage,
             _ => Code::Findings,
         };
         Self {
@@ -100,7 +105,8 @@ pub fn in_flag_terms(remedy: Remedy) -> Option<&'static str> {
         }
         Remedy::RestartChanged => {
             "`migrate apply` resumes the file only while its text is the one that ran: restore \
-             that text to finish it"
+             that text to finish it, or, when it was changed on purpose, `migrate repair \
+             forget-failure VERSION --reason TEXT` runs it again from its first statement"
         }
         Remedy::SessionConnection => {
             "on the command line, point `--database-url` at PostgreSQL itself or at a \
@@ -110,7 +116,15 @@ pub fn in_flag_terms(remedy: Remedy) -> Option<&'static str> {
             "on the command line, `migrate apply --allow-out-of-order` applies an older \
              pending migration"
         }
-        Remedy::AllowModified => "`migrate verify` lists the applied migrations whose file changed",
+        Remedy::AllowModified => {
+            "`migrate verify` lists the applied migrations whose file changed; when a file was \
+             changed on purpose, `migrate repair accept-checksum VERSION --reason TEXT` records \
+             its new checksum"
+        }
+        Remedy::RepairOutOfOrder => {
+            "on the command line, `--allow-out-of-order` makes the repair anyway; `migrate apply \
+             --allow-out-of-order` then applies the older migration"
+        }
         // No flag accepts missing migrations: the findings say to restore the files.
         _ => return None,
     })
@@ -209,7 +223,9 @@ mod tests {
         );
         assert!(
             cli.ends_with(
-                "= help: `migrate verify` lists the applied migrations whose file changed"
+                "= help: `migrate verify` lists the applied migrations whose file changed; when \
+                 a file was changed on purpose, `migrate repair accept-checksum VERSION --reason \
+                 TEXT` records its new checksum"
             ),
             "{cli}"
         );

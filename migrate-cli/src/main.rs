@@ -18,6 +18,7 @@ mod new;
 mod reference;
 mod render;
 mod session;
+mod status;
 mod trace;
 
 use std::process::ExitCode;

@@ -363,37 +363,6 @@ fn sslmode_require_encrypts_the_connection() {
     }
 }
 
-/// Runs `migrate ARGS` on a pseudo-terminal (util-linux `script`), typing `answer`.
-fn on_a_terminal(args: &str, answer: &str) -> Option<common::Run> {
-    use std::io::Write;
-    use std::process::{Command, Stdio};
-    if Command::new("script").arg("--version").output().is_err() {
-        common::prerequisite::missing("util-linux `script`, for a pseudo-terminal");
-        return None;
-    }
-    let command = format!("{} {args}", env!("CARGO_BIN_EXE_migrate"));
-    let mut child = Command::new("script")
-        .args(["-qec", &command, "/dev/null"])
-        .env_remove("DATABASE_URL")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(answer.as_bytes())
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
-    Some(common::Run {
-        code: output.status.code().unwrap(),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    })
-}
-
 #[test]
 fn apply_asks_for_confirmation_on_a_terminal() {
     let db = Db::new();
@@ -403,7 +372,7 @@ fn apply_asks_for_confirmation_on_a_terminal() {
         folder.path().display(),
         db.url
     );
-    let Some(run) = on_a_terminal(&args, "n\n") else {
+    let Some(run) = common::on_a_terminal(&args, "n\n") else {
         return;
     };
     let run = run.expect(2);
@@ -415,7 +384,7 @@ fn apply_asks_for_confirmation_on_a_terminal() {
     );
     assert!(!db.exists("public.users"));
 
-    let run = on_a_terminal(&args, "y\n").unwrap().expect(0);
+    let run = common::on_a_terminal(&args, "y\n").unwrap().expect(0);
     assert!(run.stdout.contains("Applied 3 migration(s)"), "{run}");
     assert_eq!(db.applied(), "1,2,3");
 }

@@ -12,6 +12,7 @@ use crate::lock::{LockHolder, Pooler};
 use crate::peer::PeerHistory;
 use crate::plan::Finding;
 use crate::remedy::{self, Remedy};
+use crate::repair::{Refusal, RepairAction};
 use crate::report::Operation;
 use migrate_core::Version;
 
@@ -126,6 +127,17 @@ pub enum Error {
         rows: usize,
     },
 
+    /// A repair was refused: it would leave the history inconsistent, there is nothing to
+    /// repair, or it has no reason; nothing was changed.
+    RepairRefused {
+        /// The action asked for.
+        action: RepairAction,
+        /// The version.
+        version: Version,
+        /// Why it was refused.
+        refusal: Refusal,
+    },
+
     /// `baseline_from_history` found rows in the other tool's history it cannot trust, or no
     /// such table; nothing was recorded.
     PeerHistory {
@@ -187,6 +199,7 @@ impl Error {
             Error::BaselineNotEmpty { .. } => Some(Remedy::ForceBaseline),
             Error::HistoryShape { .. } => Some(Remedy::HistoryTable),
             Error::TransactionPooler { .. } => Some(Remedy::SessionConnection),
+            Error::RepairRefused { refusal, .. } => refusal.remedy(),
             Error::Migration(failure)
                 if failure.lock_timed_out() && !failure.blocked_by.is_empty() =>
             {
@@ -356,6 +369,11 @@ impl fmt::Display for Fact<'_> {
                 "refusing to baseline: the history table {} already holds {rows} row(s)",
                 table.qualified()
             ),
+            Error::RepairRefused {
+                action,
+                version,
+                refusal,
+            } => f.write_str(&refusal.describe(*action, *version)),
             Error::PeerHistory { table, problems } => write!(
                 f,
                 "refusing to baseline from {table}, nothing was recorded: {}",
@@ -371,6 +389,7 @@ fn verb(operation: Operation) -> &'static str {
         Operation::Apply => "apply",
         Operation::Rollback => "roll back",
         Operation::Baseline => "record a baseline",
+        Operation::Repair => "repair the history",
     }
 }
 

@@ -44,14 +44,15 @@
 // - the vocabulary: `history` (the history table: names, lock keys, shape, SQL text, rows),
 //   `embedded` (the migration set), `overrides` (settings a run replaced),
 //   `peer` (other tools' history tables), `retry` (lock_timeout retries);
-// - the pure decisions: `plan` (pending, modified, missing, out of order), then `report`;
+// - the pure decisions: `plan` (pending, modified, missing, out of order), `repair` (what a
+//   repair changes or why it is refused, and the SQL of its audit table), then `report`;
 // - what errors name: `lock::holder` (who holds or blocks a lock; the pooler),
 //   `apply::failure` (a rejected migration and its direction); then `error`, one enum over
 //   them, each variant a fact with typed fields and its remedies;
 // - the I/O: `conn` (one connection trait, sync and async), `read` (the history read and
 //   checked), `lock` (the advisory lock), `event`, `apply` (one migration with its row);
 // - `runner`: `builder` (the options, the overrides), then one module per operation
-//   (`apply`, `rollback`, `baseline`, `status`); then `template`, `fleet`, `testing`.
+//   (`apply`, `rollback`, `baseline`, `repair`, `status`); then `template`, `fleet`, `testing`.
 
 mod apply;
 mod conn;
@@ -68,6 +69,7 @@ pub mod peer;
 mod plan;
 mod read;
 mod remedy;
+mod repair;
 mod report;
 mod retry;
 mod runner;
@@ -95,6 +97,7 @@ pub use overrides::Override;
 pub use peer::{PeerHistory, Tool};
 pub use plan::{Finding, FindingKind, Pending, Plan};
 pub use remedy::Remedy;
+pub use repair::{Refusal, Repair, RepairAction, RepairChange, RepairRecord, RowState};
 pub use report::{InvalidIndex, Operation, Report, Status, Step};
 pub use runner::Runner;
 

@@ -34,6 +34,10 @@ pub enum Remedy {
     AllowMissing,
     /// Connect around the transaction pooler: to PostgreSQL itself or to a session-mode pool.
     SessionConnection,
+    /// Make a repair that leaves a migration pending below the newest applied one:
+    /// [`Runner::allow_out_of_order`](crate::Runner::allow_out_of_order), which the next run
+    /// needs too.
+    RepairOutOfOrder,
 }
 
 impl Remedy {
@@ -69,6 +73,10 @@ impl Remedy {
                 "Give the runner a client connected to PostgreSQL itself or to a session-mode \
                  pool (PgBouncer pool_mode = session), e.g. through a separate migration URL \
                  that bypasses the pooler"
+            }
+            Remedy::RepairOutOfOrder => {
+                "Runner::allow_out_of_order(true) makes the repair anyway; the next run needs it \
+                 too, to apply the older migration"
             }
         }
     }

@@ -8,6 +8,7 @@ use std::time::Duration;
 use crate::history::HistoryRow;
 use crate::overrides::Override;
 use crate::plan::{Finding, FindingKind, Pending, Plan};
+use crate::repair::RepairRecord;
 
 /// Which operation a [`Report`] describes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,6 +20,10 @@ pub enum Operation {
     Rollback,
     /// `baseline`: migrations recorded as applied without running them.
     Baseline,
+    /// `repair`: one history row changed for what a person fixed by hand. Errors name it
+    /// (a repair refused through a transaction pooler); a repair returns a
+    /// [`RepairChange`](crate::RepairChange), not a report.
+    Repair,
 }
 
 /// One migration an operation applied, reverted or recorded.
@@ -83,6 +88,7 @@ impl fmt::Display for Report {
             Operation::Apply => ("Applying", "applied"),
             Operation::Rollback => ("Rolling back", "reverted"),
             Operation::Baseline => ("Recording as applied", "recorded"),
+            Operation::Repair => ("Repairing", "repaired"),
         };
         if self.steps.is_empty() {
             return write!(
@@ -122,6 +128,9 @@ pub struct Status {
     /// Indexes that applied migrations built concurrently and that are INVALID (an
     /// interrupted build recorded as applied, or an index broken since).
     pub invalid_indexes: Vec<InvalidIndex>,
+    /// The newest repairs of the history ([`Runner::repair`](crate::Runner::repair)), newest
+    /// first, at most ten; empty when none was ever made.
+    pub repairs: Vec<RepairRecord>,
 }
 
 /// An INVALID index built concurrently by an applied migration: queries do not use it, every
@@ -212,6 +221,12 @@ impl fmt::Display for Status {
         }
         for invalid in &self.invalid_indexes {
             writeln!(f, "error: {invalid}")?;
+        }
+        if !self.repairs.is_empty() {
+            writeln!(f, "\nRepairs (newest first):")?;
+            for repair in &self.repairs {
+                writeln!(f, "  ! {repair}")?;
+            }
         }
         write!(
             f,

@@ -376,6 +376,8 @@ api_operations! {
     status / status_async() -> Status;
     rollback_to / rollback_to_async(version: impl Into<migrate_runtime::Version>) -> Report;
     baseline / baseline_async(version: impl Into<migrate_runtime::Version>) -> Report;
+    repair / repair_async(repair: migrate_runtime::Repair) -> migrate_runtime::RepairChange;
+    repair_plan / repair_plan_async(repair: migrate_runtime::Repair) -> migrate_runtime::RepairChange;
 }
 
 impl Api {

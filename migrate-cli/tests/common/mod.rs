@@ -184,6 +184,36 @@ pub fn migrate(args: &[&str]) -> Run {
     migrate_with_env(args, &[])
 }
 
+/// Runs `migrate ARGS` on a pseudo-terminal (util-linux `script`), typing `answer`.
+pub fn on_a_terminal(args: &str, answer: &str) -> Option<Run> {
+    use std::io::Write;
+    if Command::new("script").arg("--version").output().is_err() {
+        prerequisite::missing("util-linux `script`, for a pseudo-terminal");
+        return None;
+    }
+    let command = format!("{} {args}", env!("CARGO_BIN_EXE_migrate"));
+    let mut child = Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .env_remove("DATABASE_URL")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(answer.as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    Some(Run {
+        code: output.status.code().unwrap(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    })
+}
+
 /// The server's URL, from `DATABASE_URL`.
 pub fn server_url() -> String {
     std::env::var("DATABASE_URL").expect(

@@ -1,6 +1,7 @@
-//! The operations (`run`, `run_to`, `plan`, `status`, `rollback_to`, `rollback_plan`, `baseline`),
-//! written once as `async` code over [`Connection`](crate::conn::Connection), one module per
-//! operation (`apply`, `rollback`, `baseline`, `status`), and [`Runner`] (`builder`), which holds
+//! The operations (`run`, `run_to`, `plan`, `status`, `rollback_to`, `rollback_plan`, `baseline`,
+//! `repair`, `repair_plan`), written once as `async` code over
+//! [`Connection`](crate::conn::Connection), one module per operation (`apply`, `rollback`,
+//! `baseline`, `repair`, `status`), and [`Runner`] (`builder`), which holds
 //! the options; the macro below exposes each operation for the sync client and (feature
 //! `tokio`) the async one.
 //!
@@ -17,10 +18,15 @@
 //! see [`crate::lock`]) no session lock is taken and there is no unlock; each transactional
 //! migration guards itself in its own transaction, and pending no-transaction files are
 //! refused before anything runs ([`Error::TransactionPooler`]).
+//!
+//! A repair: 1 (lock) + 1 (read the whole rows) + 1 (does the audit table exist) + 1 (the
+//! change and its audit row in one transaction) + 1 (unlock). `status` reads the audit table
+//! too: + 1 (does it exist), + 1 (its newest rows) when it does.
 
 mod apply;
 mod baseline;
 mod builder;
+mod repair;
 mod rollback;
 mod status;
 
@@ -31,6 +37,7 @@ use crate::embedded::Migration;
 use crate::error::Error;
 use crate::peer::PeerHistory;
 use crate::plan::Plan;
+use crate::repair::{Repair, RepairChange};
 use crate::report::{Report, Status};
 use migrate_core::Version;
 
@@ -93,4 +100,19 @@ operations! {
     /// a history table of ours that holds rows unless [`Runner::force_baseline`]. The next
     /// [`Runner::run`] applies only what is new.
     fn baseline_from_history / baseline_from_history_async(history: PeerHistory) -> Report = baseline::baseline_from_history;
+    /// Changes one history row for what a person fixed by hand (see [`RepairAction`] for each
+    /// action), under the migration lock, with an audit row (who: the database role, the
+    /// client's user and host given with [`Repair::client`], its address; when: the server's
+    /// clock; why: the reason; what: the row before and after) in the same transaction; returns
+    /// the change. Refuses ([`Error::RepairRefused`], naming the version and what to do
+    /// instead) a repair without a reason, one with nothing to repair, and one that would leave
+    /// the history inconsistent: a migration pending below the newest applied one, unless
+    /// [`Runner::allow_out_of_order`]. Needs a session of its own (refused through a
+    /// transaction pooler). `status` shows the newest repairs.
+    ///
+    /// [`RepairAction`]: crate::RepairAction
+    fn repair / repair_async(repair: Repair) -> RepairChange = repair::repair;
+    /// Dry run of [`Runner::repair`]: the change it would make, or its refusal, from the
+    /// history as it is now. Changes nothing and takes no lock.
+    fn repair_plan / repair_plan_async(repair: Repair) -> RepairChange = repair::repair_plan;
 }

@@ -1,4 +1,5 @@
-//! `plan` and `status`: what the history says and what would run; nothing changes.
+//! `plan` and `status`: what the history says, what would run and the newest repairs; nothing
+//! changes.
 
 use crate::conn::Connection;
 use crate::embedded::Migration;
@@ -31,10 +32,12 @@ pub(super) async fn status<C: Connection>(conn: &mut C, runner: &Runner) -> Resu
         .cloned()
         .collect();
     let invalid_indexes = invalid_indexes(conn, runner, &applied).await?;
+    let repairs = super::repair::recent(conn, &runner.table).await?;
     Ok(Status {
         applied,
         plan,
         invalid_indexes,
+        repairs,
     })
 }
 
