@@ -105,6 +105,30 @@ impl Migrations {
     }
 }
 
+#[cfg(test)]
+/// For tests: three migrations (1 `one`, 2 `two`, 3 `three`, checksums `c1` to `c3`) of two statements each: the second runs without a transaction.
+pub(crate) static THREE: std::sync::LazyLock<Migrations> = std::sync::LazyLock::new(|| {
+    let record = |version, name, checksum, transaction| MigrationRecord {
+        version: Version::new(version),
+        name,
+        checksum,
+        up: ScriptRecord {
+            path: "m.sql",
+            text: 0,
+            transaction,
+            statements: vec![0..8, 10..18],
+            index_builds: vec![],
+        },
+        down: None,
+    };
+    let set = [
+        record(1, "one", "c1", Transaction::Single),
+        record(2, "two", "c2", Transaction::None),
+        record(3, "three", "c3", Transaction::Single),
+    ];
+    Migrations::embedded(&["SELECT 1;\nSELECT 2;"], &set, Settings::new())
+});
+
 impl fmt::Debug for Migrations {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Migrations")

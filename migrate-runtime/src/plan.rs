@@ -528,32 +528,8 @@ pub(crate) fn plan(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use migrate_core::embedded::{MigrationRecord, ScriptRecord};
-    use migrate_core::Settings;
-    use std::sync::LazyLock;
 
-    /// Three migrations of two statements each; the second runs without a transaction.
-    static MIGRATIONS: LazyLock<Migrations> = LazyLock::new(|| {
-        let record = |version, name, checksum, transaction| MigrationRecord {
-            version: Version::new(version),
-            name,
-            checksum,
-            up: ScriptRecord {
-                path: "m.sql",
-                text: 0,
-                transaction,
-                statements: vec![0..8, 10..18],
-                index_builds: vec![],
-            },
-            down: None,
-        };
-        let set = [
-            record(1, "one", "c1", Transaction::Single),
-            record(2, "two", "c2", Transaction::None),
-            record(3, "three", "c3", Transaction::Single),
-        ];
-        Migrations::embedded(&["SELECT 1;\nSELECT 2;"], &set, Settings::new())
-    });
+    use crate::embedded::THREE as MIGRATIONS;
     const V0: Version = Version::new(0);
     const V1: Version = Version::new(1);
     const V2: Version = Version::new(2);

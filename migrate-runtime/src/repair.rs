@@ -662,18 +662,7 @@ pub(crate) fn parse_recent(messages: &[SimpleQueryMessage]) -> Result<Vec<Repair
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::embedded::{Migration, Script, Statement};
-    use migrate_core::Transaction;
-
-    const STATEMENTS: &[Statement] = &[Statement::__new(0, 8)];
-    const SCRIPT: Script =
-        Script::__new("m.sql", "SELECT 1;", Transaction::Single, STATEMENTS, &[]);
-    static SET: &[Migration] = &[
-        Migration::__new(Version::new(1), "one", "c1", SCRIPT, None),
-        Migration::__new(Version::new(2), "two", "c2", SCRIPT, None),
-        Migration::__new(Version::new(3), "three", "c3", SCRIPT, None),
-    ];
-    static MIGRATIONS: Migrations = Migrations::__new(SET);
+    use crate::embedded::THREE as MIGRATIONS;
 
     fn row(version: u64, checksum: &str, success: bool) -> HistoryRow {
         HistoryRow {
