@@ -72,6 +72,10 @@ pub struct Rule {
     /// Whether `-- migrate:allow(...)`, `allow-file(...)` or the macro's `allow = [...]` can
     /// silence it. File and syntax problems cannot be allowed.
     pub allowable: bool,
+    /// What `migrate lint --fix` (and an editor's code action) does to what the rule finds,
+    /// when its help is a mechanical rewrite: its findings then carry a
+    /// [`Fix`](crate::fix::Fix). `None`: the rule's help needs a person.
+    pub autofix: Option<&'static str>,
     /// What the rule's page shows and a test runs through the checker.
     pub examples: Examples,
     pub(crate) check: Check,
@@ -277,6 +281,63 @@ impl StatementCtx<'_> {
     /// A hit at the statement's start.
     pub fn hit(&self, message: impl Into<String>) -> Hit {
         Hit::new(self.start(), message)
+    }
+
+    /// Whether the statement is the file's own text, which a fix can edit: not one a `DO` block
+    /// runs (whose text may be a string literal, its offsets not the file's).
+    pub fn own_text(&self) -> bool {
+        self.base == 0
+    }
+
+    /// The file offset where the first run of code tokens (comments skipped) at or after the
+    /// file offset `from` that spells `words` (compared case-insensitively) ends. `None` when
+    /// there is none, or the statement is not the file's own text (see [`Self::own_text`]).
+    pub fn after_words(&self, from: usize, words: &[&str]) -> Option<usize> {
+        self.words_after(from, words, false)
+    }
+
+    /// Like [`Self::after_words`], only when the run starts at the first code token at or
+    /// after `from`.
+    pub fn after_words_at(&self, from: usize, words: &[&str]) -> Option<usize> {
+        self.words_after(from, words, true)
+    }
+
+    fn words_after(&self, from: usize, words: &[&str], anchored: bool) -> Option<usize> {
+        if !self.own_text() || words.is_empty() {
+            return None;
+        }
+        let code: Vec<(&str, usize)> = self
+            .words()
+            .filter(|(t, _, at)| {
+                !matches!(t.token(), Token::SqlComment | Token::CComment) && *at >= from
+            })
+            .map(|(_, text, at)| (text, at + text.len()))
+            .collect();
+        let spells = |i: &usize| {
+            code.get(*i..*i + words.len()).is_some_and(|run| {
+                run.iter()
+                    .zip(words)
+                    .all(|((text, _), w)| text.eq_ignore_ascii_case(w))
+            })
+        };
+        let last = if anchored { 1 } else { code.len() };
+        (0..last.min(code.len()))
+            .find(spells)
+            .map(|i| code[i + words.len() - 1].1)
+    }
+
+    /// The statement's range in the file with its semicolon (when only blanks separate them)
+    /// and the line end after it: what removing the statement removes.
+    pub fn with_semicolon(&self) -> Range<usize> {
+        let end = self.range.end;
+        let rest = &self.text[end..];
+        let blanks = rest.len() - rest.trim_start_matches([' ', '\t', '\n']).len();
+        let end = match rest[blanks..].starts_with(';') {
+            true => end + blanks + 1,
+            false => end,
+        };
+        let end = end + usize::from(self.text[end..].starts_with('\n'));
+        self.base + self.range.start..self.base + end
     }
 
     /// The statement's tokens with their text and file offset.

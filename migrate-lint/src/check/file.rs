@@ -422,6 +422,11 @@ impl Findings<'_> {
     }
 
     fn report(&mut self, rule: &'static Rule, hit: Hit, statement: Option<usize>) {
+        debug_assert!(
+            hit.fix.is_none() || rule.autofix.is_some(),
+            "`{}` fixes a finding but does not say so in `autofix`",
+            rule.name
+        );
         if rule.allowable && self.directives.allows(rule, statement) || self.policy.allows(rule) {
             return;
         }
@@ -438,6 +443,7 @@ impl Findings<'_> {
             message: hit.message,
             source_line: Some(line_at(self.text, hit.at).to_owned()),
             help: hit.help.unwrap_or_else(|| rule.help.to_owned()),
+            fix: hit.fix,
         });
     }
 }

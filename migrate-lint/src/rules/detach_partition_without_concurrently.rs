@@ -23,6 +23,7 @@ pub(crate) static RULE: Rule = Rule {
     help: "write `DETACH PARTITION ... CONCURRENTLY` (PostgreSQL 14 or later) in a migration of \
            its own that starts with `-- migrate:no-transaction`",
     allowable: true,
+    autofix: None,
     examples: Examples::Shown(&[Example {
         before: &[(
             "001_events.sql",

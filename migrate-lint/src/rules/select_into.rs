@@ -17,6 +17,7 @@ pub(crate) static RULE: Rule = Rule {
     reason: "`SELECT ... INTO table` has no `IF NOT EXISTS` form and fails when the table exists",
     help: "write `CREATE TABLE IF NOT EXISTS t AS SELECT ...`",
     allowable: true,
+    autofix: None,
     examples: Examples::Shown(&[Example {
         before: &[USERS],
         bad: (

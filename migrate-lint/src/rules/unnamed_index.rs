@@ -19,6 +19,7 @@ pub(crate) static RULE: Rule = Rule {
              index every time it runs",
     help: "name the index and add `IF NOT EXISTS`",
     allowable: true,
+    autofix: None,
     examples: Examples::Shown(&[Example {
         before: &[USERS],
         bad: (

@@ -12,6 +12,7 @@ pub(crate) static RULE: Rule = Rule {
              allow a future problem",
     help: "remove the rule from the directive",
     allowable: false,
+    autofix: None,
     examples: Examples::Shown(&[Example {
         before: &[USERS],
         bad: (
