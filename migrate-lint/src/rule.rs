@@ -303,15 +303,10 @@ impl StatementCtx<'_> {
     }
 
     fn words_after(&self, from: usize, words: &[&str], anchored: bool) -> Option<usize> {
-        if !self.own_text() || words.is_empty() {
-            return None;
-        }
-        let code: Vec<(&str, usize)> = self
-            .words()
-            .filter(|(t, _, at)| {
-                !matches!(t.token(), Token::SqlComment | Token::CComment) && *at >= from
-            })
-            .map(|(_, text, at)| (text, at + text.len()))
+        let code: Vec<(&str, Range<usize>)> = self
+            .code_tokens()
+            .into_iter()
+            .filter(|(_, range)| range.start >= from)
             .collect();
         let spells = |i: &usize| {
             code.get(*i..*i + words.len()).is_some_and(|run| {
@@ -323,7 +318,30 @@ impl StatementCtx<'_> {
         let last = if anchored { 1 } else { code.len() };
         (0..last.min(code.len()))
             .find(spells)
-            .map(|i| code[i + words.len() - 1].1)
+            .map(|i| code[i + words.len() - 1].1.end)
+            .filter(|_| !words.is_empty())
+    }
+
+    /// The statement's code tokens (comments left out), each with its text and byte range in
+    /// the file; none when the statement is not the file's own text (see [`Self::own_text`]).
+    pub fn code_tokens(&self) -> Vec<(&str, Range<usize>)> {
+        if !self.own_text() {
+            return Vec::new();
+        }
+        self.words()
+            .filter(|(t, _, _)| !matches!(t.token(), Token::SqlComment | Token::CComment))
+            .map(|(_, text, at)| (text, at..at + text.len()))
+            .collect()
+    }
+
+    /// Whether a comment lies in the file's byte range `range`: an edit that removes it would
+    /// lose what the author wrote.
+    pub fn has_comment_in(&self, range: Range<usize>) -> bool {
+        self.words().any(|(t, text, at)| {
+            matches!(t.token(), Token::SqlComment | Token::CComment)
+                && at < range.end
+                && at + text.len() > range.start
+        })
     }
 
     /// The statement's range in the file with its semicolon (when only blanks separate them)
