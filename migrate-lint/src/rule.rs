@@ -10,6 +10,7 @@ use pg_query::protobuf::{AlterTableCmd, RangeVar, ScanToken, Token};
 use pg_query::NodeEnum;
 
 use crate::diagnostic::{Hit, Severity};
+use crate::fix::{apply, Edit, Fix, NewFile};
 use crate::locks::Held;
 use crate::objects::{alter_table_cmds, Earlier};
 use crate::schema::Schema;
@@ -332,6 +333,44 @@ impl StatementCtx<'_> {
             .filter(|(t, _, _)| !matches!(t.token(), Token::SqlComment | Token::CComment))
             .map(|(_, text, at)| (text, at..at + text.len()))
             .collect()
+    }
+
+    /// The byte range in the file of the (possibly qualified) name that starts at the node
+    /// `location`: `app."Users"`. `None` when no code token starts there.
+    pub fn name_at(&self, location: i32) -> Option<Range<usize>> {
+        let code = self.code_tokens();
+        let first = code
+            .iter()
+            .position(|(_, r)| r.start == self.at(location))?;
+        let mut last = first;
+        while code.get(last + 1).is_some_and(|(t, _)| *t == ".") && last + 2 < code.len() {
+            last += 2;
+        }
+        Some(code[first].1.start..code[last].1.end)
+    }
+
+    /// The fix that writes a `CONCURRENTLY` form, which cannot run in a transaction block:
+    /// ` CONCURRENTLY` inserted at the file offset `at`. In a file without a transaction, an
+    /// edit; in a file with one, a plan: the statement moves into a new migration of its own
+    /// that starts with `-- migrate:no-transaction`, with `guard` (` IF NOT EXISTS`, ` IF
+    /// EXISTS`) after `CONCURRENTLY` when it lacks it, as a statement there must be idempotent.
+    pub fn concurrently(&self, at: usize, guard: &str) -> Option<Fix> {
+        if !self.own_text() {
+            return None;
+        }
+        if self.transaction == Transaction::None {
+            let insert = Edit::insert(at, " CONCURRENTLY");
+            return Some(Fix::edits("write `CONCURRENTLY`", vec![insert]));
+        }
+        let insert = Edit::insert(at - self.start(), format!(" CONCURRENTLY{guard}"));
+        let statement = apply(self.sql(), &[insert])?;
+        Some(Fix::NewFile(NewFile {
+            title: "move the statement, with `CONCURRENTLY`, into a new migration after this one \
+                    that starts with `-- migrate:no-transaction`"
+                .to_owned(),
+            remove: self.with_semicolon(),
+            content: format!("-- migrate:no-transaction\n{statement};\n"),
+        }))
     }
 
     /// Whether a comment lies in the file's byte range `range`: an edit that removes it would

@@ -15,13 +15,11 @@ use pg_query::protobuf::{
 use pg_query::NodeEnum;
 
 use crate::diagnostic::{Hit, Severity};
-use crate::fix::{apply, Edit, Fix, NewFile};
 use crate::objects::{display_object, display_relation, object_name, relation_name, ObjectKey};
 use crate::quote::ident;
 use crate::rule::{Check, Example, Examples, Family, Rule, StatementCtx};
 use crate::rules::examples::USERS;
 use crate::rules::newer_than_target::REINDEX_CONCURRENTLY;
-use migrate_core::Transaction;
 
 pub(crate) static RULE: Rule = Rule {
     name: "index-without-concurrently",
@@ -94,36 +92,14 @@ fn create_index(ctx: &StatementCtx<'_>, s: &IndexStmt) -> Vec<Hit> {
              its own that starts with `-- migrate:no-transaction`",
             if name.is_empty() { " <name>" } else { &name }
         ))
-        .fix(concurrently(
-            ctx,
-            ctx.after_words(ctx.start(), &["INDEX"]),
-            if s.if_not_exists || name.is_empty() {
+        .fix(ctx.after_words(ctx.start(), &["INDEX"]).and_then(|at| {
+            let guard = if s.if_not_exists || name.is_empty() {
                 ""
             } else {
                 " IF NOT EXISTS"
-            },
-        ))]
-}
-
-/// The fix: `CONCURRENTLY` inserted at `at`. In a file without a transaction, an edit; in a
-/// file with one, a plan: the statement moves into a new migration of its own that starts
-/// with `-- migrate:no-transaction`, with `guard` (` IF NOT EXISTS`, ` IF EXISTS`) when it
-/// lacks it, as a statement there must be idempotent.
-fn concurrently(ctx: &StatementCtx<'_>, at: Option<usize>, guard: &str) -> Option<Fix> {
-    let at = at?;
-    if ctx.transaction == Transaction::None {
-        let insert = Edit::insert(at, " CONCURRENTLY");
-        return Some(Fix::edits("write `CONCURRENTLY`", vec![insert]));
-    }
-    let insert = Edit::insert(at - ctx.start(), format!(" CONCURRENTLY{guard}"));
-    let statement = apply(ctx.sql(), &[insert])?;
-    Some(Fix::NewFile(NewFile {
-        title: "move the statement, with `CONCURRENTLY`, into a new migration after this one \
-                that starts with `-- migrate:no-transaction`"
-            .to_owned(),
-        remove: ctx.with_semicolon(),
-        content: format!("-- migrate:no-transaction\n{statement};\n"),
-    }))
+            };
+            ctx.concurrently(at, guard)
+        }))]
 }
 
 /// `REINDEX INDEX` and `REINDEX TABLE` of what existed before the file, and `REINDEX SCHEMA`,
@@ -199,8 +175,9 @@ fn reindex(ctx: &StatementCtx<'_>, s: &ReindexStmt) -> Vec<Hit> {
         " without `CONCURRENTLY`"
     };
     let fix = (keyword != "SYSTEM" && ctx.target.at_least(REINDEX_CONCURRENTLY))
-        .then(|| concurrently(ctx, ctx.after_words(ctx.start(), &[keyword]), ""))
-        .flatten();
+        .then(|| ctx.after_words(ctx.start(), &[keyword]))
+        .flatten()
+        .and_then(|at| ctx.concurrently(at, ""));
     vec![ctx
         .hit(format!("`{statement}`{without} blocks {blocked}"))
         .help(help)
@@ -247,7 +224,7 @@ fn drop_index(ctx: &StatementCtx<'_>, s: &DropStmt) -> Vec<Hit> {
     let edit = single
         .then(|| {
             let at = ctx.after_words_at(ctx.start(), &["DROP", "INDEX"]);
-            concurrently(ctx, at, if s.missing_ok { "" } else { " IF EXISTS" })
+            at.and_then(|at| ctx.concurrently(at, if s.missing_ok { "" } else { " IF EXISTS" }))
         })
         .flatten();
     vec![ctx

@@ -69,14 +69,11 @@ fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
 /// when no comment lies in what is removed.
 fn fix(ctx: &StatementCtx<'_>, into: &IntoClause) -> Option<Fix> {
     let table = into.rel.as_ref().filter(|t| t.relpersistence == "p")?;
+    let name = ctx.name_at(table.location)?;
     let code = ctx.code_tokens();
     let first = code
         .iter()
-        .position(|(_, range)| range.start == ctx.at(table.location))?;
-    let mut last = first;
-    while code.get(last + 1).is_some_and(|(text, _)| *text == ".") && last + 2 < code.len() {
-        last += 2;
-    }
+        .position(|(_, range)| range.start == name.start)?;
     let keyword = |i: usize, word: &str| {
         code.get(i)
             .is_some_and(|(t, _)| t.eq_ignore_ascii_case(word))
@@ -89,11 +86,11 @@ fn fix(ctx: &StatementCtx<'_>, into: &IntoClause) -> Option<Fix> {
     if !keyword(into_at, "INTO") {
         return None;
     }
-    let removed = code[before].1.end..code[last].1.end;
+    let removed = code[before].1.end..name.end;
     if ctx.has_comment_in(removed.clone()) {
         return None;
     }
-    let name = &ctx.text[code[first].1.start..code[last].1.end];
+    let name = &ctx.text[name];
     Some(Fix::edits(
         "write `CREATE TABLE IF NOT EXISTS ... AS`",
         vec![
