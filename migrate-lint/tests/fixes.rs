@@ -136,7 +136,7 @@ fn every_fixable_rule_fixes_its_examples_and_only_those_rules_carry_fixes() {
         .map(|r| r.name)
         .collect();
     assert_eq!(fixed_rules, fixable);
-    assert_eq!(fixable.len(), 8);
+    assert_eq!(fixable.len(), 9);
 }
 
 /// A folder with every kind of fix at once, including two at one place (`CONCURRENTLY`, then

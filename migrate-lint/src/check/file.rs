@@ -389,12 +389,18 @@ impl Findings<'_> {
                 .directives
                 .unused()
                 .map(|allow| {
+                    let whole = self.directives.all_unused_at(allow.at);
                     Hit::new(
                         allow.at,
                         format!(
                             "`{}` is allowed here but nothing breaks it",
                             allow.rule.name
                         ),
+                    )
+                    .fix(
+                        whole
+                            .then(|| unused_allow::fix(self.text, allow.at))
+                            .flatten(),
                     )
                 })
                 .collect();
