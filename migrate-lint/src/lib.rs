@@ -62,7 +62,7 @@ pub use check::{check_dir, check_entries};
 pub use config::{parse_duration, Config, CONFIG_FILE};
 pub use diagnostic::{Diagnostic, Position, Severity};
 pub use fix::{Edit, Fix, NewFile};
-pub use fixing::{fix_entries, Fixed, Fixing};
+pub use fixing::{fix_entries, Fixed, Fixing, MAX_PASSES};
 /// The vocabulary the checker produces and the runtime uses, defined once in `migrate-core`.
 pub use migrate_core::{
     checksum, IndexBuild, PgVersion, Setting, SettingValue, Settings, Tenancy, Transaction, Version,
