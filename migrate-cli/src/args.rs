@@ -116,6 +116,14 @@ pub struct LintArgs {
     /// The whole folder is still checked, in order, so the schema model is right.
     #[arg(long, value_name = "REF")]
     pub changed_since: Option<String>,
+    /// Apply the mechanical fixes in place (`IF NOT EXISTS`, `IF EXISTS`, `OR REPLACE`, `SET
+    /// LOCAL`, `CONCURRENTLY` in a no-transaction file), print the diff, then check again. Files
+    /// up to `legacy_until` are never changed; a fix that needs a new file is printed as a plan.
+    #[arg(long, conflicts_with = "changed_since")]
+    pub fix: bool,
+    /// With --fix: print the diff of what it would change, and write nothing.
+    #[arg(long, requires = "fix")]
+    pub dry_run: bool,
 }
 
 impl LintArgs {

@@ -6,12 +6,12 @@ use std::time::Duration;
 use migrate_runtime::{Event, Operation, Repair, Report, Runner, Severity, Tenancy};
 
 use crate::args::{
-    ApplyArgs, BaselineArgs, Cli, Command, DbArgs, FleetArgs, LintArgs, NewArgs, OnFailure,
+    ApplyArgs, BaselineArgs, Cli, Command, DbArgs, FleetArgs, Format, LintArgs, NewArgs, OnFailure,
     PlanArgs, RepairArgs, ReportFormat, RollbackArgs, StatusArgs,
 };
 use crate::failure::{self, Failure};
 use crate::session::Session;
-use crate::{changed, confirm, fleet, import, load, new, render};
+use crate::{changed, confirm, fix, fleet, import, load, new, render};
 
 /// Runs the command line.
 pub fn run(cli: Cli) -> Result<(), Failure> {
@@ -45,7 +45,16 @@ fn lint(args: &LintArgs) -> Result<(), Failure> {
             dir.display()
         );
     }
-    let mut outcome = load::check(dir);
+    let mut outcome = match args.fix {
+        true if args.format != Format::Human => {
+            return Err(Failure::usage(
+                "`--fix` prints a diff for a person to read: use it without `--format` (or \
+                 with `--format human`), then run `migrate lint --format ...` for CI",
+            ))
+        }
+        true => fix::run(dir, args.dry_run)?,
+        false => load::check(dir),
+    };
     if let Some(revision) = &args.changed_since {
         let changed = changed::since(dir, revision)?;
         changed::keep(&mut outcome.diagnostics, &changed);

@@ -10,6 +10,7 @@ mod commands;
 mod confirm;
 mod connect;
 mod failure;
+mod fix;
 mod fleet;
 mod import;
 mod load;

@@ -183,6 +183,7 @@ mod tests {
             message: "`CREATE TABLE users` fails when the table exists".to_owned(),
             source_line: source_line.map(str::to_owned),
             help: "write `CREATE TABLE IF NOT EXISTS users (...)`".to_owned(),
+            fix: None,
         }
     }
 

@@ -224,6 +224,7 @@ impl Reader<'_> {
             message,
             source_line: Some(line_at(self.text, at).to_owned()),
             help,
+            fix: None,
         });
     }
 

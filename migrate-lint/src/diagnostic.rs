@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+use crate::fix::Fix;
 pub use migrate_core::Severity;
 
 /// A 1-based line and column (counted in characters) in a file.
@@ -38,6 +39,8 @@ pub struct Diagnostic {
     pub source_line: Option<String>,
     /// What to write instead.
     pub help: String,
+    /// The help as edits of the file, when it is a mechanical rewrite (see [`crate::fix`]).
+    pub fix: Option<Fix>,
 }
 
 impl Diagnostic {
@@ -91,6 +94,8 @@ pub(crate) struct Hit {
     pub message: String,
     /// The fix for this statement, when more precise than the rule's general one.
     pub help: Option<String>,
+    /// The help as edits, when it is a mechanical rewrite.
+    pub fix: Option<Fix>,
 }
 
 impl Hit {
@@ -99,11 +104,18 @@ impl Hit {
             at,
             message: message.into(),
             help: None,
+            fix: None,
         }
     }
 
     pub(crate) fn help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
+        self
+    }
+
+    /// The help as a mechanical fix, when there is one.
+    pub(crate) fn fix(mut self, fix: Option<Fix>) -> Self {
+        self.fix = fix;
         self
     }
 }

@@ -49,6 +49,12 @@ impl Directives {
             .is_some()
     }
 
+    /// Whether no rule of the directive at the byte offset `at` was used.
+    pub fn all_unused_at(&self, at: usize) -> bool {
+        let mut all = self.statements.iter().flatten().chain(&self.file);
+        all.all(|a| a.at != at || !a.used.get())
+    }
+
     /// Allows that no finding used.
     pub fn unused(&self) -> impl Iterator<Item = &Allow> {
         self.statements

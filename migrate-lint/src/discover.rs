@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use migrate_core::Version;
 
 /// A directory entry, read but not yet judged.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Entry {
     /// The file name.
     pub name: String,
@@ -20,7 +20,7 @@ pub struct Entry {
 }
 
 /// What a directory entry is.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum EntryKind {
     /// A file (or a link to one) and its bytes, or the error reading it.
     File(Result<Vec<u8>, String>),

@@ -12,8 +12,9 @@
 //!
 //! The imports run one way, and no module imports one that imports it back:
 //!
-//! * leaves, importing no module of the crate: `diagnostic` (severity, positions, the `Hit` a
-//!   stage or a rule finds), `quote`, `source`, [`discover`];
+//! * leaves, importing no module of the crate: [`fix`] (the edits a finding's fix makes),
+//!   `diagnostic` (severity, positions, the `Hit` a stage or a rule finds, on `fix` only),
+//!   `quote`, `source`, [`discover`];
 //! * what a rule reads, on those: `parse` (and `plpgsql`, which reads PL/pgSQL with it),
 //!   `objects` (the names statements create and drop), `schema` (the model), [`locks`] (the
 //!   lock each statement takes, checked on a real server, and what a file holds until it
@@ -26,7 +27,8 @@
 //! * the registry [`rules`]: every rule, [`rules::find`] and the did-you-mean of a misspelt name;
 //!   it imports no stage;
 //! * the stages that look rules up, [`config`], `directives` and `structure`, then `model` (the
-//!   checked set) and `check`, which runs the whole.
+//!   checked set) and `check`, which runs the whole; `fixing` (`migrate lint --fix`: check,
+//!   apply the fixes, check again) on `check`.
 //!
 //! ```no_run
 //! let outcome = migrate_lint::check_dir(std::path::Path::new("migrations"), "migrations");
@@ -42,6 +44,8 @@ pub mod config;
 mod diagnostic;
 mod directives;
 pub mod discover;
+pub mod fix;
+mod fixing;
 pub mod locks;
 mod model;
 mod objects;
@@ -57,6 +61,8 @@ mod structure;
 pub use check::{check_dir, check_entries};
 pub use config::{parse_duration, Config, CONFIG_FILE};
 pub use diagnostic::{Diagnostic, Position, Severity};
+pub use fix::{Edit, Fix, NewFile};
+pub use fixing::{fix_entries, Fixed, Fixing, MAX_PASSES};
 /// The vocabulary the checker produces and the runtime uses, defined once in `migrate-core`.
 pub use migrate_core::{
     checksum, embedded, IndexBuild, PgVersion, Setting, SettingValue, Settings, Tenancy,

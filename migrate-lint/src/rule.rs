@@ -10,6 +10,7 @@ use pg_query::protobuf::{AlterTableCmd, RangeVar, ScanToken, Token};
 use pg_query::NodeEnum;
 
 use crate::diagnostic::{Hit, Severity};
+use crate::fix::{apply, Edit, Fix, NewFile};
 use crate::locks::Held;
 use crate::objects::{alter_table_cmds, Earlier};
 use crate::schema::Schema;
@@ -72,6 +73,10 @@ pub struct Rule {
     /// Whether `-- migrate:allow(...)`, `allow-file(...)` or the macro's `allow = [...]` can
     /// silence it. File and syntax problems cannot be allowed.
     pub allowable: bool,
+    /// What `migrate lint --fix` (and an editor's code action) does to what the rule finds,
+    /// when its help is a mechanical rewrite: its findings then carry a
+    /// [`Fix`](crate::fix::Fix). `None`: the rule's help needs a person.
+    pub autofix: Option<&'static str>,
     /// What the rule's page shows and a test runs through the checker.
     pub examples: Examples,
     pub(crate) check: Check,
@@ -277,6 +282,119 @@ impl StatementCtx<'_> {
     /// A hit at the statement's start.
     pub fn hit(&self, message: impl Into<String>) -> Hit {
         Hit::new(self.start(), message)
+    }
+
+    /// Whether the statement is the file's own text, which a fix can edit: not one a `DO` block
+    /// runs (whose text may be a string literal, its offsets not the file's).
+    pub fn own_text(&self) -> bool {
+        self.base == 0
+    }
+
+    /// The file offset where the first run of code tokens (comments skipped) at or after the
+    /// file offset `from` that spells `words` (compared case-insensitively) ends. `None` when
+    /// there is none, or the statement is not the file's own text (see [`Self::own_text`]).
+    pub fn after_words(&self, from: usize, words: &[&str]) -> Option<usize> {
+        self.words_after(from, words, false)
+    }
+
+    /// Like [`Self::after_words`], only when the run starts at the first code token at or
+    /// after `from`.
+    pub fn after_words_at(&self, from: usize, words: &[&str]) -> Option<usize> {
+        self.words_after(from, words, true)
+    }
+
+    fn words_after(&self, from: usize, words: &[&str], anchored: bool) -> Option<usize> {
+        let code: Vec<(&str, Range<usize>)> = self
+            .code_tokens()
+            .into_iter()
+            .filter(|(_, range)| range.start >= from)
+            .collect();
+        let spells = |i: &usize| {
+            code.get(*i..*i + words.len()).is_some_and(|run| {
+                run.iter()
+                    .zip(words)
+                    .all(|((text, _), w)| text.eq_ignore_ascii_case(w))
+            })
+        };
+        let last = if anchored { 1 } else { code.len() };
+        (0..last.min(code.len()))
+            .find(spells)
+            .map(|i| code[i + words.len() - 1].1.end)
+            .filter(|_| !words.is_empty())
+    }
+
+    /// The statement's code tokens (comments left out), each with its text and byte range in
+    /// the file; none when the statement is not the file's own text (see [`Self::own_text`]).
+    pub fn code_tokens(&self) -> Vec<(&str, Range<usize>)> {
+        if !self.own_text() {
+            return Vec::new();
+        }
+        self.words()
+            .filter(|(t, _, _)| !matches!(t.token(), Token::SqlComment | Token::CComment))
+            .map(|(_, text, at)| (text, at..at + text.len()))
+            .collect()
+    }
+
+    /// The byte range in the file of the (possibly qualified) name that starts at the node
+    /// `location`: `app."Users"`. `None` when no code token starts there.
+    pub fn name_at(&self, location: i32) -> Option<Range<usize>> {
+        let code = self.code_tokens();
+        let first = code
+            .iter()
+            .position(|(_, r)| r.start == self.at(location))?;
+        let mut last = first;
+        while code.get(last + 1).is_some_and(|(t, _)| *t == ".") && last + 2 < code.len() {
+            last += 2;
+        }
+        Some(code[first].1.start..code[last].1.end)
+    }
+
+    /// The fix that writes a `CONCURRENTLY` form, which cannot run in a transaction block:
+    /// ` CONCURRENTLY` inserted at the file offset `at`. In a file without a transaction, an
+    /// edit; in a file with one, a plan: the statement moves into a new migration of its own
+    /// that starts with `-- migrate:no-transaction`, with `guard` (` IF NOT EXISTS`, ` IF
+    /// EXISTS`) after `CONCURRENTLY` when it lacks it, as a statement there must be idempotent.
+    pub fn concurrently(&self, at: usize, guard: &str) -> Option<Fix> {
+        if !self.own_text() {
+            return None;
+        }
+        if self.transaction == Transaction::None {
+            let insert = Edit::insert(at, " CONCURRENTLY");
+            return Some(Fix::edits("write `CONCURRENTLY`", vec![insert]));
+        }
+        let insert = Edit::insert(at - self.start(), format!(" CONCURRENTLY{guard}"));
+        let statement = apply(self.sql(), &[insert])?;
+        Some(Fix::NewFile(NewFile {
+            title: "move the statement, with `CONCURRENTLY`, into a new migration after this one \
+                    that starts with `-- migrate:no-transaction`"
+                .to_owned(),
+            remove: self.with_semicolon(),
+            content: format!("-- migrate:no-transaction\n{statement};\n"),
+        }))
+    }
+
+    /// Whether a comment lies in the file's byte range `range`: an edit that removes it would
+    /// lose what the author wrote.
+    pub fn has_comment_in(&self, range: Range<usize>) -> bool {
+        self.words().any(|(t, text, at)| {
+            matches!(t.token(), Token::SqlComment | Token::CComment)
+                && at < range.end
+                && at + text.len() > range.start
+        })
+    }
+
+    /// The statement's range in the file with its semicolon (when only blanks separate them)
+    /// and the line end after it: what removing the statement removes.
+    pub fn with_semicolon(&self) -> Range<usize> {
+        let end = self.range.end;
+        let rest = &self.text[end..];
+        let blanks = rest.len() - rest.trim_start_matches([' ', '\t', '\n']).len();
+        let end = match rest[blanks..].starts_with(';') {
+            true => end + blanks + 1,
+            false => end,
+        };
+        let end = end + usize::from(self.text[end..].starts_with('\n'));
+        self.base + self.range.start..self.base + end
     }
 
     /// The statement's tokens with their text and file offset.

@@ -127,8 +127,8 @@ fn only_byte_and_disk_problems_have_no_example() {
 /// The rules table of the index, as the registry says it should be; each name links to its page.
 fn rules_table() -> String {
     let mut table = String::from(
-        "| rule | family | level | what it flags, and why | what to write instead | allow |\n\
-         |---|---|---|---|---|---|\n",
+        "| rule | family | level | what it flags, and why | what to write instead | allow | \
+         `--fix` |\n|---|---|---|---|---|---|---|\n",
     );
     for rule in rules::all() {
         let allow = if rule.allowable {
@@ -137,13 +137,14 @@ fn rules_table() -> String {
             "no".to_owned()
         };
         table.push_str(&format!(
-            "| [`{0}`]({0}.md) | {1} | {2} | {3} | {4} | {5} |\n",
+            "| [`{0}`]({0}.md) | {1} | {2} | {3} | {4} | {5} | {6} |\n",
             rule.name,
             rule.family.as_str(),
             rule.severity,
             rule.reason.replace('|', "\\|"),
             rule.help.replace('|', "\\|"),
-            allow
+            allow,
+            if rule.autofix.is_some() { "yes" } else { "no" }
         ));
     }
     table
@@ -195,14 +196,21 @@ fn page(rule: &Rule) -> String {
         "# `{name}`\n\n\
          <!-- Generated from the rule's definition in migrate-lint/src/rules/ by \
          `UPDATE_DOCS=1 cargo test -p migrate-lint --test rule_pages`. -->\n\n\
-         | family | level | can be allowed |\n|---|---|---|\n| {} | {} | {} |\n\n\
-         {}\n\n## What to write instead\n\n{}\n\n",
+         | family | level | can be allowed | fixed by `--fix` |\n|---|---|---|---|\n\
+         | {} | {} | {} | {} |\n\n{}\n\n## What to write instead\n\n{}\n\n",
         rule.family.as_str(),
         rule.severity,
         if rule.allowable { "yes" } else { "no" },
+        if rule.autofix.is_some() { "yes" } else { "no" },
         sentence(rule.reason),
         sentence(rule.help)
     );
+    if let Some(autofix) = rule.autofix {
+        page.push_str(&format!(
+            "## Fixing it automatically\n\n`migrate lint --fix` {autofix} (see \
+             [the CLI guide](../cli-guide.md#fixing-findings-automatically)).\n\n"
+        ));
+    }
     match rule.examples {
         Examples::Shown(examples) => {
             for (i, example) in examples.iter().enumerate() {

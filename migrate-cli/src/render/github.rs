@@ -76,6 +76,7 @@ mod tests {
             message: "`SET NOT NULL` scans the table".to_owned(),
             source_line: Some("ALTER TABLE t ALTER c SET NOT NULL;".to_owned()),
             help: "add a `CHECK (c IS NOT NULL) NOT VALID` constraint first".to_owned(),
+            fix: None,
         };
         assert_eq!(
             annotation(&placed),
@@ -91,6 +92,7 @@ mod tests {
             message: "`users.sql` is not a migration name".to_owned(),
             source_line: None,
             help: "rename it `001_users.sql`".to_owned(),
+            fix: None,
         };
         assert_eq!(
             annotations(&[whole]),

@@ -60,6 +60,7 @@ mod tests {
             message: message.into(),
             source_line: None,
             help: "add `WHERE x <> y`".into(),
+            fix: None,
         }
     }
 

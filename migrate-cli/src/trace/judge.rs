@@ -143,6 +143,7 @@ mod tests {
             message: String::new(),
             source_line: None,
             help: String::new(),
+            fix: None,
         }
     }
 

@@ -389,12 +389,18 @@ impl Findings<'_> {
                 .directives
                 .unused()
                 .map(|allow| {
+                    let whole = self.directives.all_unused_at(allow.at);
                     Hit::new(
                         allow.at,
                         format!(
                             "`{}` is allowed here but nothing breaks it",
                             allow.rule.name
                         ),
+                    )
+                    .fix(
+                        whole
+                            .then(|| unused_allow::fix(self.text, allow.at))
+                            .flatten(),
                     )
                 })
                 .collect();
@@ -422,6 +428,11 @@ impl Findings<'_> {
     }
 
     fn report(&mut self, rule: &'static Rule, hit: Hit, statement: Option<usize>) {
+        debug_assert!(
+            hit.fix.is_none() || rule.autofix.is_some(),
+            "`{}` fixes a finding but does not say so in `autofix`",
+            rule.name
+        );
         if rule.allowable && self.directives.allows(rule, statement) || self.policy.allows(rule) {
             return;
         }
@@ -438,6 +449,7 @@ impl Findings<'_> {
             message: hit.message,
             source_line: Some(line_at(self.text, hit.at).to_owned()),
             help: hit.help.unwrap_or_else(|| rule.help.to_owned()),
+            fix: hit.fix,
         });
     }
 }

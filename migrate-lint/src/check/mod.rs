@@ -367,6 +367,7 @@ fn file_problem(rule: &'static Rule, path: &str, message: String, help: String) 
         message,
         source_line: None,
         help,
+        fix: None,
     }
 }
 
@@ -386,6 +387,7 @@ fn text_problem(path: &str, bytes: &[u8], error: TextError) -> Diagnostic {
         message: message.to_owned(),
         source_line: None,
         help: rule.help.to_owned(),
+        fix: None,
     }
 }
 

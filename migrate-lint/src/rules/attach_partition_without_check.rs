@@ -27,6 +27,7 @@ pub(crate) static RULE: Rule = Rule {
     help: "add a `CHECK` constraint matching the bound with `NOT VALID`, `VALIDATE` it in a \
            later migration, then attach: PostgreSQL skips the scan",
     allowable: true,
+    autofix: None,
     examples: Examples::Shown(&[Example {
         before: &[
             (

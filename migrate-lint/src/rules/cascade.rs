@@ -22,6 +22,7 @@ pub(crate) static RULE: Rule = Rule {
     help: "drop the dependent objects by name first and remove `CASCADE`; if the cascade is \
            intended, confirm it right above the statement: `-- migrate:allow(cascade) <reason>`",
     allowable: true,
+    autofix: None,
     examples: Examples::Shown(&[
         Example {
             before: &[USERS, ("002_active_users.sql", "CREATE OR REPLACE VIEW active_users AS SELECT id, email FROM users WHERE email IS NOT NULL;\n"), ("003_user_report.sql", "CREATE OR REPLACE VIEW user_report AS SELECT count(*) AS users FROM active_users;\n")],

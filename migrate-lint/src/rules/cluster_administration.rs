@@ -23,6 +23,7 @@ pub(crate) static RULE: Rule = Rule {
     help: "do this in provisioning (infrastructure code, the hosting provider's settings, a setup \
            script run by an administrator), not in a schema migration",
     allowable: false,
+    autofix: None,
     examples: Examples::Shown(&[Example {
         before: &[USERS],
         bad: (

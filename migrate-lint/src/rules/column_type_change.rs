@@ -26,6 +26,7 @@ pub(crate) static RULE: Rule = Rule {
            `varchar` to `text`) is not reported when an earlier file defined the column, else \
            confirm it with `-- migrate:allow(column-type-change)`",
     allowable: true,
+    autofix: None,
     examples: Examples::Shown(&[Example {
         before: &[
             USERS,

@@ -12,6 +12,7 @@ pub(crate) static RULE: Rule = Rule {
              setting that is silently ignored is a setting that does not hold",
     help: "see docs/guide/configuration.md for every key",
     allowable: false,
+    autofix: None,
     examples: Examples::Shown(&[Example {
         before: &[USERS],
         bad: (

@@ -36,6 +36,7 @@ pub(crate) static RULE: Rule = Rule {
     help: "add the constraint with `NOT VALID` (after an `ADD COLUMN` without it), then \
            `VALIDATE CONSTRAINT` it in a later migration",
     allowable: true,
+    autofix: None,
     examples: Examples::Shown(&[Example {
         before: &[
             USERS,

@@ -15,6 +15,7 @@ pub(crate) static RULE: Rule = Rule {
              migration is SQL only",
     help: "write the rows as `INSERT INTO ... VALUES (...), (...) ON CONFLICT DO NOTHING`",
     allowable: false,
+    autofix: None,
     examples: Examples::Shown(&[Example {
         before: &[],
         bad: (

@@ -18,6 +18,7 @@ pub(crate) static RULE: Rule = Rule {
            confirm it right above the statement: `-- migrate:allow(delete-without-where) \
            <reason>`",
     allowable: true,
+    autofix: None,
     examples: Examples::Shown(&[Example {
         before: &[USERS],
         bad: ("002_expire_sessions.sql", "DELETE FROM sessions;\n"),

@@ -23,6 +23,11 @@ pub(crate) static RULE: Rule = Rule {
     help: "write `DETACH PARTITION ... CONCURRENTLY` (PostgreSQL 14 or later) in a migration of \
            its own that starts with `-- migrate:no-transaction`",
     allowable: true,
+    autofix: Some(
+        "writes `CONCURRENTLY` in a file that starts with `-- migrate:no-transaction` when the \
+         target server has it; in a file with a transaction, prints the plan (the statement \
+         moved into a new migration of its own) and changes nothing",
+    ),
     examples: Examples::Shown(&[Example {
         before: &[(
             "001_events.sql",
@@ -52,6 +57,8 @@ ALTER TABLE events DETACH PARTITION events_2024 CONCURRENTLY;
 };
 
 fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
+    // `DETACH ... CONCURRENTLY` must be the statement's only sub-command.
+    let alone = ctx.alter_table_cmds_at().len() == 1;
     ctx.existing_table_cmds()
         .filter(|(_, cmd, _)| cmd.subtype() == AlterTableType::AtDetachPartition)
         .filter_map(|(relation, cmd, at)| {
@@ -63,6 +70,10 @@ fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
             }
             let table = display_relation(Some(relation));
             let partition = display_relation(p.name.as_ref());
+            let fix = (alone && ctx.target.at_least(DETACH_CONCURRENTLY))
+                .then(|| ctx.name_at(p.name.as_ref()?.location))
+                .flatten()
+                .and_then(|name| ctx.concurrently(name.end, ""));
             let help = if ctx.target.at_least(DETACH_CONCURRENTLY) {
                 format!(
                     "write `ALTER TABLE {table} DETACH PARTITION {partition} CONCURRENTLY` \
@@ -86,7 +97,8 @@ fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
                          partitions wait until it is done"
                     ),
                 )
-                .help(help),
+                .help(help)
+                .fix(fix),
             )
         })
         .collect()
@@ -96,7 +108,9 @@ fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
 mod tests {
     use super::RULE;
     use crate::rule::ScriptKind;
-    use crate::rules::testing::{findings, findings_in, fires, helps, helps_targeting, passes};
+    use crate::rules::testing::{
+        findings, findings_in, fires, fixed, helps, helps_targeting, passes,
+    };
 
     #[test]
     fn fires_on_detach_from_existing_tables() {
@@ -160,6 +174,43 @@ mod tests {
              ALTER TABLE events DETACH PARTITION events_2024;",
         ] {
             passes(&RULE, sql);
+        }
+    }
+
+    #[test]
+    fn in_a_file_without_a_transaction_the_fix_writes_concurrently() {
+        assert_eq!(
+            fixed(
+                &RULE,
+                "-- migrate:no-transaction\nALTER TABLE events DETACH PARTITION app.\"E\" -- old\n;"
+            ),
+            "-- migrate:no-transaction\nALTER TABLE events DETACH PARTITION app.\"E\" CONCURRENTLY \
+             -- old\n;"
+        );
+        // With another sub-command, or before PostgreSQL 14, there is no concurrent form.
+        for (target, sql) in [
+            (
+                17,
+                "-- migrate:no-transaction\nALTER TABLE e DETACH PARTITION p, ADD COLUMN x int;",
+            ),
+            (
+                13,
+                "-- migrate:no-transaction\nALTER TABLE e DETACH PARTITION p;",
+            ),
+        ] {
+            let (_, found, _) = crate::check::check_script(
+                "t.sql",
+                sql,
+                ScriptKind::Up,
+                &crate::rule::Policy {
+                    target: crate::rule::Target {
+                        version: migrate_core::PgVersion::new(target).unwrap(),
+                        declared: true,
+                    },
+                    ..Default::default()
+                },
+            );
+            assert!(found.iter().all(|d| d.fix.is_none()), "{sql}");
         }
     }
 }

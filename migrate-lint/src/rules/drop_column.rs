@@ -19,6 +19,7 @@ pub(crate) static RULE: Rule = Rule {
     help: "if the data loss is intended (and no running code reads the column), confirm it \
            right above the statement: `-- migrate:allow(drop-column) <reason>`",
     allowable: true,
+    autofix: None,
     examples: Examples::Shown(&[Example {
         before: &[USERS],
         bad: (

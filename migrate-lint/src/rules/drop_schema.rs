@@ -18,6 +18,7 @@ pub(crate) static RULE: Rule = Rule {
     help: "if this is intended, confirm it right above the statement: \
            `-- migrate:allow(drop-schema) <reason>`",
     allowable: true,
+    autofix: None,
     examples: Examples::Shown(&[Example {
         before: &[USERS],
         bad: ("002_drop_staging.sql", "DROP SCHEMA IF EXISTS staging;\n"),

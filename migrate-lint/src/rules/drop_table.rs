@@ -20,6 +20,7 @@ pub(crate) static RULE: Rule = Rule {
     help: "if the data loss is intended, confirm it right above the statement: \
            `-- migrate:allow(drop-table) <reason>`",
     allowable: true,
+    autofix: None,
     examples: Examples::Shown(&[Example {
         before: &[USERS],
         bad: ("002_drop_sessions.sql", "DROP TABLE IF EXISTS sessions;\n"),

@@ -28,6 +28,7 @@ pub(crate) static RULE: Rule = Rule {
              PostgreSQL reject the statement (42701, or 42601 for an assignment)",
     help: "remove the second one, or rename it",
     allowable: false,
+    autofix: None,
     examples: Examples::Shown(&[Example {
         before: &[USERS],
         bad: (

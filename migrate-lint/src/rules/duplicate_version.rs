@@ -13,6 +13,7 @@ pub(crate) static RULE: Rule = Rule {
              in a defined order",
     help: "give one of them the next free version",
     allowable: false,
+    autofix: None,
     examples: Examples::Shown(&[Example {
         before: &[USERS],
         bad: (

@@ -11,6 +11,7 @@ pub(crate) static RULE: Rule = Rule {
     reason: "an up file without any statement records a migration that changes nothing",
     help: "write the migration's statements, or delete the file if it is not needed",
     allowable: true,
+    autofix: None,
     examples: Examples::Shown(&[Example {
         before: &[USERS],
         bad: ("002_add_orders.sql", "-- The orders table, for the shop.\n"),

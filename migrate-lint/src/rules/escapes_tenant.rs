@@ -41,6 +41,7 @@ pub(crate) static RULE: Rule = Rule {
     help: "write the name unqualified, so that it resolves in the tenant's schema; if every \
            tenant shares the object, list it in migrate.toml: `shared = [\"schema.name\"]`",
     allowable: true,
+    autofix: None,
     examples: Examples::Shown(&[Example {
         before: &[("migrate.toml", "tenancy = \"schema\"\n")],
         bad: (

@@ -21,6 +21,7 @@ pub(crate) static RULE: Rule = Rule {
     help: "declare the constraint when the table is created, or add it while the table is \
            small; allow it with a reason once its size is checked",
     allowable: true,
+    autofix: None,
     examples: Examples::Shown(&[Example {
         before: &[(
             "001_bookings.sql",

@@ -31,6 +31,7 @@ pub(crate) static RULE: Rule = Rule {
     help: "delete the statement: the runtime records every migration itself, in the same \
            transaction",
     allowable: false,
+    autofix: None,
     examples: Examples::Shown(&[Example {
         before: &[USERS],
         bad: (

@@ -9,7 +9,9 @@
 //! `-- migrate:no-transaction` file. A table (or an index) created earlier in the same file is
 //! seen by nobody and is not reported.
 
-use pg_query::protobuf::{DropStmt, IndexStmt, ObjectType, ReindexObjectType, ReindexStmt};
+use pg_query::protobuf::{
+    DropBehavior, DropStmt, IndexStmt, ObjectType, ReindexObjectType, ReindexStmt,
+};
 use pg_query::NodeEnum;
 
 use crate::diagnostic::{Hit, Severity};
@@ -29,6 +31,11 @@ pub(crate) static RULE: Rule = Rule {
            `REINDEX INDEX CONCURRENTLY ...`, `DROP INDEX CONCURRENTLY IF EXISTS ...`) in a \
            migration of its own that starts with `-- migrate:no-transaction`",
     allowable: true,
+    autofix: Some(
+        "writes `CONCURRENTLY` in a file that starts with `-- migrate:no-transaction`; in a \
+         file with a transaction, prints the plan (the statement moved into a new migration of \
+         its own) and changes nothing",
+    ),
     examples: Examples::Shown(&[Example {
         before: &[USERS],
         bad: (
@@ -84,7 +91,15 @@ fn create_index(ctx: &StatementCtx<'_>, s: &IndexStmt) -> Vec<Hit> {
             "write `{keyword} CONCURRENTLY IF NOT EXISTS{} ON {table} ...` in a migration of \
              its own that starts with `-- migrate:no-transaction`",
             if name.is_empty() { " <name>" } else { &name }
-        ))]
+        ))
+        .fix(ctx.after_words(ctx.start(), &["INDEX"]).and_then(|at| {
+            let guard = if s.if_not_exists || name.is_empty() {
+                ""
+            } else {
+                " IF NOT EXISTS"
+            };
+            ctx.concurrently(at, guard)
+        }))]
 }
 
 /// `REINDEX INDEX` and `REINDEX TABLE` of what existed before the file, and `REINDEX SCHEMA`,
@@ -92,10 +107,10 @@ fn create_index(ctx: &StatementCtx<'_>, s: &IndexStmt) -> Vec<Hit> {
 /// under the same locks (they cannot run in a migration's transaction at all:
 /// `needs-no-transaction` says so too). `REINDEX SYSTEM` has no `CONCURRENTLY` form.
 fn reindex(ctx: &StatementCtx<'_>, s: &ReindexStmt) -> Vec<Hit> {
-    let concurrently = s.params.iter().any(
+    let concurrent = s.params.iter().any(
         |p| matches!(p.node.as_ref(), Some(NodeEnum::DefElem(d)) if d.defname == "concurrently"),
     );
-    if concurrently {
+    if concurrent {
         return Vec::new();
     }
     let (keyword, name, blocked) = match (s.kind(), s.relation.as_ref()) {
@@ -159,9 +174,14 @@ fn reindex(ctx: &StatementCtx<'_>, s: &ReindexStmt) -> Vec<Hit> {
     } else {
         " without `CONCURRENTLY`"
     };
+    let fix = (keyword != "SYSTEM" && ctx.target.at_least(REINDEX_CONCURRENTLY))
+        .then(|| ctx.after_words(ctx.start(), &[keyword]))
+        .flatten()
+        .and_then(|at| ctx.concurrently(at, ""));
     vec![ctx
         .hit(format!("`{statement}`{without} blocks {blocked}"))
-        .help(help)]
+        .help(help)
+        .fix(fix)]
 }
 
 /// The name of a `REINDEX DATABASE` or `SYSTEM`, which may be left out (the current database).
@@ -199,6 +219,14 @@ fn drop_index(ctx: &StatementCtx<'_>, s: &DropStmt) -> Vec<Hit> {
         .iter()
         .map(|name| format!("`DROP INDEX CONCURRENTLY IF EXISTS {name}`"))
         .collect();
+    // `DROP INDEX CONCURRENTLY` drops one index, without `CASCADE`.
+    let single = s.objects.len() == 1 && s.behavior() != DropBehavior::DropCascade;
+    let edit = single
+        .then(|| {
+            let at = ctx.after_words_at(ctx.start(), &["DROP", "INDEX"]);
+            at.and_then(|at| ctx.concurrently(at, if s.missing_ok { "" } else { " IF EXISTS" }))
+        })
+        .flatten();
     vec![ctx
         .hit(format!(
             "`DROP INDEX {}` without `CONCURRENTLY` takes an `ACCESS EXCLUSIVE` lock on its \
@@ -208,14 +236,17 @@ fn drop_index(ctx: &StatementCtx<'_>, s: &DropStmt) -> Vec<Hit> {
         .help(format!(
             "write {} in a migration of its own that starts with `-- migrate:no-transaction`",
             fix.join(", then ")
-        ))]
+        ))
+        .fix(edit)]
 }
 
 #[cfg(test)]
 mod tests {
     use super::RULE;
     use crate::rule::ScriptKind;
-    use crate::rules::testing::{findings, findings_in, fires, helps, helps_targeting, passes};
+    use crate::rules::testing::{
+        findings, findings_in, fires, fixed, helps, helps_targeting, passes,
+    };
 
     #[test]
     fn fires_on_indexes_of_existing_tables() {
@@ -389,5 +420,62 @@ mod tests {
         ] {
             passes(&RULE, sql);
         }
+    }
+
+    #[test]
+    fn in_a_file_without_a_transaction_the_fix_writes_concurrently() {
+        for (sql, want) in [
+            (
+                "-- migrate:no-transaction\nCREATE INDEX IF NOT EXISTS i ON users (email);",
+                "-- migrate:no-transaction\nCREATE INDEX CONCURRENTLY IF NOT EXISTS i ON users (email);",
+            ),
+            (
+                "-- migrate:no-transaction\nDROP INDEX IF EXISTS i;",
+                "-- migrate:no-transaction\nDROP INDEX CONCURRENTLY IF EXISTS i;",
+            ),
+            (
+                "-- migrate:no-transaction\nREINDEX INDEX i;",
+                "-- migrate:no-transaction\nREINDEX INDEX CONCURRENTLY i;",
+            ),
+        ] {
+            assert_eq!(fixed(&RULE, sql), want);
+        }
+    }
+
+    #[test]
+    fn in_a_file_with_a_transaction_the_fix_is_a_plan_for_a_new_file() {
+        let sql = "SELECT 1;\nCREATE INDEX users_email ON users (email);\nSELECT 2;\n";
+        let (_, found, _) = crate::check::check_script(
+            "t.sql",
+            sql,
+            ScriptKind::Up,
+            &crate::rule::Policy::default(),
+        );
+        let fix = found
+            .iter()
+            .find(|d| d.rule == RULE.name)
+            .unwrap()
+            .fix
+            .clone();
+        let Some(crate::fix::Fix::NewFile(plan)) = fix else {
+            panic!("a plan: {fix:?}")
+        };
+        assert_eq!(
+            &sql[plan.remove.clone()],
+            "CREATE INDEX users_email ON users (email);\n"
+        );
+        assert_eq!(
+            plan.content,
+            "-- migrate:no-transaction\n\
+             CREATE INDEX CONCURRENTLY IF NOT EXISTS users_email ON users (email);\n"
+        );
+        // A `DROP INDEX` of two indexes, or with `CASCADE`, has no single concurrent form.
+        let (_, found, _) = crate::check::check_script(
+            "t.sql",
+            "-- migrate:no-transaction\nDROP INDEX IF EXISTS a, b;",
+            ScriptKind::Up,
+            &crate::rule::Policy::default(),
+        );
+        assert!(found.iter().all(|d| d.fix.is_none()));
     }
 }

@@ -12,6 +12,7 @@ pub(crate) static RULE: Rule = Rule {
     help: "write `-- migrate:allow(rule, ...) reason`, e.g. \
            `-- migrate:allow(drop-table) replaced by audit_log in 012`",
     allowable: false,
+    autofix: None,
     examples: Examples::Shown(&[Example {
         before: &[USERS],
         bad: (

@@ -12,6 +12,7 @@ pub(crate) static RULE: Rule = Rule {
     help: "rename it `{version}_{name}.sql` (or `{version}_{name}.down.sql` for a down file), \
            e.g. `003_add_users.sql`",
     allowable: false,
+    autofix: None,
     examples: Examples::Shown(&[Example {
         before: &[],
         bad: (

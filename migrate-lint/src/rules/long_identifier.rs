@@ -19,6 +19,7 @@ pub(crate) static RULE: Rule = Rule {
              object gets another name than the one written (and two long names can be one)",
     help: "shorten the name to at most 63 bytes",
     allowable: true,
+    autofix: None,
     examples: Examples::Shown(&[Example {
         before: &[USERS],
         bad: (

@@ -44,6 +44,7 @@ pub(crate) static RULE: Rule = Rule {
     help: "split the migration: let the statement that takes the lock commit in one migration \
            and do the long work in a later one",
     allowable: true,
+    autofix: None,
     examples: Examples::Shown(&[
         Example {
             before: &[USERS],

@@ -12,6 +12,7 @@ pub(crate) static RULE: Rule = Rule {
     help: "put `no-transaction` and `allow-file` in the comments before the first statement, \
            and `allow` in the comments right above the statement it allows",
     allowable: false,
+    autofix: None,
     examples: Examples::Shown(&[Example {
         before: &[USERS],
         bad: (

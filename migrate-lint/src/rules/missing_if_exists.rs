@@ -9,6 +9,7 @@ use pg_query::protobuf::{AlterTableType, DropBehavior, DropStmt, ObjectType, Ran
 use pg_query::NodeEnum;
 
 use crate::diagnostic::{Hit, Severity};
+use crate::fix::{Edit, Fix};
 use crate::objects::{
     added_constraint_name, cmd_column, display_relation, display_role, dropped, dropped_names,
     kind_keyword, relation_name, strings, ObjectKey,
@@ -25,6 +26,7 @@ pub(crate) static RULE: Rule = Rule {
              without `IF EXISTS` fail when the object is already gone",
     help: "add `IF EXISTS`",
     allowable: true,
+    autofix: Some("adds `IF EXISTS`"),
     examples: Examples::Shown(&[
         Example {
             before: &[USERS, ("002_active_users.sql", "CREATE OR REPLACE VIEW active_users AS SELECT id, email FROM users WHERE email IS NOT NULL;\n")],
@@ -38,9 +40,22 @@ pub(crate) static RULE: Rule = Rule {
     },
 };
 
+/// The fix: ` IF EXISTS` inserted at `at`, the end of the keywords it follows.
+fn insert(at: Option<usize>) -> Option<Fix> {
+    at.map(|at| Fix::edits("add `IF EXISTS`", vec![Edit::insert(at, " IF EXISTS")]))
+}
+
 fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
+    let after = |words: &[&str]| ctx.after_words_at(ctx.start(), words);
     let hit = match ctx.node {
-        NodeEnum::DropStmt(s) if !s.missing_ok => drop_stmt(ctx, s),
+        NodeEnum::DropStmt(s) if !s.missing_ok => drop_stmt(ctx, s).map(|hit| {
+            let mut words = vec!["DROP"];
+            words.extend(kind_keyword(s.remove_type()).split(' '));
+            if s.concurrent {
+                words.push("CONCURRENTLY");
+            }
+            (hit, after(&words))
+        }),
         NodeEnum::DropRoleStmt(s) if !s.missing_ok => {
             let names: Vec<String> = s
                 .roles
@@ -50,37 +65,48 @@ fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
                     _ => None,
                 })
                 .collect();
-            Some(missing(
-                "DROP ROLE",
-                &names.join(", "),
-                "DROP ROLE IF EXISTS",
+            let role = ["ROLE", "USER", "GROUP"]
+                .iter()
+                .find_map(|keyword| after(&["DROP", keyword]));
+            Some((
+                missing("DROP ROLE", &names.join(", "), "DROP ROLE IF EXISTS"),
+                role,
             ))
         }
-        NodeEnum::DropSubscriptionStmt(s) if !s.missing_ok => Some(missing(
-            "DROP SUBSCRIPTION",
-            &ident(&s.subname),
-            "DROP SUBSCRIPTION IF EXISTS",
+        NodeEnum::DropSubscriptionStmt(s) if !s.missing_ok => Some((
+            missing(
+                "DROP SUBSCRIPTION",
+                &ident(&s.subname),
+                "DROP SUBSCRIPTION IF EXISTS",
+            ),
+            after(&["DROP", "SUBSCRIPTION"]),
         )),
         NodeEnum::DropUserMappingStmt(s) if !s.missing_ok => {
             let user = s.user.as_ref().map_or_else(String::new, display_role);
             let name = format!("FOR {user} SERVER {}", ident(&s.servername));
-            Some(missing(
-                "DROP USER MAPPING",
-                &name,
-                "DROP USER MAPPING IF EXISTS",
+            Some((
+                missing("DROP USER MAPPING", &name, "DROP USER MAPPING IF EXISTS"),
+                after(&["DROP", "USER", "MAPPING"]),
             ))
         }
         NodeEnum::AlterDomainStmt(s) if s.subtype == "X" && !s.missing_ok => {
             let domain = qualified(&strings(&s.type_name));
-            Some(missing(
-                &format!("ALTER DOMAIN {domain} DROP CONSTRAINT"),
-                &ident(&s.name),
-                &format!("ALTER DOMAIN {domain} DROP CONSTRAINT IF EXISTS"),
+            Some((
+                missing(
+                    &format!("ALTER DOMAIN {domain} DROP CONSTRAINT"),
+                    &ident(&s.name),
+                    &format!("ALTER DOMAIN {domain} DROP CONSTRAINT IF EXISTS"),
+                ),
+                ctx.after_words(ctx.start(), &["DROP", "CONSTRAINT"]),
             ))
         }
         _ => None,
     };
-    let hit = hit.map(|(message, fixed)| ctx.hit(message).help(format!("write `{fixed}`")));
+    let hit = hit.map(|((message, fixed), at)| {
+        ctx.hit(message)
+            .help(format!("write `{fixed}`"))
+            .fix(insert(at))
+    });
     hit.into_iter().chain(alter_table_drops(ctx)).collect()
 }
 
@@ -160,18 +186,18 @@ fn alter_table_drops(ctx: &StatementCtx<'_>) -> Vec<Hit> {
                 (AlterTableType::AtDropConstraint, _) => "DROP CONSTRAINT",
                 (AlterTableType::AtDropIdentity, _) => {
                     return Some(column_property(
+                        ctx,
                         at,
-                        &name,
-                        &table,
+                        (&name, &table),
                         "IDENTITY",
                         "an identity",
                     ));
                 }
                 (AlterTableType::AtDropExpression, _) => {
                     return Some(column_property(
+                        ctx,
                         at,
-                        &name,
-                        &table,
+                        (&name, &table),
                         "EXPRESSION",
                         "a stored generated column",
                     ));
@@ -186,7 +212,16 @@ fn alter_table_drops(ctx: &StatementCtx<'_>) -> Vec<Hit> {
                          exist"
                     ),
                 )
-                .help(format!("write `{what} IF EXISTS {name}`")),
+                .help(format!("write `{what} IF EXISTS {name}`"))
+                .fix(insert(
+                    // `COLUMN` may be left out: `DROP IF EXISTS c`.
+                    ctx.after_words_at(at, &what.split(' ').collect::<Vec<_>>())
+                        .or_else(|| {
+                            (what == "DROP COLUMN")
+                                .then(|| ctx.after_words_at(at, &["DROP"]))
+                                .flatten()
+                        }),
+                )),
             )
         })
         .collect()
@@ -194,7 +229,13 @@ fn alter_table_drops(ctx: &StatementCtx<'_>) -> Vec<Hit> {
 
 /// `ALTER COLUMN c DROP IDENTITY` or `DROP EXPRESSION` without `IF EXISTS`: on the second run
 /// the column is no longer an identity (a generated column) and PostgreSQL fails (55000).
-fn column_property(at: usize, column: &str, table: &str, property: &str, was: &str) -> Hit {
+fn column_property(
+    ctx: &StatementCtx<'_>,
+    at: usize,
+    (column, table): (&str, &str),
+    property: &str,
+    was: &str,
+) -> Hit {
     Hit::new(
         at,
         format!(
@@ -205,6 +246,7 @@ fn column_property(at: usize, column: &str, table: &str, property: &str, was: &s
     .help(format!(
         "write `ALTER COLUMN {column} DROP {property} IF EXISTS`"
     ))
+    .fix(insert(ctx.after_words(at, &["DROP", property])))
 }
 
 /// What an `ALTER TABLE`-like statement alters: a table, a type (`ALTER TYPE ... DROP
@@ -219,7 +261,7 @@ fn alter_kind(ctx: &StatementCtx<'_>) -> ObjectType {
 #[cfg(test)]
 mod tests {
     use super::RULE;
-    use crate::rules::testing::{findings, fires, helps, passes};
+    use crate::rules::testing::{findings, fires, fixed, helps, passes};
 
     /// Unquoted, `Step_id_check` folds to `step_id_check`: `IF EXISTS` skips it, silently.
     #[test]
@@ -434,5 +476,58 @@ mod tests {
             "-- migrate:allow-file(missing-if-exists) drops are checked by hand\n\
              SELECT 1;\nDROP VIEW v;",
         );
+    }
+
+    #[test]
+    fn the_fix_adds_if_exists_after_the_kind_of_object() {
+        for (sql, want) in [
+            (
+                "DROP MATERIALIZED VIEW totals CASCADE;",
+                "DROP MATERIALIZED VIEW IF EXISTS totals CASCADE;",
+            ),
+            (
+                "DROP INDEX CONCURRENTLY users_email;",
+                "DROP INDEX CONCURRENTLY IF EXISTS users_email;",
+            ),
+            (
+                "DROP TEXT SEARCH CONFIGURATION -- c\n cfg;",
+                "DROP TEXT SEARCH CONFIGURATION IF EXISTS -- c\n cfg;",
+            ),
+            ("DROP FUNCTION f(int);", "DROP FUNCTION IF EXISTS f(int);"),
+            (
+                "DROP TRIGGER trg ON users;",
+                "DROP TRIGGER IF EXISTS trg ON users;",
+            ),
+            (
+                "DROP CAST (text AS mood);",
+                "DROP CAST IF EXISTS (text AS mood);",
+            ),
+            ("DROP USER app;", "DROP USER IF EXISTS app;"),
+            (
+                "DROP USER MAPPING FOR app SERVER remote;",
+                "DROP USER MAPPING IF EXISTS FOR app SERVER remote;",
+            ),
+            ("DROP SUBSCRIPTION s;", "DROP SUBSCRIPTION IF EXISTS s;"),
+            (
+                "ALTER DOMAIN d DROP CONSTRAINT c;",
+                "ALTER DOMAIN d DROP CONSTRAINT IF EXISTS c;",
+            ),
+            (
+                "ALTER TABLE users DROP a, DROP COLUMN b, DROP CONSTRAINT c;",
+                "ALTER TABLE users DROP IF EXISTS a, DROP COLUMN IF EXISTS b, \
+                 DROP CONSTRAINT IF EXISTS c;",
+            ),
+            (
+                "ALTER TYPE address DROP ATTRIBUTE zip;",
+                "ALTER TYPE address DROP ATTRIBUTE IF EXISTS zip;",
+            ),
+            (
+                "ALTER TABLE t ALTER COLUMN id DROP IDENTITY, ALTER g DROP EXPRESSION;",
+                "ALTER TABLE t ALTER COLUMN id DROP IDENTITY IF EXISTS, ALTER g DROP EXPRESSION \
+                 IF EXISTS;",
+            ),
+        ] {
+            assert_eq!(fixed(&RULE, sql), want);
+        }
     }
 }

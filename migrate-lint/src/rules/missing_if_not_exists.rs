@@ -8,6 +8,7 @@ use pg_query::NodeEnum;
 
 use super::examples::ORDERS;
 use crate::diagnostic::{Hit, Severity};
+use crate::fix::{Edit, Fix};
 use crate::objects::{
     alter_table_cmds, column_key, display_relation, on_commit_drop, relation_name, strings,
     ObjectKey,
@@ -25,6 +26,7 @@ pub(crate) static RULE: Rule = Rule {
              object already exists",
     help: "add `IF NOT EXISTS`",
     allowable: true,
+    autofix: Some("adds `IF NOT EXISTS`"),
     examples: Examples::Shown(&[Example {
         before: &[USERS],
         bad: (
@@ -43,8 +45,15 @@ pub(crate) static RULE: Rule = Rule {
     },
 };
 
+/// The fix: `IF NOT EXISTS` inserted at `at` (`text` spaced for where it goes).
+fn insert(at: Option<usize>, text: &str) -> Option<Fix> {
+    at.map(|at| Fix::edits("add `IF NOT EXISTS`", vec![Edit::insert(at, text)]))
+}
+
 fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
-    let missing = |what: &str, name: &str, fixed: &str, key: Option<ObjectKey>| {
+    // `IF NOT EXISTS` goes right after the keyword that names the kind of object.
+    let after = |words: &[&str]| insert(ctx.after_words(ctx.start(), words), " IF NOT EXISTS");
+    let missing = |what: &str, name: &str, fixed: &str, key: Option<ObjectKey>, fix| {
         if key.is_some_and(|k| ctx.earlier.removed(&k, None)) {
             return None;
         }
@@ -52,7 +61,8 @@ fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
             ctx.hit(format!(
                 "`{what} {name}` without `IF NOT EXISTS` fails when it already exists"
             ))
-            .help(format!("write `{fixed} {name}`")),
+            .help(format!("write `{fixed} {name}`"))
+            .fix(fix),
         )
     };
     let hit = match ctx.node {
@@ -69,6 +79,7 @@ fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
                 &display_relation(relation),
                 "CREATE FOREIGN TABLE IF NOT EXISTS",
                 key,
+                after(&["TABLE"]),
             )
         }
         NodeEnum::CreateForeignServerStmt(s) if !s.if_not_exists => missing(
@@ -79,6 +90,7 @@ fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
                 ObjectType::ObjectForeignServer,
                 vec![s.servername.clone()],
             )),
+            after(&["SERVER"]),
         ),
         NodeEnum::CreateStmt(s) if !s.if_not_exists => {
             let name = display_relation(s.relation.as_ref());
@@ -86,7 +98,13 @@ fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
                 .relation
                 .as_ref()
                 .map(|r| ObjectKey::new(ObjectType::ObjectTable, relation_name(r)));
-            missing("CREATE TABLE", &name, "CREATE TABLE IF NOT EXISTS", key)
+            missing(
+                "CREATE TABLE",
+                &name,
+                "CREATE TABLE IF NOT EXISTS",
+                key,
+                after(&["TABLE"]),
+            )
         }
         // An unnamed index cannot use IF NOT EXISTS: `unnamed-index` reports it.
         // An index on a table or materialized view the file dropped earlier went with it.
@@ -108,7 +126,13 @@ fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
                 if s.concurrent { " CONCURRENTLY" } else { "" }
             );
             let key = ObjectKey::new(ObjectType::ObjectIndex, vec![s.idxname.clone()]);
-            missing(keyword, &ident(&s.idxname), &fixed, Some(key))
+            let at = ctx.after_words(ctx.start(), &["INDEX"]);
+            let at = match s.concurrent {
+                true => at.and_then(|at| ctx.after_words_at(at, &["CONCURRENTLY"])),
+                false => at,
+            };
+            let fix = insert(at, " IF NOT EXISTS");
+            missing(keyword, &ident(&s.idxname), &fixed, Some(key), fix)
         }
         NodeEnum::CreateSchemaStmt(s) if !s.if_not_exists => {
             let key = ObjectKey::new(ObjectType::ObjectSchema, vec![s.schemaname.clone()]);
@@ -117,6 +141,7 @@ fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
                 &ident(&s.schemaname),
                 "CREATE SCHEMA IF NOT EXISTS",
                 Some(key),
+                after(&["SCHEMA"]),
             )
         }
         NodeEnum::CreateSeqStmt(s) if !s.if_not_exists => {
@@ -130,6 +155,7 @@ fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
                 &name,
                 "CREATE SEQUENCE IF NOT EXISTS",
                 key,
+                after(&["SEQUENCE"]),
             )
         }
         NodeEnum::CreateExtensionStmt(s) if !s.if_not_exists => missing(
@@ -140,18 +166,22 @@ fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
                 ObjectType::ObjectExtension,
                 vec![s.extname.clone()],
             )),
+            after(&["EXTENSION"]),
         ),
         NodeEnum::CreateTableAsStmt(s) if !s.if_not_exists => {
             let relation = s.into.as_ref().and_then(|i| i.rel.as_ref());
             let name = display_relation(relation);
-            let (what, kind) = match s.objtype() {
-                ObjectType::ObjectMatview => {
-                    ("CREATE MATERIALIZED VIEW", ObjectType::ObjectMatview)
-                }
-                _ => ("CREATE TABLE", ObjectType::ObjectTable),
+            let (what, kind, keyword) = match s.objtype() {
+                ObjectType::ObjectMatview => (
+                    "CREATE MATERIALIZED VIEW",
+                    ObjectType::ObjectMatview,
+                    "VIEW",
+                ),
+                _ => ("CREATE TABLE", ObjectType::ObjectTable, "TABLE"),
             };
             let key = relation.map(|r| ObjectKey::new(kind, relation_name(r)));
-            missing(what, &name, &format!("{what} IF NOT EXISTS"), key)
+            let fixed = format!("{what} IF NOT EXISTS");
+            missing(what, &name, &fixed, key, after(&[keyword]))
         }
         // `RENAME VALUE` sets `old_val` too; it has no `IF NOT EXISTS` form (see `non-idempotent`).
         NodeEnum::AlterEnumStmt(s)
@@ -166,7 +196,8 @@ fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
                 ))
                 .help(format!(
                     "write `ALTER TYPE {name} ADD VALUE IF NOT EXISTS {value}`"
-                )),
+                ))
+                .fix(after(&["ADD", "VALUE"])),
             )
         }
         _ => None,
@@ -215,6 +246,10 @@ fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
                 "write `ADD COLUMN IF NOT EXISTS {}`",
                 ident(&column.colname)
             ))
+            .fix(insert(
+                ctx.own_text().then(|| ctx.at(column.location)),
+                "IF NOT EXISTS ",
+            ))
         });
     hit.into_iter().chain(add_columns).collect()
 }
@@ -222,7 +257,7 @@ fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
 #[cfg(test)]
 mod tests {
     use super::RULE;
-    use crate::rules::testing::{findings, fires, passes};
+    use crate::rules::testing::{findings, fires, fixed, passes};
 
     #[test]
     fn fires_on_creates_without_if_not_exists() {
@@ -332,5 +367,74 @@ mod tests {
             message,
             "`CREATE TABLE app.users` without `IF NOT EXISTS` fails when it already exists"
         );
+    }
+
+    #[test]
+    fn the_fix_adds_if_not_exists_where_postgresql_reads_it() {
+        for (sql, want) in [
+            (
+                "/* TABLE */ CREATE UNLOGGED TABLE app.cache (k text); -- TABLE",
+                "/* TABLE */ CREATE UNLOGGED TABLE IF NOT EXISTS app.cache (k text); -- TABLE",
+            ),
+            (
+                "CREATE UNIQUE INDEX CONCURRENTLY users_email ON users (email);",
+                "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS users_email ON users (email);",
+            ),
+            (
+                "create schema app;",
+                "create schema IF NOT EXISTS app;",
+            ),
+            (
+                "CREATE SEQUENCE ids;",
+                "CREATE SEQUENCE IF NOT EXISTS ids;",
+            ),
+            (
+                "CREATE EXTENSION pgcrypto;",
+                "CREATE EXTENSION IF NOT EXISTS pgcrypto;",
+            ),
+            (
+                "CREATE MATERIALIZED VIEW totals AS SELECT 1 AS n;",
+                "CREATE MATERIALIZED VIEW IF NOT EXISTS totals AS SELECT 1 AS n;",
+            ),
+            (
+                "CREATE TABLE copy AS SELECT 'CREATE TABLE' AS n;",
+                "CREATE TABLE IF NOT EXISTS copy AS SELECT 'CREATE TABLE' AS n;",
+            ),
+            (
+                "ALTER TYPE mood ADD VALUE 'meh';",
+                "ALTER TYPE mood ADD VALUE IF NOT EXISTS 'meh';",
+            ),
+            (
+                "CREATE TEMP TABLE staging (id int);",
+                "CREATE TEMP TABLE IF NOT EXISTS staging (id int);",
+            ),
+            (
+                "CREATE FOREIGN TABLE remote_users (id int) SERVER remote;",
+                "CREATE FOREIGN TABLE IF NOT EXISTS remote_users (id int) SERVER remote;",
+            ),
+            (
+                "CREATE SERVER remote FOREIGN DATA WRAPPER postgres_fdw;",
+                "CREATE SERVER IF NOT EXISTS remote FOREIGN DATA WRAPPER postgres_fdw;",
+            ),
+            (
+                "ALTER TABLE users\n  ADD COLUMN b int,\n  ADD \"C\" int;",
+                "ALTER TABLE users\n  ADD COLUMN IF NOT EXISTS b int,\n  ADD IF NOT EXISTS \"C\" int;",
+            ),
+        ] {
+            assert_eq!(fixed(&RULE, sql), want);
+        }
+    }
+
+    /// What a `DO` block runs may be a string literal: its offsets are not the file's.
+    #[test]
+    fn what_a_do_block_runs_has_no_fix() {
+        let sql = "DO $$ BEGIN EXECUTE 'CREATE TABLE t (id int)'; END $$;";
+        let (_, found, _) = crate::check::check_script(
+            "t.sql",
+            sql,
+            crate::rule::ScriptKind::Up,
+            &crate::rule::Policy::default(),
+        );
+        assert!(found.iter().all(|d| d.fix.is_none()), "{found:?}");
     }
 }

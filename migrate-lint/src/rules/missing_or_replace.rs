@@ -7,6 +7,7 @@ use pg_query::protobuf::{ObjectType, RangeVar};
 use pg_query::NodeEnum;
 
 use crate::diagnostic::{Hit, Severity};
+use crate::fix::{Edit, Fix};
 use crate::objects::{creates, display_name, kind_keyword, relation_name, strings, ObjectKey};
 use crate::quote::ident;
 use crate::rule::{Check, Example, Examples, Family, Rule, StatementCtx};
@@ -21,6 +22,7 @@ pub(crate) static RULE: Rule = Rule {
              when the object already exists",
     help: "write `CREATE OR REPLACE`, or drop the object first with `DROP ... IF EXISTS`",
     allowable: true,
+    autofix: Some("writes `CREATE OR REPLACE` where the target server accepts it"),
     examples: Examples::Shown(&[
         Example {
             before: &[USERS],
@@ -81,6 +83,15 @@ fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
             format!("write `CREATE OR REPLACE {keyword} {own} ...`, or put `{guard};` before it")
         }
     };
+    let fix = (created.replaceable && too_old.is_none())
+        .then(|| ctx.after_words_at(ctx.start(), &["CREATE"]))
+        .flatten()
+        .map(|at| {
+            Fix::edits(
+                "write `CREATE OR REPLACE`",
+                vec![Edit::insert(at, " OR REPLACE")],
+            )
+        });
     let what = if created.replaceable {
         keyword
     } else {
@@ -90,7 +101,8 @@ fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
         .hit(format!(
             "`CREATE {what} {name}` without `OR REPLACE` fails when it already exists"
         ))
-        .help(help)]
+        .help(help)
+        .fix(fix)]
 }
 
 fn on_table<'a>(
@@ -167,7 +179,7 @@ fn guarded(ctx: &StatementCtx<'_>, created: &Created<'_>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::RULE;
-    use crate::rules::testing::{fires, helps_targeting, passes};
+    use crate::rules::testing::{fires, fixed, helps_targeting, passes};
 
     const FUNCTION: &str = "CREATE FUNCTION app.touch() RETURNS trigger LANGUAGE plpgsql AS \
                             $$ BEGIN NEW.updated_at := now(); RETURN NEW; END $$;";
@@ -330,6 +342,36 @@ mod tests {
             &RULE,
             "DROP TRIGGER IF EXISTS trg ON orders;\nCREATE TRIGGER trg BEFORE UPDATE ON users \
              FOR EACH ROW EXECUTE FUNCTION touch();",
+        );
+    }
+
+    #[test]
+    fn the_fix_writes_or_replace_where_the_target_accepts_it() {
+        assert_eq!(
+            fixed(&RULE, "create view totals AS SELECT 1 AS n;"),
+            "create OR REPLACE view totals AS SELECT 1 AS n;"
+        );
+        assert_eq!(
+            fixed(&RULE, FUNCTION),
+            FUNCTION.replacen("CREATE", "CREATE OR REPLACE", 1)
+        );
+        let trigger =
+            "CREATE TRIGGER trg BEFORE UPDATE ON users FOR EACH ROW EXECUTE FUNCTION touch();";
+        let (_, found, _) = crate::check::check_script(
+            "t.sql",
+            trigger,
+            crate::rule::ScriptKind::Up,
+            &crate::rule::Policy {
+                target: crate::rule::Target {
+                    version: migrate_core::PgVersion::new(13).unwrap(),
+                    declared: true,
+                },
+                ..Default::default()
+            },
+        );
+        assert!(
+            found.iter().all(|d| d.fix.is_none()),
+            "PostgreSQL 13 has no OR REPLACE TRIGGER"
         );
     }
 }

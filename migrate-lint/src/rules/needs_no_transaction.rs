@@ -13,6 +13,7 @@ pub(crate) static RULE: Rule = Rule {
     help: "start the file with `-- migrate:no-transaction`; its statements then run one by one, \
            outside a transaction, and must be idempotent",
     allowable: false,
+    autofix: None,
     examples: Examples::Shown(&[Example {
         before: &[USERS],
         bad: (

@@ -13,6 +13,7 @@ pub(crate) static RULE: Rule = Rule {
            `{version}_{name}/up.sql` becomes `{version}_{name}.sql`, its `down.sql` \
            `{version}_{name}.down.sql`)",
     allowable: false,
+    autofix: None,
     examples: Examples::Shown(&[Example {
         before: &[],
         bad: (

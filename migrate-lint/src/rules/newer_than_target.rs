@@ -31,6 +31,7 @@ pub(crate) static RULE: Rule = Rule {
     help: "write what the target accepts, or raise `postgres` in migrate.toml if every server \
            runs the newer version",
     allowable: true,
+    autofix: None,
     examples: Examples::Shown(&[Example {
         before: &[
             ("migrate.toml", "postgres = 14\n"),

@@ -37,6 +37,7 @@ pub(crate) static RULE: Rule = Rule {
     help: "wrap the statement in a `DO` block that skips it when it was already done, or put a \
            `DROP ... IF EXISTS` of the same object before it",
     allowable: true,
+    autofix: None,
     examples: Examples::Shown(&[Example {
         before: &[],
         bad: (

@@ -25,6 +25,7 @@ pub(crate) static RULE: Rule = Rule {
     help: "give the column a constant `DEFAULT` (no rewrite since PostgreSQL 11); or add it \
            nullable, fill it in batches, then `SET NOT NULL` in a later migration",
     allowable: true,
+    autofix: None,
     examples: Examples::Shown(&[Example {
         before: &[USERS],
         bad: (

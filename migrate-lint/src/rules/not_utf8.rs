@@ -10,6 +10,7 @@ pub(crate) static RULE: Rule = Rule {
     reason: "migration files are UTF-8 text; other encodings would be sent to PostgreSQL garbled",
     help: "save the file as UTF-8",
     allowable: false,
+    autofix: None,
     examples: Examples::NotShown(
         "bytes that are not UTF-8 cannot be written on a page of text, nor in the registry's examples, which are text. The usual case is a file saved as Latin-1 or Windows-1252 holding an accented letter (`'Zürich'`); saving it as UTF-8 fixes it.",
     ),

@@ -11,6 +11,7 @@ pub(crate) static RULE: Rule = Rule {
              UTF-16",
     help: "remove the NUL byte, or save the file as UTF-8 if it is UTF-16",
     allowable: false,
+    autofix: None,
     examples: Examples::NotShown(
         "a NUL byte is invisible on a page of text. The usual case is a file saved as UTF-16 (every other byte of an ASCII text is then a NUL); saving it as UTF-8 fixes it.",
     ),

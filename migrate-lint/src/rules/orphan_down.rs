@@ -13,6 +13,7 @@ pub(crate) static RULE: Rule = Rule {
     help: "name it after its up file (`003_add_users.sql` -> `003_add_users.down.sql`) or \
            delete it",
     allowable: false,
+    autofix: None,
     examples: Examples::Shown(&[Example {
         before: &[USERS],
         bad: ("001_initial.down.sql", "DROP TABLE IF EXISTS users;\n"),

@@ -18,6 +18,7 @@ pub(crate) static RULE: Rule = Rule {
     help: "write the SQL itself: inline an included file as its own migration, replace `\\set` \
            variables by literal values",
     allowable: false,
+    autofix: None,
     examples: Examples::Shown(&[Example {
         before: &[USERS],
         bad: (

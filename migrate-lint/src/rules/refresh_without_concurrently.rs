@@ -22,6 +22,7 @@ pub(crate) static RULE: Rule = Rule {
     help: "write `REFRESH MATERIALIZED VIEW CONCURRENTLY ...`; it needs a unique index on the \
            view",
     allowable: true,
+    autofix: None,
     examples: Examples::Shown(&[Example {
         before: &[
             USERS,

@@ -6,6 +6,7 @@ use pg_query::protobuf::{IntoClause, SelectStmt};
 use pg_query::NodeEnum;
 
 use crate::diagnostic::{Hit, Severity};
+use crate::fix::{Edit, Fix};
 use crate::objects::display_relation;
 use crate::rule::{Check, Example, Examples, Family, Rule, StatementCtx};
 use crate::rules::examples::USERS;
@@ -17,6 +18,10 @@ pub(crate) static RULE: Rule = Rule {
     reason: "`SELECT ... INTO table` has no `IF NOT EXISTS` form and fails when the table exists",
     help: "write `CREATE TABLE IF NOT EXISTS t AS SELECT ...`",
     allowable: true,
+    autofix: Some(
+        "writes `CREATE TABLE IF NOT EXISTS t AS SELECT ...` (a permanent table; a `TEMP` or \
+         `UNLOGGED` one is left to a person)",
+    ),
     examples: Examples::Shown(&[Example {
         before: &[USERS],
         bad: (
@@ -55,7 +60,47 @@ fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
     .help(format!(
         "write `CREATE TABLE IF NOT EXISTS {name} AS SELECT ...` (the same query, without \
          `INTO {name}`)"
-    ))]
+    ))
+    .fix(fix(ctx, into))]
+}
+
+/// `INTO [TABLE] t` removed (with the blank before it), `CREATE TABLE IF NOT EXISTS t AS`
+/// written before the statement, `t` as the file spells it. Only for a permanent table, and
+/// when no comment lies in what is removed.
+fn fix(ctx: &StatementCtx<'_>, into: &IntoClause) -> Option<Fix> {
+    let table = into.rel.as_ref().filter(|t| t.relpersistence == "p")?;
+    let name = ctx.name_at(table.location)?;
+    let code = ctx.code_tokens();
+    let first = code
+        .iter()
+        .position(|(_, range)| range.start == name.start)?;
+    let keyword = |i: usize, word: &str| {
+        code.get(i)
+            .is_some_and(|(t, _)| t.eq_ignore_ascii_case(word))
+    };
+    let mut into_at = first.checked_sub(1)?;
+    if keyword(into_at, "TABLE") {
+        into_at = into_at.checked_sub(1)?;
+    }
+    let before = into_at.checked_sub(1)?;
+    if !keyword(into_at, "INTO") {
+        return None;
+    }
+    let removed = code[before].1.end..name.end;
+    if ctx.has_comment_in(removed.clone()) {
+        return None;
+    }
+    let name = &ctx.text[name];
+    Some(Fix::edits(
+        "write `CREATE TABLE IF NOT EXISTS ... AS`",
+        vec![
+            Edit::insert(
+                ctx.start(),
+                format!("CREATE TABLE IF NOT EXISTS {name} AS "),
+            ),
+            Edit::replace(removed, ""),
+        ],
+    ))
 }
 
 /// The `INTO` of a `SELECT`; in a `UNION`, it is on the first `SELECT`.
@@ -68,7 +113,7 @@ fn into_clause(s: &SelectStmt) -> Option<&IntoClause> {
 #[cfg(test)]
 mod tests {
     use super::RULE;
-    use crate::rules::testing::{findings, fires, passes};
+    use crate::rules::testing::{findings, fires, fixed, passes};
 
     #[test]
     fn fires_on_select_into() {
@@ -109,6 +154,36 @@ mod tests {
             "-- migrate:allow-file(select-into) reviewed\nSELECT * INTO backup FROM users;",
         ] {
             passes(&RULE, sql);
+        }
+    }
+
+    #[test]
+    fn the_fix_writes_create_table_as() {
+        for (sql, want) in [
+            (
+                "SELECT * INTO users_backup FROM users;",
+                "CREATE TABLE IF NOT EXISTS users_backup AS SELECT * FROM users;",
+            ),
+            (
+                "SELECT id, 'INTO x' AS s INTO TABLE app.\"Copy\" FROM users WHERE id > 1;",
+                "CREATE TABLE IF NOT EXISTS app.\"Copy\" AS SELECT id, 'INTO x' AS s FROM users \
+                 WHERE id > 1;",
+            ),
+        ] {
+            assert_eq!(fixed(&RULE, sql), want);
+        }
+        // A temporary table, or a comment in what the fix would remove: left to a person.
+        for sql in [
+            "SELECT * INTO TEMP t FROM users;",
+            "SELECT * /* why */ INTO t FROM users;",
+        ] {
+            let (_, found, _) = crate::check::check_script(
+                "t.sql",
+                sql,
+                crate::rule::ScriptKind::Up,
+                &crate::rule::Policy::default(),
+            );
+            assert!(found.iter().all(|d| d.fix.is_none()), "{sql}");
         }
     }
 }

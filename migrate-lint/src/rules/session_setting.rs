@@ -13,6 +13,7 @@ use pg_query::protobuf::{AConst, FuncCall, VariableSetKind, VariableSetStmt};
 use pg_query::{NodeEnum, NodeRef};
 
 use crate::diagnostic::{Hit, Severity};
+use crate::fix::{Edit, Fix};
 use crate::objects::strings;
 use crate::quote::ident;
 use crate::rule::{Check, Example, Examples, Family, Policy, Rule, StatementCtx};
@@ -30,6 +31,10 @@ pub(crate) static RULE: Rule = Rule {
     help: "write `SET LOCAL ...` (or `set_config(..., true)`): it ends with the migration's \
            transaction",
     allowable: true,
+    autofix: Some(
+        "writes `SET LOCAL` for `SET` and `RESET`, and `set_config(..., true)` for \
+         `set_config(..., false)`",
+    ),
     examples: Examples::Shown(&[Example {
         before: &[USERS],
         bad: (
@@ -130,10 +135,10 @@ fn set(ctx: &StatementCtx<'_>, s: &VariableSetStmt) -> Option<Hit> {
         "session_authorization" => "the session user".to_owned(),
         name => format!("`{}`", ident(name)),
     };
-    let keyword = if s.kind() == VariableSetKind::VarReset {
-        "RESET"
+    let (keyword, fix) = if s.kind() == VariableSetKind::VarReset {
+        ("RESET", reset_fix(ctx, &local))
     } else {
-        "SET"
+        ("SET", set_fix(ctx, s))
     };
     Some(
         ctx.hit(format!(
@@ -143,8 +148,37 @@ fn set(ctx: &StatementCtx<'_>, s: &VariableSetStmt) -> Option<Hit> {
         ))
         .help(format!(
             "write `{local}`: it ends with the migration's transaction"
-        )),
+        ))
+        .fix(fix),
     )
+}
+
+const TITLE: &str = "write `SET LOCAL`";
+
+/// `SET LOCAL` for `SET` (for `SET SESSION`, `LOCAL` in the place of `SESSION`, except in
+/// `SET SESSION AUTHORIZATION`).
+fn set_fix(ctx: &StatementCtx<'_>, s: &VariableSetStmt) -> Option<Fix> {
+    let start = ctx.start();
+    let session = ctx
+        .after_words_at(start, &["SET", "SESSION"])
+        .filter(|_| s.name != "session_authorization");
+    let edit = match session {
+        Some(end) => Edit::replace(end - "SESSION".len()..end, "LOCAL"),
+        None => Edit::insert(ctx.after_words_at(start, &["SET"])?, " LOCAL"),
+    };
+    Some(Fix::edits(TITLE, vec![edit]))
+}
+
+/// A `RESET` becomes the `SET LOCAL` statement the help names, when the statement holds no
+/// comment that replacing it would lose.
+fn reset_fix(ctx: &StatementCtx<'_>, local: &str) -> Option<Fix> {
+    let commented = ctx.tokens.iter().any(crate::parse::is_comment);
+    (ctx.own_text() && !commented).then(|| {
+        Fix::edits(
+            TITLE,
+            vec![Edit::replace(ctx.start()..ctx.base + ctx.range.end, local)],
+        )
+    })
 }
 
 /// `set_config(name, value, false)`: the third argument `false` makes it last for the session.
@@ -154,10 +188,14 @@ fn set_config(ctx: &StatementCtx<'_>, call: &FuncCall) -> Option<Hit> {
     let [_, _, local] = call.args.as_slice() else {
         return None;
     };
-    let session = matches!(
-        local.node.as_ref(),
-        Some(NodeEnum::AConst(AConst { val: Some(Val::Boolval(b)), .. })) if !b.boolval
-    );
+    let (session, local_location) = match local.node.as_ref() {
+        Some(NodeEnum::AConst(AConst {
+            val: Some(Val::Boolval(b)),
+            location,
+            ..
+        })) => (!b.boolval, *location),
+        _ => (false, -1),
+    };
     (is_set_config && session).then(|| {
         Hit::new(
             ctx.at(call.location),
@@ -169,6 +207,15 @@ fn set_config(ctx: &StatementCtx<'_>, call: &FuncCall) -> Option<Hit> {
             "pass `true` as the third argument: `set_config(..., true)` ends with the \
                migration's transaction",
         )
+        .fix(
+            ctx.after_words_at(ctx.at(local_location), &["false"])
+                .map(|end| {
+                    Fix::edits(
+                        "write `set_config(..., true)`",
+                        vec![Edit::replace(end - "false".len()..end, "true")],
+                    )
+                }),
+        )
     })
 }
 
@@ -176,7 +223,7 @@ fn set_config(ctx: &StatementCtx<'_>, call: &FuncCall) -> Option<Hit> {
 mod tests {
     use super::RULE;
     use crate::rule::ScriptKind;
-    use crate::rules::testing::{findings, findings_in, fires, helps, passes};
+    use crate::rules::testing::{findings, findings_in, fires, fixed, helps, passes};
 
     #[test]
     fn fires_on_session_settings_in_a_transaction() {
@@ -284,6 +331,36 @@ mod tests {
              SET ROLE app_owner;",
         ] {
             passes(&RULE, sql);
+        }
+    }
+
+    #[test]
+    fn the_fix_makes_the_setting_local() {
+        for (sql, want) in [
+            (
+                "SET statement_timeout = '1h';",
+                "SET LOCAL statement_timeout = '1h';",
+            ),
+            (
+                "set session statement_timeout TO 0;",
+                "set LOCAL statement_timeout TO 0;",
+            ),
+            (
+                "SET SESSION AUTHORIZATION app_owner;",
+                "SET LOCAL SESSION AUTHORIZATION app_owner;",
+            ),
+            ("SET ROLE app_owner;", "SET LOCAL ROLE app_owner;"),
+            ("RESET ROLE;", "SET LOCAL ROLE NONE;"),
+            (
+                "RESET statement_timeout;",
+                "SET LOCAL statement_timeout TO DEFAULT;",
+            ),
+            (
+                "SELECT set_config('search_path', 'false', false);",
+                "SELECT set_config('search_path', 'false', true);",
+            ),
+        ] {
+            assert_eq!(fixed(&RULE, sql), want);
         }
     }
 }

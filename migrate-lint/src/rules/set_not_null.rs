@@ -26,6 +26,7 @@ pub(crate) static RULE: Rule = Rule {
     help: "add a `CHECK (col IS NOT NULL) NOT VALID` constraint, `VALIDATE CONSTRAINT` it in a \
            later migration, then `SET NOT NULL` (no scan) and drop the check",
     allowable: true,
+    autofix: None,
     examples: Examples::Shown(&[Example {
         before: &[USERS],
         bad: (

@@ -10,6 +10,7 @@ pub(crate) static RULE: Rule = Rule {
     reason: "PostgreSQL's parser rejects the file, so PostgreSQL would too",
     help: "fix the SQL at the position shown; it is the token where PostgreSQL's parser stopped",
     allowable: false,
+    autofix: None,
     examples: Examples::Shown(&[Example {
         before: &[],
         bad: (

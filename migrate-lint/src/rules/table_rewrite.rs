@@ -24,6 +24,7 @@ pub(crate) static RULE: Rule = Rule {
            blocking), or rewrite it outside the migrations with a tool that does it online \
            (`pg_repack`); allow it with a reason when the table is small",
     allowable: true,
+    autofix: None,
     examples: Examples::Shown(&[Example {
         before: &[USERS],
         bad: ("002_users_logged.sql", "ALTER TABLE users SET LOGGED;\n"),

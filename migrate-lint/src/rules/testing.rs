@@ -1,6 +1,7 @@
 //! Helpers for the rules' own tests: check one up (or down) file and keep one rule's findings.
 
 use crate::check::{check_script, check_script_after};
+use crate::fix::{apply, compatible};
 use crate::rule::Policy;
 use crate::rule::{Rule, ScriptKind, Target};
 use migrate_core::PgVersion;
@@ -104,4 +105,28 @@ pub(crate) fn passes(rule: &Rule, sql: &str) {
         "`{}` should not fire on:\n{sql}\nbut found {found:?}",
         rule.name
     );
+}
+
+/// `sql` with the fixes of `rule`'s findings applied, pass after pass (at most four) until
+/// none is left; asserts that the result parses and that `rule` no longer fires on it.
+#[track_caller]
+pub(crate) fn fixed(rule: &Rule, sql: &str) -> String {
+    let mut text = sql.to_owned();
+    for _ in 0..4 {
+        let (_, diagnostics, _) =
+            check_script("test.sql", &text, ScriptKind::Up, &Policy::default());
+        let fixes = diagnostics.iter().filter(|d| d.rule == rule.name);
+        let edits = compatible(fixes.filter_map(|d| d.fix.as_ref()));
+        if edits.is_empty() {
+            break;
+        }
+        text = apply(&text, &edits).expect("compatible edits apply");
+    }
+    assert!(
+        crate::parse::parse(&text).is_ok(),
+        "the fix of `{}` broke the SQL:\n{text}",
+        rule.name
+    );
+    passes(rule, &text);
+    text
 }

@@ -13,6 +13,7 @@ pub(crate) static RULE: Rule = Rule {
              without `COMMIT` breaks that",
     help: "keep at most one outer `BEGIN;` ... `COMMIT;` around the whole file, or none",
     allowable: false,
+    autofix: None,
     examples: Examples::Shown(&[Example {
         before: &[USERS],
         bad: (

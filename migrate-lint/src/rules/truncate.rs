@@ -17,6 +17,7 @@ pub(crate) static RULE: Rule = Rule {
     help: "if the data loss is intended, confirm it right above the statement: \
            `-- migrate:allow(truncate) <reason>`",
     allowable: true,
+    autofix: None,
     examples: Examples::Shown(&[Example {
         before: &[USERS],
         bad: ("002_reset_sessions.sql", "TRUNCATE sessions;\n"),

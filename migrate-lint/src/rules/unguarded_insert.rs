@@ -21,6 +21,7 @@ pub(crate) static RULE: Rule = Rule {
     help: "add `ON CONFLICT DO NOTHING` (or `ON CONFLICT (key) DO UPDATE SET ...`), or insert \
            from a `SELECT ... WHERE NOT EXISTS (...)`",
     allowable: true,
+    autofix: None,
     examples: Examples::Shown(&[Example {
         before: &[],
         bad: (

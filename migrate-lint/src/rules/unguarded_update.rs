@@ -36,6 +36,7 @@ pub(crate) static RULE: Rule = Rule {
     help: "set a marker in the same `UPDATE` and exclude it in the `WHERE` (`SET n = n + 1, \
            done = true WHERE NOT done`), or compute the new value from other columns",
     allowable: true,
+    autofix: None,
     examples: Examples::Shown(&[Example {
         before: &[(
             "001_prices.sql",

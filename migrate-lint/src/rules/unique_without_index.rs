@@ -25,6 +25,7 @@ pub(crate) static RULE: Rule = Rule {
            with `-- migrate:no-transaction`, then `ADD CONSTRAINT ... USING INDEX` in a later \
            migration",
     allowable: true,
+    autofix: None,
     examples: Examples::Shown(&[Example {
         before: &[USERS],
         bad: (

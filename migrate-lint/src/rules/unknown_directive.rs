@@ -13,6 +13,7 @@ pub(crate) static RULE: Rule = Rule {
     help: "write `-- migrate:no-transaction`, `-- migrate:allow-file(rule, ...) reason` or \
            `-- migrate:allow(rule, ...) reason`",
     allowable: false,
+    autofix: None,
     examples: Examples::Shown(&[Example {
         before: &[USERS],
         bad: (

@@ -11,6 +11,7 @@ pub(crate) static RULE: Rule = Rule {
     reason: "allowing a rule that does not exist allows nothing",
     help: "use a rule name from docs/rules/README.md",
     allowable: false,
+    autofix: None,
     examples: Examples::Shown(&[Example {
         before: &[USERS],
         bad: (

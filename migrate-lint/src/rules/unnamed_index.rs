@@ -6,6 +6,7 @@ use pg_query::protobuf::{AExprKind, IndexStmt, MinMaxOp};
 use pg_query::{Node, NodeEnum};
 
 use crate::diagnostic::{Hit, Severity};
+use crate::fix::{Edit, Fix};
 use crate::objects::display_relation;
 use crate::quote::ident;
 use crate::rule::{Check, Example, Examples, Family, Rule, StatementCtx};
@@ -19,6 +20,7 @@ pub(crate) static RULE: Rule = Rule {
              index every time it runs",
     help: "name the index and add `IF NOT EXISTS`",
     allowable: true,
+    autofix: Some("names the index as PostgreSQL would and adds `IF NOT EXISTS`"),
     examples: Examples::Shown(&[Example {
         before: &[USERS],
         bad: (
@@ -59,14 +61,25 @@ fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
         if s.unique { "UNIQUE " } else { "" },
         if s.concurrent { " CONCURRENTLY" } else { "" }
     );
+    let name = default_name(s);
+    // The name goes after `INDEX` (and `CONCURRENTLY`), where PostgreSQL reads it.
+    let at = ctx.after_words(ctx.start(), &["INDEX"]);
+    let at = match s.concurrent {
+        true => at.and_then(|at| ctx.after_words_at(at, &["CONCURRENTLY"])),
+        false => at,
+    };
+    let fix = at.map(|at| {
+        let insert = Edit::insert(at, format!(" IF NOT EXISTS {name}"));
+        Fix::edits("name the index and add `IF NOT EXISTS`", vec![insert])
+    });
     vec![ctx
         .hit(format!(
             "`{keyword} ON {table}` has no name: running it again builds a duplicate index"
         ))
         .help(format!(
-            "name it, as PostgreSQL would: `{keyword} IF NOT EXISTS {} ON {table} ...`",
-            default_name(s)
-        ))]
+            "name it, as PostgreSQL would: `{keyword} IF NOT EXISTS {name} ON {table} ...`"
+        ))
+        .fix(fix)]
 }
 
 /// The name PostgreSQL gives an unnamed index: the table, the columns, then `idx`, joined by
@@ -120,7 +133,7 @@ fn figure_name(node: &Node) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::RULE;
-    use crate::rules::testing::{fires, helps, passes};
+    use crate::rules::testing::{fires, fixed, helps, passes};
 
     /// Each name checked against the index PostgreSQL creates for the statement.
     #[test]
@@ -195,5 +208,21 @@ mod tests {
         ] {
             passes(&RULE, sql);
         }
+    }
+
+    #[test]
+    fn the_fix_names_the_index_as_postgresql_would() {
+        assert_eq!(
+            fixed(
+                &RULE,
+                "CREATE UNIQUE INDEX CONCURRENTLY ON app.\"Users\" (lower(email));"
+            ),
+            "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS \"Users_lower_idx\" ON app.\"Users\" \
+             (lower(email));"
+        );
+        assert_eq!(
+            fixed(&RULE, "create index on t (a, b);"),
+            "create index IF NOT EXISTS t_a_b_idx on t (a, b);"
+        );
     }
 }

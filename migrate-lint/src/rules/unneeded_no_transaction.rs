@@ -12,6 +12,7 @@ pub(crate) static RULE: Rule = Rule {
     reason: "`-- migrate:no-transaction` gives up atomicity; no statement of this file needs it",
     help: "remove `-- migrate:no-transaction` so the file runs in one transaction",
     allowable: true,
+    autofix: None,
     examples: Examples::Shown(&[Example {
         before: &[USERS],
         bad: (

@@ -10,6 +10,7 @@ pub(crate) static RULE: Rule = Rule {
     reason: "a migration file (or the folder) cannot be read",
     help: "check that the path exists and that the build can read it",
     allowable: false,
+    autofix: None,
     examples: Examples::NotShown(
         "the rule is about the disk, not the text: the build cannot read a file (no read permission, a link to nothing) or the folder itself (a wrong path). The message names the file or folder and the operating system's error.",
     ),

@@ -20,6 +20,7 @@ pub(crate) static RULE: Rule = Rule {
     help: "write one `DROP INDEX CONCURRENTLY IF EXISTS` statement per index, without `CASCADE` \
            (drop what depends on the index first)",
     allowable: false,
+    autofix: None,
     examples: Examples::Shown(&[Example {
         before: &[USERS],
         bad: (

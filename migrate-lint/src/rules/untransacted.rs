@@ -13,6 +13,7 @@ pub(crate) static RULE: Rule = Rule {
     help: "move the statement between `BEGIN;` and `COMMIT;`, or remove the `BEGIN;`/`COMMIT;` \
            lines (every migration runs in a transaction anyway)",
     allowable: false,
+    autofix: None,
     examples: Examples::Shown(&[Example {
         before: &[USERS],
         bad: (

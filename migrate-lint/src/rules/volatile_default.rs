@@ -28,6 +28,7 @@ pub(crate) static RULE: Rule = Rule {
     help: "add the column without a default, then `SET DEFAULT` for new rows and fill the \
            existing rows in batches",
     allowable: true,
+    autofix: None,
     examples: Examples::Shown(&[Example {
         before: &[USERS],
         bad: (
