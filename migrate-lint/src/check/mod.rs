@@ -50,6 +50,8 @@ struct Named {
     kind: ScriptKind,
     path: String,
     script: Option<Script>,
+    /// The checksum of an up file's text.
+    checksum: Option<String>,
 }
 
 /// A migration file, named correctly, whose content is still to check.
@@ -114,14 +116,20 @@ pub fn check_entries(display: &str, entries: Vec<Entry>) -> Outcome {
     let mut files = Vec::with_capacity(loaded.len());
     let mut legacy = Legacy::default();
     let mut checked = Vec::with_capacity(loaded.len());
+    // The up files' checksums, computed beside the parsing.
+    let mut sums = Vec::with_capacity(loaded.len());
     in_order(
         &loaded,
         |file: &Loaded| {
-            file.text
-                .as_ref()
-                .map(|text| prepare(&file.path, text, file.kind, &file.policy))
+            let text = file.text.as_ref();
+            let sum = text
+                .filter(|_| file.kind == ScriptKind::Up)
+                .map(|t| checksum(t));
+            let prepared = text.map(|text| prepare(&file.path, text, file.kind, &file.policy));
+            (prepared, sum)
         },
-        |prepared| {
+        |(prepared, sum)| {
+            sums.push(sum);
             checked.push(prepared.map(|prepared| match prepared {
                 Ok(ready) if ready.kind == ScriptKind::Up => {
                     schema.next_file();
@@ -134,7 +142,7 @@ pub fn check_entries(display: &str, entries: Vec<Entry>) -> Outcome {
             }))
         },
     );
-    for (file, checked) in loaded.into_iter().zip(checked) {
+    for ((file, checked), checksum) in loaded.into_iter().zip(checked).zip(sums) {
         diagnostics.extend(file.found);
         let script = checked.and_then(|(run, found, hidden)| {
             diagnostics.extend(found);
@@ -159,6 +167,7 @@ pub fn check_entries(display: &str, entries: Vec<Entry>) -> Outcome {
             kind: file.kind,
             path: file.path,
             script,
+            checksum,
         });
     }
     let migrations = pair(&mut files, &mut diagnostics);
@@ -344,13 +353,13 @@ fn pair(files: &mut [Named], diagnostics: &mut Vec<Diagnostic>) -> Vec<Migration
             ));
         }
         let Some(up) = up.as_mut() else { continue };
-        let Some(script) = up.script.take() else {
+        let (Some(script), Some(checksum)) = (up.script.take(), up.checksum.take()) else {
             continue;
         };
         migrations.push(Migration {
             version: up.version,
             name: up.name.clone(),
-            checksum: checksum(&script.text),
+            checksum,
             up: script,
             down: down.and_then(|d| d.script.take()),
         });
