@@ -54,9 +54,10 @@ mod schema;
 mod source;
 mod structure;
 
-pub use check::{check_dir, check_entries};
+pub use check::{check_dir, check_entries, Folder};
 pub use config::{parse_duration, Config, CONFIG_FILE};
 pub use diagnostic::{Diagnostic, Position, Severity};
+pub use directives::{allow_directive, Insertion, REASON_PLACEHOLDER};
 /// The vocabulary the checker produces and the runtime uses, defined once in `migrate-core`.
 pub use migrate_core::{
     checksum, IndexBuild, PgVersion, Setting, SettingValue, Settings, Tenancy, Transaction, Version,

@@ -234,7 +234,7 @@ pub(crate) struct Function {
 }
 
 /// One name's entry in a namespace.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 enum Slot<T> {
     /// Created.
     Present(T),
@@ -245,7 +245,7 @@ enum Slot<T> {
 /// Objects of one kind, by schema and name (as PostgreSQL folds them). An unqualified name is
 /// taken to be in `public`: a folder that sets another `search_path` and names objects both ways
 /// leaves them unknown (the model sees two objects), never wrongly known.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 struct Namespace<T>(HashMap<(String, String), Slot<T>>);
 
 impl<T> Default for Namespace<T> {
@@ -327,7 +327,7 @@ impl<T> Namespace<T> {
 }
 
 /// The model of the database the files build, as of the statement being checked.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct Schema {
     relations: Namespace<Relation>,
     types: Namespace<Type>,
