@@ -66,19 +66,23 @@ struct Job {
 /// order, each up file against the schema model the earlier ones built (the folder-wide checks
 /// run after, in `pair`).
 pub fn check_entries(display: &str, entries: Vec<Entry>) -> Outcome {
-    Folder::new(display, entries).into_outcome()
+    Folder::checked(display, entries, false).into_outcome()
 }
 
-/// How many up files apart [`Folder`] keeps a copy of the schema model.
-const CHECKPOINT: usize = 16;
+/// How many up files apart [`Folder`] keeps a copy of the schema model: a re-check replays at
+/// most that many files to rebuild the model before the edited one, and copies the model once
+/// per that many files after it. The copies (and dropping the old ones) are most of the time a
+/// re-check of a 1,000-file folder takes: 16 cost twice as many as 32.
+const CHECKPOINT: usize = 32;
 
 /// A migration folder checked and kept in memory, for a caller that checks it again as one
 /// file's text changes (the `migrate lsp` editor server). Every file is read and parsed once.
 /// [`Folder::replace`] parses the new text of one file and checks it again with the schema
-/// model the earlier files built, taken from a copy kept every 16 up files; then the later up
+/// model the earlier files built, taken from a copy kept every 32 up files; then the later up
 /// files, until the model is again the one the previous check had there (from that file on,
-/// nothing can have changed). [`check_entries`] is `Folder::new(..).into_outcome()`: both give
-/// the same findings. Pure: the caller reads the files.
+/// nothing can have changed). [`check_entries`] checks a folder as `Folder::new(..)
+/// .into_outcome()` does, without keeping the copies: both give the same findings. Pure: the
+/// caller reads the files.
 pub struct Folder {
     display: String,
     config: Config,
@@ -96,7 +100,7 @@ struct Kept {
     /// parsed.
     prepared: Option<Result<Ready, Box<Findings>>>,
     checked: Option<Checked>,
-    /// For every 16th up file, the schema model before it.
+    /// For every 32nd up file, the schema model before it (kept by [`Folder::new`]).
     checkpoint: Option<Schema>,
 }
 
@@ -104,6 +108,12 @@ impl Folder {
     /// Reads, parses and checks the entries of a folder, as [`check_entries`] does. `display` is
     /// how the folder is named in the findings' paths.
     pub fn new(display: &str, entries: Vec<Entry>) -> Self {
+        Self::checked(display, entries, true)
+    }
+
+    /// Like [`Folder::new`]; keeping the copies of the model a re-check starts from only when
+    /// `keep`.
+    fn checked(display: &str, entries: Vec<Entry>, keep: bool) -> Self {
         let (config, mut problems) = read_config(display, &entries);
         let mut jobs = Vec::new();
         for entry in entries {
@@ -165,7 +175,7 @@ impl Folder {
             problems,
             files,
         };
-        folder.check_from(0, &mut Schema::default(), true);
+        folder.check_from(0, &mut Schema::default(), Recheck::All { keep });
         let mut named = folder.named(|_| None);
         let (_, paired) = pair(&mut named);
         folder.problems.extend(paired);
@@ -212,13 +222,14 @@ impl Folder {
                 check_one(&kept.prepared, &mut schema);
             }
         }
-        Some(self.check_from(at, &mut schema, false))
+        Some(self.check_from(at, &mut schema, Recheck::Changed))
     }
 
     /// Checks the files from `start`, the model being `schema` before it, keeping a copy of the
-    /// model every 16 up files. Unless `all`, stops at a copy equal to the model (nothing after
-    /// it can have changed) and checks no down file but the first. The number of files checked.
-    fn check_from(&mut self, start: usize, schema: &mut Schema, all: bool) -> usize {
+    /// model every 32 up files (unless told not to). The number of files checked.
+    fn check_from(&mut self, start: usize, schema: &mut Schema, recheck: Recheck) -> usize {
+        let all = matches!(recheck, Recheck::All { .. });
+        let keep = !matches!(recheck, Recheck::All { keep: false });
         let mut ups = self.files[..start]
             .iter()
             .filter(|f| f.loaded.kind == ScriptKind::Up)
@@ -226,7 +237,7 @@ impl Folder {
         let mut checked = 0;
         for (i, kept) in self.files.iter_mut().enumerate().skip(start) {
             let up = kept.loaded.kind == ScriptKind::Up;
-            if up && ups % CHECKPOINT == 0 {
+            if up && keep && ups % CHECKPOINT == 0 {
                 if !all && i > start && kept.checkpoint.as_ref() == Some(schema) {
                     break;
                 }
@@ -305,6 +316,16 @@ impl Folder {
             legacy,
         }
     }
+}
+
+/// What [`Folder::check_from`] checks.
+#[derive(Clone, Copy)]
+enum Recheck {
+    /// Every file; keeping copies of the model or not.
+    All { keep: bool },
+    /// The first file, then the up files until a copy of the model equal to the model now
+    /// (nothing after it can have changed).
+    Changed,
 }
 
 /// Checks one file, parsed, against `schema` (an up file starts the next file of the model).
@@ -613,11 +634,11 @@ mod tests {
         );
         assert_eq!(kept.diagnostics(), Vec::new());
         // Only a comment added: the model after the file is the same, the check stops at the
-        // next copy of the model (before the 17th up file).
+        // next copy of the model (before the 33rd up file).
         let commented = format!("-- the batch\n{plain}");
         assert_eq!(
             kept.replace("002_procedure.sql", commented.clone().into()),
-            Some(15)
+            Some(31)
         );
         assert_eq!(
             kept.diagnostics(),
