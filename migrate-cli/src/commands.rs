@@ -25,6 +25,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Baseline(args) => baseline(&args),
         Command::Verify(args) => verify(&args),
         Command::Trace(args) => crate::trace::run(&args),
+        Command::Lsp => crate::lsp::run(),
         Command::Import(args) => {
             print!(
                 "{}",

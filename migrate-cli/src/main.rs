@@ -13,6 +13,7 @@ mod failure;
 mod fleet;
 mod import;
 mod load;
+mod lsp;
 mod new;
 #[cfg(test)]
 mod reference;

@@ -264,9 +264,9 @@ impl Ready {
             let ctx = StatementCtx {
                 node: &statement.node,
                 range: statement.range.clone(),
-                text: &parsable,
+                text: parsable,
                 base: 0,
-                tokens: tokens_in(&tokens, statement.range.clone()),
+                tokens: tokens_in(tokens, statement.range.clone()),
                 earlier: &earlier,
                 schema,
                 held: &held,
