@@ -72,6 +72,10 @@ pub enum Command {
     /// Apply the folder to a throwaway database filled with rows and measure, per statement,
     /// the locks taken and held, rewrites, scans and durations; exit 1 over --max-lock-hold.
     Trace(TraceArgs),
+    /// Serve an editor over the Language Server Protocol on stdin and stdout: the findings of
+    /// every migration folder's files as you type, quick fixes that allow a finding with a
+    /// reason, and the rules explained on hover (see docs/guide/editor.md).
+    Lsp,
 }
 
 /// How `lint` prints its findings.

@@ -26,6 +26,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Repair(args) => repair(&args),
         Command::Verify(args) => verify(&args),
         Command::Trace(args) => crate::trace::run(&args),
+        Command::Lsp => crate::lsp::run(),
         Command::Import(args) => {
             print!(
                 "{}",

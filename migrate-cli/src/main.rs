@@ -14,6 +14,7 @@ mod fix;
 mod fleet;
 mod import;
 mod load;
+mod lsp;
 mod new;
 #[cfg(test)]
 mod reference;

@@ -11,14 +11,15 @@ use std::ops::Range;
 
 use pg_query::protobuf::{ScanToken, Token};
 
-use crate::diagnostic::Hit;
-use crate::rule::Rule;
+use crate::diagnostic::{Hit, Position};
+use crate::rule::{Check, Rule};
 use crate::rules::{
     allowable, invalid_directive, misplaced_directive, unknown_directive, unknown_rule, AllowError,
 };
+use crate::source::line_col;
 
 /// One allowed rule of a directive, and whether a finding used it.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Allow {
     pub rule: &'static Rule,
     pub at: usize,
@@ -26,7 +27,7 @@ pub(crate) struct Allow {
 }
 
 /// The directives of one file.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub(crate) struct Directives {
     /// Byte offset of `-- migrate:no-transaction`, when present.
     pub no_transaction: Option<usize>,
@@ -211,6 +212,87 @@ fn parse(directive: &str) -> Result<Directive, Problem> {
             help: None,
         }),
     }
+}
+
+/// A text to insert in a file, at a 1-based line and column (in characters, as [`Position`]
+/// counts them).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Insertion {
+    /// Where the text goes: what was there follows it.
+    pub at: Position,
+    /// The text, line ends included.
+    pub text: String,
+}
+
+/// The placeholder reason [`allow_directive`] writes: the directive needs a reason, which only
+/// the author can give.
+pub const REASON_PLACEHOLDER: &str = "TODO: why this is safe";
+
+/// The directive that allows the rule `rule` for its finding at `at` in the file `text`, and
+/// where it goes: `-- migrate:allow(rule) reason` on its own line right above the statement the
+/// finding is in (a `DO` block for what the block runs), or `-- migrate:allow-file(rule) reason`
+/// at the top of the file for a finding that is not about one statement (the transaction mode,
+/// an unused directive). The reason is [`REASON_PLACEHOLDER`], for the author to replace.
+/// `None` when the rule cannot be allowed or the file cannot be parsed. Pure.
+pub fn allow_directive(text: &str, rule: &str, at: Position) -> Option<Insertion> {
+    let rule = allowable(rule).ok()?;
+    let statements = crate::parse::parse(text).ok()?.statements;
+    let offset = offset_of(text, at);
+    // Only a statement rule's finding is always its statement's; a stage's is when it points
+    // at the statement's start.
+    let per_statement = matches!(
+        rule.check,
+        Check::Statement { .. } | Check::Configured { .. }
+    );
+    let statement = statements
+        .iter()
+        .find(|s| s.range.contains(&offset) && (per_statement || s.range.start == offset));
+    let Some(statement) = statement else {
+        return Some(Insertion {
+            at: Position { line: 1, column: 1 },
+            text: format!(
+                "-- migrate:allow-file({}) {REASON_PLACEHOLDER}\n",
+                rule.name
+            ),
+        });
+    };
+    let start = statement.range.start;
+    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    let before = &text[line_start..start];
+    let directive = format!("-- migrate:allow({}) {REASON_PLACEHOLDER}", rule.name);
+    let (line, column) = line_col(text, start);
+    Some(if before.trim().is_empty() {
+        // The statement starts its line: the directive goes on the line above, indented alike.
+        Insertion {
+            at: Position { line, column: 1 },
+            text: format!("{before}{directive}\n"),
+        }
+    } else {
+        // Another statement ends on the line: the statement moves to a line of its own.
+        Insertion {
+            at: Position { line, column },
+            text: format!("\n{directive}\n"),
+        }
+    })
+}
+
+/// The byte offset of a 1-based line and column (in characters) of `text`; the end of the text
+/// past its last line, the end of the line past its last character.
+fn offset_of(text: &str, at: Position) -> usize {
+    let line_start = match at.line {
+        0 | 1 => 0,
+        n => match text.match_indices('\n').nth(n - 2) {
+            Some((i, _)) => i + 1,
+            None => return text.len(),
+        },
+    };
+    let line = &text[line_start..];
+    let line = &line[..line.find('\n').unwrap_or(line.len())];
+    line_start
+        + line
+            .char_indices()
+            .nth(at.column.saturating_sub(1))
+            .map_or(line.len(), |(i, _)| i)
 }
 
 /// Looks the rule names up; unknown and non-allowable names are problems.

@@ -81,6 +81,12 @@ fn has_sql_extension(name: &str) -> bool {
     name.len() > 4 && name[name.len() - 4..].eq_ignore_ascii_case(".sql")
 }
 
+/// Whether a file name follows the naming rule of a migration file (`{version}_{name}.sql` or
+/// `{version}_{name}.down.sql`). Pure.
+pub fn is_migration(file: &str) -> bool {
+    matches!(classify(file), FileName::Up { .. } | FileName::Down { .. })
+}
+
 /// Reads a file name. Pure.
 pub(crate) fn classify(file: &str) -> FileName {
     let is_backup = file.starts_with('.')

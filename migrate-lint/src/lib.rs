@@ -4,6 +4,8 @@
 //! reads the `-- migrate:` directives, runs the rules and returns every finding of every file
 //! together with the checked, ordered migration set. The macro turns the findings into compile
 //! errors and warnings; the CLI prints them. Both call [`check_dir`]: there is one checker.
+//! The editor server (`migrate lsp`) keeps a [`Folder`] between edits and checks again only what
+//! an edit can change; [`check_entries`] is a [`Folder`] checked once.
 //!
 //! The stages, one module each: [`discover`] (names) and [`config`] (`migrate.toml`) -> `source`
 //! (normalised text; the checksum is `migrate_core`'s) -> `parse` -> `directives` -> `structure` (transactions) ->
@@ -58,9 +60,10 @@ mod schema;
 mod source;
 mod structure;
 
-pub use check::{check_dir, check_entries};
+pub use check::{check_dir, check_entries, Folder};
 pub use config::{parse_duration, Config, CONFIG_FILE};
 pub use diagnostic::{Diagnostic, Position, Severity};
+pub use directives::{allow_directive, Insertion, REASON_PLACEHOLDER};
 pub use fix::{Edit, Fix, NewFile};
 pub use fixing::{fix_entries, Fixed, Fixing, MAX_PASSES};
 /// The vocabulary the checker produces and the runtime uses, defined once in `migrate-core`.

@@ -14,6 +14,7 @@
 //! [`Schema::function`].
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use pg_query::protobuf::{
     a_const, AlterEnumStmt, AlterFunctionStmt, AlterObjectSchemaStmt, AlterTableCmd,
@@ -233,11 +234,13 @@ pub(crate) struct Function {
     pub controls_transactions: bool,
 }
 
-/// One name's entry in a namespace.
-#[derive(Debug, Clone)]
+/// One name's entry in a namespace. An object is shared between the copies of the model the
+/// editor server keeps (`Folder`'s), and copied when one of them changes it: a copy of the
+/// model copies the names, not the objects.
+#[derive(Debug, Clone, PartialEq)]
 enum Slot<T> {
     /// Created.
-    Present(T),
+    Present(Arc<T>),
     /// Dropped or renamed away.
     Absent,
 }
@@ -245,7 +248,7 @@ enum Slot<T> {
 /// Objects of one kind, by schema and name (as PostgreSQL folds them). An unqualified name is
 /// taken to be in `public`: a folder that sets another `search_path` and names objects both ways
 /// leaves them unknown (the model sees two objects), never wrongly known.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 struct Namespace<T>(HashMap<(String, String), Slot<T>>);
 
 impl<T> Default for Namespace<T> {
@@ -262,7 +265,7 @@ fn key(name: &[String]) -> Option<(String, String)> {
     Some((schema.to_owned(), last.clone()))
 }
 
-impl<T> Namespace<T> {
+impl<T: Clone> Namespace<T> {
     fn get(&self, name: &[String]) -> Known<&T> {
         match key(name).and_then(|k| self.0.get(&k)) {
             Some(Slot::Present(object)) => Known::Present(object),
@@ -273,21 +276,21 @@ impl<T> Namespace<T> {
 
     fn get_mut(&mut self, name: &[String]) -> Option<&mut T> {
         match key(name).and_then(|k| self.0.get_mut(&k)) {
-            Some(Slot::Present(object)) => Some(object),
+            Some(Slot::Present(object)) => Some(Arc::make_mut(object)),
             _ => None,
         }
     }
 
     fn insert(&mut self, name: &[String], object: T) {
         if let Some(k) = key(name) {
-            self.0.insert(k, Slot::Present(object));
+            self.0.insert(k, Slot::Present(Arc::new(object)));
         }
     }
 
     /// Takes an object out: dropped, or renamed away.
     fn remove(&mut self, name: &[String]) -> Option<T> {
         match self.0.insert(key(name)?, Slot::Absent) {
-            Some(Slot::Present(object)) => Some(object),
+            Some(Slot::Present(object)) => Some(Arc::unwrap_or_clone(object)),
             _ => None,
         }
     }
@@ -320,14 +323,14 @@ impl<T> Namespace<T> {
     /// The objects present.
     fn present_mut(&mut self) -> impl Iterator<Item = &mut T> {
         self.0.values_mut().filter_map(|slot| match slot {
-            Slot::Present(object) => Some(object),
+            Slot::Present(object) => Some(Arc::make_mut(object)),
             Slot::Absent => None,
         })
     }
 }
 
 /// The model of the database the files build, as of the statement being checked.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct Schema {
     relations: Namespace<Relation>,
     types: Namespace<Type>,

@@ -96,9 +96,9 @@ pub(crate) fn check_script_after(
 
 /// A file parsed, its directives read and its transaction structure checked: what is left is to
 /// check its statements against the schema model.
-pub(super) struct Ready<'a> {
+pub(super) struct Ready {
     pub(super) kind: ScriptKind,
-    findings: Findings<'a>,
+    findings: Findings,
     /// The text parsed: psql-only text blanked out.
     parsable: String,
     /// Its scanner tokens.
@@ -111,16 +111,16 @@ pub(super) struct Ready<'a> {
 
 /// Parses one file's normalised text and checks what does not depend on the other files: its
 /// findings so far when it cannot be parsed (boxed: the error is the rare, large case). Pure.
-pub(super) fn prepare<'a>(
-    path: &'a str,
-    text: &'a str,
+pub(super) fn prepare(
+    path: &str,
+    text: &str,
     kind: ScriptKind,
-    policy: &'a Policy,
-) -> Result<Ready<'a>, Box<Findings<'a>>> {
+    policy: &Policy,
+) -> Result<Ready, Box<Findings>> {
     let mut findings = Findings {
-        path,
-        text,
-        policy,
+        path: path.to_owned(),
+        text: text.to_owned(),
+        policy: policy.clone(),
         directives: Directives::default(),
         diagnostics: Vec::new(),
         hidden: 0,
@@ -206,19 +206,21 @@ pub(super) fn prepare<'a>(
     })
 }
 
-impl Ready<'_> {
+impl Ready {
     /// Runs the statement rules on each statement, with what the earlier statements and files
-    /// did in `schema`, and adds what each statement does to it. Pure but for `schema`.
-    pub(super) fn check(self, schema: &mut Schema) -> Checked {
+    /// did in `schema`, and adds what each statement does to it. Pure but for `schema`; the
+    /// file stays ready to be checked again against another model.
+    pub(super) fn check(&self, schema: &mut Schema) -> Checked {
         let Ready {
             kind,
-            mut findings,
+            findings,
             parsable,
             tokens,
             statements,
             blocks,
             structure,
         } = self;
+        let (kind, mut findings) = (*kind, findings.clone());
         // What the statements that run create, a `DO` block's under its own index and line.
         let mut counted = (0, 1);
         let mut line_of = |offset: usize| {
@@ -262,9 +264,9 @@ impl Ready<'_> {
             let ctx = StatementCtx {
                 node: &statement.node,
                 range: statement.range.clone(),
-                text: &parsable,
+                text: parsable,
                 base: 0,
-                tokens: tokens_in(&tokens, statement.range.clone()),
+                tokens: tokens_in(tokens, statement.range.clone()),
                 earlier: &earlier,
                 schema,
                 held: &held,
@@ -314,7 +316,7 @@ impl Ready<'_> {
                 }
             }
             Transaction::None if committing_calls.is_empty() => {
-                if let Some(hit) = structure.unneeded {
+                if let Some(hit) = structure.unneeded.clone() {
                     findings.report(&unneeded_no_transaction::RULE, hit, None);
                 }
             }
@@ -338,7 +340,11 @@ impl Ready<'_> {
                 })
             })
             .collect();
-        let ranges = structure.run.map(|i| statements[i].range.clone()).collect();
+        let ranges = structure
+            .run
+            .clone()
+            .map(|i| statements[i].range.clone())
+            .collect();
         findings.into_checked(Some((structure.mode, ranges, index_builds)))
     }
 }
@@ -350,9 +356,8 @@ fn check_statement(
     kind: ScriptKind,
     guarded: bool,
     index: usize,
-    findings: &mut Findings<'_>,
+    findings: &mut Findings,
 ) {
-    let policy = findings.policy;
     for rule in rules::all() {
         let applies = |down_files: bool| {
             (kind == ScriptKind::Up || down_files)
@@ -360,7 +365,9 @@ fn check_statement(
         };
         let hits = match rule.check {
             Check::Statement { down_files, check } if applies(down_files) => check(ctx),
-            Check::Configured { down_files, check } if applies(down_files) => check(ctx, policy),
+            Check::Configured { down_files, check } if applies(down_files) => {
+                check(ctx, &findings.policy)
+            }
             _ => continue,
         };
         for hit in hits {
@@ -370,17 +377,18 @@ fn check_statement(
 }
 
 /// Collects the findings of one file, applying allow directives and the file's policy.
-pub(super) struct Findings<'a> {
-    path: &'a str,
-    text: &'a str,
-    policy: &'a Policy,
+#[derive(Clone)]
+pub(super) struct Findings {
+    path: String,
+    text: String,
+    policy: Policy,
     directives: Directives,
     diagnostics: Vec<Diagnostic>,
     /// Findings not reported because the file is legacy history.
     hidden: usize,
 }
 
-impl Findings<'_> {
+impl Findings {
     /// The findings, once every statement was checked: with those of the allow directives that
     /// nothing used.
     pub(super) fn into_checked(mut self, run: Option<Run>) -> Checked {
@@ -399,7 +407,7 @@ impl Findings<'_> {
                     )
                     .fix(
                         whole
-                            .then(|| unused_allow::fix(self.text, allow.at))
+                            .then(|| unused_allow::fix(&self.text, allow.at))
                             .flatten(),
                     )
                 })
@@ -421,7 +429,7 @@ impl Findings<'_> {
         earlier: &Earlier,
         schema: &Schema,
     ) {
-        let (line, _) = line_col(self.text, start);
+        let (line, _) = line_col(&self.text, start);
         held.record(node, sql, format!("{}:{line}", self.path), |r| {
             !existed(earlier, schema, r)
         });
@@ -440,14 +448,14 @@ impl Findings<'_> {
             self.hidden += 1;
             return;
         }
-        let (line, column) = line_col(self.text, hit.at);
+        let (line, column) = line_col(&self.text, hit.at);
         self.diagnostics.push(Diagnostic {
             rule: rule.name,
             severity: rule.severity,
             path: self.path.to_owned(),
             position: Some(Position { line, column }),
             message: hit.message,
-            source_line: Some(line_at(self.text, hit.at).to_owned()),
+            source_line: Some(line_at(&self.text, hit.at).to_owned()),
             help: hit.help.unwrap_or_else(|| rule.help.to_owned()),
             fix: hit.fix,
         });

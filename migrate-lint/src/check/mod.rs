@@ -1,6 +1,6 @@
 //! The pipeline for a folder: `migrate.toml`, names and versions, every file read and parsed in
-//! parallel, then checked one after the other in version order against the schema model
-//! (`file` is one file's pipeline), and the pairs of up and down files.
+//! parallel while this thread checks them one after the other in version order against the
+//! schema model (`file` is one file's pipeline), and the pairs of up and down files.
 
 mod file;
 
@@ -22,9 +22,9 @@ use crate::schema::Schema;
 use migrate_core::{checksum, Version};
 
 use crate::source::{line_col, normalise, TextError};
-use file::prepare;
 #[cfg(test)]
 pub(crate) use file::{check_script, check_script_after};
+use file::{prepare, Checked, Findings, Ready};
 
 /// Checks a migration folder on disk, with the settings of its `migrate.toml` when it has one.
 /// `display` is how the folder is named in messages (`migrations`), usually as the user wrote it.
@@ -71,113 +71,294 @@ struct Job {
 /// order, each up file against the schema model the earlier ones built (the folder-wide checks
 /// run after, in `pair`).
 pub fn check_entries(display: &str, entries: Vec<Entry>) -> Outcome {
-    let (config, mut diagnostics) = read_config(display, &entries);
-    let mut jobs = Vec::new();
-    for entry in entries {
-        let path = format!("{}/{}", display.trim_end_matches('/'), entry.name);
-        let bytes = match entry.kind {
-            EntryKind::Folder { holds_sql: true } => {
-                diagnostics.push(file_problem(
-                    &nested_folder::RULE,
-                    &path,
-                    "a sub-folder holding `.sql` files".to_owned(),
-                    nested_folder::RULE.help.to_owned(),
-                ));
-                continue;
-            }
-            EntryKind::Folder { holds_sql: false } => continue,
-            EntryKind::File(bytes) => bytes,
-        };
-        let (version, name, kind) = match discover::classify(&entry.name) {
-            FileName::Ignored => continue,
-            FileName::Invalid { problem, help } => {
-                diagnostics.push(file_problem(&invalid_name::RULE, &path, problem, help));
-                continue;
-            }
-            FileName::Up { version, name } => (version, name, ScriptKind::Up),
-            FileName::Down { version, name } => (version, name, ScriptKind::Down),
-        };
-        jobs.push(Job {
-            policy: config.policy(version, &entry.name),
-            version,
-            name,
-            kind,
-            path,
-            file: entry.path,
-            bytes,
-        });
+    Folder::checked(display, entries, false).into_outcome()
+}
+
+/// How many up files apart [`Folder`] keeps a copy of the schema model: a re-check replays at
+/// most that many files to rebuild the model before the edited one, and copies the model once
+/// per that many files after it. The copies (and dropping the old ones) are most of the time a
+/// re-check of a 1,000-file folder takes: 16 cost twice as many as 32.
+const CHECKPOINT: usize = 32;
+
+/// A migration folder checked and kept in memory, for a caller that checks it again as one
+/// file's text changes (the `migrate lsp` editor server). Every file is read and parsed once.
+/// [`Folder::replace`] parses the new text of one file and checks it again with the schema
+/// model the earlier files built, taken from a copy kept every 32 up files; then the later up
+/// files, until the model is again the one the previous check had there (from that file on,
+/// nothing can have changed). [`check_entries`] checks a folder as `Folder::new(..)
+/// .into_outcome()` does, without keeping the copies: both give the same findings. Pure: the
+/// caller reads the files.
+pub struct Folder {
+    display: String,
+    config: Config,
+    /// The findings about the folder rather than a file's content: `migrate.toml`, the names,
+    /// the duplicate versions and the down files without their up file.
+    problems: Vec<Diagnostic>,
+    /// The migration files, in version order (an up file before its down file).
+    files: Vec<Kept>,
+}
+
+/// One migration file of a [`Folder`]: read, parsed, and its last check.
+struct Kept {
+    loaded: Loaded,
+    /// Parsed, unless it could not be read: ready to check, or its findings when it cannot be
+    /// parsed.
+    prepared: Option<Result<Ready, Box<Findings>>>,
+    /// The checksum of an up file's text.
+    checksum: Option<String>,
+    checked: Option<Checked>,
+    /// For every 32nd up file, the schema model before it (kept by [`Folder::new`]).
+    checkpoint: Option<Schema>,
+}
+
+impl Folder {
+    /// Reads, parses and checks the entries of a folder, as [`check_entries`] does. `display` is
+    /// how the folder is named in the findings' paths.
+    pub fn new(display: &str, entries: Vec<Entry>) -> Self {
+        Self::checked(display, entries, true)
     }
-    // Parse on every core while the calling thread checks the statements in version order, one
-    // file after the other, against the schema model the earlier files built: each file is
-    // checked as soon as it and the files before it are parsed.
-    jobs.sort_by(|a, b| (a.version, a.kind, &a.path).cmp(&(b.version, b.kind, &b.path)));
-    let loaded: Vec<Loaded> = jobs.into_iter().map(load).collect();
-    let mut schema = Schema::default();
-    let mut files = Vec::with_capacity(loaded.len());
-    let mut legacy = Legacy::default();
-    let mut checked = Vec::with_capacity(loaded.len());
-    // The up files' checksums, computed beside the parsing.
-    let mut sums = Vec::with_capacity(loaded.len());
-    in_order(
-        &loaded,
-        |file: &Loaded| {
-            let text = file.text.as_ref();
-            let sum = text
-                .filter(|_| file.kind == ScriptKind::Up)
-                .map(|t| checksum(t));
-            let prepared = text.map(|text| prepare(&file.path, text, file.kind, &file.policy));
-            (prepared, sum)
-        },
-        |(prepared, sum)| {
-            sums.push(sum);
-            checked.push(prepared.map(|prepared| match prepared {
-                Ok(ready) if ready.kind == ScriptKind::Up => {
-                    schema.next_file();
-                    ready.check(&mut schema)
+
+    /// Like [`Folder::new`]; keeping the copies of the model a re-check starts from only when
+    /// `keep`.
+    fn checked(display: &str, entries: Vec<Entry>, keep: bool) -> Self {
+        let (config, mut problems) = read_config(display, &entries);
+        let mut jobs = Vec::new();
+        for entry in entries {
+            let path = format!("{}/{}", display.trim_end_matches('/'), entry.name);
+            let bytes = match entry.kind {
+                EntryKind::Folder { holds_sql: true } => {
+                    problems.push(file_problem(
+                        &nested_folder::RULE,
+                        &path,
+                        "a sub-folder holding `.sql` files".to_owned(),
+                        nested_folder::RULE.help.to_owned(),
+                    ));
+                    continue;
                 }
-                // A down file reverts its migration: it is checked against a model that knows
-                // nothing, and changes nothing in the one the up files build.
-                Ok(ready) => ready.check(&mut Schema::default()),
-                Err(findings) => (*findings).into_checked(None),
-            }))
-        },
-    );
-    for ((file, checked), checksum) in loaded.into_iter().zip(checked).zip(sums) {
-        diagnostics.extend(file.found);
-        let script = checked.and_then(|(run, found, hidden)| {
-            diagnostics.extend(found);
-            if hidden > 0 {
+                EntryKind::Folder { holds_sql: false } => continue,
+                EntryKind::File(bytes) => bytes,
+            };
+            let (version, name, kind) = match discover::classify(&entry.name) {
+                FileName::Ignored => continue,
+                FileName::Invalid { problem, help } => {
+                    problems.push(file_problem(&invalid_name::RULE, &path, problem, help));
+                    continue;
+                }
+                FileName::Up { version, name } => (version, name, ScriptKind::Up),
+                FileName::Down { version, name } => (version, name, ScriptKind::Down),
+            };
+            jobs.push(Job {
+                policy: config.policy(version, &entry.name),
+                version,
+                name,
+                kind,
+                path,
+                file: entry.path,
+                bytes,
+            });
+        }
+        // Parse on every core while this thread checks the statements in version order, one
+        // file after the other, against the schema model the earlier files built: each file is
+        // checked as soon as it and the files before it are parsed.
+        jobs.sort_by(|a, b| (a.version, a.kind, &a.path).cmp(&(b.version, b.kind, &b.path)));
+        let loaded: Vec<Loaded> = jobs.into_iter().map(load).collect();
+        let mut schema = Schema::default();
+        let mut ups = 0;
+        let mut done = Vec::with_capacity(loaded.len());
+        in_order(
+            &loaded,
+            |file| (file.kind, parse(file)),
+            |(kind, (prepared, checksum))| {
+                let mut checkpoint = None;
+                let checked = if kind == ScriptKind::Up {
+                    if keep && ups % CHECKPOINT == 0 {
+                        checkpoint = Some(schema.clone());
+                    }
+                    ups += 1;
+                    check_one(&prepared, &mut schema)
+                } else {
+                    // A down file reverts its migration: it is checked against a model that
+                    // knows nothing, and changes nothing in the one the up files build.
+                    check_one(&prepared, &mut Schema::default())
+                };
+                done.push((prepared, checksum, checked, checkpoint));
+            },
+        );
+        let files = loaded
+            .into_iter()
+            .zip(done)
+            .map(|(loaded, (prepared, checksum, checked, checkpoint))| Kept {
+                loaded,
+                prepared,
+                checksum,
+                checked,
+                checkpoint,
+            })
+            .collect();
+        let mut folder = Folder {
+            display: display.trim_end_matches('/').to_owned(),
+            config,
+            problems,
+            files,
+        };
+        let mut named = folder.named(|_| None);
+        let (_, paired) = pair(&mut named);
+        folder.problems.extend(paired);
+        folder
+    }
+
+    /// Replaces the content of the migration file `file_name` (the name in the folder, e.g.
+    /// `003_add_users.sql`) with `bytes`, the text an editor holds, and checks again what it
+    /// can change: that file, and the up files after it whose schema model changed. The number
+    /// of files checked again; `None` when the folder has no such migration file (a new file,
+    /// a renamed one, or `migrate.toml`: build the [`Folder`] again).
+    pub fn replace(&mut self, file_name: &str, bytes: Vec<u8>) -> Option<usize> {
+        let path = format!("{}/{file_name}", self.display);
+        let at = self.files.iter().position(|f| f.loaded.path == path)?;
+        let old = &self.files[at].loaded;
+        let loaded = load(Job {
+            version: old.version,
+            name: old.name.clone(),
+            kind: old.kind,
+            path: old.path.clone(),
+            file: old.file.clone(),
+            bytes: Ok(bytes),
+            policy: old.policy.clone(),
+        });
+        let kept = &mut self.files[at];
+        (kept.prepared, kept.checksum) = parse(&loaded);
+        kept.loaded = loaded;
+        if kept.loaded.kind == ScriptKind::Down {
+            kept.checked = check_one(&kept.prepared, &mut Schema::default());
+            return Some(1);
+        }
+        // The model before `at`: from the last copy kept before it, through the files between
+        // (whose findings cannot have changed).
+        let from = (0..=at)
+            .rev()
+            .find(|&i| self.files[i].checkpoint.is_some())
+            .unwrap_or(0);
+        let mut schema = self.files[from].checkpoint.clone().unwrap_or_default();
+        for kept in &self.files[from..at] {
+            if kept.loaded.kind == ScriptKind::Up {
+                check_one(&kept.prepared, &mut schema);
+            }
+        }
+        Some(self.check_from(at, &mut schema))
+    }
+
+    /// Checks the up file `start`, the model being `schema` before it, then the up files after
+    /// it until one whose kept copy of the model is the model now (from there on, nothing can
+    /// have changed), renewing the copies it passes. The number of files checked.
+    fn check_from(&mut self, start: usize, schema: &mut Schema) -> usize {
+        let mut ups = self.files[..start]
+            .iter()
+            .filter(|f| f.loaded.kind == ScriptKind::Up)
+            .count();
+        let mut checked = 0;
+        for (i, kept) in self.files.iter_mut().enumerate().skip(start) {
+            if kept.loaded.kind != ScriptKind::Up {
+                continue;
+            }
+            if ups % CHECKPOINT == 0 {
+                if i > start && kept.checkpoint.as_ref() == Some(schema) {
+                    break;
+                }
+                kept.checkpoint = Some(schema.clone());
+            }
+            ups += 1;
+            kept.checked = check_one(&kept.prepared, schema);
+            checked += 1;
+        }
+        checked
+    }
+
+    /// Every finding of the folder, sorted by file and position, as [`check_entries`] gives
+    /// them.
+    pub fn diagnostics(&self) -> Vec<Diagnostic> {
+        let mut diagnostics = self.problems.clone();
+        for kept in &self.files {
+            diagnostics.extend(kept.loaded.found.iter().cloned());
+            if let Some((_, found, _)) = &kept.checked {
+                diagnostics.extend(found.iter().cloned());
+            }
+        }
+        diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        diagnostics
+    }
+
+    /// The migration files as `pair` reads them, each with the script `script` gives it.
+    fn named(&self, mut script: impl FnMut(&Kept) -> Option<Script>) -> Vec<Named> {
+        self.files
+            .iter()
+            .map(|kept| Named {
+                version: kept.loaded.version,
+                name: kept.loaded.name.clone(),
+                kind: kept.loaded.kind,
+                path: kept.loaded.path.clone(),
+                script: script(kept),
+                checksum: kept.checksum.clone(),
+            })
+            .collect()
+    }
+
+    /// The outcome: every finding and the checked migration set.
+    pub fn into_outcome(self) -> Outcome {
+        let diagnostics = self.diagnostics();
+        let mut legacy = Legacy::default();
+        let mut named = self.named(|kept| {
+            let (run, _, hidden) = kept.checked.as_ref()?;
+            if *hidden > 0 {
                 legacy.files += 1;
                 legacy.findings += hidden;
             }
-            let (transaction, statements, index_builds) = run?;
+            let (transaction, statements, index_builds) = run.clone()?;
             Some(Script {
-                path: file.path.clone(),
-                file: file.file,
-                text: file.text?,
-                verbatim: file.verbatim,
+                path: kept.loaded.path.clone(),
+                file: kept.loaded.file.clone(),
+                text: kept.loaded.text.clone()?,
+                verbatim: kept.loaded.verbatim,
                 transaction,
                 statements,
                 index_builds,
             })
         });
-        files.push(Named {
-            version: file.version,
-            name: file.name,
-            kind: file.kind,
-            path: file.path,
-            script,
-            checksum,
-        });
+        // The problems of the names are among the diagnostics already (`new`).
+        let (migrations, _) = pair(&mut named);
+        Outcome {
+            migrations,
+            diagnostics,
+            config: self.config,
+            legacy,
+        }
     }
-    let migrations = pair(&mut files, &mut diagnostics);
-    diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    Outcome {
-        migrations,
-        diagnostics,
-        config,
-        legacy,
-    }
+}
+
+/// Parses a file read (unless it could not be read) and computes an up file's checksum: what is
+/// done for every file on every core.
+fn parse(file: &Loaded) -> (Option<Result<Ready, Box<Findings>>>, Option<String>) {
+    let text = file.text.as_ref();
+    let sum = text
+        .filter(|_| file.kind == ScriptKind::Up)
+        .map(|t| checksum(t));
+    let prepared = text.map(|text| prepare(&file.path, text, file.kind, &file.policy));
+    (prepared, sum)
+}
+
+/// Checks one file, parsed, against `schema` (an up file starts the next file of the model).
+fn check_one(
+    prepared: &Option<Result<Ready, Box<Findings>>>,
+    schema: &mut Schema,
+) -> Option<Checked> {
+    Some(match prepared.as_ref()? {
+        Ok(ready) => {
+            if ready.kind == ScriptKind::Up {
+                schema.next_file();
+            }
+            ready.check(schema)
+        }
+        Err(findings) => findings.as_ref().clone().into_checked(None),
+    })
 }
 
 /// Reads the folder's `migrate.toml`, if any: the configuration and its problems (including
@@ -316,11 +497,13 @@ fn load(job: Job) -> Loaded {
     }
 }
 
-/// Finds duplicate versions and down files without their up file (by name alone, whether or not
-/// their content checked), and pairs the checked files into migrations, in version order.
-fn pair(files: &mut [Named], diagnostics: &mut Vec<Diagnostic>) -> Vec<Migration> {
+/// Pairs the checked files into migrations, in version order, and finds the duplicate versions
+/// and the down files without their up file (by name alone, whether or not their content
+/// checked).
+fn pair(files: &mut [Named]) -> (Vec<Migration>, Vec<Diagnostic>) {
     files.sort_by(|a, b| (a.version, &a.path).cmp(&(b.version, &b.path)));
     let mut migrations = Vec::new();
+    let mut diagnostics = Vec::new();
     for group in files.chunk_by_mut(|a, b| a.version == b.version) {
         let (ups, downs): (Vec<&mut Named>, Vec<&mut Named>) =
             group.iter_mut().partition(|f| f.kind == ScriptKind::Up);
@@ -364,7 +547,7 @@ fn pair(files: &mut [Named], diagnostics: &mut Vec<Diagnostic>) -> Vec<Migration
             down: down.and_then(|d| d.script.take()),
         });
     }
-    migrations
+    (migrations, diagnostics)
 }
 
 fn file_problem(rule: &'static Rule, path: &str, message: String, help: String) -> Diagnostic {
@@ -469,6 +652,75 @@ mod tests {
         assert_eq!(
             found(&outcome),
             ["migrations/3_call.sql:1:1 needs-no-transaction"]
+        );
+    }
+
+    #[test]
+    fn a_replaced_file_is_checked_again_with_the_files_it_changes_as_a_whole_check_would() {
+        let procedure = |body: &str| {
+            format!(
+                "CREATE OR REPLACE PROCEDURE batch() LANGUAGE plpgsql AS $$\n\
+                 BEGIN UPDATE t SET id = id;{body} END $$;\n"
+            )
+        };
+        let folder = |second: &str| -> Vec<Entry> {
+            (1..=40)
+                .map(|i| match i {
+                    2 => file("002_procedure.sql", second.as_bytes()),
+                    35 => file("035_call.sql", b"CALL batch();\n"),
+                    i => file(&format!("{i:03}_t.sql"), TABLE),
+                })
+                .chain([file("035_call.down.sql", b"SELECT 1;\n")])
+                .collect()
+        };
+        let committing = procedure(" COMMIT;");
+        let mut kept = Folder::new("migrations", folder(&committing));
+        assert_eq!(
+            kept.diagnostics(),
+            check_entries("migrations", folder(&committing)).diagnostics
+        );
+        assert_eq!(
+            found(&check_entries("migrations", folder(&committing))),
+            ["migrations/035_call.sql:1:1 needs-no-transaction"]
+        );
+        // The procedure no longer commits: the call, 33 files later, is fine.
+        let plain = procedure("");
+        assert_eq!(
+            kept.replace("002_procedure.sql", plain.clone().into()),
+            Some(39)
+        );
+        assert_eq!(kept.diagnostics(), Vec::new());
+        // Only a comment added: the model after the file is the same, the check stops at the
+        // next copy of the model (before the 33rd up file).
+        let commented = format!("-- the batch\n{plain}");
+        assert_eq!(
+            kept.replace("002_procedure.sql", commented.clone().into()),
+            Some(31)
+        );
+        assert_eq!(
+            kept.diagnostics(),
+            check_entries("migrations", folder(&commented)).diagnostics
+        );
+        // Unsaved text with an error, then the file as it was.
+        let broken = "CREATE OR REPLACE PROCEDURE batch(";
+        kept.replace("002_procedure.sql", broken.into());
+        assert_eq!(
+            kept.diagnostics(),
+            check_entries("migrations", folder(broken)).diagnostics
+        );
+        kept.replace("002_procedure.sql", committing.clone().into());
+        assert_eq!(
+            kept.diagnostics(),
+            check_entries("migrations", folder(&committing)).diagnostics
+        );
+        assert_eq!(
+            kept.replace("035_call.down.sql", b"SELECT 1;\n".to_vec()),
+            Some(1)
+        );
+        assert_eq!(kept.replace("041_new.sql", Vec::new()), None);
+        assert_eq!(
+            kept.into_outcome().migrations,
+            check_entries("migrations", folder(&committing)).migrations
         );
     }
 
