@@ -301,7 +301,9 @@ pub(crate) fn main() {
         elapsed,
         &load.join(", "),
     );
-    write_results(&section, |existing| with_fleet(existing, &section));
+    write_results(&section, |existing| {
+        crate::sections::replace_section(existing, HEADING, &section)
+    });
 }
 
 /// The statistics of one mode, ready for the tables.
@@ -659,71 +661,3 @@ fn goals(o: &mut String, rows: &[Row], figures: &[Figures], single: &Row, tenant
     }
 }
 
-/// The first line of the editor section (bench/editor), the last of RESULTS.md: both sections
-/// here keep it as it is.
-const EDITOR: &str = "# Editor:";
-
-/// `existing` (RESULTS.md) with its peers' part (everything before the fleet heading)
-/// replaced by `peers`.
-pub(crate) fn with_peers(existing: &str, peers: &str) -> String {
-    let (_, fleet, editor) = split(existing);
-    join(&[peers, fleet, editor])
-}
-
-/// `existing` (RESULTS.md) with its fleet section replaced by `fleet`.
-fn with_fleet(existing: &str, fleet: &str) -> String {
-    let (peers, _, editor) = split(existing);
-    join(&[peers, fleet, editor])
-}
-
-/// The part of `text` before the line starting with `heading`, and the rest from that line.
-fn cut<'a>(text: &'a str, heading: &str) -> (&'a str, &'a str) {
-    if text.starts_with(heading) {
-        return ("", text);
-    }
-    match text.find(&format!("\n{heading}")) {
-        Some(i) => (&text[..i + 1], &text[i + 1..]),
-        None => (text, ""),
-    }
-}
-
-/// The peers' part, the fleet section and the editor section of RESULTS.md (any may be empty).
-fn split(text: &str) -> (&str, &str, &str) {
-    let (body, editor) = cut(text, EDITOR);
-    let (peers, fleet) = cut(body, HEADING);
-    (peers, fleet, editor)
-}
-
-fn join(parts: &[&str]) -> String {
-    let parts: Vec<&str> = parts
-        .iter()
-        .map(|p| p.trim_end())
-        .filter(|p| !p.is_empty())
-        .collect();
-    format!("{}\n", parts.join("\n\n"))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn each_section_keeps_the_other() {
-        let peers = "# Side by side\n\nfigures\n";
-        let fleet = format!("{HEADING} 500 tenants\n\nfleet figures\n");
-        let both = with_fleet(peers, &fleet);
-        assert_eq!(both, format!("{peers}\n{fleet}"));
-        assert_eq!(with_fleet(&both, &fleet), both);
-        assert_eq!(
-            with_peers(&both, "# New peers\n"),
-            format!("# New peers\n\n{fleet}")
-        );
-        assert_eq!(with_fleet("", &fleet), fleet);
-        assert_eq!(with_peers("", peers), peers);
-        assert_eq!(with_peers(&fleet, peers), both);
-        let editor = format!("{EDITOR} 1000 files\n\neditor figures\n");
-        let all = format!("{both}\n{editor}");
-        assert_eq!(with_fleet(&all, &fleet), all);
-        assert_eq!(with_peers(&all, peers), all);
-    }
-}

@@ -14,6 +14,8 @@ mod fleet;
 #[allow(dead_code)]
 #[path = "../../../tests/src/proxy.rs"]
 mod proxy;
+#[path = "../../sections.rs"]
+mod sections;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -22,6 +24,9 @@ use std::process::Command;
 use std::time::Instant;
 
 use proxy::CountingProxy;
+
+/// The heading of the peers' section of RESULTS.md.
+const PEERS: &str = "# Side by side";
 
 const TOOLS: [&str; 6] = ["raw", "ours", "refinery", "sqlx", "diesel", "psql"];
 const LABELS: [&str; 6] = [
@@ -168,9 +173,20 @@ fn tool_name(t: &str) -> &'static str {
 }
 
 fn main() {
-    if std::env::args().nth(1).as_deref() == Some("fleet") {
-        fleet::main();
-        return;
+    match std::env::args().nth(1).as_deref() {
+        Some("fleet") => return fleet::main(),
+        // `driver section HEADING`: the section on stdin replaces the one of that heading (the
+        // shell benchmarks write theirs so).
+        Some("section") => {
+            let heading = std::env::args().nth(2).expect("driver section HEADING");
+            let mut section = String::new();
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut section).unwrap();
+            write_results(&section, |existing| {
+                sections::replace_section(existing, &heading, &section)
+            });
+            return;
+        }
+        _ => {}
     }
     let runs: usize = std::env::var("RUNS").ok().map_or(5, |r| r.parse().unwrap());
     let data_path = std::env::var("BENCH_DATA").unwrap_or_else(|_| {
@@ -218,7 +234,9 @@ fn main() {
         runs,
         elapsed,
     );
-    write_results(&out, |existing| fleet::with_peers(existing, &out));
+    write_results(&out, |existing| {
+        sections::replace_section(existing, PEERS, &out)
+    });
 }
 
 /// Writes RESULTS.md (or `BENCH_OUT`): `update` gets its current text (empty when missing) and
@@ -449,7 +467,7 @@ fn report(
     let machine = std::env::var("BENCH_MACHINE").unwrap_or_default();
     let _ = writeln!(
         o,
-        "# Side by side: ours, refinery, sqlx, diesel_migrations, a raw baseline, psql\n"
+        "{PEERS}: ours, refinery, sqlx, diesel_migrations, a raw baseline, psql\n"
     );
     let _ = writeln!(
         o,

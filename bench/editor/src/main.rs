@@ -7,11 +7,13 @@
 //! hover request sent right after it: the server checks the pending changes before it answers
 //! a request, so the answer comes once the edit is checked and its diagnostics are sent. RUNS
 //! edits per case (default 21), undone in between, the median and the range. Prints the section
-//! and writes it as the last section of bench/RESULTS.md (or BENCH_OUT).
+//! and writes it as its section of bench/RESULTS.md (or BENCH_OUT).
 
 #[allow(dead_code)]
 #[path = "../../../migrate-cli/tests/support/editor.rs"]
 mod client;
+#[path = "../../sections.rs"]
+mod sections;
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -19,7 +21,7 @@ use std::time::Instant;
 use client::Editor;
 use serde_json::json;
 
-/// The first line of this section in RESULTS.md; it is the last section.
+/// The first line of this section in RESULTS.md.
 const HEADING: &str = "# Editor:";
 
 /// bench-build's migration `i`.
@@ -151,16 +153,7 @@ fn main() {
             .to_string()
     });
     let existing = std::fs::read_to_string(&path).unwrap_or_default();
-    let before = match existing.find(&format!("\n{HEADING}")) {
-        Some(i) => &existing[..i],
-        None if existing.starts_with(HEADING) => "",
-        None => existing.trim_end(),
-    };
-    let joined = if before.is_empty() {
-        out
-    } else {
-        format!("{before}\n\n{out}")
-    };
+    let joined = sections::replace_section(&existing, HEADING, &out);
     std::fs::write(&path, joined).unwrap();
     eprintln!("written to {path}");
 }

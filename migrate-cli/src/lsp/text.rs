@@ -133,8 +133,14 @@ mod tests {
         for at in text.char_indices().map(|(i, _)| i).chain([text.len()]) {
             assert_eq!(offset(text, position(text, at)), at, "{at}");
         }
-        assert_eq!(position(text, text.find("TABLE").unwrap()), Position::new(1, 5));
-        assert_eq!(position(text, text.find('é').unwrap()), Position::new(0, 10));
+        assert_eq!(
+            position(text, text.find("TABLE").unwrap()),
+            Position::new(1, 5)
+        );
+        assert_eq!(
+            position(text, text.find('é').unwrap()),
+            Position::new(0, 10)
+        );
     }
 
     #[test]
