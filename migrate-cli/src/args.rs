@@ -66,6 +66,13 @@ pub enum Command {
     Repair(RepairArgs),
     /// Compare the checksums of the applied migrations with the files; exit 1 on a mismatch.
     Verify(DbArgs),
+    /// Compare the live schema with what its applied migrations build; exit 1 on drift.
+    ///
+    /// Under the migration lock, reads the history and the catalog; applies the applied
+    /// versions, in their order, to a throwaway database on the same server (the user needs
+    /// CREATEDB), reads it, drops it, and prints each missing, extra or changed object with
+    /// both definitions. `[drift] ignore` in migrate.toml (and --ignore) leaves objects out.
+    Drift(DriftArgs),
     /// Convert another tool's migration folder into a new one of ours (sqlx, diesel, refinery,
     /// goose, dbmate, flyway), with a migrate.toml that marks the imported files as history.
     Import(ImportArgs),
@@ -176,6 +183,24 @@ pub struct StatusArgs {
     /// A fleet of tenants instead of one database.
     #[command(flatten)]
     pub fleet: FleetArgs,
+}
+
+/// `migrate drift`.
+#[derive(Debug, Args)]
+pub struct DriftArgs {
+    /// Connection and folder.
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// How the differences are printed: text (each with both definitions), or one JSON object.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: ReportFormat,
+    /// Compare this tenant's schema (schema per tenant) instead of the whole database.
+    #[arg(long, value_name = "SCHEMA")]
+    pub tenant_schema: Option<String>,
+    /// Also leave out these objects, beside migrate.toml's `[drift] ignore`: `[kind:]name`,
+    /// where a `*` at its end matches any rest (`extension:postgis`, `audit.*`). Repeatable.
+    #[arg(long, value_name = "PATTERN")]
+    pub ignore: Vec<String>,
 }
 
 /// What a fleet does when a target fails.

@@ -3,11 +3,12 @@
 
 use std::time::Duration;
 
+use migrate_runtime::template::Throwaway;
 use migrate_runtime::{Event, Operation, Repair, Report, Runner, Severity, Tenancy};
 
 use crate::args::{
-    ApplyArgs, BaselineArgs, Cli, Command, DbArgs, FleetArgs, LintArgs, NewArgs, OnFailure,
-    PlanArgs, RepairArgs, ReportFormat, RollbackArgs, StatusArgs,
+    ApplyArgs, BaselineArgs, Cli, Command, DbArgs, DriftArgs, FleetArgs, LintArgs, NewArgs,
+    OnFailure, PlanArgs, RepairArgs, ReportFormat, RollbackArgs, StatusArgs,
 };
 use crate::failure::{self, Failure};
 use crate::session::Session;
@@ -25,6 +26,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Baseline(args) => baseline(&args),
         Command::Repair(args) => repair(&args),
         Command::Verify(args) => verify(&args),
+        Command::Drift(args) => drift(&args),
         Command::Trace(args) => crate::trace::run(&args),
         Command::Import(args) => {
             print!(
@@ -501,6 +503,43 @@ fn client_identity() -> (Option<String>, Option<String>) {
         })
         .or_else(|| variable("HOSTNAME"));
     (user, host)
+}
+
+fn drift(args: &DriftArgs) -> Result<(), Failure> {
+    let mut s = Session::open_with(&args.db, |runner| {
+        let configured = runner
+            .migrations()
+            .settings()
+            .drift_ignore()
+            .unwrap_or_default();
+        let patterns: Vec<String> = configured
+            .iter()
+            .map(ToString::to_string)
+            .chain(args.ignore.iter().cloned())
+            .collect();
+        let runner = runner.drift_ignore(patterns);
+        match &args.tenant_schema {
+            Some(schema) => runner.tenant_schema(schema),
+            None => runner,
+        }
+    })?;
+    let throwaway =
+        Throwaway::from(postgres::Config::from(s.settings.config.clone())).tls(s.settings.tls()?);
+    let drift = s
+        .runner
+        .drift(&mut s.client, &throwaway)
+        .map_err(|e| s.fail(e))?;
+    match args.format {
+        ReportFormat::Json => print!("{}", crate::drift::json(&s.target, &drift)),
+        ReportFormat::Text => {
+            println!("Database: {}", s.target);
+            println!("{drift}");
+        }
+    }
+    if drift.drifted() {
+        return Err(Failure::findings(""));
+    }
+    Ok(())
 }
 
 fn verify(args: &DbArgs) -> Result<(), Failure> {

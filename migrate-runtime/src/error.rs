@@ -146,6 +146,29 @@ pub enum Error {
         /// One entry per problem, each naming its version.
         problems: Vec<String>,
     },
+
+    /// `drift`: the history says versions are applied that this build does not embed, so the
+    /// schema they built cannot be rebuilt; nothing was compared.
+    NotEmbedded {
+        /// The applied versions this build lacks.
+        versions: Vec<Version>,
+    },
+
+    /// `drift`: an ignore pattern (`[drift] ignore`, `Runner::drift_ignore`) does not read.
+    DriftIgnore {
+        /// What is wrong with it and what to write.
+        problem: String,
+    },
+
+    /// `drift` could not build or read its throwaway database (it was dropped).
+    Throwaway {
+        /// The throwaway database's name.
+        database: String,
+        /// What it was doing, e.g. "create".
+        action: String,
+        /// Why it failed: the client's error, or the error of a migration applied to it.
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
 }
 
 /// Why an applied migration cannot be rolled back.
@@ -374,6 +397,31 @@ impl fmt::Display for Fact<'_> {
                 version,
                 refusal,
             } => f.write_str(&refusal.describe(*action, *version)),
+            Error::NotEmbedded { versions } => {
+                let versions: Vec<String> = versions.iter().map(ToString::to_string).collect();
+                write!(
+                    f,
+                    "cannot compare: the history says {} applied, but this build does not                      embed them, so the schema they built cannot be rebuilt. Run drift with a                      build that has every applied migration (the release that applied them)",
+                    versions.join(", ")
+                )
+            }
+            Error::DriftIgnore { problem } => {
+                write!(f, "a drift ignore pattern does not read: {problem}")
+            }
+            Error::Throwaway {
+                database,
+                action,
+                source,
+            } => {
+                let source = match source.downcast_ref::<postgres::Error>() {
+                    Some(error) => describe(error),
+                    None => source.to_string(),
+                };
+                write!(
+                    f,
+                    "could not {action} the throwaway database {database} (dropped since):                      {source}"
+                )
+            }
             Error::PeerHistory { table, problems } => write!(
                 f,
                 "refusing to baseline from {table}, nothing was recorded: {}",
@@ -390,6 +438,7 @@ fn verb(operation: Operation) -> &'static str {
         Operation::Rollback => "roll back",
         Operation::Baseline => "record a baseline",
         Operation::Repair => "repair the history",
+        Operation::Drift => "compare the schema",
     }
 }
 

@@ -26,6 +26,7 @@
 mod apply;
 mod baseline;
 mod builder;
+pub(crate) mod drift;
 mod repair;
 mod rollback;
 mod status;
