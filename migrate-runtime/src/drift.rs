@@ -403,3 +403,116 @@ pub fn compare(
     differences.sort_by(|a, b| a.object().cmp(b.object()));
     (compared, differences)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id(kind: ObjectKind, name: &str, table: Option<&str>) -> ObjectId {
+        ObjectId {
+            kind,
+            name: name.to_owned(),
+            table: table.map(str::to_owned),
+        }
+    }
+
+    fn snapshot(objects: &[(ObjectId, &str)]) -> Snapshot {
+        let mut snapshot = Snapshot::default();
+        for (id, definition) in objects {
+            snapshot.insert(id.clone(), (*definition).to_owned());
+        }
+        snapshot
+    }
+
+    #[test]
+    fn missing_extra_and_changed_objects_with_both_definitions() {
+        let users = id(ObjectKind::Table, "public.users", None);
+        let email = id(
+            ObjectKind::Column,
+            "public.users.email",
+            Some("public.users"),
+        );
+        let index = id(
+            ObjectKind::Index,
+            "public.users_email_idx",
+            Some("public.users"),
+        );
+        let audit = id(ObjectKind::Table, "public.audit", None);
+        let expected = snapshot(&[
+            (users.clone(), "TABLE"),
+            (email.clone(), "text NOT NULL"),
+            (index.clone(), "CREATE INDEX ..."),
+        ]);
+        let actual = snapshot(&[
+            (users, "TABLE"),
+            (email.clone(), "character varying(100) NOT NULL"),
+            (audit.clone(), "TABLE"),
+        ]);
+        let (compared, differences) = compare(&expected, &actual, &Ignore::default());
+        assert_eq!(compared, 4);
+        assert_eq!(
+            differences,
+            [
+                Difference::Extra {
+                    object: audit,
+                    actual: "TABLE".into()
+                },
+                Difference::Changed {
+                    object: email,
+                    expected: "text NOT NULL".into(),
+                    actual: "character varying(100) NOT NULL".into()
+                },
+                Difference::Missing {
+                    object: index,
+                    expected: "CREATE INDEX ...".into()
+                },
+            ]
+        );
+        assert_eq!(
+            differences[1].to_string(),
+            "changed column public.users.email\n  expected (the migrations): text NOT NULL\n  \
+             actual (the database):     character varying(100) NOT NULL"
+        );
+        assert_eq!(
+            compare(&expected, &expected, &Ignore::default()),
+            (3, vec![])
+        );
+    }
+
+    #[test]
+    fn patterns_match_a_name_or_its_table_by_kind_and_prefix() {
+        let ignore =
+            Ignore::new(["public.spatial_ref_sys", "extension:postgis", "partman.*"]).unwrap();
+        let ignored = [
+            id(ObjectKind::Table, "public.spatial_ref_sys", None),
+            id(
+                ObjectKind::Index,
+                "public.spatial_ref_sys_pkey",
+                Some("public.spatial_ref_sys"),
+            ),
+            id(ObjectKind::Extension, "postgis", None),
+            id(ObjectKind::Function, "partman.run()", None),
+        ];
+        for object in &ignored {
+            assert!(ignore.ignores(object), "{object}");
+        }
+        let kept = [
+            id(ObjectKind::Table, "public.spatial_ref_sys_2", None),
+            id(ObjectKind::Schema, "postgis", None),
+            id(ObjectKind::Schema, "partman", None),
+        ];
+        for object in &kept {
+            assert!(!ignore.ignores(object), "{object}");
+        }
+        assert_eq!(
+            Ignore::new(["tabel:users"]).unwrap_err(),
+            "`tabel:users`: `tabel` is not a kind of object; write `name`, `schema.name` or \
+             `kind:name` with kind one of extension, schema, table, column, constraint, index, \
+             view, materialized_view, sequence, function, trigger, enum, domain, policy"
+        );
+        assert!(Ignore::new(["table:"]).is_err());
+        for kind in ObjectKind::ALL {
+            assert_eq!(ObjectKind::parse(kind.as_str()), Some(kind));
+        }
+    }
+}

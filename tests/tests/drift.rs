@@ -154,11 +154,27 @@ fn ignored_objects_are_not_reported(api: Api) {
          CREATE FUNCTION partman.run() RETURNS int LANGUAGE sql AS 'SELECT 1';
          ALTER TABLE users ADD COLUMN nickname text;",
     );
+    // The folder's migrate.toml ignores `public.spatial_ref_sys`; the builder replaces it.
+    let drift = compare(api, &db, &DRIFTING.runner()).unwrap();
+    assert_eq!(
+        named(&drift),
+        [
+            "extra schema partman",
+            "extra column public.users.nickname",
+            "extra function partman.run()"
+        ],
+        "{drift}"
+    );
     let runner = DRIFTING.runner().drift_ignore([
         "public.spatial_ref_sys",
         "partman*",
         "column:public.users.nick*",
     ]);
+    assert_eq!(
+        runner.overrides()[0].to_string(),
+        "drift ignore [\"public.spatial_ref_sys\", \"partman*\", \"column:public.users.nick*\"] \
+         overrides migrate.toml's [\"public.spatial_ref_sys\"]"
+    );
     let drift = compare(api, &db, &runner).unwrap();
     assert!(!drift.drifted(), "{drift}");
     let error = drift_error(api, &db, DRIFTING.runner().drift_ignore(["tabel:users"]));
@@ -254,7 +270,7 @@ fn a_tenant_schema_is_compared_alone(api: Api) {
 #[test]
 fn real_corpora_applied_have_no_drift() {
     let _serial = serial();
-    for corpus in ["atuin", "docsrs"] {
+    for corpus in ["atuin", "docsrs", "cratesio", "svix", "opentdf"] {
         let db = TestDb::new();
         let runner = by_name(corpus).runner();
         runner.run(&mut db.client()).unwrap();
