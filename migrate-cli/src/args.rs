@@ -201,6 +201,10 @@ pub struct DriftArgs {
     /// where a `*` at its end matches any rest (`extension:postgis`, `audit.*`). Repeatable.
     #[arg(long, value_name = "PATTERN")]
     pub ignore: Vec<String>,
+    /// A fleet of tenants instead of one database: a line per tenant, then each drifted
+    /// tenant's differences.
+    #[command(flatten)]
+    pub fleet: FleetArgs,
 }
 
 /// What a fleet does when a target fails.
@@ -213,7 +217,7 @@ pub enum OnFailure {
     Continue,
 }
 
-/// `--fleet` and its options (`apply` and `status`): a fleet of tenants.
+/// `--fleet` and its options (`apply`, `status` and `drift`): a fleet of tenants.
 #[derive(Debug, Clone, Default, Args)]
 pub struct FleetArgs {
     /// Migrate a fleet of tenants described by this TOML file (tenancy, tenants or
