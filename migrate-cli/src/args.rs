@@ -10,7 +10,7 @@ use migrate_runtime::{PeerHistory, RepairAction, Tenancy, Tool, Version};
 
 /// The text after `--help`: the exit codes and where the connection comes from.
 const AFTER_HELP: &str = "\
-Connection (status, plan, apply, rollback, baseline, repair, verify):
+Connection (status, plan, apply, rollback, baseline, repair, verify, drift):
   --database-url, else DATABASE_URL, else the libpq variables PGHOST, PGPORT, PGUSER,
   PGPASSWORD, PGDATABASE, PGSSLMODE, PGSSLROOTCERT, PGCONNECT_TIMEOUT, PGAPPNAME. TLS follows
   sslmode as libpq: `require` encrypts without verifying the certificate, `verify-ca` and
@@ -22,8 +22,8 @@ Every command reads the migration folder from --dir DIR (default: migrations).
 Exit codes:
   0  success
   1  findings: lint errors, validation errors (modified, missing, out-of-order migrations),
-     a failed migration, a checksum mismatch found by `verify`, a refused rollback, baseline
-     or repair,
+     a failed migration, a checksum mismatch found by `verify`, drift found by `drift`, a
+     refused rollback, baseline or repair,
      a lock held too long by another migrator, a blocking lock held over `trace --max-lock-hold`
   2  usage error (bad arguments, unknown version, no terminal to confirm on and no -y, an
      empty --reason),

@@ -7,7 +7,7 @@ use std::fmt;
 
 use migrate_core::Version;
 
-/// What kind of database object a [`Snapshot`] holds.
+/// What kind of database object drift compares ([`ObjectId::kind`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ObjectKind {
     /// An extension (`CREATE EXTENSION`): its version and schema.
@@ -116,29 +116,14 @@ impl fmt::Display for ObjectId {
 /// The objects of one database (or one tenant schema), each with its definition as the
 /// server writes it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Snapshot {
+pub(crate) struct Snapshot {
     objects: BTreeMap<ObjectId, String>,
 }
 
 impl Snapshot {
     /// Adds an object (a second one with the same id replaces the first).
-    pub fn insert(&mut self, id: ObjectId, definition: String) {
+    pub(crate) fn insert(&mut self, id: ObjectId, definition: String) {
         self.objects.insert(id, definition);
-    }
-
-    /// Every object with its definition, by kind then name.
-    pub fn objects(&self) -> impl Iterator<Item = (&ObjectId, &str)> {
-        self.objects.iter().map(|(id, d)| (id, d.as_str()))
-    }
-
-    /// How many objects it holds.
-    pub fn len(&self) -> usize {
-        self.objects.len()
-    }
-
-    /// Whether it holds no object.
-    pub fn is_empty(&self) -> bool {
-        self.objects.is_empty()
     }
 }
 

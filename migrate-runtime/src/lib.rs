@@ -84,7 +84,7 @@ pub mod template;
 pub mod testing;
 
 pub use apply::{Direction, MigrationFailure};
-pub use drift::{Difference, Drift, Ignore, ObjectId, ObjectKind, Snapshot};
+pub use drift::{Difference, Drift, Ignore, ObjectId, ObjectKind};
 #[doc(hidden)]
 pub use embedded::Embedded;
 pub use embedded::{InvalidMigration, Migration, Migrations, Script, Statement};
