@@ -21,6 +21,7 @@ for_both_apis!(
     the_throwaway_database_is_gone_after_a_failing_run,
     drift_holds_the_migration_lock,
     a_tenant_schema_is_compared_alone,
+    an_out_of_order_history_is_replayed_in_its_order,
 );
 
 /// The throwaway databases are counted on the server: one drift at a time in this binary.
@@ -263,6 +264,20 @@ fn a_tenant_schema_is_compared_alone(api: Api) {
         ["changed column tenant_1.accounts.note"],
         "{drift}"
     );
+}
+
+fn an_out_of_order_history_is_replayed_in_its_order(api: Api) {
+    let _serial = serial();
+    let db = TestDb::new();
+    api.apply(&db, &ORDERED_GAP).unwrap();
+    api.run(&db, &ORDERED.runner().allow_out_of_order(true))
+        .unwrap();
+    let drift = compare(api, &db, &ORDERED.runner()).unwrap();
+    assert_eq!(
+        drift.applied,
+        [Version::new(1), Version::new(3), Version::new(2)]
+    );
+    assert!(!drift.drifted(), "{drift}");
 }
 
 /// Real corpora, applied by the runner, then compared with the same migrations rebuilt: no

@@ -63,19 +63,14 @@ fn applied_order(rows: &[HistoryRow]) -> Vec<Version> {
 }
 
 impl Runner {
-    /// The runs that apply `order` on an empty database: each run a runner over the versions
-    /// applied so far, out of order allowed; one run when `order` ascends.
+    /// The runs that apply `order` on an empty database: `order` cut where a version is lower
+    /// than the one before it, each run a runner over the versions up to its cut (out of order
+    /// allowed), which applies that ascending stretch; one run when `order` ascends.
     pub(crate) fn replay(&self, order: &[Version]) -> Vec<Runner> {
-        let mut runs = Vec::new();
-        let mut so_far: Vec<Version> = Vec::new();
-        for (i, version) in order.iter().enumerate() {
-            if so_far.last().is_some_and(|last| version < last) {
-                runs.push(self.over(&order[..i]));
-            }
-            so_far.push(*version);
-        }
-        runs.push(self.over(order));
-        runs
+        let cuts = (1..order.len()).filter(|&i| order[i] < order[i - 1]);
+        cuts.chain([order.len()])
+            .map(|end| self.over(&order[..end]))
+            .collect()
     }
 
     /// This runner over the migrations of `versions` only (every one embedded), out of order
@@ -166,5 +161,11 @@ mod tests {
             runs.iter().map(versions).collect::<Vec<_>>(),
             [vec![1, 3], vec![1, 2, 3, 4]]
         );
+        let runs = runner().replay(&v(&[4, 1, 3, 2]));
+        assert_eq!(
+            runs.iter().map(versions).collect::<Vec<_>>(),
+            [vec![4], vec![1, 3, 4], vec![1, 2, 3, 4]]
+        );
+        assert_eq!(runner().replay(&[]).iter().map(versions).count(), 1);
     }
 }
