@@ -160,12 +160,15 @@ pub enum Error {
         problem: String,
     },
 
-    /// `drift` could not build or read its throwaway database (it was dropped).
+    /// `drift` could not build, read or drop its throwaway database.
     Throwaway {
         /// The throwaway database's name.
         database: String,
         /// What it was doing, e.g. "create".
         action: String,
+        /// Whether the database is still on the server (its drop failed); otherwise nothing
+        /// of it is left.
+        left: bool,
         /// Why it failed: the client's error, or the error of a migration applied to it.
         source: Box<dyn std::error::Error + Send + Sync>,
     },
@@ -401,7 +404,9 @@ impl fmt::Display for Fact<'_> {
                 let versions: Vec<String> = versions.iter().map(ToString::to_string).collect();
                 write!(
                     f,
-                    "cannot compare: the history says {} applied, but this build does not                      embed them, so the schema they built cannot be rebuilt. Run drift with a                      build that has every applied migration (the release that applied them)",
+                    "cannot compare: the history says {} applied, but this build does not \
+                     embed them, so the schema they built cannot be rebuilt. Run drift with a \
+                     build that has every applied migration (the release that applied them)",
                     versions.join(", ")
                 )
             }
@@ -411,15 +416,24 @@ impl fmt::Display for Fact<'_> {
             Error::Throwaway {
                 database,
                 action,
+                left,
                 source,
             } => {
                 let source = match source.downcast_ref::<postgres::Error>() {
                     Some(error) => describe(error),
                     None => source.to_string(),
                 };
+                let after = if *left {
+                    format!(
+                        "it is still on the server: drop it with DROP DATABASE \"{database}\" \
+                         WITH (FORCE)"
+                    )
+                } else {
+                    "nothing of it is left on the server".to_owned()
+                };
                 write!(
                     f,
-                    "could not {action} the throwaway database {database} (dropped since):                      {source}"
+                    "could not {action} the throwaway database {database}: {source}; {after}"
                 )
             }
             Error::PeerHistory { table, problems } => write!(

@@ -200,14 +200,28 @@ fn the_throwaway_database_is_gone_after_a_failing_run(api: Api) {
     let error = drift_error(api, &db, FAILING.runner());
     match &error {
         Error::Throwaway {
-            database, action, ..
+            database,
+            action,
+            left,
+            ..
         } => {
             assert!(database.starts_with("migrate_drift_"), "{error}");
             assert_eq!(action, "apply the migrations to");
+            assert!(!left);
         }
         other => panic!("expected a throwaway failure, got {other}"),
     }
-    assert!(error.to_string().contains("002_broken.sql"), "{error}");
+    let shown = error.to_string();
+    assert!(
+        shown
+            .starts_with("could not apply the migrations to the throwaway database migrate_drift_"),
+        "{shown}"
+    );
+    assert!(shown.contains("002_broken.sql"), "{shown}");
+    assert!(
+        shown.ends_with("; nothing of it is left on the server"),
+        "{shown}"
+    );
     // A history with a version this build lacks cannot be rebuilt.
     api.apply(&db, &ORDERED).unwrap_err();
     db.execute(
@@ -219,6 +233,12 @@ fn the_throwaway_database_is_gone_after_a_failing_run(api: Api) {
         Error::NotEmbedded { versions } => assert_eq!(versions, &[Version::new(9)]),
         other => panic!("expected NotEmbedded, got {other}"),
     }
+    assert!(
+        error.to_string().starts_with(
+            "cannot compare: the history says 9 applied, but this build does not embed"
+        ),
+        "{error}"
+    );
 }
 
 fn drift_holds_the_migration_lock(api: Api) {

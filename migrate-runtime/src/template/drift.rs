@@ -65,31 +65,32 @@ impl<T: MakeTls> Throwaway<T> {
     /// snapshot, and drops it whatever happened. Blocking.
     fn expected(&self, runner: &Runner, order: &[Version]) -> Result<Snapshot, Error> {
         let name = throwaway_name();
-        let failed = |action: &str| {
+        let failed = |action: &str, left: bool| {
             let (database, action) = (name.clone(), action.to_owned());
             move |source: Box<dyn std::error::Error + Send + Sync>| Error::Throwaway {
                 database,
                 action,
+                left,
                 source,
             }
         };
         let mut admin = self
             .config
             .connect(self.tls.clone())
-            .map_err(|e| failed("connect to the server to create")(e.into()))?;
+            .map_err(|e| failed("connect to the server to create", false)(e.into()))?;
         admin
             .batch_execute(&format!(
                 "CREATE DATABASE {} TEMPLATE template0",
                 quote_ident(&name)
             ))
-            .map_err(|e| failed("create")(e.into()))?;
+            .map_err(|e| failed("create", false)(e.into()))?;
         tracing::debug!(database = %name, "created the throwaway database");
         let built = self
             .build(runner, order, &name)
-            .map_err(|(action, source)| failed(action)(source));
+            .map_err(|(action, source)| failed(action, false)(source));
         let dropped = admin
             .batch_execute(&drop_sql(&name))
-            .map_err(|e| failed("drop")(e.into()));
+            .map_err(|e| failed("drop", true)(e.into()));
         let snapshot = built?;
         dropped?;
         Ok(snapshot)
