@@ -10,7 +10,7 @@ use migrate_runtime::{PeerHistory, RepairAction, Tenancy, Tool, Version};
 
 /// The text after `--help`: the exit codes and where the connection comes from.
 const AFTER_HELP: &str = "\
-Connection (status, plan, apply, rollback, baseline, repair, verify):
+Connection (status, plan, apply, rollback, baseline, repair, verify, drift):
   --database-url, else DATABASE_URL, else the libpq variables PGHOST, PGPORT, PGUSER,
   PGPASSWORD, PGDATABASE, PGSSLMODE, PGSSLROOTCERT, PGCONNECT_TIMEOUT, PGAPPNAME. TLS follows
   sslmode as libpq: `require` encrypts without verifying the certificate, `verify-ca` and
@@ -22,8 +22,8 @@ Every command reads the migration folder from --dir DIR (default: migrations).
 Exit codes:
   0  success
   1  findings: lint errors, validation errors (modified, missing, out-of-order migrations),
-     a failed migration, a checksum mismatch found by `verify`, a refused rollback, baseline
-     or repair,
+     a failed migration, a checksum mismatch found by `verify`, drift found by `drift`, a
+     refused rollback, baseline or repair,
      a lock held too long by another migrator, a blocking lock held over `trace --max-lock-hold`
   2  usage error (bad arguments, unknown version, no terminal to confirm on and no -y, an
      empty --reason),
@@ -66,6 +66,13 @@ pub enum Command {
     Repair(RepairArgs),
     /// Compare the checksums of the applied migrations with the files; exit 1 on a mismatch.
     Verify(DbArgs),
+    /// Compare the live schema with what its applied migrations build; exit 1 on drift.
+    ///
+    /// Under the migration lock, reads the history and the catalog; applies the applied
+    /// versions, in their order, to a throwaway database on the same server (the user needs
+    /// CREATEDB), reads it, drops it, and prints each missing, extra or changed object with
+    /// both definitions. `[drift] ignore` in migrate.toml (and --ignore) leaves objects out.
+    Drift(DriftArgs),
     /// Convert another tool's migration folder into a new one of ours (sqlx, diesel, refinery,
     /// goose, dbmate, flyway), with a migrate.toml that marks the imported files as history.
     Import(ImportArgs),
@@ -190,6 +197,28 @@ pub struct StatusArgs {
     pub fleet: FleetArgs,
 }
 
+/// `migrate drift`.
+#[derive(Debug, Args)]
+pub struct DriftArgs {
+    /// Connection and folder.
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// How the differences are printed: text (each with both definitions), or one JSON object.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: ReportFormat,
+    /// Compare this tenant's schema (schema per tenant) instead of the whole database.
+    #[arg(long, value_name = "SCHEMA")]
+    pub tenant_schema: Option<String>,
+    /// Also leave out these objects, beside migrate.toml's `[drift] ignore`: `[kind:]name`,
+    /// where a `*` at its end matches any rest (`extension:postgis`, `audit.*`). Repeatable.
+    #[arg(long, value_name = "PATTERN")]
+    pub ignore: Vec<String>,
+    /// A fleet of tenants instead of one database: a line per tenant, then each drifted
+    /// tenant's differences.
+    #[command(flatten)]
+    pub fleet: FleetArgs,
+}
+
 /// What a fleet does when a target fails.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -200,7 +229,7 @@ pub enum OnFailure {
     Continue,
 }
 
-/// `--fleet` and its options (`apply` and `status`): a fleet of tenants.
+/// `--fleet` and its options (`apply`, `status` and `drift`): a fleet of tenants.
 #[derive(Debug, Clone, Default, Args)]
 pub struct FleetArgs {
     /// Migrate a fleet of tenants described by this TOML file (tenancy, tenants or

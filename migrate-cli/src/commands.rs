@@ -3,11 +3,12 @@
 
 use std::time::Duration;
 
+use migrate_runtime::template::Throwaway;
 use migrate_runtime::{Event, Operation, Repair, Report, Runner, Severity, Tenancy};
 
 use crate::args::{
-    ApplyArgs, BaselineArgs, Cli, Command, DbArgs, FleetArgs, Format, LintArgs, NewArgs, OnFailure,
-    PlanArgs, RepairArgs, ReportFormat, RollbackArgs, StatusArgs,
+    ApplyArgs, BaselineArgs, Cli, Command, DbArgs, DriftArgs, FleetArgs, Format, LintArgs, NewArgs,
+    OnFailure, PlanArgs, RepairArgs, ReportFormat, RollbackArgs, StatusArgs,
 };
 use crate::failure::{self, Failure};
 use crate::session::Session;
@@ -25,6 +26,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Baseline(args) => baseline(&args),
         Command::Repair(args) => repair(&args),
         Command::Verify(args) => verify(&args),
+        Command::Drift(args) => drift(&args),
         Command::Trace(args) => crate::trace::run(&args),
         Command::Lsp => crate::lsp::run(),
         Command::Import(args) => {
@@ -511,6 +513,106 @@ fn client_identity() -> (Option<String>, Option<String>) {
         })
         .or_else(|| variable("HOSTNAME"));
     (user, host)
+}
+
+/// `runner` with `drift`'s options: `--ignore` beside `migrate.toml`'s patterns, the tenant
+/// schema.
+fn drift_options(args: &DriftArgs, runner: Runner) -> Runner {
+    let configured = runner
+        .migrations()
+        .settings()
+        .drift_ignore()
+        .unwrap_or_default();
+    let patterns: Vec<String> = configured
+        .iter()
+        .map(ToString::to_string)
+        .chain(args.ignore.iter().cloned())
+        .collect();
+    let runner = runner.drift_ignore(patterns);
+    match &args.tenant_schema {
+        Some(schema) => runner.tenant_schema(schema),
+        None => runner,
+    }
+}
+
+fn drift(args: &DriftArgs) -> Result<(), Failure> {
+    if args.fleet.is_fleet() {
+        if args.format == ReportFormat::Json || args.tenant_schema.is_some() {
+            return Err(Failure::usage(
+                "`drift --fleet` prints a line per tenant and compares each tenant's schema or \
+                 database: drop --format json and --tenant-schema, or --fleet",
+            ));
+        }
+        return drift_fleet(args);
+    }
+    let mut s = Session::open_with(&args.db, |runner| drift_options(args, runner))?;
+    let throwaway =
+        Throwaway::from(postgres::Config::from(s.settings.config.clone())).tls(s.settings.tls()?);
+    let drift = s
+        .runner
+        .drift(&mut s.client, &throwaway)
+        .map_err(|e| s.fail(e))?;
+    match args.format {
+        ReportFormat::Json => print!("{}", crate::drift::json(&s.target, &drift)),
+        ReportFormat::Text => {
+            println!("Database: {}", s.target);
+            println!("{drift}");
+        }
+    }
+    if drift.drifted() {
+        return Err(Failure::findings(""));
+    }
+    Ok(())
+}
+
+fn drift_fleet(args: &DriftArgs) -> Result<(), Failure> {
+    let (spec, _, s, targets) =
+        open_fleet(&args.fleet, &args.db, |runner| drift_options(args, runner))?;
+    let drifts = fleet::fleet(&spec, s.runner.clone(), targets).drift(s.settings.tls()?);
+    let width = drifts.iter().map(|t| t.target.len()).max().unwrap_or(0);
+    let (mut drifted, mut unreadable) = (Vec::new(), 0);
+    for t in &drifts {
+        match &t.drift {
+            Ok(drift) if drift.drifted() => {
+                drifted.push((&t.target, drift));
+                println!(
+                    "{:<width$}  ✗ {} object(s) differ",
+                    t.target,
+                    drift.differences.len()
+                );
+            }
+            Ok(drift) => println!(
+                "{:<width$}  = no drift ({} objects)",
+                t.target, drift.compared
+            ),
+            Err(error) => {
+                unreadable += 1;
+                println!("{:<width$}  ✗ {}", t.target, failure::describe(error));
+            }
+        }
+    }
+    for (target, drift) in &drifted {
+        println!("\n{target}: {drift}");
+    }
+    println!(
+        "{} tenant(s): {} drifted{}",
+        drifts.len(),
+        drifted.len(),
+        if unreadable > 0 {
+            format!(", {unreadable} not compared")
+        } else {
+            String::new()
+        }
+    );
+    if unreadable > 0 {
+        Err(Failure::usage(format!(
+            "{unreadable} tenant(s) could not be compared"
+        )))
+    } else if !drifted.is_empty() {
+        Err(Failure::findings(""))
+    } else {
+        Ok(())
+    }
 }
 
 fn verify(args: &DbArgs) -> Result<(), Failure> {

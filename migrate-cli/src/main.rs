@@ -9,6 +9,7 @@ mod changed;
 mod commands;
 mod confirm;
 mod connect;
+mod drift;
 mod failure;
 mod fix;
 mod fleet;

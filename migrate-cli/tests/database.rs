@@ -205,6 +205,55 @@ fn verify_and_apply_find_a_modified_migration() {
 }
 
 #[test]
+fn drift_exits_1_naming_each_change_made_by_hand_and_0_without() {
+    let db = Db::new();
+    let folder = good_folder();
+    let dir = folder.path();
+    db.migrate(&dir, &["apply", "-y"]).expect(0);
+    db.migrate(&dir, &["drift"])
+        .expect(0)
+        .stdout_has("no drift: the ");
+    db.client()
+        .batch_execute("ALTER TABLE users ADD COLUMN nickname text; DROP INDEX users_email_idx")
+        .unwrap();
+    let run = db.migrate(&dir, &["drift"]).expect(1);
+    assert!(
+        run.stdout.contains(
+            "drift: 2 object(s) differ from what the 3 applied migration(s) build\n\
+             extra column public.users.nickname\n  actual (the database):     text\n\
+             missing index public.users_email_idx\n  expected (the migrations): CREATE INDEX \
+             users_email_idx ON public.users USING btree (email)"
+        ),
+        "{run}"
+    );
+    let run = db
+        .migrate(&dir, &["drift", "--format", "json", "--ignore", "index:*"])
+        .expect(1);
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(json["differences"].as_array().unwrap().len(), 1, "{run}");
+    assert_eq!(json["differences"][0]["name"], "public.users.nickname");
+    db.migrate(
+        &dir,
+        &[
+            "drift",
+            "--ignore",
+            "public.users.nick*",
+            "--ignore",
+            "index:*",
+        ],
+    )
+    .expect(0);
+    db.migrate(&dir, &["drift", "--ignore", "tabel:users"])
+        .expect(1)
+        .stderr_has("`tabel` is not a kind of object");
+    assert_eq!(
+        db.value("SELECT count(*) FROM pg_database WHERE datname LIKE 'migrate\\_drift\\_%'"),
+        Some("0".into()),
+        "every throwaway database is dropped"
+    );
+}
+
+#[test]
 fn rollback_reverts_with_the_down_files() {
     let db = Db::new();
     let folder = good_folder();

@@ -1,5 +1,6 @@
-//! `migrate apply --fleet` and `migrate status --fleet` against a real PostgreSQL: tenant
-//! schemas from a fleet file and from a query, tenant databases, a failing tenant, JSON.
+//! `migrate apply --fleet`, `migrate status --fleet` and `migrate drift --fleet` against a real
+//! PostgreSQL: tenant schemas from a fleet file and from a query, tenant databases, a failing
+//! tenant, JSON, a drifted tenant.
 
 mod common;
 
@@ -238,4 +239,48 @@ fn the_tenancy_declared_in_migrate_toml_is_the_fleets_unless_it_disagrees() {
     .expect(2)
     .stderr_has("the fleet asks for a database per tenant, but ")
     .stderr_has("migrate.toml declares tenancy = \"schema\"");
+}
+
+#[test]
+fn drift_over_tenant_schemas_names_the_drifted_tenant() {
+    let db = Db::new();
+    let folder = good_folder();
+    let dir = folder.path();
+    let fleet = folder.root().join("fleet.toml");
+    std::fs::write(
+        &fleet,
+        format!("tenancy = \"schema\"\ntenants = {}\n", tenant_list(2)),
+    )
+    .unwrap();
+    let fleet = fleet.display().to_string();
+    db.migrate(&dir, &["apply", "-y", "--fleet", &fleet])
+        .expect(0);
+    let run = db.migrate(&dir, &["drift", "--fleet", &fleet]).expect(0);
+    // The schema, 2 tables, 4 columns, 3 constraints, 3 indexes (the history table left out).
+    assert!(
+        run.stdout.contains("tenant_0  = no drift (13 objects)"),
+        "{run}"
+    );
+    assert!(run.stdout.contains("2 tenant(s): 0 drifted"), "{run}");
+
+    db.client()
+        .batch_execute("ALTER TABLE tenant_1.users ADD COLUMN nickname text")
+        .unwrap();
+    let run = db.migrate(&dir, &["drift", "--fleet", &fleet]).expect(1);
+    assert!(run.stdout.contains("tenant_0  = no drift ("), "{run}");
+    assert!(
+        run.stdout.contains("tenant_1  ✗ 1 object(s) differ"),
+        "{run}"
+    );
+    assert!(
+        run.stdout.contains(
+            "tenant_1: drift: 1 object(s) differ from what the 3 applied migration(s) build\n\
+             extra column tenant_1.users.nickname\n  actual (the database):     text"
+        ),
+        "{run}"
+    );
+    assert!(run.stdout.contains("2 tenant(s): 1 drifted"), "{run}");
+    db.migrate(&dir, &["drift", "--fleet", &fleet, "--format", "json"])
+        .expect(2)
+        .stderr_has("drop --format json");
 }

@@ -273,7 +273,9 @@ mod tests {
 
     #[test]
     fn an_index_of_another_format_or_cut_short_is_refused_with_what_was_expected() {
-        let other = decode("migrate-embedded-0\u{0}1", 0).unwrap_err().to_string();
+        let other = decode("migrate-embedded-0\u{0}1", 0)
+            .unwrap_err()
+            .to_string();
         assert!(other.contains("written as `migrate-embedded-0`"), "{other}");
         let index = encode(&set());
         let fields: Vec<&str> = index.split('\0').collect();

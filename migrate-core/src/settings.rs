@@ -135,20 +135,24 @@ pub enum Setting {
     /// `postgres`: the oldest PostgreSQL major version the migrations must run on; the runner
     /// warns when the server is older.
     Postgres,
+    /// `[drift] ignore`: the objects drift leaves out (those the application does not own).
+    DriftIgnore,
 }
 
 impl Setting {
     /// Every setting, in the order [`Settings::entries`] lists them.
-    pub const ALL: [Setting; 6] = [
+    pub const ALL: [Setting; 7] = [
         Setting::HistoryTable,
         Setting::LockWait,
         Setting::LockTimeout,
         Setting::LockRetries,
         Setting::StatementTimeout,
         Setting::Postgres,
+        Setting::DriftIgnore,
     ];
 
-    /// The name messages use: the `migrate.toml` key (`lock_wait`), or `history table`.
+    /// The name messages use: the `migrate.toml` key (`lock_wait`), `history table` or
+    /// `drift ignore`.
     pub const fn name(self) -> &'static str {
         match self {
             Setting::HistoryTable => "history table",
@@ -157,6 +161,7 @@ impl Setting {
             Setting::LockRetries => "lock_retries",
             Setting::StatementTimeout => "statement_timeout",
             Setting::Postgres => "postgres",
+            Setting::DriftIgnore => "drift ignore",
         }
     }
 }
@@ -179,6 +184,8 @@ pub enum SettingValue<'a> {
     Count(u32),
     /// A PostgreSQL major version ([`Setting::Postgres`]).
     Postgres(PgVersion),
+    /// A list of texts ([`Setting::DriftIgnore`]'s patterns).
+    Texts(Cow<'a, [Cow<'static, str>]>),
 }
 
 impl SettingValue<'_> {
@@ -191,13 +198,15 @@ impl SettingValue<'_> {
             SettingValue::Duration(d) => SettingValue::Duration(d),
             SettingValue::Count(n) => SettingValue::Count(n),
             SettingValue::Postgres(v) => SettingValue::Postgres(v),
+            SettingValue::Texts(texts) => SettingValue::Texts(Cow::Owned(texts.into_owned())),
         }
     }
 }
 
 impl fmt::Display for SettingValue<'_> {
     /// A table as SQL names it, each part quoted (`"app"."schema_migrations"`), a duration as
-    /// `Debug` writes it (`5s`, `1.5s`), the count, or the major version.
+    /// `Debug` writes it (`5s`, `1.5s`), the count, the major version, or the texts as a TOML
+    /// array (`["extension:postgis"]`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             SettingValue::Table(schema, table) => write!(
@@ -209,6 +218,10 @@ impl fmt::Display for SettingValue<'_> {
             SettingValue::Duration(d) => write!(f, "{d:?}"),
             SettingValue::Count(n) => write!(f, "{n}"),
             SettingValue::Postgres(v) => write!(f, "{v}"),
+            SettingValue::Texts(texts) => {
+                let quoted: Vec<String> = texts.iter().map(|t| format!("{t:?}")).collect();
+                write!(f, "[{}]", quoted.join(", "))
+            }
         }
     }
 }
@@ -242,6 +255,7 @@ pub struct Settings {
     lock_retries: Option<u32>,
     statement_timeout: Option<Duration>,
     postgres: Option<PgVersion>,
+    drift_ignore: Option<Cow<'static, [Cow<'static, str>]>>,
 }
 
 impl Settings {
@@ -254,6 +268,7 @@ impl Settings {
             lock_retries: None,
             statement_timeout: None,
             postgres: None,
+            drift_ignore: None,
         }
     }
 
@@ -264,7 +279,7 @@ impl Settings {
     pub const fn __from(entries: &'static [(Setting, SettingValue<'static>)]) -> Self {
         let mut history = None;
         let (mut lock_wait, mut lock_timeout, mut statement_timeout) = (None, None, None);
-        let (mut lock_retries, mut postgres) = (None, None);
+        let (mut lock_retries, mut postgres, mut drift_ignore) = (None, None, None);
         let mut i = 0;
         while i < entries.len() {
             match &entries[i] {
@@ -279,6 +294,9 @@ impl Settings {
                     statement_timeout = Some(*d);
                 }
                 (Setting::Postgres, SettingValue::Postgres(v)) => postgres = Some(*v),
+                (Setting::DriftIgnore, SettingValue::Texts(Cow::Borrowed(texts))) => {
+                    drift_ignore = Some(Cow::Borrowed(*texts));
+                }
                 _ => panic!("a setting with a value of another kind, or owned names"),
             }
             i += 1;
@@ -293,6 +311,7 @@ impl Settings {
             lock_retries,
             statement_timeout,
             postgres,
+            drift_ignore,
         }
     }
 
@@ -315,6 +334,10 @@ impl Settings {
             Setting::LockRetries => self.lock_retries.map(SettingValue::Count),
             Setting::StatementTimeout => self.statement_timeout.map(SettingValue::Duration),
             Setting::Postgres => self.postgres.map(SettingValue::Postgres),
+            Setting::DriftIgnore => self
+                .drift_ignore
+                .as_deref()
+                .map(|texts| SettingValue::Texts(Cow::Borrowed(texts))),
         }
     }
 
@@ -358,6 +381,12 @@ impl Settings {
         self
     }
 
+    /// `[drift] ignore`: the patterns of the objects drift leaves out.
+    pub fn with_drift_ignore(mut self, patterns: impl IntoIterator<Item = String>) -> Self {
+        self.drift_ignore = Some(patterns.into_iter().map(Cow::Owned).collect());
+        self
+    }
+
     /// The history table's schema and name, if set.
     pub fn history_table(&self) -> Option<(&str, &str)> {
         self.history
@@ -389,13 +418,18 @@ impl Settings {
     pub const fn postgres(&self) -> Option<PgVersion> {
         self.postgres
     }
+
+    /// `[drift] ignore`'s patterns, if set.
+    pub fn drift_ignore(&self) -> Option<&[Cow<'static, str>]> {
+        self.drift_ignore.as_deref()
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    static ENTRIES: [(Setting, SettingValue<'static>); 6] = [
+    static ENTRIES: [(Setting, SettingValue<'static>); 7] = [
         (
             Setting::HistoryTable,
             SettingValue::Table(Cow::Borrowed("app"), Cow::Borrowed("h")),
@@ -417,6 +451,10 @@ mod tests {
             Setting::Postgres,
             SettingValue::Postgres(PgVersion::__major(14)),
         ),
+        (
+            Setting::DriftIgnore,
+            SettingValue::Texts(Cow::Borrowed(&[Cow::Borrowed("extension:postgis")])),
+        ),
     ];
 
     #[test]
@@ -428,7 +466,8 @@ mod tests {
             .with_lock_timeout(Duration::from_millis(1500))
             .with_lock_retries(0)
             .with_statement_timeout(Duration::ZERO)
-            .with_postgres(PgVersion::new(14).unwrap());
+            .with_postgres(PgVersion::new(14).unwrap())
+            .with_drift_ignore(["extension:postgis".to_owned()]);
         assert_eq!(EMBEDDED, built);
         assert_eq!(built.entries(), ENTRIES);
         assert!(Settings::new().entries().is_empty());
@@ -441,7 +480,8 @@ mod tests {
                 "lock_timeout 1.5s",
                 "lock_retries 0",
                 "statement_timeout 0ns",
-                "postgres 14"
+                "postgres 14",
+                "drift ignore [\"extension:postgis\"]"
             ]
         );
     }

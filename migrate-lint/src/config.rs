@@ -28,6 +28,9 @@
 //! [trace]
 //! max_lock_hold = "2s"           # `migrate trace` exits 1 past it (as --max-lock-hold)
 //!
+//! [drift]                        # objects `migrate drift` leaves out: [kind:]name, `*` ends
+//! ignore = ["public.spatial_ref_sys", "extension:postgis", "partman.*"]
+//!
 //! [[allow]]
 //! rules = ["unguarded-insert"]
 //! reason = "reference data, inserted once"
@@ -191,9 +194,11 @@ const TOP: &[&str] = &[
     "history",
     "run",
     "trace",
+    "drift",
     "allow",
 ];
 const TRACE: &[&str] = &["max_lock_hold"];
+const DRIFT: &[&str] = &["ignore"];
 const HISTORY: &[&str] = &["schema", "table"];
 const RUN: &[&str] = &[
     "lock_wait",
@@ -300,6 +305,15 @@ impl Reader<'_> {
                     if let Some(table) = self.table(value, "[trace]") {
                         for (key, value) in self.entries(table, "[trace]", TRACE) {
                             config.max_lock_hold = self.duration(value, key);
+                        }
+                    }
+                }
+                "drift" => {
+                    if let Some(table) = self.table(value, "[drift]") {
+                        for (key, value) in self.entries(table, "[drift]", DRIFT) {
+                            let patterns = self.strings(value, key);
+                            config.settings = std::mem::take(&mut config.settings)
+                                .with_drift_ignore(patterns.into_iter().map(Spanned::into_inner));
                         }
                     }
                 }
@@ -652,6 +666,9 @@ statement_timeout = "0"
 [trace]
 max_lock_hold = "2s"
 
+[drift]
+ignore = ["extension:postgis", "public.spatial_ref_sys"]
+
 [[allow]]
 rules = ["unguarded-insert", "drop-table"]
 reason = "reference data"
@@ -678,6 +695,10 @@ files = ["007_x.sql"]
         assert_eq!(config.settings.lock_retries(), Some(3));
         assert_eq!(config.settings.statement_timeout(), Some(Duration::ZERO));
         assert_eq!(config.max_lock_hold, Some(Duration::from_secs(2)));
+        assert_eq!(
+            config.settings.drift_ignore(),
+            Some(&["extension:postgis".into(), "public.spatial_ref_sys".into()][..])
+        );
         assert_eq!(config.settings.postgres(), PgVersion::new(13));
         assert_eq!(
             config.policy(Version::new(2), "002_a.sql").target.version,

@@ -175,6 +175,12 @@ fn settings(settings: &Settings) -> TokenStream {
                     ::migrate_runtime::PgVersion::__major(#major)
                 ))
             }
+            SettingValue::Texts(texts) => {
+                let texts = texts.iter().map(AsRef::<str>::as_ref);
+                quote!(::migrate_runtime::SettingValue::Texts(
+                    ::std::borrow::Cow::Borrowed(&[#(::std::borrow::Cow::Borrowed(#texts)),*])
+                ))
+            }
         };
         quote!((::migrate_runtime::Setting::#setting, #value))
     });

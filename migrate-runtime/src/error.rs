@@ -146,6 +146,32 @@ pub enum Error {
         /// One entry per problem, each naming its version.
         problems: Vec<String>,
     },
+
+    /// `drift`: the history says versions are applied that this build does not embed, so the
+    /// schema they built cannot be rebuilt; nothing was compared.
+    NotEmbedded {
+        /// The applied versions this build lacks.
+        versions: Vec<Version>,
+    },
+
+    /// `drift`: an ignore pattern (`[drift] ignore`, `Runner::drift_ignore`) does not read.
+    DriftIgnore {
+        /// What is wrong with it and what to write.
+        problem: String,
+    },
+
+    /// `drift` could not build, read or drop its throwaway database.
+    Throwaway {
+        /// The throwaway database's name.
+        database: String,
+        /// What it was doing, e.g. "create".
+        action: String,
+        /// Whether the database is still on the server (its drop failed); otherwise nothing
+        /// of it is left.
+        left: bool,
+        /// Why it failed: the client's error, or the error of a migration applied to it.
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
 }
 
 /// Why an applied migration cannot be rolled back.
@@ -374,6 +400,42 @@ impl fmt::Display for Fact<'_> {
                 version,
                 refusal,
             } => f.write_str(&refusal.describe(*action, *version)),
+            Error::NotEmbedded { versions } => {
+                let versions: Vec<String> = versions.iter().map(ToString::to_string).collect();
+                write!(
+                    f,
+                    "cannot compare: the history says {} applied, but this build does not \
+                     embed them, so the schema they built cannot be rebuilt. Run drift with a \
+                     build that has every applied migration (the release that applied them)",
+                    versions.join(", ")
+                )
+            }
+            Error::DriftIgnore { problem } => {
+                write!(f, "a drift ignore pattern does not read: {problem}")
+            }
+            Error::Throwaway {
+                database,
+                action,
+                left,
+                source,
+            } => {
+                let source = match source.downcast_ref::<postgres::Error>() {
+                    Some(error) => describe(error),
+                    None => source.to_string(),
+                };
+                let after = if *left {
+                    format!(
+                        "it is still on the server: drop it with DROP DATABASE \"{database}\" \
+                         WITH (FORCE)"
+                    )
+                } else {
+                    "nothing of it is left on the server".to_owned()
+                };
+                write!(
+                    f,
+                    "could not {action} the throwaway database {database}: {source}; {after}"
+                )
+            }
             Error::PeerHistory { table, problems } => write!(
                 f,
                 "refusing to baseline from {table}, nothing was recorded: {}",
@@ -390,6 +452,7 @@ fn verb(operation: Operation) -> &'static str {
         Operation::Rollback => "roll back",
         Operation::Baseline => "record a baseline",
         Operation::Repair => "repair the history",
+        Operation::Drift => "compare the schema",
     }
 }
 

@@ -35,13 +35,14 @@ use std::time::{Duration, Instant};
 use tokio::task::JoinSet;
 use tokio_postgres::Config;
 
+use crate::drift::Drift;
 use crate::error::Error;
 use crate::event::Event;
 use crate::remedy::{self, Remedy};
 use crate::report::{Report, Status};
 use crate::runner::Runner;
 use crate::sql;
-use crate::template::MakeTls;
+use crate::template::{MakeTls, Throwaway};
 
 /// One tenant: a database, or a schema of a database.
 #[derive(Debug, Clone)]
@@ -294,6 +295,15 @@ fn versions(report: &Report) -> String {
     versions.join(", ")
 }
 
+/// The drift of one target of a fleet.
+#[derive(Debug)]
+pub struct TargetDrift {
+    /// The target's name.
+    pub target: String,
+    /// Its drift, or why it could not be compared.
+    pub drift: Result<Drift, Error>,
+}
+
 /// The status of one target of a fleet.
 #[derive(Debug)]
 pub struct TargetStatus {
@@ -479,34 +489,75 @@ impl Fleet {
     where
         T: MakeTls,
     {
-        let mut statuses: Vec<Option<Result<Status, Error>>> =
+        let read = |runner: Runner, client: tokio_postgres::Client, _: Config, _: T| async move {
+            runner.status_async(&client).await
+        };
+        self.each(tls, read)
+            .await
+            .into_iter()
+            .map(|(target, status)| TargetStatus { target, status })
+            .collect()
+    }
+
+    /// The drift of every target ([`Runner::drift_async`]; a schema target's schema alone), at
+    /// most [`Fleet::parallelism`] at once, each with a throwaway database of its own on its
+    /// server. Changes nothing on the targets.
+    pub async fn drift_async<T>(&self, tls: T) -> Vec<TargetDrift>
+    where
+        T: MakeTls,
+    {
+        let read = |runner: Runner, client: tokio_postgres::Client, config: Config, tls: T| async move {
+            let throwaway = Throwaway::from(postgres::Config::from(config)).tls(tls);
+            runner.drift_async(&client, &throwaway).await
+        };
+        self.each(tls, read)
+            .await
+            .into_iter()
+            .map(|(target, drift)| TargetDrift { target, drift })
+            .collect()
+    }
+
+    /// [`Fleet::drift_async`] on a runtime of its own.
+    pub fn drift<T>(&self, tls: T) -> Vec<TargetDrift>
+    where
+        T: MakeTls,
+    {
+        self.runtime().block_on(self.drift_async(tls))
+    }
+
+    /// `read` on every target, each with its runner on a connection of its own (and its
+    /// connection settings and `tls`), at most [`Fleet::parallelism`] at once; the results with
+    /// the targets' names, in the targets' order.
+    async fn each<T, R, F, Fut>(&self, tls: T, read: F) -> Vec<(String, Result<R, Error>)>
+    where
+        T: MakeTls,
+        R: Send + 'static,
+        F: Fn(Runner, tokio_postgres::Client, Config, T) -> Fut + Clone + Send + 'static,
+        Fut: Future<Output = Result<R, Error>> + Send + 'static,
+    {
+        let mut results: Vec<Option<Result<R, Error>>> =
             (0..self.targets.len()).map(|_| None).collect();
         bounded(
             0..self.targets.len(),
             self.parallelism,
             |i| {
-                let (target, tls) = (self.targets[i].clone(), tls.clone());
+                let (target, tls, read) = (self.targets[i].clone(), tls.clone(), read.clone());
                 let runner = target.runner(&self.runner);
                 async move {
-                    match connect(&target.config, tls).await {
-                        Ok(client) => runner.status_async(&client).await,
-                        Err(error) => Err(error),
-                    }
+                    let client = connect(&target.config, tls.clone()).await?;
+                    read(runner, client, target.config, tls).await
                 }
             },
-            |i, status| {
-                statuses[i] = Some(status);
+            |i, result| {
+                results[i] = Some(result);
                 false
             },
         )
         .await;
         self.targets
             .iter()
-            .zip(statuses)
-            .map(|(target, status)| TargetStatus {
-                target: target.name.clone(),
-                status: status.expect("every target was read"),
-            })
+            .zip(results)
+            .map(|(target, result)| (target.name.clone(), result.expect("every target was read")))
             .collect()
     }
 

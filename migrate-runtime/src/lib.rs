@@ -45,17 +45,22 @@
 //   `embedded` (the migration set), `overrides` (settings a run replaced),
 //   `peer` (other tools' history tables), `retry` (lock_timeout retries);
 // - the pure decisions: `plan` (pending, modified, missing, out of order), `repair` (what a
-//   repair changes or why it is refused, and the SQL of its audit table), then `report`;
+//   repair changes or why it is refused, and the SQL of its audit table), `drift` (two
+//   catalog snapshots compared, the ignore patterns), then `report`;
 // - what errors name: `lock::holder` (who holds or blocks a lock; the pooler),
 //   `apply::failure` (a rejected migration and its direction); then `error`, one enum over
 //   them, each variant a fact with typed fields and its remedies;
 // - the I/O: `conn` (one connection trait, sync and async), `read` (the history read and
-//   checked), `lock` (the advisory lock), `event`, `apply` (one migration with its row);
+//   checked), `lock` (the advisory lock), `catalog` (a schema's snapshot for drift), `event`,
+//   `apply` (one migration with its row);
 // - `runner`: `builder` (the options, the overrides), then one module per operation
-//   (`apply`, `rollback`, `baseline`, `repair`, `status`); then `template`, `fleet`, `testing`.
+//   (`apply`, `rollback`, `baseline`, `repair`, `status`, `drift`); then `template` (with
+//   drift's throwaway database), `fleet`, `testing`.
 
 mod apply;
+mod catalog;
 mod conn;
+mod drift;
 mod embedded;
 mod error;
 mod event;
@@ -79,6 +84,7 @@ pub mod template;
 pub mod testing;
 
 pub use apply::{Direction, MigrationFailure};
+pub use drift::{Difference, Drift, Ignore, ObjectId, ObjectKind};
 #[doc(hidden)]
 pub use embedded::Embedded;
 pub use embedded::{InvalidMigration, Migration, Migrations, Script, Statement};

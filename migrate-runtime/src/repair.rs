@@ -504,12 +504,17 @@ pub(crate) fn decide(
     }
 }
 
+/// The name of the audit table of `table`, in the same schema: `table_repairs`.
+pub(crate) fn audit_table_name(table: &HistoryTable) -> String {
+    format!("{}_repairs", table.table())
+}
+
 /// The audit table of `table`: `"schema"."table_repairs"`, quoted.
 pub(crate) fn audit_table(table: &HistoryTable) -> String {
     format!(
         "{}.{}",
         quote_ident(table.schema()),
-        quote_ident(&format!("{}_repairs", table.table()))
+        quote_ident(&audit_table_name(table))
     )
 }
 

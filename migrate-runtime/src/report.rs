@@ -24,6 +24,9 @@ pub enum Operation {
     /// (a repair refused through a transaction pooler); a repair returns a
     /// [`RepairChange`](crate::RepairChange), not a report.
     Repair,
+    /// `drift`: the live schema compared with what its applied migrations build. Errors name
+    /// it (refused through a transaction pooler); a drift returns a [`Drift`](crate::Drift).
+    Drift,
 }
 
 /// One migration an operation applied, reverted or recorded.
@@ -89,6 +92,7 @@ impl fmt::Display for Report {
             Operation::Rollback => ("Rolling back", "reverted"),
             Operation::Baseline => ("Recording as applied", "recorded"),
             Operation::Repair => ("Repairing", "repaired"),
+            Operation::Drift => ("Comparing", "compared"),
         };
         if self.steps.is_empty() {
             return write!(

@@ -73,6 +73,10 @@ pub mod fixtures {
     /// `!` to the note (a second run would show), 003 no-transaction: an index built
     /// concurrently.
     pub static TENANT: Migrations = embed_migrations!("migrations/tenant");
+    /// Every kind of object drift compares: an enum, a domain, a sequence, a table with an
+    /// identity, a collation, defaults and a generated column, indexes, a policy, a function
+    /// and its trigger, a view, a materialized view, a procedure; then a second table.
+    pub static DRIFTING: Migrations = embed_migrations!("migrations/drifting");
 
     /// The crates.io corpus (285 migrations), as `migrate import --from diesel` converts
     /// `tests/corpus/cratesio`. Its SQL was not written to be idempotent: the `migrate.toml`
@@ -378,6 +382,7 @@ api_operations! {
     baseline / baseline_async(version: impl Into<migrate_runtime::Version>) -> Report;
     repair / repair_async(repair: migrate_runtime::Repair) -> migrate_runtime::RepairChange;
     repair_plan / repair_plan_async(repair: migrate_runtime::Repair) -> migrate_runtime::RepairChange;
+    drift / drift_async(throwaway: &migrate_runtime::template::Throwaway) -> migrate_runtime::Drift;
 }
 
 impl Api {

@@ -45,6 +45,8 @@ pub struct Runner {
     pub(super) only: Option<Vec<Version>>,
     /// The tenant schema ([`Runner::tenant_schema`]), quoted for SQL.
     pub(super) search_path: Option<String>,
+    /// The objects drift leaves out ([`Runner::drift_ignore`]).
+    pub(super) drift_ignore: Vec<String>,
 }
 
 impl Migrations {
@@ -100,6 +102,10 @@ impl Runner {
             observer: Observer::default(),
             only: None,
             search_path: None,
+            drift_ignore: settings
+                .drift_ignore()
+                .map(|patterns| patterns.iter().map(|p| p.to_string()).collect())
+                .unwrap_or_default(),
             migrations,
         }
     }
@@ -171,6 +177,9 @@ impl Runner {
         if let Some(timeout) = self.timeouts.statement_timeout {
             options = options.with_statement_timeout(timeout);
         }
+        if configured.drift_ignore().is_some() || !self.drift_ignore.is_empty() {
+            options = options.with_drift_ignore(self.drift_ignore.iter().cloned());
+        }
         Setting::ALL
             .into_iter()
             .filter_map(|setting| {
@@ -235,6 +244,16 @@ impl Runner {
     /// Lets [`Runner::baseline`] record migrations in a history table that already holds rows.
     pub fn force_baseline(mut self, force: bool) -> Self {
         self.force_baseline = force;
+        self
+    }
+
+    /// The objects [`Runner::drift`] leaves out, instead of `migrate.toml`'s `[drift] ignore`:
+    /// patterns `[kind:]name`, where `name` is an object's schema-qualified name or the table it
+    /// belongs to, and a `*` at its end matches any rest (`extension:postgis`,
+    /// `public.spatial_ref_sys`, `partman.*`; see [`Ignore`](crate::Ignore)). An unknown kind
+    /// makes `drift` fail with [`Error::DriftIgnore`] before it reads anything.
+    pub fn drift_ignore<S: Into<String>>(mut self, patterns: impl IntoIterator<Item = S>) -> Self {
+        self.drift_ignore = patterns.into_iter().map(Into::into).collect();
         self
     }
 

@@ -22,10 +22,16 @@
 //! A repair: 1 (lock) + 1 (read the whole rows) + 1 (does the audit table exist) + 1 (the
 //! change and its audit row in one transaction) + 1 (unlock). `status` reads the audit table
 //! too: + 1 (does it exist), + 1 (its newest rows) when it does.
+//!
+//! A drift (`drift`: the part on the live database; `Runner::drift` itself is in
+//! `template::drift`, which builds the throwaway database): 1 (lock) + 1 (read the whole
+//! rows) + 1 (the catalog, every kind in one read-only transaction) + 1 (unlock); then, on
+//! other connections, the throwaway database: create, apply, read the catalog, drop.
 
 mod apply;
 mod baseline;
 mod builder;
+pub(crate) mod drift;
 mod repair;
 mod rollback;
 mod status;

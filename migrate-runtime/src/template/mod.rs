@@ -1,6 +1,7 @@
 //! Databases cloned from a template that holds every migration: new tenant databases
 //! ([`TenantDatabases`]) and, with the feature `testing`, a database per test
-//! (`testing::TestDatabases`), both on this one implementation.
+//! (`testing::TestDatabases`), both on this one implementation; and drift's throwaway database
+//! ([`Throwaway`], [`Runner::drift`](crate::Runner::drift)).
 //!
 //! ```ignore
 //! use migrate_runtime::template::TenantDatabases;
@@ -32,6 +33,7 @@
 
 mod admin;
 pub(crate) mod constants;
+mod drift;
 mod error;
 mod fingerprint;
 pub(crate) mod names;
@@ -41,6 +43,7 @@ mod url;
 
 pub use admin::MakeTls;
 pub use constants::{DEFAULT_TEMPLATE_LOCK_WAIT, DEFAULT_TENANT_PREFIX};
+pub use drift::Throwaway;
 pub use error::TemplateError;
 pub use fingerprint::Fingerprint;
 pub use tenants::TenantDatabases;
