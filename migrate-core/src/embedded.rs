@@ -240,7 +240,7 @@ mod tests {
                     path: "migrations/001_users.down.sql",
                     text: 1,
                     transaction: Transaction::Single,
-                    statements: Vec::from([0..20]),
+                    statements: std::iter::once(0..20).collect(),
                     index_builds: vec![],
                 }),
             },

@@ -6,9 +6,9 @@
 //!
 //! The key is a SHA-256 of the macro's identity ([`BUILD`]: its version and the sources of the
 //! macro, the checker and `migrate-core`, from `build.rs`), the folder's path as given and on
-//! disk, and every entry under it: each name, and each file's bytes (`migrate.toml` included). A
-//! changed, new or removed file, a changed `migrate.toml`, another checker or another emitter
-//! misses. Only a folder without errors is kept (the errors
+//! disk, and every entry of the folder as the checker reads it (read once, for both): each name,
+//! each file's bytes (`migrate.toml` included), and whether a sub-folder holds SQL. A changed,
+//! new or removed file, a changed `migrate.toml`, another checker or another emitter misses. Only a folder without errors is kept (the errors
 //! need the checker's spans); a hit gives back its warnings and the tokens of the set.
 //!
 //! An entry is trusted only whole: its first line is the key, its second a SHA-256 of the rest;
@@ -18,6 +18,7 @@
 use std::path::{Path, PathBuf};
 
 use migrate_lint::checksum;
+use migrate_lint::discover::{Entry as DirEntry, EntryKind};
 use sha2::{Digest, Sha256};
 
 /// The macro's identity: its version and a SHA-256 of the sources it was built from.
@@ -37,20 +38,32 @@ pub(crate) struct Entry {
 }
 
 impl Cache {
-    /// The cache of `folder` (shown as `display`) in `out_dir`; `None` when a file of the folder
-    /// cannot be read (the checker then reports it).
-    pub(crate) fn new(out_dir: &Path, folder: &Path, display: &str) -> Option<Self> {
+    /// The cache of `folder` (shown as `display`), whose entries are `entries` as the checker
+    /// reads them, in `out_dir`.
+    pub(crate) fn new(out_dir: &Path, folder: &Path, display: &str, entries: &[DirEntry]) -> Self {
         let mut hasher = Sha256::new();
-        for part in [BUILD, display, &folder.to_string_lossy()] {
-            hasher.update(part.len().to_le_bytes());
-            hasher.update(part.as_bytes());
+        let mut part = |bytes: &[u8]| {
+            hasher.update(bytes.len().to_le_bytes());
+            hasher.update(bytes);
+        };
+        for text in [BUILD, display, &folder.to_string_lossy()] {
+            part(text.as_bytes());
         }
-        hash_entries(folder, Path::new(""), &mut hasher).ok()?;
+        // What the checker sees of each entry, which is all its verdict depends on: the name, and
+        // a file's bytes (or why it could not be read), or whether a sub-folder holds SQL.
+        for entry in entries {
+            part(entry.name.as_bytes());
+            match &entry.kind {
+                EntryKind::File(Ok(bytes)) => part(bytes),
+                EntryKind::File(Err(error)) => part(format!("unreadable: {error}").as_bytes()),
+                EntryKind::Folder { holds_sql } => part(format!("folder: {holds_sql}").as_bytes()),
+            }
+        }
         let place = checksum(&folder.to_string_lossy());
-        Some(Cache {
+        Cache {
             file: out_dir.join(format!("migrate-embed-{}.cache", &place[..16])),
             key: hex(&hasher.finalize()),
-        })
+        }
     }
 
     /// The entry kept under this key, if there is one and it is whole.
@@ -78,30 +91,6 @@ impl Cache {
             let _ = std::fs::remove_file(&temporary);
         }
     }
-}
-
-/// Hashes every entry under `folder` (names relative to it, files' bytes), in name order.
-fn hash_entries(folder: &Path, relative: &Path, hasher: &mut Sha256) -> std::io::Result<()> {
-    let mut entries: Vec<_> = std::fs::read_dir(folder.join(relative))?
-        .map(|e| e.map(|e| e.file_name()))
-        .collect::<Result<_, _>>()?;
-    entries.sort();
-    for name in entries {
-        let path = relative.join(&name);
-        let full = folder.join(&path);
-        let name = path.to_string_lossy();
-        hasher.update(name.len().to_le_bytes());
-        hasher.update(name.as_bytes());
-        if full.is_dir() {
-            hasher.update(b"/");
-            hash_entries(folder, &path, hasher)?;
-        } else {
-            let bytes = std::fs::read(&full)?;
-            hasher.update(bytes.len().to_le_bytes());
-            hasher.update(&bytes);
-        }
-    }
-    Ok(())
 }
 
 /// `<count>\n` then each warning and the set, each as `<length>\n<text>`.
@@ -146,6 +135,13 @@ mod tests {
         dir
     }
 
+    use migrate_lint::discover::read_dir;
+
+    fn open(out: &tempfile::TempDir, dir: &tempfile::TempDir, display: &str) -> Cache {
+        let entries = read_dir(dir.path()).unwrap();
+        Cache::new(out.path(), dir.path(), display, &entries)
+    }
+
     fn entry() -> Entry {
         Entry {
             warnings: vec!["a\nwarning".to_owned(), String::new()],
@@ -157,12 +153,12 @@ mod tests {
     fn a_stored_entry_comes_back_whole_under_the_same_key_only() {
         let out = tempfile::tempdir().unwrap();
         let dir = folder(&[("001_a.sql", "SELECT 1;\n")]);
-        let cache = Cache::new(out.path(), dir.path(), "migrations").unwrap();
+        let cache = open(&out, &dir, "migrations");
         assert_eq!(cache.load(), None);
         cache.store(&entry());
         assert_eq!(cache.load(), Some(entry()));
         // Shown under another name, the messages differ: another key.
-        let other = Cache::new(out.path(), dir.path(), "other").unwrap();
+        let other = open(&out, &dir, "other");
         assert_eq!(other.load(), None);
     }
 
@@ -170,15 +166,8 @@ mod tests {
     fn a_changed_new_or_removed_file_misses() {
         let out = tempfile::tempdir().unwrap();
         let dir = folder(&[("001_a.sql", "SELECT 1;\n"), ("migrate.toml", "")]);
-        Cache::new(out.path(), dir.path(), "m")
-            .unwrap()
-            .store(&entry());
-        let hit = || {
-            Cache::new(out.path(), dir.path(), "m")
-                .unwrap()
-                .load()
-                .is_some()
-        };
+        open(&out, &dir, "m").store(&entry());
+        let hit = || open(&out, &dir, "m").load().is_some();
         assert!(hit());
         std::fs::write(dir.path().join("migrate.toml"), "legacy_until = 1\n").unwrap();
         assert!(!hit(), "migrate.toml changed");
@@ -189,13 +178,15 @@ mod tests {
         std::fs::remove_file(dir.path().join("002_b.sql")).unwrap();
         std::fs::create_dir(dir.path().join("nested")).unwrap();
         assert!(!hit(), "a new folder");
+        std::fs::write(dir.path().join("nested/001_a.sql"), "SELECT 1;\n").unwrap();
+        assert!(!hit(), "SQL in a sub-folder");
     }
 
     #[test]
     fn a_corrupt_or_truncated_entry_is_ignored() {
         let out = tempfile::tempdir().unwrap();
         let dir = folder(&[("001_a.sql", "SELECT 1;\n")]);
-        let cache = Cache::new(out.path(), dir.path(), "m").unwrap();
+        let cache = open(&out, &dir, "m");
         cache.store(&entry());
         let kept = std::fs::read_to_string(&cache.file).unwrap();
         for broken in [

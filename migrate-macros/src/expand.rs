@@ -3,8 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
+use migrate_lint::discover::read_dir;
 use migrate_lint::embedded::{self, MigrationRecord, ScriptRecord};
-use migrate_lint::{Script, SettingValue, Settings};
+use migrate_lint::{Outcome, Script, SettingValue, Settings};
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 
@@ -34,14 +35,23 @@ pub(crate) fn expand(input: &Input) -> TokenStream {
 
 /// [`expand`] for the folder `folder`, shown as `display`, with the cache in `out_dir` if any.
 fn expand_folder(folder: &Path, display: &str, out_dir: Option<&Path>, span: Span) -> TokenStream {
-    let cache = out_dir.and_then(|out| Cache::new(out, folder, display));
+    // The folder is read once, for the cache's key and for the checker.
+    let entries = read_dir(folder);
+    let cache = out_dir
+        .zip(entries.as_ref().ok())
+        .map(|(out, entries)| Cache::new(out, folder, display, entries));
     let kept = cache.as_ref().and_then(|c| {
         let entry = c.load()?;
         let set = entry.set.parse().ok()?;
         Some((entry.warnings, Ok(set)))
     });
     let (warnings, verdict) = kept.unwrap_or_else(|| {
-        let (warnings, verdict) = check(folder, display);
+        let outcome = match entries {
+            Ok(entries) => migrate_lint::check_entries(display, entries),
+            // The checker words the error.
+            Err(_) => migrate_lint::check_dir(folder, display),
+        };
+        let (warnings, verdict) = check(folder, outcome);
         if let (Some(cache), Ok(set)) = (&cache, &verdict) {
             cache.store(&Entry {
                 warnings: warnings.clone(),
@@ -72,10 +82,10 @@ fn expand_folder(folder: &Path, display: &str, out_dir: Option<&Path>, span: Spa
     }
 }
 
-/// The checker's verdict on a folder: its warnings' messages, and the tokens of the set (the
-/// statements of a block: the files included, then the value) or the errors' messages.
-fn check(folder: &Path, display: &str) -> (Vec<String>, Result<TokenStream, Vec<String>>) {
-    let outcome = migrate_lint::check_dir(folder, display);
+/// The checker's verdict on the folder `folder` (its `outcome`) as the macro keeps it: its
+/// warnings' messages, and the tokens of the set (the statements of a block: the files
+/// included, then the value) or the errors' messages.
+fn check(folder: &Path, outcome: Outcome) -> (Vec<String>, Result<TokenStream, Vec<String>>) {
     let warnings = outcome.warnings().map(ToString::to_string).collect();
     let errors: Vec<String> = outcome.errors().map(ToString::to_string).collect();
     if !errors.is_empty() {
@@ -236,7 +246,8 @@ mod tests {
             let read = expand_folder(&folder, &display, Some(out.path()), span).to_string();
             assert_eq!(stored, fresh, "{display}: first build");
             assert_eq!(read, fresh, "{display}: from the cache");
-            let cache = Cache::new(out.path(), &folder, &display).unwrap();
+            let entries = read_dir(&folder).unwrap();
+            let cache = Cache::new(out.path(), &folder, &display, &entries);
             let kept = cache.load();
             assert_eq!(
                 kept.is_some(),

@@ -102,7 +102,7 @@ pub struct Folder {
 struct Kept {
     loaded: Loaded,
     /// Parsed, unless it could not be read: ready to check, or its findings when it cannot be
-    /// parsed.
+    /// parsed. Kept only by a folder that can be checked again ([`Folder::new`]).
     prepared: Option<Result<Ready, Box<Findings>>>,
     /// The checksum of an up file's text.
     checksum: Option<String>,
@@ -181,7 +181,9 @@ impl Folder {
                     // knows nothing, and changes nothing in the one the up files build.
                     check_one(&prepared, &mut Schema::default())
                 };
-                done.push((prepared, checksum, checked, checkpoint));
+                // A folder checked once (`check_entries`) drops each parse tree as soon as it is
+                // checked: the trees of a whole folder are most of the checker's memory.
+                done.push((prepared.filter(|_| keep), checksum, checked, checkpoint));
             },
         );
         let files = loaded
@@ -398,10 +400,11 @@ fn read_config(display: &str, entries: &[Entry]) -> (Config, Vec<Diagnostic>) {
     (config, problems)
 }
 
-/// Runs `work` on every item on as many threads as the machine has cores, and hands each result
-/// to `consume` on the calling thread, in the items' order, as soon as it and every result before
-/// it are done: what `consume` does overlaps the work on the items after. A panic in `work` is
-/// raised again on the calling thread.
+/// Runs `work` on every item on as many threads as the machine has cores (the calling thread
+/// among them), and hands each result to `consume` on the calling thread, in the items' order,
+/// as soon as it and every result before it are done: what `consume` does overlaps the work on
+/// the items after, and when the next result is not ready the calling thread works on an item
+/// itself rather than wait. A panic in `work` is raised again on the calling thread.
 fn in_order<'a, T: Sync, R: Send>(
     items: &'a [T],
     work: impl Fn(&'a T) -> R + Sync,
@@ -412,7 +415,7 @@ fn in_order<'a, T: Sync, R: Send>(
     let (send, results) = mpsc::channel();
     let (work, next) = (&work, &next);
     std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads.min(items.len()))
+        let workers: Vec<_> = (1..threads.min(items.len()))
             .map(|_| {
                 let send = send.clone();
                 scope.spawn(move || {
@@ -429,11 +432,28 @@ fn in_order<'a, T: Sync, R: Send>(
         drop(send);
         let mut early = BTreeMap::new();
         let mut wanted = 0;
-        for (index, result) in results {
-            early.insert(index, result);
-            while let Some(result) = early.remove(&wanted) {
+        while wanted < items.len() {
+            if let Some(result) = early.remove(&wanted) {
                 consume(result);
                 wanted += 1;
+                continue;
+            }
+            if let Ok((index, result)) = results.try_recv() {
+                early.insert(index, result);
+                continue;
+            }
+            let index = next.fetch_add(1, Ordering::Relaxed);
+            match items.get(index) {
+                Some(item) => {
+                    early.insert(index, work(item));
+                }
+                // Every item is taken: wait for the workers. None left means one panicked.
+                None => match results.recv() {
+                    Ok((index, result)) => {
+                        early.insert(index, result);
+                    }
+                    Err(_) => break,
+                },
             }
         }
         for worker in workers {
