@@ -660,4 +660,3 @@ fn goals(o: &mut String, rows: &[Row], figures: &[Figures], single: &Row, tenant
         );
     }
 }
-
