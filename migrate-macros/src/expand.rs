@@ -9,7 +9,7 @@ use migrate_lint::{Outcome, Script, SettingValue, Settings};
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 
-use crate::cache::{Cache, Entry};
+use crate::cache::{Cache, Entry, Hit};
 use crate::input::Input;
 
 /// The `Migrations` expression, or the compile errors in expression position (followed by an
@@ -35,31 +35,11 @@ pub(crate) fn expand(input: &Input) -> TokenStream {
 
 /// [`expand`] for the folder `folder`, shown as `display`, with the cache in `out_dir` if any.
 fn expand_folder(folder: &Path, display: &str, out_dir: Option<&Path>, span: Span) -> TokenStream {
-    // The folder is read once, for the cache's key and for the checker.
-    let entries = read_dir(folder);
-    let cache = out_dir
-        .zip(entries.as_ref().ok())
-        .map(|(out, entries)| Cache::new(out, folder, display, entries));
-    let kept = cache.as_ref().and_then(|c| {
-        let entry = c.load()?;
-        let set = entry.set.parse().ok()?;
-        Some((entry.warnings, Ok(set)))
-    });
-    let (warnings, verdict) = kept.unwrap_or_else(|| {
-        let outcome = match entries {
-            Ok(entries) => migrate_lint::check_entries(display, entries),
-            // The checker words the error.
-            Err(_) => migrate_lint::check_dir(folder, display),
-        };
-        let (warnings, verdict) = check(folder, outcome);
-        if let (Some(cache), Ok(set)) = (&cache, &verdict) {
-            cache.store(&Entry {
-                warnings: warnings.clone(),
-                set: set.to_string(),
-            });
-        }
-        (warnings, verdict)
-    });
+    let cache = out_dir.and_then(|out| Cache::new(out, folder, display));
+    let (warnings, verdict) = match &cache {
+        Some(cache) => cached(cache, folder, display),
+        None => check(folder, checked(folder, display, read_dir(folder))),
+    };
     let warnings = warnings
         .iter()
         .enumerate()
@@ -79,6 +59,53 @@ fn expand_folder(folder: &Path, display: &str, out_dir: Option<&Path>, span: Spa
             let empty = set(Vec::new(), &[], &Settings::new());
             quote! {{ #errors #(#warnings)* #empty }}
         }
+    }
+}
+
+/// The verdict on `folder` from the cache when it holds (the set `include!`d from the file
+/// that keeps it), else from the checker, then kept.
+fn cached(
+    cache: &Cache,
+    folder: &Path,
+    display: &str,
+) -> (Vec<String>, Result<TokenStream, Vec<String>>) {
+    // The stamps are taken before the files are read: a file written after them is read as
+    // changed by the next build, never trusted as unchanged.
+    let stamps = cache.stamps();
+    let included = |hit: Hit| {
+        let file = hit.set_file.to_string_lossy().into_owned();
+        (hit.warnings, Ok(quote!(::core::include!(#file))))
+    };
+    if let Some(hit) = cache.unchanged(&stamps) {
+        return included(hit);
+    }
+    // The folder is read once, for the cache's key and for the checker.
+    let entries = read_dir(folder);
+    let key = entries.as_ref().ok().map(|entries| cache.key(entries));
+    if let Some(hit) = key.as_ref().and_then(|key| cache.load(key, &stamps)) {
+        return included(hit);
+    }
+    let (warnings, verdict) = check(folder, checked(folder, display, entries));
+    if let (Some(key), Ok(set)) = (&key, &verdict) {
+        let entry = Entry {
+            warnings: warnings.clone(),
+            set: set.to_string(),
+        };
+        cache.store(key, &stamps, &entry);
+    }
+    (warnings, verdict)
+}
+
+/// The checker's outcome on the folder whose entries were read as `entries`.
+fn checked(
+    folder: &Path,
+    display: &str,
+    entries: std::io::Result<Vec<migrate_lint::discover::Entry>>,
+) -> Outcome {
+    match entries {
+        Ok(entries) => migrate_lint::check_entries(display, entries),
+        // The checker words the error.
+        Err(_) => migrate_lint::check_dir(folder, display),
     }
 }
 
@@ -119,7 +146,7 @@ fn check(folder: &Path, outcome: Outcome) -> (Vec<String>, Result<TokenStream, V
         })
         .collect();
     let set = set(texts, &records, &outcome.config.settings);
-    (warnings, Ok(quote! { #(#includes)* #set }))
+    (warnings, Ok(quote! {{ #(#includes)* #set }}))
 }
 
 /// The `Migrations` value of a set: its texts and its index (see `migrate_core::embedded`), no
@@ -229,9 +256,26 @@ mod tests {
         folders
     }
 
+    /// The file an expansion `include!`s its set from, if it does.
+    fn included(expansion: &TokenStream) -> Option<(String, PathBuf, String)> {
+        let text = expansion.to_string();
+        let (before, rest) = text.split_once(":: core :: include ! (\"")?;
+        let (file, after) = rest.split_once("\")")?;
+        Some((before.to_owned(), PathBuf::from(file), after.to_owned()))
+    }
+
+    /// An expansion with the set `include!`d from the cache replaced by the file's tokens.
+    fn resolved(expansion: &TokenStream) -> String {
+        let Some((before, file, after)) = included(expansion) else {
+            return expansion.to_string();
+        };
+        let set: TokenStream = std::fs::read_to_string(file).unwrap().parse().unwrap();
+        format!("{before}{set}{after}")
+    }
+
     /// The verdict from the cache is exactly the verdict without it, on every folder: the first
-    /// build (which stores it), the next (which reads it), and a build after the entry was
-    /// corrupted (which ignores it).
+    /// build (which stores it), the next (which reads it), and a build after the kept set was
+    /// edited (which ignores it).
     #[test]
     fn the_cached_verdict_is_the_checkers_on_every_folder() {
         let out = tempfile::tempdir().unwrap();
@@ -242,36 +286,26 @@ mod tests {
                 folder.file_name().unwrap().to_string_lossy()
             );
             let fresh = expand_folder(&folder, &display, None, span).to_string();
-            let stored = expand_folder(&folder, &display, Some(out.path()), span).to_string();
-            let read = expand_folder(&folder, &display, Some(out.path()), span).to_string();
-            assert_eq!(stored, fresh, "{display}: first build");
-            assert_eq!(read, fresh, "{display}: from the cache");
-            let entries = read_dir(&folder).unwrap();
-            let cache = Cache::new(out.path(), &folder, &display, &entries);
-            let kept = cache.load();
+            let stored = expand_folder(&folder, &display, Some(out.path()), span);
+            let read = expand_folder(&folder, &display, Some(out.path()), span);
+            assert_eq!(stored.to_string(), fresh, "{display}: first build");
+            assert_eq!(resolved(&read), fresh, "{display}: from the cache");
+            let kept = included(&read);
             assert_eq!(
                 kept.is_some(),
                 !fresh.contains("compile_error"),
                 "{display}: only a folder without errors is kept"
             );
-            if kept.is_some() {
-                cache.store(&Entry {
-                    warnings: Vec::new(),
-                    set: "::core::compile_error!(\"forged\")".to_owned(),
-                });
-                // An entry whose bytes no longer match its sum (a disk error, a half-written
-                // copy) is not trusted.
-                let file = std::fs::read_dir(out.path())
-                    .unwrap()
-                    .map(|e| e.unwrap().path())
-                    .find(|p| std::fs::read_to_string(p).unwrap().contains("forged"))
-                    .unwrap();
-                let text = std::fs::read_to_string(&file)
-                    .unwrap()
-                    .replace("forged", "forgeD");
-                std::fs::write(&file, text).unwrap();
-                let after = expand_folder(&folder, &display, Some(out.path()), span).to_string();
-                assert_eq!(after, fresh, "{display}: a corrupt entry is ignored");
+            if let Some((_, file, _)) = kept {
+                // A kept set changed since it was written (by hand, a disk error) is not
+                // trusted.
+                std::fs::write(&file, "{ ::core::compile_error!(\"forged\") }").unwrap();
+                let after = expand_folder(&folder, &display, Some(out.path()), span);
+                assert_eq!(
+                    resolved(&after),
+                    fresh,
+                    "{display}: an edited set is ignored"
+                );
             }
         }
     }

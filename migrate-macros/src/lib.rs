@@ -8,18 +8,15 @@
 //! ```
 //!
 //! The path is relative to the crate's `Cargo.toml`. Every error of every file becomes a compile
-//! error; warnings show in cargo's output. Rules can be allowed for the whole set:
-//!
-//! ```ignore
-//! static MIGRATIONS: migrate_runtime::Migrations =
-//!     migrate_runtime::embed_migrations!("migrations", allow = ["unguarded-insert"]);
-//! ```
+//! error; warnings show in cargo's output. Everything else about the folder (rules allowed, run
+//! settings, the target server) lives in its `migrate.toml`, which the `migrate` command reads
+//! too.
 //!
 //! Each file is included (`include_str!`, or `include_bytes!` for a file whose text the checker
 //! normalised), so editing one rebuilds the crate. For cargo to notice a *new* file, add a
 //! `build.rs` holding `fn main() { println!("cargo:rerun-if-changed=migrations"); }`; with it,
 //! the verdict on an unchanged folder is also kept in the build's output directory, so that a
-//! rebuild of the crate costs a hash of the folder's files instead of checking them again.
+//! rebuild of the crate looks at the folder's file list instead of checking the files again.
 
 mod cache;
 mod expand;
