@@ -23,8 +23,13 @@
 //! each target lacks. A schema target may take over the connection that a target of the same
 //! database left when it succeeded, once the session is reset as `DISCARD ALL` resets it (but
 //! for the client's prepared statements): no setting, temporary table or lock of one tenant
-//! reaches the next, and the server does not start and end a backend per tenant. The order of
-//! decisions is pure (`groups` and `stops`); the I/O is in [`Fleet::run_async`].
+//! reaches the next, and the server does not start and end a backend per tenant.
+//!
+//! Targets may be spread over several servers ([`Target::on_server`]): one run covers them, at
+//! most [`Fleet::parallelism`] at once and [`Fleet::server_parallelism`] on each server, the
+//! first [`Fleet::canaries`] of each server first, the report grouped by server. The
+//! decisions are pure (`canaries`, `groups`, `Schedule` and `stops`); the I/O is in
+//! [`Fleet::run_async`].
 
 use std::collections::{BTreeMap, VecDeque};
 use std::fmt;
@@ -798,8 +803,7 @@ where
     let mut running = JoinSet::new();
     let mut stopped = false;
     loop {
-        while !stopped {
-            let Some(i) = schedule.start() else { break };
+        while let Some(i) = (!stopped).then(|| schedule.start()).flatten() {
             let work = task(i);
             running.spawn(async move { (i, work.await) });
         }
