@@ -1,6 +1,9 @@
-//! `apply --fleet` and `status --fleet`: one folder applied to many tenants (schemas or
-//! databases) with the runtime's [`Fleet`]. [`spec`] merges the fleet file and the flags (pure);
-//! the rest lists the tenants, runs the fleet with a live progress line, and prints the report.
+//! `apply --fleet`, `status --fleet` and `drift --fleet`: one folder applied to many tenants
+//! (schemas or databases) with the runtime's [`Fleet`], on the connection's server or on the
+//! servers of the fleet file's `[[servers]]`, each with its URL in a variable. [`spec`] merges
+//! the fleet file and the flags and [`settings`] reads the servers' variables (both pure);
+//! [`open`] lists the tenants, the rest runs the fleet with a live progress line and prints the
+//! report.
 
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
