@@ -233,7 +233,8 @@ pub enum OnFailure {
 #[derive(Debug, Clone, Default, Args)]
 pub struct FleetArgs {
     /// Migrate a fleet of tenants described by this TOML file (tenancy, tenants or
-    /// tenants_query, parallelism, canaries, wave, on_failure).
+    /// tenants_query, or [[servers]] each with its name, url_env and tenants; parallelism,
+    /// canaries, wave, on_failure).
     #[arg(long, value_name = "FILE")]
     pub fleet: Option<PathBuf>,
     /// The tenants: a query whose first column lists them (schema or database names), run on
@@ -243,10 +244,11 @@ pub struct FleetArgs {
     /// Schema per tenant or database per tenant (overrides the fleet file's).
     #[arg(long, value_parser = tenancy())]
     pub tenancy: Option<Tenancy>,
-    /// How many tenants migrate at once (default 4).
+    /// How many tenants migrate at once, servers together (default 4).
     #[arg(long, value_name = "N")]
     pub parallelism: Option<usize>,
-    /// The first N tenants migrate first; if one fails, no other starts (default 0).
+    /// The first N tenants (of each server) migrate first; if one fails, no other starts
+    /// (default 0).
     #[arg(long, value_name = "N")]
     pub canaries: Option<usize>,
     /// After the canaries, tenants go in waves of N, each after the previous one ended.

@@ -4,11 +4,11 @@
 use std::time::Duration;
 
 use migrate_runtime::template::Throwaway;
-use migrate_runtime::{Event, Operation, Repair, Report, Runner, Severity, Tenancy};
+use migrate_runtime::{Event, Operation, Repair, Report, Runner, Severity};
 
 use crate::args::{
-    ApplyArgs, BaselineArgs, Cli, Command, DbArgs, DriftArgs, FleetArgs, Format, LintArgs, NewArgs,
-    OnFailure, PlanArgs, RepairArgs, ReportFormat, RollbackArgs, StatusArgs,
+    ApplyArgs, BaselineArgs, Cli, Command, DbArgs, DriftArgs, Format, LintArgs, NewArgs, OnFailure,
+    PlanArgs, RepairArgs, ReportFormat, RollbackArgs, StatusArgs,
 };
 use crate::failure::{self, Failure};
 use crate::session::Session;
@@ -292,50 +292,29 @@ fn finish(heading: &str, report: &Report) {
     );
 }
 
-/// The fleet of `args` on the session's connection: its spec (read before connecting, so a bad
-/// file is reported first), its tenancy, the session, and the targets (listed by the tenants
-/// query).
-fn open_fleet(
-    fleet_args: &FleetArgs,
-    db: &DbArgs,
-    options: impl FnOnce(Runner) -> Runner,
-) -> Result<
-    (
-        fleet::Spec,
-        Tenancy,
-        Session,
-        Vec<migrate_runtime::fleet::Target>,
-    ),
-    Failure,
-> {
-    let spec = fleet::read_spec(fleet_args)?;
-    let mut s = Session::open_with(db, options)?;
-    let config = db.folder.dir.join(migrate_lint::CONFIG_FILE);
-    let tenancy = fleet::tenancy(&spec, s.tenancy, &config)?;
-    let names = fleet::names(&spec, &mut s.client)?;
-    let targets = fleet::targets(tenancy, names, &s.settings.config);
-    Ok((spec, tenancy, s, targets))
-}
-
 fn apply_fleet(args: &ApplyArgs) -> Result<(), Failure> {
     if args.target.is_some() {
         return Err(Failure::usage(
             "--target applies to one database; a fleet applies every migration to each tenant",
         ));
     }
-    let (spec, tenancy, s, targets) =
-        open_fleet(&args.fleet, &args.db, |runner| apply_options(args, runner))?;
-    if targets.is_empty() {
+    let opened = fleet::open(&args.fleet, &args.db, |runner| apply_options(args, runner))?;
+    let spec = &opened.spec;
+    if opened.targets.is_empty() {
         println!("Nothing to do: no tenant listed");
         return Ok(());
     }
     eprintln!(
-        "Fleet on {}: {} tenant(s), a {} each; {} at once, {} canary(ies), on failure {}",
-        s.target,
-        targets.len(),
-        tenancy,
+        "Fleet on {}: {} tenant(s), a {} each; {} at once, {} canary(ies){}, on failure {}",
+        opened.place,
+        opened.targets.len(),
+        opened.tenancy,
         spec.parallelism,
         spec.canaries,
+        match &spec.servers {
+            fleet::Servers::Several(_) => " per server",
+            fleet::Servers::One(_) => "",
+        },
         match spec.on_failure {
             OnFailure::Stop => "stop",
             OnFailure::Continue => "continue",
@@ -344,53 +323,100 @@ fn apply_fleet(args: &ApplyArgs) -> Result<(), Failure> {
     let question = format!(
         "Apply the pending migrations of {} to {} tenant(s)?",
         args.db.folder.dir.display(),
-        targets.len()
+        opened.targets.len()
     );
     if !confirm::ask(args.yes, &question)? {
         return Err(Failure::usage("not confirmed; nothing was applied"));
     }
-    let fleet = fleet::fleet(&spec, s.runner.clone(), targets);
-    let report = fleet::run_with_progress(fleet, s.settings.tls()?);
+    let total = opened.targets.len();
+    let fleet = fleet::fleet(spec, opened.runner, opened.targets);
+    let report = fleet::run_with_progress(fleet, opened.tls);
     print!("{}", fleet::render(&report, args.format));
     match report.failures().count() {
         0 if report.is_success() => Ok(()),
         failed => Err(Failure::findings(format!(
-            "{failed} of {} tenant(s) failed",
-            report.targets.len()
+            "{failed} of {total} tenant(s) failed"
         ))),
     }
 }
 
+/// `N tenant(s): what` for a whole fleet, or `Server eu: N tenant(s): what` for one server of
+/// several (`server`); `extra` when some could not be read.
+fn fleet_tally(
+    server: Option<&str>,
+    servers: usize,
+    tenants: usize,
+    what: &str,
+    extra: String,
+) -> String {
+    match server {
+        Some(server) => format!("Server {server}: {tenants} tenant(s): {what}{extra}"),
+        None if servers > 1 => format!("{servers} server(s), {tenants} tenant(s): {what}{extra}"),
+        None => format!("{tenants} tenant(s): {what}{extra}"),
+    }
+}
+
+/// `, 2 unreadable` when `n` is not 0.
+fn besides(n: usize, what: &str) -> String {
+    if n > 0 {
+        format!(", {n} {what}")
+    } else {
+        String::new()
+    }
+}
+
 fn status_fleet(args: &StatusArgs) -> Result<(), Failure> {
-    let (spec, _, s, targets) = open_fleet(&args.fleet, &args.db, |runner| runner)?;
-    let statuses = fleet::fleet(&spec, s.runner.clone(), targets).status(s.settings.tls()?);
+    let opened = fleet::open(&args.fleet, &args.db, |runner| runner)?;
+    let statuses = fleet::fleet(&opened.spec, opened.runner, opened.targets).status(opened.tls);
     let width = statuses.iter().map(|t| t.target.len()).max().unwrap_or(0);
+    let groups = fleet::by_server(&statuses, |t| t.server.as_deref());
     let (mut pending, mut unreadable) = (0, 0);
-    for t in &statuses {
-        match &t.status {
-            Ok(status) => {
-                pending += usize::from(!status.pending().is_empty());
-                println!(
-                    "{:<width$}  {} applied, {} pending",
-                    t.target,
-                    status.applied.len(),
-                    status.pending().len()
-                );
-            }
-            Err(error) => {
-                unreadable += 1;
-                println!("{:<width$}  ✗ {}", t.target, failure::describe(error));
+    for (server, statuses) in &groups {
+        if let Some(server) = server {
+            println!("Server {server}");
+        }
+        let (mut here_pending, mut here_unreadable) = (0, 0);
+        for t in statuses {
+            match &t.status {
+                Ok(status) => {
+                    here_pending += usize::from(!status.pending().is_empty());
+                    println!(
+                        "{:<width$}  {} applied, {} pending",
+                        t.target,
+                        status.applied.len(),
+                        status.pending().len()
+                    );
+                }
+                Err(error) => {
+                    here_unreadable += 1;
+                    println!("{:<width$}  ✗ {}", t.target, failure::describe(error));
+                }
             }
         }
+        if server.is_some() {
+            println!(
+                "{}",
+                fleet_tally(
+                    *server,
+                    1,
+                    statuses.len(),
+                    &format!("{here_pending} with pending migrations"),
+                    besides(here_unreadable, "unreadable")
+                )
+            );
+        }
+        pending += here_pending;
+        unreadable += here_unreadable;
     }
     println!(
-        "{} tenant(s): {pending} with pending migrations{}",
-        statuses.len(),
-        if unreadable > 0 {
-            format!(", {unreadable} unreadable")
-        } else {
-            String::new()
-        }
+        "{}",
+        fleet_tally(
+            None,
+            groups.len(),
+            statuses.len(),
+            &format!("{pending} with pending migrations"),
+            besides(unreadable, "unreadable")
+        )
     );
     if unreadable > 0 {
         Err(Failure::usage(format!(
@@ -566,43 +592,67 @@ fn drift(args: &DriftArgs) -> Result<(), Failure> {
 }
 
 fn drift_fleet(args: &DriftArgs) -> Result<(), Failure> {
-    let (spec, _, s, targets) =
-        open_fleet(&args.fleet, &args.db, |runner| drift_options(args, runner))?;
-    let drifts = fleet::fleet(&spec, s.runner.clone(), targets).drift(s.settings.tls()?);
+    let opened = fleet::open(&args.fleet, &args.db, |runner| drift_options(args, runner))?;
+    let drifts = fleet::fleet(&opened.spec, opened.runner, opened.targets).drift(opened.tls);
     let width = drifts.iter().map(|t| t.target.len()).max().unwrap_or(0);
+    let groups = fleet::by_server(&drifts, |t| t.server.as_deref());
     let (mut drifted, mut unreadable) = (Vec::new(), 0);
-    for t in &drifts {
-        match &t.drift {
-            Ok(drift) if drift.drifted() => {
-                drifted.push((&t.target, drift));
-                println!(
-                    "{:<width$}  ✗ {} object(s) differ",
-                    t.target,
-                    drift.differences.len()
-                );
-            }
-            Ok(drift) => println!(
-                "{:<width$}  = no drift ({} objects)",
-                t.target, drift.compared
-            ),
-            Err(error) => {
-                unreadable += 1;
-                println!("{:<width$}  ✗ {}", t.target, failure::describe(error));
+    for (server, drifts) in &groups {
+        if let Some(server) = server {
+            println!("Server {server}");
+        }
+        let (mut here_drifted, mut here_unreadable) = (0, 0);
+        for t in drifts {
+            match &t.drift {
+                Ok(drift) if drift.drifted() => {
+                    here_drifted += 1;
+                    drifted.push((t, drift));
+                    println!(
+                        "{:<width$}  ✗ {} object(s) differ",
+                        t.target,
+                        drift.differences.len()
+                    );
+                }
+                Ok(drift) => println!(
+                    "{:<width$}  = no drift ({} objects)",
+                    t.target, drift.compared
+                ),
+                Err(error) => {
+                    here_unreadable += 1;
+                    println!("{:<width$}  ✗ {}", t.target, failure::describe(error));
+                }
             }
         }
+        if server.is_some() {
+            println!(
+                "{}",
+                fleet_tally(
+                    *server,
+                    1,
+                    drifts.len(),
+                    &format!("{here_drifted} drifted"),
+                    besides(here_unreadable, "not compared")
+                )
+            );
+        }
+        unreadable += here_unreadable;
     }
-    for (target, drift) in &drifted {
-        println!("\n{target}: {drift}");
+    for (t, drift) in &drifted {
+        let name = match &t.server {
+            Some(server) => format!("{server}/{}", t.target),
+            None => t.target.clone(),
+        };
+        println!("\n{name}: {drift}");
     }
     println!(
-        "{} tenant(s): {} drifted{}",
-        drifts.len(),
-        drifted.len(),
-        if unreadable > 0 {
-            format!(", {unreadable} not compared")
-        } else {
-            String::new()
-        }
+        "{}",
+        fleet_tally(
+            None,
+            groups.len(),
+            drifts.len(),
+            &format!("{} drifted", drifted.len()),
+            besides(unreadable, "not compared")
+        )
     );
     if unreadable > 0 {
         Err(Failure::usage(format!(

@@ -65,6 +65,7 @@ impl Failure {
     pub fn from_runtime(error: &Error) -> Self {
         let code = match error {
             Error::Database { .. }
+            | Error::Unreachable { .. }
             | Error::UnknownVersion { .. }
             | Error::RepairRefused {
                 refusal: Refusal::NoReason,
@@ -138,7 +139,7 @@ pub fn cli_help(error: &Error) -> Vec<&'static str> {
         .into_iter()
         .filter_map(in_flag_terms)
         .collect();
-    if let Error::Database { .. } = error {
+    if let Error::Database { .. } | Error::Unreachable { .. } = error {
         help.push(
             "check that the server is up and that the role may read and write the history table",
         );

@@ -43,6 +43,32 @@ pub fn checked(dir: &Path) -> Result<(Migrations, Config), Failure> {
     }
 }
 
+/// The checked folder's runner with the common options, then the command's own (`options`),
+/// its set and the tenancy its `migrate.toml` declares, without connecting; notes on stderr
+/// each setting of `migrate.toml` the run overrides, as the runner will use it.
+pub fn runner(
+    args: &DbArgs,
+    options: impl FnOnce(Runner) -> Runner,
+) -> Result<(Runner, Migrations, Option<Tenancy>), Failure> {
+    let (migrations, config) = checked(&args.folder.dir)?;
+    let mut runner = migrations.runner();
+    if args.history_schema.is_some() || args.history_table.is_some() {
+        let table = runner.table().clone();
+        runner = runner.history_table(
+            args.history_schema.as_deref().unwrap_or(table.schema()),
+            args.history_table.as_deref().unwrap_or(table.table()),
+        );
+    }
+    if let Some(wait) = args.lock_wait {
+        runner = runner.lock_wait(wait);
+    }
+    let runner = options(runner);
+    for note in runner.overrides() {
+        eprintln!("note: {note}");
+    }
+    Ok((runner, migrations, config.tenancy))
+}
+
 /// A connected session: the runner with the options, the client, and what to redact.
 pub struct Session {
     /// The runner over the checked folder, with the history table and lock wait asked for and
@@ -69,33 +95,16 @@ impl Session {
     }
 
     /// [`Session::open`], with the command's own runner options (`options`) applied after the
-    /// common ones; then notes on stderr each setting of `migrate.toml` the run overrides, as
-    /// the runner will use it.
+    /// common ones (see [`runner`]).
     pub fn open_with(
         args: &DbArgs,
         options: impl FnOnce(Runner) -> Runner,
     ) -> Result<Self, Failure> {
-        let (migrations, config) = checked(&args.folder.dir)?;
-        let tenancy = config.tenancy;
+        let (runner, migrations, tenancy) = runner(args, options)?;
         let target = Target::resolve(args.database_url.as_deref(), |name| {
             std::env::var(name).ok()
         })?;
         let client = target.connect()?;
-        let mut runner = migrations.runner();
-        if args.history_schema.is_some() || args.history_table.is_some() {
-            let table = runner.table().clone();
-            runner = runner.history_table(
-                args.history_schema.as_deref().unwrap_or(table.schema()),
-                args.history_table.as_deref().unwrap_or(table.table()),
-            );
-        }
-        if let Some(wait) = args.lock_wait {
-            runner = runner.lock_wait(wait);
-        }
-        let runner = options(runner);
-        for note in runner.overrides() {
-            eprintln!("note: {note}");
-        }
         Ok(Self {
             runner,
             migrations,

@@ -1,6 +1,7 @@
 //! `migrate apply --fleet`, `migrate status --fleet` and `migrate drift --fleet` against a real
 //! PostgreSQL: tenant schemas from a fleet file and from a query, tenant databases, a failing
-//! tenant, JSON, a drifted tenant.
+//! tenant, JSON, a drifted tenant, and a fleet file of two servers (the test server and a
+//! cluster of the test's own), then one of them dead.
 
 mod common;
 
@@ -283,4 +284,135 @@ fn drift_over_tenant_schemas_names_the_drifted_tenant() {
     db.migrate(&dir, &["drift", "--fleet", &fleet, "--format", "json"])
         .expect(2)
         .stderr_has("drop --format json");
+}
+
+#[test]
+fn a_fleet_file_of_two_servers_each_with_its_url_variable() {
+    let Some(cluster) = migrate_tests::cluster::Cluster::start() else {
+        return;
+    };
+    let a = Db::new();
+    let b = cluster.db();
+    let b_url = format!(
+        "postgresql://postgres@127.0.0.1:{}/{}",
+        cluster.port(),
+        b.name()
+    );
+    b.execute("CREATE SCHEMA tenant_0; CREATE SCHEMA tenant_1; CREATE SCHEMA tenant_2");
+    let folder = good_folder();
+    let dir = folder.path().display().to_string();
+    let fleet = folder.root().join("fleet.toml");
+    std::fs::write(
+        &fleet,
+        "tenancy = \"schema\"\nparallelism = 3\ncanaries = 1\n\n\
+         [[servers]]\nname = \"a\"\nurl_env = \"A_URL\"\ntenants = [\"tenant_0\", \"tenant_1\"]\n\
+         parallelism = 1\n\n\
+         [[servers]]\nname = \"b\"\nurl_env = \"B_URL\"\n\
+         tenants_query = \"SELECT nspname FROM pg_namespace WHERE nspname LIKE 'tenant\\\\_%' ORDER BY 1\"\n",
+    )
+    .unwrap();
+    let fleet = fleet.display().to_string();
+    let both = [("A_URL", a.url.as_str()), ("B_URL", b_url.as_str())];
+    let run = |args: &[&str], env: &[(&str, &str)]| {
+        let mut all = args.to_vec();
+        all.extend(["--dir", &dir, "--fleet", &fleet]);
+        common::migrate_with_env(&all, env)
+    };
+
+    // A variable unset: nothing runs, and the message names it and its server.
+    run(&["apply", "-y"], &both[..1])
+        .expect(2)
+        .stderr_has("fleet.toml:12:8: the server `b` takes its URL from the variable B_URL, which is not set; nothing was run");
+    assert!(!a.exists("tenant_0.schema_migrations"));
+
+    let applied = run(&["apply", "-y"], &both)
+        .expect(0)
+        .stderr_has("Fleet on 2 server(s): a (")
+        .stderr_has("), b (postgres@127.0.0.1:")
+        .stderr_has("5 tenant(s), a schema each; 3 at once, 1 canary(ies) per server")
+        .stdout_has("Server a\n✓ tenant_0 applied 1, 2, 3 in ")
+        .stdout_has(
+            "Server a: 2 target(s): 2 applied, 0 current, 0 failed, 0 not reached\nServer b\n",
+        )
+        .stdout_has("Server b: 3 target(s): 3 applied, 0 current, 0 failed, 0 not reached\n")
+        .stdout_has(
+            "Fleet: 2 server(s), 5 target(s): 5 applied, 0 current, 0 failed, 0 not reached in ",
+        );
+    // Without a terminal, the lines on stderr name each tenant's server.
+    assert!(
+        applied
+            .stderr
+            .contains("✓ b/tenant_2 applied 3 migration(s)"),
+        "{applied}"
+    );
+    assert!(a.exists("tenant_1.users_email_idx") && !a.exists("tenant_2.users"));
+    assert_eq!(
+        b.column("SELECT count(*) FROM pg_catalog.pg_tables WHERE tablename = 'schema_migrations'"),
+        ["3"]
+    );
+
+    run(&["status", "--exit-code"], &both)
+        .expect(0)
+        .stdout_has("Server a\ntenant_0  3 applied, 0 pending\n")
+        .stdout_has("Server b: 3 tenant(s): 0 with pending migrations\n")
+        .stdout_has("2 server(s), 5 tenant(s): 0 with pending migrations\n");
+    let json = run(&["apply", "-y", "--format", "json"], &both).expect(0);
+    let report: serde_json::Value = serde_json::from_str(&json.stdout).expect("JSON on stdout");
+    assert_eq!(report["targets"], 5, "{json}");
+    assert_eq!(report["current"], 5, "{json}");
+    assert_eq!(report["servers"][1]["server"], "b", "{json}");
+    assert_eq!(
+        report["servers"][1]["targets"][2]["target"], "tenant_2",
+        "{json}"
+    );
+    assert_eq!(
+        report["servers"][1]["targets"][2]["outcome"], "current",
+        "{json}"
+    );
+
+    b.execute("ALTER TABLE tenant_1.users ADD COLUMN nickname text");
+    run(&["drift"], &both)
+        .expect(1)
+        .stdout_has("Server b: 3 tenant(s): 1 drifted\n")
+        .stdout_has("\nb/tenant_1: drift: 1 object(s) differ")
+        .stdout_has("2 server(s), 5 tenant(s): 1 drifted\n");
+
+    // Server b dead (nothing listens on its port): its tenants fail naming it; with
+    // `continue`, server a's go on.
+    drop(b);
+    drop(cluster);
+    let folder_b = good_folder();
+    folder_b.write(
+        "004_tags.sql",
+        "CREATE TABLE IF NOT EXISTS tags (id bigint PRIMARY KEY);\n",
+    );
+    let dead = b_url.replace("postgres@", "postgres:secret@");
+    std::fs::write(
+        &fleet,
+        "tenancy = \"schema\"\non_failure = \"continue\"\n\
+         [[servers]]\nname = \"b\"\nurl_env = \"B_URL\"\ntenants = [\"tenant_0\"]\n\
+         [[servers]]\nname = \"a\"\nurl_env = \"A_URL\"\ntenants = [\"tenant_0\", \"tenant_1\"]\n",
+    )
+    .unwrap();
+    let dir = folder_b.path().display().to_string();
+    let all = [
+        "apply",
+        "-y",
+        "--parallelism",
+        "1",
+        "--dir",
+        &dir,
+        "--fleet",
+        &fleet,
+    ];
+    let run =
+        common::migrate_with_env(&all, &[("A_URL", a.url.as_str()), ("B_URL", dead.as_str())])
+            .expect(1)
+            .stdout_has("Server b\n✗ tenant_0 failed: could not connect to server b (database ")
+            .stdout_has("Server a\n✓ tenant_0 applied 4 in ")
+            .stderr_has("error: 1 of 3 tenant(s) failed");
+    assert!(
+        !run.stdout.contains("secret") && !run.stderr.contains("secret"),
+        "{run}"
+    );
 }

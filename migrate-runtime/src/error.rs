@@ -35,6 +35,17 @@ pub enum Error {
         error: postgres::Error,
     },
 
+    /// A fleet's target could not be reached: its server is down, or refused the connection.
+    Unreachable {
+        /// The target's server, when the fleet names its servers.
+        server: Option<String>,
+        /// Where the target was looked for, without the password: database, hosts, ports and
+        /// user.
+        address: String,
+        /// The client's error.
+        error: postgres::Error,
+    },
+
     /// A migration PostgreSQL rejected. The database is as it was before that migration.
     Migration(Box<MigrationFailure>),
 
@@ -268,6 +279,17 @@ impl fmt::Display for Fact<'_> {
         match self.0 {
             Error::Database { action, error } => {
                 write!(f, "could not {action}: {}", describe(error))
+            }
+            Error::Unreachable {
+                server,
+                address,
+                error,
+            } => {
+                write!(f, "could not connect to ")?;
+                if let Some(server) = server {
+                    write!(f, "server {server} ")?;
+                }
+                write!(f, "({address}): {}", describe(error))
             }
             Error::Migration(failure) => write!(f, "{failure}"),
             Error::Validation(findings) => {

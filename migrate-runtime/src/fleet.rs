@@ -23,12 +23,17 @@
 //! each target lacks. A schema target may take over the connection that a target of the same
 //! database left when it succeeded, once the session is reset as `DISCARD ALL` resets it (but
 //! for the client's prepared statements): no setting, temporary table or lock of one tenant
-//! reaches the next, and the server does not start and end a backend per tenant. The order of
-//! decisions is pure (`groups` and `stops`); the I/O is in [`Fleet::run_async`].
+//! reaches the next, and the server does not start and end a backend per tenant.
+//!
+//! Targets may be spread over several servers ([`Target::on_server`]): one run covers them, at
+//! most [`Fleet::parallelism`] at once and [`Fleet::server_parallelism`] on each server, the
+//! first [`Fleet::canaries`] of each server first, the report grouped by server. The
+//! decisions are pure (`canaries`, `groups`, `Schedule` and `stops`); the I/O is in
+//! [`Fleet::run_async`].
 
+use std::collections::{BTreeMap, VecDeque};
 use std::fmt;
 use std::future::Future;
-use std::ops::Range;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -42,7 +47,7 @@ use crate::remedy::{self, Remedy};
 use crate::report::{Report, Status};
 use crate::runner::Runner;
 use crate::sql;
-use crate::template::{MakeTls, Throwaway};
+use crate::template::{describe, MakeTls, Throwaway};
 
 /// One tenant: a database, or a schema of a database.
 #[derive(Debug, Clone)]
@@ -50,6 +55,7 @@ pub struct Target {
     name: String,
     config: Config,
     schema: Option<String>,
+    server: Option<String>,
 }
 
 impl Target {
@@ -59,6 +65,7 @@ impl Target {
             name: config.get_dbname().unwrap_or("?").to_owned(),
             config,
             schema: None,
+            server: None,
         }
     }
 
@@ -70,12 +77,27 @@ impl Target {
             name: schema.clone(),
             config,
             schema: Some(schema),
+            server: None,
         }
     }
 
     /// The target's name, as reports show it: the database's or the schema's.
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// The same target on the server named `server`, a name of the caller's choosing, the
+    /// same for every target of one server: reports group the targets by server and name
+    /// the server of each failure, [`Fleet::server_parallelism`] limits each server, and
+    /// [`Fleet::canaries`] counts per server.
+    pub fn on_server(mut self, server: impl Into<String>) -> Self {
+        self.server = Some(server.into());
+        self
+    }
+
+    /// The server's name given with [`Target::on_server`].
+    pub fn server(&self) -> Option<&str> {
+        self.server.as_deref()
     }
 
     /// A database per tenant, listed by `query` (its first column: database names) on
@@ -170,6 +192,8 @@ impl Outcome {
 pub struct TargetReport {
     /// The target's name.
     pub target: String,
+    /// Its server, when the fleet names them ([`Target::on_server`]).
+    pub server: Option<String>,
     /// Whether it was a canary.
     pub canary: bool,
     /// What happened.
@@ -187,15 +211,38 @@ pub struct FleetReport {
     pub elapsed: Duration,
 }
 
-impl FleetReport {
-    /// How many targets ended with `label` (`applied`, `current`, `failed`, `not reached`).
-    fn count(&self, label: &str) -> usize {
-        self.targets
-            .iter()
-            .filter(|t| t.outcome.label() == label)
-            .count()
-    }
+/// How many of `targets` ended with `label` (`applied`, `current`, `failed`, `not reached`).
+fn count(targets: &[&TargetReport], label: &str) -> usize {
+    targets
+        .iter()
+        .filter(|t| t.outcome.label() == label)
+        .count()
+}
 
+/// `3 target(s): 2 applied, 1 current, 0 failed, 0 not reached`.
+fn tally(targets: &[&TargetReport]) -> String {
+    format!(
+        "{} target(s): {} applied, {} current, {} failed, {} not reached",
+        targets.len(),
+        count(targets, "applied"),
+        count(targets, "current"),
+        count(targets, "failed"),
+        count(targets, "not reached"),
+    )
+}
+
+/// The distinct servers of `servers` (each target's), in order of first appearance.
+fn distinct<'a>(servers: impl Iterator<Item = Option<&'a str>>) -> Vec<Option<&'a str>> {
+    let mut seen = Vec::new();
+    for server in servers {
+        if !seen.contains(&server) {
+            seen.push(server);
+        }
+    }
+    seen
+}
+
+impl FleetReport {
     /// The targets that failed, with their errors.
     pub fn failures(&self) -> impl Iterator<Item = (&str, &Error)> {
         self.targets.iter().filter_map(|t| match &t.outcome {
@@ -206,7 +253,23 @@ impl FleetReport {
 
     /// Whether every target is current now (applied or already current).
     pub fn is_success(&self) -> bool {
-        self.count("applied") + self.count("current") == self.targets.len()
+        self.targets
+            .iter()
+            .all(|t| matches!(t.outcome, Outcome::Applied(_) | Outcome::Current(_)))
+    }
+
+    /// The servers the targets are on ([`Target::on_server`]), in order of first appearance;
+    /// `[None]` for a fleet that names none.
+    pub fn servers(&self) -> Vec<Option<&str>> {
+        distinct(self.targets.iter().map(|t| t.server.as_deref()))
+    }
+
+    /// The targets on `server`, in the fleet's order.
+    pub fn on(&self, server: Option<&str>) -> Vec<&TargetReport> {
+        self.targets
+            .iter()
+            .filter(|t| t.server.as_deref() == server)
+            .collect()
     }
 }
 
@@ -226,7 +289,8 @@ impl FleetReport {
 
 impl fmt::Display for FleetReport {
     /// A line per target (`✓ applied`, `= current`, `✗ failed` with the error, `- not
-    /// reached`), then the counts, then the remedy of each kind of failure in this crate's
+    /// reached`), under a heading per server and with its counts when the fleet names its
+    /// servers, then the counts, then the remedy of each kind of failure in this crate's
     /// builder terms ([`Error`]'s `Display`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
@@ -252,28 +316,42 @@ impl fmt::Display for Worded<'_> {
             .map(|t| t.target.len())
             .max()
             .unwrap_or(0);
-        for t in &report.targets {
-            let (mark, detail) = match &t.outcome {
-                Outcome::Applied(report) => ("✓", format!("applied {}", versions(report))),
-                Outcome::Current(_) => ("=", "current".to_owned()),
-                Outcome::Failed(error) => ("✗", format!("failed: {}", error.fact())),
-                Outcome::NotReached => ("-", "not reached".to_owned()),
-            };
-            let canary = if t.canary { " (canary)" } else { "" };
-            let time = match t.outcome {
-                Outcome::NotReached => String::new(),
-                _ => format!(" in {}ms", t.elapsed.as_millis()),
-            };
-            writeln!(f, "{mark} {:<width$} {detail}{time}{canary}", t.target)?;
+        let servers = report.servers();
+        let named = servers.iter().any(Option::is_some);
+        for &server in &servers {
+            let name = server.unwrap_or("(unnamed)");
+            let targets = report.on(server);
+            if named {
+                writeln!(f, "Server {name}")?;
+            }
+            for t in &targets {
+                let (mark, detail) = match &t.outcome {
+                    Outcome::Applied(report) => ("✓", format!("applied {}", versions(report))),
+                    Outcome::Current(_) => ("=", "current".to_owned()),
+                    Outcome::Failed(error) => ("✗", format!("failed: {}", error.fact())),
+                    Outcome::NotReached => ("-", "not reached".to_owned()),
+                };
+                let canary = if t.canary { " (canary)" } else { "" };
+                let time = match t.outcome {
+                    Outcome::NotReached => String::new(),
+                    _ => format!(" in {}ms", t.elapsed.as_millis()),
+                };
+                writeln!(f, "{mark} {:<width$} {detail}{time}{canary}", t.target)?;
+            }
+            if named {
+                writeln!(f, "Server {name}: {}", tally(&targets))?;
+            }
         }
+        let all: Vec<&TargetReport> = report.targets.iter().collect();
+        let on = if named {
+            format!("{} server(s), ", servers.len())
+        } else {
+            String::new()
+        };
         write!(
             f,
-            "Fleet: {} target(s): {} applied, {} current, {} failed, {} not reached in {}ms",
-            report.targets.len(),
-            report.count("applied"),
-            report.count("current"),
-            report.count("failed"),
-            report.count("not reached"),
+            "Fleet: {on}{} in {}ms",
+            tally(&all),
             report.elapsed.as_millis()
         )?;
         for remedy in remedy::distinct(report.failures().flat_map(|(_, e)| e.remedies())) {
@@ -300,6 +378,8 @@ fn versions(report: &Report) -> String {
 pub struct TargetDrift {
     /// The target's name.
     pub target: String,
+    /// Its server, when the fleet names them.
+    pub server: Option<String>,
     /// Its drift, or why it could not be compared.
     pub drift: Result<Drift, Error>,
 }
@@ -309,6 +389,8 @@ pub struct TargetDrift {
 pub struct TargetStatus {
     /// The target's name.
     pub target: String,
+    /// Its server, when the fleet names them.
+    pub server: Option<String>,
     /// Its status, or why it could not be read.
     pub status: Result<Status, Error>,
 }
@@ -322,11 +404,15 @@ pub enum FleetEvent<'a> {
     Started {
         /// The target's name.
         target: &'a str,
+        /// Its server, when the fleet names them.
+        server: Option<&'a str>,
     },
     /// A step of a target's run, as [`Runner::observe`] reports it.
     Step {
         /// The target's name.
         target: &'a str,
+        /// Its server, when the fleet names them.
+        server: Option<&'a str>,
         /// The runner's event.
         event: &'a Event<'a>,
     },
@@ -334,6 +420,8 @@ pub enum FleetEvent<'a> {
     Done {
         /// The target's name.
         target: &'a str,
+        /// Its server, when the fleet names them.
+        server: Option<&'a str>,
         /// How.
         outcome: &'a Outcome,
     },
@@ -348,6 +436,7 @@ pub struct Fleet {
     runner: Runner,
     targets: Vec<Target>,
     parallelism: usize,
+    server_parallelism: BTreeMap<String, usize>,
     canaries: usize,
     wave: Option<usize>,
     on_failure: OnFailure,
@@ -359,6 +448,7 @@ impl fmt::Debug for Fleet {
         f.debug_struct("Fleet")
             .field("targets", &self.targets.len())
             .field("parallelism", &self.parallelism)
+            .field("server_parallelism", &self.server_parallelism)
             .field("canaries", &self.canaries)
             .field("wave", &self.wave)
             .field("on_failure", &self.on_failure)
@@ -375,6 +465,7 @@ impl Fleet {
             runner,
             targets,
             parallelism: 4,
+            server_parallelism: BTreeMap::new(),
             canaries: 0,
             wave: None,
             on_failure: OnFailure::Stop,
@@ -382,14 +473,24 @@ impl Fleet {
         }
     }
 
-    /// How many targets migrate at once (at least 1): one connection each.
+    /// How many targets migrate at once (at least 1), servers together: one connection each.
     pub fn parallelism(mut self, n: usize) -> Self {
         self.parallelism = n.max(1);
         self
     }
 
-    /// The first `n` targets are canaries: they migrate first, and when one fails no other
-    /// target starts, whatever [`Fleet::on_failure`] says.
+    /// How many targets of the server named `server` ([`Target::on_server`]) migrate at once
+    /// (at least 1), within [`Fleet::parallelism`]; a server without a limit of its own has
+    /// only that one. When a server is full, a target of another server that comes later in
+    /// the order starts first.
+    pub fn server_parallelism(mut self, server: impl Into<String>, n: usize) -> Self {
+        self.server_parallelism.insert(server.into(), n.max(1));
+        self
+    }
+
+    /// The first `n` targets of each server ([`Target::on_server`]; of the whole fleet when it
+    /// names no server) are canaries: they migrate first, and when one fails no other target
+    /// starts, on any server, whatever [`Fleet::on_failure`] says.
     pub fn canaries(mut self, n: usize) -> Self {
         self.canaries = n;
         self
@@ -433,17 +534,14 @@ impl Fleet {
         let idle = Arc::new(Idle::default());
         let mut outcomes: Vec<Option<(Outcome, Duration)>> =
             (0..self.targets.len()).map(|_| None).collect();
-        for (g, group) in groups(self.targets.len(), self.canaries, self.wave)
-            .into_iter()
-            .enumerate()
-        {
-            let canary = g == 0 && self.canaries > 0;
+        let (servers, _) = self.servers();
+        let canary = canaries(&servers, self.canaries);
+        for group in groups(&canary, self.wave) {
             let stopped = bounded(
-                group,
-                self.parallelism,
+                self.schedule(group),
                 |i| self.migrate(i, tls.clone(), Arc::clone(&idle)),
                 |i, (outcome, elapsed)| {
-                    let stop = stops(self.on_failure, canary, &outcome);
+                    let stop = stops(self.on_failure, canary[i], &outcome);
                     outcomes[i] = Some((outcome, elapsed));
                     stop
                 },
@@ -462,7 +560,8 @@ impl Fleet {
                 let (outcome, elapsed) = outcome.unwrap_or((Outcome::NotReached, Duration::ZERO));
                 TargetReport {
                     target: target.name.clone(),
-                    canary: i < self.canaries,
+                    server: target.server.clone(),
+                    canary: canary[i],
                     outcome,
                     elapsed,
                 }
@@ -495,7 +594,11 @@ impl Fleet {
         self.each(tls, read)
             .await
             .into_iter()
-            .map(|(target, status)| TargetStatus { target, status })
+            .map(|(target, status)| TargetStatus {
+                target: target.name.clone(),
+                server: target.server.clone(),
+                status,
+            })
             .collect()
     }
 
@@ -513,7 +616,11 @@ impl Fleet {
         self.each(tls, read)
             .await
             .into_iter()
-            .map(|(target, drift)| TargetDrift { target, drift })
+            .map(|(target, drift)| TargetDrift {
+                target: target.name.clone(),
+                server: target.server.clone(),
+                drift,
+            })
             .collect()
     }
 
@@ -526,9 +633,10 @@ impl Fleet {
     }
 
     /// `read` on every target, each with its runner on a connection of its own (and its
-    /// connection settings and `tls`), at most [`Fleet::parallelism`] at once; the results with
-    /// the targets' names, in the targets' order.
-    async fn each<T, R, F, Fut>(&self, tls: T, read: F) -> Vec<(String, Result<R, Error>)>
+    /// connection settings and `tls`), at most [`Fleet::parallelism`] at once and
+    /// [`Fleet::server_parallelism`] per server; the results with their targets, in the
+    /// targets' order.
+    async fn each<T, R, F, Fut>(&self, tls: T, read: F) -> Vec<(&Target, Result<R, Error>)>
     where
         T: MakeTls,
         R: Send + 'static,
@@ -538,13 +646,12 @@ impl Fleet {
         let mut results: Vec<Option<Result<R, Error>>> =
             (0..self.targets.len()).map(|_| None).collect();
         bounded(
-            0..self.targets.len(),
-            self.parallelism,
+            self.schedule((0..self.targets.len()).collect()),
             |i| {
                 let (target, tls, read) = (self.targets[i].clone(), tls.clone(), read.clone());
                 let runner = target.runner(&self.runner);
                 async move {
-                    let client = connect(&target.config, tls.clone()).await?;
+                    let client = connect(&target, tls.clone()).await?;
                     read(runner, client, target.config, tls).await
                 }
             },
@@ -557,7 +664,7 @@ impl Fleet {
         self.targets
             .iter()
             .zip(results)
-            .map(|(target, result)| (target.name.clone(), result.expect("every target was read")))
+            .map(|(target, result)| (target, result.expect("every target was read")))
             .collect()
     }
 
@@ -567,6 +674,36 @@ impl Fleet {
         T: MakeTls,
     {
         self.runtime().block_on(self.status_async(tls))
+    }
+
+    /// Each target's server, as an index into the fleet's servers (in order of first
+    /// appearance), and each server's limit: its own, or the fleet's.
+    fn servers(&self) -> (Vec<usize>, Vec<usize>) {
+        let names = distinct(self.targets.iter().map(Target::server));
+        let index = self
+            .targets
+            .iter()
+            .map(|t| {
+                names
+                    .iter()
+                    .position(|&name| name == t.server())
+                    .expect("every server is listed")
+            })
+            .collect();
+        let limits = names
+            .iter()
+            .map(|name| {
+                name.and_then(|name| self.server_parallelism.get(name))
+                    .map_or(self.parallelism, |&n| n.min(self.parallelism))
+            })
+            .collect();
+        (index, limits)
+    }
+
+    /// The schedule of the targets `group`, under the fleet's limits.
+    fn schedule(&self, group: Vec<usize>) -> Schedule {
+        let (servers, limits) = self.servers();
+        Schedule::new(group, servers, limits, self.parallelism)
     }
 
     /// A runtime for the blocking wrappers: a worker per target in flight, up to the
@@ -594,10 +731,15 @@ impl Fleet {
         let observer = self.observer.clone();
         let mut runner = target.runner(&self.runner);
         if let Some(observer) = &observer {
-            let (observer, name) = (Arc::clone(observer), target.name.clone());
+            let (observer, name, server) = (
+                Arc::clone(observer),
+                target.name.clone(),
+                target.server.clone(),
+            );
             runner = runner.observe(move |event| {
                 observer(&FleetEvent::Step {
                     target: &name,
+                    server: server.as_deref(),
                     event,
                 })
             });
@@ -610,6 +752,7 @@ impl Fleet {
             };
             emit(FleetEvent::Started {
                 target: &target.name,
+                server: target.server(),
             });
             let started = Instant::now();
             // Only a schema target's connection serves another target.
@@ -617,7 +760,7 @@ impl Fleet {
             let taken = key.as_deref().and_then(|key| idle.take(key));
             let client = match taken {
                 Some(client) => Ok(client),
-                None => connect(&target.config, tls).await,
+                None => connect(&target, tls).await,
             };
             let outcome = match client {
                 Ok(client) => {
@@ -637,6 +780,7 @@ impl Fleet {
             };
             emit(FleetEvent::Done {
                 target: &target.name,
+                server: target.server(),
                 outcome: &outcome,
             });
             (outcome, started.elapsed())
@@ -644,12 +788,11 @@ impl Fleet {
     }
 }
 
-/// Runs `task(i)` for each `i` of `queue` on tasks of its own, at most `parallelism` at once,
-/// and gives each result to `done` as it ends. Once `done` returns `true` no new task starts;
-/// the running ones finish. Returns whether it stopped.
+/// Runs `task(i)` on tasks of its own for each target `i` as `schedule` lets it start, and
+/// gives each result to `done` as it ends. Once `done` returns `true` no new task starts; the
+/// running ones finish. Returns whether it stopped.
 async fn bounded<R, Fut>(
-    mut queue: Range<usize>,
-    parallelism: usize,
+    mut schedule: Schedule,
     task: impl Fn(usize) -> Fut,
     mut done: impl FnMut(usize, R) -> bool,
 ) -> bool
@@ -660,8 +803,7 @@ where
     let mut running = JoinSet::new();
     let mut stopped = false;
     loop {
-        while !stopped && running.len() < parallelism {
-            let Some(i) = queue.next() else { break };
+        while let Some(i) = (!stopped).then(|| schedule.start()).flatten() {
             let work = task(i);
             running.spawn(async move { (i, work.await) });
         }
@@ -669,7 +811,64 @@ where
             return stopped;
         };
         let (i, result) = joined.expect("a target's task does not panic");
+        schedule.ended(i);
         stopped |= done(i, result);
+    }
+}
+
+/// Which target of a group starts next: the first waiting one whose server runs fewer
+/// targets than its limit, while fewer than the total limit run. Pure: [`bounded`] asks it
+/// which target starts and tells it which ended.
+#[derive(Debug)]
+pub(crate) struct Schedule {
+    /// The group's targets that have not started, in order.
+    waiting: VecDeque<usize>,
+    /// Each target's server (an index into `limits`).
+    server: Vec<usize>,
+    /// Each server's limit.
+    limits: Vec<usize>,
+    /// How many targets of each server run.
+    running: Vec<usize>,
+    /// How many targets may run at once, servers together.
+    total: usize,
+}
+
+impl Schedule {
+    /// The schedule of `group` (target indices, in order), each target `i` on server
+    /// `server[i]`, at most `limits[s]` at once on server `s` and `total` in all.
+    pub(crate) fn new(
+        group: Vec<usize>,
+        server: Vec<usize>,
+        limits: Vec<usize>,
+        total: usize,
+    ) -> Self {
+        let running = vec![0; limits.len()];
+        Self {
+            waiting: group.into(),
+            server,
+            limits,
+            running,
+            total,
+        }
+    }
+
+    /// The target that starts now, if one may: counted as running from then on.
+    pub(crate) fn start(&mut self) -> Option<usize> {
+        if self.running.iter().sum::<usize>() >= self.total {
+            return None;
+        }
+        let at = self.waiting.iter().position(|&i| {
+            let server = self.server[i];
+            self.running[server] < self.limits[server]
+        })?;
+        let i = self.waiting.remove(at)?;
+        self.running[self.server[i]] += 1;
+        Some(i)
+    }
+
+    /// Target `i` ended.
+    pub(crate) fn ended(&mut self, i: usize) {
+        self.running[self.server[i]] -= 1;
     }
 }
 
@@ -713,15 +912,22 @@ async fn reset(client: &tokio_postgres::Client) -> bool {
     !client.is_closed() && client.batch_execute(RESET_SESSION).await.is_ok()
 }
 
-/// Connects to a target, its connection driven by a task of its own.
-async fn connect<T>(config: &Config, tls: T) -> Result<tokio_postgres::Client, Error>
+/// Connects to a target, its connection driven by a task of its own; when it cannot, the
+/// error names the target's server and address (without the password).
+async fn connect<T>(target: &Target, tls: T) -> Result<tokio_postgres::Client, Error>
 where
     T: MakeTls,
 {
-    let (client, connection) = config
-        .connect(tls)
-        .await
-        .map_err(Error::db("connect to the target"))?;
+    let (client, connection) =
+        target
+            .config
+            .connect(tls)
+            .await
+            .map_err(|error| Error::Unreachable {
+                server: target.server.clone(),
+                address: describe(&postgres::Config::from(target.config.clone())),
+                error,
+            })?;
     tokio::spawn(async move {
         if let Err(error) = connection.await {
             tracing::warn!("a fleet target's connection ended: {error}");
@@ -730,20 +936,30 @@ where
     Ok(client)
 }
 
-/// The groups of target indices, in order: the canaries (when any), then the waves.
-pub(crate) fn groups(targets: usize, canaries: usize, wave: Option<usize>) -> Vec<Range<usize>> {
-    let canaries = canaries.min(targets);
+/// Which targets are canaries: the first `canaries` of each server (`servers[i]` is target
+/// `i`'s).
+pub(crate) fn canaries(servers: &[usize], canaries: usize) -> Vec<bool> {
+    let mut seen: BTreeMap<usize, usize> = BTreeMap::new();
+    servers
+        .iter()
+        .map(|&server| {
+            let rank = seen.entry(server).or_default();
+            *rank += 1;
+            *rank <= canaries
+        })
+        .collect()
+}
+
+/// The groups of target indices, in order: the canaries (`canary[i]`, when any), then the
+/// other targets in waves of `wave` (all in one without it).
+pub(crate) fn groups(canary: &[bool], wave: Option<usize>) -> Vec<Vec<usize>> {
+    let (first, rest): (Vec<usize>, Vec<usize>) = (0..canary.len()).partition(|&i| canary[i]);
     let mut groups = Vec::new();
-    if canaries > 0 {
-        groups.push(0..canaries);
+    if !first.is_empty() {
+        groups.push(first);
     }
-    let size = wave.unwrap_or(targets).max(1);
-    let mut start = canaries;
-    while start < targets {
-        let end = (start + size).min(targets);
-        groups.push(start..end);
-        start = end;
-    }
+    let size = wave.unwrap_or(rest.len()).max(1);
+    groups.extend(rest.chunks(size).map(<[usize]>::to_vec));
     groups
 }
 
@@ -759,10 +975,73 @@ mod tests {
 
     #[test]
     fn canaries_then_waves() {
-        assert_eq!(groups(10, 2, Some(3)), [0..2, 2..5, 5..8, 8..10]);
-        assert_eq!(groups(10, 0, None), [Range { start: 0, end: 10 }]);
-        assert_eq!(groups(3, 5, Some(2)), [Range { start: 0, end: 3 }]);
-        assert_eq!(groups(0, 1, None), Vec::<Range<usize>>::new());
+        let one = |n: usize, c: usize| canaries(&vec![0; n], c);
+        let ranges = |groups: Vec<Vec<usize>>| -> Vec<(usize, usize)> {
+            groups.iter().map(|g| (g[0], g[g.len() - 1] + 1)).collect()
+        };
+        assert_eq!(
+            ranges(groups(&one(10, 2), Some(3))),
+            [(0, 2), (2, 5), (5, 8), (8, 10)]
+        );
+        assert_eq!(ranges(groups(&one(10, 0), None)), [(0, 10)]);
+        assert_eq!(ranges(groups(&one(3, 5), Some(2))), [(0, 3)]);
+        assert!(groups(&one(0, 1), None).is_empty());
+    }
+
+    #[test]
+    fn canaries_are_the_first_of_each_server() {
+        // Targets of servers 0, 1, 0, 1, 1, 0, 2: one canary each, the first of each server.
+        let servers = [0, 1, 0, 1, 1, 0, 2];
+        let canary = canaries(&servers, 1);
+        assert_eq!(canary, [true, true, false, false, false, false, true]);
+        assert_eq!(
+            groups(&canary, Some(2)),
+            [vec![0, 1, 6], vec![2, 3], vec![4, 5]]
+        );
+        assert_eq!(
+            canaries(&servers, 2),
+            [true, true, true, true, false, false, true]
+        );
+    }
+
+    /// Every target of `group` through `schedule`, the longest-running ending first; the
+    /// most that ran at once, per server and in all, and the order they started in.
+    fn drain(mut schedule: Schedule, servers: usize) -> (Vec<usize>, usize, Vec<usize>) {
+        let (mut most, mut total, mut order) = (vec![0; servers], 0, Vec::new());
+        let mut running: VecDeque<usize> = VecDeque::new();
+        loop {
+            while let Some(i) = schedule.start() {
+                order.push(i);
+                running.push_back(i);
+            }
+            for (s, most) in most.iter_mut().enumerate() {
+                *most = (*most).max(schedule.running[s]);
+            }
+            total = total.max(running.len());
+            let Some(i) = running.pop_front() else { break };
+            schedule.ended(i);
+        }
+        (most, total, order)
+    }
+
+    #[test]
+    fn the_schedule_keeps_each_server_and_the_total_under_their_limits() {
+        // 6 targets on server 0, then 6 on server 1; at most 2 on server 0, 3 on server 1,
+        // 4 in all.
+        let servers: Vec<usize> = [0; 6].into_iter().chain([1; 6]).collect();
+        let schedule = Schedule::new((0..12).collect(), servers.clone(), vec![2, 3], 4);
+        let (most, total, order) = drain(schedule, 2);
+        assert_eq!(most, [2, 2]);
+        assert_eq!(total, 4);
+        let mut sorted = order.clone();
+        sorted.sort_unstable();
+        assert_eq!(sorted, (0..12).collect::<Vec<_>>(), "each target once");
+        // Server 0 full at two: server 1's first targets start before server 0's third.
+        assert_eq!(order[..4], [0, 1, 6, 7]);
+        // A total that does not bind: each server up to its own limit.
+        let schedule = Schedule::new((0..12).collect(), servers, vec![2, 3], 10);
+        let (most, total, _) = drain(schedule, 2);
+        assert_eq!((most, total), (vec![2, 3], 5));
     }
 
     #[test]
@@ -781,6 +1060,7 @@ mod tests {
     fn the_report_words_each_remedy_once_in_the_terms_it_is_given() {
         let timed_out = |target: &str| TargetReport {
             target: target.to_owned(),
+            server: None,
             canary: false,
             outcome: Outcome::Failed(Error::LockTimeout {
                 key: 1,
@@ -807,5 +1087,47 @@ mod tests {
             "{flags}"
         );
         assert!(!flags.contains("Runner::"), "{flags}");
+    }
+
+    #[test]
+    fn the_report_of_named_servers_groups_their_targets_with_a_line_each() {
+        let target = |server: &str, target: &str, failed: bool| TargetReport {
+            target: target.to_owned(),
+            server: Some(server.to_owned()),
+            canary: false,
+            outcome: if failed {
+                Outcome::Failed(Error::LockTimeout {
+                    key: 1,
+                    waited: Duration::from_secs(1),
+                    holder: None,
+                })
+            } else {
+                Outcome::NotReached
+            },
+            elapsed: Duration::ZERO,
+        };
+        let report = FleetReport {
+            targets: vec![
+                target("eu", "tenant_a", true),
+                target("us", "tenant_a", false),
+                target("eu", "tenant_b", false),
+            ],
+            elapsed: Duration::ZERO,
+        };
+        assert_eq!(report.servers(), [Some("eu"), Some("us")]);
+        let text = report.to_string();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[0], "Server eu");
+        assert!(lines[1].starts_with("✗ tenant_a failed: "), "{text}");
+        assert_eq!(lines[2], "- tenant_b not reached");
+        assert_eq!(
+            lines[3],
+            "Server eu: 2 target(s): 0 applied, 0 current, 1 failed, 1 not reached"
+        );
+        assert_eq!(lines[4..6], ["Server us", "- tenant_a not reached"]);
+        assert_eq!(
+            lines[7],
+            "Fleet: 2 server(s), 3 target(s): 0 applied, 0 current, 1 failed, 2 not reached in 0ms"
+        );
     }
 }

@@ -210,6 +210,14 @@ impl TestDb {
         config
     }
 
+    /// Its async connection settings.
+    pub fn async_config(&self) -> tokio_postgres::Config {
+        let mut config: tokio_postgres::Config =
+            self.server.parse().expect("the server's URL is valid");
+        config.dbname(&self.name);
+        config
+    }
+
     /// A new sync connection.
     pub fn client(&self) -> postgres::Client {
         self.config()
@@ -227,8 +235,7 @@ impl TestDb {
             .enable_all()
             .build()
             .unwrap();
-        let mut config: tokio_postgres::Config = self.server.parse().unwrap();
-        config.dbname(&self.name);
+        let config = self.async_config();
         runtime.block_on(async {
             let (client, connection) = config.connect(tokio_postgres::NoTls).await.unwrap();
             tokio::spawn(connection);
@@ -554,10 +561,18 @@ pub mod tenants {
             .collect()
     }
 
-    /// `n` tenant schemas of `db`, `tenant_000` first.
+    /// `n` tenant schemas of `db` (on its server), `tenant_000` first.
     pub fn schemas(db: &TestDb, n: usize) -> Vec<Target> {
         (0..n)
-            .map(|i| Target::schema(config(db.name()), schema(i)))
+            .map(|i| Target::schema(db.async_config(), schema(i)))
+            .collect()
+    }
+
+    /// [`schemas`], each on the server named `server`.
+    pub fn schemas_on(db: &TestDb, n: usize, server: &str) -> Vec<Target> {
+        schemas(db, n)
+            .into_iter()
+            .map(|t| t.on_server(server))
             .collect()
     }
 

@@ -1,5 +1,6 @@
 //! Many tenants: one set applied to 200 tenant schemas and to 50 tenant databases, a tenant
-//! failing under each policy, a fleet killed midway and resumed, and two fleets at once.
+//! failing under each policy, a fleet killed midway and resumed, two fleets at once, and one
+//! fleet over two servers (the test server and a cluster of the test's own), one of them dead.
 
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -8,8 +9,9 @@ use std::time::{Duration, Instant};
 
 use migrate_runtime::fleet::{Fleet, FleetEvent, OnFailure, Outcome, Target};
 use migrate_runtime::Event;
+use migrate_tests::cluster::Cluster;
 use migrate_tests::fixtures::{POOLED, TENANT};
-use migrate_tests::tenants::{self, notes, outcomes, schema, schemas};
+use migrate_tests::tenants::{self, notes, outcomes, schema, schemas, schemas_on};
 use migrate_tests::TestDb;
 use tokio_postgres::NoTls;
 
@@ -371,4 +373,223 @@ fn a_connection_serves_the_next_schema_target_only_once_reset() {
     for s in &seen {
         assert!(s.ends_with("  false 0"), "a clean session: {seen:?}");
     }
+}
+
+/// How many targets run, per server and in all, and the most at once, from the fleet's
+/// events.
+#[derive(Default)]
+struct AtOnce(std::sync::Mutex<AtOnceCounts>);
+
+#[derive(Default)]
+struct AtOnceCounts {
+    /// Per server: running now, most at once.
+    servers: std::collections::BTreeMap<String, (usize, usize)>,
+    /// In all: running now, most at once.
+    total: (usize, usize),
+}
+
+impl AtOnce {
+    fn observe(&self, event: &FleetEvent<'_>) {
+        let (server, started) = match event {
+            FleetEvent::Started { server, .. } => (server, true),
+            FleetEvent::Done { server, .. } => (server, false),
+            _ => return,
+        };
+        let server = server.expect("every target names its server").to_owned();
+        let mut counts = self.0.lock().unwrap();
+        let count = |(now, most): &mut (usize, usize)| {
+            if started {
+                *now += 1;
+                *most = (*most).max(*now);
+            } else {
+                *now -= 1;
+            }
+        };
+        count(counts.servers.entry(server).or_default());
+        count(&mut counts.total);
+    }
+
+    /// The most at once on each server, in server order, and in all.
+    fn most(&self) -> (Vec<(String, usize)>, usize) {
+        let counts = self.0.lock().unwrap();
+        let servers = counts
+            .servers
+            .iter()
+            .map(|(s, (_, most))| (s.clone(), *most))
+            .collect();
+        (servers, counts.total.1)
+    }
+}
+
+#[test]
+fn one_fleet_over_two_servers_keeps_each_servers_limit_and_stops_on_any_canary() {
+    let Some(cluster) = Cluster::start() else {
+        return;
+    };
+    let (a, b) = (TestDb::new(), cluster.db());
+    let targets = || {
+        let mut targets = schemas_on(&a, 4, "a");
+        targets.extend(schemas_on(&b, 4, "b"));
+        targets
+    };
+    // POOLED's 002 sleeps 1 s: the targets overlap.
+    let at_once = Arc::new(AtOnce::default());
+    let fleet = Fleet::new(POOLED.runner(), targets())
+        .parallelism(3)
+        .server_parallelism("a", 2)
+        .server_parallelism("b", 2)
+        .observe({
+            let at_once = Arc::clone(&at_once);
+            move |event| at_once.observe(event)
+        });
+    let report = fleet.run(NoTls);
+    assert_eq!(outcomes(&report), ["applied"; 8], "{report}");
+    // At most 2 per server and 3 in all; the first three start at once (two of a, one of b).
+    let (most, total) = at_once.most();
+    assert_eq!(most.len(), 2, "{most:?}");
+    assert!(most.iter().all(|(_, n)| (1..=2).contains(n)), "{most:?}");
+    assert_eq!(total, 3, "{most:?}");
+    // Each server's tenants got the set once, on that server.
+    assert_eq!(notes(&a, 4), vec!["a!".to_owned(); 4]);
+    assert_eq!(notes(&b, 4), vec!["a!".to_owned(); 4]);
+    assert!(a.advisory_locks().is_empty() && b.advisory_locks().is_empty());
+    // The report: each server's tenants under its name, with its counts, then the fleet's.
+    let text = report.to_string();
+    for server in ["a", "b"] {
+        assert!(
+            text.contains(&format!(
+                "Server {server}\n✓ tenant_000 applied 1, 2, 3 in "
+            )),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format!(
+                "Server {server}: 4 target(s): 4 applied, 0 current, 0 failed, 0 not reached\n"
+            )),
+            "{text}"
+        );
+    }
+    assert!(
+        text.contains("Fleet: 2 server(s), 8 target(s): 8 applied, 0 current"),
+        "{text}"
+    );
+    assert_eq!(report.servers(), [Some("a"), Some("b")]);
+
+    // Status and drift read both servers.
+    let statuses = fleet.status(NoTls);
+    let servers: Vec<&str> = statuses
+        .iter()
+        .map(|t| t.server.as_deref().unwrap())
+        .collect();
+    assert_eq!(servers, ["a", "a", "a", "a", "b", "b", "b", "b"]);
+    assert!(statuses
+        .iter()
+        .all(|t| t.status.as_ref().unwrap().pending().is_empty()));
+    b.execute(&format!(
+        "ALTER TABLE {}.accounts ADD COLUMN extra int",
+        schema(2)
+    ));
+    let drifts = fleet.drift(NoTls);
+    let drifted: Vec<(String, String)> = drifts
+        .iter()
+        .filter(|t| t.drift.as_ref().unwrap().drifted())
+        .map(|t| (t.server.clone().unwrap(), t.target.clone()))
+        .collect();
+    assert_eq!(drifted, [("b".to_owned(), schema(2))]);
+
+    // A canary failing on server b stops the fleet on both servers, whatever the policy: the
+    // first tenant of each server is a canary.
+    let (a, b) = (TestDb::new(), cluster.db());
+    b.execute(&format!(
+        "CREATE SCHEMA {0}; CREATE TABLE {0}.accounts (id bigint PRIMARY KEY)",
+        schema(0)
+    ));
+    let mut targets = schemas_on(&a, 3, "a");
+    targets.extend(schemas_on(&b, 3, "b"));
+    let report = Fleet::new(TENANT.runner(), targets)
+        .parallelism(4)
+        .canaries(1)
+        .on_failure(OnFailure::Continue)
+        .run(NoTls);
+    assert_eq!(
+        outcomes(&report),
+        [
+            "applied",
+            "not reached",
+            "not reached",
+            "failed",
+            "not reached",
+            "not reached"
+        ],
+        "{report}"
+    );
+    let canaries: Vec<bool> = report.targets.iter().map(|t| t.canary).collect();
+    assert_eq!(canaries, [true, false, false, true, false, false]);
+    let failures: Vec<_> = report.failures().collect();
+    assert_eq!(failures.len(), 1);
+    assert_eq!(failures[0].1.migration_failure().unwrap().code, "42703");
+    assert_eq!(report.targets[3].server.as_deref(), Some("b"));
+}
+
+#[test]
+fn a_dead_servers_tenants_fail_naming_it_and_the_others_go_on_or_stop() {
+    let a = TestDb::new();
+    // A port nothing listens on: connecting is refused.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let dead: tokio_postgres::Config = format!("postgresql://ops:secret@127.0.0.1:{port}/app")
+        .parse()
+        .unwrap();
+    let dead_targets = || {
+        (0..2)
+            .map(|i| Target::schema(dead.clone(), schema(i)).on_server("dead"))
+            .collect::<Vec<_>>()
+    };
+    let mut targets = dead_targets();
+    targets.extend(schemas_on(&a, 3, "a"));
+    let fleet = Fleet::new(TENANT.runner(), targets).parallelism(1);
+    let report = fleet.clone().on_failure(OnFailure::Continue).run(NoTls);
+    assert_eq!(
+        outcomes(&report),
+        ["failed", "failed", "applied", "applied", "applied"],
+        "{report}"
+    );
+    let text = report.to_string();
+    assert!(
+        text.contains(&format!(
+            "Server dead\n✗ tenant_000 failed: could not connect to server dead (database app \
+             on 127.0.0.1 port {port} as user ops): "
+        )),
+        "{text}"
+    );
+    assert!(!text.contains("secret"), "{text}");
+    assert!(
+        text.contains("Server dead: 2 target(s): 0 applied, 0 current, 2 failed, 0 not reached"),
+        "{text}"
+    );
+    assert_eq!(notes(&a, 3), vec!["a!".to_owned(); 3]);
+
+    // Stop: the dead server's first tenant fails, nothing else starts.
+    let b = TestDb::new();
+    let mut targets = dead_targets();
+    targets.extend(schemas_on(&b, 3, "b"));
+    let report = Fleet::new(TENANT.runner(), targets)
+        .parallelism(1)
+        .on_failure(OnFailure::Stop)
+        .run(NoTls);
+    assert_eq!(
+        outcomes(&report),
+        [
+            "failed",
+            "not reached",
+            "not reached",
+            "not reached",
+            "not reached"
+        ],
+        "{report}"
+    );
+    assert_eq!(notes(&b, 3), vec!["-".to_owned(); 3]);
 }

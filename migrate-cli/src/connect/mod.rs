@@ -29,7 +29,7 @@ pub use tls::{Verify, VerifyMode};
 const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Where the connection settings came from, for messages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Source {
     /// `--database-url`.
     Flag,
@@ -37,14 +37,17 @@ pub enum Source {
     DatabaseUrl,
     /// The `PG*` variables (and libpq's defaults).
     PgVariables,
+    /// The variable a fleet file's server names (`url_env`).
+    Variable(String),
 }
 
 impl Source {
-    fn describe(self) -> &'static str {
+    fn describe(&self) -> &str {
         match self {
             Source::Flag => "--database-url",
             Source::DatabaseUrl => "DATABASE_URL",
             Source::PgVariables => "the PG* variables (PGHOST, PGPORT, PGUSER, PGDATABASE, ...)",
+            Source::Variable(name) => name,
         }
     }
 }
@@ -69,16 +72,39 @@ impl Target {
         flag: Option<&str>,
         env: impl Fn(&str) -> Option<String>,
     ) -> Result<Self, Failure> {
+        let (url, source) = match (flag, env("DATABASE_URL").filter(|v| !v.is_empty())) {
+            (Some(url), _) => (Some(url.to_owned()), Source::Flag),
+            (None, Some(url)) => (Some(url), Source::DatabaseUrl),
+            (None, None) => (None, Source::PgVariables),
+        };
+        Self::settle(url, source, env)
+    }
+
+    /// The settings of the URL in the variable `variable` (a fleet's server), completed by
+    /// the `PG*` variables as [`Target::resolve`] completes `--database-url`'s.
+    pub fn from_variable(
+        variable: &str,
+        url: &str,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, Failure> {
+        Self::settle(
+            Some(url.to_owned()),
+            Source::Variable(variable.to_owned()),
+            env,
+        )
+    }
+
+    /// The settings of `url` (from `source`), else of the `PG*` variables alone.
+    fn settle(
+        url: Option<String>,
+        source: Source,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, Failure> {
         let env = |name: &str| env(name).filter(|v| !v.is_empty());
         let mut redactor = Redactor::default();
         if let Some(password) = env("PGPASSWORD") {
             redactor.add(&password);
         }
-        let (url, source) = match (flag, env("DATABASE_URL")) {
-            (Some(url), _) => (Some(url.to_owned()), Source::Flag),
-            (None, Some(url)) => (Some(url), Source::DatabaseUrl),
-            (None, None) => (None, Source::PgVariables),
-        };
         let mut verify = Verify::default();
         let mut config = match &url {
             Some(url) => {

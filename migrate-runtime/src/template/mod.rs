@@ -52,5 +52,7 @@ pub use tenants::TenantDatabases;
 pub(crate) use admin::{admin_error, connect, drop_sql, off_runtime, parse};
 #[cfg(feature = "testing")]
 pub(crate) use protocol::Template;
+#[cfg(any(feature = "testing", feature = "tokio"))]
+pub(crate) use url::describe;
 #[cfg(feature = "testing")]
-pub(crate) use url::{describe, with_dbname, with_dbname_config};
+pub(crate) use url::{with_dbname, with_dbname_config};
