@@ -415,6 +415,17 @@ pub fn open(
             })
         }
         Servers::Several(servers) => {
+            if db.database_url.is_some() {
+                return Err(Failure::usage(format!(
+                    "--database-url names one server, but {} lists servers, each with the \
+                     variable that holds its URL\n  = help: drop --database-url, or set each \
+                     server's url_env variable",
+                    args.fleet
+                        .as_deref()
+                        .unwrap_or(Path::new("the fleet file"))
+                        .display()
+                )));
+            }
             let settings = settings(servers, |name| std::env::var(name).ok())?;
             let (runner, _, declared) = session::runner(db, options)?;
             let tenancy = tenancy(&spec, declared, &config)?;

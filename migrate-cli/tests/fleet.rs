@@ -324,6 +324,12 @@ fn a_fleet_file_of_two_servers_each_with_its_url_variable() {
         .expect(2)
         .stderr_has("fleet.toml:12:8: the server `b` takes its URL from the variable B_URL, which is not set; nothing was run");
     assert!(!a.exists("tenant_0.schema_migrations"));
+    // One URL for several servers: refused, nothing runs.
+    run(&["apply", "-y", "--database-url", &a.url], &both)
+        .expect(2)
+        .stderr_has("--database-url names one server, but ")
+        .stderr_has("fleet.toml lists servers, each with the variable that holds its URL");
+    assert!(!a.exists("tenant_0.schema_migrations"));
 
     let applied = run(&["apply", "-y"], &both)
         .expect(0)
