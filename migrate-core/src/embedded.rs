@@ -259,7 +259,7 @@ mod tests {
                     path: "migrations/001_users.checkpoint.sql",
                     text: 3,
                     transaction: Transaction::Single,
-                    statements: vec![0..30],
+                    statements: std::iter::once(0..30).collect(),
                     index_builds: vec![],
                 }),
             },
