@@ -3,12 +3,13 @@
 //! names, checksums and statement counts), then replays 3, and ends exactly as the replay of
 //! 1, 2, 3 does; a database that has any version never runs it; `checkpoints(false)` replays;
 //! `status` says the checkpoint will be used; a new tenant database's template is built
-//! through it. (The proof on the real corpora, with checkpoints that `migrate squash` writes
+//! through it; through a transaction pooler, it is one transaction like any file. (The proof on the real corpora, with checkpoints that `migrate squash` writes
 //! with `pg_dump`, is `migrate-cli/tests/squash.rs`.)
 
 use migrate_runtime::template::TenantDatabases;
 use migrate_runtime::{Migration, Migrations, Script, Statement, Transaction, Version};
 use migrate_tests::fixtures::ORDERED;
+use migrate_tests::pgbouncer::PgBouncer;
 use migrate_tests::{server_url, Events, TestDb};
 
 /// What 001 and 002 of `ORDERED` build, written as `pg_dump` writes it: qualified names, no
@@ -159,4 +160,24 @@ fn a_new_tenant_database_comes_from_a_template_built_through_the_checkpoint() {
             "3 migrations/ordered/003_indexes.sql at 0"
         ]
     );
+}
+
+#[test]
+fn through_a_transaction_pooler_the_checkpoint_is_one_transaction() {
+    let Some(bouncer) = PgBouncer::start("transaction", 2) else {
+        return;
+    };
+    let db = TestDb::new();
+    let events = Events::default();
+    // Up to 2: 3 runs without a transaction, which a transaction pooler cannot run.
+    let report = events
+        .observe(with_checkpoint().runner())
+        .run_to(&mut bouncer.client(&db), Version::new(2))
+        .unwrap();
+    assert_eq!(
+        started(&events),
+        ["2 migrations/ordered/002_posts.checkpoint.sql at 0"]
+    );
+    assert_eq!(report.applied_total, 2);
+    assert_eq!(db.history(), ["1 true 1", "2 true 2"]);
 }
