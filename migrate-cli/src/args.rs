@@ -10,12 +10,13 @@ use migrate_runtime::{PeerHistory, RepairAction, Tenancy, Tool, Version};
 
 /// The text after `--help`: the exit codes and where the connection comes from.
 const AFTER_HELP: &str = "\
-Connection (status, plan, apply, rollback, baseline, repair, verify, drift):
+Connection (status, plan, apply, rollback, baseline, repair, verify, drift, squash):
   --database-url, else DATABASE_URL, else the libpq variables PGHOST, PGPORT, PGUSER,
   PGPASSWORD, PGDATABASE, PGSSLMODE, PGSSLROOTCERT, PGCONNECT_TIMEOUT, PGAPPNAME. TLS follows
   sslmode as libpq: `require` encrypts without verifying the certificate, `verify-ca` and
   `verify-full` check it against sslrootcert (PGSSLROOTCERT). The password is never printed.
-  `trace` creates a throwaway database on that server instead (--database-url: trace in it).
+  `trace` creates a throwaway database on that server instead (--database-url: trace in it);
+  `squash` creates one there too.
 
 Every command reads the migration folder from --dir DIR (default: migrations).
 
@@ -73,6 +74,15 @@ pub enum Command {
     /// CREATEDB), reads it, drops it, and prints each missing, extra or changed object with
     /// both definitions. `[drift] ignore` in migrate.toml (and --ignore) leaves objects out.
     Drift(DriftArgs),
+    /// Write the checkpoint of the migrations up to --until: what a fresh database runs instead
+    /// of replaying them.
+    ///
+    /// Replays the migrations up to VERSION in a throwaway database on the server (the user
+    /// needs CREATEDB), dumps its schema and rows with the real pg_dump (at least the server's
+    /// version: --pg-dump, else /usr/lib/postgresql/<major>/bin/pg_dump, else pg_dump on PATH),
+    /// and writes `{VERSION}_{name}.checkpoint.sql` beside the versioned file, with the combined
+    /// checksum of the files it stands for. See docs/guide/checkpoints.md.
+    Squash(SquashArgs),
     /// Convert another tool's migration folder into a new one of ours (sqlx, diesel, refinery,
     /// goose, dbmate, flyway), with a migrate.toml that marks the imported files as history.
     Import(ImportArgs),
@@ -213,6 +223,11 @@ pub struct DriftArgs {
     /// where a `*` at its end matches any rest (`extension:postgis`, `audit.*`). Repeatable.
     #[arg(long, value_name = "PATTERN")]
     pub ignore: Vec<String>,
+    /// Build the throwaway database by replaying every migration, not through the latest
+    /// checkpoint: compares a database built through a checkpoint with the replay it stands
+    /// for.
+    #[arg(long)]
+    pub no_checkpoint: bool,
     /// A fleet of tenants instead of one database: a line per tenant, then each drifted
     /// tenant's differences.
     #[command(flatten)]
@@ -275,6 +290,25 @@ pub struct PlanArgs {
     /// Show the SQL of each pending migration.
     #[arg(long, short)]
     pub verbose: bool,
+    /// Plan as `apply --no-checkpoint` would: replay every migration on a database without
+    /// history.
+    #[arg(long)]
+    pub no_checkpoint: bool,
+}
+
+/// `migrate squash`.
+#[derive(Debug, Args)]
+pub struct SquashArgs {
+    /// Connection (the server of the throwaway database) and folder.
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// The last version the checkpoint stands for; it is written as
+    /// `{VERSION}_{name}.checkpoint.sql`.
+    #[arg(long, value_name = "VERSION")]
+    pub until: Version,
+    /// The pg_dump to run (at least the server's major version).
+    #[arg(long, value_name = "PATH")]
+    pub pg_dump: Option<PathBuf>,
 }
 
 /// `migrate apply`.
@@ -306,6 +340,10 @@ pub struct ApplyArgs {
     /// Apply a pending migration older than the newest applied one instead of refusing.
     #[arg(long)]
     pub allow_out_of_order: bool,
+    /// On a database without history, replay every migration instead of running the latest
+    /// checkpoint (`{V}_{name}.checkpoint.sql`) up to the target.
+    #[arg(long)]
+    pub no_checkpoint: bool,
     /// A fleet of tenants instead of one database.
     #[command(flatten)]
     pub fleet: FleetArgs,

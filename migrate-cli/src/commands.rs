@@ -27,6 +27,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Repair(args) => repair(&args),
         Command::Verify(args) => verify(&args),
         Command::Drift(args) => drift(&args),
+        Command::Squash(args) => crate::squash::run(&args),
         Command::Trace(args) => crate::trace::run(&args),
         Command::Lsp => crate::lsp::run(),
         Command::Import(args) => {
@@ -108,7 +109,7 @@ fn status(args: &StatusArgs) -> Result<(), Failure> {
 }
 
 fn plan(args: &PlanArgs) -> Result<(), Failure> {
-    let mut s = Session::open(&args.db)?;
+    let mut s = Session::open_with(&args.db, |runner| runner.checkpoints(!args.no_checkpoint))?;
     let plan = s.runner.plan(&mut s.client).map_err(|e| s.fail(e))?;
     if args.verbose {
         print!("{plan}");
@@ -117,9 +118,7 @@ fn plan(args: &PlanArgs) -> Result<(), Failure> {
             println!("Nothing to apply: {} migration(s) applied", plan.applied());
         } else {
             println!("Would apply {} migration(s):", plan.pending().len());
-            for p in plan.pending() {
-                println!("  • {}", p.migration().up().path());
-            }
+            print_pending(&plan, None);
         }
         for finding in plan.findings() {
             println!("{}", finding.fact());
@@ -141,13 +140,38 @@ fn plan(args: &PlanArgs) -> Result<(), Failure> {
     Ok(())
 }
 
+/// The pending migrations of `plan` up to `target`, a line each: its checkpoint first (when
+/// the run uses it), standing for those up to its version, then the files replayed.
+fn print_pending(plan: &migrate_runtime::Plan, target: Option<migrate_runtime::Version>) {
+    let checkpoint = plan
+        .checkpoint()
+        .filter(|c| target.is_none_or(|t| c.version() <= t));
+    if let Some(checkpoint) = checkpoint {
+        println!(
+            "  • {} (the checkpoint of the {} migration(s) up to {}, in one transaction)",
+            checkpoint.script().path(),
+            checkpoint.covers().len(),
+            checkpoint.version()
+        );
+    }
+    let after = checkpoint.map(|c| c.version());
+    let replayed = plan.pending().iter().filter(|p| {
+        after.is_none_or(|v| p.version() > v) && target.is_none_or(|t| p.version() <= t)
+    });
+    for p in replayed {
+        println!("  • {}", p.migration().up().path());
+    }
+}
+
 fn ms(duration: Duration) -> u128 {
     duration.as_millis()
 }
 
 /// `runner` with `apply`'s options.
 fn apply_options(args: &ApplyArgs, runner: Runner) -> Runner {
-    let mut runner = runner.allow_out_of_order(args.allow_out_of_order);
+    let mut runner = runner
+        .allow_out_of_order(args.allow_out_of_order)
+        .checkpoints(!args.no_checkpoint);
     if let Some(t) = args.lock_timeout {
         runner = runner.lock_timeout(t);
     }
@@ -198,9 +222,7 @@ fn apply(args: &ApplyArgs) -> Result<(), Failure> {
         return Ok(());
     };
     println!("Pending on {}:", s.target);
-    for p in &pending {
-        println!("  • {}", p.migration().up().path());
-    }
+    print_pending(&plan, args.target);
     let question = format!("Apply {} migration(s) to {}?", pending.len(), s.target);
     if !confirm::ask(args.yes, &question)? {
         return Err(Failure::usage("not confirmed; nothing was applied"));
@@ -554,7 +576,9 @@ fn drift_options(args: &DriftArgs, runner: Runner) -> Runner {
         .map(ToString::to_string)
         .chain(args.ignore.iter().cloned())
         .collect();
-    let runner = runner.drift_ignore(patterns);
+    let runner = runner
+        .drift_ignore(patterns)
+        .checkpoints(!args.no_checkpoint);
     match &args.tenant_schema {
         Some(schema) => runner.tenant_schema(schema),
         None => runner,

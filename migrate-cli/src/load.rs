@@ -25,12 +25,17 @@ pub fn migrations(outcome: &Outcome) -> Result<Migrations, Vec<&Diagnostic>> {
 }
 
 fn migration(m: &migrate_lint::Migration) -> Migration {
-    let migration = Migration::new(
+    let mut migration = Migration::new(
         m.version,
         m.name.clone(),
         script(&m.up),
         m.down.as_ref().map(script),
     );
+    if let Some(checkpoint) = &m.checkpoint {
+        migration = migration
+            .with_checkpoint(script(checkpoint))
+            .expect("the checker refuses a checkpoint without a transaction");
+    }
     debug_assert_eq!(migration.checksum(), m.checksum, "one checksum definition");
     migration
 }

@@ -21,6 +21,7 @@ mod new;
 mod reference;
 mod render;
 mod session;
+mod squash;
 mod status;
 mod trace;
 

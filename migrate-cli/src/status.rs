@@ -5,7 +5,8 @@ use migrate_runtime::{RowState, Status};
 use serde_json::{json, Value};
 
 /// The status of the database `target` (as `user@host:port/database`) whose history table is
-/// `table` (quoted): the applied and pending migrations, the findings, the INVALID indexes and
+/// `table` (quoted): the applied and pending migrations, the checkpoint a run would apply first
+/// (`null` without one), the findings, the INVALID indexes and
 /// the newest repairs, newest first.
 pub fn json(target: &str, table: &str, status: &Status) -> String {
     let state = |state: &RowState| json!({ "state": state.as_str(), "checksum": state.checksum() });
@@ -25,6 +26,11 @@ pub fn json(target: &str, table: &str, status: &Status) -> String {
             "path": p.migration().up().path(),
             "resume_at": p.resume_at(),
         })).collect::<Vec<Value>>(),
+        "checkpoint": status.checkpoint().map(|c| json!({
+            "version": c.version().to_string(),
+            "path": c.script().path(),
+            "covers": c.covers().len(),
+        })),
         "findings": status.findings().iter().map(|f| json!({
             "severity": f.severity.as_str(),
             "version": f.kind.version().to_string(),

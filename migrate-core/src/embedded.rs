@@ -8,7 +8,7 @@
 //!
 //! The index is a sequence of fields separated by NUL, which no file name, path or SQL name can
 //! hold: a format tag, the number of migrations, then each migration (version, name, checksum,
-//! its up script, `0` or `1` and its down script), each script being its path, the position of
+//! its up script, `0` or `1` and its down script, `0` or `1` and its checkpoint), each script being its path, the position of
 //! its text among the texts, `s` (single transaction) or `n` (none), the number of statements
 //! and their byte ranges, the number of concurrent index builds and, for each, its statement,
 //! `0` (build) or `1` (rebuild) and the index's name.
@@ -21,7 +21,7 @@ use crate::version::Version;
 
 /// The first field of every index: what wrote it. A set written by another version of the format
 /// is refused, not misread.
-const FORMAT: &str = "migrate-embedded-1";
+const FORMAT: &str = "migrate-embedded-2";
 
 /// One migration as the index describes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,6 +36,9 @@ pub struct MigrationRecord<'a> {
     pub up: ScriptRecord<'a>,
     /// Its down script, if it has one.
     pub down: Option<ScriptRecord<'a>>,
+    /// Its checkpoint (`{version}_{name}.checkpoint.sql`), if it has one: what a fresh database
+    /// runs instead of the migrations up to this one.
+    pub checkpoint: Option<ScriptRecord<'a>>,
 }
 
 /// One script as the index describes it.
@@ -75,12 +78,14 @@ pub fn encode(migrations: &[MigrationRecord<'_>]) -> String {
             m.checksum.to_owned(),
         ]);
         script(&mut fields, &m.up);
-        match &m.down {
-            Some(down) => {
-                fields.push("1".to_owned());
-                script(&mut fields, down);
+        for optional in [&m.down, &m.checkpoint] {
+            match optional {
+                Some(s) => {
+                    fields.push("1".to_owned());
+                    script(&mut fields, s);
+                }
+                None => fields.push("0".to_owned()),
             }
-            None => fields.push("0".to_owned()),
         }
     }
     fields.join("\0")
@@ -138,17 +143,15 @@ pub fn decode(
         let name = fields.next("a name")?;
         let checksum = fields.next("a checksum")?;
         let up = fields.script()?;
-        let down = match fields.next("whether a down script follows")? {
-            "0" => None,
-            "1" => Some(fields.script()?),
-            other => return Err(DecodeError(format!("`{other}` where 0 or 1 was expected"))),
-        };
+        let down = fields.optional("whether a down script follows")?;
+        let checkpoint = fields.optional("whether a checkpoint follows")?;
         migrations.push(MigrationRecord {
             version,
             name,
             checksum,
             up,
             down,
+            checkpoint,
         });
     }
     match fields.fields.next() {
@@ -174,6 +177,15 @@ impl Fields {
         field
             .parse()
             .map_err(|_| DecodeError(format!("`{field}` where {what} was expected")))
+    }
+
+    /// `0`, or `1` and a script.
+    fn optional(&mut self, what: &str) -> Result<Option<ScriptRecord<'static>>, DecodeError> {
+        match self.next(what)? {
+            "0" => Ok(None),
+            "1" => Ok(Some(self.script()?)),
+            other => Err(DecodeError(format!("`{other}` where 0 or 1 was expected"))),
+        }
     }
 
     fn script(&mut self) -> Result<ScriptRecord<'static>, DecodeError> {
@@ -243,6 +255,13 @@ mod tests {
                     statements: std::iter::once(0..20).collect(),
                     index_builds: vec![],
                 }),
+                checkpoint: Some(ScriptRecord {
+                    path: "migrations/001_users.checkpoint.sql",
+                    text: 3,
+                    transaction: Transaction::Single,
+                    statements: std::iter::once(0..30).collect(),
+                    index_builds: vec![],
+                }),
             },
             MigrationRecord {
                 // Longer than any integer type but u128, names with spaces and quotes.
@@ -260,6 +279,7 @@ mod tests {
                     ],
                 },
                 down: None,
+                checkpoint: None,
             },
         ]
     }
@@ -267,7 +287,7 @@ mod tests {
     #[test]
     fn what_is_encoded_is_decoded() {
         let index: &'static str = encode(&set()).leak();
-        assert_eq!(decode(index, 3).unwrap(), set());
+        assert_eq!(decode(index, 4).unwrap(), set());
         assert_eq!(decode(encode(&[]).leak(), 0).unwrap(), vec![]);
     }
 
@@ -280,15 +300,15 @@ mod tests {
         let index = encode(&set());
         let fields: Vec<&str> = index.split('\0').collect();
         let cut: &'static str = fields[..fields.len() / 2].join("\0").leak();
-        let cut = decode(cut, 3).unwrap_err().to_string();
+        let cut = decode(cut, 4).unwrap_err().to_string();
         assert!(cut.contains("was expected"), "{cut}");
         let extra: &'static str = format!("{index}\0more").leak();
-        let extra = decode(extra, 3).unwrap_err().to_string();
+        let extra = decode(extra, 4).unwrap_err().to_string();
         assert!(extra.contains("`more` after the last migration"), "{extra}");
         let index: &'static str = index.leak();
-        let missing = decode(index, 2).unwrap_err().to_string();
+        let missing = decode(index, 3).unwrap_err().to_string();
         assert!(
-            missing.contains("is text 2 of a set of 2 texts"),
+            missing.contains("is text 3 of a set of 3 texts"),
             "{missing}"
         );
     }

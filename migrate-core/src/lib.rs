@@ -10,9 +10,11 @@
 //! vocabulary without compiling the checker's PostgreSQL parser.
 //!
 //! The modules are leaves: none imports another, except `embedded` (the index of a set that
-//! `embed_migrations!` writes and the runtime reads), which writes and reads the others.
+//! `embed_migrations!` writes and the runtime reads), which writes and reads the others, and
+//! `checkpoint` (a checkpoint's header), which reads `version` and `checksum`.
 #![warn(missing_docs)]
 
+pub mod checkpoint;
 mod checksum;
 pub mod embedded;
 mod script;

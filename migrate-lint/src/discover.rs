@@ -1,6 +1,7 @@
 //! Finding the migration files of a folder and reading their names.
 //!
-//! `{version}_{name}.sql` is an up file, `{version}_{name}.down.sql` its down file. The version is
+//! `{version}_{name}.sql` is an up file, `{version}_{name}.down.sql` its down file,
+//! `{version}_{name}.checkpoint.sql` its checkpoint (what `migrate squash` writes). The version is
 //! the leading digits, compared as an integer. Hidden files, editor backups and files that do not
 //! end in `.sql` are ignored; every other `.sql` file must follow the convention.
 
@@ -73,6 +74,8 @@ pub(crate) enum FileName {
     Up { version: Version, name: String },
     /// `{version}_{name}.down.sql`
     Down { version: Version, name: String },
+    /// `{version}_{name}.checkpoint.sql`
+    Checkpoint { version: Version, name: String },
     /// A `.sql` file whose name breaks the convention: what is wrong, and the fix.
     Invalid { problem: String, help: String },
 }
@@ -81,10 +84,13 @@ fn has_sql_extension(name: &str) -> bool {
     name.len() > 4 && name[name.len() - 4..].eq_ignore_ascii_case(".sql")
 }
 
-/// Whether a file name follows the naming rule of a migration file (`{version}_{name}.sql` or
-/// `{version}_{name}.down.sql`). Pure.
+/// Whether a file name follows the naming rule of a migration file (`{version}_{name}.sql`,
+/// `{version}_{name}.down.sql` or `{version}_{name}.checkpoint.sql`). Pure.
 pub fn is_migration(file: &str) -> bool {
-    matches!(classify(file), FileName::Up { .. } | FileName::Down { .. })
+    matches!(
+        classify(file),
+        FileName::Up { .. } | FileName::Down { .. } | FileName::Checkpoint { .. }
+    )
 }
 
 /// Reads a file name. Pure.
@@ -108,7 +114,11 @@ pub(crate) fn classify(file: &str) -> FileName {
             format!("rename it `{stem}.sql`"),
         );
     };
-    let (stem, down) = match stem.strip_suffix(".down") {
+    let (stem, checkpoint) = match stem.strip_suffix(".checkpoint") {
+        Some(stem) => (stem, true),
+        None => (stem, false),
+    };
+    let (stem, down) = match stem.strip_suffix(".down").filter(|_| !checkpoint) {
         Some(stem) => (stem, true),
         None => (stem, false),
     };
@@ -127,7 +137,11 @@ pub(crate) fn classify(file: &str) -> FileName {
     }
     let (version, rest) = stem.split_at(digits);
     let Some(name) = rest.strip_prefix('_').filter(|n| !n.is_empty()) else {
-        let down = if down { ".down" } else { "" };
+        let down = match (down, checkpoint) {
+            (true, _) => ".down",
+            (_, true) => ".checkpoint",
+            _ => "",
+        };
         let help = match rest.trim_start_matches(['_', '-', '.']) {
             "" => format!(
                 "rename it `{version}_{{name}}{down}.sql`, e.g. `{version}_add_users{down}.sql`"
@@ -143,10 +157,10 @@ pub(crate) fn classify(file: &str) -> FileName {
         );
     };
     let name = name.to_owned();
-    if down {
-        FileName::Down { version, name }
-    } else {
-        FileName::Up { version, name }
+    match (down, checkpoint) {
+        (true, _) => FileName::Down { version, name },
+        (_, true) => FileName::Checkpoint { version, name },
+        _ => FileName::Up { version, name },
     }
 }
 
@@ -172,6 +186,13 @@ mod tests {
         assert_eq!(
             classify("00020251018143000123456_long.sql"),
             up(20251018143000123456, "long")
+        );
+        assert_eq!(
+            classify("003_add_users.checkpoint.sql"),
+            FileName::Checkpoint {
+                version: Version::new(3),
+                name: "add_users".to_owned()
+            }
         );
         assert_eq!(
             classify("003_add_users.down.sql"),

@@ -68,8 +68,8 @@ pub use fix::{Edit, Fix, NewFile};
 pub use fixing::{fix_entries, Fixed, Fixing, MAX_PASSES};
 /// The vocabulary the checker produces and the runtime uses, defined once in `migrate-core`.
 pub use migrate_core::{
-    checksum, embedded, IndexBuild, PgVersion, Setting, SettingValue, Settings, Tenancy,
-    Transaction, Version,
+    checkpoint, checksum, embedded, IndexBuild, PgVersion, Setting, SettingValue, Settings,
+    Tenancy, Transaction, Version,
 };
 pub use model::{Legacy, Migration, Outcome, Script};
 pub use rule::{Example, Examples, Family, Rule};

@@ -43,6 +43,9 @@ pub struct Migration {
     pub up: Script,
     /// The down file, if any.
     pub down: Option<Script>,
+    /// The checkpoint (`{version}_{name}.checkpoint.sql`), if any: what a fresh database runs
+    /// instead of the migrations up to this one.
+    pub checkpoint: Option<Script>,
 }
 
 /// The result of checking a folder: every finding of every file, and the migrations.

@@ -226,6 +226,8 @@ pub(crate) struct TokenHit {
 pub(crate) enum ScriptKind {
     Up,
     Down,
+    /// `{V}_{name}.checkpoint.sql`: run once, on an empty database, in one transaction.
+    Checkpoint,
 }
 
 /// What a statement rule sees: the statement and what earlier statements of the file did.

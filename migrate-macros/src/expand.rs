@@ -125,7 +125,7 @@ fn check(folder: &Path, outcome: Outcome) -> (Vec<String>, Result<TokenStream, V
     let includes = outcome
         .migrations
         .iter()
-        .flat_map(|m| std::iter::once(&m.up).chain(&m.down))
+        .flat_map(|m| std::iter::once(&m.up).chain(&m.down).chain(&m.checkpoint))
         .filter(|s| !s.verbatim)
         .map(|s| s.file.clone())
         .chain(config_file.is_file().then_some(config_file))
@@ -143,6 +143,7 @@ fn check(folder: &Path, outcome: Outcome) -> (Vec<String>, Result<TokenStream, V
             checksum: &m.checksum,
             up: script(&m.up, &mut texts),
             down: m.down.as_ref().map(|d| script(d, &mut texts)),
+            checkpoint: m.checkpoint.as_ref().map(|c| script(c, &mut texts)),
         })
         .collect();
     let set = set(texts, &records, &outcome.config.settings);

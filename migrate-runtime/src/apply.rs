@@ -125,11 +125,19 @@ pub(crate) struct Job<'a> {
     ///
     /// [`Runner::tenant_schema`]: crate::Runner::tenant_schema
     pub(crate) search_path: Option<&'a str>,
+    /// For a checkpoint's job, the migrations it stands for, up to `migration` (V) included:
+    /// the job runs V's checkpoint file, and its transaction writes a success row for each of
+    /// them. Empty for a migration's own up or down file.
+    pub(crate) covers: &'a [Migration],
 }
 
 impl<'a> Job<'a> {
     fn script(&self) -> &'a Script {
         match self.direction {
+            Direction::Up if !self.covers.is_empty() => self
+                .migration
+                .checkpoint()
+                .expect("a checkpoint's job runs a migration's checkpoint"),
             Direction::Up => self.migration.up(),
             Direction::Down => self
                 .migration
@@ -156,17 +164,41 @@ impl<'a> Job<'a> {
         })
     }
 
-    /// The success row of an up script.
+    /// The success row of an up script (for a checkpoint, of its migration V): all of the up
+    /// file's statements done.
     fn success_sql(&self, execution_ms: ExecutionMs) -> String {
-        self.record(true, execution_ms, self.script().statements().len(), None)
+        let done = self.migration.up().statements().len();
+        self.record(true, execution_ms, done, None)
     }
 
     /// What a transactional script's transaction runs before the script: the guard lock, and
-    /// for an up script its success row (which fails when the version is applied already).
+    /// for an up script its success row (which fails when the version is applied already);
+    /// for a checkpoint, the success rows of the migrations before V first, each with its own
+    /// name, checksum and statement count.
     fn guard_sql(&self) -> String {
         let lock = format!("SELECT pg_advisory_xact_lock({})", self.table.guard_key());
+        let covered: String = self
+            .covers
+            .iter()
+            .filter(|m| m.version() != self.migration.version())
+            .map(|m| {
+                let row = self.table.record_sql(&Record {
+                    version: m.version(),
+                    name: m.name(),
+                    checksum: m.checksum(),
+                    execution_ms: ExecutionMs::Measured(0),
+                    success: true,
+                    error: None,
+                    statements_done: m.up().statements().len(),
+                });
+                format!("{row}; ")
+            })
+            .collect();
         match self.direction {
-            Direction::Up => format!("{lock}; {}; ", self.success_sql(ExecutionMs::Later)),
+            Direction::Up => format!(
+                "{lock}; {covered}{}; ",
+                self.success_sql(ExecutionMs::Later)
+            ),
             Direction::Down => format!("{lock}; "),
         }
     }
@@ -200,9 +232,10 @@ impl<'a> Job<'a> {
             .then(|| self.record(false, ExecutionMs::Measured(0), done, None))
     }
 
-    /// Records a failure of an up script (a failed down script leaves its row as it was).
+    /// Records a failure of an up script (a failed down script leaves its row as it was; a
+    /// failed checkpoint leaves the history empty, so the next run tries it again).
     fn failure_sql(&self, done: usize, failure: &MigrationFailure) -> Option<String> {
-        (self.direction == Direction::Up).then(|| {
+        (self.direction == Direction::Up && self.covers.is_empty()).then(|| {
             self.record(
                 false,
                 ExecutionMs::Measured(0),

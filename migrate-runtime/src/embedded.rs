@@ -74,6 +74,7 @@ impl Embedded {
             checksum: Cow::Borrowed(m.checksum),
             up: self.script(m.up),
             down: m.down.map(|d| self.script(d)),
+            checkpoint: m.checkpoint.map(|c| self.script(c)),
         }
     }
 
@@ -120,6 +121,7 @@ pub(crate) static THREE: std::sync::LazyLock<Migrations> = std::sync::LazyLock::
             index_builds: vec![],
         },
         down: None,
+        checkpoint: None,
     };
     let set = [
         record(1, "one", "c1", Transaction::Single),
@@ -222,7 +224,8 @@ impl<'a> IntoIterator for &'a Migrations {
     }
 }
 
-/// One migration: `{version}_{name}.sql` and its optional `{version}_{name}.down.sql`.
+/// One migration: `{version}_{name}.sql`, its optional `{version}_{name}.down.sql`, and its
+/// optional checkpoint `{version}_{name}.checkpoint.sql`.
 #[derive(Debug, Clone)]
 pub struct Migration {
     version: Version,
@@ -230,6 +233,7 @@ pub struct Migration {
     checksum: Cow<'static, str>,
     up: Script,
     down: Option<Script>,
+    checkpoint: Option<Script>,
 }
 
 impl Migration {
@@ -246,7 +250,24 @@ impl Migration {
             checksum: Cow::Owned(checksum(up.sql())),
             up,
             down,
+            checkpoint: None,
         }
+    }
+
+    /// The same migration with a checkpoint: the script a database without history runs, in
+    /// one transaction with the history rows of every migration up to this one, instead of
+    /// replaying them (what `migrate squash --until V` writes and the checker checks). A
+    /// checkpoint that does not run in one transaction is an error naming its path.
+    pub fn with_checkpoint(mut self, checkpoint: Script) -> Result<Self, InvalidMigration> {
+        if checkpoint.transaction() != Transaction::Single {
+            return Err(InvalidMigration(format!(
+                "{}: a checkpoint runs in one transaction with the history rows of the \
+                 migrations it stands for; it cannot run without one",
+                checkpoint.path()
+            )));
+        }
+        self.checkpoint = Some(checkpoint);
+        Ok(self)
     }
 
     /// The version: the file name's leading digits read as an integer (`003` is 3).
@@ -273,6 +294,12 @@ impl Migration {
     /// The down script, which reverts it, when a `.down.sql` file exists.
     pub const fn down(&self) -> Option<&Script> {
         self.down.as_ref()
+    }
+
+    /// The checkpoint, when a `.checkpoint.sql` file exists: what a database without history
+    /// runs instead of the migrations up to this one (see [`Migration::with_checkpoint`]).
+    pub const fn checkpoint(&self) -> Option<&Script> {
+        self.checkpoint.as_ref()
     }
 }
 

@@ -101,7 +101,7 @@ pub use migrate_core::{
 };
 pub use overrides::Override;
 pub use peer::{PeerHistory, Tool};
-pub use plan::{Finding, FindingKind, Pending, Plan};
+pub use plan::{Checkpoint, Finding, FindingKind, Pending, Plan};
 pub use remedy::Remedy;
 pub use repair::{Refusal, Repair, RepairAction, RepairChange, RepairRecord, RowState};
 pub use report::{InvalidIndex, Operation, Report, Status, Step};

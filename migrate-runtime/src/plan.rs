@@ -30,6 +30,9 @@ pub(crate) struct Rules {
     /// Run an interrupted no-transaction file again from its first statement when its checksum
     /// changed since (default: refuse).
     pub(crate) restart_changed: bool,
+    /// On a database without history, run the latest checkpoint up to the target instead of
+    /// replaying the migrations it stands for (default: yes).
+    pub(crate) checkpoints: bool,
 }
 
 impl Default for Rules {
@@ -40,6 +43,7 @@ impl Default for Rules {
             allow_missing: false,
             retry_failed: true,
             restart_changed: false,
+            checkpoints: true,
         }
     }
 }
@@ -285,18 +289,69 @@ impl Pending {
     }
 }
 
+/// The checkpoint a run on a database without history applies instead of replaying the
+/// migrations up to its version: `{V}_{name}.checkpoint.sql`, run in one transaction with the
+/// history rows of every migration up to V (their own names and checksums).
+#[derive(Debug, Clone)]
+pub struct Checkpoint {
+    set: Migrations,
+    index: usize,
+}
+
+impl Checkpoint {
+    /// The migration whose checkpoint it is (version V).
+    pub fn migration(&self) -> &Migration {
+        &self.set.as_slice()[self.index]
+    }
+
+    /// Its version, V.
+    pub fn version(&self) -> Version {
+        self.migration().version()
+    }
+
+    /// The checkpoint file.
+    pub fn script(&self) -> &crate::embedded::Script {
+        self.migration()
+            .checkpoint()
+            .expect("a plan's checkpoint is a migration's checkpoint")
+    }
+
+    /// The migrations it stands for, 1 to V, in order: each gets its history row.
+    pub fn covers(&self) -> &[Migration] {
+        &self.set.as_slice()[..=self.index]
+    }
+}
+
 /// What a run would do, and what validation found.
 #[derive(Debug, Clone)]
 pub struct Plan {
     pending: Vec<Pending>,
     findings: Vec<Finding>,
     applied: usize,
+    checkpoint: Option<Checkpoint>,
 }
 
 impl Plan {
-    /// The migrations the run would apply, in order.
+    /// The migrations the run would apply, in order: all of them not applied yet, those a
+    /// [`Plan::checkpoint`] stands for included.
     pub fn pending(&self) -> &[Pending] {
         &self.pending
+    }
+
+    /// The checkpoint the run applies first instead of replaying the pending migrations up to
+    /// its version: only on a database without history, when a migration up to the target has
+    /// one (the latest such) and checkpoints are not turned off.
+    pub fn checkpoint(&self) -> Option<&Checkpoint> {
+        self.checkpoint.as_ref()
+    }
+
+    /// The pending migrations the run applies one by one: those after the checkpoint, or all of
+    /// them without one.
+    pub fn replayed(&self) -> impl Iterator<Item = &Pending> {
+        let after = self.checkpoint.as_ref().map(Checkpoint::version);
+        self.pending
+            .iter()
+            .filter(move |p| after.is_none_or(|v| p.version() > v))
     }
 
     /// Everything validation found, errors and warnings.
@@ -334,7 +389,17 @@ impl fmt::Display for Plan {
             writeln!(f, "Nothing to apply: {} migration(s) applied", self.applied)?;
         } else {
             writeln!(f, "Would apply {} migration(s):", self.pending.len())?;
-            for p in &self.pending {
+            if let Some(checkpoint) = &self.checkpoint {
+                writeln!(
+                    f,
+                    "  • {} (the checkpoint of the {} migration(s) up to {}, in one transaction \
+                     with their history rows)",
+                    checkpoint.script().path(),
+                    checkpoint.covers().len(),
+                    checkpoint.version()
+                )?;
+            }
+            for p in self.replayed() {
                 let up = p.migration().up();
                 let mode = match up.transaction() {
                     Transaction::Single => "in one transaction",
@@ -518,11 +583,28 @@ pub(crate) fn plan(
             resume_at,
         });
     }
+    let checkpoint = if rules.checkpoints && history.is_empty() {
+        checkpoint_at(migrations, target)
+    } else {
+        None
+    };
     Plan {
         pending,
         findings,
         applied,
+        checkpoint,
     }
+}
+
+/// The latest checkpoint of a migration up to `target`, for a database without history.
+fn checkpoint_at(migrations: &Migrations, target: Option<Version>) -> Option<Checkpoint> {
+    let index = migrations
+        .iter()
+        .rposition(|m| m.checkpoint().is_some() && target.is_none_or(|t| m.version() <= t))?;
+    Some(Checkpoint {
+        set: migrations.clone(),
+        index,
+    })
 }
 
 #[cfg(test)]
@@ -608,6 +690,64 @@ mod tests {
         assert!(plan.findings.is_empty());
         let plan = super::plan(&MIGRATIONS, &[], &Rules::default(), Some(Version::new(2)));
         assert_eq!(versions(&plan), [1, 2]);
+    }
+
+    /// `THREE` with a checkpoint at `at` (and at 1, which a later one supersedes).
+    fn with_checkpoints(at: u64) -> Migrations {
+        let checkpoint = |path| {
+            crate::embedded::Script::new(
+                path,
+                "SELECT 1;",
+                Transaction::Single,
+                vec![crate::embedded::Statement::new(0, 8)],
+            )
+            .unwrap()
+        };
+        let list = MIGRATIONS
+            .iter()
+            .map(|m| {
+                let m = Migration::new(m.version(), m.name().to_owned(), m.up().clone(), None);
+                match m.version().get() {
+                    v if v == 1 || v == u128::from(at) => {
+                        m.with_checkpoint(checkpoint("c.sql")).unwrap()
+                    }
+                    _ => m,
+                }
+            })
+            .collect();
+        Migrations::new(list).unwrap()
+    }
+
+    #[test]
+    fn a_database_without_history_runs_the_latest_checkpoint_up_to_the_target() {
+        let set = with_checkpoints(2);
+        let p = plan(&set, &[], &Rules::default(), None);
+        let checkpoint = p.checkpoint().expect("a checkpoint");
+        assert_eq!(checkpoint.version(), V2);
+        assert_eq!(checkpoint.covers().len(), 2);
+        // Every unapplied migration stays pending; only those after it are replayed.
+        assert_eq!(versions(&p), [1, 2, 3]);
+        let replayed: Vec<Version> = p.replayed().map(Pending::version).collect();
+        assert_eq!(replayed, [V3]);
+        assert!(p
+            .to_string()
+            .contains("the checkpoint of the 2 migration(s) up to 2"));
+        // Up to 1, the checkpoint of 1.
+        let p = plan(&set, &[], &Rules::default(), Some(V1));
+        assert_eq!(p.checkpoint().map(Checkpoint::version), Some(V1));
+        // Turned off: everything is replayed.
+        let off = Rules {
+            checkpoints: false,
+            ..Rules::default()
+        };
+        let p = plan(&set, &[], &off, None);
+        assert!(p.checkpoint().is_none());
+        assert_eq!(p.replayed().count(), 3);
+        // A database with any row, even a failed attempt, never runs one.
+        let history = [row(1, "x", false, Some(0))];
+        assert!(plan(&set, &history, &Rules::default(), None)
+            .checkpoint()
+            .is_none());
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use crate::history::HistoryRow;
 use crate::overrides::Override;
-use crate::plan::{Finding, FindingKind, Pending, Plan};
+use crate::plan::{Checkpoint, Finding, FindingKind, Pending, Plan};
 use crate::repair::RepairRecord;
 
 /// Which operation a [`Report`] describes.
@@ -166,6 +166,12 @@ impl Status {
         self.plan.pending()
     }
 
+    /// The checkpoint a run would apply first (a database without history, see
+    /// [`Plan::checkpoint`]).
+    pub fn checkpoint(&self) -> Option<&Checkpoint> {
+        self.plan.checkpoint()
+    }
+
     /// Every finding.
     pub fn findings(&self) -> &[Finding] {
         self.plan.findings()
@@ -216,6 +222,15 @@ impl fmt::Display for Status {
         writeln!(f, "\nPending Migrations:")?;
         if self.pending().is_empty() {
             writeln!(f, "  (none)")?;
+        }
+        if let Some(checkpoint) = self.checkpoint() {
+            writeln!(
+                f,
+                "  (the {} up to {} through the checkpoint {}, in one transaction)",
+                checkpoint.covers().len(),
+                checkpoint.version(),
+                checkpoint.script().path()
+            )?;
         }
         for p in self.pending() {
             writeln!(f, "  • {}", p.migration().up().path())?;

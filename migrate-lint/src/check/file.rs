@@ -350,7 +350,9 @@ impl Ready {
 }
 
 /// Runs the statement rules on one statement (the `index`th of the file, or one a `DO` block
-/// of it runs); on a `guarded` one, all but the idempotency rules.
+/// of it runs); on a `guarded` one, all but the idempotency rules. A checkpoint gets every rule
+/// of an up file but the idempotency rules: it runs once, on a database without history, in the
+/// transaction that records the migrations it stands for, so it never runs a second time.
 fn check_statement(
     ctx: &StatementCtx<'_>,
     kind: ScriptKind,
@@ -359,9 +361,10 @@ fn check_statement(
     findings: &mut Findings,
 ) {
     for rule in rules::all() {
+        let once = guarded || kind == ScriptKind::Checkpoint;
         let applies = |down_files: bool| {
-            (kind == ScriptKind::Up || down_files)
-                && !(guarded && rule.family == Family::Idempotency)
+            (kind != ScriptKind::Down || down_files)
+                && !(once && rule.family == Family::Idempotency)
         };
         let hits = match rule.check {
             Check::Statement { down_files, check } if applies(down_files) => check(ctx),

@@ -1,6 +1,7 @@
 //! The pipeline for a folder: `migrate.toml`, names and versions, every file read and parsed in
 //! parallel while this thread checks them one after the other in version order against the
-//! schema model (`file` is one file's pipeline), and the pairs of up and down files.
+//! schema model (`file` is one file's pipeline), and the pairs of up and down files and
+//! checkpoints.
 
 mod file;
 
@@ -15,11 +16,11 @@ use crate::discover::{self, Entry, EntryKind, FileName};
 use crate::model::{Legacy, Migration, Outcome, Script};
 use crate::rule::{Policy, Rule, ScriptKind};
 use crate::rules::{
-    config, duplicate_version, invalid_name, nested_folder, not_utf8, nul_byte, orphan_down,
-    unreadable_file,
+    checkpoint, config, duplicate_version, invalid_name, nested_folder, not_utf8, nul_byte,
+    orphan_down, unreadable_file,
 };
 use crate::schema::Schema;
-use migrate_core::{checksum, Version};
+use migrate_core::{checksum, Transaction, Version};
 
 use crate::source::{line_col, normalise, TextError};
 #[cfg(test)]
@@ -146,6 +147,7 @@ impl Folder {
                 }
                 FileName::Up { version, name } => (version, name, ScriptKind::Up),
                 FileName::Down { version, name } => (version, name, ScriptKind::Down),
+                FileName::Checkpoint { version, name } => (version, name, ScriptKind::Checkpoint),
             };
             jobs.push(Job {
                 policy: config.policy(version, &entry.name),
@@ -177,8 +179,9 @@ impl Folder {
                     ups += 1;
                     check_one(&prepared, &mut schema)
                 } else {
-                    // A down file reverts its migration: it is checked against a model that
-                    // knows nothing, and changes nothing in the one the up files build.
+                    // A down file reverts its migration, a checkpoint runs on an empty database:
+                    // each is checked against a model that knows nothing, and changes nothing
+                    // in the one the up files build.
                     check_one(&prepared, &mut Schema::default())
                 };
                 // A folder checked once (`check_entries`) drops each parse tree as soon as it is
@@ -230,7 +233,7 @@ impl Folder {
         let kept = &mut self.files[at];
         (kept.prepared, kept.checksum) = parse(&loaded);
         kept.loaded = loaded;
-        if kept.loaded.kind == ScriptKind::Down {
+        if kept.loaded.kind != ScriptKind::Up {
             kept.checked = check_one(&kept.prepared, &mut Schema::default());
             return Some(1);
         }
@@ -279,6 +282,7 @@ impl Folder {
     /// them.
     pub fn diagnostics(&self) -> Vec<Diagnostic> {
         let mut diagnostics = self.problems.clone();
+        diagnostics.extend(self.checkpoints());
         for kept in &self.files {
             diagnostics.extend(kept.loaded.found.iter().cloned());
             if let Some((_, found, _)) = &kept.checked {
@@ -287,6 +291,65 @@ impl Folder {
         }
         diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         diagnostics
+    }
+
+    /// The checkpoints that cannot stand for the files up to their version: without the header
+    /// `migrate squash` writes, stale (a file up to their version changed, was added or removed
+    /// since), or without a transaction. (`pair` finds those without a versioned file.)
+    fn checkpoints(&self) -> Vec<Diagnostic> {
+        let ups: Vec<(Version, &str)> = self
+            .files
+            .iter()
+            .filter(|f| f.loaded.kind == ScriptKind::Up)
+            .filter_map(|f| Some((f.loaded.version, f.checksum.as_deref()?)))
+            .collect();
+        let mut found = Vec::new();
+        for kept in self
+            .files
+            .iter()
+            .filter(|f| f.loaded.kind == ScriptKind::Checkpoint)
+        {
+            let Some(text) = &kept.loaded.text else {
+                continue;
+            };
+            let until = kept.loaded.version;
+            let squash = format!("run `migrate squash --until {until}` again");
+            let now = migrate_core::checkpoint::combined(
+                ups.iter().copied().filter(|&(version, _)| version <= until),
+            );
+            let (message, help) = match migrate_core::checkpoint::recorded(text) {
+                None => (
+                    "a checkpoint without the header `migrate squash` writes (the checksum of \
+                     the migrations it stands for)"
+                        .to_owned(),
+                    format!("write it with `migrate squash --until {until}`"),
+                ),
+                Some(recorded) if recorded != now => (
+                    format!(
+                        "the checkpoint is stale: a migration up to {until} changed, was added \
+                         or removed after it was written (checksum {recorded} recorded, {now} \
+                         now)"
+                    ),
+                    squash,
+                ),
+                Some(_) => match &kept.checked {
+                    Some((Some((Transaction::None, _, _)), _, _)) => (
+                        "a checkpoint runs without a transaction, but it must run in the one \
+                         that records the migrations it stands for"
+                            .to_owned(),
+                        "remove `-- migrate:no-transaction`, or squash again".to_owned(),
+                    ),
+                    _ => continue,
+                },
+            };
+            found.push(file_problem(
+                &checkpoint::RULE,
+                &kept.loaded.path,
+                message,
+                help,
+            ));
+        }
+        found
     }
 
     /// The migration files as `pair` reads them, each with the script `script` gives it.
@@ -518,16 +581,18 @@ fn load(job: Job) -> Loaded {
 }
 
 /// Pairs the checked files into migrations, in version order, and finds the duplicate versions
-/// and the down files without their up file (by name alone, whether or not their content
-/// checked).
+/// and the down files and checkpoints without their up file (by name alone, whether or not
+/// their content checked).
 fn pair(files: &mut [Named]) -> (Vec<Migration>, Vec<Diagnostic>) {
     files.sort_by(|a, b| (a.version, &a.path).cmp(&(b.version, &b.path)));
     let mut migrations = Vec::new();
     let mut diagnostics = Vec::new();
     for group in files.chunk_by_mut(|a, b| a.version == b.version) {
-        let (ups, downs): (Vec<&mut Named>, Vec<&mut Named>) =
+        let (ups, rest): (Vec<&mut Named>, Vec<&mut Named>) =
             group.iter_mut().partition(|f| f.kind == ScriptKind::Up);
-        for same_kind in [&ups, &downs] {
+        let (downs, checkpoints): (Vec<&mut Named>, Vec<&mut Named>) =
+            rest.into_iter().partition(|f| f.kind == ScriptKind::Down);
+        for same_kind in [&ups, &downs, &checkpoints] {
             for extra in same_kind.iter().skip(1) {
                 diagnostics.push(file_problem(
                     &duplicate_version::RULE,
@@ -538,6 +603,7 @@ fn pair(files: &mut [Named]) -> (Vec<Migration>, Vec<Diagnostic>) {
             }
         }
         let (mut up, mut down) = (ups.into_iter().next(), downs.into_iter().next());
+        let mut checkpoint = checkpoints.into_iter().next();
         let orphan = match (&up, &down) {
             (None, Some(_)) => Some("down file without an up file of the same version".to_owned()),
             (Some(u), Some(d)) if u.name != d.name => Some(format!(
@@ -555,6 +621,27 @@ fn pair(files: &mut [Named]) -> (Vec<Migration>, Vec<Diagnostic>) {
                 orphan_down::RULE.help.to_owned(),
             ));
         }
+        let orphan = match (&up, &checkpoint) {
+            (None, Some(c)) => Some(format!(
+                "a checkpoint without the versioned file of version {} (`…_{}.sql`): it stands \
+                 for the files up to that one, which stay in the folder",
+                c.version, c.name
+            )),
+            (Some(u), Some(c)) if u.name != c.name => Some(format!(
+                "the checkpoint does not match the name of the versioned file {}",
+                u.path
+            )),
+            _ => None,
+        };
+        if let Some(message) = orphan {
+            let c = checkpoint.take().expect("an orphan is a checkpoint");
+            diagnostics.push(file_problem(
+                &checkpoint::RULE,
+                &c.path,
+                message,
+                checkpoint::RULE.help.to_owned(),
+            ));
+        }
         let Some(up) = up.as_mut() else { continue };
         let (Some(script), Some(checksum)) = (up.script.take(), up.checksum.take()) else {
             continue;
@@ -565,6 +652,7 @@ fn pair(files: &mut [Named]) -> (Vec<Migration>, Vec<Diagnostic>) {
             checksum,
             up: script,
             down: down.and_then(|d| d.script.take()),
+            checkpoint: checkpoint.and_then(|c| c.script.take()),
         });
     }
     (migrations, diagnostics)
@@ -742,6 +830,93 @@ mod tests {
             kept.into_outcome().migrations,
             check_entries("migrations", folder(&committing)).migrations
         );
+    }
+
+    /// A checkpoint at 2 of `ups`, with the header `migrate squash` writes, and `body`.
+    fn checkpoint_of(ups: &[&str], body: &str) -> Vec<u8> {
+        let sums: Vec<String> = ups.iter().map(|t| checksum(t)).collect();
+        let combined = migrate_core::checkpoint::combined(
+            sums.iter()
+                .enumerate()
+                .map(|(i, s)| (Version::new(i as u128 + 1), s.as_str())),
+        );
+        format!(
+            "{}{body}",
+            migrate_core::checkpoint::header(Version::new(2), &combined)
+        )
+        .into_bytes()
+    }
+
+    const ONE: &str = "CREATE TABLE IF NOT EXISTS a (id int);\n";
+    const TWO: &str = "CREATE TABLE IF NOT EXISTS b (id int);\n";
+    /// What pg_dump writes for `ONE` and `TWO`: no `IF NOT EXISTS`, rows without `ON CONFLICT`.
+    const DUMP: &str = "CREATE TABLE public.a (id int);\nCREATE TABLE public.b (id int);\n\
+                        INSERT INTO public.a VALUES (1);\n";
+
+    #[test]
+    fn a_checkpoint_is_checked_on_an_empty_model_without_the_idempotency_rules() {
+        let outcome = check(vec![
+            file("1_a.sql", ONE.as_bytes()),
+            file("2_b.checkpoint.sql", &checkpoint_of(&[ONE, TWO], DUMP)),
+            file("2_b.sql", TWO.as_bytes()),
+        ]);
+        assert_eq!(found(&outcome), Vec::<String>::new());
+        let two = &outcome.migrations[1];
+        let checkpoint = two.checkpoint.as_ref().expect("the checkpoint of 2");
+        assert_eq!(checkpoint.path, "migrations/2_b.checkpoint.sql");
+        assert_eq!(checkpoint.statements.len(), 3);
+        // Every other rule still applies: syntax, for one.
+        let outcome = check(vec![
+            file("1_a.sql", ONE.as_bytes()),
+            file(
+                "2_b.checkpoint.sql",
+                &checkpoint_of(&[ONE, TWO], "CREATE TABLE public.b (id int;\n"),
+            ),
+            file("2_b.sql", TWO.as_bytes()),
+        ]);
+        assert_eq!(
+            found(&outcome),
+            ["migrations/2_b.checkpoint.sql:3:30 syntax"]
+        );
+    }
+
+    #[test]
+    fn a_stale_orphan_or_headless_checkpoint_is_an_error_saying_what_to_do() {
+        let stale = check(vec![
+            file("1_a.sql", b"CREATE TABLE IF NOT EXISTS a (id bigint);\n"),
+            file("2_b.checkpoint.sql", &checkpoint_of(&[ONE, TWO], DUMP)),
+            file("2_b.sql", TWO.as_bytes()),
+        ]);
+        assert_eq!(found(&stale), ["migrations/2_b.checkpoint.sql checkpoint"]);
+        let error = &stale.diagnostics[0];
+        assert!(error.message.contains("stale"), "{}", error.message);
+        assert!(
+            error.help.contains("migrate squash --until 2"),
+            "{}",
+            error.help
+        );
+        let orphan = check(vec![
+            file("1_a.sql", ONE.as_bytes()),
+            file("2_b.checkpoint.sql", &checkpoint_of(&[ONE], DUMP)),
+        ]);
+        assert!(
+            found(&orphan).contains(&"migrations/2_b.checkpoint.sql checkpoint".to_owned()),
+            "{:?}",
+            found(&orphan)
+        );
+        assert!(orphan.diagnostics[0]
+            .message
+            .contains("version 2 (`…_b.sql`)"));
+        let headless = check(vec![
+            file("1_a.sql", ONE.as_bytes()),
+            file("2_b.checkpoint.sql", DUMP.as_bytes()),
+            file("2_b.sql", TWO.as_bytes()),
+        ]);
+        assert_eq!(
+            found(&headless),
+            ["migrations/2_b.checkpoint.sql checkpoint"]
+        );
+        assert!(headless.diagnostics[0].message.contains("header"));
     }
 
     #[test]

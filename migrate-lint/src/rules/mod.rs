@@ -17,6 +17,7 @@ pub use crate::rule::{Example, Examples, Family, Rule};
 
 mod attach_partition_without_check;
 mod cascade;
+pub(crate) mod checkpoint;
 mod cluster_administration;
 mod column_type_change;
 pub(crate) mod config;
@@ -165,6 +166,7 @@ static ALL: &[&Rule] = &[
     &invalid_name::RULE,
     &duplicate_version::RULE,
     &orphan_down::RULE,
+    &checkpoint::RULE,
     &nested_folder::RULE,
     &unreadable_file::RULE,
     &not_utf8::RULE,

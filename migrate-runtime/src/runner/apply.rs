@@ -91,21 +91,37 @@ async fn apply<C: Connection>(
     let versions: Vec<Version> = plan.pending().iter().map(Pending::version).collect();
     runner.planned(Operation::Apply, &versions)?;
     let mut steps = Vec::with_capacity(plan.pending().len());
-    let mut elsewhere = 0;
-    for pending in plan.pending() {
+    // The migrations applied without a step of their own: those a checkpoint's step stands for
+    // besides its own version, and those another migrator applied meanwhile.
+    let mut without_step = 0;
+    if let Some(checkpoint) = plan.checkpoint() {
+        let covered = checkpoint.covers().len();
+        match runner
+            .checkpoint_job(checkpoint)
+            .run(lock.conn(), 0)
+            .await?
+        {
+            Some(step) => {
+                steps.push(step);
+                without_step += covered - 1;
+            }
+            None => without_step += covered,
+        }
+    }
+    for pending in plan.replayed() {
         match runner
             .job(pending.migration(), Direction::Up)
             .run(lock.conn(), pending.resume_at())
             .await?
         {
             Some(step) => steps.push(step),
-            None => elsewhere += 1,
+            None => without_step += 1,
         }
     }
     lock.release().await?;
     Ok(Report {
         operation: Operation::Apply,
-        applied_total: plan.applied() + steps.len() + elsewhere,
+        applied_total: plan.applied() + steps.len() + without_step,
         steps,
         warnings: plan.warnings(),
         overrides: runner.overrides(),
@@ -116,8 +132,7 @@ async fn apply<C: Connection>(
 /// The pending no-transaction migrations of `plan`, with their files: what cannot be applied
 /// without a session lock.
 fn no_transaction(plan: &Plan) -> Vec<(Version, String)> {
-    plan.pending()
-        .iter()
+    plan.replayed()
         .map(Pending::migration)
         .filter(|m| m.up().transaction() == Transaction::None)
         .map(|m| (m.version(), m.up().path().to_owned()))

@@ -9,7 +9,7 @@ use crate::error::Error;
 use crate::event::{Event, Observer};
 use crate::history::{HistoryRow, HistoryTable};
 use crate::overrides::Override;
-use crate::plan::Rules;
+use crate::plan::{Checkpoint, Rules};
 use crate::report::{Operation, Report};
 use crate::retry::LockRetries;
 use crate::sql::quote_ident;
@@ -241,6 +241,15 @@ impl Runner {
         self
     }
 
+    /// Whether a run on a database without history applies the latest checkpoint up to its
+    /// target (`{V}_{name}.checkpoint.sql`, written by `migrate squash --until V`) instead of
+    /// replaying the migrations up to V (default `true`; `false` replays every file, as the
+    /// proof that both build the same schema does).
+    pub fn checkpoints(mut self, use_them: bool) -> Self {
+        self.rules.checkpoints = use_them;
+        self
+    }
+
     /// Lets [`Runner::baseline`] record migrations in a history table that already holds rows.
     pub fn force_baseline(mut self, force: bool) -> Self {
         self.force_baseline = force;
@@ -350,6 +359,15 @@ impl Runner {
             retries: self.retries,
             observer: &self.observer,
             search_path: self.search_path.as_deref(),
+            covers: &[],
+        }
+    }
+
+    /// The job that runs a plan's checkpoint and records every migration it stands for.
+    pub(super) fn checkpoint_job<'r>(&'r self, checkpoint: &'r Checkpoint) -> Job<'r> {
+        Job {
+            covers: checkpoint.covers(),
+            ..self.job(checkpoint.migration(), Direction::Up)
         }
     }
 

@@ -74,8 +74,14 @@ impl Runner {
     }
 
     /// This runner over the migrations of `versions` only (every one embedded), out of order
-    /// allowed.
+    /// allowed. A checkpoint stands for every migration up to its version: only a runner over
+    /// the set's first migrations, in order, may use one.
     fn over(&self, versions: &[Version]) -> Runner {
+        let prefix = self
+            .migrations
+            .iter()
+            .zip(versions)
+            .all(|(m, v)| m.version() == *v);
         let migrations = versions
             .iter()
             .filter_map(|v| self.migrations.get(*v).cloned())
@@ -90,6 +96,7 @@ impl Runner {
             ..self.clone()
         }
         .allow_out_of_order(true)
+        .checkpoints(self.rules.checkpoints && prefix)
     }
 
     /// What drift reads: the tenant schema, or the whole database.

@@ -64,6 +64,44 @@ impl<T: MakeTls> Throwaway<T> {
     /// Creates a throwaway database, applies `order` to it with `runner`'s options, reads its
     /// snapshot, and drops it whatever happened. Blocking.
     fn expected(&self, runner: &Runner, order: &[Version]) -> Result<Snapshot, Error> {
+        self.with_database(|_, client| {
+            for run in runner.replay(order) {
+                run.run(client)
+                    .map_err(|e| ("apply the migrations to", e.into()))?;
+            }
+            conn::block_on(catalog::read(&mut Blocking(client), runner.scope()))
+                .map_err(|e| ("read the catalog of", e.into()))
+        })
+    }
+
+    /// Creates a throwaway database, applies `runner`'s migrations up to `target` to it (with
+    /// the runner's options: [`Runner::checkpoints`]`(false)` replays every file), hands its
+    /// connection settings to `inspect` (`migrate squash` runs `pg_dump` there), and drops it
+    /// whatever happened. Blocking.
+    pub fn inspect_built<R>(
+        &self,
+        runner: &Runner,
+        target: Version,
+        inspect: impl FnOnce(&postgres::Config) -> R,
+    ) -> Result<R, Error> {
+        self.with_database(|config, client| {
+            runner
+                .run_to(client, target)
+                .map_err(|e| ("apply the migrations to", e.into()))?;
+            Ok(inspect(config))
+        })
+    }
+
+    /// Creates a throwaway database, runs `work` with its connection settings and a connection
+    /// to it, and drops it whatever happened; on failure, what `work` was doing and why.
+    fn with_database<R>(
+        &self,
+        work: impl FnOnce(
+            &postgres::Config,
+            &mut postgres::Client,
+        )
+            -> Result<R, (&'static str, Box<dyn std::error::Error + Send + Sync>)>,
+    ) -> Result<R, Error> {
         let name = throwaway_name();
         let failed = |action: &str, left: bool| {
             let (database, action) = (name.clone(), action.to_owned());
@@ -85,34 +123,18 @@ impl<T: MakeTls> Throwaway<T> {
             ))
             .map_err(|e| failed("create", false)(e.into()))?;
         tracing::debug!(database = %name, "created the throwaway database");
-        let built = self
-            .build(runner, order, &name)
+        let config = with_dbname_config(&self.config, &name);
+        let done = config
+            .connect(self.tls.clone())
+            .map_err(|e| ("connect to", e.into()))
+            .and_then(|mut client| work(&config, &mut client))
             .map_err(|(action, source)| failed(action, false)(source));
         let dropped = admin
             .batch_execute(&drop_sql(&name))
             .map_err(|e| failed("drop", true)(e.into()));
-        let snapshot = built?;
+        let done = done?;
         dropped?;
-        Ok(snapshot)
-    }
-
-    /// Applies `order` to the database `name` and reads its snapshot; on failure, what it was
-    /// doing and why.
-    fn build(
-        &self,
-        runner: &Runner,
-        order: &[Version],
-        name: &str,
-    ) -> Result<Snapshot, (&'static str, Box<dyn std::error::Error + Send + Sync>)> {
-        let mut client = with_dbname_config(&self.config, name)
-            .connect(self.tls.clone())
-            .map_err(|e| ("connect to", e.into()))?;
-        for run in runner.replay(order) {
-            run.run(&mut client)
-                .map_err(|e| ("apply the migrations to", e.into()))?;
-        }
-        conn::block_on(catalog::read(&mut Blocking(&mut client), runner.scope()))
-            .map_err(|e| ("read the catalog of", e.into()))
+        Ok(done)
     }
 }
 

@@ -65,6 +65,7 @@ mod tests {
                 index_builds: vec![],
             },
             down: None,
+            checkpoint: None,
         };
         Migrations::embedded(&[""], &[record], Settings::new())
     }
