@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use migrate_lint::discover::read_dir;
-use migrate_lint::embedded::{self, MigrationRecord, ScriptRecord};
+use migrate_lint::embedded::{self, MigrationRecord, RepeatableRecord, ScriptRecord};
 use migrate_lint::{Outcome, Script, SettingValue, Settings};
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
@@ -20,7 +20,7 @@ pub(crate) fn expand(input: &Input) -> TokenStream {
     let Some(manifest_dir) = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from) else {
         let error = syn::Error::new(span, "CARGO_MANIFEST_DIR is not set: build with cargo")
             .into_compile_error();
-        let empty = set(Vec::new(), &[], &Settings::new());
+        let empty = set(Vec::new(), &[], &[], &Settings::new());
         return quote! {{ #error #empty }};
     };
     let display = input.folder.value();
@@ -76,7 +76,7 @@ fn expand_folder(folder: &Path, display: &str, out_dir: Option<&Path>, span: Spa
                 })
                 .expect("a failed verdict has an error")
                 .into_compile_error();
-            let empty = set(Vec::new(), &[], &Settings::new());
+            let empty = set(Vec::new(), &[], &[], &Settings::new());
             quote! {{ #errors #(#warnings)* #empty }}
         }
     }
@@ -99,6 +99,7 @@ fn check(folder: &Path, outcome: Outcome) -> (Vec<String>, Result<TokenStream, V
         .migrations
         .iter()
         .flat_map(|m| std::iter::once(&m.up).chain(&m.down))
+        .chain(outcome.repeatables.iter().map(|r| &r.script))
         .filter(|s| !s.verbatim)
         .map(|s| s.file.clone())
         .chain(config_file.is_file().then_some(config_file))
@@ -118,22 +119,41 @@ fn check(folder: &Path, outcome: Outcome) -> (Vec<String>, Result<TokenStream, V
             down: m.down.as_ref().map(|d| script(d, &mut texts)),
         })
         .collect();
-    let set = set(texts, &records, &outcome.config.settings);
+    let repeatables: Vec<RepeatableRecord> = outcome
+        .repeatables
+        .iter()
+        .map(|r| RepeatableRecord {
+            name: &r.name,
+            checksum: &r.checksum,
+            script: script(&r.script, &mut texts),
+        })
+        .collect();
+    let set = set(texts, &records, &repeatables, &outcome.config.settings);
     (warnings, Ok(quote! { #(#includes)* #set }))
 }
 
-/// The `Migrations` value of a set: its texts and its index (see `migrate_core::embedded`), no
-/// constructor call per migration for rustc to check and evaluate.
+/// The `Migrations` value of a set: its texts and its index (see `migrate_core::embedded`), and
+/// the index of its repeatable migrations when it has some; no constructor call per migration
+/// for rustc to check and evaluate.
 fn set(
     texts: Vec<TokenStream>,
     records: &[MigrationRecord<'_>],
+    repeatables: &[RepeatableRecord<'_>],
     settings: &Settings,
 ) -> TokenStream {
     let index = embedded::encode(records);
     let settings = self::settings(settings);
+    let embedded = match repeatables {
+        [] => quote!(::migrate_runtime::Embedded::__new(&[#(#texts),*], #index)),
+        repeatables => {
+            let repeatables = embedded::encode_repeatables(repeatables);
+            quote! {
+                ::migrate_runtime::Embedded::__with_repeatables(&[#(#texts),*], #index, #repeatables)
+            }
+        }
+    };
     quote! {
-        static SET: ::migrate_runtime::Embedded =
-            ::migrate_runtime::Embedded::__new(&[#(#texts),*], #index);
+        static SET: ::migrate_runtime::Embedded = #embedded;
         ::migrate_runtime::Migrations::__embedded(&SET, #settings)
     }
 }

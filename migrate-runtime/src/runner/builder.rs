@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use crate::apply::{Direction, Job, Timeouts};
-use crate::embedded::{Migration, Migrations};
+use crate::apply::{Direction, Job, RepeatableJob, Timeouts};
+use crate::embedded::{Migration, Migrations, Repeatable};
 use crate::error::Error;
 use crate::event::{Event, Observer};
 use crate::history::{HistoryRow, HistoryTable};
@@ -349,6 +349,15 @@ impl Runner {
             timeouts: self.timeouts,
             retries: self.retries,
             observer: &self.observer,
+            search_path: self.search_path.as_deref(),
+        }
+    }
+
+    pub(super) fn repeatable_job<'r>(&'r self, repeatable: &'r Repeatable) -> RepeatableJob<'r> {
+        RepeatableJob {
+            repeatable,
+            table: &self.table,
+            timeouts: self.timeouts,
             search_path: self.search_path.as_deref(),
         }
     }
