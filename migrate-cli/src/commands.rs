@@ -101,7 +101,7 @@ fn status(args: &StatusArgs) -> Result<(), Failure> {
             println!("{status}");
         }
     }
-    if args.exit_code && !status.pending().is_empty() {
+    if args.exit_code && !status.plan.is_current() {
         return Err(Failure::pending());
     }
     Ok(())
@@ -113,16 +113,29 @@ fn plan(args: &PlanArgs) -> Result<(), Failure> {
     if args.verbose {
         print!("{plan}");
     } else {
-        if plan.pending().is_empty() {
+        if plan.is_current() {
             println!("Nothing to apply: {} migration(s) applied", plan.applied());
-        } else {
+        } else if !plan.pending().is_empty() {
             println!("Would apply {} migration(s):", plan.pending().len());
             for p in plan.pending() {
                 println!("  • {}", p.migration().up().path());
             }
         }
+        if !plan.repeatables().is_empty() {
+            println!(
+                "Would apply {} repeatable migration(s) after them:",
+                plan.repeatables().len()
+            );
+            for p in plan.repeatables() {
+                let why = if p.recorded_checksum().is_some() { "changed" } else { "new" };
+                println!("  • {} ({why})", p.repeatable().script().path());
+            }
+        }
         for finding in plan.findings() {
             println!("{}", finding.fact());
+        }
+        for gone in plan.repeatables_gone() {
+            println!("warning: {}", migrate_runtime::RepeatableGone(gone));
         }
     }
     if plan.has_errors() {
@@ -369,9 +382,13 @@ fn status_fleet(args: &StatusArgs) -> Result<(), Failure> {
     for t in &statuses {
         match &t.status {
             Ok(status) => {
-                pending += usize::from(!status.pending().is_empty());
+                pending += usize::from(!status.plan.is_current());
+                let repeatables = match status.plan.repeatables().len() {
+                    0 => String::new(),
+                    n => format!(", {n} repeatable(s) to apply"),
+                };
                 println!(
-                    "{:<width$}  {} applied, {} pending",
+                    "{:<width$}  {} applied, {} pending{repeatables}",
                     t.target,
                     status.applied.len(),
                     status.pending().len()
@@ -637,6 +654,22 @@ fn verify(args: &DbArgs) -> Result<(), Failure> {
         };
         println!("{label:<9}{} {}{note}", row.version, row.name);
     }
+    // A changed repeatable migration is pending (the next run applies it), not an error.
+    for row in &status.repeatables {
+        let label = match status.plan.repeatables().iter().find(|p| p.repeatable().name() == row.name) {
+            Some(p) => format!(
+                "CHANGED  R__{}.sql: applied checksum {}, file checksum {} (the next run applies it)",
+                row.name,
+                row.checksum,
+                p.repeatable().checksum()
+            ),
+            None if status.plan.repeatables_gone().contains(row) => {
+                format!("GONE     R__{}.sql: no file in {}", row.name, args.folder.dir.display())
+            }
+            None => format!("ok       R__{}.sql", row.name),
+        };
+        println!("{label}");
+    }
     let problems: Vec<_> = status
         .findings()
         .iter()
@@ -658,6 +691,19 @@ fn verify(args: &DbArgs) -> Result<(), Failure> {
         missing.len(),
         status.invalid_indexes.len()
     );
+    if !status.repeatables.is_empty() {
+        println!(
+            "Verified {} applied repeatable migration(s): {} changed (pending), {} gone",
+            status.repeatables.len(),
+            status
+                .plan
+                .repeatables()
+                .iter()
+                .filter(|p| p.recorded_checksum().is_some())
+                .count(),
+            status.plan.repeatables_gone().len()
+        );
+    }
     if !problems.is_empty() {
         let mut message = format!(
             "{} applied migration(s) do not match {}",
