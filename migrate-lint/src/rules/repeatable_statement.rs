@@ -26,7 +26,9 @@ pub(crate) static RULE: Rule = Rule {
     help: "keep views, functions, procedures, triggers, policies, grants and comments in the \
            repeatable migration; put the change of tables, indexes, types and rows in a \
            versioned migration (`{version}_{name}.sql`)",
-    allowable: false,
+    // Reference data kept in a repeatable migration, written to be re-run (`INSERT ... ON
+    // CONFLICT DO UPDATE`), is a choice a person can confirm, with its reason.
+    allowable: true,
     autofix: None,
     examples: Examples::Shown(&[Example {
         before: &[USERS],
@@ -60,11 +62,11 @@ fn check(ctx: &StatementCtx<'_>) -> Vec<Hit> {
             .hit(format!(
                 "`{what}` in a repeatable migration runs again each time the file changes"
             ))
-            .help(format!(
-                "put `{what}` in a versioned migration (`{{version}}_{{name}}.sql`); a \
-                 repeatable migration holds views, functions, procedures, triggers, policies, \
-                 grants and comments (`CREATE OR REPLACE`, `GRANT`, `COMMENT ON`)"
-            ))],
+            .help(
+                "move the statement to a versioned migration (`{version}_{name}.sql`): a \
+                 repeatable migration holds views, functions, procedures, triggers and policies \
+                 defined again (with OR REPLACE), grants and comments",
+            )],
         None => Vec::new(),
     }
 }
@@ -181,8 +183,8 @@ pub(crate) fn no_transaction(at: usize) -> Hit {
          `-- migrate:no-transaction` is refused",
     )
     .help(
-        "remove the header; a statement that cannot run in a transaction (`CREATE INDEX \
-         CONCURRENTLY`, `VACUUM`) belongs in a versioned migration",
+        "remove the header; a statement that cannot run in a transaction (an index built \
+         concurrently, a vacuum) belongs in a versioned migration",
     )
 }
 
