@@ -37,13 +37,12 @@ use crate::lock::{parse_holders, LockHolder};
 use crate::sql;
 
 mod failure;
-mod repeatable;
+pub(crate) mod repeatable;
 mod session;
 
 use crate::report::{Operation, Step};
 use crate::retry::{self, LockRetries, LOCK_NOT_AVAILABLE};
 pub use failure::{Direction, MigrationFailure};
-pub(crate) use repeatable::RepeatableJob;
 use session::SavedSession;
 
 /// `lock_timeout` and `statement_timeout` for the statements of each migration.

@@ -107,7 +107,7 @@ mod tests {
         assert!(
             record.starts_with(
                 "INSERT INTO \"app\".\"Schema Migrations_repeatables\" (name, checksum, \
-                 applied_at, execution_ms) VALUES ('it''s', '17db4fd3"
+                 applied_at, execution_ms) VALUES (E'it''s', E'17db4fd3"
             ),
             "{record}"
         );

@@ -3,7 +3,8 @@
 
 use std::time::Duration;
 
-use crate::apply::{Direction, Job, RepeatableJob, Timeouts};
+use crate::apply::repeatable::RepeatableJob;
+use crate::apply::{Direction, Job, Timeouts};
 use crate::embedded::{Migration, Migrations, Repeatable};
 use crate::error::Error;
 use crate::event::{Event, Observer};
