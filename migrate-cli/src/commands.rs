@@ -206,23 +206,43 @@ fn apply(args: &ApplyArgs) -> Result<(), Failure> {
         .iter()
         .filter(|p| args.target.is_none_or(|t| p.version() <= t))
         .collect();
-    let Some(last) = pending.last().map(|p| p.version()) else {
+    // The repeatable migrations run after every versioned one: not on the way to an earlier
+    // target.
+    let newest = s.migrations.iter().map(|m| m.version()).max();
+    let repeatables = match args.target.is_none_or(|t| newest.is_none_or(|n| n <= t)) {
+        true => plan.repeatables(),
+        false => &[],
+    };
+    if pending.is_empty() && repeatables.is_empty() {
         println!("Nothing to do: {} migration(s) applied", plan.applied());
         return Ok(());
-    };
+    }
     println!("Pending on {}:", s.target);
     for p in &pending {
         println!("  • {}", p.migration().up().path());
     }
-    let question = format!("Apply {} migration(s) to {}?", pending.len(), s.target);
+    for r in repeatables {
+        println!("  • {} (repeatable)", r.repeatable().script().path());
+    }
+    let question = match repeatables.len() {
+        0 => format!("Apply {} migration(s) to {}?", pending.len(), s.target),
+        n => format!(
+            "Apply {} migration(s) and {n} repeatable migration(s) to {}?",
+            pending.len(),
+            s.target
+        ),
+    };
     if !confirm::ask(args.yes, &question)? {
         return Err(Failure::usage("not confirmed; nothing was applied"));
     }
-    let report = runner
+    let runner = runner
         .only(pending.iter().map(|p| p.version()))
-        .observe(progress(args.verbose))
-        .run_to(&mut s.client, last)
-        .map_err(|e| s.fail(e))?;
+        .observe(progress(args.verbose));
+    let report = match (args.target, pending.last()) {
+        (Some(_), Some(last)) => runner.run_to(&mut s.client, last.version()),
+        _ => runner.run(&mut s.client),
+    }
+    .map_err(|e| s.fail(e))?;
     finish("Applied", &report);
     Ok(())
 }
@@ -295,10 +315,18 @@ fn progress(verbose: bool) -> impl Fn(&Event<'_>) + Send + Sync + 'static {
     }
 }
 
-/// `Applied 3 migration(s) in 12ms; 7 migration(s) applied in total`, with `heading` first.
+/// `Applied 3 migration(s) in 12ms; 7 migration(s) applied in total`, with `heading` first,
+/// after a line per repeatable migration applied (which ran after them).
 fn finish(heading: &str, report: &Report) {
+    for step in &report.repeatables {
+        println!("✓ applied {} in {}ms", step.path, ms(step.duration));
+    }
+    let repeatables = match report.repeatables.len() {
+        0 => String::new(),
+        n => format!("; {n} repeatable migration(s) applied"),
+    };
     println!(
-        "{heading} {} migration(s) in {}ms; {} migration(s) applied in total",
+        "{heading} {} migration(s) in {}ms; {} migration(s) applied in total{repeatables}",
         report.steps.len(),
         ms(report.elapsed),
         report.applied_total
