@@ -91,6 +91,11 @@ impl Outcome {
         self.diagnostics.iter().any(Diagnostic::is_error)
     }
 
+    /// How many migrations checked without error, versioned and repeatable.
+    pub fn checked(&self) -> usize {
+        self.migrations.len() + self.repeatables.len()
+    }
+
     /// The errors.
     pub fn errors(&self) -> impl Iterator<Item = &Diagnostic> {
         self.diagnostics.iter().filter(|d| d.is_error())
