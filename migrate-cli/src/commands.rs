@@ -127,7 +127,11 @@ fn plan(args: &PlanArgs) -> Result<(), Failure> {
                 plan.repeatables().len()
             );
             for p in plan.repeatables() {
-                let why = if p.recorded_checksum().is_some() { "changed" } else { "new" };
+                let why = if p.recorded_checksum().is_some() {
+                    "changed"
+                } else {
+                    "new"
+                };
                 println!("  • {} ({why})", p.repeatable().script().path());
             }
         }

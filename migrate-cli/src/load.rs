@@ -100,7 +100,9 @@ mod tests {
         assert_eq!(views.name(), "views");
         assert_eq!(views.checksum(), outcome.repeatables[0].checksum);
         assert_eq!(
-            views.script().statement_sql(&views.script().statements()[0]),
+            views
+                .script()
+                .statement_sql(&views.script().statements()[0]),
             "CREATE OR REPLACE VIEW v AS SELECT id FROM b"
         );
         let runner = set.runner();

@@ -773,8 +773,14 @@ fn repeatable_migrations_are_planned_applied_verified_and_shown() {
         .stdout_has("1 changed (pending), 0 gone");
     let json = db.migrate(&dir, &["status", "--format", "json"]).expect(0);
     let status: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
-    assert_eq!(status["repeatables"]["pending"][0]["name"], "views", "{json}");
-    assert_eq!(status["repeatables"]["applied"][0]["name"], "views", "{json}");
+    assert_eq!(
+        status["repeatables"]["pending"][0]["name"], "views",
+        "{json}"
+    );
+    assert_eq!(
+        status["repeatables"]["applied"][0]["name"], "views",
+        "{json}"
+    );
     db.migrate(&dir, &["apply", "-y"])
         .expect(0)
         .stdout_has("R__views.sql (repeatable)")

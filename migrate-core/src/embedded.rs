@@ -106,10 +106,8 @@ pub fn encode(migrations: &[MigrationRecord<'_>]) -> String {
 
 /// Writes the index of a set's repeatable migrations, in the order they are applied.
 pub fn encode_repeatables(repeatables: &[RepeatableRecord<'_>]) -> String {
-    let mut fields: Vec<String> = vec![
-        REPEATABLES_FORMAT.to_owned(),
-        repeatables.len().to_string(),
-    ];
+    let mut fields: Vec<String> =
+        vec![REPEATABLES_FORMAT.to_owned(), repeatables.len().to_string()];
     for r in repeatables {
         fields.extend([r.name.to_owned(), r.checksum.to_owned()]);
         script(&mut fields, &r.script);
@@ -359,7 +357,7 @@ mod tests {
                     path: "migrations/R__grants with spaces.sql",
                     text: 4,
                     transaction: Transaction::Single,
-                    statements: vec![0..10],
+                    statements: std::iter::once(0..10).collect(),
                     index_builds: vec![],
                 },
             },
@@ -371,7 +369,10 @@ mod tests {
             vec![]
         );
         let missing = decode_repeatables(index, 4).unwrap_err().to_string();
-        assert!(missing.contains("is text 4 of a set of 4 texts"), "{missing}");
+        assert!(
+            missing.contains("is text 4 of a set of 4 texts"),
+            "{missing}"
+        );
         let versioned = decode_repeatables(encode(&set()).leak(), 5)
             .unwrap_err()
             .to_string();
@@ -381,7 +382,10 @@ mod tests {
         );
         let extra: &'static str = format!("{index}\0more").leak();
         let extra = decode_repeatables(extra, 5).unwrap_err().to_string();
-        assert!(extra.contains("`more` after the last repeatable"), "{extra}");
+        assert!(
+            extra.contains("`more` after the last repeatable"),
+            "{extra}"
+        );
     }
 
     #[test]

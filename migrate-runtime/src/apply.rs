@@ -176,7 +176,9 @@ impl<'a> Job<'a> {
     fn guard_sql(&self) -> String {
         let lock = format!("SELECT pg_advisory_xact_lock({})", self.table.guard_key());
         match self.direction {
-            Direction::Up | Direction::Repeatable => format!("{lock}; {}; ", self.success_sql(ExecutionMs::Later)),
+            Direction::Up | Direction::Repeatable => {
+                format!("{lock}; {}; ", self.success_sql(ExecutionMs::Later))
+            }
             Direction::Down => format!("{lock}; "),
         }
     }
@@ -185,7 +187,9 @@ impl<'a> Job<'a> {
     /// time, or its deletion.
     fn finish_in_transaction_sql(&self) -> String {
         match self.direction {
-            Direction::Up | Direction::Repeatable => self.table.execution_sql(self.migration.version()),
+            Direction::Up | Direction::Repeatable => {
+                self.table.execution_sql(self.migration.version())
+            }
             Direction::Down => self.table.delete_sql(self.migration.version()),
         }
     }

@@ -90,8 +90,8 @@ impl Embedded {
             return &[];
         };
         self.repeatables.get_or_init(|| {
-            let records =
-                embedded::decode_repeatables(index, self.texts.len()).unwrap_or_else(|e| panic!("{e}"));
+            let records = embedded::decode_repeatables(index, self.texts.len())
+                .unwrap_or_else(|e| panic!("{e}"));
             records.into_iter().map(|r| self.repeatable(r)).collect()
         })
     }
@@ -645,18 +645,23 @@ mod tests {
                 path: "m/R__views.sql",
                 text: 0,
                 transaction: Transaction::Single,
-                statements: vec![0..8],
+                statements: std::iter::once(0..8).collect(),
                 index_builds: vec![],
             },
         };
         let index = embedded::encode_repeatables(&[record]).leak();
-        let set: &'static Embedded = Box::leak(Box::new(
-            Embedded::__with_repeatables(&["SELECT 1;"], embedded::encode(&[]).leak(), index),
-        ));
+        let set: &'static Embedded = Box::leak(Box::new(Embedded::__with_repeatables(
+            &["SELECT 1;"],
+            embedded::encode(&[]).leak(),
+            index,
+        )));
         let embedded = Migrations::__embedded(set, Settings::new());
         let r = &embedded.repeatables()[0];
         assert_eq!((r.name(), r.checksum()), ("views", "c9"));
-        assert_eq!(r.script().statement_sql(&r.script().statements()[0]), "SELECT 1");
+        assert_eq!(
+            r.script().statement_sql(&r.script().statements()[0]),
+            "SELECT 1"
+        );
         assert!(THREE.repeatables().is_empty());
     }
 

@@ -292,7 +292,10 @@ impl fmt::Display for Worded<'_> {
 /// `1, 2, 3, R__views.sql`: the versions and the repeatable migrations a report applied.
 fn versions(report: &Report) -> String {
     let versions = report.steps.iter().map(|s| s.version.to_string());
-    let repeatables = report.repeatables.iter().map(|r| format!("R__{}.sql", r.name));
+    let repeatables = report
+        .repeatables
+        .iter()
+        .map(|r| format!("R__{}.sql", r.name));
     versions.chain(repeatables).collect::<Vec<_>>().join(", ")
 }
 

@@ -105,8 +105,8 @@ pub use overrides::Override;
 pub use peer::{PeerHistory, Tool};
 pub use plan::{Finding, FindingKind, Pending, PendingRepeatable, Plan, RepeatableGone};
 pub use remedy::Remedy;
-pub use repeatable::AppliedRepeatable;
 pub use repair::{Refusal, Repair, RepairAction, RepairChange, RepairRecord, RowState};
+pub use repeatable::AppliedRepeatable;
 pub use report::{InvalidIndex, Operation, RepeatableStep, Report, Status, Step};
 pub use runner::Runner;
 

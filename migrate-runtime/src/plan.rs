@@ -10,11 +10,11 @@ use std::fmt;
 
 use migrate_core::Transaction;
 
-use crate::embedded::{Migration, Migrations};
 use crate::embedded::Repeatable;
+use crate::embedded::{Migration, Migrations};
 use crate::history::{Applied, HistoryRow};
-use crate::repeatable::AppliedRepeatable;
 use crate::remedy::Remedy;
+use crate::repeatable::AppliedRepeatable;
 pub use migrate_core::Severity;
 
 /// How the planner treats each unusual situation. The defaults are the safe ones.
@@ -310,7 +310,10 @@ impl PendingRepeatable {
     /// The statements that will run, in order, in one transaction.
     pub fn statements(&self) -> impl Iterator<Item = &str> + '_ {
         let script = self.repeatable().script();
-        script.statements().iter().map(move |s| script.statement_sql(s))
+        script
+            .statements()
+            .iter()
+            .map(move |s| script.statement_sql(s))
     }
 }
 
@@ -439,7 +442,11 @@ impl fmt::Display for Plan {
                     Some(_) => "changed",
                     None => "new",
                 };
-                writeln!(f, "  • {} ({why}, in one transaction)", p.repeatable().script().path())?;
+                writeln!(
+                    f,
+                    "  • {} ({why}, in one transaction)",
+                    p.repeatable().script().path()
+                )?;
                 for statement in p.statements() {
                     for line in statement.lines() {
                         writeln!(f, "      {line}")?;

@@ -95,7 +95,10 @@ mod tests {
     #[test]
     fn the_table_is_beside_the_history_table_and_the_record_is_an_upsert() {
         let table = HistoryTable::new("app", "Schema Migrations");
-        assert_eq!(qualified(&table), "\"app\".\"Schema Migrations_repeatables\"");
+        assert_eq!(
+            qualified(&table),
+            "\"app\".\"Schema Migrations_repeatables\""
+        );
         let script = Script::new(
             "m/R__it's.sql",
             "SELECT 1;",

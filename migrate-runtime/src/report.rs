@@ -8,8 +8,8 @@ use std::time::Duration;
 use crate::history::HistoryRow;
 use crate::overrides::Override;
 use crate::plan::{Finding, FindingKind, Pending, Plan, RepeatableGone};
-use crate::repeatable::AppliedRepeatable;
 use crate::repair::RepairRecord;
+use crate::repeatable::AppliedRepeatable;
 
 /// Which operation a [`Report`] describes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -7,7 +7,8 @@ use migrate_tests::fixtures::{REPEATABLE, REPEATABLE_CHANGED, REPEATABLE_FAILING
 use migrate_tests::pgbouncer::PgBouncer;
 use migrate_tests::TestDb;
 
-const ROWS: &str = "SELECT name, checksum, applied_at::text FROM public.schema_migrations_repeatables \
+const ROWS: &str =
+    "SELECT name, checksum, applied_at::text FROM public.schema_migrations_repeatables \
                     ORDER BY name";
 
 /// `name checksum` of each recorded repeatable migration.
@@ -44,7 +45,9 @@ fn applied_exactly_when_changed(db: &TestDb, mut client: postgres::Client) {
     assert_eq!(report.versions().len(), 2, "{report}");
     assert_eq!(names(&report), ["a_views", "b_functions"], "{report}");
     assert!(
-        report.to_string().contains("2 repeatable migration(s) applied"),
+        report
+            .to_string()
+            .contains("2 repeatable migration(s) applied"),
         "{report}"
     );
     assert_eq!(recorded(db), embedded(&REPEATABLE));
@@ -57,19 +60,29 @@ fn applied_exactly_when_changed(db: &TestDb, mut client: postgres::Client) {
     // Only `R__b_functions.sql` changed: it alone runs again.
     let plan = REPEATABLE_CHANGED.runner().plan(&mut client).unwrap();
     assert!(plan.pending().is_empty());
-    let pending: Vec<&str> = plan.repeatables().iter().map(|p| p.repeatable().name()).collect();
+    let pending: Vec<&str> = plan
+        .repeatables()
+        .iter()
+        .map(|p| p.repeatable().name())
+        .collect();
     assert_eq!(pending, ["b_functions"]);
     assert_eq!(
         plan.repeatables()[0].recorded_checksum(),
         Some(REPEATABLE.repeatables()[1].checksum())
     );
-    assert!(plan.to_string().contains("R__b_functions.sql (changed"), "{plan}");
+    assert!(
+        plan.to_string().contains("R__b_functions.sql (changed"),
+        "{plan}"
+    );
     let report = REPEATABLE_CHANGED.run(&mut client).unwrap();
     assert!(report.steps.is_empty(), "{report}");
     assert_eq!(names(&report), ["b_functions"], "{report}");
     assert_eq!(recorded(db), embedded(&REPEATABLE_CHANGED));
     let after = applied_at(db);
-    assert_eq!(after[0], before[0], "the unchanged one is not applied again");
+    assert_eq!(
+        after[0], before[0],
+        "the unchanged one is not applied again"
+    );
     assert_ne!(after[1], before[1]);
     assert_eq!(db.column("SELECT total_balance()::text"), ["1000"]);
 
@@ -107,7 +120,10 @@ fn a_failing_repeatable_rolls_back_and_records_nothing() {
         panic!("{error}");
     };
     assert_eq!(failure.direction, Direction::Repeatable);
-    assert_eq!(failure.path, "migrations/repeatable_failing/R__c_narrower.sql");
+    assert_eq!(
+        failure.path,
+        "migrations/repeatable_failing/R__c_narrower.sql"
+    );
     assert_eq!(failure.statement, Some(1), "{failure}");
     assert_eq!(failure.line, 4, "{failure}");
     assert_eq!(failure.code, "42P16", "{failure}");
@@ -116,7 +132,10 @@ fn a_failing_repeatable_rolls_back_and_records_nothing() {
         message.contains("repeatable migration c_narrower failed at"),
         "{message}"
     );
-    assert!(message.contains("the transaction was rolled back"), "{message}");
+    assert!(
+        message.contains("the transaction was rolled back"),
+        "{message}"
+    );
     // The versioned migrations and the repeatables before it committed, each on its own; the
     // failing one left nothing: no row, the view as it was, its grant not given.
     assert_eq!(db.history().len(), 2, "{:?}", db.history());
@@ -133,7 +152,10 @@ fn a_failing_repeatable_rolls_back_and_records_nothing() {
         ["false"]
     );
     // The next run tries it again (and fails again, naming it).
-    let status = REPEATABLE_FAILING.runner().status(&mut db.client()).unwrap();
+    let status = REPEATABLE_FAILING
+        .runner()
+        .status(&mut db.client())
+        .unwrap();
     let pending: Vec<&str> = status
         .plan
         .repeatables()
@@ -152,7 +174,11 @@ fn a_recorded_repeatable_whose_file_is_gone_is_reported() {
     );
     let plan = REPEATABLE.runner().plan(&mut db.client()).unwrap();
     assert!(plan.is_current());
-    let gone: Vec<&str> = plan.repeatables_gone().iter().map(|r| r.name.as_str()).collect();
+    let gone: Vec<&str> = plan
+        .repeatables_gone()
+        .iter()
+        .map(|r| r.name.as_str())
+        .collect();
     assert_eq!(gone, ["old"]);
     assert!(
         plan.to_string()

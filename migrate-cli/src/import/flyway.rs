@@ -272,7 +272,10 @@ mod tests {
     fn flyway_repeatable_migrations_are_copied_as_ours() {
         let c = flyway(&[
             ("V1__a.sql", "CREATE TABLE a (id int);"),
-            ("R__views.sql", "\u{FEFF}CREATE OR REPLACE VIEW v AS SELECT id FROM a;"),
+            (
+                "R__views.sql",
+                "\u{FEFF}CREATE OR REPLACE VIEW v AS SELECT id FROM a;",
+            ),
             ("sub/R__Grants.SQL", "GRANT SELECT ON v TO PUBLIC;"),
         ]);
         assert!(c.refused.is_empty(), "{:?}", c.refused);
@@ -281,7 +284,10 @@ mod tests {
             pairs(&[
                 ("1_a.sql", "CREATE TABLE a (id int);"),
                 ("R__Grants.sql", "GRANT SELECT ON v TO PUBLIC;"),
-                ("R__views.sql", "CREATE OR REPLACE VIEW v AS SELECT id FROM a;"),
+                (
+                    "R__views.sql",
+                    "CREATE OR REPLACE VIEW v AS SELECT id FROM a;"
+                ),
             ])
         );
         let c = flyway(&[

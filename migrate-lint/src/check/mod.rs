@@ -809,14 +809,21 @@ mod tests {
             vec![
                 file("R__b_grants.sql", grant),
                 file("R__a_views.sql", view),
-                file("2_t.sql", b"ALTER TABLE t ADD COLUMN IF NOT EXISTS x int;\n"),
+                file(
+                    "2_t.sql",
+                    b"ALTER TABLE t ADD COLUMN IF NOT EXISTS x int;\n",
+                ),
                 file("1_t.sql", TABLE),
                 file("R__c.down.sql", b"SELECT 1;\n"),
             ]
         };
         let outcome = check(entries());
         assert_eq!(found(&outcome), ["migrations/R__c.down.sql invalid-name"]);
-        let names: Vec<&str> = outcome.repeatables.iter().map(|r| r.name.as_str()).collect();
+        let names: Vec<&str> = outcome
+            .repeatables
+            .iter()
+            .map(|r| r.name.as_str())
+            .collect();
         assert_eq!(names, ["a_views", "b_grants"]);
         assert_eq!(outcome.migrations.len(), 2);
         let views = &outcome.repeatables[0];
@@ -839,12 +846,7 @@ mod tests {
                 "migrations/R__c.down.sql invalid-name",
             ]
         );
-        assert_eq!(
-            kept.diagnostics().len(),
-            2,
-            "{:?}",
-            kept.diagnostics()
-        );
+        assert_eq!(kept.diagnostics().len(), 2, "{:?}", kept.diagnostics());
         // The same text again: checked, then the next up file, up to the model's copy before
         // the first repeatable, which is the same.
         assert_eq!(kept.replace("1_t.sql", TABLE.to_vec()), Some(2));

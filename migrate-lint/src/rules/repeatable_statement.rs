@@ -292,10 +292,10 @@ SELECT count(*) FROM users;
     fn a_repeatable_without_a_transaction_is_refused() {
         let found = found("-- migrate:no-transaction\nCREATE OR REPLACE VIEW v AS SELECT 1;\n");
         assert!(
-            found
-                .iter()
-                .any(|f| f.starts_with("1:1 repeatable-statement a repeatable migration runs \
-                                       in one transaction")),
+            found.iter().any(|f| f.starts_with(
+                "1:1 repeatable-statement a repeatable migration runs \
+                                       in one transaction"
+            )),
             "{found:?}"
         );
     }
