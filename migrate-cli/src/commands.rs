@@ -102,7 +102,7 @@ fn status(args: &StatusArgs) -> Result<(), Failure> {
             println!("{status}");
         }
     }
-    if args.exit_code && !status.pending().is_empty() {
+    if args.exit_code && !status.plan.is_current() {
         return Err(Failure::pending());
     }
     Ok(())
@@ -114,14 +114,31 @@ fn plan(args: &PlanArgs) -> Result<(), Failure> {
     if args.verbose {
         print!("{plan}");
     } else {
-        if plan.pending().is_empty() {
+        if plan.is_current() {
             println!("Nothing to apply: {} migration(s) applied", plan.applied());
-        } else {
+        } else if !plan.pending().is_empty() {
             println!("Would apply {} migration(s):", plan.pending().len());
             print_pending(&plan, None);
         }
+        if !plan.repeatables().is_empty() {
+            println!(
+                "Would apply {} repeatable migration(s) after them:",
+                plan.repeatables().len()
+            );
+            for p in plan.repeatables() {
+                let why = if p.recorded_checksum().is_some() {
+                    "changed"
+                } else {
+                    "new"
+                };
+                println!("  • {} ({why})", p.repeatable().script().path());
+            }
+        }
         for finding in plan.findings() {
             println!("{}", finding.fact());
+        }
+        for gone in plan.repeatables_gone() {
+            println!("warning: {}", migrate_runtime::RepeatableGone(gone));
         }
     }
     if plan.has_errors() {
@@ -217,21 +234,41 @@ fn apply(args: &ApplyArgs) -> Result<(), Failure> {
         .iter()
         .filter(|p| args.target.is_none_or(|t| p.version() <= t))
         .collect();
-    let Some(last) = pending.last().map(|p| p.version()) else {
+    // The repeatable migrations run after every versioned one: not on the way to an earlier
+    // target.
+    let newest = s.migrations.iter().map(|m| m.version()).max();
+    let repeatables = match args.target.is_none_or(|t| newest.is_none_or(|n| n <= t)) {
+        true => plan.repeatables(),
+        false => &[],
+    };
+    if pending.is_empty() && repeatables.is_empty() {
         println!("Nothing to do: {} migration(s) applied", plan.applied());
         return Ok(());
-    };
+    }
     println!("Pending on {}:", s.target);
     print_pending(&plan, args.target);
-    let question = format!("Apply {} migration(s) to {}?", pending.len(), s.target);
+    for r in repeatables {
+        println!("  • {} (repeatable)", r.repeatable().script().path());
+    }
+    let question = match repeatables.len() {
+        0 => format!("Apply {} migration(s) to {}?", pending.len(), s.target),
+        n => format!(
+            "Apply {} migration(s) and {n} repeatable migration(s) to {}?",
+            pending.len(),
+            s.target
+        ),
+    };
     if !confirm::ask(args.yes, &question)? {
         return Err(Failure::usage("not confirmed; nothing was applied"));
     }
-    let report = runner
+    let runner = runner
         .only(pending.iter().map(|p| p.version()))
-        .observe(progress(args.verbose))
-        .run_to(&mut s.client, last)
-        .map_err(|e| s.fail(e))?;
+        .observe(progress(args.verbose));
+    let report = match (args.target, pending.last()) {
+        (Some(_), Some(last)) => runner.run_to(&mut s.client, last.version()),
+        _ => runner.run(&mut s.client),
+    }
+    .map_err(|e| s.fail(e))?;
     finish("Applied", &report);
     Ok(())
 }
@@ -304,10 +341,18 @@ fn progress(verbose: bool) -> impl Fn(&Event<'_>) + Send + Sync + 'static {
     }
 }
 
-/// `Applied 3 migration(s) in 12ms; 7 migration(s) applied in total`, with `heading` first.
+/// `Applied 3 migration(s) in 12ms; 7 migration(s) applied in total`, with `heading` first,
+/// after a line per repeatable migration applied (which ran after them).
 fn finish(heading: &str, report: &Report) {
+    for step in &report.repeatables {
+        println!("✓ applied {} in {}ms", step.path, ms(step.duration));
+    }
+    let repeatables = match report.repeatables.len() {
+        0 => String::new(),
+        n => format!("; {n} repeatable migration(s) applied"),
+    };
     println!(
-        "{heading} {} migration(s) in {}ms; {} migration(s) applied in total",
+        "{heading} {} migration(s) in {}ms; {} migration(s) applied in total{repeatables}",
         report.steps.len(),
         ms(report.elapsed),
         report.applied_total
@@ -401,9 +446,13 @@ fn status_fleet(args: &StatusArgs) -> Result<(), Failure> {
         for t in statuses {
             match &t.status {
                 Ok(status) => {
-                    here_pending += usize::from(!status.pending().is_empty());
+                    here_pending += usize::from(!status.plan.is_current());
+                    let repeatables = match status.plan.repeatables().len() {
+                        0 => String::new(),
+                        n => format!(", {n} repeatable(s) to apply"),
+                    };
                     println!(
-                        "{:<width$}  {} applied, {} pending",
+                        "{:<width$}  {} applied, {} pending{repeatables}",
                         t.target,
                         status.applied.len(),
                         status.pending().len()
@@ -711,6 +760,22 @@ fn verify(args: &DbArgs) -> Result<(), Failure> {
         };
         println!("{label:<9}{} {}{note}", row.version, row.name);
     }
+    // A changed repeatable migration is pending (the next run applies it), not an error.
+    for row in &status.repeatables {
+        let label = match status.plan.repeatables().iter().find(|p| p.repeatable().name() == row.name) {
+            Some(p) => format!(
+                "CHANGED  R__{}.sql: applied checksum {}, file checksum {} (the next run applies it)",
+                row.name,
+                row.checksum,
+                p.repeatable().checksum()
+            ),
+            None if status.plan.repeatables_gone().contains(row) => {
+                format!("GONE     R__{}.sql: no file in {}", row.name, args.folder.dir.display())
+            }
+            None => format!("ok       R__{}.sql", row.name),
+        };
+        println!("{label}");
+    }
     let problems: Vec<_> = status
         .findings()
         .iter()
@@ -732,6 +797,19 @@ fn verify(args: &DbArgs) -> Result<(), Failure> {
         missing.len(),
         status.invalid_indexes.len()
     );
+    if !status.repeatables.is_empty() {
+        println!(
+            "Verified {} applied repeatable migration(s): {} changed (pending), {} gone",
+            status.repeatables.len(),
+            status
+                .plan
+                .repeatables()
+                .iter()
+                .filter(|p| p.recorded_checksum().is_some())
+                .count(),
+            status.plan.repeatables_gone().len()
+        );
+    }
     if !problems.is_empty() {
         let mut message = format!(
             "{} applied migration(s) do not match {}",

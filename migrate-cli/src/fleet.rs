@@ -628,9 +628,14 @@ where
 /// `✓ tenant_003 applied 2 migration(s)`, as a target ends.
 fn done_line(target: &str, outcome: &Outcome) -> String {
     match outcome {
-        Outcome::Applied(report) => {
+        Outcome::Applied(report) if report.repeatables.is_empty() => {
             format!("✓ {target} applied {} migration(s)", report.steps.len())
         }
+        Outcome::Applied(report) => format!(
+            "✓ {target} applied {} migration(s) and {} repeatable migration(s)",
+            report.steps.len(),
+            report.repeatables.len()
+        ),
         Outcome::Current(_) => format!("= {target} current"),
         Outcome::Failed(error) => format!("✗ {target} failed: {}", error.fact()),
         _ => format!("- {target} not reached"),

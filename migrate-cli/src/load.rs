@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use migrate_lint::{Diagnostic, Outcome};
-use migrate_runtime::{Migration, Migrations, Script, Statement};
+use migrate_runtime::{Migration, Migrations, Repeatable, Script, Statement};
 
 /// Checks the folder with the build's rules and its `migrate.toml`, as the build does.
 pub fn check(dir: &Path) -> Outcome {
@@ -21,7 +21,18 @@ pub fn migrations(outcome: &Outcome) -> Result<Migrations, Vec<&Diagnostic>> {
     }
     let list: Vec<Migration> = outcome.migrations.iter().map(migration).collect();
     let set = Migrations::new(list).expect("the checker reports duplicate versions as errors");
+    let repeatables = outcome.repeatables.iter().map(repeatable).collect();
+    let set = set
+        .with_repeatables(repeatables)
+        .expect("one folder holds each file name once");
     Ok(set.with_settings(outcome.config.settings.clone()))
+}
+
+fn repeatable(r: &migrate_lint::Repeatable) -> Repeatable {
+    let repeatable = Repeatable::new(r.name.clone(), script(&r.script))
+        .expect("the checker refuses a repeatable migration without a transaction");
+    debug_assert_eq!(repeatable.checksum(), r.checksum, "one checksum definition");
+    repeatable
 }
 
 fn migration(m: &migrate_lint::Migration) -> Migration {
@@ -69,6 +80,11 @@ mod tests {
         )
         .unwrap();
         std::fs::write(
+            dir.path().join("R__views.sql"),
+            "CREATE OR REPLACE VIEW v AS SELECT id FROM b;\n",
+        )
+        .unwrap();
+        std::fs::write(
             dir.path().join("migrate.toml"),
             "[history]\nschema = \"app\"\n[run]\nlock_timeout = \"3s\"\n",
         )
@@ -85,6 +101,15 @@ mod tests {
             "CREATE TABLE IF NOT EXISTS b (id int)"
         );
         assert!(m.down().is_some());
+        let views = &set.repeatables()[0];
+        assert_eq!(views.name(), "views");
+        assert_eq!(views.checksum(), outcome.repeatables[0].checksum);
+        assert_eq!(
+            views
+                .script()
+                .statement_sql(&views.script().statements()[0]),
+            "CREATE OR REPLACE VIEW v AS SELECT id FROM b"
+        );
         let runner = set.runner();
         assert_eq!(runner.table().qualified(), "\"app\".\"schema_migrations\"");
         assert_eq!(

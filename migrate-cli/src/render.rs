@@ -19,7 +19,7 @@ pub fn report(format: Format, dir: &str, outcome: &Outcome) -> String {
     let diagnostics = &outcome.diagnostics;
     // The closing lines of the formats read in a log: the summary, and what `legacy_until` hid.
     let closing = || {
-        let summary = summary(dir, outcome.migrations.len(), diagnostics);
+        let summary = summary(dir, outcome.checked(), diagnostics);
         match legacy(outcome) {
             Some(note) => format!("{summary}\n{note}\n"),
             None => format!("{summary}\n"),
@@ -34,7 +34,7 @@ pub fn report(format: Format, dir: &str, outcome: &Outcome) -> String {
         Format::Github => github::annotations(diagnostics) + &closing(),
         Format::Sarif => sarif::log(diagnostics) + "\n",
         Format::Gitlab => gitlab::report(diagnostics) + "\n",
-        Format::Markdown => markdown::comment(dir, outcome.migrations.len(), diagnostics),
+        Format::Markdown => markdown::comment(dir, outcome.checked(), diagnostics),
     }
 }
 

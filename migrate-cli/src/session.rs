@@ -36,7 +36,7 @@ pub fn checked(dir: &Path) -> Result<(Migrations, Config), Failure> {
             Err(Failure::findings(format!(
                 "{}\n  = help: fix the files (`migrate lint --dir {shown}` checks them); nothing was \
                  done to the database",
-                render::summary(&shown, outcome.migrations.len(), &outcome.diagnostics)
+                render::summary(&shown, outcome.checked(), &outcome.diagnostics)
                     .trim_start_matches("error: ")
             )))
         }

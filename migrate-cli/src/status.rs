@@ -6,8 +6,8 @@ use serde_json::{json, Value};
 
 /// The status of the database `target` (as `user@host:port/database`) whose history table is
 /// `table` (quoted): the applied and pending migrations, the checkpoint a run would apply first
-/// (`null` without one), the findings, the INVALID indexes and
-/// the newest repairs, newest first.
+/// (`null` without one), the repeatable migrations (applied, to apply, gone), the findings, the
+/// INVALID indexes and the newest repairs, newest first.
 pub fn json(target: &str, table: &str, status: &Status) -> String {
     let state = |state: &RowState| json!({ "state": state.as_str(), "checksum": state.checksum() });
     let value = json!({
@@ -31,6 +31,21 @@ pub fn json(target: &str, table: &str, status: &Status) -> String {
             "path": c.script().path(),
             "covers": c.covers().len(),
         })),
+        "repeatables": {
+            "applied": status.repeatables.iter().map(|r| json!({
+                "name": r.name,
+                "checksum": r.checksum,
+                "applied_at": r.applied_at,
+                "execution_ms": r.execution_ms,
+            })).collect::<Vec<Value>>(),
+            "pending": status.plan.repeatables().iter().map(|p| json!({
+                "name": p.repeatable().name(),
+                "path": p.repeatable().script().path(),
+                "checksum": p.repeatable().checksum(),
+                "recorded_checksum": p.recorded_checksum(),
+            })).collect::<Vec<Value>>(),
+            "gone": status.plan.repeatables_gone().iter().map(|r| r.name.as_str()).collect::<Vec<&str>>(),
+        },
         "findings": status.findings().iter().map(|f| json!({
             "severity": f.severity.as_str(),
             "version": f.kind.version().to_string(),

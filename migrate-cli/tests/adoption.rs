@@ -492,12 +492,14 @@ fn import_refuses_file_by_file_what_a_tool_would_run_that_cannot_be_carried_over
             "flyway",
             vec![
                 ("V1__t.sql", "CREATE TABLE t ();\n"),
-                ("R__v.sql", "CREATE VIEW v AS SELECT 1;\n"),
+                // A repeatable migration is copied, unless Flyway runs it outside a transaction.
+                ("R__v.sql", "CREATE OR REPLACE VIEW v AS SELECT 1;\n"),
+                ("R__v.sql.conf", "executeInTransaction=false\n"),
                 ("V2__x.sql", "SELECT 1;\n"),
                 ("V2__x.sql.conf", "executeInTransaction=maybe\n"),
             ],
             vec![
-                "R__v.sql: a repeatable migration",
+                "R__v.sql: a repeatable migration run outside a transaction",
                 "V2__x.sql.conf:1: Flyway stops",
             ],
         ),

@@ -721,3 +721,83 @@ fn errors_advise_flags_not_the_library_s_builder_methods() {
     assert!(run.stderr.contains("--force"), "{run}");
     assert!(!run.stderr.contains("Runner::"), "{run}");
 }
+
+#[test]
+fn repeatable_migrations_are_planned_applied_verified_and_shown() {
+    let db = Db::new();
+    let folder = Folder::with(&[
+        (
+            "001_users.sql",
+            "CREATE TABLE IF NOT EXISTS users (id bigint PRIMARY KEY, email text);\n",
+        ),
+        (
+            "R__views.sql",
+            "CREATE OR REPLACE VIEW user_emails AS SELECT id, email FROM users;\n",
+        ),
+    ]);
+    let dir = folder.path();
+    db.migrate(&dir, &["plan"])
+        .expect(0)
+        .stdout_has("Would apply 1 migration(s):")
+        .stdout_has("Would apply 1 repeatable migration(s) after them:")
+        .stdout_has("R__views.sql (new)");
+    db.migrate(&dir, &["status", "--exit-code"])
+        .expect(3)
+        .stdout_has("R__views.sql (never applied)")
+        .stdout_has("Total: 0 applied, 1 pending, 1 repeatable(s) to apply");
+    db.migrate(&dir, &["apply", "-y"])
+        .expect(0)
+        .stdout_has("1 repeatable migration(s) applied");
+    assert!(db.exists("public.user_emails"));
+    db.migrate(&dir, &["status", "--exit-code"])
+        .expect(0)
+        .stdout_has("Repeatable Migrations:\n  ✓ R__views.sql (");
+    db.migrate(&dir, &["apply", "-y"])
+        .expect(0)
+        .stdout_has("Nothing to do: 1 migration(s) applied");
+
+    // Changed: pending (exit 3 with --exit-code), not an error for verify; applied once more.
+    folder.write(
+        "R__views.sql",
+        "CREATE OR REPLACE VIEW user_emails AS SELECT id, email, email IS NULL AS no_email \
+         FROM users;\n",
+    );
+    db.migrate(&dir, &["plan"])
+        .expect(0)
+        .stdout_has("Would apply 1 repeatable migration(s) after them:")
+        .stdout_has("R__views.sql (changed)");
+    db.migrate(&dir, &["status", "--exit-code"]).expect(3);
+    db.migrate(&dir, &["verify"])
+        .expect(0)
+        .stdout_has("CHANGED  R__views.sql: applied checksum")
+        .stdout_has("1 changed (pending), 0 gone");
+    let json = db.migrate(&dir, &["status", "--format", "json"]).expect(0);
+    let status: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(
+        status["repeatables"]["pending"][0]["name"], "views",
+        "{json}"
+    );
+    assert_eq!(
+        status["repeatables"]["applied"][0]["name"], "views",
+        "{json}"
+    );
+    db.migrate(&dir, &["apply", "-y"])
+        .expect(0)
+        .stdout_has("R__views.sql (repeatable)")
+        .stdout_has("R__views.sql in ")
+        .stdout_has("Applied 0 migration(s) in ");
+    assert_eq!(
+        db.value("SELECT count(*) FROM public.schema_migrations_repeatables")
+            .as_deref(),
+        Some("1")
+    );
+
+    // Its file removed: reported, not an error.
+    std::fs::remove_file(dir.join("R__views.sql")).unwrap();
+    db.migrate(&dir, &["verify"])
+        .expect(0)
+        .stdout_has("GONE     R__views.sql");
+    db.migrate(&dir, &["plan"])
+        .expect(0)
+        .stdout_has("warning: repeatable migration views was applied at");
+}

@@ -12,6 +12,10 @@
 //! its text among the texts, `s` (single transaction) or `n` (none), the number of statements
 //! and their byte ranges, the number of concurrent index builds and, for each, its statement,
 //! `0` (build) or `1` (rebuild) and the index's name.
+//!
+//! A set with repeatable migrations (`R__{name}.sql`) has a second index, written by
+//! [`encode_repeatables`] and read by [`decode_repeatables`]: its format tag, their number, then
+//! each one's name, checksum and script, in the order they are applied.
 
 use std::fmt;
 use std::ops::Range;
@@ -56,6 +60,20 @@ pub struct ScriptRecord<'a> {
     pub index_builds: Vec<IndexBuild>,
 }
 
+/// The first field of the repeatables' index.
+const REPEATABLES_FORMAT: &str = "migrate-repeatables-1";
+
+/// One repeatable migration as the repeatables' index describes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RepeatableRecord<'a> {
+    /// Its name (`views` for `R__views.sql`).
+    pub name: &'a str,
+    /// The checksum of its text.
+    pub checksum: &'a str,
+    /// Its script.
+    pub script: ScriptRecord<'a>,
+}
+
 /// An index that [`decode`] cannot read: what it found where.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DecodeError(String);
@@ -89,6 +107,53 @@ pub fn encode(migrations: &[MigrationRecord<'_>]) -> String {
         }
     }
     fields.join("\0")
+}
+
+/// Writes the index of a set's repeatable migrations, in the order they are applied.
+pub fn encode_repeatables(repeatables: &[RepeatableRecord<'_>]) -> String {
+    let mut fields: Vec<String> =
+        vec![REPEATABLES_FORMAT.to_owned(), repeatables.len().to_string()];
+    for r in repeatables {
+        fields.extend([r.name.to_owned(), r.checksum.to_owned()]);
+        script(&mut fields, &r.script);
+    }
+    fields.join("\0")
+}
+
+/// Reads the index [`encode_repeatables`] wrote, for a set of `texts` texts.
+pub fn decode_repeatables(
+    index: &'static str,
+    texts: usize,
+) -> Result<Vec<RepeatableRecord<'static>>, DecodeError> {
+    let mut fields = Fields {
+        fields: index.split('\0'),
+        texts,
+    };
+    let format = fields.next("the format")?;
+    if format != REPEATABLES_FORMAT {
+        return Err(DecodeError(format!(
+            "written as `{format}`, read as `{REPEATABLES_FORMAT}`: build migrate-macros and \
+             migrate-runtime of one version"
+        )));
+    }
+    let count = fields.number("the number of repeatable migrations")?;
+    let mut repeatables = Vec::with_capacity(count);
+    for _ in 0..count {
+        let name = fields.next("a name")?;
+        let checksum = fields.next("a checksum")?;
+        let script = fields.script()?;
+        repeatables.push(RepeatableRecord {
+            name,
+            checksum,
+            script,
+        });
+    }
+    match fields.fields.next() {
+        None => Ok(repeatables),
+        Some(extra) => Err(DecodeError(format!(
+            "`{extra}` after the last repeatable migration"
+        ))),
+    }
 }
 
 fn script(fields: &mut Vec<String>, s: &ScriptRecord<'_>) {
@@ -289,6 +354,58 @@ mod tests {
         let index: &'static str = encode(&set()).leak();
         assert_eq!(decode(index, 4).unwrap(), set());
         assert_eq!(decode(encode(&[]).leak(), 0).unwrap(), vec![]);
+    }
+
+    #[test]
+    fn what_is_encoded_of_the_repeatables_is_decoded() {
+        let repeatables = vec![
+            RepeatableRecord {
+                name: "views",
+                checksum: "ef56",
+                script: ScriptRecord {
+                    path: "migrations/R__views.sql",
+                    text: 3,
+                    transaction: Transaction::Single,
+                    statements: vec![0..30, 32..64],
+                    index_builds: vec![],
+                },
+            },
+            RepeatableRecord {
+                name: "grants with spaces",
+                checksum: "0789",
+                script: ScriptRecord {
+                    path: "migrations/R__grants with spaces.sql",
+                    text: 4,
+                    transaction: Transaction::Single,
+                    statements: std::iter::once(0..10).collect(),
+                    index_builds: vec![],
+                },
+            },
+        ];
+        let index: &'static str = encode_repeatables(&repeatables).leak();
+        assert_eq!(decode_repeatables(index, 5).unwrap(), repeatables);
+        assert_eq!(
+            decode_repeatables(encode_repeatables(&[]).leak(), 0).unwrap(),
+            vec![]
+        );
+        let missing = decode_repeatables(index, 4).unwrap_err().to_string();
+        assert!(
+            missing.contains("is text 4 of a set of 4 texts"),
+            "{missing}"
+        );
+        let versioned = decode_repeatables(encode(&set()).leak(), 5)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            versioned.contains(&format!("written as `{FORMAT}`")),
+            "{versioned}"
+        );
+        let extra: &'static str = format!("{index}\0more").leak();
+        let extra = decode_repeatables(extra, 5).unwrap_err().to_string();
+        assert!(
+            extra.contains("`more` after the last repeatable"),
+            "{extra}"
+        );
     }
 
     #[test]

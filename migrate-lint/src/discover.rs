@@ -2,8 +2,10 @@
 //!
 //! `{version}_{name}.sql` is an up file, `{version}_{name}.down.sql` its down file,
 //! `{version}_{name}.checkpoint.sql` its checkpoint (what `migrate squash` writes). The version is
-//! the leading digits, compared as an integer. Hidden files, editor backups and files that do not
-//! end in `.sql` are ignored; every other `.sql` file must follow the convention.
+//! the leading digits, compared as an integer. `R__{name}.sql` is a repeatable migration (Flyway's
+//! convention), re-applied after the versioned ones whenever its text changes; it has no down
+//! file. Hidden files, editor backups and files that do not end in `.sql` are ignored; every other
+//! `.sql` file must follow the convention.
 
 use std::path::{Path, PathBuf};
 
@@ -76,6 +78,8 @@ pub(crate) enum FileName {
     Down { version: Version, name: String },
     /// `{version}_{name}.checkpoint.sql`
     Checkpoint { version: Version, name: String },
+    /// `R__{name}.sql`: a repeatable migration.
+    Repeatable { name: String },
     /// A `.sql` file whose name breaks the convention: what is wrong, and the fix.
     Invalid { problem: String, help: String },
 }
@@ -85,13 +89,19 @@ fn has_sql_extension(name: &str) -> bool {
 }
 
 /// Whether a file name follows the naming rule of a migration file (`{version}_{name}.sql`,
-/// `{version}_{name}.down.sql` or `{version}_{name}.checkpoint.sql`). Pure.
+/// `{version}_{name}.down.sql`, `{version}_{name}.checkpoint.sql` or `R__{name}.sql`). Pure.
 pub fn is_migration(file: &str) -> bool {
     matches!(
         classify(file),
-        FileName::Up { .. } | FileName::Down { .. } | FileName::Checkpoint { .. }
+        FileName::Up { .. }
+            | FileName::Down { .. }
+            | FileName::Checkpoint { .. }
+            | FileName::Repeatable { .. }
     )
 }
+
+/// The prefix of a repeatable migration's file name: `R__{name}.sql`.
+pub const REPEATABLE_PREFIX: &str = "R__";
 
 /// Reads a file name. Pure.
 pub(crate) fn classify(file: &str) -> FileName {
@@ -122,6 +132,9 @@ pub(crate) fn classify(file: &str) -> FileName {
         Some(stem) => (stem, true),
         None => (stem, false),
     };
+    if let Some(name) = stem.strip_prefix(REPEATABLE_PREFIX) {
+        return repeatable(name, down, checkpoint);
+    }
     if let Some(up) = stem.strip_suffix(".up") {
         return invalid(
             "an up file has no `.up` in its name",
@@ -164,6 +177,40 @@ pub(crate) fn classify(file: &str) -> FileName {
     }
 }
 
+/// Reads the name of a repeatable migration (`R__{name}.sql`, the `.sql` and `R__` taken off):
+/// the name follows a versioned file's rules (not empty), and there is no down file and no
+/// checkpoint.
+fn repeatable(name: &str, down: bool, checkpoint: bool) -> FileName {
+    if checkpoint {
+        return FileName::Invalid {
+            problem: "a repeatable migration has no checkpoint: it is applied after the versioned \
+                      migrations (and their checkpoint) whenever its text changes"
+                .to_owned(),
+            help: format!("remove it; `R__{name}.sql` itself is applied on a fresh database"),
+        };
+    }
+    if down {
+        return FileName::Invalid {
+            problem: "a repeatable migration has no down file: it is applied again whenever its \
+                      text changes"
+                .to_owned(),
+            help: format!(
+                "remove it; to undo what `R__{name}.sql` creates, change that file (or drop the \
+                 objects in a new versioned migration)"
+            ),
+        };
+    }
+    match name {
+        "" => FileName::Invalid {
+            problem: "the repeatable migration has no name after `R__`".to_owned(),
+            help: "rename it `R__{name}.sql`, e.g. `R__views.sql`".to_owned(),
+        },
+        name => FileName::Repeatable {
+            name: name.to_owned(),
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -201,6 +248,33 @@ mod tests {
                 name: "add_users".to_owned()
             }
         );
+    }
+
+    #[test]
+    fn repeatable_migrations_have_a_name_and_no_down_file() {
+        assert_eq!(
+            classify("R__views.sql"),
+            FileName::Repeatable {
+                name: "views".to_owned()
+            }
+        );
+        assert_eq!(
+            classify("R__Grants-v2.sql"),
+            FileName::Repeatable {
+                name: "Grants-v2".to_owned()
+            }
+        );
+        assert!(is_migration("R__views.sql"));
+        for (name, fix) in [
+            ("R__views.down.sql", "remove it"),
+            ("R__views.checkpoint.sql", "remove it"),
+            ("R__.sql", "R__views.sql"),
+        ] {
+            match classify(name) {
+                FileName::Invalid { help, .. } => assert!(help.contains(fix), "{name}: {help}"),
+                other => panic!("{name}: {other:?}"),
+            }
+        }
     }
 
     #[test]

@@ -71,5 +71,5 @@ pub use migrate_core::{
     checkpoint, checksum, embedded, IndexBuild, PgVersion, Setting, SettingValue, Settings,
     Tenancy, Transaction, Version,
 };
-pub use model::{Legacy, Migration, Outcome, Script};
+pub use model::{Legacy, Migration, Outcome, Repeatable, Script};
 pub use rule::{Example, Examples, Family, Rule};

@@ -48,12 +48,27 @@ pub struct Migration {
     pub checkpoint: Option<Script>,
 }
 
+/// One checked repeatable migration (`R__{name}.sql`): applied after the versioned migrations,
+/// again whenever its checksum changes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Repeatable {
+    /// The rest of the file name after `R__`, as written.
+    pub name: String,
+    /// Hex SHA-256 of the script's normalised text.
+    pub checksum: String,
+    /// The file (always run in one transaction).
+    pub script: Script,
+}
+
 /// The result of checking a folder: every finding of every file, and the migrations.
 #[derive(Debug, Clone, Default)]
 pub struct Outcome {
     /// Every migration whose up file checked without error, in ascending version order. Only a
     /// complete set when [`Outcome::has_errors`] is false.
     pub migrations: Vec<Migration>,
+    /// Every repeatable migration that checked without error, in file-name order (the order
+    /// they are applied in).
+    pub repeatables: Vec<Repeatable>,
     /// Errors and warnings of all files, sorted by file and position.
     pub diagnostics: Vec<Diagnostic>,
     /// The folder's `migrate.toml` (the defaults when absent; what could be read when it has
@@ -77,6 +92,11 @@ impl Outcome {
     /// Whether any finding is an error.
     pub fn has_errors(&self) -> bool {
         self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+
+    /// How many migrations checked without error, versioned and repeatable.
+    pub fn checked(&self) -> usize {
+        self.migrations.len() + self.repeatables.len()
     }
 
     /// The errors.

@@ -209,6 +209,9 @@ pub(crate) enum Check {
         down_files: bool,
         check: fn(&StatementCtx<'_>, &Policy) -> Vec<Hit>,
     },
+    /// Looks at one statement of a repeatable migration (`R__{name}.sql`), its own (not those a
+    /// `DO` block runs).
+    Repeatable(fn(&StatementCtx<'_>) -> Vec<Hit>),
     /// Looks at the scanner's tokens before parsing, for text PostgreSQL's parser cannot read
     /// (psql-only syntax). What it flags is blanked out before parsing.
     Tokens(fn(&str, &[ScanToken]) -> Vec<TokenHit>),
@@ -228,6 +231,9 @@ pub(crate) enum ScriptKind {
     Down,
     /// `{V}_{name}.checkpoint.sql`: run once, on an empty database, in one transaction.
     Checkpoint,
+    /// A repeatable migration (`R__{name}.sql`): checked as an up file, after every versioned
+    /// one, and by the rules for repeatables.
+    Repeatable,
 }
 
 /// What a statement rule sees: the statement and what earlier statements of the file did.

@@ -6,7 +6,8 @@
 //! `OUT_DIR` nothing is kept.
 //!
 //! - `migrate-embed-<place>.rs`: the set's tokens as Rust source (one block expression), which a
-//!   hit expands to with `include!`, so rustc reads it itself;
+//!   hit reads back as the expansion's tokens (not `include!`d: rustc and clippy would take
+//!   included code for the user's own, and lint it);
 //! - `migrate-embed-<place>.cache`: its key and what tells whether it still holds.
 //!
 //! **The key** is a SHA-256 of the macro's identity ([`BUILD`]: its version and the sources of
@@ -84,19 +85,17 @@ struct Kept {
 }
 
 impl Cache {
-    /// The cache of `folder` (shown as `display`) in `out_dir`; none when `out_dir` is not UTF-8
-    /// (the set file is named in an `include!`).
-    pub(crate) fn new(out_dir: &Path, folder: &Path, display: &str) -> Option<Self> {
-        out_dir.to_str()?;
+    /// The cache of `folder` (shown as `display`) in `out_dir`.
+    pub(crate) fn new(out_dir: &Path, folder: &Path, display: &str) -> Self {
         let place = checksum(&folder.to_string_lossy());
         let base = out_dir.join(format!("migrate-embed-{}", &place[..16]));
-        Some(Cache {
+        Cache {
             file: base.with_extension("cache"),
             set_file: base.with_extension("rs"),
             folder: folder.to_owned(),
             identity: format!("{BUILD}\n{display}\n{}\n", folder.to_string_lossy()),
             settle: SETTLE,
-        })
+        }
     }
 
     /// The folder's stamps now, to be taken before its files are read.
@@ -336,9 +335,7 @@ mod tests {
 
     /// The cache of `dir`, trusting stamps of files changed up to now.
     fn open(out: &tempfile::TempDir, dir: &tempfile::TempDir, display: &str) -> Cache {
-        Cache::new(out.path(), dir.path(), display)
-            .unwrap()
-            .settling(Duration::ZERO)
+        Cache::new(out.path(), dir.path(), display).settling(Duration::ZERO)
     }
 
     fn key(cache: &Cache) -> String {
@@ -403,7 +400,7 @@ mod tests {
     fn a_file_changed_within_the_settling_time_is_not_trusted_to_its_stamp() {
         let out = tempfile::tempdir().unwrap();
         let dir = folder(&[("001_a.sql", "SELECT 1;\n")]);
-        let cache = Cache::new(out.path(), dir.path(), "m").unwrap();
+        let cache = Cache::new(out.path(), dir.path(), "m");
         keep(&cache);
         let stamps = cache.stamps();
         assert!(stamps.0.is_none(), "written just now");

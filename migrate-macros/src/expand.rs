@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use migrate_lint::discover::read_dir;
-use migrate_lint::embedded::{self, MigrationRecord, ScriptRecord};
+use migrate_lint::embedded::{self, MigrationRecord, RepeatableRecord, ScriptRecord};
 use migrate_lint::{Outcome, Script, SettingValue, Settings};
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
@@ -20,7 +20,7 @@ pub(crate) fn expand(input: &Input) -> TokenStream {
     let Some(manifest_dir) = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from) else {
         let error = syn::Error::new(span, "CARGO_MANIFEST_DIR is not set: build with cargo")
             .into_compile_error();
-        let empty = set(Vec::new(), &[], &Settings::new());
+        let empty = set(Vec::new(), &[], &[], &Settings::new());
         return quote! {{ #error #empty }};
     };
     let display = input.folder.value();
@@ -35,7 +35,7 @@ pub(crate) fn expand(input: &Input) -> TokenStream {
 
 /// [`expand`] for the folder `folder`, shown as `display`, with the cache in `out_dir` if any.
 fn expand_folder(folder: &Path, display: &str, out_dir: Option<&Path>, span: Span) -> TokenStream {
-    let cache = out_dir.and_then(|out| Cache::new(out, folder, display));
+    let cache = out_dir.map(|out| Cache::new(out, folder, display));
     let (warnings, verdict) = match &cache {
         Some(cache) => cached(cache, folder, display),
         None => check(folder, checked(folder, display, read_dir(folder))),
@@ -56,14 +56,14 @@ fn expand_folder(folder: &Path, display: &str, out_dir: Option<&Path>, span: Spa
                 })
                 .expect("a failed verdict has an error")
                 .into_compile_error();
-            let empty = set(Vec::new(), &[], &Settings::new());
+            let empty = set(Vec::new(), &[], &[], &Settings::new());
             quote! {{ #errors #(#warnings)* #empty }}
         }
     }
 }
 
-/// The verdict on `folder` from the cache when it holds (the set `include!`d from the file
-/// that keeps it), else from the checker, then kept.
+/// The verdict on `folder` from the cache when it holds (the set read back from the file that
+/// keeps it), else from the checker, then kept.
 fn cached(
     cache: &Cache,
     folder: &Path,
@@ -72,18 +72,24 @@ fn cached(
     // The stamps are taken before the files are read: a file written after them is read as
     // changed by the next build, never trusted as unchanged.
     let stamps = cache.stamps();
-    let included = |hit: Hit| {
-        let file = hit.set_file.to_string_lossy().into_owned();
-        (hit.warnings, Ok(quote!(::core::include!(#file))))
+    // The kept set is read back as tokens of this expansion, as the checker's would be: code
+    // `include!`d from a file would be the user's code to rustc and clippy, linted as theirs.
+    let kept = |hit: Hit| {
+        let set: TokenStream = std::fs::read_to_string(&hit.set_file).ok()?.parse().ok()?;
+        Some((hit.warnings, Ok(set)))
     };
-    if let Some(hit) = cache.unchanged(&stamps) {
-        return included(hit);
+    if let Some(found) = cache.unchanged(&stamps).and_then(kept) {
+        return found;
     }
     // The folder is read once, for the cache's key and for the checker.
     let entries = read_dir(folder);
     let key = entries.as_ref().ok().map(|entries| cache.key(entries));
-    if let Some(hit) = key.as_ref().and_then(|key| cache.load(key, &stamps)) {
-        return included(hit);
+    if let Some(found) = key
+        .as_ref()
+        .and_then(|key| cache.load(key, &stamps))
+        .and_then(kept)
+    {
+        return found;
     }
     let (warnings, verdict) = check(folder, checked(folder, display, entries));
     if let (Some(key), Ok(set)) = (&key, &verdict) {
@@ -126,6 +132,7 @@ fn check(folder: &Path, outcome: Outcome) -> (Vec<String>, Result<TokenStream, V
         .migrations
         .iter()
         .flat_map(|m| std::iter::once(&m.up).chain(&m.down).chain(&m.checkpoint))
+        .chain(outcome.repeatables.iter().map(|r| &r.script))
         .filter(|s| !s.verbatim)
         .map(|s| s.file.clone())
         .chain(config_file.is_file().then_some(config_file))
@@ -146,22 +153,41 @@ fn check(folder: &Path, outcome: Outcome) -> (Vec<String>, Result<TokenStream, V
             checkpoint: m.checkpoint.as_ref().map(|c| script(c, &mut texts)),
         })
         .collect();
-    let set = set(texts, &records, &outcome.config.settings);
+    let repeatables: Vec<RepeatableRecord> = outcome
+        .repeatables
+        .iter()
+        .map(|r| RepeatableRecord {
+            name: &r.name,
+            checksum: &r.checksum,
+            script: script(&r.script, &mut texts),
+        })
+        .collect();
+    let set = set(texts, &records, &repeatables, &outcome.config.settings);
     (warnings, Ok(quote! {{ #(#includes)* #set }}))
 }
 
-/// The `Migrations` value of a set: its texts and its index (see `migrate_core::embedded`), no
-/// constructor call per migration for rustc to check and evaluate.
+/// The `Migrations` value of a set: its texts and its index (see `migrate_core::embedded`), and
+/// the index of its repeatable migrations when it has some; no constructor call per migration
+/// for rustc to check and evaluate.
 fn set(
     texts: Vec<TokenStream>,
     records: &[MigrationRecord<'_>],
+    repeatables: &[RepeatableRecord<'_>],
     settings: &Settings,
 ) -> TokenStream {
     let index = embedded::encode(records);
     let settings = self::settings(settings);
+    let embedded = match repeatables {
+        [] => quote!(::migrate_runtime::Embedded::__new(&[#(#texts),*], #index)),
+        repeatables => {
+            let repeatables = embedded::encode_repeatables(repeatables);
+            quote! {
+                ::migrate_runtime::Embedded::__with_repeatables(&[#(#texts),*], #index, #repeatables)
+            }
+        }
+    };
     quote! {
-        static SET: ::migrate_runtime::Embedded =
-            ::migrate_runtime::Embedded::__new(&[#(#texts),*], #index);
+        static SET: ::migrate_runtime::Embedded = #embedded;
         ::migrate_runtime::Migrations::__embedded(&SET, #settings)
     }
 }
@@ -257,31 +283,14 @@ mod tests {
         folders
     }
 
-    /// The file an expansion `include!`s its set from, if it does.
-    fn included(expansion: &TokenStream) -> Option<(String, PathBuf, String)> {
-        let text = expansion.to_string();
-        let (before, rest) = text.split_once(":: core :: include ! (\"")?;
-        let (file, after) = rest.split_once("\")")?;
-        Some((before.to_owned(), PathBuf::from(file), after.to_owned()))
-    }
-
-    /// An expansion with the set `include!`d from the cache replaced by the file's tokens.
-    fn resolved(expansion: &TokenStream) -> String {
-        let Some((before, file, after)) = included(expansion) else {
-            return expansion.to_string();
-        };
-        let set: TokenStream = std::fs::read_to_string(file).unwrap().parse().unwrap();
-        format!("{before}{set}{after}")
-    }
-
     /// The verdict from the cache is exactly the verdict without it, on every folder: the first
     /// build (which stores it), the next (which reads it), and a build after the kept set was
     /// edited (which ignores it).
     #[test]
     fn the_cached_verdict_is_the_checkers_on_every_folder() {
-        let out = tempfile::tempdir().unwrap();
         let span = Span::call_site();
         for folder in folders() {
+            let out = tempfile::tempdir().unwrap();
             let display = format!(
                 "migrations/{}",
                 folder.file_name().unwrap().to_string_lossy()
@@ -290,20 +299,23 @@ mod tests {
             let stored = expand_folder(&folder, &display, Some(out.path()), span);
             let read = expand_folder(&folder, &display, Some(out.path()), span);
             assert_eq!(stored.to_string(), fresh, "{display}: first build");
-            assert_eq!(resolved(&read), fresh, "{display}: from the cache");
-            let kept = included(&read);
+            assert_eq!(read.to_string(), fresh, "{display}: from the cache");
+            let kept = std::fs::read_dir(out.path())
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .find(|p| p.extension().is_some_and(|e| e == "rs"));
             assert_eq!(
                 kept.is_some(),
                 !fresh.contains("compile_error"),
                 "{display}: only a folder without errors is kept"
             );
-            if let Some((_, file, _)) = kept {
+            if let Some(file) = kept {
                 // A kept set changed since it was written (by hand, a disk error) is not
                 // trusted.
                 std::fs::write(&file, "{ ::core::compile_error!(\"forged\") }").unwrap();
                 let after = expand_folder(&folder, &display, Some(out.path()), span);
                 assert_eq!(
-                    resolved(&after),
+                    after.to_string(),
                     fresh,
                     "{display}: an edited set is ignored"
                 );

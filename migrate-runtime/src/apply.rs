@@ -37,6 +37,7 @@ use crate::lock::{parse_holders, LockHolder};
 use crate::sql;
 
 mod failure;
+pub(crate) mod repeatable;
 mod session;
 
 use crate::report::{Operation, Step};
@@ -76,6 +77,15 @@ impl Timeouts {
             .collect();
         (!sql.is_empty()).then(|| sql.join("; "))
     }
+}
+
+/// `SET LOCAL ...; ` for a script's transaction: `timeouts` and the tenant's search_path (quoted).
+fn set_local(timeouts: &Timeouts, search_path: Option<&str>) -> String {
+    let mut sql = timeouts.set_local();
+    if let Some(path) = search_path {
+        sql.push_str(&format!("SET LOCAL search_path = {path}; "));
+    }
+    sql
 }
 
 /// Two optional `;`-separated SQL lists as one.
@@ -139,6 +149,7 @@ impl<'a> Job<'a> {
                 .checkpoint()
                 .expect("a checkpoint's job runs a migration's checkpoint"),
             Direction::Up => self.migration.up(),
+            Direction::Repeatable => self.migration.up(),
             Direction::Down => self
                 .migration
                 .down()
@@ -195,7 +206,7 @@ impl<'a> Job<'a> {
             })
             .collect();
         match self.direction {
-            Direction::Up => format!(
+            Direction::Up | Direction::Repeatable => format!(
                 "{lock}; {covered}{}; ",
                 self.success_sql(ExecutionMs::Later)
             ),
@@ -207,7 +218,9 @@ impl<'a> Job<'a> {
     /// time, or its deletion.
     fn finish_in_transaction_sql(&self) -> String {
         match self.direction {
-            Direction::Up => self.table.execution_sql(self.migration.version()),
+            Direction::Up | Direction::Repeatable => {
+                self.table.execution_sql(self.migration.version())
+            }
             Direction::Down => self.table.delete_sql(self.migration.version()),
         }
     }
@@ -216,7 +229,7 @@ impl<'a> Job<'a> {
     /// row's deletion.
     fn finish_alone_sql(&self, execution_ms: ExecutionMs) -> String {
         match self.direction {
-            Direction::Up => self.success_sql(execution_ms),
+            Direction::Up | Direction::Repeatable => self.success_sql(execution_ms),
             Direction::Down => self.table.delete_sql(self.migration.version()),
         }
     }
@@ -247,11 +260,7 @@ impl<'a> Job<'a> {
 
     /// `SET LOCAL ...; ` for the script's transaction: `timeouts` and the tenant's search_path.
     fn set_local(&self, timeouts: &Timeouts) -> String {
-        let mut sql = timeouts.set_local();
-        if let Some(path) = self.search_path {
-            sql.push_str(&format!("SET LOCAL search_path = {path}; "));
-        }
-        sql
+        set_local(timeouts, self.search_path)
     }
 
     /// What a no-transaction script's session runs first: [`session::SAVE_SQL`], then `SET ...`
@@ -268,7 +277,7 @@ impl<'a> Job<'a> {
 
     fn operation(&self) -> Operation {
         match self.direction {
-            Direction::Up => Operation::Apply,
+            Direction::Up | Direction::Repeatable => Operation::Apply,
             Direction::Down => Operation::Rollback,
         }
     }
@@ -323,7 +332,7 @@ impl<'a> Job<'a> {
             }
         };
         let verb = match self.direction {
-            Direction::Up => "applied",
+            Direction::Up | Direction::Repeatable => "applied",
             Direction::Down => "reverted",
         };
         tracing::info!(
@@ -484,31 +493,13 @@ impl<'a> Job<'a> {
         Err(Error::Migration(Box::new(failure)))
     }
 
-    /// Finds the failing statement by replaying the statements one by one in a transaction that
-    /// is rolled back. Returns its index and, when PostgreSQL gave one, the error's offset in the
-    /// file. `(None, None)` when no statement fails alone (e.g. a deferred constraint at COMMIT).
+    /// Finds the failing statement of the script by replaying it (see [`locate()`]).
     async fn locate<C: Connection>(
         &self,
         conn: &mut C,
         timeouts: &Timeouts,
     ) -> Result<(Option<usize>, Option<usize>), Error> {
-        let script = self.script();
-        let action = "replay the failed migration to locate the failing statement";
-        conn.query(&format!("BEGIN; {}", self.set_local(timeouts)))
-            .await
-            .map_err(Error::db(action))?;
-        let mut found = (None, None);
-        for (i, statement) in script.statements().iter().enumerate() {
-            if let Err(error) = conn.query(script.statement_sql(statement)).await {
-                let offset = error
-                    .as_db_error()
-                    .and_then(|db| statement_offset(script, i, db));
-                found = (Some(i), offset);
-                break;
-            }
-        }
-        conn.query("ROLLBACK").await.map_err(Error::db(action))?;
-        Ok(found)
+        locate(conn, self.script(), &self.set_local(timeouts)).await
     }
 
     async fn run_statements<C: Connection>(
@@ -653,29 +644,74 @@ impl<'a> Job<'a> {
         exact: bool,
         statements_done: Option<usize>,
     ) -> MigrationFailure {
-        let script = self.script();
-        let offset = offset
-            .or_else(|| script.statements().first().map(|s| s.start()))
-            .unwrap_or(0);
-        let (line, column) = script.line_col(offset);
         MigrationFailure {
             version: self.migration.version(),
             name: self.migration.name().to_owned(),
             direction: self.direction,
-            path: script.path().to_owned(),
-            line,
-            column,
-            exact,
-            statement,
-            code: db.code().code().to_owned(),
-            message: db.message().to_owned(),
-            detail: db.detail().map(str::to_owned),
-            hint: db.hint().map(str::to_owned),
             statements_done,
-            attempts: 1,
-            blocked_by: Vec::new(),
+            ..failure_in(self.script(), db, offset, statement, exact)
         }
     }
+}
+
+/// The failure of `script` where PostgreSQL's error `db` was, at `offset` (the first statement's
+/// start when unknown): for an up script's migration, whose version, name, direction and
+/// progress the caller sets.
+fn failure_in(
+    script: &Script,
+    db: &DbError,
+    offset: Option<usize>,
+    statement: Option<usize>,
+    exact: bool,
+) -> MigrationFailure {
+    let offset = offset
+        .or_else(|| script.statements().first().map(|s| s.start()))
+        .unwrap_or(0);
+    let (line, column) = script.line_col(offset);
+    MigrationFailure {
+        version: migrate_core::Version::new(0),
+        name: String::new(),
+        direction: Direction::Up,
+        path: script.path().to_owned(),
+        line,
+        column,
+        exact,
+        statement,
+        code: db.code().code().to_owned(),
+        message: db.message().to_owned(),
+        detail: db.detail().map(str::to_owned),
+        hint: db.hint().map(str::to_owned),
+        statements_done: None,
+        attempts: 1,
+        blocked_by: Vec::new(),
+    }
+}
+
+/// Finds the failing statement of `script` by replaying its statements one by one in a
+/// transaction (after `set_local`) that is rolled back. Returns its index and, when PostgreSQL
+/// gave one, the error's offset in the file. `(None, None)` when no statement fails alone (e.g.
+/// a deferred constraint at COMMIT).
+async fn locate<C: Connection>(
+    conn: &mut C,
+    script: &Script,
+    set_local: &str,
+) -> Result<(Option<usize>, Option<usize>), Error> {
+    let action = "replay the failed migration to locate the failing statement";
+    conn.query(&format!("BEGIN; {set_local}"))
+        .await
+        .map_err(Error::db(action))?;
+    let mut found = (None, None);
+    for (i, statement) in script.statements().iter().enumerate() {
+        if let Err(error) = conn.query(script.statement_sql(statement)).await {
+            let offset = error
+                .as_db_error()
+                .and_then(|db| statement_offset(script, i, db));
+            found = (Some(i), offset);
+            break;
+        }
+    }
+    conn.query("ROLLBACK").await.map_err(Error::db(action))?;
+    Ok(found)
 }
 
 /// Puts the session back as it was before a no-transaction script (see [`session`]).

@@ -1,4 +1,5 @@
-//! The migration model: [`Migrations`], [`Migration`], [`Script`], [`Statement`]. One model for
+//! The migration model: [`Migrations`], [`Migration`], [`Repeatable`], [`Script`],
+//! [`Statement`]. One model for
 //! the set `embed_migrations!` expands to (the files' `'static` texts and the set's index, built
 //! in `static` context through the `#[doc(hidden)]` [`Embedded`], read into this model on first
 //! use) and for a set built at run time (owned text, through the public constructors), as the
@@ -8,7 +9,7 @@ use std::borrow::Cow;
 use std::fmt;
 use std::sync::{Arc, OnceLock};
 
-use migrate_core::embedded::{self, MigrationRecord, ScriptRecord};
+use migrate_core::embedded::{self, MigrationRecord, RepeatableRecord, ScriptRecord};
 use migrate_core::{checksum, IndexBuild, Settings, Transaction, Version};
 
 /// A migration set that cannot be built: what is wrong.
@@ -28,6 +29,9 @@ impl std::error::Error for InvalidMigration {}
 #[derive(Clone)]
 pub struct Migrations {
     migrations: List,
+    /// The repeatable migrations given at run time ([`Migrations::with_repeatables`]); `None`:
+    /// the embedded set's.
+    repeatables: Option<Arc<[Repeatable]>>,
     settings: Settings,
 }
 
@@ -45,15 +49,58 @@ pub struct Embedded {
     texts: &'static [&'static str],
     index: &'static str,
     migrations: OnceLock<Box<[Migration]>>,
+    /// The index of the repeatable migrations, when the folder has some.
+    repeatables_index: Option<&'static str>,
+    repeatables: OnceLock<Box<[Repeatable]>>,
 }
 
 impl Embedded {
     #[doc(hidden)]
     pub const fn __new(texts: &'static [&'static str], index: &'static str) -> Self {
+        Self::build(texts, index, None)
+    }
+
+    /// A set with repeatable migrations, described by `repeatables` (see
+    /// [`migrate_core::embedded::encode_repeatables`]).
+    #[doc(hidden)]
+    pub const fn __with_repeatables(
+        texts: &'static [&'static str],
+        index: &'static str,
+        repeatables: &'static str,
+    ) -> Self {
+        Self::build(texts, index, Some(repeatables))
+    }
+
+    const fn build(
+        texts: &'static [&'static str],
+        index: &'static str,
+        repeatables_index: Option<&'static str>,
+    ) -> Self {
         Self {
             texts,
             index,
             migrations: OnceLock::new(),
+            repeatables_index,
+            repeatables: OnceLock::new(),
+        }
+    }
+
+    fn repeatables(&self) -> &[Repeatable] {
+        let Some(index) = self.repeatables_index else {
+            return &[];
+        };
+        self.repeatables.get_or_init(|| {
+            let records = embedded::decode_repeatables(index, self.texts.len())
+                .unwrap_or_else(|e| panic!("{e}"));
+            records.into_iter().map(|r| self.repeatable(r)).collect()
+        })
+    }
+
+    fn repeatable(&self, r: RepeatableRecord<'static>) -> Repeatable {
+        Repeatable {
+            name: Cow::Borrowed(r.name),
+            checksum: Cow::Borrowed(r.checksum),
+            script: self.script(r.script),
         }
     }
 
@@ -145,6 +192,7 @@ impl Migrations {
     pub const fn __embedded(set: &'static Embedded, settings: Settings) -> Self {
         Self {
             migrations: List::Embedded(set),
+            repeatables: None,
             settings,
         }
     }
@@ -166,8 +214,39 @@ impl Migrations {
         }
         Ok(Self {
             migrations: List::Shared(migrations.into()),
+            repeatables: None,
             settings: Settings::new(),
         })
+    }
+
+    /// The same migrations with these repeatable migrations (the macro embeds the folder's),
+    /// put in the order they are applied: by name, as their file names sort. Two with the same
+    /// name are an error.
+    pub fn with_repeatables(
+        mut self,
+        mut repeatables: Vec<Repeatable>,
+    ) -> Result<Self, InvalidMigration> {
+        repeatables.sort_by(|a, b| a.name.cmp(&b.name));
+        if let Some(pair) = repeatables.windows(2).find(|p| p[0].name == p[1].name) {
+            return Err(InvalidMigration(format!(
+                "two repeatable migrations are named {}: {} and {}",
+                pair[0].name,
+                pair[0].script.path(),
+                pair[1].script.path()
+            )));
+        }
+        self.repeatables = Some(repeatables.into());
+        Ok(self)
+    }
+
+    /// The repeatable migrations (`R__{name}.sql`), in the order a run applies them (after
+    /// every versioned migration): by file name.
+    pub fn repeatables(&self) -> &[Repeatable] {
+        match (&self.repeatables, &self.migrations) {
+            (Some(list), _) => list,
+            (None, List::Embedded(set)) => set.repeatables(),
+            (None, List::Shared(_)) => &[],
+        }
     }
 
     /// The same migrations with the settings of their folder's `migrate.toml` (the macro
@@ -300,6 +379,53 @@ impl Migration {
     /// runs instead of the migrations up to this one (see [`Migration::with_checkpoint`]).
     pub const fn checkpoint(&self) -> Option<&Script> {
         self.checkpoint.as_ref()
+    }
+}
+
+/// A repeatable migration: `R__{name}.sql`, applied after the versioned migrations whenever its
+/// checksum differs from the one recorded when it was last applied, in one transaction with the
+/// row that records it.
+#[derive(Debug, Clone)]
+pub struct Repeatable {
+    name: Cow<'static, str>,
+    checksum: Cow<'static, str>,
+    script: Script,
+}
+
+impl Repeatable {
+    /// A repeatable migration built at run time; its checksum is computed from the script's
+    /// text. A script without a transaction is an error naming it: a repeatable migration runs
+    /// in one transaction with its record.
+    pub fn new(
+        name: impl Into<Cow<'static, str>>,
+        script: Script,
+    ) -> Result<Self, InvalidMigration> {
+        if script.transaction() != Transaction::Single {
+            return Err(InvalidMigration(format!(
+                "{}: a repeatable migration runs in one transaction",
+                script.path()
+            )));
+        }
+        Ok(Self {
+            name: name.into(),
+            checksum: Cow::Owned(checksum(script.sql())),
+            script,
+        })
+    }
+
+    /// The name: the rest of the file name after `R__` (`views` in `R__views.sql`).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Lower-case hex SHA-256 of the file's normalised text, as [`Migration::checksum`].
+    pub fn checksum(&self) -> &str {
+        &self.checksum
+    }
+
+    /// The script.
+    pub const fn script(&self) -> &Script {
+        &self.script
     }
 }
 
@@ -512,6 +638,58 @@ mod tests {
             std::ptr::eq(shared.as_slice(), set.as_slice()),
             "clones share the list"
         );
+    }
+
+    #[test]
+    fn repeatables_are_ordered_by_name_embedded_or_built_at_run_time() {
+        let set = Migrations::new(vec![])
+            .unwrap()
+            .with_repeatables(vec![
+                Repeatable::new("views", script("m/R__views.sql", "SELECT 2;")).unwrap(),
+                Repeatable::new("grants", script("m/R__grants.sql", "SELECT 1;")).unwrap(),
+            ])
+            .unwrap();
+        let names: Vec<&str> = set.repeatables().iter().map(Repeatable::name).collect();
+        assert_eq!(names, ["grants", "views"]);
+        assert_eq!(
+            set.repeatables()[0].checksum(),
+            "17db4fd369edb9244b9f91d9aeed145c3d04ad8ba6e95d06247f07a63527d11a"
+        );
+        let twice = Migrations::new(vec![]).unwrap().with_repeatables(vec![
+            Repeatable::new("v", script("m/R__v.sql", "SELECT 1;")).unwrap(),
+            Repeatable::new("v", script("n/R__v.sql", "SELECT 1;")).unwrap(),
+        ]);
+        assert_eq!(
+            twice.unwrap_err().to_string(),
+            "two repeatable migrations are named v: m/R__v.sql and n/R__v.sql"
+        );
+        let alone = Script::new("m/R__v.sql", "SELECT 1;", Transaction::None, vec![]).unwrap();
+        assert!(Repeatable::new("v", alone).is_err());
+        let record = RepeatableRecord {
+            name: "views",
+            checksum: "c9",
+            script: ScriptRecord {
+                path: "m/R__views.sql",
+                text: 0,
+                transaction: Transaction::Single,
+                statements: std::iter::once(0..8).collect(),
+                index_builds: vec![],
+            },
+        };
+        let index = embedded::encode_repeatables(&[record]).leak();
+        let set: &'static Embedded = Box::leak(Box::new(Embedded::__with_repeatables(
+            &["SELECT 1;"],
+            embedded::encode(&[]).leak(),
+            index,
+        )));
+        let embedded = Migrations::__embedded(set, Settings::new());
+        let r = &embedded.repeatables()[0];
+        assert_eq!((r.name(), r.checksum()), ("views", "c9"));
+        assert_eq!(
+            r.script().statement_sql(&r.script().statements()[0]),
+            "SELECT 1"
+        );
+        assert!(THREE.repeatables().is_empty());
     }
 
     #[test]

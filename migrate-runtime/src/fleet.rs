@@ -367,10 +367,14 @@ impl fmt::Display for Worded<'_> {
     }
 }
 
-/// `1, 2, 3`: the versions a report applied.
+/// `1, 2, 3, R__views.sql`: the versions and the repeatable migrations a report applied.
 fn versions(report: &Report) -> String {
-    let versions: Vec<String> = report.steps.iter().map(|s| s.version.to_string()).collect();
-    versions.join(", ")
+    let versions = report.steps.iter().map(|s| s.version.to_string());
+    let repeatables = report
+        .repeatables
+        .iter()
+        .map(|r| format!("R__{}.sql", r.name));
+    versions.chain(repeatables).collect::<Vec<_>>().join(", ")
 }
 
 /// The drift of one target of a fleet.

@@ -250,7 +250,7 @@ pub(crate) enum ExecutionMs {
 }
 
 /// The milliseconds since the start of the current query string, computed on the server.
-const SINCE_STATEMENT_START: &str =
+pub(crate) const SINCE_STATEMENT_START: &str =
     "(extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000)::bigint";
 
 /// How much of each history row to read.

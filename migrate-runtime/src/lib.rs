@@ -43,7 +43,8 @@
 //   can change, which each front end words);
 // - the vocabulary: `history` (the history table: names, lock keys, shape, SQL text, rows),
 //   `embedded` (the migration set), `overrides` (settings a run replaced),
-//   `peer` (other tools' history tables), `retry` (lock_timeout retries);
+//   `peer` (other tools' history tables), `retry` (lock_timeout retries), `repeatable` (the
+//   table recording the repeatable migrations: its SQL and rows);
 // - the pure decisions: `plan` (pending, modified, missing, out of order), `repair` (what a
 //   repair changes or why it is refused, and the SQL of its audit table), `drift` (two
 //   catalog snapshots compared, the ignore patterns), then `report`;
@@ -75,6 +76,7 @@ mod plan;
 mod read;
 mod remedy;
 mod repair;
+mod repeatable;
 mod report;
 mod retry;
 mod runner;
@@ -87,7 +89,7 @@ pub use apply::{Direction, MigrationFailure};
 pub use drift::{Difference, Drift, Ignore, ObjectId, ObjectKind};
 #[doc(hidden)]
 pub use embedded::Embedded;
-pub use embedded::{InvalidMigration, Migration, Migrations, Script, Statement};
+pub use embedded::{InvalidMigration, Migration, Migrations, Repeatable, Script, Statement};
 pub use error::{Error, Irreversible};
 pub use event::Event;
 pub use history::{HistoryRow, HistoryTable};
@@ -101,10 +103,13 @@ pub use migrate_core::{
 };
 pub use overrides::Override;
 pub use peer::{PeerHistory, Tool};
-pub use plan::{Checkpoint, Finding, FindingKind, Pending, Plan};
+pub use plan::{
+    Checkpoint, Finding, FindingKind, Pending, PendingRepeatable, Plan, RepeatableGone,
+};
 pub use remedy::Remedy;
 pub use repair::{Refusal, Repair, RepairAction, RepairChange, RepairRecord, RowState};
-pub use report::{InvalidIndex, Operation, Report, Status, Step};
+pub use repeatable::AppliedRepeatable;
+pub use report::{InvalidIndex, Operation, RepeatableStep, Report, Status, Step};
 pub use runner::Runner;
 
 /// Checks a migration folder at build time and embeds it as a [`Migrations`] value.

@@ -10,9 +10,11 @@ use std::fmt;
 
 use migrate_core::Transaction;
 
+use crate::embedded::Repeatable;
 use crate::embedded::{Migration, Migrations};
 use crate::history::{Applied, HistoryRow};
 use crate::remedy::Remedy;
+use crate::repeatable::AppliedRepeatable;
 pub use migrate_core::Severity;
 
 /// How the planner treats each unusual situation. The defaults are the safe ones.
@@ -322,6 +324,36 @@ impl Checkpoint {
     }
 }
 
+/// A repeatable migration the run would apply after the versioned ones: new, or changed since
+/// it was last applied. It shares the set it belongs to, as [`Pending`] does.
+#[derive(Debug, Clone)]
+pub struct PendingRepeatable {
+    set: Migrations,
+    index: usize,
+    recorded: Option<String>,
+}
+
+impl PendingRepeatable {
+    /// The repeatable migration.
+    pub fn repeatable(&self) -> &Repeatable {
+        &self.set.repeatables()[self.index]
+    }
+
+    /// The checksum recorded when it was last applied; `None` when it never was.
+    pub fn recorded_checksum(&self) -> Option<&str> {
+        self.recorded.as_deref()
+    }
+
+    /// The statements that will run, in order, in one transaction.
+    pub fn statements(&self) -> impl Iterator<Item = &str> + '_ {
+        let script = self.repeatable().script();
+        script
+            .statements()
+            .iter()
+            .map(move |s| script.statement_sql(s))
+    }
+}
+
 /// What a run would do, and what validation found.
 #[derive(Debug, Clone)]
 pub struct Plan {
@@ -329,6 +361,8 @@ pub struct Plan {
     findings: Vec<Finding>,
     applied: usize,
     checkpoint: Option<Checkpoint>,
+    repeatables: Vec<PendingRepeatable>,
+    repeatables_gone: Vec<AppliedRepeatable>,
 }
 
 impl Plan {
@@ -364,6 +398,51 @@ impl Plan {
         self.applied
     }
 
+    /// The repeatable migrations the run would apply after the versioned ones, in order: those
+    /// never applied and those whose checksum differs from the one recorded.
+    pub fn repeatables(&self) -> &[PendingRepeatable] {
+        &self.repeatables
+    }
+
+    /// The repeatable migrations recorded as applied whose file is not in this build (renamed
+    /// or removed): what they created stays in the database until a migration drops it.
+    pub fn repeatables_gone(&self) -> &[AppliedRepeatable] {
+        &self.repeatables_gone
+    }
+
+    /// Whether the run would apply nothing: no versioned and no repeatable migration.
+    pub fn is_current(&self) -> bool {
+        self.pending.is_empty() && self.repeatables.is_empty()
+    }
+
+    /// The same plan with the repeatable migrations of `migrations` that `recorded` (the rows of
+    /// their table) says are pending, and the recorded ones this build does not have. Pure.
+    pub(crate) fn with_repeatables(
+        mut self,
+        migrations: &Migrations,
+        recorded: &[AppliedRepeatable],
+    ) -> Plan {
+        self.repeatables = pending_repeatables(migrations, recorded)
+            .into_iter()
+            .map(|(index, recorded)| PendingRepeatable {
+                set: migrations.clone(),
+                index,
+                recorded,
+            })
+            .collect();
+        self.repeatables_gone = recorded
+            .iter()
+            .filter(|row| {
+                !migrations
+                    .repeatables()
+                    .iter()
+                    .any(|r| r.name() == row.name)
+            })
+            .cloned()
+            .collect();
+        self
+    }
+
     /// Whether a finding stops the run.
     pub fn has_errors(&self) -> bool {
         self.findings.iter().any(|f| f.severity == Severity::Error)
@@ -385,9 +464,9 @@ impl Plan {
 
 impl fmt::Display for Plan {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.pending.is_empty() {
+        if self.is_current() {
             writeln!(f, "Nothing to apply: {} migration(s) applied", self.applied)?;
-        } else {
+        } else if !self.pending.is_empty() {
             writeln!(f, "Would apply {} migration(s):", self.pending.len())?;
             if let Some(checkpoint) = &self.checkpoint {
                 writeln!(
@@ -417,11 +496,71 @@ impl fmt::Display for Plan {
                 }
             }
         }
+        if !self.repeatables.is_empty() {
+            writeln!(
+                f,
+                "Would apply {} repeatable migration(s) after them:",
+                self.repeatables.len()
+            )?;
+            for p in &self.repeatables {
+                let why = match p.recorded_checksum() {
+                    Some(_) => "changed",
+                    None => "new",
+                };
+                writeln!(
+                    f,
+                    "  • {} ({why}, in one transaction)",
+                    p.repeatable().script().path()
+                )?;
+                for statement in p.statements() {
+                    for line in statement.lines() {
+                        writeln!(f, "      {line}")?;
+                    }
+                }
+            }
+        }
         for finding in &self.findings {
             writeln!(f, "{}", finding.fact())?;
         }
+        for gone in &self.repeatables_gone {
+            writeln!(f, "warning: {}", RepeatableGone(gone))?;
+        }
         Ok(())
     }
+}
+
+/// How a recorded repeatable migration whose file is gone is reported (a warning: `plan`,
+/// `status` and `verify` say it).
+#[derive(Debug, Clone, Copy)]
+pub struct RepeatableGone<'a>(pub &'a AppliedRepeatable);
+
+impl fmt::Display for RepeatableGone<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "repeatable migration {} was applied at {} but its file R__{}.sql is not in this \
+             build: what it created stays until a migration drops it",
+            self.0.name, self.0.applied_at, self.0.name
+        )
+    }
+}
+
+/// The repeatable migrations of `migrations` that `recorded` (the rows of their table) says are
+/// pending: each one's index and the checksum recorded when it was last applied (`None`: never).
+pub(crate) fn pending_repeatables(
+    migrations: &Migrations,
+    recorded: &[AppliedRepeatable],
+) -> Vec<(usize, Option<String>)> {
+    migrations
+        .repeatables()
+        .iter()
+        .enumerate()
+        .filter_map(|(index, r)| {
+            let row = recorded.iter().find(|row| row.name == r.name());
+            let checksum = row.map(|row| row.checksum.as_str());
+            (checksum != Some(r.checksum())).then(|| (index, checksum.map(str::to_owned)))
+        })
+        .collect()
 }
 
 fn severity(allowed: bool) -> Severity {
@@ -593,6 +732,8 @@ pub(crate) fn plan(
         findings,
         applied,
         checkpoint,
+        repeatables: Vec::new(),
+        repeatables_gone: Vec::new(),
     }
 }
 

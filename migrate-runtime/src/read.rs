@@ -9,6 +9,7 @@ use postgres::SimpleQueryMessage;
 use crate::conn::Connection;
 use crate::error::Error;
 use crate::history::{self, Applied, Detail, History, HistoryRow, HistoryTable};
+use crate::repeatable::{self, AppliedRepeatable};
 use crate::sql;
 use migrate_core::Version;
 
@@ -30,6 +31,19 @@ pub(crate) async fn query_history<C: Connection>(
             Err(shape_error(table, &shape))
         }
         Err(e) => Err(Error::db("read the history table")(e)),
+    }
+}
+
+/// Reads the rows of the repeatable migrations' table: `None` when it does not exist (no
+/// repeatable migration was ever applied).
+pub(crate) async fn read_repeatables<C: Connection>(
+    conn: &mut C,
+    table: &HistoryTable,
+) -> Result<Option<Vec<AppliedRepeatable>>, Error> {
+    match conn.query(&repeatable::read_sql(table)).await {
+        Ok(messages) => Ok(Some(repeatable::parse_rows(&messages))),
+        Err(e) if e.code() == Some(&SqlState::UNDEFINED_TABLE) => Ok(None),
+        Err(e) => Err(Error::db("read the repeatable migrations' table")(e)),
     }
 }
 

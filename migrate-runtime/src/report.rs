@@ -7,8 +7,9 @@ use std::time::Duration;
 
 use crate::history::HistoryRow;
 use crate::overrides::Override;
-use crate::plan::{Checkpoint, Finding, FindingKind, Pending, Plan};
+use crate::plan::{Checkpoint, Finding, FindingKind, Pending, Plan, RepeatableGone};
 use crate::repair::RepairRecord;
+use crate::repeatable::AppliedRepeatable;
 
 /// Which operation a [`Report`] describes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,6 +45,17 @@ pub struct Step {
     pub resumed_at: Option<usize>,
 }
 
+/// One repeatable migration a run applied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RepeatableStep {
+    /// The name (`views` for `R__views.sql`).
+    pub name: String,
+    /// The file that ran.
+    pub path: String,
+    /// How long it took.
+    pub duration: Duration,
+}
+
 /// What `run`, `run_to`, `rollback_to` or `baseline` did.
 #[derive(Debug, Clone)]
 pub struct Report {
@@ -51,6 +63,8 @@ pub struct Report {
     pub operation: Operation,
     /// The migrations applied (reverted, recorded), in the order they ran.
     pub steps: Vec<Step>,
+    /// The repeatable migrations a run applied after them, in the order they ran.
+    pub repeatables: Vec<RepeatableStep>,
     /// How many embedded migrations are applied after the operation.
     pub applied_total: usize,
     /// Warnings of validation (newer migrations missing, failed attempts retried, ...).
@@ -66,7 +80,7 @@ pub struct Report {
 impl Report {
     /// Whether nothing was applied, reverted or recorded.
     pub fn is_empty(&self) -> bool {
-        self.steps.is_empty()
+        self.steps.is_empty() && self.repeatables.is_empty()
     }
 
     /// The versions applied (reverted, recorded), in order.
@@ -94,7 +108,7 @@ impl fmt::Display for Report {
             Operation::Repair => ("Repairing", "repaired"),
             Operation::Drift => ("Comparing", "compared"),
         };
-        if self.steps.is_empty() {
+        if self.is_empty() {
             return write!(
                 f,
                 "Nothing to do: {} migration(s) applied",
@@ -112,13 +126,27 @@ impl fmt::Display for Report {
             }
             writeln!(f)?;
         }
+        if !self.repeatables.is_empty() {
+            writeln!(
+                f,
+                "Applying {} repeatable migration(s)...",
+                self.repeatables.len()
+            )?;
+        }
+        for step in &self.repeatables {
+            writeln!(f, "  ✓ {} applied in {}ms", step.path, ms(step.duration))?;
+        }
         write!(
             f,
             "Migration summary: {} {done} in {}ms; {} migration(s) applied in total",
             self.steps.len(),
             ms(self.elapsed),
             self.applied_total
-        )
+        )?;
+        match self.repeatables.len() {
+            0 => Ok(()),
+            n => write!(f, "; {n} repeatable migration(s) applied"),
+        }
     }
 }
 
@@ -127,6 +155,9 @@ impl fmt::Display for Report {
 pub struct Status {
     /// Applied migrations (successful history rows), by version, whether embedded or not.
     pub applied: Vec<HistoryRow>,
+    /// The repeatable migrations recorded as applied (the rows of their table), by name,
+    /// whether embedded or not; [`Plan::repeatables`] are those a run would apply.
+    pub repeatables: Vec<AppliedRepeatable>,
     /// What a run would do and what validation finds (modified, missing, failed, ...).
     pub plan: Plan,
     /// Indexes that applied migrations built concurrently and that are INVALID (an
@@ -235,8 +266,32 @@ impl fmt::Display for Status {
         for p in self.pending() {
             writeln!(f, "  • {}", p.migration().up().path())?;
         }
+        if !self.repeatables.is_empty() || !self.plan.repeatables().is_empty() {
+            writeln!(f, "\nRepeatable Migrations:")?;
+        }
+        for row in &self.repeatables {
+            let pending = self
+                .plan
+                .repeatables()
+                .iter()
+                .any(|p| p.repeatable().name() == row.name);
+            let mark = if pending { "•" } else { "✓" };
+            write!(f, "  {mark} R__{}.sql ({}", row.name, row.applied_at)?;
+            if let Some(ms) = row.execution_ms {
+                write!(f, ", {ms}ms")?;
+            }
+            writeln!(f, "{})", if pending { "; changed since" } else { "" })?;
+        }
+        for p in self.plan.repeatables() {
+            if p.recorded_checksum().is_none() {
+                writeln!(f, "  • {} (never applied)", p.repeatable().script().path())?;
+            }
+        }
         for finding in self.findings() {
             writeln!(f, "{}", finding.fact())?;
+        }
+        for gone in self.plan.repeatables_gone() {
+            writeln!(f, "warning: {}", RepeatableGone(gone))?;
         }
         for invalid in &self.invalid_indexes {
             writeln!(f, "error: {invalid}")?;
@@ -252,6 +307,10 @@ impl fmt::Display for Status {
             "\nTotal: {} applied, {} pending",
             self.applied.len(),
             self.pending().len()
-        )
+        )?;
+        match self.plan.repeatables().len() {
+            0 => Ok(()),
+            n => write!(f, ", {n} repeatable(s) to apply"),
+        }
     }
 }

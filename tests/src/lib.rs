@@ -78,6 +78,15 @@ pub mod fixtures {
     /// and its trigger, a view, a materialized view, a procedure; then a second table.
     pub static DRIFTING: Migrations = embed_migrations!("migrations/drifting");
 
+    /// 001 accounts, 002 a `balance` column; repeatable `R__a_views.sql` (a view of accounts,
+    /// commented) and `R__b_functions.sql` (a function reading the view, granted).
+    pub static REPEATABLE: Migrations = embed_migrations!("migrations/repeatable");
+    /// `REPEATABLE` with `R__b_functions.sql` changed (the function adds 1000).
+    pub static REPEATABLE_CHANGED: Migrations = embed_migrations!("migrations/repeatable_changed");
+    /// `REPEATABLE` plus `R__c_narrower.sql`, which the build accepts and the server refuses
+    /// (`CREATE OR REPLACE VIEW` dropping a column), in its second statement.
+    pub static REPEATABLE_FAILING: Migrations = embed_migrations!("migrations/repeatable_failing");
+
     /// The crates.io corpus (285 migrations), as `migrate import --from diesel` converts
     /// `tests/corpus/cratesio`. Its SQL was not written to be idempotent: the `migrate.toml`
     /// the import wrote marks it all as legacy history, and puts the runner's history in

@@ -20,7 +20,7 @@ pub const NO_TRANSACTION: &str = "-- migrate:no-transaction\n";
 /// A file to write into our folder.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutFile {
-    /// Our file name, `{version}_{name}.sql` or `{version}_{name}.down.sql`.
+    /// Our file name, `{version}_{name}.sql`, `{version}_{name}.down.sql` or `R__{name}.sql`.
     pub name: String,
     /// Its bytes.
     pub bytes: Vec<u8>,
@@ -148,6 +148,10 @@ fn flat(
         }
         let (version, name) = match name_of(file_name) {
             Named::Migration(version, name) => (version, name),
+            Named::Repeatable(name) => {
+                repeatable(file, name, &parts, conversion);
+                continue;
+            }
             Named::Companion => continue,
             Named::Ignored(reason) => {
                 conversion.skipped.push((file.path.clone(), reason));
@@ -190,6 +194,37 @@ fn flat(
         }
     }
     found
+}
+
+/// A repeatable migration, copied as ours (`R__{name}.sql`), or refused when the tool runs it
+/// outside a transaction (ours runs in one, with its record).
+fn repeatable(
+    file: &SourceFile,
+    name: String,
+    parts: impl Fn(&SourceFile) -> Result<Vec<(Kind, Part)>, Refuse>,
+    conversion: &mut Conversion,
+) {
+    match parts(file) {
+        Ok(parts) => {
+            for (_, part) in parts {
+                match &part.no_transaction {
+                    Some(marker) => conversion.refused.push((
+                        file.path.clone(),
+                        format!(
+                            "a repeatable migration run outside a transaction ({marker}); ours \
+                             runs in one transaction with its record: move the statements that \
+                             need none into a versioned migration and remove the setting"
+                        ),
+                    )),
+                    None => conversion.files.push(out(format!("R__{name}.sql"), part)),
+                }
+            }
+        }
+        Err(refuse) => conversion.refused.push((
+            location(refuse.path.as_deref().unwrap_or(&file.path), refuse.line),
+            refuse.reason,
+        )),
+    }
 }
 
 /// sqlx: `{version}_{description}.sql`, `.up.sql`, `.down.sql`. sqlx splits the name at its

@@ -12,9 +12,10 @@ use super::source::{text, Kind, Named, Part, Refuse, SourceFile};
 const BOM: &[u8] = "\u{FEFF}".as_bytes();
 
 /// Flyway's default names: `V{version}__{description}.sql`, undo `U...` (`.sql` in any case),
-/// versions of digits separated by `.` or `_`; repeatable `R__...` and callbacks
-/// (`beforeMigrate.sql`, `afterEachMigrate__x.sql`, ...) run on every `migrate`; a name Flyway
-/// cannot read is ignored (unless `validateMigrationNaming` is on).
+/// versions of digits separated by `.` or `_`; repeatable `R__{description}.sql`, re-applied
+/// whenever it changes, as ours (`R__{name}.sql`); callbacks (`beforeMigrate.sql`,
+/// `afterEachMigrate__x.sql`, ...) run on every `migrate`; a name Flyway cannot read is ignored
+/// (unless `validateMigrationNaming` is on).
 pub(super) fn name(file_name: &str) -> Named {
     if file_name.ends_with(".sql.conf") {
         return Named::Companion;
@@ -35,13 +36,15 @@ pub(super) fn name(file_name: &str) -> Named {
              here; move what it does into a migration, or into the application"
         ));
     }
-    if stem.starts_with("R__") {
-        return Named::Refused(
-            "a repeatable migration: Flyway reruns it whenever it changes, and it has no version \
-             to place it in an ordered history; move it out of the folder and write its current \
-             text as a new migration after the import"
-                .to_owned(),
-        );
+    if let Some(description) = stem.strip_prefix("R__") {
+        return match description {
+            "" => Named::Refused(
+                "a repeatable migration without a description, which our name needs: name it \
+                 `R__{description}.sql`"
+                    .to_owned(),
+            ),
+            description => Named::Repeatable(description.to_owned()),
+        };
     }
     let versioned = stem
         .strip_prefix(['V', 'U'])
@@ -266,9 +269,38 @@ mod tests {
     }
 
     #[test]
+    fn flyway_repeatable_migrations_are_copied_as_ours() {
+        let c = flyway(&[
+            ("V1__a.sql", "CREATE TABLE a (id int);"),
+            (
+                "R__views.sql",
+                "\u{FEFF}CREATE OR REPLACE VIEW v AS SELECT id FROM a;",
+            ),
+            ("sub/R__Grants.SQL", "GRANT SELECT ON v TO PUBLIC;"),
+        ]);
+        assert!(c.refused.is_empty(), "{:?}", c.refused);
+        assert_eq!(
+            written(&c),
+            pairs(&[
+                ("1_a.sql", "CREATE TABLE a (id int);"),
+                ("R__Grants.sql", "GRANT SELECT ON v TO PUBLIC;"),
+                (
+                    "R__views.sql",
+                    "CREATE OR REPLACE VIEW v AS SELECT id FROM a;"
+                ),
+            ])
+        );
+        let c = flyway(&[
+            ("R__views.sql", "CREATE OR REPLACE VIEW v AS SELECT 1;"),
+            ("R__views.sql.conf", "executeInTransaction=false"),
+        ]);
+        refused_once(&c, "R__views.sql", "outside a transaction");
+        let c = flyway(&[("R__.sql", "SELECT 1;")]);
+        refused_once(&c, "R__.sql", "without a description");
+    }
+
+    #[test]
     fn flyway_refuses_what_it_would_run_differently() {
-        let c = flyway(&[("R__views.sql", "CREATE OR REPLACE VIEW v AS SELECT 1;")]);
-        refused_once(&c, "R__views.sql", "repeatable");
         let c = flyway(&[(
             "afterMigrate.sql",
             "GRANT SELECT ON ALL TABLES IN SCHEMA public TO r;",

@@ -76,6 +76,8 @@ impl Refuse {
 pub(super) enum Named {
     /// A migration: its version and its name (the part of ours after `{version}_`).
     Migration(String, String),
+    /// A repeatable migration (Flyway's `R__{description}.sql`): its name, ours `R__{name}.sql`.
+    Repeatable(String),
     /// Read along with a migration (Flyway's `.sql.conf`): not reported.
     Companion,
     /// Not a migration to the tool, which ignores it: skipped, with the reason.

@@ -14,7 +14,7 @@ use crate::parse::tokens_in;
 use crate::plpgsql;
 use crate::rule::{existed, Check, Family, Policy, Rule, ScriptKind, StatementCtx};
 use crate::rules::{
-    self, empty_migration, needs_no_transaction, psql_meta_command, syntax,
+    self, empty_migration, needs_no_transaction, psql_meta_command, repeatable_statement, syntax,
     unneeded_no_transaction, unused_allow,
 };
 use crate::schema::Schema;
@@ -85,7 +85,7 @@ pub(crate) fn check_script_after(
             ready.check(&mut schema);
         }
     }
-    if kind == ScriptKind::Up {
+    if kind != ScriptKind::Down {
         schema.next_file();
     }
     match prepare(path, text, kind, policy) {
@@ -193,6 +193,12 @@ pub(super) fn prepare(
     for (rule, hit) in problems {
         let index = ranges.iter().position(|r| r.start == hit.at);
         findings.report(rule, hit, index);
+    }
+    if let Some(at) = findings.directives.no_transaction {
+        if kind == ScriptKind::Repeatable {
+            let hit = repeatable_statement::no_transaction(at);
+            findings.report(&repeatable_statement::RULE, hit, None);
+        }
     }
 
     Ok(Ready {
@@ -322,7 +328,7 @@ impl Ready {
             }
             Transaction::None => {}
         }
-        if kind == ScriptKind::Up && structure.run.is_empty() {
+        if kind != ScriptKind::Down && structure.run.is_empty() {
             findings.report(
                 &empty_migration::RULE,
                 Hit::new(0, "the migration has no statement"),
@@ -367,6 +373,7 @@ fn check_statement(
                 && !(once && rule.family == Family::Idempotency)
         };
         let hits = match rule.check {
+            Check::Repeatable(check) if kind == ScriptKind::Repeatable => check(ctx),
             Check::Statement { down_files, check } if applies(down_files) => check(ctx),
             Check::Configured { down_files, check } if applies(down_files) => {
                 check(ctx, &findings.policy)

@@ -13,7 +13,7 @@ use std::sync::mpsc;
 use crate::config::{Config, CONFIG_FILE};
 use crate::diagnostic::{Diagnostic, Position};
 use crate::discover::{self, Entry, EntryKind, FileName};
-use crate::model::{Legacy, Migration, Outcome, Script};
+use crate::model::{Legacy, Migration, Outcome, Repeatable, Script};
 use crate::rule::{Policy, Rule, ScriptKind};
 use crate::rules::{
     checkpoint, config, duplicate_version, invalid_name, nested_folder, not_utf8, nul_byte,
@@ -43,6 +43,11 @@ pub fn check_dir(dir: &Path, display: &str) -> Outcome {
         },
     }
 }
+
+/// Where a repeatable migration sorts among the versioned files: after every one (no version
+/// has so many digits). `migrate.toml`'s `[[allow]]` ranges and `legacy_until` read it as that
+/// version: `from = N` covers the repeatables, `to = N` and `legacy_until` do not.
+const REPEATABLE: Version = Version::new(u128::MAX);
 
 /// A migration file, named correctly; `script` is `None` when its content has errors.
 struct Named {
@@ -148,6 +153,7 @@ impl Folder {
                 FileName::Up { version, name } => (version, name, ScriptKind::Up),
                 FileName::Down { version, name } => (version, name, ScriptKind::Down),
                 FileName::Checkpoint { version, name } => (version, name, ScriptKind::Checkpoint),
+                FileName::Repeatable { name } => (REPEATABLE, name, ScriptKind::Repeatable),
             };
             jobs.push(Job {
                 policy: config.policy(version, &entry.name),
@@ -166,6 +172,7 @@ impl Folder {
         let loaded: Vec<Loaded> = jobs.into_iter().map(load).collect();
         let mut schema = Schema::default();
         let mut ups = 0;
+        let mut repeatables = false;
         let mut done = Vec::with_capacity(loaded.len());
         in_order(
             &loaded,
@@ -177,6 +184,15 @@ impl Folder {
                         checkpoint = Some(schema.clone());
                     }
                     ups += 1;
+                    check_one(&prepared, &mut schema)
+                } else if kind == ScriptKind::Repeatable {
+                    // The repeatables come after every up file, in name order, each against
+                    // the model the up files and the repeatables before it built; the first
+                    // keeps the model of the up files, where a re-check of one starts.
+                    if keep && !repeatables {
+                        checkpoint = Some(schema.clone());
+                    }
+                    repeatables = true;
                     check_one(&prepared, &mut schema)
                 } else {
                     // A down file reverts its migration, a checkpoint runs on an empty database:
@@ -207,6 +223,7 @@ impl Folder {
             files,
         };
         let mut named = folder.named(|_| None);
+        named.retain(|n| n.kind != ScriptKind::Repeatable);
         let (_, paired) = pair(&mut named);
         folder.problems.extend(paired);
         folder
@@ -233,7 +250,7 @@ impl Folder {
         let kept = &mut self.files[at];
         (kept.prepared, kept.checksum) = parse(&loaded);
         kept.loaded = loaded;
-        if kept.loaded.kind != ScriptKind::Up {
+        if matches!(kept.loaded.kind, ScriptKind::Down | ScriptKind::Checkpoint) {
             kept.checked = check_one(&kept.prepared, &mut Schema::default());
             return Some(1);
         }
@@ -245,16 +262,17 @@ impl Folder {
             .unwrap_or(0);
         let mut schema = self.files[from].checkpoint.clone().unwrap_or_default();
         for kept in &self.files[from..at] {
-            if kept.loaded.kind == ScriptKind::Up {
+            if matches!(kept.loaded.kind, ScriptKind::Up | ScriptKind::Repeatable) {
                 check_one(&kept.prepared, &mut schema);
             }
         }
         Some(self.check_from(at, &mut schema))
     }
 
-    /// Checks the up file `start`, the model being `schema` before it, then the up files after
-    /// it until one whose kept copy of the model is the model now (from there on, nothing can
-    /// have changed), renewing the copies it passes. The number of files checked.
+    /// Checks the up or repeatable file `start`, the model being `schema` before it, then the
+    /// up and repeatable files after it until one whose kept copy of the model is the model now
+    /// (from there on, nothing can have changed), renewing the copies it passes. The number of
+    /// files checked.
     fn check_from(&mut self, start: usize, schema: &mut Schema) -> usize {
         let mut ups = self.files[..start]
             .iter()
@@ -262,16 +280,19 @@ impl Folder {
             .count();
         let mut checked = 0;
         for (i, kept) in self.files.iter_mut().enumerate().skip(start) {
-            if kept.loaded.kind != ScriptKind::Up {
-                continue;
-            }
-            if ups % CHECKPOINT == 0 {
+            // A copy is kept before every 32nd up file and before the first repeatable.
+            let copied = match kept.loaded.kind {
+                ScriptKind::Down | ScriptKind::Checkpoint => continue,
+                ScriptKind::Up => ups % CHECKPOINT == 0,
+                ScriptKind::Repeatable => kept.checkpoint.is_some(),
+            };
+            if copied {
                 if i > start && kept.checkpoint.as_ref() == Some(schema) {
                     break;
                 }
                 kept.checkpoint = Some(schema.clone());
             }
-            ups += 1;
+            ups += usize::from(kept.loaded.kind == ScriptKind::Up);
             kept.checked = check_one(&kept.prepared, schema);
             checked += 1;
         }
@@ -371,7 +392,7 @@ impl Folder {
     pub fn into_outcome(self) -> Outcome {
         let diagnostics = self.diagnostics();
         let mut legacy = Legacy::default();
-        let mut named = self.named(|kept| {
+        let named = self.named(|kept| {
             let (run, _, hidden) = kept.checked.as_ref()?;
             if *hidden > 0 {
                 legacy.files += 1;
@@ -388,10 +409,24 @@ impl Folder {
                 index_builds,
             })
         });
+        let (mut named, repeatables): (Vec<Named>, Vec<Named>) = named
+            .into_iter()
+            .partition(|n| n.kind != ScriptKind::Repeatable);
+        let repeatables = repeatables
+            .into_iter()
+            .filter_map(|r| {
+                Some(Repeatable {
+                    name: r.name,
+                    checksum: r.checksum?,
+                    script: r.script?,
+                })
+            })
+            .collect();
         // The problems of the names are among the diagnostics already (`new`).
         let (migrations, _) = pair(&mut named);
         Outcome {
             migrations,
+            repeatables,
             diagnostics,
             config: self.config,
             legacy,
@@ -404,7 +439,7 @@ impl Folder {
 fn parse(file: &Loaded) -> (Option<Result<Ready, Box<Findings>>>, Option<String>) {
     let text = file.text.as_ref();
     let sum = text
-        .filter(|_| file.kind == ScriptKind::Up)
+        .filter(|_| file.kind != ScriptKind::Down)
         .map(|t| checksum(t));
     let prepared = text.map(|text| prepare(&file.path, text, file.kind, &file.policy));
     (prepared, sum)
@@ -417,7 +452,7 @@ fn check_one(
 ) -> Option<Checked> {
     Some(match prepared.as_ref()? {
         Ok(ready) => {
-            if ready.kind == ScriptKind::Up {
+            if ready.kind != ScriptKind::Down {
                 schema.next_file();
             }
             ready.check(schema)
@@ -939,6 +974,57 @@ mod tests {
             Some("migrations/9_nine.down.sql")
         );
         assert_eq!(nine.checksum, checksum(std::str::from_utf8(TABLE).unwrap()));
+    }
+
+    #[test]
+    fn repeatables_are_checked_after_every_versioned_file_in_name_order() {
+        let view = b"CREATE OR REPLACE VIEW v AS SELECT id FROM t;\n";
+        let grant = b"GRANT SELECT ON v TO PUBLIC;\n";
+        let entries = || {
+            vec![
+                file("R__b_grants.sql", grant),
+                file("R__a_views.sql", view),
+                file(
+                    "2_t.sql",
+                    b"ALTER TABLE t ADD COLUMN IF NOT EXISTS x int;\n",
+                ),
+                file("1_t.sql", TABLE),
+                file("R__c.down.sql", b"SELECT 1;\n"),
+            ]
+        };
+        let outcome = check(entries());
+        assert_eq!(found(&outcome), ["migrations/R__c.down.sql invalid-name"]);
+        let names: Vec<&str> = outcome
+            .repeatables
+            .iter()
+            .map(|r| r.name.as_str())
+            .collect();
+        assert_eq!(names, ["a_views", "b_grants"]);
+        assert_eq!(outcome.migrations.len(), 2);
+        let views = &outcome.repeatables[0];
+        assert_eq!(views.checksum, checksum(std::str::from_utf8(view).unwrap()));
+        assert_eq!(views.script.path, "migrations/R__a_views.sql");
+        assert_eq!(views.script.statements.len(), 1);
+        // The view's table comes from the versioned files: a repeatable whose statement is not
+        // re-runnable is an error, and an edit of one is checked again as a whole check would.
+        let mut kept = Folder::new("migrations", entries());
+        let table = b"CREATE TABLE IF NOT EXISTS u (id int);\n";
+        assert_eq!(kept.replace("R__a_views.sql", table.to_vec()), Some(2));
+        assert_eq!(
+            found(&check_entries("migrations", {
+                let mut e = entries();
+                e[1] = file("R__a_views.sql", table);
+                e
+            })),
+            [
+                "migrations/R__a_views.sql:1:1 repeatable-statement",
+                "migrations/R__c.down.sql invalid-name",
+            ]
+        );
+        assert_eq!(kept.diagnostics().len(), 2, "{:?}", kept.diagnostics());
+        // The same text again: checked, then the next up file, up to the model's copy before
+        // the first repeatable, which is the same.
+        assert_eq!(kept.replace("1_t.sql", TABLE.to_vec()), Some(2));
     }
 
     #[test]

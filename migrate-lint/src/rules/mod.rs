@@ -54,6 +54,7 @@ pub(crate) mod nul_byte;
 pub(crate) mod orphan_down;
 pub(crate) mod psql_meta_command;
 mod refresh_without_concurrently;
+pub(crate) mod repeatable_statement;
 mod select_into;
 mod session_setting;
 mod set_not_null;
@@ -196,6 +197,7 @@ static ALL: &[&Rule] = &[
     &unguarded_update::RULE,
     &select_into::RULE,
     &non_idempotent::RULE,
+    &repeatable_statement::RULE,
     &drop_table::RULE,
     &drop_schema::RULE,
     &drop_column::RULE,

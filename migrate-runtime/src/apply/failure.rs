@@ -6,19 +6,21 @@ use crate::lock::LockHolder;
 use crate::retry::LOCK_NOT_AVAILABLE;
 use migrate_core::Version;
 
-/// Whether a failed script was the migration (up) or its down file.
+/// Whether a failed script was the migration (up), its down file, or a repeatable migration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Direction {
     /// Applying the migration.
     Up,
     /// Reverting it with its down file.
     Down,
+    /// Applying a repeatable migration (`R__{name}.sql`), which has no version.
+    Repeatable,
 }
 
 /// A migration (or down file) that PostgreSQL rejected.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MigrationFailure {
-    /// The migration's version.
+    /// The migration's version (0 for a repeatable migration, which has none).
     pub version: Version,
     /// The migration's name.
     pub name: String,
@@ -91,15 +93,14 @@ impl MigrationFailure {
 
 impl fmt::Display for MigrationFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let what = match self.direction {
-            Direction::Up => "migration",
-            Direction::Down => "rollback of migration",
-        };
+        match self.direction {
+            Direction::Up => write!(f, "migration {} ({})", self.version, self.name)?,
+            Direction::Down => write!(f, "rollback of migration {} ({})", self.version, self.name)?,
+            Direction::Repeatable => write!(f, "repeatable migration {}", self.name)?,
+        }
         write!(
             f,
-            "{what} {} ({}) failed at {}: ERROR {}: {}",
-            self.version,
-            self.name,
+            " failed at {}: ERROR {}: {}",
             self.location(),
             self.code,
             self.message

@@ -1,4 +1,5 @@
-//! `run` and `run_to`: plan, lock, apply what is pending, each migration with its history row.
+//! `run` and `run_to`: plan, lock, apply what is pending, each migration with its history row,
+//! then the repeatable migrations that are new or changed, each with its row.
 
 use std::time::Instant;
 
@@ -8,7 +9,8 @@ use crate::error::Error;
 use crate::history::{self, Detail, HistoryRow};
 use crate::lock::Locked;
 use crate::plan::{self, Finding, Glance, Pending, Plan, Severity};
-use crate::read::{self, query_history, read_or_create};
+use crate::read::{self, query_history, read_or_create, read_repeatables};
+use crate::repeatable;
 use crate::report::{Operation, Report};
 use migrate_core::Transaction;
 use migrate_core::Version;
@@ -39,6 +41,7 @@ async fn apply<C: Connection>(
     let nothing_to_do = |applied_total, warnings| Report {
         operation: Operation::Apply,
         steps: Vec::new(),
+        repeatables: Vec::new(),
         applied_total,
         warnings,
         overrides: runner.overrides(),
@@ -53,14 +56,29 @@ async fn apply<C: Connection>(
         }
         None => (None, Vec::new()),
     };
+    // The repeatable migrations run after every versioned one: a run to an earlier version
+    // leaves them (they are written against the newest schema).
+    let newest = runner.migrations.iter().map(|m| m.version()).max();
+    let with_repeatables = !runner.migrations.repeatables().is_empty()
+        && target.is_none_or(|t| newest.is_none_or(|n| n <= t));
+    let repeatables_current = !with_repeatables
+        || plan::pending_repeatables(
+            &runner.migrations,
+            &read_repeatables(conn, &runner.table)
+                .await?
+                .unwrap_or_default(),
+        )
+        .is_empty();
     match plan::glance(&runner.migrations, &applied, target) {
-        Glance::Current => return Ok(nothing_to_do(runner.migrations.len(), Vec::new())),
-        Glance::Pending => {}
+        Glance::Current if repeatables_current => {
+            return Ok(nothing_to_do(runner.migrations.len(), Vec::new()))
+        }
+        Glance::Current | Glance::Pending => {}
         Glance::Differs => {
             let plan = validated(plan_for(
                 read::read(conn, &runner.table, Detail::Lean).await?.rows(),
             ))?;
-            if plan.pending().is_empty() {
+            if plan.pending().is_empty() && repeatables_current {
                 return Ok(nothing_to_do(plan.applied(), plan.warnings()));
             }
         }
@@ -77,7 +95,15 @@ async fn apply<C: Connection>(
 
     let mut lock = Locked::acquire(conn, &runner.table, runner.lock_wait, backend).await?;
     let rows = read_or_create(lock.conn(), &runner.table).await?;
-    let plan = validated(plan_for(&rows))?;
+    let mut plan = validated(plan_for(&rows))?;
+    let recorded = match with_repeatables {
+        true => read_repeatables(lock.conn(), &runner.table).await?,
+        false => None,
+    };
+    if with_repeatables {
+        let rows = recorded.as_deref().unwrap_or_default();
+        plan = plan.with_repeatables(&runner.migrations, rows);
+    }
     if let Some(pooler) = lock.pooler() {
         let no_transaction = no_transaction(&plan);
         if !no_transaction.is_empty() {
@@ -118,11 +144,23 @@ async fn apply<C: Connection>(
             None => without_step += 1,
         }
     }
+    if recorded.is_none() && !plan.repeatables().is_empty() {
+        lock.conn()
+            .query(&repeatable::create_sql(&runner.table))
+            .await
+            .map_err(Error::db("create the repeatable migrations' table"))?;
+    }
+    let mut repeatables = Vec::with_capacity(plan.repeatables().len());
+    for pending in plan.repeatables() {
+        let job = runner.repeatable_job(pending.repeatable());
+        repeatables.push(job.run(lock.conn()).await?);
+    }
     lock.release().await?;
     Ok(Report {
         operation: Operation::Apply,
         applied_total: plan.applied() + steps.len() + without_step,
         steps,
+        repeatables,
         warnings: plan.warnings(),
         overrides: runner.overrides(),
         elapsed: started.elapsed(),

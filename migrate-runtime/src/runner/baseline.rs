@@ -134,6 +134,7 @@ async fn record_baseline<C: Connection>(
         operation: Operation::Baseline,
         applied_total: runner.applied_total(&rows) + steps.len(),
         steps,
+        repeatables: Vec::new(),
         warnings: Vec::new(),
         overrides: runner.overrides(),
         elapsed: started.elapsed(),

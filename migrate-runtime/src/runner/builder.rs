@@ -3,8 +3,9 @@
 
 use std::time::Duration;
 
+use crate::apply::repeatable::RepeatableJob;
 use crate::apply::{Direction, Job, Timeouts};
-use crate::embedded::{Migration, Migrations};
+use crate::embedded::{Migration, Migrations, Repeatable};
 use crate::error::Error;
 use crate::event::{Event, Observer};
 use crate::history::{HistoryRow, HistoryTable};
@@ -368,6 +369,15 @@ impl Runner {
         Job {
             covers: checkpoint.covers(),
             ..self.job(checkpoint.migration(), Direction::Up)
+        }
+    }
+
+    pub(super) fn repeatable_job<'r>(&'r self, repeatable: &'r Repeatable) -> RepeatableJob<'r> {
+        RepeatableJob {
+            repeatable,
+            table: &self.table,
+            timeouts: self.timeouts,
+            search_path: self.search_path.as_deref(),
         }
     }
 

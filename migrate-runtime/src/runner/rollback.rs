@@ -74,6 +74,7 @@ pub(super) async fn rollback_to<C: Connection>(
     let report = |steps, rows: &[HistoryRow]| Report {
         operation: Operation::Rollback,
         steps,
+        repeatables: Vec::new(),
         applied_total: runner.applied_total(rows),
         warnings: Vec::new(),
         overrides: runner.overrides(),

@@ -6,7 +6,7 @@ use crate::embedded::Migration;
 use crate::error::Error;
 use crate::history::{Detail, HistoryRow};
 use crate::plan::{self, Plan};
-use crate::read::read;
+use crate::read::{read, read_repeatables};
 use crate::report::{InvalidIndex, Status};
 use crate::sql::{self, quote_literal};
 
@@ -14,17 +14,30 @@ use super::builder::Runner;
 
 pub(super) async fn dry_run<C: Connection>(conn: &mut C, runner: &Runner) -> Result<Plan, Error> {
     let history = read(conn, &runner.table, Detail::Lean).await?;
-    Ok(plan::plan(
-        &runner.migrations,
-        history.rows(),
-        &runner.rules,
-        None,
-    ))
+    let plan = plan::plan(&runner.migrations, history.rows(), &runner.rules, None);
+    with_repeatables(conn, runner, plan).await
+}
+
+/// `plan` with the repeatable migrations that are pending and those recorded but gone: one
+/// read of their table.
+async fn with_repeatables<C: Connection>(
+    conn: &mut C,
+    runner: &Runner,
+    plan: Plan,
+) -> Result<Plan, Error> {
+    let recorded = read_repeatables(conn, &runner.table)
+        .await?
+        .unwrap_or_default();
+    Ok(plan.with_repeatables(&runner.migrations, &recorded))
 }
 
 pub(super) async fn status<C: Connection>(conn: &mut C, runner: &Runner) -> Result<Status, Error> {
     let history = read(conn, &runner.table, Detail::Full).await?;
-    let plan = plan::plan(&runner.migrations, history.rows(), &runner.rules, None);
+    let repeatables = read_repeatables(conn, &runner.table)
+        .await?
+        .unwrap_or_default();
+    let plan = plan::plan(&runner.migrations, history.rows(), &runner.rules, None)
+        .with_repeatables(&runner.migrations, &repeatables);
     let applied: Vec<HistoryRow> = history
         .rows()
         .iter()
@@ -35,6 +48,7 @@ pub(super) async fn status<C: Connection>(conn: &mut C, runner: &Runner) -> Resu
     let repairs = super::repair::recent(conn, &runner.table).await?;
     Ok(Status {
         applied,
+        repeatables,
         plan,
         invalid_indexes,
         repairs,

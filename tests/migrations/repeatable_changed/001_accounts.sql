@@ -1,0 +1,4 @@
+CREATE TABLE IF NOT EXISTS accounts (
+    id bigint PRIMARY KEY,
+    note text NOT NULL
+);

@@ -1,0 +1,1 @@
+ALTER TABLE accounts ADD COLUMN IF NOT EXISTS balance bigint NOT NULL DEFAULT 0;

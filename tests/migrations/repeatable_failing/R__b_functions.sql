@@ -1,0 +1,3 @@
+CREATE OR REPLACE FUNCTION total_balance() RETURNS bigint
+    LANGUAGE sql STABLE AS 'SELECT coalesce(sum(balance), 0)::bigint FROM account_notes';
+GRANT EXECUTE ON FUNCTION total_balance() TO PUBLIC;

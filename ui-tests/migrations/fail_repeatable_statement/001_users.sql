@@ -1,0 +1,1 @@
+CREATE TABLE IF NOT EXISTS users (id bigint PRIMARY KEY, email text);
