@@ -33,6 +33,9 @@ pub fn run(args: &SquashArgs) -> Result<(), Failure> {
         )));
     }
     outcome.diagnostics.retain(|d| d.rule != CHECKPOINT_RULE);
+    // A checkpoint stands for versioned files only: the repeatable migrations run after it on
+    // every fresh database, so the replay that is dumped leaves them out.
+    outcome.repeatables.clear();
     let migrations = match load::migrations(&outcome) {
         Ok(set) => set,
         Err(errors) => {

@@ -247,3 +247,40 @@ fn squash_refuses_a_schema_per_tenant_folder_an_unknown_version_and_a_missing_pg
         .expect(2)
         .stderr_has("tenancy = \"schema\"");
 }
+
+/// A checkpoint stands for the versioned files: squashed at the newest version, it leaves out
+/// what the repeatable migrations define, and a fresh database runs them after it.
+#[test]
+fn a_checkpoint_leaves_the_repeatable_migrations_to_run_after_it() {
+    let folder = small();
+    std::fs::write(
+        folder.path().join("R__views.sql"),
+        "CREATE OR REPLACE VIEW user_emails AS SELECT id, email FROM users;\n",
+    )
+    .unwrap();
+    let dir = folder.path();
+    let db = Db::new();
+    db.migrate(&dir, &["squash", "--until", "3"]).expect(0);
+    let written = checkpoints(&folder);
+    assert_eq!(written.len(), 1, "{written:?}");
+    let checkpoint = std::fs::read_to_string(&written[0]).unwrap();
+    assert!(
+        checkpoint.contains("CREATE TABLE public.users"),
+        "{checkpoint}"
+    );
+    assert!(!checkpoint.contains("user_emails"), "{checkpoint}");
+    let fresh = Db::new();
+    fresh
+        .migrate(&dir, &["apply", "-y"])
+        .expect(0)
+        .stdout_has("003_users_role.checkpoint.sql")
+        .stdout_has("R__views.sql");
+    assert_eq!(fresh.applied(), "1,2,3");
+    assert_eq!(
+        fresh
+            .value("SELECT count(*)::text FROM user_emails")
+            .as_deref(),
+        Some("0")
+    );
+    fresh.migrate(&dir, &["verify"]).expect(0);
+}

@@ -186,3 +186,70 @@ fn a_recorded_repeatable_whose_file_is_gone_is_reported() {
         "{plan}"
     );
 }
+
+/// What 001 and 002 of `REPEATABLE` build, written as `pg_dump` writes it.
+const CHECKPOINT: &str = "\
+CREATE TABLE public.accounts (id bigint NOT NULL, note text NOT NULL, balance bigint DEFAULT 0 NOT NULL);
+ALTER TABLE ONLY public.accounts ADD CONSTRAINT accounts_pkey PRIMARY KEY (id);
+";
+
+/// A fresh database whose set has a checkpoint runs the checkpoint, then the repeatables (the
+/// checkpoint stands for versioned files only), and ends as the replay does.
+#[test]
+fn a_fresh_database_runs_the_checkpoint_then_the_repeatables() {
+    use migrate_runtime::{Migration, Script, Statement, Transaction, Version};
+    let statements = CHECKPOINT
+        .match_indices(";\n")
+        .scan(0, |start, (end, _)| {
+            let statement = Statement::new(*start, end);
+            *start = end + 2;
+            Some(statement)
+        })
+        .collect();
+    let checkpoint = Script::new(
+        "migrations/repeatable/002_balance.checkpoint.sql",
+        CHECKPOINT,
+        Transaction::Single,
+        statements,
+    )
+    .unwrap();
+    let list = REPEATABLE
+        .iter()
+        .map(|m| {
+            let copy = Migration::new(m.version(), m.name().to_owned(), m.up().clone(), None);
+            match m.version() == Version::new(2) {
+                true => copy.with_checkpoint(checkpoint.clone()).unwrap(),
+                false => copy,
+            }
+        })
+        .collect();
+    let set = Migrations::new(list)
+        .unwrap()
+        .with_repeatables(REPEATABLE.repeatables().to_vec())
+        .unwrap();
+
+    let db = TestDb::new();
+    let status = set.runner().status(&mut db.client()).unwrap();
+    assert_eq!(
+        status.checkpoint().map(|c| c.version()),
+        Some(Version::new(2))
+    );
+    assert_eq!(status.plan.repeatables().len(), 2);
+    let report = set.runner().run(&mut db.client()).unwrap();
+    assert_eq!(
+        report
+            .steps
+            .iter()
+            .map(|s| s.path.as_str())
+            .collect::<Vec<_>>(),
+        ["migrations/repeatable/002_balance.checkpoint.sql"],
+        "{report}"
+    );
+    assert_eq!(names(&report), ["a_views", "b_functions"], "{report}");
+    assert_eq!(recorded(&db), embedded(&REPEATABLE));
+    let replayed = TestDb::new();
+    REPEATABLE.run(&mut replayed.client()).unwrap();
+    assert_eq!(db.snapshot(), replayed.snapshot());
+    assert_eq!(db.column("SELECT total_balance()::text"), ["0"]);
+    assert!(set.runner().run(&mut db.client()).unwrap().is_empty());
+}
