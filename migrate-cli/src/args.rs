@@ -79,7 +79,7 @@ pub enum Command {
     ///
     /// Replays the migrations up to VERSION in a throwaway database on the server (the user
     /// needs CREATEDB), dumps its schema and rows with the real pg_dump (at least the server's
-    /// version: --pg-dump, else /usr/lib/postgresql/<major>/bin/pg_dump, else pg_dump on PATH),
+    /// version: --pg-dump, else `/usr/lib/postgresql/<major>/bin/pg_dump`, else pg_dump on PATH),
     /// and writes `{VERSION}_{name}.checkpoint.sql` beside the versioned file, with the combined
     /// checksum of the files it stands for. See docs/guide/checkpoints.md.
     Squash(SquashArgs),
@@ -248,7 +248,7 @@ pub enum OnFailure {
 #[derive(Debug, Clone, Default, Args)]
 pub struct FleetArgs {
     /// Migrate a fleet of tenants described by this TOML file (tenancy, tenants or
-    /// tenants_query, or [[servers]] each with its name, url_env and tenants; parallelism,
+    /// tenants_query, or `[[servers]]` each with its name, url_env and tenants; parallelism,
     /// canaries, wave, on_failure).
     #[arg(long, value_name = "FILE")]
     pub fleet: Option<PathBuf>,
