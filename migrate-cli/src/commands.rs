@@ -423,6 +423,69 @@ fn fleet_tally(
     }
 }
 
+/// What a target's line of a fleet's report says, for the tallies.
+enum Mark {
+    /// Nothing to report.
+    Clean,
+    /// What the report counts (pending migrations, drift).
+    Flagged,
+    /// It could not be read.
+    Failed,
+}
+
+impl Mark {
+    fn from_flag(flagged: bool) -> Self {
+        if flagged {
+            Mark::Flagged
+        } else {
+            Mark::Clean
+        }
+    }
+}
+
+/// Prints a line per target (`line`), grouped by server (`server`), each server of several
+/// under its name and followed by its tally (`words`: what the flagged and the failed are
+/// called). The number of servers, and of flagged and failed targets in all.
+fn print_by_server<'a, T>(
+    targets: &'a [T],
+    server: impl Fn(&'a T) -> Option<&'a str>,
+    mut line: impl FnMut(&'a T) -> (Mark, String),
+    (flagged_word, failed_word): (&str, &str),
+) -> (usize, usize, usize) {
+    let groups = fleet::by_server(targets, server);
+    let (mut flagged, mut failed) = (0, 0);
+    for (server, targets) in &groups {
+        if let Some(server) = server {
+            println!("Server {server}");
+        }
+        let (mut here_flagged, mut here_failed) = (0, 0);
+        for t in targets {
+            let (mark, text) = line(t);
+            match mark {
+                Mark::Clean => {}
+                Mark::Flagged => here_flagged += 1,
+                Mark::Failed => here_failed += 1,
+            }
+            println!("{text}");
+        }
+        if server.is_some() {
+            println!(
+                "{}",
+                fleet_tally(
+                    *server,
+                    1,
+                    targets.len(),
+                    &format!("{here_flagged} {flagged_word}"),
+                    besides(here_failed, failed_word)
+                )
+            );
+        }
+        flagged += here_flagged;
+        failed += here_failed;
+    }
+    (groups.len(), flagged, failed)
+}
+
 /// `, 2 unreadable` when `n` is not 0.
 fn besides(n: usize, what: &str) -> String {
     if n > 0 {
@@ -436,54 +499,35 @@ fn status_fleet(args: &StatusArgs) -> Result<(), Failure> {
     let opened = fleet::open(&args.fleet, &args.db, |runner| runner)?;
     let statuses = fleet::fleet(&opened.spec, opened.runner, opened.targets).status(opened.tls);
     let width = statuses.iter().map(|t| t.target.len()).max().unwrap_or(0);
-    let groups = fleet::by_server(&statuses, |t| t.server.as_deref());
-    let (mut pending, mut unreadable) = (0, 0);
-    for (server, statuses) in &groups {
-        if let Some(server) = server {
-            println!("Server {server}");
-        }
-        let (mut here_pending, mut here_unreadable) = (0, 0);
-        for t in statuses {
-            match &t.status {
-                Ok(status) => {
-                    here_pending += usize::from(!status.plan.is_current());
-                    let repeatables = match status.plan.repeatables().len() {
-                        0 => String::new(),
-                        n => format!(", {n} repeatable(s) to apply"),
-                    };
-                    println!(
-                        "{:<width$}  {} applied, {} pending{repeatables}",
-                        t.target,
-                        status.applied.len(),
-                        status.pending().len()
-                    );
-                }
-                Err(error) => {
-                    here_unreadable += 1;
-                    println!("{:<width$}  ✗ {}", t.target, failure::describe(error));
-                }
+    let (servers, pending, unreadable) = print_by_server(
+        &statuses,
+        |t| t.server.as_deref(),
+        |t| match &t.status {
+            Ok(status) => {
+                let repeatables = match status.plan.repeatables().len() {
+                    0 => String::new(),
+                    n => format!(", {n} repeatable(s) to apply"),
+                };
+                let line = format!(
+                    "{:<width$}  {} applied, {} pending{repeatables}",
+                    t.target,
+                    status.applied.len(),
+                    status.pending().len()
+                );
+                (Mark::from_flag(!status.plan.is_current()), line)
             }
-        }
-        if server.is_some() {
-            println!(
-                "{}",
-                fleet_tally(
-                    *server,
-                    1,
-                    statuses.len(),
-                    &format!("{here_pending} with pending migrations"),
-                    besides(here_unreadable, "unreadable")
-                )
-            );
-        }
-        pending += here_pending;
-        unreadable += here_unreadable;
-    }
+            Err(error) => (
+                Mark::Failed,
+                format!("{:<width$}  ✗ {}", t.target, failure::describe(error)),
+            ),
+        },
+        ("with pending migrations", "unreadable"),
+    );
     println!(
         "{}",
         fleet_tally(
             None,
-            groups.len(),
+            servers,
             statuses.len(),
             &format!("{pending} with pending migrations"),
             besides(unreadable, "unreadable")
@@ -668,60 +712,45 @@ fn drift_fleet(args: &DriftArgs) -> Result<(), Failure> {
     let opened = fleet::open(&args.fleet, &args.db, |runner| drift_options(args, runner))?;
     let drifts = fleet::fleet(&opened.spec, opened.runner, opened.targets).drift(opened.tls);
     let width = drifts.iter().map(|t| t.target.len()).max().unwrap_or(0);
-    let groups = fleet::by_server(&drifts, |t| t.server.as_deref());
-    let (mut drifted, mut unreadable) = (Vec::new(), 0);
-    for (server, drifts) in &groups {
-        if let Some(server) = server {
-            println!("Server {server}");
-        }
-        let (mut here_drifted, mut here_unreadable) = (0, 0);
-        for t in drifts {
-            match &t.drift {
-                Ok(drift) if drift.drifted() => {
-                    here_drifted += 1;
-                    drifted.push((t, drift));
-                    println!(
-                        "{:<width$}  ✗ {} object(s) differ",
-                        t.target,
-                        drift.differences.len()
-                    );
-                }
-                Ok(drift) => println!(
+    let mut drifted = Vec::new();
+    let (servers, _, unreadable) = print_by_server(
+        &drifts,
+        |t| t.server.as_deref(),
+        |t| match &t.drift {
+            Ok(drift) if drift.drifted() => {
+                drifted.push((t, drift));
+                let line = format!(
+                    "{:<width$}  ✗ {} object(s) differ",
+                    t.target,
+                    drift.differences.len()
+                );
+                (Mark::Flagged, line)
+            }
+            Ok(drift) => (
+                Mark::Clean,
+                format!(
                     "{:<width$}  = no drift ({} objects)",
                     t.target, drift.compared
                 ),
-                Err(error) => {
-                    here_unreadable += 1;
-                    println!("{:<width$}  ✗ {}", t.target, failure::describe(error));
-                }
-            }
-        }
-        if server.is_some() {
-            println!(
-                "{}",
-                fleet_tally(
-                    *server,
-                    1,
-                    drifts.len(),
-                    &format!("{here_drifted} drifted"),
-                    besides(here_unreadable, "not compared")
-                )
-            );
-        }
-        unreadable += here_unreadable;
-    }
+            ),
+            Err(error) => (
+                Mark::Failed,
+                format!("{:<width$}  ✗ {}", t.target, failure::describe(error)),
+            ),
+        },
+        ("drifted", "not compared"),
+    );
     for (t, drift) in &drifted {
-        let name = match &t.server {
-            Some(server) => format!("{server}/{}", t.target),
-            None => t.target.clone(),
-        };
-        println!("\n{name}: {drift}");
+        println!(
+            "\n{}: {drift}",
+            fleet::label(t.server.as_deref(), &t.target)
+        );
     }
     println!(
         "{}",
         fleet_tally(
             None,
-            groups.len(),
+            servers,
             drifts.len(),
             &format!("{} drifted", drifted.len()),
             besides(unreadable, "not compared")

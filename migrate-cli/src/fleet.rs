@@ -515,7 +515,7 @@ pub fn by_server<'a, T>(
 }
 
 /// `eu/tenant_a` for a tenant of a named server, else `tenant_a`.
-fn label(server: Option<&str>, target: &str) -> String {
+pub fn label(server: Option<&str>, target: &str) -> String {
     match server {
         Some(server) => format!("{server}/{target}"),
         None => target.to_owned(),

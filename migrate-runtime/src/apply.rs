@@ -192,18 +192,7 @@ impl<'a> Job<'a> {
             .covers
             .iter()
             .filter(|m| m.version() != self.migration.version())
-            .map(|m| {
-                let row = self.table.record_sql(&Record {
-                    version: m.version(),
-                    name: m.name(),
-                    checksum: m.checksum(),
-                    execution_ms: ExecutionMs::Measured(0),
-                    success: true,
-                    error: None,
-                    statements_done: m.up().statements().len(),
-                });
-                format!("{row}; ")
-            })
+            .map(|m| format!("{}; ", self.table.record_sql(&Record::unrun(m))))
             .collect();
         match self.direction {
             Direction::Up | Direction::Repeatable => format!(

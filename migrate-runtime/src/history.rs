@@ -8,6 +8,7 @@ use migrate_core::{PgVersion, Version, DEFAULT_HISTORY_SCHEMA, DEFAULT_HISTORY_T
 
 use postgres::SimpleQueryMessage;
 
+use crate::embedded::Migration;
 use crate::fnv::fnv1a;
 use crate::sql::{self, dollar_tag, quote_ident, quote_literal};
 
@@ -273,6 +274,23 @@ pub(crate) struct Record<'a> {
     pub(crate) success: bool,
     pub(crate) error: Option<&'a str>,
     pub(crate) statements_done: usize,
+}
+
+impl<'a> Record<'a> {
+    /// The success row of a migration recorded without being run by this runner (a baseline,
+    /// the versions a checkpoint stands for, a repair's mark-applied): its name, checksum and
+    /// statement count, no execution time.
+    pub(crate) fn unrun(migration: &'a Migration) -> Self {
+        Record {
+            version: migration.version(),
+            name: migration.name(),
+            checksum: migration.checksum(),
+            execution_ms: ExecutionMs::Measured(0),
+            success: true,
+            error: None,
+            statements_done: migration.up().statements().len(),
+        }
+    }
 }
 
 /// One row of the history table.

@@ -13,7 +13,7 @@ use std::fmt;
 use postgres::SimpleQueryMessage;
 
 use crate::embedded::Migrations;
-use crate::history::{ExecutionMs, HistoryRow, HistoryTable, Record};
+use crate::history::{HistoryRow, HistoryTable, Record};
 use crate::remedy::Remedy;
 use crate::sql::{self, quote_ident, quote_literal};
 use migrate_core::Version;
@@ -592,15 +592,7 @@ pub(crate) fn repair_sql(
             let migration = migrations
                 .get(version)
                 .expect("decide marks only an embedded migration applied");
-            table.record_sql(&Record {
-                version,
-                name: migration.name(),
-                checksum: migration.checksum(),
-                execution_ms: ExecutionMs::Measured(0),
-                success: true,
-                error: None,
-                statements_done: migration.up().statements().len(),
-            })
+            table.record_sql(&Record::unrun(migration))
         }
         RepairAction::MarkNotApplied => {
             format!("DELETE FROM {history} WHERE version = {version} AND success")

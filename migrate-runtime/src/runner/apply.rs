@@ -61,7 +61,11 @@ async fn apply<C: Connection>(
     let newest = runner.migrations.iter().map(|m| m.version()).max();
     let with_repeatables = !runner.migrations.repeatables().is_empty()
         && target.is_none_or(|t| newest.is_none_or(|n| n <= t));
-    let repeatables_current = !with_repeatables
+    let glance = plan::glance(&runner.migrations, &applied, target);
+    // Read before the lock only when the run could stop here: with versions pending, the
+    // repeatables' rows are read once, under the lock.
+    let repeatables_current = glance == Glance::Pending
+        || !with_repeatables
         || plan::pending_repeatables(
             &runner.migrations,
             &read_repeatables(conn, &runner.table)
@@ -69,7 +73,7 @@ async fn apply<C: Connection>(
                 .unwrap_or_default(),
         )
         .is_empty();
-    match plan::glance(&runner.migrations, &applied, target) {
+    match glance {
         Glance::Current if repeatables_current => {
             return Ok(nothing_to_do(runner.migrations.len(), Vec::new()))
         }

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 use crate::conn::Connection;
 use crate::embedded::Migration;
 use crate::error::Error;
-use crate::history::{ExecutionMs, Record};
+use crate::history::Record;
 use crate::lock::Locked;
 use crate::peer::{self, PeerHistory, PeerRow};
 use crate::read::read_or_create;
@@ -100,17 +100,7 @@ async fn record_baseline<C: Connection>(
     if !recorded.is_empty() {
         let inserts: Vec<String> = recorded
             .iter()
-            .map(|m| {
-                runner.table.record_sql(&Record {
-                    version: m.version(),
-                    name: m.name(),
-                    checksum: m.checksum(),
-                    execution_ms: ExecutionMs::Measured(0),
-                    success: true,
-                    error: None,
-                    statements_done: m.up().statements().len(),
-                })
-            })
+            .map(|m| runner.table.record_sql(&Record::unrun(m)))
             .collect();
         let sql = format!("BEGIN; {}; COMMIT", inserts.join(";\n"));
         lock.conn()
