@@ -230,7 +230,12 @@ fn folder_stamps(folder: &Path, settled: SystemTime) -> Option<String> {
     for entry in std::fs::read_dir(folder).ok()? {
         let entry = entry.ok()?;
         // Through a link, as the checker reads it.
-        let meta = std::fs::metadata(entry.path()).ok()?;
+        let meta = if entry.file_type().ok()?.is_symlink() {
+            std::fs::metadata(entry.path())
+        } else {
+            entry.metadata()
+        }
+        .ok()?;
         let time = |secs: i64, nanos: i64| {
             Some(
                 SystemTime::UNIX_EPOCH

@@ -75,7 +75,7 @@ fn cached(
     // The kept set is read back as tokens of this expansion, as the checker's would be: code
     // `include!`d from a file would be the user's code to rustc and clippy, linted as theirs.
     let kept = |hit: Hit| {
-        let set: TokenStream = std::fs::read_to_string(&hit.set_file).ok()?.parse().ok()?;
+        let set = tokens(&std::fs::read_to_string(&hit.set_file).ok()?)?;
         Some((hit.warnings, Ok(set)))
     };
     if let Some(found) = cache.unchanged(&stamps).and_then(kept) {
@@ -100,6 +100,16 @@ fn cached(
         cache.store(key, &stamps, &entry);
     }
     (warnings, verdict)
+}
+
+/// `text` as tokens. Inside the macro, through the compiler's lexer alone: proc_macro2's parse
+/// would first lex the whole text again in the macro's own code, which cargo builds unoptimised.
+fn tokens(text: &str) -> Option<TokenStream> {
+    if proc_macro::is_available() {
+        text.parse::<proc_macro::TokenStream>().ok().map(TokenStream::from)
+    } else {
+        text.parse().ok()
+    }
 }
 
 /// The checker's outcome on the folder whose entries were read as `entries`.

@@ -4,8 +4,10 @@
 //! 1. a new migration file is added: the next `cargo run` embeds it (the `build.rs` at work: a
 //!    proc macro alone cannot tell cargo to watch a folder);
 //! 2. an existing file is edited: the next `cargo run` embeds its new text and checksum (the
-//!    `include_bytes!` the macro emits for every file);
-//! 3. a `migrate.toml` is added, then edited: the next `cargo run` uses its history table.
+//!    `include_str!` the macro emits for every file);
+//! 3. a `migrate.toml` is added, then edited: the next `cargo run` uses its history table;
+//! 4. only `main.rs` is edited: the next `cargo run` embeds the same set, read back from the
+//!    macro's build cache (the kept set is not written again).
 //!
 //! The crate lives in a fresh temporary folder and is built by a nested `cargo` with a target
 //! directory of its own (`target/tests/rebuild`), so it never waits for the outer cargo's lock
@@ -117,6 +119,26 @@ impl Probe {
         std::fs::write(&path, text).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
     }
 
+    /// The set the macro's build cache keeps for the probe's folder: the newest one in the
+    /// probes' build folders (earlier probes' are older).
+    fn kept_set(&self) -> PathBuf {
+        let build = self.target.join("debug/build");
+        let out_dirs = std::fs::read_dir(&build)
+            .unwrap_or_else(|e| panic!("{}: {e}", build.display()))
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().starts_with("rebuild-probe-"))
+            .map(|e| e.path().join("out"));
+        out_dirs
+            .filter_map(|out| std::fs::read_dir(out).ok())
+            .flat_map(|files| files.flatten().map(|f| f.path()))
+            .filter(|f| {
+                let name = f.file_name().unwrap_or_default().to_string_lossy();
+                name.starts_with("migrate-embed-") && name.ends_with(".rs")
+            })
+            .max_by_key(|f| modified(f))
+            .unwrap_or_else(|| panic!("no kept set under {}", build.display()))
+    }
+
     /// `cargo run`, and the migrations the binary embeds.
     fn run(&self, step: &str) -> Vec<Embedded> {
         self.output(step).1
@@ -218,4 +240,25 @@ fn added_and_edited_migrations_are_embedded_at_the_next_build() {
         history, "\"public\".\"second\"",
         "an edited migrate.toml is read at the next build (the macro includes it)"
     );
+
+    let before = probe.output("before editing main.rs");
+    let kept = probe.kept_set();
+    let written = modified(&kept);
+    probe.write("src/main.rs", &format!("{MAIN}// edited\n"));
+    assert_eq!(
+        probe.output("after editing main.rs only"),
+        before,
+        "a rebuild with the folder unchanged embeds the same set"
+    );
+    assert_eq!(
+        modified(&kept),
+        written,
+        "the unchanged folder's set was read back from the build cache, not checked and kept again"
+    );
+}
+
+fn modified(file: &Path) -> std::time::SystemTime {
+    std::fs::metadata(file)
+        .and_then(|m| m.modified())
+        .unwrap_or_else(|e| panic!("{}: {e}", file.display()))
 }
