@@ -21,7 +21,6 @@ use migrate_core::Version;
 /// `Display` is the fact followed by the [`Remedy`] in the words of this crate's API (e.g.
 /// "raise Runner::lock_wait"); [`Error::fact`] is the fact alone, for a front end that words
 /// the remedy itself.
-#[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
     /// A query of the runner itself (not of a migration) failed.
@@ -270,6 +269,132 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+/// Written out, not derived: a derived `Debug` is `#[inline]`, so every crate that boxes an
+/// `Error` (`?` into `Box<dyn Error>`, as the quick start's `main` does) compiled it again, with
+/// the `Debug` of every type it holds: about 0.1 s of each build of such an application crate
+/// (`scripts/bench-build`). It prints what the derive printed.
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Database { action, error } => f
+                .debug_struct("Database")
+                .field("action", action)
+                .field("error", error)
+                .finish(),
+            Error::Unreachable {
+                server,
+                address,
+                error,
+            } => f
+                .debug_struct("Unreachable")
+                .field("server", server)
+                .field("address", address)
+                .field("error", error)
+                .finish(),
+            Error::Migration(inner) => f.debug_tuple("Migration").field(inner).finish(),
+            Error::Validation(inner) => f.debug_tuple("Validation").field(inner).finish(),
+            Error::HistoryShape { table, differences } => f
+                .debug_struct("HistoryShape")
+                .field("table", table)
+                .field("differences", differences)
+                .finish(),
+            Error::HistoryRow { table, problem } => f
+                .debug_struct("HistoryRow")
+                .field("table", table)
+                .field("problem", problem)
+                .finish(),
+            Error::LockTimeout {
+                key,
+                waited,
+                holder,
+            } => f
+                .debug_struct("LockTimeout")
+                .field("key", key)
+                .field("waited", waited)
+                .field("holder", holder)
+                .finish(),
+            Error::UnknownVersion { version, known } => f
+                .debug_struct("UnknownVersion")
+                .field("version", version)
+                .field("known", known)
+                .finish(),
+            Error::CannotRollBack {
+                version,
+                name,
+                reason,
+            } => f
+                .debug_struct("CannotRollBack")
+                .field("version", version)
+                .field("name", name)
+                .field("reason", reason)
+                .finish(),
+            Error::TransactionPooler {
+                operation,
+                pooler,
+                no_transaction,
+            } => f
+                .debug_struct("TransactionPooler")
+                .field("operation", operation)
+                .field("pooler", pooler)
+                .field("no_transaction", no_transaction)
+                .finish(),
+            Error::InvalidIndex { index, location } => f
+                .debug_struct("InvalidIndex")
+                .field("index", index)
+                .field("location", location)
+                .finish(),
+            Error::NotConfirmed {
+                operation,
+                unconfirmed,
+            } => f
+                .debug_struct("NotConfirmed")
+                .field("operation", operation)
+                .field("unconfirmed", unconfirmed)
+                .finish(),
+            Error::BaselineNotEmpty { table, rows } => f
+                .debug_struct("BaselineNotEmpty")
+                .field("table", table)
+                .field("rows", rows)
+                .finish(),
+            Error::RepairRefused {
+                action,
+                version,
+                refusal,
+            } => f
+                .debug_struct("RepairRefused")
+                .field("action", action)
+                .field("version", version)
+                .field("refusal", refusal)
+                .finish(),
+            Error::PeerHistory { table, problems } => f
+                .debug_struct("PeerHistory")
+                .field("table", table)
+                .field("problems", problems)
+                .finish(),
+            Error::NotEmbedded { versions } => f
+                .debug_struct("NotEmbedded")
+                .field("versions", versions)
+                .finish(),
+            Error::DriftIgnore { problem } => f
+                .debug_struct("DriftIgnore")
+                .field("problem", problem)
+                .finish(),
+            Error::Throwaway {
+                database,
+                action,
+                left,
+                source,
+            } => f
+                .debug_struct("Throwaway")
+                .field("database", database)
+                .field("action", action)
+                .field("left", left)
+                .field("source", source)
+                .finish(),
+        }
+    }
+}
 
 /// The fact of an error: what went wrong and where, with what is true whatever the front end.
 struct Fact<'a>(&'a Error);
@@ -605,6 +730,65 @@ mod remedy_tests {
         assert_eq!(
             unknown.to_string(),
             "version 9 is not one of the embedded migrations; use one of: 1, 2"
+        );
+    }
+}
+
+#[cfg(test)]
+mod debug_tests {
+    use super::*;
+
+    /// `Debug` is written out (see its impl); it prints what `#[derive(Debug)]` printed, which
+    /// is what `unwrap` and `{:?}` show users.
+    #[test]
+    fn debug_prints_what_the_derive_printed() {
+        let io =
+            || Box::new(std::io::Error::other("gone")) as Box<dyn std::error::Error + Send + Sync>;
+        let cases = [
+            (
+                Error::DriftIgnore {
+                    problem: "bad".to_owned(),
+                },
+                r#"DriftIgnore { problem: "bad" }"#,
+            ),
+            (
+                Error::NotEmbedded {
+                    versions: vec![Version::new(3)],
+                },
+                "NotEmbedded { versions: [Version(3)] }",
+            ),
+            (Error::Validation(Vec::new()), "Validation([])"),
+            (
+                Error::LockTimeout {
+                    key: 7,
+                    waited: Duration::from_secs(2),
+                    holder: None,
+                },
+                "LockTimeout { key: 7, waited: 2s, holder: None }",
+            ),
+            (
+                Error::Throwaway {
+                    database: "t".to_owned(),
+                    action: "drop".to_owned(),
+                    left: true,
+                    source: io(),
+                },
+                r#"Throwaway { database: "t", action: "drop", left: true, source: Custom { kind: Other, error: "gone" } }"#,
+            ),
+        ];
+        for (error, debug) in cases {
+            assert_eq!(format!("{error:?}"), debug);
+        }
+        let pretty = Error::BaselineNotEmpty {
+            table: HistoryTable::default(),
+            rows: 2,
+        };
+        assert_eq!(
+            format!("{pretty:#?}"),
+            format!(
+                "BaselineNotEmpty {{\n    table: {},\n    rows: 2,\n}}",
+                format!("{:#?}", HistoryTable::default()).replace('\n', "\n    ")
+            )
         );
     }
 }
