@@ -106,7 +106,9 @@ fn cached(
 /// would first lex the whole text again in the macro's own code, which cargo builds unoptimised.
 fn tokens(text: &str) -> Option<TokenStream> {
     if proc_macro::is_available() {
-        text.parse::<proc_macro::TokenStream>().ok().map(TokenStream::from)
+        text.parse::<proc_macro::TokenStream>()
+            .ok()
+            .map(TokenStream::from)
     } else {
         text.parse().ok()
     }

@@ -126,7 +126,11 @@ impl Probe {
         let out_dirs = std::fs::read_dir(&build)
             .unwrap_or_else(|e| panic!("{}: {e}", build.display()))
             .flatten()
-            .filter(|e| e.file_name().to_string_lossy().starts_with("rebuild-probe-"))
+            .filter(|e| {
+                e.file_name()
+                    .to_string_lossy()
+                    .starts_with("rebuild-probe-")
+            })
             .map(|e| e.path().join("out"));
         out_dirs
             .filter_map(|out| std::fs::read_dir(out).ok())
